@@ -1,0 +1,25 @@
+import type { PairLayout, RopeConfig } from '../rope/types';
+
+/**
+ * ModelSpec — everything the engine needs to know about a LLaMA-family decoder,
+ * whatever file it came from. Built from config.json (HF) or GGUF metadata by
+ * lib/model; validated against tensor shapes.
+ */
+export interface ModelSpec {
+  /** model_type / general.architecture, e.g. 'llama', 'qwen2', 'mistral'. */
+  architecture: string;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  rmsNormEps: number;
+  tieWordEmbeddings: boolean;
+  /** q/k/v projections carry biases (Qwen2). */
+  attentionBias: boolean;
+  /** Row pairing of q_proj/k_proj in the weights as stored. */
+  pairLayout: PairLayout;
+  rope: RopeConfig;
+}
