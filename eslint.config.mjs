@@ -1,0 +1,80 @@
+// Folder boundaries of ARCHITECTURE.md, enforced so nobody has to remember them.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const runtimeLibs = ['react', 'react-dom', 'react/*', 'next', 'next/*', 'onnxruntime-web', 'onnxruntime-web/*', 'onnxruntime-node', '@tanstack/*'];
+const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'path', 'os', 'child_process', 'crypto', 'url', 'worker_threads'];
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', '.next/**', 'out/**', 'training/**', 'public/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', 'bench/**'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        console: 'readonly', process: 'readonly', window: 'readonly', document: 'readonly', navigator: 'readonly', self: 'readonly',
+        URL: 'readonly', Blob: 'readonly', File: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly',
+        TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', Worker: 'readonly', fetch: 'readonly',
+        queueMicrotask: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', crypto: 'readonly',
+        requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', MessageEvent: 'readonly', PerformanceObserver: 'readonly',
+      },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'No export * barrels (ARCHITECTURE.md).' }],
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [{ group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' }],
+      }],
+    },
+  },
+  {
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/**/*.test.ts', 'lib/**/testing/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: runtimeLibs, message: 'lib/ is pure: no React, Next, ORT or TanStack.' },
+          { group: nodeBuiltins, message: 'lib/ is isomorphic: no Node built-ins (put Node code in cli/).' },
+          { group: ['echarts', 'echarts/*'], allowTypeImports: true, message: 'lib/charts may import echarts types only.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'self', 'fetch', 'process', 'Buffer', 'localStorage'],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded RNG (lib/diagnostics/rng.ts).' }],
+    },
+  },
+  {
+    files: ['workers/runtime/ort.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
+  },
+  {
+    files: ['workers/**/*.ts'],
+    ignores: ['workers/runtime/ort.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' },
+          { group: ['react', 'react-dom', 'echarts', 'echarts/*', 'next', 'next/*'], message: 'Workers never render.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['components/**/*.tsx', 'components/**/*.ts'],
+    ignores: ['components/charts/EChart.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['onnxruntime-web', 'onnxruntime-web/*', 'onnxruntime-node'], message: 'Components are presentational: no ORT.' },
+          { group: ['echarts', 'echarts/*'], allowTypeImports: true, message: 'Only components/charts/EChart.tsx imports echarts at runtime.' },
+          { group: ['@/workers/*', '../workers/*', '../../workers/*'], message: 'Components get data through props (hooks own the workers).' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['scripts/**/*.mjs', 'cli/**/*.mjs', '*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+  },
+);
