@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { decodeSettings, encodeSettings, parseBands } from './codec';
+import { defaultSettings, weightQuantSpec, type Settings } from './settings';
+
+describe('settings URL codec', () => {
+  it('encodes the default scenario as an empty query', () => {
+    expect(encodeSettings(defaultSettings())).toBe('');
+    expect(decodeSettings('').settings).toEqual(defaultSettings());
+  });
+
+  it('round-trips a hand-built non-default scenario', () => {
+    const s: Settings = {
+      ...defaultSettings(),
+      model: { kind: 'gguf', name: 'tiny q4.gguf' },
+      pi: { method: 'llama3', factor: 8, betaFast: 16, betaSlow: 2, lowFreqFactor: 1, highFreqFactor: 4 },
+      targetContextTokens: 2048,
+      weightQuant: { bits: 3, group: 'channel', symmetric: true, layers: 'qk' },
+      kvQuant: { bits: 4, keys: true, values: false, grouping: 'channel', keyStage: 'pre' },
+      bands: { kind: 'custom', ranges: [[0, 7], [8, 31]] },
+      text: 'user',
+      device: 'webgpu',
+      compareMethods: [],
+      qroarVariant: 'query-only',
+      appliedScales: [1.25, 0.8, 1],
+      tirQuantile: 0.99,
+    };
+    const q = encodeSettings(s);
+    expect(q).toContain('pi=llama3');
+    expect(q).toContain('wq=w3gcs@qk');
+    expect(q).toContain('kv=k4-channel-pre');
+    expect(decodeSettings(q)).toEqual({ settings: s, problems: [] });
+    expect(decodeSettings('?' + q).settings).toEqual(s);
+  });
+
+  it('falls back to defaults and reports unreadable parameters', () => {
+    const { settings, problems } = decodeSettings('pi=warp&s=-2&ctx=1024&wq=w9g32a&bands=equal-log:40&g=1,x');
+    expect(settings).toEqual(defaultSettings());
+    expect(problems).toHaveLength(5);
+    expect(problems[0]).toMatch(/^pi=warp: must be one of/);
+  });
+
+  it('writes full-precision and float KV explicitly', () => {
+    const s = { ...defaultSettings(), weightQuant: null };
+    expect(encodeSettings(s)).toBe('wq=off');
+    expect(decodeSettings('wq=off').settings.weightQuant).toBeNull();
+  });
+
+  it('round-trips random factors, contexts and scales', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 1, max: 64, noNaN: true }),
+        fc.integer({ min: 8, max: 1 << 20 }),
+        fc.array(fc.double({ min: 0.5, max: 2, noNaN: true }), { minLength: 2, maxLength: 16 }),
+        fc.integer({ min: 2, max: 16 }),
+        (factor, ctx, scales, count) => {
+          const s: Settings = { ...defaultSettings(), targetContextTokens: ctx, appliedScales: scales, bands: { kind: 'equal-log', count } };
+          s.pi = { ...s.pi, factor };
+          expect(decodeSettings(encodeSettings(s)).settings).toEqual(s);
+        },
+      ),
+    );
+  });
+});
+
+describe('parseBands', () => {
+  it('reads the three partitions', () => {
+    expect(parseBands('equal-log:4')).toEqual({ kind: 'equal-log', count: 4 });
+    expect(parseBands('yarn')).toEqual({ kind: 'yarn' });
+    expect(parseBands('custom:0-3,4-31')).toEqual({ kind: 'custom', ranges: [[0, 3], [4, 31]] });
+  });
+  it('rejects overlaps and bad counts with the offending text', () => {
+    expect(() => parseBands('custom:0-5,5-9')).toThrow(/5-9/);
+    expect(() => parseBands('equal-log:1')).toThrow(/'1'/);
+    expect(() => parseBands('octave')).toThrow(/octave/);
+  });
+});
+
+describe('weightQuantSpec', () => {
+  it('names RTN in the quant grammar', () => {
+    expect(weightQuantSpec({ bits: 4, group: 32, symmetric: false, layers: 'all' })).toBe('rtn:w4g32a');
+    expect(weightQuantSpec({ bits: 8, group: 'channel', symmetric: true, layers: 'qk' })).toBe('rtn:w8gcs');
+    expect(weightQuantSpec(null)).toBeNull();
+  });
+});

@@ -1,0 +1,110 @@
+/**
+ * Dashboard settings: one plain record that names a whole scenario (SPEC §2–§5). It is the
+ * key of every cached worker job and round-trips through the URL (codec.ts), so a reload or a
+ * shared link restores the same view.
+ */
+import type { BandPartitionSpec, RopeType } from '../rope/types';
+
+/** Which model to load. User files cannot live in a URL; only their name is recorded. */
+export type ModelChoice = { kind: 'builtin' } | { kind: 'hf-folder'; name: string } | { kind: 'gguf'; name: string };
+
+/** PI method and its parameters (HF semantics, SPEC §2). */
+export interface PiSettings {
+  method: RopeType;
+  /** Scaling factor s (dimensionless); the target window is s × trained window by default. */
+  factor: number;
+  betaFast: number;
+  betaSlow: number;
+  lowFreqFactor: number;
+  highFreqFactor: number;
+}
+
+export type GroupSize = 32 | 64 | 128 | 256 | 'channel';
+export type QuantLayers = 'all' | 'attention' | 'qk';
+
+/** Weight RTN (SPEC §3). */
+export interface WeightQuantSettings {
+  bits: number;
+  group: GroupSize;
+  symmetric: boolean;
+  layers: QuantLayers;
+}
+
+/** Optional KV-cache quantization (SPEC §3), calibrated on a short context. */
+export interface KvQuantSettings {
+  bits: 4 | 8;
+  keys: boolean;
+  values: boolean;
+  grouping: 'token' | 'channel';
+  /** Whether keys are quantized before or after the rotation. */
+  keyStage: 'pre' | 'post';
+}
+
+export type QroarVariant = 'symmetric' | 'shared' | 'query-only';
+export type TextChoice = 'brown' | 'user';
+export type DeviceChoice = 'auto' | 'webgpu' | 'wasm';
+
+export interface Settings {
+  model: ModelChoice;
+  pi: PiSettings;
+  /** Longest evaluated context L' in tokens. */
+  targetContextTokens: number;
+  /** null = full-precision weights. */
+  weightQuant: WeightQuantSettings | null;
+  /** null = KV cache kept in float (the default). */
+  kvQuant: KvQuantSettings | null;
+  bands: BandPartitionSpec;
+  text: TextChoice;
+  device: DeviceChoice;
+  /** PI methods overlaid on the perplexity-vs-context chart (the main method is always shown). */
+  compareMethods: RopeType[];
+  qroarVariant: QroarVariant;
+  /** Applied Q-ROAR scales g per band (dimensionless), or null when none are applied. */
+  appliedScales: number[] | null;
+  /** Tail quantile p for TIR (SPEC §4). */
+  tirQuantile: number;
+}
+
+export const ROPE_TYPES: readonly RopeType[] = ['default', 'linear', 'ntk', 'dynamic', 'yarn', 'llama3', 'longrope'];
+export const GROUP_SIZES: readonly GroupSize[] = [32, 64, 128, 256, 'channel'];
+
+/** The scenario the dashboard opens with (issue #6): YaRN ×4 to 1024, RTN w4 g32 asym, 4 equal-log bands. */
+export function defaultSettings(): Settings {
+  return {
+    model: { kind: 'builtin' },
+    pi: { method: 'yarn', factor: 4, betaFast: 32, betaSlow: 1, lowFreqFactor: 1, highFreqFactor: 4 },
+    targetContextTokens: 1024,
+    weightQuant: { bits: 4, group: 32, symmetric: false, layers: 'all' },
+    kvQuant: null,
+    bands: { kind: 'equal-log', count: 4 },
+    text: 'brown',
+    device: 'wasm',
+    compareMethods: ['linear', 'ntk', 'yarn'],
+    qroarVariant: 'shared',
+    appliedScales: null,
+    tirQuantile: 0.999,
+  };
+}
+
+/** Weight spec in lib/quant's grammar, e.g. 'rtn:w4g32a' (asym) / 'rtn:w8gca' (per-channel), or null. */
+export function weightQuantSpec(q: WeightQuantSettings | null): string | null {
+  if (q === null) return null;
+  const group = q.group === 'channel' ? 'c' : String(q.group);
+  return `rtn:w${q.bits}g${group}${q.symmetric ? 's' : 'a'}`;
+}
+
+/** Human label for a band partition, e.g. 'equal-log:4', 'yarn', 'custom:0-7,8-31'. */
+export function bandSpecString(spec: BandPartitionSpec): string {
+  switch (spec.kind) {
+    case 'equal-log':
+      return `equal-log:${spec.count}`;
+    case 'yarn':
+      return 'yarn';
+    case 'custom':
+      return `custom:${spec.ranges.map(([a, b]) => `${a}-${b}`).join(',')}`;
+    default: {
+      const unreachable: never = spec;
+      throw new Error(`unknown band spec ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
