@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { createOrtNodeRuntime } from '../runtime/ort-node';
+import type { EngineRuntime } from '../runtime/types';
+import { createEngineHandler } from './handler';
+import type { EngineRequest, EngineResponse } from './protocol';
+import { buildTinyEngineGraph } from './testing/tinyGraph';
+
+function harness(runtime: EngineRuntime = createOrtNodeRuntime({ intraOpNumThreads: 1 })) {
+  const responses: EngineResponse[] = [];
+  const transfers: ArrayBuffer[][] = [];
+  let graphBuilds = 0;
+  const handler = createEngineHandler({
+    runtime,
+    async buildGraphFromUrl(baseUrl, build, ctx) {
+      graphBuilds++;
+      ctx.onProgress('build-graph', 0.5, `${baseUrl} ${build.quant ?? 'fp32'}`);
+      ctx.throwIfCancelled();
+      return buildTinyEngineGraph();
+    },
+    post(response, transfer) {
+      responses.push(response);
+      transfers.push(transfer);
+    },
+  });
+  return { handler, responses, transfers, builds: () => graphBuilds };
+}
+
+/** ids [T] and cos/sin [T, D] with known values; expected nll[t] = ids[t+1] + Σ_j cos[t+1, j]. */
+function runRequest(requestId: number, sessionKey: string, tokenCount = 4, headDim = 2, wantTaps = false): Extract<EngineRequest, { kind: 'run' }> {
+  const ids = Int32Array.from({ length: tokenCount }, (_, t) => 10 * (t + 1));
+  const cos = Float32Array.from({ length: tokenCount * headDim }, (_, i) => i * 0.5);
+  const sin = Float32Array.from({ length: tokenCount * headDim }, (_, i) => i - 1);
+  return { kind: 'run', requestId, sessionKey, ids, cos, sin, headDim, wantTaps };
+}
+
+const loadGraph = (requestId: number, sessionKey: string): EngineRequest => ({
+  kind: 'load-model',
+  requestId,
+  sessionKey,
+  source: { kind: 'graph', graphBytes: buildTinyEngineGraph() },
+  device: 'wasm',
+});
+
+describe('engine handler (onnxruntime-node standing in)', () => {
+  it('loads a graph and returns the per-token NLL computed by hand', async () => {
+    const { handler, responses, transfers } = harness();
+    await handler.handle(loadGraph(1, 'tiny'));
+    const loaded = responses.find((r) => r.kind === 'loaded');
+    expect(loaded).toMatchObject({ requestId: 1, sessionKey: 'tiny', cached: false, device: { requested: 'wasm', used: 'cpu' } });
+    await handler.handle(runRequest(2, 'tiny'));
+    const result = responses.at(-1);
+    if (result?.kind !== 'result') throw new Error(`expected result, got ${JSON.stringify(result)}`);
+    // ids 10,20,30,40; cos rows [0,.5],[1,1.5],[2,2.5],[3,3.5] → 20+2.5, 30+4.5, 40+6.5
+    expect(Array.from(result.nll)).toEqual([22.5, 34.5, 46.5]);
+    expect(result.taps).toBeUndefined();
+    expect(transfers.at(-1)).toEqual([result.nll.buffer]);
+  });
+
+  it('returns taps (every output besides nll) only when asked, and transfers them', async () => {
+    const { handler, responses, transfers } = harness();
+    await handler.handle(loadGraph(1, 'tiny'));
+    await handler.handle(runRequest(2, 'tiny', 3, 2, true));
+    const result = responses.at(-1);
+    if (result?.kind !== 'result') throw new Error('expected result');
+    expect(result.taps?.tap_sin_sq.dims).toEqual([3, 2]);
+    expect(Array.from(result.taps?.tap_sin_sq.data ?? [])).toEqual([1, 0, 1, 4, 9, 16]);
+    expect(transfers.at(-1)).toHaveLength(2);
+  });
+
+  it('caches sessions by key and builds a url source once', async () => {
+    const { handler, responses, builds } = harness();
+    const load = (requestId: number): EngineRequest => ({
+      kind: 'load-model',
+      requestId,
+      sessionKey: 'm|rtn:w4g32a|taps:',
+      source: { kind: 'hf-url', baseUrl: '/models/x/', build: { quant: 'rtn:w4g32a' } },
+      device: 'auto',
+    });
+    await handler.handle(load(1));
+    await handler.handle(load(2));
+    expect(builds()).toBe(1);
+    const loaded = responses.filter((r) => r.kind === 'loaded');
+    expect(loaded.map((r) => r.kind === 'loaded' && r.cached)).toEqual([false, true]);
+    expect(responses.find((r) => r.kind === 'progress' && r.stage === 'build-graph')).toMatchObject({ requestId: 1, fraction: 0.5, message: '/models/x/ rtn:w4g32a' });
+  });
+
+  it('runs requests one at a time in arrival order', async () => {
+    let active = 0;
+    let maxActive = 0;
+    const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
+    const runtime: EngineRuntime = {
+      async createSession(bytes, device) {
+        const session = await inner.createSession(bytes, device);
+        return {
+          ...session,
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          device: session.device,
+          async run(feeds, names) {
+            active++;
+            maxActive = Math.max(maxActive, active);
+            await new Promise((r) => setTimeout(r, 5));
+            try {
+              return await session.run(feeds, names);
+            } finally {
+              active--;
+            }
+          },
+          release: () => session.release(),
+        };
+      },
+    };
+    const { handler, responses } = harness(runtime);
+    const all = [handler.handle(loadGraph(1, 'tiny')), ...[2, 3, 4, 5].map((id) => handler.handle(runRequest(id, 'tiny')))];
+    await Promise.all(all);
+    expect(maxActive).toBe(1);
+    expect(responses.filter((r) => r.kind === 'result').map((r) => r.requestId)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('cancels a queued run before it starts, with an AbortError', async () => {
+    const { handler, responses } = harness();
+    const loading = handler.handle(loadGraph(1, 'tiny'));
+    const running = handler.handle(runRequest(2, 'tiny'));
+    await handler.handle({ kind: 'cancel', requestId: 3, targetRequestId: 2 });
+    await Promise.all([loading, running]);
+    expect(responses.filter((r) => r.requestId === 2)).toEqual([{ kind: 'error', requestId: 2, error: { name: 'AbortError', message: 'request 2 was cancelled' } }]);
+  });
+
+  it('cancels a url load between steps (after the graph build) and caches nothing', async () => {
+    const { handler, responses } = harness();
+    const load: EngineRequest = { kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: '/m/', build: {} }, device: 'wasm' };
+    const done = handler.handle(load);
+    void handler.handle({ kind: 'cancel', requestId: 2, targetRequestId: 1 });
+    await done;
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', requestId: 1, error: { name: 'AbortError' } });
+    await handler.handle(runRequest(3, 'k'));
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', requestId: 3, error: { message: "no session 'k' is loaded (loaded: [])" } });
+  });
+
+  it('rejects mismatched shapes with the actual dims in the message', async () => {
+    const { handler, responses } = harness();
+    await handler.handle(loadGraph(1, 'tiny'));
+    const bad = runRequest(2, 'tiny', 4, 2);
+    await handler.handle({ ...bad, cos: new Float32Array(7) });
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', error: { message: 'cos/sin must be [T=4, headDim=2] = 8 floats, got cos 7, sin 8' } });
+    await handler.handle({ ...runRequest(3, 'tiny', 1, 2) });
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', error: { message: 'run needs at least 2 tokens, got ids [1]' } });
+  });
+
+  it('refuses a model without the engine contract and reports ORT errors as {name, message}', async () => {
+    const { handler, responses } = harness();
+    await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'junk', source: { kind: 'graph', graphBytes: new Uint8Array([1, 2, 3]) }, device: 'wasm' });
+    const error = responses.at(-1);
+    expect(error?.kind).toBe('error');
+    if (error?.kind === 'error') {
+      expect(typeof error.error.name).toBe('string');
+      expect(error.error.message.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('disposes one session or all of them', async () => {
+    const { handler, responses } = harness();
+    await handler.handle(loadGraph(1, 'a'));
+    await handler.handle(loadGraph(2, 'b'));
+    await handler.handle({ kind: 'dispose', requestId: 3, sessionKey: 'a' });
+    await handler.handle(runRequest(4, 'a'));
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', error: { message: "no session 'a' is loaded (loaded: [b])" } });
+    await handler.handle({ kind: 'dispose', requestId: 5 });
+    expect(responses.at(-1)).toEqual({ kind: 'disposed', requestId: 5 });
+    await handler.handle(runRequest(6, 'b'));
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', error: { message: "no session 'b' is loaded (loaded: [])" } });
+  });
+});

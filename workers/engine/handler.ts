@@ -1,0 +1,165 @@
+/**
+ * The engine worker's logic, with its runtime and graph builder injected so it runs in Node
+ * tests (onnxruntime-node) exactly as in the browser (onnxruntime-web). One queue: loads, runs
+ * and disposes execute one at a time in arrival order; cancel acts at once and is honoured
+ * between steps.
+ */
+import type { EngineRuntime, FeedTensor, RuntimeSession } from '../runtime/types';
+import type { EngineRequest, EngineResponse, GraphBuildRequest, ProgressStage } from './protocol';
+import { toWireError, transferablesOf } from './protocol';
+
+export interface BuildContext {
+  onProgress(stage: ProgressStage, fraction?: number, message?: string): void;
+  /** Throws an AbortError when the request was cancelled; call between steps. */
+  throwIfCancelled(): void;
+}
+
+export interface EngineHandlerDeps {
+  runtime: EngineRuntime;
+  /** Reads a Hugging Face folder at baseUrl and returns ONNX model bytes (lib/model + lib/onnx). */
+  buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array>;
+  post(response: EngineResponse, transfer: ArrayBuffer[]): void;
+  now?: () => number;
+}
+
+export interface EngineHandler {
+  /** Resolves when the request has been answered (queued kinds wait their turn). */
+  handle(request: EngineRequest): Promise<void>;
+}
+
+const NLL_OUTPUT = 'nll';
+const REQUIRED_INPUTS = ['input_ids', 'cos', 'sin'] as const;
+
+class AbortError extends Error {
+  override name = 'AbortError';
+}
+
+export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
+  const now = deps.now ?? (() => performance.now());
+  const sessions = new Map<string, RuntimeSession>();
+  const cancelled = new Set<number>();
+  let queue: Promise<void> = Promise.resolve();
+
+  const send = (response: EngineResponse): void => deps.post(response, transferablesOf(response));
+
+  const throwIfCancelled = (requestId: number): void => {
+    if (cancelled.has(requestId)) throw new AbortError(`request ${requestId} was cancelled`);
+  };
+
+  async function loadModel(request: Extract<EngineRequest, { kind: 'load-model' }>): Promise<void> {
+    const { requestId, sessionKey, source, device } = request;
+    const startMs = now();
+    const existing = sessions.get(sessionKey);
+    if (existing) {
+      send({ kind: 'loaded', requestId, sessionKey, device: existing.device, inputNames: [...existing.inputNames], outputNames: [...existing.outputNames], cached: true, elapsedMs: now() - startMs });
+      return;
+    }
+    throwIfCancelled(requestId);
+    let graphBytes: Uint8Array;
+    switch (source.kind) {
+      case 'graph':
+        graphBytes = source.graphBytes;
+        break;
+      case 'hf-url':
+        graphBytes = await deps.buildGraphFromUrl(source.baseUrl, source.build, {
+          onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
+          throwIfCancelled: () => throwIfCancelled(requestId),
+        });
+        break;
+      default: {
+        const unreachable: never = source;
+        throw new Error(`unknown model source ${JSON.stringify(unreachable)}`);
+      }
+    }
+    throwIfCancelled(requestId);
+    send({ kind: 'progress', requestId, stage: 'create-session', message: `${graphBytes.length} model bytes on '${device}'` });
+    const session = await deps.runtime.createSession(graphBytes, device);
+    const missing = REQUIRED_INPUTS.filter((name) => !session.inputNames.includes(name));
+    if (missing.length > 0 || !session.outputNames.includes(NLL_OUTPUT)) {
+      await session.release();
+      throw new Error(`model inputs [${session.inputNames.join(', ')}] / outputs [${session.outputNames.join(', ')}] lack ${[...missing, NLL_OUTPUT].join(', ')}`);
+    }
+    if (cancelled.has(requestId)) {
+      await session.release();
+      throwIfCancelled(requestId);
+    }
+    sessions.set(sessionKey, session);
+    send({ kind: 'loaded', requestId, sessionKey, device: session.device, inputNames: [...session.inputNames], outputNames: [...session.outputNames], cached: false, elapsedMs: now() - startMs });
+  }
+
+  async function run(request: Extract<EngineRequest, { kind: 'run' }>): Promise<void> {
+    const { requestId, sessionKey, ids, cos, sin, headDim, wantTaps } = request;
+    throwIfCancelled(requestId);
+    const session = sessions.get(sessionKey);
+    if (!session) throw new Error(`no session '${sessionKey}' is loaded (loaded: [${[...sessions.keys()].join(', ')}])`);
+    const tokenCount = ids.length;
+    if (tokenCount < 2) throw new Error(`run needs at least 2 tokens, got ids [${tokenCount}]`);
+    if (!Number.isInteger(headDim) || headDim <= 0) throw new Error(`headDim must be a positive integer, got ${headDim}`);
+    if (cos.length !== tokenCount * headDim || sin.length !== tokenCount * headDim) {
+      throw new Error(`cos/sin must be [T=${tokenCount}, headDim=${headDim}] = ${tokenCount * headDim} floats, got cos ${cos.length}, sin ${sin.length}`);
+    }
+    const ids64 = new BigInt64Array(tokenCount);
+    for (let t = 0; t < tokenCount; t++) ids64[t] = BigInt(ids[t]);
+    const feeds: Record<string, FeedTensor> = {
+      input_ids: { type: 'int64', data: ids64, dims: [1, tokenCount] },
+      cos: { type: 'float32', data: cos, dims: [tokenCount, headDim] },
+      sin: { type: 'float32', data: sin, dims: [tokenCount, headDim] },
+    };
+    const tapNames = wantTaps ? session.outputNames.filter((name) => name !== NLL_OUTPUT) : [];
+    send({ kind: 'progress', requestId, stage: 'run', message: `${tokenCount} tokens on ${session.device.used}` });
+    const startMs = now();
+    const outputs = await session.run(feeds, [NLL_OUTPUT, ...tapNames]);
+    const elapsedMs = now() - startMs;
+    throwIfCancelled(requestId);
+    const nll = outputs[NLL_OUTPUT].data;
+    if (nll.length !== tokenCount - 1) {
+      throw new Error(`output nll has ${nll.length} values (dims [${outputs[NLL_OUTPUT].dims.join(', ')}]), expected T − 1 = ${tokenCount - 1}`);
+    }
+    const taps = wantTaps ? Object.fromEntries(tapNames.map((name) => [name, outputs[name]])) : undefined;
+    send({ kind: 'result', requestId, nll, ...(taps ? { taps } : {}), device: session.device, elapsedMs });
+  }
+
+  async function dispose(request: Extract<EngineRequest, { kind: 'dispose' }>): Promise<void> {
+    const keys = request.sessionKey === undefined ? [...sessions.keys()] : [request.sessionKey];
+    for (const key of keys) {
+      const session = sessions.get(key);
+      sessions.delete(key);
+      if (session) await session.release();
+    }
+    send({ kind: 'disposed', requestId: request.requestId });
+  }
+
+  function enqueue(requestId: number, work: () => Promise<void>): Promise<void> {
+    const next = queue.then(async () => {
+      try {
+        await work();
+      } catch (err) {
+        send({ kind: 'error', requestId, error: toWireError(err) });
+      } finally {
+        cancelled.delete(requestId);
+      }
+    });
+    queue = next;
+    return next;
+  }
+
+  return {
+    handle(request: EngineRequest): Promise<void> {
+      switch (request.kind) {
+        case 'load-model':
+          return enqueue(request.requestId, () => loadModel(request));
+        case 'run':
+          return enqueue(request.requestId, () => run(request));
+        case 'dispose':
+          return enqueue(request.requestId, () => dispose(request));
+        case 'cancel':
+          cancelled.add(request.targetRequestId);
+          return Promise.resolve();
+        default: {
+          const unreachable: never = request;
+          return Promise.reject(new Error(`unknown engine request ${JSON.stringify(unreachable)}`));
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,134 @@
+/**
+ * Messages between the main thread (client.ts) and the engine worker (handler.ts).
+ * Discriminated on `kind`; every request carries a `requestId` that its responses echo.
+ * Payloads are plain data and typed arrays; the big ones are transferred, never copied.
+ */
+import type { DeviceReport, DeviceRequest, FetchedTensor } from '../runtime/types';
+
+/** Where the worker gets the ONNX model from. */
+export type ModelSource =
+  /** Ready-made model bytes (transferred). */
+  | { kind: 'graph'; graphBytes: Uint8Array }
+  /**
+   * A Hugging Face folder served over HTTP(S) (e.g. '/models/bandscope-byte-4m/'): the worker
+   * reads config.json + model.safetensors by byte ranges and builds the graph itself, so the
+   * main thread never does the heavy work. `build` is passed through to the graph builder.
+   */
+  | { kind: 'hf-url'; baseUrl: string; build: GraphBuildRequest };
+
+/** What the graph builder should bake into the model (part of the session cache key). */
+export interface GraphBuildRequest {
+  /** Weight quantization spec string, e.g. 'rtn:w4g32a'; null/undefined = float32 weights. */
+  quant?: string | null;
+  /** Decoder layer indices whose pre/post-RoPE q/k are exposed as extra outputs. */
+  tapLayers?: number[];
+}
+
+export type EngineRequest =
+  | {
+      kind: 'load-model';
+      requestId: number;
+      /** Cache key: model identity + quant + taps. A second load with the same key reuses the session. */
+      sessionKey: string;
+      source: ModelSource;
+      device: DeviceRequest;
+    }
+  | {
+      kind: 'run';
+      requestId: number;
+      sessionKey: string;
+      /** Token ids [T], T ≥ 2. */
+      ids: Int32Array;
+      /** RoPE tables [T, headDim] float32 row-major (headDim contiguous), attention factor folded in. */
+      cos: Float32Array;
+      sin: Float32Array;
+      headDim: number;
+      /** Also read back every tap output (graph outputs other than 'nll'). */
+      wantTaps: boolean;
+    }
+  /** Cancels a queued or running request; checked between steps, never mid-kernel. */
+  | { kind: 'cancel'; requestId: number; targetRequestId: number }
+  /** Releases one session, or every session when sessionKey is omitted. */
+  | { kind: 'dispose'; requestId: number; sessionKey?: string };
+
+export type ProgressStage = 'queued' | 'fetch' | 'build-graph' | 'create-session' | 'run' | 'read-back';
+
+/** Errors cross the boundary as plain data; name 'AbortError' means cancelled. */
+export interface WireError {
+  name: string;
+  message: string;
+}
+
+export type EngineResponse =
+  | { kind: 'progress'; requestId: number; stage: ProgressStage; fraction?: number; message?: string }
+  | {
+      kind: 'loaded';
+      requestId: number;
+      sessionKey: string;
+      device: DeviceReport;
+      inputNames: string[];
+      outputNames: string[];
+      /** True when the session came from the cache. */
+      cached: boolean;
+      elapsedMs: number;
+    }
+  | {
+      kind: 'result';
+      requestId: number;
+      /** Per-token NLL [T − 1] in nats: −log p(token t+1 | tokens ≤ t). */
+      nll: Float32Array;
+      /** Tap outputs by graph output name, when asked. */
+      taps?: Record<string, FetchedTensor>;
+      device: DeviceReport;
+      elapsedMs: number;
+    }
+  | { kind: 'disposed'; requestId: number }
+  | { kind: 'error'; requestId: number; error: WireError };
+
+/** The typed arrays inside a response whose buffers can be transferred instead of copied. */
+export function transferablesOf(response: EngineResponse): ArrayBuffer[] {
+  switch (response.kind) {
+    case 'result': {
+      const buffers = [response.nll.buffer as ArrayBuffer];
+      for (const tap of Object.values(response.taps ?? {})) buffers.push(tap.data.buffer as ArrayBuffer);
+      return uniqueBuffers(buffers);
+    }
+    case 'progress':
+    case 'loaded':
+    case 'disposed':
+    case 'error':
+      return [];
+    default: {
+      const unreachable: never = response;
+      throw new Error(`unknown engine response ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+/** The typed arrays inside a request whose buffers can be transferred instead of copied. */
+export function requestTransferables(request: EngineRequest): ArrayBuffer[] {
+  switch (request.kind) {
+    case 'load-model':
+      return request.source.kind === 'graph' ? uniqueBuffers([request.source.graphBytes.buffer as ArrayBuffer]) : [];
+    case 'run':
+      return uniqueBuffers([request.ids.buffer, request.cos.buffer, request.sin.buffer] as ArrayBuffer[]);
+    case 'cancel':
+    case 'dispose':
+      return [];
+    default: {
+      const unreachable: never = request;
+      throw new Error(`unknown engine request ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
+function uniqueBuffers(buffers: ArrayBuffer[]): ArrayBuffer[] {
+  // SharedArrayBuffers cannot be transferred; a buffer listed twice is a DataCloneError.
+  return [...new Set(buffers)].filter((b) => b instanceof ArrayBuffer);
+}
+
+/** An Error as plain data; DOMException-style AbortErrors keep their name. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: 'Error', message: String(err) };
+}

@@ -1,0 +1,156 @@
+/**
+ * The only importer of onnxruntime-web. Creates sessions, chooses execution providers by a
+ * table, and reports the device actually used after any fallback (after transformers.js
+ * src/backends/onnx.js). Runs in a Web Worker or a page; never in lib/.
+ */
+import * as ort from 'onnxruntime-web/webgpu';
+import type {
+  AdapterInfo,
+  DeviceReport,
+  DeviceRequest,
+  EngineRuntime,
+  FeedTensor,
+  FetchedTensor,
+  RuntimeSession,
+} from './types';
+
+type ConcreteDevice = 'webgpu' | 'wasm';
+
+/** Providers tried in order per concrete device; the last entry is the fallback. */
+const EP_TABLE: Record<ConcreteDevice, ConcreteDevice[]> = {
+  webgpu: ['webgpu', 'wasm'],
+  wasm: ['wasm'],
+};
+
+/** Minimal WebGPU surface we touch; the DOM lib of this TS version may not declare it. */
+interface GpuLike {
+  requestAdapter(): Promise<{ info?: Partial<AdapterInfo> } | null>;
+}
+
+export interface OrtWebOptions {
+  /** Where ORT's .wasm/.mjs assets live on our own origin (e.g. '/ort/'); unset = bundler-emitted. */
+  wasmPaths?: string;
+}
+
+let envConfigured = false;
+
+/** Sets ORT's global env once: threads depend on cross-origin isolation (SharedArrayBuffer). */
+function configureEnv(options: OrtWebOptions): number {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const threads = isolated ? 2 : 1;
+  if (!envConfigured) {
+    ort.env.wasm.numThreads = threads;
+    if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
+    ort.env.logLevel = 'error';
+    envConfigured = true;
+  }
+  return ort.env.wasm.numThreads ?? threads;
+}
+
+async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo } | { ok: false; reason: string }> {
+  const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
+  if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (no WebGPU in this context)' };
+  let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>>;
+  try {
+    adapter = await gpu.requestAdapter();
+  } catch (err) {
+    return { ok: false, reason: `requestAdapter threw: ${(err as Error).message}` };
+  }
+  if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned null' };
+  const info = adapter.info ?? {};
+  return {
+    ok: true,
+    info: {
+      vendor: info.vendor ?? '',
+      architecture: info.architecture ?? '',
+      isFallbackAdapter: info.isFallbackAdapter ?? false,
+    },
+  };
+}
+
+function toOrtTensor(feed: FeedTensor): ort.Tensor {
+  return feed.type === 'int64'
+    ? new ort.Tensor('int64', feed.data, feed.dims)
+    : new ort.Tensor('float32', feed.data, feed.dims);
+}
+
+class OrtWebSession implements RuntimeSession {
+  constructor(
+    private readonly session: ort.InferenceSession,
+    readonly device: DeviceReport,
+  ) {}
+
+  get inputNames(): readonly string[] {
+    return this.session.inputNames;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.session.outputNames;
+  }
+
+  async run(feeds: Record<string, FeedTensor>, outputNames?: readonly string[]): Promise<Record<string, FetchedTensor>> {
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(feed);
+    const wanted = outputNames ?? this.session.outputNames;
+    const results = await this.session.run(ortFeeds, wanted);
+    const out: Record<string, FetchedTensor> = {};
+    for (const name of wanted) {
+      const tensor = results[name];
+      if (!tensor) throw new Error(`output '${name}' missing from run results`);
+      if (tensor.type !== 'float32') throw new Error(`output '${name}' is ${tensor.type}, expected float32`);
+      // getData() downloads GPU-resident outputs; the copy detaches us from ORT's buffer.
+      const data = (await tensor.getData()) as Float32Array;
+      out[name] = { data: new Float32Array(data), dims: [...tensor.dims] };
+      tensor.dispose();
+    }
+    for (const name of Object.keys(ortFeeds)) ortFeeds[name].dispose();
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+/** Browser runtime over onnxruntime-web: WebGPU first where asked (or 'auto' finds an adapter), WASM fallback. */
+export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime {
+  return {
+    async createSession(modelBytes: Uint8Array, requested: DeviceRequest): Promise<RuntimeSession> {
+      const threads = configureEnv(options);
+      let target: ConcreteDevice = requested === 'wasm' ? 'wasm' : 'webgpu';
+      let adapterInfo: AdapterInfo | undefined;
+      let fallbackReason: string | undefined;
+      if (target === 'webgpu') {
+        const probe = await probeWebGpu();
+        if (probe.ok) adapterInfo = probe.info;
+        else {
+          target = 'wasm';
+          // 'auto' choosing WASM for lack of an adapter is not a fallback from a request.
+          if (requested === 'webgpu') fallbackReason = probe.reason;
+        }
+      }
+      const providers = EP_TABLE[target];
+      const errors: string[] = [];
+      for (const ep of providers) {
+        try {
+          const session = await ort.InferenceSession.create(modelBytes, {
+            executionProviders: [ep],
+            graphOptimizationLevel: 'all',
+          });
+          const reasons = [fallbackReason, ...errors].filter((r): r is string => r !== undefined);
+          const device: DeviceReport = {
+            requested,
+            used: ep,
+            threads,
+            ...(ep === 'webgpu' && adapterInfo ? { adapterInfo } : {}),
+            ...(reasons.length > 0 ? { fallbackReason: reasons.join('; ') } : {}),
+          };
+          return new OrtWebSession(session, device);
+        } catch (err) {
+          errors.push(`${ep} session failed: ${(err as Error).message}`);
+        }
+      }
+      throw new Error(`could not create an ONNX Runtime session (${errors.join('; ')})`);
+    },
+  };
+}

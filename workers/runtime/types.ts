@@ -1,0 +1,52 @@
+/**
+ * The runtime seam: what workers/engine needs from an ONNX Runtime, without importing one.
+ * workers/runtime/ort.ts (onnxruntime-web, browser) and workers/runtime/ort-node.ts
+ * (onnxruntime-node, tests/bench/CLI) implement it, so the engine handler unit-tests in Node.
+ */
+
+/** What the caller asks for. 'auto' = WebGPU when an adapter exists, else WASM. */
+export type DeviceRequest = 'auto' | 'webgpu' | 'wasm';
+
+/** What actually ran after any fallback. 'cpu' only for onnxruntime-node's native CPU EP. */
+export type DeviceUsed = 'webgpu' | 'wasm' | 'cpu';
+
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  isFallbackAdapter: boolean;
+}
+
+/** Reported with every session: the device used, and why it differs from the request if it does. */
+export interface DeviceReport {
+  requested: DeviceRequest;
+  used: DeviceUsed;
+  adapterInfo?: AdapterInfo;
+  /** Intra-op threads of the CPU/WASM EP (2 under cross-origin isolation in the browser, else 1). */
+  threads: number;
+  fallbackReason?: string;
+}
+
+/** An input tensor as plain data: int64 ids or float32 tables, row-major (last dim contiguous). */
+export type FeedTensor =
+  | { type: 'int64'; data: BigInt64Array; dims: number[] }
+  | { type: 'float32'; data: Float32Array; dims: number[] };
+
+/** An output tensor copied out of the runtime (float32 only: nll and taps), row-major. */
+export interface FetchedTensor {
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface RuntimeSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly device: DeviceReport;
+  /** Runs the graph; every requested output is read back to the CPU as float32. */
+  run(feeds: Record<string, FeedTensor>, outputNames?: readonly string[]): Promise<Record<string, FetchedTensor>>;
+  release(): Promise<void>;
+}
+
+export interface EngineRuntime {
+  /** Creates a session from serialized ONNX model bytes on the requested device (with fallback). */
+  createSession(modelBytes: Uint8Array, device: DeviceRequest): Promise<RuntimeSession>;
+}
