@@ -1,0 +1,162 @@
+/**
+ * Round-to-nearest (RTN) weight quantization, SPEC §3 / REFERENCE §14.1 (llm-awq
+ * pseudo_quantize_tensor), bit-compatible with training/model.py `rtn_fake_quant`.
+ *
+ * Weights are [rows = output channels, cols = input channels], row-major (cols contiguous), the
+ * nn.Linear / HF layout. Each row is cut into groups of `groupSize` consecutive input channels
+ * ('channel' = one group per row). Every step is rounded to float32 (Math.fround) in the order
+ * PyTorch evaluates it on float32 tensors, and ties round half to even, so the dequantized floats
+ * match the reference bit for bit.
+ *
+ * Codes are stored unsigned for both variants so one dequantization rule, (code − zeroPoint)·scale,
+ * serves both and maps straight onto MatMulNBits: asymmetric stores z; symmetric stores
+ * code = q + 2^(bits−1) with zeroPoint = 2^(bits−1).
+ */
+import { roundHalfEven } from './round';
+
+export interface RtnOptions {
+  /** Bits per weight, integer 2..8. */
+  bits: number;
+  /** Input channels per group (positive integer), or 'channel' for one group per row. */
+  groupSize: number | 'channel';
+  /** true: abs-max, zero-centred grid; false: min/max grid with an integer zero point. */
+  symmetric: boolean;
+}
+
+export interface RtnQuantized {
+  rows: number;
+  cols: number;
+  bits: number;
+  /** Resolved group width in input channels (cols for 'channel'); the last group may be shorter. */
+  groupSize: number;
+  groupsPerRow: number;
+  symmetric: boolean;
+  /** [rows, cols] unsigned codes 0..2^bits−1. */
+  codes: Uint8Array;
+  /** [rows, groupsPerRow] float32 step sizes (0 for an all-zero symmetric group). */
+  scales: Float32Array;
+  /** [rows, groupsPerRow] zero points; 2^(bits−1) everywhere when symmetric. */
+  zeroPoints: Uint8Array;
+}
+
+const f32 = Math.fround;
+/** torch.clamp(range, min=1e-5) on a float32 tensor compares against float32(1e-5). */
+const MIN_RANGE_F32 = Math.fround(1e-5);
+
+/** Validates options and returns the group width in input channels. */
+export function resolveRtnGroupSize(cols: number, opts: RtnOptions): number {
+  const { bits, groupSize } = opts;
+  if (!Number.isInteger(bits) || bits < 2 || bits > 8) {
+    throw new Error(`rtn: bits must be an integer in 2..8, got ${bits}`);
+  }
+  if (groupSize === 'channel') return cols;
+  if (!Number.isInteger(groupSize) || groupSize < 1) {
+    throw new Error(`rtn: groupSize must be a positive integer or 'channel', got ${groupSize}`);
+  }
+  return Math.min(groupSize, cols);
+}
+
+function checkShape(len: number, rows: number, cols: number, fn: string): void {
+  if (!Number.isInteger(rows) || !Number.isInteger(cols) || rows < 1 || cols < 1) {
+    throw new Error(`${fn}: rows and cols must be positive integers, got rows=${rows} cols=${cols}`);
+  }
+  if (len !== rows * cols) {
+    throw new Error(`${fn}: weight has ${len} elements, expected rows×cols = ${rows}×${cols} = ${rows * cols}`);
+  }
+}
+
+/**
+ * Quantizes weight [rows, cols] (row-major, float32) group-wise per row.
+ * Returns codes [rows, cols], scales and zero points [rows, ceil(cols / groupSize)].
+ */
+export function rtnQuantize(weight: Float32Array, rows: number, cols: number, opts: RtnOptions): RtnQuantized {
+  checkShape(weight.length, rows, cols, 'rtnQuantize');
+  const groupSize = resolveRtnGroupSize(cols, opts);
+  const { bits, symmetric } = opts;
+  const groupsPerRow = Math.ceil(cols / groupSize);
+  const codes = new Uint8Array(rows * cols);
+  const scales = new Float32Array(rows * groupsPerRow);
+  const zeroPoints = new Uint8Array(rows * groupsPerRow);
+  const qMaxAsym = 2 ** bits - 1;
+  const qMaxSym = 2 ** (bits - 1) - 1;
+  const symOffset = 2 ** (bits - 1);
+
+  for (let r = 0; r < rows; r++) {
+    const rowBase = r * cols;
+    for (let g = 0; g < groupsPerRow; g++) {
+      const start = rowBase + g * groupSize;
+      const end = Math.min(start + groupSize, rowBase + cols);
+      const slot = r * groupsPerRow + g;
+      if (symmetric) {
+        let absMax = 0;
+        for (let i = start; i < end; i++) {
+          const a = Math.abs(weight[i]);
+          if (a > absMax) absMax = a;
+        }
+        const s = f32(absMax / qMaxSym);
+        scales[slot] = s;
+        zeroPoints[slot] = symOffset;
+        // Reference replaces s = 0 by 1, which makes every q 0; storing 0 keeps dequant at 0 too.
+        const divisor = s === 0 ? 1 : s;
+        for (let i = start; i < end; i++) {
+          let q = roundHalfEven(f32(weight[i] / divisor));
+          if (q < -symOffset) q = -symOffset;
+          else if (q > qMaxSym) q = qMaxSym;
+          codes[i] = q + symOffset;
+        }
+      } else {
+        let mn = Infinity;
+        let mx = -Infinity;
+        for (let i = start; i < end; i++) {
+          const v = weight[i];
+          if (v < mn) mn = v;
+          if (v > mx) mx = v;
+        }
+        let range = f32(mx - mn);
+        if (range < MIN_RANGE_F32) range = MIN_RANGE_F32;
+        const s = f32(range / qMaxAsym);
+        let z = roundHalfEven(f32(-mn / s));
+        if (z < 0) z = 0;
+        else if (z > qMaxAsym) z = qMaxAsym;
+        scales[slot] = s;
+        zeroPoints[slot] = z;
+        for (let i = start; i < end; i++) {
+          let q = roundHalfEven(f32(weight[i] / s)) + z;
+          if (q < 0) q = 0;
+          else if (q > qMaxAsym) q = qMaxAsym;
+          codes[i] = q;
+        }
+      }
+    }
+  }
+  return { rows, cols, bits, groupSize, groupsPerRow, symmetric, codes, scales, zeroPoints };
+}
+
+/** Dequantizes to float32 [rows, cols]: ŵ = float32((code − zeroPoint) · scale). */
+export function rtnDequantize(q: RtnQuantized): Float32Array {
+  const { rows, cols, groupSize, groupsPerRow, codes, scales, zeroPoints } = q;
+  if (codes.length !== rows * cols) {
+    throw new Error(`rtnDequantize: codes has ${codes.length} elements, expected ${rows}×${cols}`);
+  }
+  if (scales.length !== rows * groupsPerRow || zeroPoints.length !== rows * groupsPerRow) {
+    throw new Error(
+      `rtnDequantize: scales/zeroPoints have ${scales.length}/${zeroPoints.length} elements, expected ${rows}×${groupsPerRow}`,
+    );
+  }
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const rowBase = r * cols;
+    const slotBase = r * groupsPerRow;
+    for (let c = 0; c < cols; c++) {
+      const slot = slotBase + ((c / groupSize) | 0);
+      // (code − zp) is a small exact integer, so one Float32Array store gives PyTorch's rounding.
+      out[rowBase + c] = (codes[rowBase + c] - zeroPoints[slot]) * scales[slot];
+    }
+  }
+  return out;
+}
+
+/** Quantize then dequantize: the fake-quant weights float32 [rows, cols] the engine runs with. */
+export function rtnFakeQuant(weight: Float32Array, rows: number, cols: number, opts: RtnOptions): Float32Array {
+  return rtnDequantize(rtnQuantize(weight, rows, cols, opts));
+}
