@@ -73,7 +73,7 @@ describe('engine handler (onnxruntime-node standing in)', () => {
       kind: 'load-model',
       requestId,
       sessionKey: 'm|rtn:w4g32a|taps:',
-      source: { kind: 'hf-url', baseUrl: '/models/x/', build: { quant: 'rtn:w4g32a' } },
+      source: { kind: 'hf-url', baseUrl: '/models/x/', build: { seqLen: 4, quant: 'rtn:w4g32a' } },
       device: 'auto',
     });
     await handler.handle(load(1));
@@ -128,7 +128,7 @@ describe('engine handler (onnxruntime-node standing in)', () => {
 
   it('cancels a url load between steps (after the graph build) and caches nothing', async () => {
     const { handler, responses } = harness();
-    const load: EngineRequest = { kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: '/m/', build: {} }, device: 'wasm' };
+    const load: EngineRequest = { kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: '/m/', build: { seqLen: 4 } }, device: 'wasm' };
     const done = handler.handle(load);
     void handler.handle({ kind: 'cancel', requestId: 2, targetRequestId: 1 });
     await done;

@@ -18,10 +18,14 @@ export type ModelSource =
 
 /** What the graph builder should bake into the model (part of the session cache key). */
 export interface GraphBuildRequest {
+  /** Tokens per run T: the graph's shapes are fixed to it (lib/onnx LlamaGraphOptions.seqLen). */
+  seqLen: number;
   /** Weight quantization spec string, e.g. 'rtn:w4g32a'; null/undefined = float32 weights. */
   quant?: string | null;
   /** Decoder layer indices whose pre/post-RoPE q/k are exposed as extra outputs. */
   tapLayers?: number[];
+  /** Also output logits [T, vocab]. */
+  logits?: boolean;
 }
 
 export type EngineRequest =
