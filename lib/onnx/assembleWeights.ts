@@ -1,0 +1,71 @@
+import type { ModelSpec } from '../model/spec';
+import { rtnDequantize, rtnQuantize, type RtnOptions } from '../quant/rtn';
+import { rtnToNBitsLinear } from './matMulNBits';
+import { decoderLinearNames, type DecoderLayerWeights, type DecoderWeights, type LinearWeight } from './weights';
+
+/** Reads one tensor by its Hugging Face name as float32 (the model loader's `tensorF32`). */
+export type TensorF32Source = (hfName: string) => Promise<Float32Array>;
+
+export type DecoderLinearKey = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+
+export interface AssembleOptions {
+  /** RTN applied to every decoder linear (never embeddings or lm_head); absent = full precision. */
+  rtn?: RtnOptions;
+  /** 'fake': dequantized float32 weights; 'nbits': MatMulNBits codes (4/8 bits). Default 'fake'. */
+  quantFormat?: 'fake' | 'nbits';
+  /**
+   * Rewrites a linear's float32 weight [out, in] (and bias) before quantization — the Q-ROAR
+   * band scaling of W_Q/W_K (SPEC §5: scale first, then quantize). Must not change shapes.
+   */
+  preQuant?: (layerIndex: number, key: DecoderLinearKey, weight: Float32Array, bias?: Float32Array) => { weight: Float32Array; bias?: Float32Array };
+}
+
+/**
+ * Gather the decoder weights of `spec` from a tensor source, applying the optional pre-quant
+ * transform and RTN. Linear weights stay [out, in] (HF layout).
+ */
+export async function assembleDecoderWeights(spec: ModelSpec, tensorF32: TensorF32Source, opts: AssembleOptions = {}): Promise<DecoderWeights> {
+  const { hiddenSize, intermediateSize, numHeads, numKvHeads, headDim } = spec;
+  const shapes: Record<DecoderLinearKey, [number, number]> = {
+    q: [numHeads * headDim, hiddenSize],
+    k: [numKvHeads * headDim, hiddenSize],
+    v: [numKvHeads * headDim, hiddenSize],
+    o: [hiddenSize, numHeads * headDim],
+    gate: [intermediateSize, hiddenSize],
+    up: [intermediateSize, hiddenSize],
+    down: [hiddenSize, intermediateSize],
+  };
+  const hasBias = (key: DecoderLinearKey) => spec.attentionBias && (key === 'q' || key === 'k' || key === 'v');
+  const layers: DecoderLayerWeights[] = [];
+  for (let l = 0; l < spec.numLayers; l++) {
+    const names = decoderLinearNames(l);
+    const linears = {} as Record<DecoderLinearKey, LinearWeight>;
+    for (const key of Object.keys(shapes) as DecoderLinearKey[]) {
+      const [rows, cols] = shapes[key];
+      let weight = await tensorF32(`${names[key]}.weight`);
+      let bias = hasBias(key) ? await tensorF32(`${names[key]}.bias`) : undefined;
+      if (weight.length !== rows * cols) throw new Error(`${names[key]}.weight has ${weight.length} values, expected [${rows}, ${cols}]`);
+      if (opts.preQuant) ({ weight, bias } = opts.preQuant(l, key, weight, bias));
+      linears[key] = quantizeLinear(weight, rows, cols, bias, opts);
+    }
+    layers.push({
+      inputNorm: await tensorF32(`model.layers.${l}.input_layernorm.weight`),
+      postAttentionNorm: await tensorF32(`model.layers.${l}.post_attention_layernorm.weight`),
+      ...linears,
+    });
+  }
+  const embedTokens = await tensorF32('model.embed_tokens.weight');
+  return {
+    embedTokens,
+    layers,
+    finalNorm: await tensorF32('model.norm.weight'),
+    lmHead: spec.tieWordEmbeddings ? embedTokens : await tensorF32('lm_head.weight'),
+  };
+}
+
+function quantizeLinear(weight: Float32Array, rows: number, cols: number, bias: Float32Array | undefined, opts: AssembleOptions): LinearWeight {
+  if (!opts.rtn) return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight, bias };
+  const q = rtnQuantize(weight, rows, cols, opts.rtn);
+  if (opts.quantFormat === 'nbits') return rtnToNBitsLinear(q, bias);
+  return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight: rtnDequantize(q), bias };
+}

@@ -1,0 +1,211 @@
+import type { ModelSpec } from '../model/spec';
+import { GraphBuilder } from './graphBuilder';
+import { OnnxDataType } from './proto';
+import { interleavedToHalfSplitRowOrder, permuteLinearRows, type DecoderWeights, type LinearWeight } from './weights';
+
+/** Default cap on one query chunk's attention score tensor: 64 MiB. */
+export const DEFAULT_ATTENTION_BUDGET_BYTES = 64 * 1024 * 1024;
+
+export interface LlamaGraphOptions {
+  /** Tokens per run T; the graph's shapes are fixed to it. */
+  seqLen: number;
+  /** Also output `logits` float32 [T, vocab]. */
+  logits?: boolean;
+  /** Layers whose q/k are output as q_pre_L, k_pre_L, q_post_L, k_post_L. */
+  tapLayers?: number[];
+  /** Bytes allowed for one chunk's score tensor (numHeads × chunk × T × 4). */
+  attentionBudgetBytes?: number;
+}
+
+export interface LlamaGraph {
+  /** The .onnx bytes. */
+  modelBytes: Uint8Array;
+  seqLen: number;
+  /** Output names in the order a runner should fetch them. */
+  outputNames: string[];
+  /** Query rows per attention chunk actually used. */
+  queryChunk: number;
+}
+
+/**
+ * Query rows per attention chunk for T tokens and `numHeads` heads so that one chunk's score
+ * tensor, numHeads × chunk × T float32, stays ≤ budgetBytes (≥ 1 row, ≤ T).
+ */
+export function attentionQueryChunk(seqLen: number, numHeads: number, budgetBytes: number): number {
+  return Math.max(1, Math.min(seqLen, Math.floor(budgetBytes / (numHeads * seqLen * 4))));
+}
+
+/**
+ * Build the LLaMA decoder of `spec` as an ONNX model (opset 17 + com.microsoft MatMulNBits).
+ *
+ * Inputs: `input_ids` int64 [1, T]; `cos`, `sin` float32 [T, headDim], half-split layout
+ * (row m = position m, columns i and i + rotaryDim/2 hold pair i), attention factor folded in;
+ * columns ≥ rotaryDim must be cos 1, sin 0 (pass-through for partial rotary).
+ * Outputs: `nll` float32 [T − 1] (nats; token t+1 given tokens ≤ t), optional `logits`
+ * [T, vocab], optional taps [T, heads, headDim] (k taps have numKvHeads heads), always in the
+ * half-split layout: interleaved (GGUF) q/k rows are permuted to half-split here, at build time.
+ * Memory: queries are processed in chunks so each score tensor holds at most
+ * `attentionBudgetBytes` (default 64 MiB); peak transient ≈ 3× that (scores, masked, softmax).
+ */
+export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, options: LlamaGraphOptions): LlamaGraph {
+  const { seqLen, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim } = { ...spec, seqLen: options.seqLen };
+  const rotaryDim = spec.rope.rotaryDim;
+  if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`seqLen must be an integer ≥ 2, got ${seqLen}`);
+  if (numHeads % numKvHeads !== 0) throw new Error(`numHeads ${numHeads} is not a multiple of numKvHeads ${numKvHeads}`);
+  if (rotaryDim % 2 !== 0 || rotaryDim > headDim) throw new Error(`rotaryDim ${rotaryDim} must be even and ≤ headDim ${headDim}`);
+  if (weights.layers.length !== numLayers) throw new Error(`weights have ${weights.layers.length} layers, spec says ${numLayers}`);
+  if (weights.embedTokens.length !== vocabSize * hiddenSize) {
+    throw new Error(`embed_tokens has ${weights.embedTokens.length} values, expected [${vocabSize}, ${hiddenSize}]`);
+  }
+  if (weights.lmHead.length !== vocabSize * hiddenSize) throw new Error(`lm_head has ${weights.lmHead.length} values, expected [${vocabSize}, ${hiddenSize}]`);
+  const taps = new Set(options.tapLayers ?? []);
+  for (const l of taps) if (!(l >= 0 && l < numLayers)) throw new Error(`tap layer ${l} outside 0…${numLayers - 1}`);
+
+  const rep = numHeads / numKvHeads;
+  const halfRotary = rotaryDim / 2;
+  const budget = options.attentionBudgetBytes ?? DEFAULT_ATTENTION_BUDGET_BYTES;
+  const chunk = attentionQueryChunk(seqLen, numHeads, budget);
+  const rowOrder = spec.pairLayout === 'interleaved' ? interleavedToHalfSplitRowOrder : null;
+  let usesNBits = false;
+
+  const g = new GraphBuilder();
+  g.inputs.push({ name: 'input_ids', dataType: OnnxDataType.INT64, dims: [1, seqLen] });
+  g.inputs.push({ name: 'cos', dataType: OnnxDataType.FLOAT, dims: [seqLen, headDim] });
+  g.inputs.push({ name: 'sin', dataType: OnnxDataType.FLOAT, dims: [seqLen, headDim] });
+
+  const linear = (x: string, w: LinearWeight, prefix: string, inFeatures: number, outFeatures: number): string => {
+    if (w.inFeatures !== inFeatures || w.outFeatures !== outFeatures) {
+      throw new Error(`${prefix}: weight is [${w.outFeatures}, ${w.inFeatures}], expected [${outFeatures}, ${inFeatures}]`);
+    }
+    let y: string;
+    if (w.kind === 'f32') {
+      if (w.weight.length !== outFeatures * inFeatures) throw new Error(`${prefix}: ${w.weight.length} values for [${outFeatures}, ${inFeatures}]`);
+      const wt = new Float32Array(inFeatures * outFeatures);
+      for (let n = 0; n < outFeatures; n++) {
+        const src = n * inFeatures;
+        for (let k = 0; k < inFeatures; k++) wt[k * outFeatures + n] = w.weight[src + k];
+      }
+      y = g.op('MatMul', [x, g.f32(`${prefix}.weight_t`, wt, [inFeatures, outFeatures])]);
+    } else {
+      usesNBits = true;
+      const kBlocks = Math.ceil(inFeatures / w.blockSize);
+      const blob = (w.blockSize * w.bits) / 8;
+      if (w.packed.length !== outFeatures * kBlocks * blob) throw new Error(`${prefix}: packed codes ${w.packed.length} bytes, expected [${outFeatures}, ${kBlocks}, ${blob}]`);
+      if (w.scales.length !== outFeatures * kBlocks) throw new Error(`${prefix}: ${w.scales.length} scales, expected ${outFeatures}×${kBlocks}`);
+      const ins = [x, g.u8(`${prefix}.qweight`, w.packed, [outFeatures, kBlocks, blob]), g.f32(`${prefix}.scales`, w.scales, [outFeatures * kBlocks])];
+      if (w.zeroPoints) ins.push(g.u8(`${prefix}.qzeros`, w.zeroPoints, [outFeatures, Math.ceil((kBlocks * w.bits) / 8)]));
+      y = g.op('MatMulNBits', ins, {
+        K: { kind: 'int', value: inFeatures },
+        N: { kind: 'int', value: outFeatures },
+        bits: { kind: 'int', value: w.bits },
+        block_size: { kind: 'int', value: w.blockSize },
+        accuracy_level: { kind: 'int', value: 0 },
+      }, { domain: 'com.microsoft' });
+    }
+    if (w.bias) y = g.op('Add', [y, g.f32(`${prefix}.bias`, w.bias, [outFeatures])]);
+    return y;
+  };
+
+  const rmsNorm = (x: string, weight: Float32Array, name: string): string => {
+    if (weight.length !== hiddenSize) throw new Error(`${name}: ${weight.length} values, expected [${hiddenSize}]`);
+    const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: { kind: 'ints', value: [-1] }, keepdims: { kind: 'int', value: 1 } });
+    const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.scalar(spec.rmsNormEps)])])]);
+    return g.op('Mul', [g.f32(name, weight, [hiddenSize]), g.op('Mul', [x, inv])]);
+  };
+
+  // Shared per graph: ids, rope tables as [T, 1, headDim], causal masks per query chunk.
+  const ids = g.reshape('input_ids', [seqLen]);
+  const cos3 = g.reshape('cos', [seqLen, 1, headDim]);
+  const sin3 = g.reshape('sin', [seqLen, 1, headDim]);
+  const positions = new Float32Array(seqLen);
+  for (let p = 0; p < seqLen; p++) positions[p] = p;
+  const posName = g.f32('positions', positions, [seqLen]);
+  const chunks: Array<{ start: number; end: number; mask: string }> = [];
+  for (let start = 0; start < seqLen; start += chunk) {
+    const end = Math.min(seqLen, start + chunk);
+    const keyPos = end === seqLen ? posName : g.slice(posName, 0, 0, end);
+    const queryPos = g.reshape(g.slice(posName, 0, start, end), [end - start, 1]);
+    // Finite −1e9 rather than −inf: exp underflows to exactly 0 either way, and WebGPU shaders handle it.
+    const mask = g.op('Where', [g.op('Greater', [keyPos, queryPos]), g.scalar(-1e9), g.scalar(0)]);
+    chunks.push({ start, end, mask });
+  }
+
+  const rope = (x: string): string => {
+    const parts = [g.op('Neg', [g.slice(x, 2, halfRotary, rotaryDim)]), g.slice(x, 2, 0, halfRotary)];
+    if (rotaryDim < headDim) parts.push(g.slice(x, 2, rotaryDim, headDim));
+    const rotated = g.op('Concat', parts, { axis: { kind: 'int', value: 2 } });
+    return g.op('Add', [g.op('Mul', [x, cos3]), g.op('Mul', [rotated, sin3])]);
+  };
+
+  const tapOutputs: string[] = [];
+  const tap = (x: string, name: string, heads: number): void => {
+    g.op('Identity', [x], undefined, { output: name });
+    g.outputs.push({ name, dataType: OnnxDataType.FLOAT, dims: [seqLen, heads, headDim] });
+    tapOutputs.push(name);
+  };
+
+  let x = g.op('Gather', [g.f32('embed_tokens', weights.embedTokens, [vocabSize, hiddenSize]), ids], { axis: { kind: 'int', value: 0 } });
+  for (let l = 0; l < numLayers; l++) {
+    const lw = weights.layers[l];
+    const p = `layers.${l}`;
+    const qW = rowOrder ? permuteLinearRows(lw.q, rowOrder(numHeads, headDim, rotaryDim)) : lw.q;
+    const kW = rowOrder ? permuteLinearRows(lw.k, rowOrder(numKvHeads, headDim, rotaryDim)) : lw.k;
+    const h = rmsNorm(x, lw.inputNorm, `${p}.input_layernorm`);
+    const q3 = g.reshape(linear(h, qW, `${p}.q_proj`, hiddenSize, numHeads * headDim), [seqLen, numHeads, headDim]);
+    const k3 = g.reshape(linear(h, kW, `${p}.k_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]);
+    const v3 = g.reshape(linear(h, lw.v, `${p}.v_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]);
+    const qRot = rope(q3);
+    const kRot = rope(k3);
+    if (taps.has(l)) {
+      tap(q3, `q_pre_${l}`, numHeads);
+      tap(k3, `k_pre_${l}`, numKvHeads);
+      tap(qRot, `q_post_${l}`, numHeads);
+      tap(kRot, `k_post_${l}`, numKvHeads);
+    }
+    // GQA without repeating k/v: query head h = kv·rep + r, so [kvH, rep·C, hd] @ [kvH, hd, keys].
+    const q4 = g.reshape(g.transpose(qRot, [1, 0, 2]), [numKvHeads, rep, seqLen, headDim]);
+    const kT = g.transpose(kRot, [1, 2, 0]);
+    const vT = g.transpose(v3, [1, 0, 2]);
+    const outs: string[] = [];
+    for (const c of chunks) {
+      const rows = c.end - c.start;
+      const qc = g.reshape(chunks.length === 1 ? q4 : g.slice(q4, 2, c.start, c.end), [numKvHeads, rep * rows, headDim]);
+      const kc = c.end === seqLen ? kT : g.slice(kT, 2, 0, c.end);
+      const vc = c.end === seqLen ? vT : g.slice(vT, 1, 0, c.end);
+      const scores = g.op('Div', [g.op('MatMul', [qc, kc]), g.scalar(Math.sqrt(headDim))]);
+      const masked = g.op('Add', [g.reshape(scores, [numKvHeads, rep, rows, c.end]), c.mask]);
+      const probs = g.reshape(g.op('Softmax', [masked], { axis: { kind: 'int', value: -1 } }), [numKvHeads, rep * rows, c.end]);
+      outs.push(g.reshape(g.op('MatMul', [probs, vc]), [numKvHeads, rep, rows, headDim]));
+    }
+    const attn4 = outs.length === 1 ? outs[0] : g.op('Concat', outs, { axis: { kind: 'int', value: 2 } });
+    const attn = g.reshape(g.transpose(g.reshape(attn4, [numHeads, seqLen, headDim]), [1, 0, 2]), [seqLen, numHeads * headDim]);
+    x = g.op('Add', [x, linear(attn, lw.o, `${p}.o_proj`, numHeads * headDim, hiddenSize)]);
+
+    const h2 = rmsNorm(x, lw.postAttentionNorm, `${p}.post_attention_layernorm`);
+    const gate = linear(h2, lw.gate, `${p}.gate_proj`, hiddenSize, spec.intermediateSize);
+    const up = linear(h2, lw.up, `${p}.up_proj`, hiddenSize, spec.intermediateSize);
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);
+    x = g.op('Add', [x, linear(act, lw.down, `${p}.down_proj`, spec.intermediateSize, hiddenSize)]);
+  }
+
+  const final = rmsNorm(x, weights.finalNorm, 'norm');
+  const lmHeadT = new Float32Array(hiddenSize * vocabSize);
+  for (let v = 0; v < vocabSize; v++) for (let k = 0; k < hiddenSize; k++) lmHeadT[k * vocabSize + v] = weights.lmHead[v * hiddenSize + k];
+  const logits = g.op('MatMul', [final, g.f32('lm_head.weight_t', lmHeadT, [hiddenSize, vocabSize])]);
+  const logProbs = g.op('LogSoftmax', [g.slice(logits, 0, 0, seqLen - 1)], { axis: { kind: 'int', value: -1 } });
+  const targets = g.reshape(g.slice(ids, 0, 1, seqLen), [seqLen - 1, 1]);
+  const picked = g.op('GatherElements', [logProbs, targets], { axis: { kind: 'int', value: 1 } });
+  g.reshape(g.op('Neg', [picked]), [seqLen - 1], 'nll');
+  g.outputs.unshift({ name: 'nll', dataType: OnnxDataType.FLOAT, dims: [seqLen - 1] });
+  const outputNames = ['nll'];
+  if (options.logits) {
+    g.op('Identity', [logits], undefined, { output: 'logits' });
+    g.outputs.push({ name: 'logits', dataType: OnnxDataType.FLOAT, dims: [seqLen, vocabSize] });
+    outputNames.push('logits');
+  }
+  outputNames.push(...tapOutputs);
+
+  const opsets = [{ domain: '', version: 17 }];
+  if (usesNBits) opsets.push({ domain: 'com.microsoft', version: 1 });
+  return { modelBytes: g.encode(opsets), seqLen, outputNames, queryChunk: chunk };
+}
