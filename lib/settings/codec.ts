@@ -54,7 +54,7 @@ export function encodeSettings(settings: Settings): string {
 
 /** Decodes a query string (with or without '?'); unknown keys are ignored. */
 export function decodeSettings(query: string): DecodedSettings {
-  const params = new URLSearchParams(query.startsWith('?') ? query.slice(1) : query);
+  const params = parseQuery(query.startsWith('?') ? query.slice(1) : query);
   const settings = defaultSettings();
   const problems: string[] = [];
   const read = <T>(key: string, parse: (raw: string) => T, assign: (value: T) => void): void => {
@@ -179,4 +179,19 @@ function num(v: number): string {
 function splitOnce(raw: string, sep: string): [string, string] {
   const at = raw.indexOf(sep);
   return at < 0 ? [raw, ''] : [raw.slice(0, at), raw.slice(at + 1)];
+}
+
+/** Minimal query parser (lib/ has no URLSearchParams): last value of a key wins. */
+function parseQuery(query: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const [k, v] = splitOnce(part, '=');
+    try {
+      out.set(decodeURIComponent(k.replace(/\+/g, ' ')), decodeURIComponent(v.replace(/\+/g, ' ')));
+    } catch {
+      // A malformed %-escape: skip the parameter, the default stands.
+    }
+  }
+  return out;
 }

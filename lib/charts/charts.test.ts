@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { CHART_DEFINITIONS } from './definitions';
+import { klOption, logitErrorOption, logitErrorTable, pplOption, pplTable } from './curves';
+import { pressureBandOption, pressurePairOption, pressurePairTable } from './pressure';
+import { searchOption, searchTable } from './search';
+import { tableToCsv, tableToJson } from './table';
+import { tirHeatmapOption, tirPairOption } from './tir';
+import type { ChartBand, PressureData, TirData } from './types';
+
+const light = { dark: false };
+const bands: ChartBand[] = [
+  { bandIndex: 0, firstPair: 0, lastPair: 1, label: 'B0' },
+  { bandIndex: 1, firstPair: 2, lastPair: 3, label: 'B1' },
+];
+// Hand-built: 4 pairs, wavelengths 6.28, 40, 300, 2000 with L = 256 → pair 2 is the first slow pair.
+const pressure: PressureData = {
+  method: 'yarn',
+  ipPerPair: [0, 0.5, 2, 3],
+  displacementTurnsPerPair: [0, 0.1, 1, 1.5],
+  interpolatedFractionPerPair: [0, 0.25, 1, 1],
+  wavelengthTokens: [6.28, 40, 300, 2000],
+  trainedWindowTokens: 256,
+  targetWindowTokens: 1024,
+  bands,
+  ipPerBand: [0.25, 2.5],
+  displacementTurnsPerBand: [0.05, 1.25],
+};
+
+type AnySeries = { name: string; data: unknown[]; markLine?: { data: Array<Record<string, number>> }; markArea?: { data: unknown[] } };
+const seriesOf = (o: unknown): AnySeries[] => (o as { series: AnySeries[] }).series;
+
+describe('pressure charts', () => {
+  it('marks the first pair longer than the trained window and shades every band', () => {
+    const s = seriesOf(pressurePairOption(pressure, light));
+    expect(s[0].markLine?.data).toEqual([{ xAxis: 2 }]);
+    expect(s[0].markArea?.data).toHaveLength(2);
+    // zero IP cannot sit on a log axis: it becomes a gap, not a fabricated value
+    expect(s[0].data).toEqual([null, 0.5, 2, 3]);
+    expect(s[2].data).toEqual([0, 0.25, 1, 1]);
+  });
+  it('bars per band and rejects mismatched lengths with the dims', () => {
+    const s = seriesOf(pressureBandOption(pressure, light));
+    expect((s[0].data as Array<{ value: number }>).map((d) => d.value)).toEqual([0.25, 2.5]);
+    expect(() => pressureBandOption({ ...pressure, ipPerBand: [1] }, light)).toThrow(/2 bands but 1 IP/);
+    expect(() => pressurePairOption({ ...pressure, wavelengthTokens: [1] }, light)).toThrow(/4 IP values/);
+  });
+  it('tabulates per pair with the band label', () => {
+    const t = pressurePairTable(pressure);
+    expect(t.rows[3]).toEqual([3, 'B1', 2000, 3, 1.5, 1]);
+  });
+});
+
+describe('TIR charts', () => {
+  const tir: TirData = { tensor: 'k-post', quantile: 0.999, layers: [0, 5], bands, tirLayerBand: [1, 2, 0.5, 1], tirLayerPair: [1, 1, 2, 2, 1, 1, 0.5, 0.5], pairCount: 4 };
+  it('puts band on x and layer on y with a symmetric log colour range', () => {
+    const o = tirHeatmapOption(tir, light) as unknown as { series: Array<{ data: number[][] }>; visualMap: { min: number; max: number } };
+    expect(o.series[0].data).toEqual([[0, 0, 1], [1, 0, 2], [0, 1, 0.5], [1, 1, 1]]);
+    expect(o.visualMap.min).toBeCloseTo(0.5, 12);
+    expect(o.visualMap.max).toBeCloseTo(2, 12);
+  });
+  it('one line per layer per pair', () => {
+    const s = seriesOf(tirPairOption(tir, light));
+    expect(s.map((x) => x.name)).toEqual(['layer 0', 'layer 5']);
+    expect(s[1].data).toEqual([1, 1, 0.5, 0.5]);
+    expect(() => tirHeatmapOption({ ...tir, tirLayerBand: [1] }, light)).toThrow(/2×2 = 4 values, got 1/);
+  });
+});
+
+describe('curves', () => {
+  it('logit error: one line per band plus total and p99, window marked', () => {
+    const d = { binCentres: [1, 4, 16], axis: 'distance' as const, bands, rmsPerBand: [[0.1, 0.2, 0.3], [0.01, 0.02, 0.5]], rmsTotal: [0.11, 0.22, 0.6], p99Total: [0.3, 0.5, 1.2], trainedWindowTokens: 256 };
+    const o = logitErrorOption(d, light) as unknown as { xAxis: { type: string }; series: AnySeries[] };
+    expect(o.xAxis.type).toBe('log');
+    expect(o.series.map((s) => s.name)).toEqual(['B0', 'B1', 'total', 'total p99']);
+    expect(o.series[1].data).toEqual([[1, 0.01], [4, 0.02], [16, 0.5]]);
+    expect(o.series[2].markLine?.data).toEqual([{ xAxis: 256 }]);
+    expect(logitErrorTable(d).columns).toEqual(['distanceTokens', 'rms B0', 'rms B1', 'rmsTotal', 'p99Total']);
+  });
+  it('perplexity: series named by method and variant', () => {
+    const d = { trainedWindowTokens: 256, curves: [
+      { method: 'yarn', variant: 'fp' as const, contextTokens: [64, 256, 1024], perplexity: [3, 2.5, 2.7] },
+      { method: 'yarn', variant: 'ptq' as const, contextTokens: [64, 256, 1024], perplexity: [3.2, 2.7, 3.1] },
+    ] };
+    const s = seriesOf(pplOption(d, light));
+    expect(s.map((x) => x.name)).toEqual(['yarn FP', 'yarn PTQ']);
+    expect(s[1].data).toEqual([[64, 3.2], [256, 2.7], [1024, 3.1]]);
+    expect(pplTable(d).rows).toHaveLength(6);
+  });
+  it('KL checks lengths', () => {
+    expect(() => klOption({ contextTokens: 8, positions: [0, 1], klNats: [0.1], trainedWindowTokens: 4 }, light)).toThrow(/2 positions, 1 values/);
+  });
+});
+
+describe('search chart', () => {
+  it('splits accepted and rejected candidates per band', () => {
+    const d = { bands, baselineObjective: 1.5, candidates: [
+      { bandIndex: 1, scale: 1, objective: 1.5, guard: 1.2, rejected: false, elapsedMs: 10 },
+      { bandIndex: 1, scale: 1.25, objective: 1.4, guard: 1.3, rejected: true, elapsedMs: 11 },
+      { bandIndex: 0, scale: 0.8, objective: 1.45, guard: 1.2, rejected: false, elapsedMs: 12 },
+    ] };
+    const s = seriesOf(searchOption(d, light));
+    expect(s.map((x) => x.name)).toEqual(['B0', 'B0 rejected', 'B1', 'B1 rejected']);
+    expect(s[0].data).toEqual([[0.8, 1.45]]);
+    expect(s[3].data).toEqual([[1.25, 1.4]]);
+    expect(searchTable(d).rows[1]).toEqual([1, 1, 1.25, 1.4, 1.3, 'yes', 11]);
+  });
+});
+
+describe('tables and definitions', () => {
+  it('CSV quotes cells that need it and JSON keys by column', () => {
+    const t = { columns: ['a', 'b'], rows: [[1, 'x,"y"'], [NaN, 'z']] };
+    expect(tableToCsv(t)).toBe('a,b\r\n1,"x,""y"""\r\n,z\r\n');
+    expect(JSON.parse(tableToJson(t))).toEqual([{ a: 1, b: 'x,"y"' }, { a: null, b: 'z' }]);
+    expect(() => tableToCsv({ columns: ['a'], rows: [[1, 2]] })).toThrow(/row 0 has 2 cells, header has 1/);
+  });
+  it('every chart states a definition', () => {
+    for (const [id, d] of Object.entries(CHART_DEFINITIONS)) {
+      expect(d.title.length, id).toBeGreaterThan(5);
+      expect(d.definition.length, id).toBeGreaterThan(40);
+    }
+  });
+});
