@@ -58,7 +58,7 @@ export function decodeSettings(query: string): DecodedSettings {
   const settings = defaultSettings();
   const problems: string[] = [];
   const read = <T>(key: string, parse: (raw: string) => T, assign: (value: T) => void): void => {
-    const raw = params.get(key);
+    const raw = params.get(key) ?? null;
     if (raw === null) return;
     try {
       assign(parse(raw));
