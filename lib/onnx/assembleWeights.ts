@@ -1,7 +1,7 @@
 import type { ModelSpec } from '../model/spec';
 import { rtnDequantize, rtnQuantize, type RtnOptions } from '../quant/rtn';
-import { rtnToNBitsLinear } from './matMulNBits';
-import { decoderLinearNames, type DecoderLayerWeights, type DecoderWeights, type LinearWeight } from './weights';
+import { packMatMulNBitsFromRtn } from '../quant/matmulnbits';
+import { decoderLinearNames, type DecoderLayerWeights, type DecoderWeights, type LinearWeight, type NBitsLinear } from './weights';
 
 /** Reads one tensor by its Hugging Face name as float32 (the model loader's `tensorF32`). */
 export type TensorF32Source = (hfName: string) => Promise<Float32Array>;
@@ -66,6 +66,10 @@ export async function assembleDecoderWeights(spec: ModelSpec, tensorF32: TensorF
 function quantizeLinear(weight: Float32Array, rows: number, cols: number, bias: Float32Array | undefined, opts: AssembleOptions): LinearWeight {
   if (!opts.rtn) return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight, bias };
   const q = rtnQuantize(weight, rows, cols, opts.rtn);
-  if (opts.quantFormat === 'nbits') return rtnToNBitsLinear(q, bias);
+  if (opts.quantFormat === 'nbits') {
+    const p = packMatMulNBitsFromRtn(q);
+    const bits = p.attributes.bits as NBitsLinear['bits'];
+    return { kind: 'nbits', outFeatures: rows, inFeatures: cols, bits, blockSize: p.attributes.block_size, packed: p.b, scales: p.scales, zeroPoints: p.zeroPoints, bias };
+  }
   return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight: rtnDequantize(q), bias };
 }

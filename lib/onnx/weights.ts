@@ -24,7 +24,8 @@ export interface NBitsLinear {
   kind: 'nbits';
   outFeatures: number;
   inFeatures: number;
-  bits: 4 | 8;
+  /** 4 and 8 run on every EP; 2 only where the EP supports it (REFERENCE §14.6). */
+  bits: 2 | 4 | 8;
   blockSize: number;
   /** uint8 [outFeatures, kBlocks, blockSize·bits/8], kBlocks = ⌈inFeatures/blockSize⌉. */
   packed: Uint8Array;

@@ -1,0 +1,105 @@
+import type { NllEngine } from './engine';
+
+/** What the caller prepares for one context length C: an engine built for T = C and its rope tables. */
+export interface ContextRun {
+  engine: NllEngine;
+  /** float32 [C, headDim] (lib/eval/ropeInputs `graphRopeInputs`; dynamic NTK: base for C). */
+  cos: Float32Array;
+  sin: Float32Array;
+  /** Released after the context is done (e.g. engine.dispose). */
+  release?: () => Promise<void>;
+}
+
+export interface PerplexityOptions {
+  /** The token stream, Int32Array[n]. */
+  tokens: Int32Array;
+  /** Context lengths C to evaluate (each ≥ 2). */
+  contexts: number[];
+  /** Use at most the first N windows of each context (default: every whole window). */
+  maxWindows?: number;
+  prepare: (context: number) => Promise<ContextRun>;
+  /** Called after every window. */
+  onWindow?: (p: { context: number; windowIndex: number; windows: number }) => void;
+  /** Monotonic clock in ms (default performance.now). */
+  nowMs?: () => number;
+}
+
+export interface ContextPerplexity {
+  context: number;
+  windows: number;
+  /** Tokens fed to the model: windows × C. */
+  tokens: number;
+  /** Next-token predictions scored: windows × (C − 1). */
+  predictions: number;
+  /** Mean NLL over all predictions, nats. */
+  nll: number;
+  ppl: number;
+  /** Wall time of the window runs (graph build and session creation excluded). */
+  seconds: number;
+  /** tokens / seconds. */
+  tokensPerSecond: number;
+  /** Float64Array[C − 1]: mean NLL of the prediction at position p + 1 over windows. */
+  perPositionNll: Float64Array;
+}
+
+/** Number of whole windows of length C in n tokens, capped by maxWindows. */
+export function windowCount(tokenCount: number, context: number, maxWindows?: number): number {
+  const whole = Math.floor(tokenCount / context);
+  return maxWindows === undefined ? whole : Math.min(whole, maxWindows);
+}
+
+/**
+ * Perplexity of a token stream at each context C: window w covers tokens [w·C, (w+1)·C) and
+ * is scored on its C − 1 next-token predictions; the first `maxWindows` windows are used.
+ * Throws when the text holds no whole window of some C.
+ */
+export async function evaluatePerplexity(opts: PerplexityOptions): Promise<ContextPerplexity[]> {
+  const { tokens, contexts } = opts;
+  const nowMs = opts.nowMs ?? (() => performance.now());
+  if (opts.maxWindows !== undefined && !(Number.isInteger(opts.maxWindows) && opts.maxWindows >= 1)) {
+    throw new Error(`maxWindows must be a positive integer, got ${opts.maxWindows}`);
+  }
+  const results: ContextPerplexity[] = [];
+  for (const context of contexts) {
+    if (!Number.isInteger(context) || context < 2) throw new Error(`context must be an integer ≥ 2, got ${context}`);
+    const windows = windowCount(tokens.length, context, opts.maxWindows);
+    if (windows === 0) throw new Error(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
+    const run = await opts.prepare(context);
+    if (run.engine.seqLen !== context) throw new Error(`engine built for ${run.engine.seqLen} tokens, context is ${context}`);
+    const perPosition = new Float64Array(context - 1);
+    let sum = 0;
+    let elapsedMs = 0;
+    try {
+      for (let w = 0; w < windows; w++) {
+        const ids = tokens.subarray(w * context, (w + 1) * context);
+        const started = nowMs();
+        const { nll } = await run.engine.run({ ids, cos: run.cos, sin: run.sin });
+        elapsedMs += nowMs() - started;
+        if (nll.length !== context - 1) throw new Error(`engine returned ${nll.length} NLL values for a window of ${context}`);
+        for (let p = 0; p < context - 1; p++) {
+          perPosition[p] += nll[p];
+          sum += nll[p];
+        }
+        opts.onWindow?.({ context, windowIndex: w, windows });
+      }
+    } finally {
+      await run.release?.();
+    }
+    for (let p = 0; p < context - 1; p++) perPosition[p] /= windows;
+    const predictions = windows * (context - 1);
+    const nll = sum / predictions;
+    const seconds = elapsedMs / 1000;
+    results.push({
+      context,
+      windows,
+      tokens: windows * context,
+      predictions,
+      nll,
+      ppl: Math.exp(nll),
+      seconds,
+      tokensPerSecond: seconds > 0 ? (windows * context) / seconds : 0,
+      perPositionNll: perPosition,
+    });
+  }
+  return results;
+}
