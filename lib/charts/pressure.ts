@@ -16,7 +16,7 @@ export function pressurePairOption(data: PressureData, theme: ChartTheme): Chart
     xAxis: axis(theme, 'pair index i', 'category', { data: pairAxis }),
     yAxis: [
       axis(theme, 'turns', 'log'),
-      axis(theme, 'fraction of s', 'value', { min: 0, max: 1, position: 'right', splitLine: { show: false } }),
+      axis(theme, 'fraction of s', 'value', { min: 0, max: (v: { max: number }) => Math.max(1, v.max), position: 'right', splitLine: { show: false } }),
     ],
     series: [
       {
