@@ -147,10 +147,12 @@ export function rtnDequantize(q: RtnQuantized): Float32Array {
   for (let r = 0; r < rows; r++) {
     const rowBase = r * cols;
     const slotBase = r * groupsPerRow;
-    for (let c = 0; c < cols; c++) {
-      const slot = slotBase + ((c / groupSize) | 0);
+    for (let g = 0; g < groupsPerRow; g++) {
+      const zp = zeroPoints[slotBase + g];
+      const s = scales[slotBase + g];
+      const end = rowBase + Math.min(cols, (g + 1) * groupSize);
       // (code − zp) is a small exact integer, so one Float32Array store gives PyTorch's rounding.
-      out[rowBase + c] = (codes[rowBase + c] - zeroPoints[slot]) * scales[slot];
+      for (let i = rowBase + g * groupSize; i < end; i++) out[i] = (codes[i] - zp) * s;
     }
   }
   return out;
