@@ -22,4 +22,6 @@ export interface ModelSpec {
   /** Row pairing of q_proj/k_proj in the weights as stored. */
   pairLayout: PairLayout;
   rope: RopeConfig;
+  /** Per-head RMSNorm on q and k before RoPE (Qwen3: self_attn.q_norm / k_norm). */
+  qkNorm?: boolean;
 }
