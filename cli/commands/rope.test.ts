@@ -131,6 +131,11 @@ describe('bandscope rope (good path)', () => {
     expect(r.code).toBe(0);
     const rep = JSON.parse(r.stdout) as Report;
     expect(rep.invFreq[1]).toBeCloseTo(Math.pow(30527.74, -2 / 128), 7);
+    // Without --seq-len the frequencies are those at L' (here --target-len 16384, s 4 → 135401.97).
+    const path4 = writeConfig('dyn4.json', { ...llama7b, rope_scaling: { rope_type: 'dynamic', factor: 4 } });
+    const r4 = await cli(['rope', '--config', path4, '--target-len', '16384', '--json']);
+    expect(r4.code).toBe(0);
+    expect((JSON.parse(r4.stdout) as Report).invFreq[1]).toBeCloseTo(Math.pow(135401.97, -2 / 128), 7);
   });
 
   it('text output without --json', async () => {

@@ -4,8 +4,9 @@
  *
  * The RoPE of a Hugging Face config.json (optionally with a PI choice laid over it) and, per band,
  * the analytic interpolation pressure and phase displacement (SPEC §4, lib/rope/pressure.ts).
- * --seq-len: evaluated length for `dynamic`/`longrope` frequencies (default: HF's init-time value).
  * --target-len: L' of the pressure (default s·L0).
+ * --seq-len: evaluated length for `dynamic`/`longrope` frequencies (default L', so the printed θ'
+ *   are the ones the pressure was computed from).
  * --json prints one object: {rotaryDim, base, method, invFreq, attentionFactor, bands:[{pairs, ip, displacementTurns, label}]}.
  */
 import { readFile } from 'node:fs/promises';
@@ -66,9 +67,9 @@ export async function readJsonObject(path: string): Promise<Record<string, unkno
 
 /** The report for a model RoPE (already PI-applied), pure apart from nothing: used by run() and tests. */
 export function ropeReport(rope: RopeConfig, opts: { seqLenTokens?: number; targetLenTokens?: number; bands: string }): RopeReport {
-  const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(rope, { sequenceLengthTokens: opts.seqLenTokens });
   const bands = bandsFor(parseBandSpec(opts.bands), rope);
   const pressure = analyticPressure(rope, opts.targetLenTokens);
+  const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(rope, { sequenceLengthTokens: opts.seqLenTokens ?? pressure.targetLengthTokens });
   const ip = bandMeans(pressure.ipTurns, bands);
   const disp = bandMeans(pressure.displacementTurns, bands);
   return {
