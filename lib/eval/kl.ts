@@ -1,3 +1,4 @@
+import { EvalInputError } from './errors';
 import type { ContextRun } from './perplexity';
 import { windowCount } from './perplexity';
 
@@ -60,7 +61,7 @@ export async function streamingKl(opts: {
 }): Promise<StreamingKlResult> {
   const { tokens, context, vocabSize, reference, test } = opts;
   const windows = windowCount(tokens.length, context, opts.maxWindows);
-  if (windows === 0) throw new Error(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
+  if (windows === 0) throw new EvalInputError(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
   const acc = new Float64Array(context);
   for (let w = 0; w < windows; w++) {
     const ids = tokens.subarray(w * context, (w + 1) * context);

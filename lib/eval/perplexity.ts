@@ -1,3 +1,4 @@
+import { EvalInputError } from './errors';
 import type { NllEngine } from './engine';
 
 /** What the caller prepares for one context length C: an engine built for T = C and its rope tables. */
@@ -57,13 +58,13 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
   const { tokens, contexts } = opts;
   const nowMs = opts.nowMs ?? (() => performance.now());
   if (opts.maxWindows !== undefined && !(Number.isInteger(opts.maxWindows) && opts.maxWindows >= 1)) {
-    throw new Error(`maxWindows must be a positive integer, got ${opts.maxWindows}`);
+    throw new EvalInputError(`maxWindows must be a positive integer, got ${opts.maxWindows}`);
   }
   const results: ContextPerplexity[] = [];
   for (const context of contexts) {
-    if (!Number.isInteger(context) || context < 2) throw new Error(`context must be an integer ≥ 2, got ${context}`);
+    if (!Number.isInteger(context) || context < 2) throw new EvalInputError(`context must be an integer ≥ 2, got ${context}`);
     const windows = windowCount(tokens.length, context, opts.maxWindows);
-    if (windows === 0) throw new Error(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
+    if (windows === 0) throw new EvalInputError(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
     const run = await opts.prepare(context);
     if (run.engine.seqLen !== context) throw new Error(`engine built for ${run.engine.seqLen} tokens, context is ${context}`);
     const perPosition = new Float64Array(context - 1);

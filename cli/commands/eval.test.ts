@@ -1,0 +1,77 @@
+// Spawns the real CLI. Goldens are the PyTorch fixture's mean NLLs (training/fixture/index.json),
+// fed the fixture's own 1024-token text.
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'bandscope-eval-'));
+const text0 = join(dir, 'text0.txt');
+copyFileSync(join(REPO, 'training/fixture/tokens_0.bin'), text0);
+const index = JSON.parse(readFileSync(join(REPO, 'training/fixture/index.json'), 'utf8')) as { cases: Array<{ id: string; meanNll: number }> };
+const golden = (id: string) => index.cases.find((c) => c.id === id)!.meanNll;
+
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'eval', ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface Report {
+  device: string;
+  model: string;
+  settings: Record<string, unknown>;
+  contexts: Array<{ context: number; windows: number; tokens: number; nll: number; ppl: number; seconds: number; tokensPerSecond: number }>;
+}
+
+describe('bandscope eval', () => {
+  it('builtin, default RoPE at 256 and YaRN ×4 at 1024 reproduce the PyTorch mean NLL', async () => {
+    const a = await cli(['--model', 'builtin', '--text', text0, '--contexts', '256', '--windows', '1', '--json']);
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    const ra = JSON.parse(a.stdout) as Report;
+    expect(ra.device).toBe('ort-node:cpu');
+    expect(ra.contexts).toHaveLength(1);
+    expect(ra.contexts[0]).toMatchObject({ context: 256, windows: 1, tokens: 256 });
+    expect(Math.abs(ra.contexts[0].nll - golden('text0-default-fp32'))).toBeLessThan(1e-4);
+    expect(ra.contexts[0].ppl).toBeCloseTo(Math.exp(ra.contexts[0].nll), 10);
+    expect(ra.contexts[0].tokensPerSecond).toBeGreaterThan(0);
+
+    const b = await cli(['--model', 'builtin', '--text', text0, '--contexts', '1024', '--rope', 'yarn:4', '--quant', 'rtn:w4g32a', '--quant-format', 'nbits', '--json']);
+    expect(b.code).toBe(0);
+    const rb = JSON.parse(b.stdout) as Report;
+    expect(rb.settings).toMatchObject({ rope: 'yarn:4', quant: 'rtn:w4g32a', quantFormat: 'nbits' });
+    expect(Math.abs(rb.contexts[0].nll - golden('text0-yarnx4-w4g32a'))).toBeLessThan(1e-3);
+  }, 60_000);
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['missing --model', ['--text', text0, '--contexts', '64'], /--model is required/],
+    ['unknown flag', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--bogus', 'x'], /bogus/],
+    ['bad contexts', ['--model', 'builtin', '--text', text0, '--contexts', '64,abc'], /--contexts/],
+    ['bad rope', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--rope', 'warp:2'], /--rope 'warp:2'/],
+    ['bad quant', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--quant', 'rtn:w9g32a'], /--quant/],
+    ['bad windows', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--windows', '0'], /--windows/],
+    ['missing text', ['--model', 'builtin', '--text', join(dir, 'nope.txt'), '--contexts', '64'], /nope\.txt/],
+    ['not a model folder', ['--model', dir, '--text', text0, '--contexts', '64'], /config\.json/],
+    ['gguf', ['--model', join(dir, 'm.gguf'), '--text', text0, '--contexts', '64'], /GGUF/],
+    ['text shorter than a window', ['--model', 'builtin', '--text', text0, '--contexts', '2048'], /1024 tokens.*2048/],
+  ];
+  for (const [name, args, message] of bad) {
+    it(`bad input → one stderr line, exit 2: ${name}`, async () => {
+      const r = await cli(args);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+    }, 30_000);
+  }
+});

@@ -1,0 +1,167 @@
+/**
+ * `bandscope eval --model <builtin | hf-folder> --text <file> --contexts 256,1024 [--windows N]
+ *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
+ *  [--quant-format fake|nbits] [--json]`
+ *
+ * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
+ * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
+ * Quant applies to every decoder linear (q,k,v,o,gate,up,down), never embeddings or lm_head;
+ * 'fake' runs dequantized float32 weights, 'nbits' runs com.microsoft.MatMulNBits.
+ * --json prints one object: {device, model, settings, contexts: [{context, windows, tokens, nll,
+ * ppl, seconds, tokensPerSecond}]}.
+ * Not yet: GGUF models, non-byte tokenizers, --kv (KV-cache quant), --qroar.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
+import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
+import { evaluatePerplexity } from '../../lib/eval/perplexity';
+import { graphRopeInputs } from '../../lib/eval/ropeInputs';
+import { parseRtnSpec } from '../../lib/quant/rtnSpec';
+import type { RtnOptions } from '../../lib/quant/rtn';
+import { applyInterpolation } from '../../lib/rope/interpolation';
+import type { RopeType } from '../../lib/rope/types';
+import { parseArgs } from 'node:util';
+import { openHfFolder } from '../engine/hfModel';
+import { createNodeEngine } from '../engine/nodeRunner';
+import { UsageError } from '../errors';
+
+const COMMAND = 'eval';
+const BUILTIN_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
+const PI_METHODS: readonly RopeType[] = ['linear', 'ntk', 'dynamic', 'yarn', 'llama3'];
+
+export function parseRopeFlag(raw: string): { method: RopeType | 'none'; factor: number } {
+  if (raw === 'none') return { method: 'none', factor: 1 };
+  const m = /^([a-z0-9]+):([0-9]*\.?[0-9]+)$/.exec(raw);
+  if (!m || !PI_METHODS.includes(m[1] as RopeType)) {
+    throw new UsageError(`${COMMAND}: --rope '${raw}' is not one of none, ${PI_METHODS.map((x) => `${x}:S`).join(', ')}`);
+  }
+  const factor = Number(m[2]);
+  if (!(factor >= 1)) throw new UsageError(`${COMMAND}: --rope factor must be ≥ 1, got ${m[2]}`);
+  return { method: m[1] as RopeType, factor };
+}
+
+export function parseContexts(raw: string): number[] {
+  const parts = raw.split(',').map((s) => s.trim());
+  const out = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : NaN));
+  if (out.some((n) => !Number.isSafeInteger(n) || n < 2)) {
+    throw new UsageError(`${COMMAND}: --contexts must be comma-separated integers ≥ 2, got '${raw}'`);
+  }
+  return out;
+}
+
+function parseQuant(raw: string): RtnOptions | undefined {
+  if (raw === 'none') return undefined;
+  try {
+    return parseRtnSpec(raw);
+  } catch (err) {
+    throw new UsageError(`${COMMAND}: --quant: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export async function run(argv: string[]): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: 'string' },
+        text: { type: 'string' },
+        contexts: { type: 'string' },
+        windows: { type: 'string' },
+        rope: { type: 'string' },
+        quant: { type: 'string' },
+        'quant-format': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError(`${COMMAND}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  const stringFlag = (name: string, required = false): string | undefined => {
+    const v = values[name];
+    if (v === undefined && required) throw new UsageError(`${COMMAND}: --${name} is required`);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const modelArg = stringFlag('model', true)!;
+  const textPath = stringFlag('text', true)!;
+  const contexts = parseContexts(stringFlag('contexts', true)!);
+  const windowsRaw = stringFlag('windows');
+  const maxWindows = windowsRaw === undefined ? undefined : Number(windowsRaw);
+  if (maxWindows !== undefined && !(/^\d+$/.test(windowsRaw!) && maxWindows >= 1)) {
+    throw new UsageError(`${COMMAND}: --windows must be a positive integer, got '${windowsRaw}'`);
+  }
+  const ropeChoice = parseRopeFlag(stringFlag('rope') ?? 'none');
+  const quantRaw = stringFlag('quant') ?? 'none';
+  const rtn = parseQuant(quantRaw);
+  const quantFormat = stringFlag('quant-format') ?? 'fake';
+  if (quantFormat !== 'fake' && quantFormat !== 'nbits') throw new UsageError(`${COMMAND}: --quant-format must be fake or nbits, got '${quantFormat}'`);
+
+  if (modelArg.toLowerCase().endsWith('.gguf')) throw new UsageError(`${COMMAND}: GGUF models are not supported by eval yet; give a Hugging Face folder or 'builtin'`);
+  const modelDir = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
+  if (!(await stat(modelDir).then((s) => s.isDirectory(), () => false))) {
+    throw new UsageError(`${COMMAND}: --model '${modelArg}' is not 'builtin' or a Hugging Face folder`);
+  }
+  let textBytes: Uint8Array;
+  try {
+    textBytes = new Uint8Array(await readFile(textPath));
+  } catch (err) {
+    throw new UsageError(`${COMMAND}: cannot read --text '${textPath}': ${(err as { code?: string }).code ?? 'unreadable'}`);
+  }
+
+  const model = await openHfFolder(modelDir);
+  try {
+    const { spec } = model;
+    if (spec.vocabSize !== 256) {
+      throw new UsageError(`${COMMAND}: only byte-vocabulary models (vocab 256) are supported yet; this one has vocab ${spec.vocabSize}`);
+    }
+    const tokens = Int32Array.from(textBytes); // byte vocab: token id = UTF-8 byte
+    const rope = applyInterpolation(spec.rope, ropeChoice);
+    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat });
+    let device = 'ort-node:cpu';
+    const results = await evaluatePerplexity({
+      tokens,
+      contexts,
+      maxWindows,
+      prepare: async (context) => {
+        const graph = buildLlamaGraph(spec, weights, { seqLen: context });
+        const engine = await createNodeEngine(graph);
+        device = engine.device;
+        const { cos, sin } = graphRopeInputs(rope, context);
+        return { engine, cos, sin, release: () => engine.dispose() };
+      },
+    });
+    const report = {
+      device,
+      model: modelArg === 'builtin' ? 'builtin:bandscope-byte-4m' : modelArg,
+      settings: {
+        text: textPath,
+        textTokens: tokens.length,
+        rope: ropeChoice.method === 'none' ? 'none' : `${ropeChoice.method}:${ropeChoice.factor}`,
+        quant: quantRaw,
+        quantFormat: rtn ? quantFormat : undefined,
+        maxWindows: maxWindows ?? null,
+      },
+      contexts: results.map((r) => ({
+        context: r.context,
+        windows: r.windows,
+        tokens: r.tokens,
+        nll: r.nll,
+        ppl: r.ppl,
+        seconds: r.seconds,
+        tokensPerSecond: r.tokensPerSecond,
+      })),
+    };
+    if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else {
+      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n`);
+      for (const r of report.contexts) {
+        process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s\n`);
+      }
+    }
+  } finally {
+    await model.close();
+  }
+}
