@@ -27,7 +27,7 @@ export function pressurePairOption(data: PressureData, theme: ChartTheme): Chart
         markArea: {
           silent: true,
           data: data.bands.map((b) => [
-            { xAxis: b.firstPair, name: b.label, itemStyle: { color: bandColor(b.bandIndex, theme), opacity: 0.08 } },
+            { xAxis: b.firstPair, name: `B${b.bandIndex}`, itemStyle: { color: bandColor(b.bandIndex, theme), opacity: 0.08 } },
             { xAxis: b.lastPair },
           ]),
           label: { color: c.muted, fontSize: 10, position: 'insideTop' },
@@ -64,8 +64,9 @@ export function pressureBandOption(data: PressureData, theme: ChartTheme): Chart
   }
   return {
     ...baseOption(theme),
-    xAxis: axis(theme, 'band', 'category', { data: data.bands.map((b) => b.label) }),
-    yAxis: axis(theme, 'turns (mean over pairs)', 'log'),
+    xAxis: axis(theme, 'band', 'category', { data: data.bands.map((b) => `B${b.bandIndex} · pairs ${b.firstPair}–${b.lastPair}`) }),
+    // Log bars grow from the axis minimum: put it a decade below the smallest bar.
+    yAxis: axis(theme, 'turns (mean over pairs)', 'log', { min: (v: { min: number }) => Math.pow(10, Math.floor(Math.log10(v.min))) }),
     series: [
       {
         name: 'IP_B',

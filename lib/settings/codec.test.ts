@@ -79,7 +79,7 @@ describe('parseBands', () => {
 describe('weightQuantSpec', () => {
   it('names RTN in the quant grammar', () => {
     expect(weightQuantSpec({ bits: 4, group: 32, symmetric: false, layers: 'all' })).toBe('rtn:w4g32a');
-    expect(weightQuantSpec({ bits: 8, group: 'channel', symmetric: true, layers: 'qk' })).toBe('rtn:w8gcs');
+    expect(weightQuantSpec({ bits: 8, group: 'channel', symmetric: true, layers: 'qk' })).toBe('rtn:w8gchs');
     expect(weightQuantSpec(null)).toBeNull();
   });
 });

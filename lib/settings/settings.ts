@@ -3,6 +3,7 @@
  * key of every cached worker job and round-trips through the URL (codec.ts), so a reload or a
  * shared link restores the same view.
  */
+import { formatRtnSpec } from '../quant/rtnSpec';
 import type { BandPartitionSpec, RopeType } from '../rope/types';
 
 /** Which model to load. User files cannot live in a URL; only their name is recorded. */
@@ -86,11 +87,10 @@ export function defaultSettings(): Settings {
   };
 }
 
-/** Weight spec in lib/quant's grammar, e.g. 'rtn:w4g32a' (asym) / 'rtn:w8gca' (per-channel), or null. */
+/** Weight spec in lib/quant's grammar, e.g. 'rtn:w4g32a' (asym) / 'rtn:w8gchs' (per-channel), or null. */
 export function weightQuantSpec(q: WeightQuantSettings | null): string | null {
   if (q === null) return null;
-  const group = q.group === 'channel' ? 'c' : String(q.group);
-  return `rtn:w${q.bits}g${group}${q.symmetric ? 's' : 'a'}`;
+  return formatRtnSpec({ bits: q.bits, groupSize: q.group, symmetric: q.symmetric });
 }
 
 /** Human label for a band partition, e.g. 'equal-log:4', 'yarn', 'custom:0-7,8-31'. */

@@ -1,0 +1,96 @@
+'use client';
+/** The dashboard route's one client panel: wires settings, model and worker hooks to presentational components. */
+import { useMemo, useState } from 'react';
+import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
+import { SettingsPanel } from '@/components/settings/SettingsPanel';
+import { pressureBandOption, pressureBandTable, pressurePairOption, pressurePairTable } from '@/lib/charts/pressure';
+import { pressureChartData } from '@/lib/run/pressure';
+import { useModelInfo, type UserModelFiles } from '@/hooks/useModelInfo';
+import { useSettings } from '@/hooks/useSettings';
+import { useTheme } from '@/hooks/useTheme';
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function DashboardPanel() {
+  const { settings, problems, setSettings } = useSettings();
+  const { dark, toggle } = useTheme();
+  const [userFiles, setUserFiles] = useState<UserModelFiles>(null);
+  const [userText, setUserText] = useState<File | null>(null);
+  const model = useModelInfo(settings.model, userFiles);
+  const theme = useMemo(() => ({ dark }), [dark]);
+
+  const pressure = useMemo((): { pair: ChartState; band: ChartState } => {
+    if (model.isError) {
+      const e: ChartState = { status: 'error', message: `Model could not be read: ${errorText(model.error)}`, hint: 'Open another model or go back to the built-in one.' };
+      return { pair: e, band: e };
+    }
+    if (!model.data) {
+      const l: ChartState = { status: 'loading', message: 'Reading model config…' };
+      return { pair: l, band: l };
+    }
+    try {
+      const data = pressureChartData(model.data.rope, settings);
+      return {
+        pair: { status: 'ready', option: pressurePairOption(data, theme), table: pressurePairTable(data) },
+        band: { status: 'ready', option: pressureBandOption(data, theme), table: pressureBandTable(data) },
+      };
+    } catch (err) {
+      const e: ChartState = { status: 'error', message: errorText(err), hint: 'Change the PI method, its scale or the band partition.' };
+      return { pair: e, band: e };
+    }
+  }, [model.data, model.isError, model.error, settings, theme]);
+
+  const onDrop = (e: React.DragEvent): void => {
+    e.preventDefault();
+    const files = Array.from(e.dataTransfer.files);
+    const gguf = files.find((f) => f.name.endsWith('.gguf'));
+    if (gguf) {
+      setUserFiles({ kind: 'gguf', file: gguf });
+      setSettings({ ...settings, model: { kind: 'gguf', name: gguf.name } });
+    } else if (files.length) {
+      setUserFiles({ kind: 'hf-folder', files });
+      setSettings({ ...settings, model: { kind: 'hf-folder', name: files[0].name } });
+    }
+  };
+
+  return (
+    <div className="flex min-h-screen flex-col" onDragOver={(e) => e.preventDefault()} onDrop={onDrop}>
+      <header className="flex items-center gap-3 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
+        <h1 className="text-base font-semibold">Bandscope</h1>
+        <span className="text-xs text-zinc-500">RoPE interpolation × quantization, per frequency band — computed locally</span>
+        <button type="button" className="ml-auto rounded border px-2 py-0.5 text-xs dark:border-zinc-700" onClick={toggle} aria-label={dark ? 'Switch to light theme' : 'Switch to dark theme'}>
+          {dark ? 'Light' : 'Dark'}
+        </button>
+      </header>
+      <div className="flex flex-1 flex-col gap-3 p-3 lg:flex-row">
+        <aside className="w-full shrink-0 lg:w-72">
+          {problems.length ? (
+            <p role="alert" className="mb-2 text-[11px] text-amber-700 dark:text-amber-400">Ignored in the link: {problems.join('; ')}</p>
+          ) : null}
+          <SettingsPanel
+            settings={settings}
+            onChange={setSettings}
+            deviceUsed={null}
+            modelLabel={model.data?.label ?? (model.isError ? `Error: ${errorText(model.error)}` : 'Reading model…')}
+            onOpenFolder={(files) => {
+              setUserFiles({ kind: 'hf-folder', files });
+              setSettings({ ...settings, model: { kind: 'hf-folder', name: (files[0].webkitRelativePath || files[0].name).split('/')[0] } });
+            }}
+            onOpenGguf={(file) => {
+              setUserFiles({ kind: 'gguf', file });
+              setSettings({ ...settings, model: { kind: 'gguf', name: file.name } });
+            }}
+            onOpenText={setUserText}
+            userTextName={userText?.name ?? null}
+          />
+        </aside>
+        <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
+          <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
+          <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,78 @@
+'use client';
+/**
+ * A chart with its contract: `data-chart` id, `data-state` loading|ready|error, the definition
+ * (SPEC §4) as caption, and PNG / SVG / CSV / JSON export. Without data it shows its state,
+ * never placeholder numbers.
+ */
+import { useCallback, useRef, type ReactNode } from 'react';
+import { CHART_DEFINITIONS } from '@/lib/charts/definitions';
+import { tableToCsv, tableToJson } from '@/lib/charts/table';
+import type { ChartId, ChartOption, ChartTable } from '@/lib/charts/types';
+import { downloadBlob, downloadDataUrl } from '../download';
+import { EChart, type ChartExporter } from './EChart';
+
+export type ChartState =
+  | { status: 'loading'; message: string; fraction?: number }
+  | { status: 'error'; message: string; hint?: string }
+  | { status: 'ready'; option: ChartOption; table: ChartTable; note?: string };
+
+export interface ChartCardProps {
+  id: ChartId;
+  state: ChartState;
+  dark: boolean;
+  heightPx?: number;
+  /** Extra controls (tensor picker, context picker) shown in the header. */
+  controls?: ReactNode;
+}
+
+export function ChartCard({ id, state, dark, heightPx = 240, controls }: ChartCardProps) {
+  const def = CHART_DEFINITIONS[id];
+  const exporterRef = useRef<ChartExporter | null>(null);
+  const onExporter = useCallback((e: ChartExporter | null) => {
+    exporterRef.current = e;
+  }, []);
+  const ready = state.status === 'ready';
+  const dataState = state.status;
+  const button = 'rounded border border-zinc-300 px-1.5 py-0.5 text-[11px] hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
+
+  return (
+    <section data-chart={id} data-state={dataState} aria-label={def.title} className="flex flex-col rounded border border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900">
+      <header className="flex flex-wrap items-center gap-2">
+        <h3 className="text-sm font-semibold">{def.title}</h3>
+        {controls}
+        <div className="ml-auto flex gap-1">
+          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download PNG`} onClick={() => {
+            const url = exporterRef.current?.png(dark ? '#18181b' : '#ffffff');
+            if (url) downloadDataUrl(`${id}.png`, url);
+          }}>PNG</button>
+          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download SVG`} onClick={() => {
+            void exporterRef.current?.svg().then((svg) => downloadBlob(`${id}.svg`, svg, 'image/svg+xml'));
+          }}>SVG</button>
+          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download CSV`} onClick={() => {
+            if (state.status === 'ready') downloadBlob(`${id}.csv`, tableToCsv(state.table), 'text/csv');
+          }}>CSV</button>
+          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download JSON`} onClick={() => {
+            if (state.status === 'ready') downloadBlob(`${id}.json`, tableToJson(state.table), 'application/json');
+          }}>JSON</button>
+        </div>
+      </header>
+      <p className="mt-1 text-[11px] leading-snug text-zinc-600 dark:text-zinc-400">{def.definition}</p>
+      {state.status === 'ready' ? (
+        <>
+          <EChart option={state.option} heightPx={heightPx} ariaLabel={def.title} onExporter={onExporter} />
+          {state.note ? <p className="text-[11px] text-zinc-500">{state.note}</p> : null}
+        </>
+      ) : state.status === 'loading' ? (
+        <div className="flex flex-col items-center justify-center gap-2 text-xs text-zinc-500" style={{ height: heightPx }} role="status">
+          <span>{state.message}</span>
+          {state.fraction !== undefined ? <progress className="w-1/2" max={1} value={state.fraction} aria-label={`${def.title} progress`} /> : null}
+        </div>
+      ) : (
+        <div className="flex flex-col items-center justify-center gap-1 px-4 text-center text-xs" style={{ height: heightPx }} role="alert">
+          <span className="font-medium text-red-700 dark:text-red-400">{state.message}</span>
+          {state.hint ? <span className="text-zinc-600 dark:text-zinc-400">{state.hint}</span> : null}
+        </div>
+      )}
+    </section>
+  );
+}
