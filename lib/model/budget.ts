@@ -1,0 +1,38 @@
+import { BudgetExceededError, ModelFormatError } from './errors';
+
+export interface TensorSizeInfo {
+  name: string;
+  shape: number[];
+  /** Bytes the tensor takes in its file (read transiently before conversion). */
+  sizeBytes: number;
+}
+
+/**
+ * Peak bytes to hold the named tensors as float32 (4 bytes/element, all at once) plus the
+ * largest single raw read in flight while converting one of them.
+ */
+export function estimateLoadBytes(model: { tensors: TensorSizeInfo[] }, tensorNames: string[]): number {
+  const byName = new Map(model.tensors.map((t) => [t.name, t]));
+  let f32Bytes = 0;
+  let largestRaw = 0;
+  for (const name of tensorNames) {
+    const t = byName.get(name);
+    if (!t) throw new ModelFormatError(`no tensor named ${name} in the model`);
+    f32Bytes += 4 * t.shape.reduce((a, b) => a * b, 1);
+    largestRaw = Math.max(largestRaw, t.sizeBytes);
+  }
+  return f32Bytes + largestRaw;
+}
+
+const MB = 1024 * 1024;
+
+/** Throws BudgetExceededError "needs X MB, budget Y MB" when neededBytes > budgetBytes. */
+export function assertWithinBudget(neededBytes: number, budgetBytes: number): void {
+  if (neededBytes > budgetBytes) {
+    throw new BudgetExceededError(
+      `needs ${(neededBytes / MB).toFixed(1)} MB, budget ${(budgetBytes / MB).toFixed(1)} MB (${neededBytes} > ${budgetBytes} bytes)`,
+      neededBytes,
+      budgetBytes,
+    );
+  }
+}

@@ -1,0 +1,211 @@
+import { parseBandscopeTokenizer } from '../tokenize/byteTokenizer';
+import type { TokenizerSource } from '../tokenize/types';
+import { baseName, type ByteSource } from './byteSource';
+import { ModelFormatError } from './errors';
+import { parseGgufHeader, readGgufF32, readGgufRaw, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf';
+import { specFromGgufMetadata } from './ggufSpec';
+import { specFromHfConfig } from './hfConfig';
+import {
+  parseSafetensorsHeader,
+  parseSafetensorsIndex,
+  readSafetensorsF32,
+  readSafetensorsRaw,
+  type SafetensorsFile,
+  type SafetensorsTensorInfo,
+} from './safetensors';
+import { Sha256 } from './sha256';
+import type { ModelSpec } from './spec';
+import { hfNameFromGguf } from './tensorNames';
+import { validateSpecAgainstTensors } from './validateSpec';
+
+export interface ModelTensor {
+  /** Hugging Face name, whatever the file calls it. */
+  name: string;
+  /** safetensors dtype (F32, BF16, …) or ggml type (Q4_K, …). */
+  dtype: string;
+  /** Row-major, HF orientation: [out_features, in_features] for a weight. */
+  shape: number[];
+  /** Bytes in the file. */
+  sizeBytes: number;
+  /** Name inside the file (GGUF name for GGUF). */
+  fileTensorName: string;
+  fileName: string;
+}
+
+export type RowRange = { first: number; count: number };
+
+export interface OpenedModel {
+  format: 'hf-safetensors' | 'gguf';
+  architecture: string;
+  spec: ModelSpec;
+  tensors: ModelTensor[];
+  /**
+   * One tensor (or rows [first, first+count) of its first dimension) as float32, in the
+   * file's own row order: GGUF LLaMA q/k rows stay interleaved (see spec.pairLayout).
+   */
+  tensorF32(hfName: string, rows?: RowRange): Promise<Float32Array>;
+  /** The stored bytes (little-endian; ggml blocks for GGUF) of a tensor or row range. */
+  nativeTensor(hfName: string, rows?: RowRange): Promise<{ dtype: string; shape: number[]; bytes: Uint8Array }>;
+  tokenizer: TokenizerSource;
+  /** config.json object (HF) or GGUF metadata. */
+  metadata: Record<string, unknown>;
+  /**
+   * SHA-256 (hex) of: the tag "bandscope-model-v1", then for each file used, sorted by
+   * name: its base name, its size in bytes, and its header bytes (whole file for JSON
+   * files; 8-byte length + JSON header for safetensors; everything before the tensor data
+   * for GGUF). Tensor data itself is not hashed.
+   */
+  identity: string;
+}
+
+async function readJson(source: ByteSource): Promise<{ json: Record<string, unknown>; bytes: Uint8Array }> {
+  if (source.sizeBytes > 64 * 1024 * 1024) throw new ModelFormatError(`${source.name}: ${source.sizeBytes} bytes is too large for a JSON side file`);
+  const bytes = await source.read(0, source.sizeBytes);
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new ModelFormatError(`${source.name}: not valid UTF-8 JSON`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelFormatError(`${source.name}: does not hold a JSON object`);
+  return { json: json as Record<string, unknown>, bytes };
+}
+
+function identityOf(parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): string {
+  const h = new Sha256().updateText('bandscope-model-v1\0');
+  for (const p of [...parts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    h.updateText(`${p.name}\0${p.sizeBytes}\0`);
+    h.update(p.headerBytes);
+  }
+  return h.hex();
+}
+
+/**
+ * Opens a model from its files: a Hugging Face folder (config.json + model.safetensors,
+ * or shards + model.safetensors.index.json; optional tokenizer.json /
+ * tokenizer_config.json / bandscope_tokenizer.json) or one .gguf file (optionally with a
+ * tokenizer.json). Reads headers only; tensors are read on request.
+ */
+export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
+  const byName = new Map<string, ByteSource>();
+  for (const f of files) byName.set(baseName(f.name), f);
+  const ggufs = [...byName.keys()].filter((n) => n.toLowerCase().endsWith('.gguf'));
+  const tokenizerJson = byName.get('tokenizer.json');
+  let tokenizer: TokenizerSource = { kind: 'none' };
+  const sideParts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }> = [];
+  const bandscopeTok = byName.get('bandscope_tokenizer.json');
+  if (bandscopeTok) {
+    const { json, bytes } = await readJson(bandscopeTok);
+    const parsed = parseBandscopeTokenizer(json);
+    if (!parsed) throw new ModelFormatError('bandscope_tokenizer.json: expected {"type": "bytes", "vocab_size": 256, …}');
+    tokenizer = parsed;
+    sideParts.push({ name: 'bandscope_tokenizer.json', sizeBytes: bytes.length, headerBytes: bytes });
+  } else if (tokenizerJson) {
+    const { json, bytes } = await readJson(tokenizerJson);
+    const configSource = byName.get('tokenizer_config.json');
+    const config = configSource ? (await readJson(configSource)).json : undefined;
+    tokenizer = { kind: 'hf-json', json, ...(config ? { config } : {}) };
+    sideParts.push({ name: 'tokenizer.json', sizeBytes: bytes.length, headerBytes: bytes });
+  }
+  if (ggufs.length > 1) throw new ModelFormatError(`got ${ggufs.length} .gguf files (${ggufs.join(', ')}); give exactly one (split GGUFs are not supported)`);
+  if (ggufs.length === 1) return openGguf(byName.get(ggufs[0])!, tokenizer, sideParts);
+  return openHf(byName, tokenizer, sideParts);
+}
+
+async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedModel> {
+  const configSource = byName.get('config.json');
+  const weightNames = [...byName.keys()].filter((n) => n.endsWith('.safetensors'));
+  if (!configSource) {
+    throw new ModelFormatError(
+      weightNames.length > 0 ? 'found .safetensors weights but no config.json next to them' : 'no model found: expected a .gguf file, or config.json with .safetensors weights',
+    );
+  }
+  const { json: config, bytes: configBytes } = await readJson(configSource);
+  parts.push({ name: 'config.json', sizeBytes: configBytes.length, headerBytes: configBytes });
+  const spec = specFromHfConfig(config);
+  const indexSource = byName.get('model.safetensors.index.json');
+  let shardNames: string[];
+  if (indexSource) {
+    const indexBytes = await indexSource.read(0, indexSource.sizeBytes);
+    const weightMap = parseSafetensorsIndex(new TextDecoder().decode(indexBytes), indexSource.name);
+    shardNames = [...new Set(weightMap.values())].sort();
+    const missing = shardNames.filter((n) => !byName.has(n));
+    if (missing.length > 0) throw new ModelFormatError(`model.safetensors.index.json lists shards that were not given: ${missing.join(', ')}`);
+    parts.push({ name: 'model.safetensors.index.json', sizeBytes: indexBytes.length, headerBytes: indexBytes });
+  } else {
+    if (weightNames.length === 0) throw new ModelFormatError('config.json found but no .safetensors weights');
+    if (weightNames.length > 1) throw new ModelFormatError(`got ${weightNames.length} .safetensors files but no model.safetensors.index.json to say how they fit together`);
+    shardNames = weightNames;
+  }
+  const infos = new Map<string, SafetensorsTensorInfo>();
+  const files: SafetensorsFile[] = [];
+  for (const shard of shardNames) {
+    const file = await parseSafetensorsHeader(byName.get(shard)!);
+    files.push(file);
+    parts.push({ name: shard, sizeBytes: file.source.sizeBytes, headerBytes: file.headerBytes });
+    for (const [name, info] of file.tensors) {
+      if (infos.has(name)) throw new ModelFormatError(`tensor ${name} appears in two shards (${infos.get(name)!.source.name}, ${shard})`);
+      infos.set(name, info);
+    }
+  }
+  validateSpecAgainstTensors(spec, new Map([...infos].map(([n, i]) => [n, i.shape])), 'config.json');
+  const get = (name: string): SafetensorsTensorInfo => {
+    const info = infos.get(name);
+    if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
+    return info;
+  };
+  return {
+    format: 'hf-safetensors',
+    architecture: spec.architecture,
+    spec,
+    tensors: [...infos.values()].map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(i.source.name) })),
+    tensorF32: (name, rows) => readSafetensorsF32(get(name), rows),
+    nativeTensor: async (name, rows) => {
+      const info = get(name);
+      const shape = info.shape.slice();
+      if (rows && shape.length > 0) shape[0] = rows.count;
+      return { dtype: info.dtype, shape, bytes: await readSafetensorsRaw(info, rows) };
+    },
+    tokenizer,
+    metadata: config,
+    identity: identityOf(parts),
+  };
+}
+
+async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedModel> {
+  const file: GgufFile = await parseGgufHeader(source);
+  parts.push({ name: baseName(source.name), sizeBytes: source.sizeBytes, headerBytes: file.headerBytes });
+  const infos = new Map<string, GgufTensorInfo>();
+  for (const info of file.tensors.values()) infos.set(hfNameFromGguf(info.name), info);
+  const shapes = new Map([...infos].map(([n, i]) => [n, i.shape]));
+  const freqInfo = infos.get('rope_freqs.weight');
+  const freqFactors = freqInfo ? await readGgufF32(freqInfo) : undefined;
+  const spec = specFromGgufMetadata(file.metadata, shapes, freqFactors);
+  validateSpecAgainstTensors(spec, shapes, 'the GGUF metadata');
+  if (tokenizer.kind === 'none') {
+    const model = file.metadata['tokenizer.ggml.model'];
+    const tokens = file.metadata['tokenizer.ggml.tokens'];
+    if (typeof model === 'string') tokenizer = { kind: 'gguf', model, vocabSize: Array.isArray(tokens) ? tokens.length : spec.vocabSize };
+  }
+  const get = (name: string): GgufTensorInfo => {
+    const info = infos.get(name);
+    if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
+    return info;
+  };
+  return {
+    format: 'gguf',
+    architecture: spec.architecture,
+    spec,
+    tensors: [...infos].map(([name, i]) => ({ name, dtype: i.ggmlType, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(source.name) })),
+    tensorF32: (name, rows) => readGgufF32(get(name), rows),
+    nativeTensor: async (name, rows) => {
+      const info = get(name);
+      const shape = info.shape.slice();
+      if (rows && shape.length > 1) shape[0] = rows.count;
+      return { dtype: info.ggmlType, shape, bytes: await readGgufRaw(info, rows) };
+    },
+    tokenizer,
+    metadata: file.metadata as Record<string, GgufValue>,
+    identity: identityOf(parts),
+  };
+}
