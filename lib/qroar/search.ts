@@ -18,6 +18,10 @@ import { DEFAULT_GRID, logSpacedGrid, type GridSpec } from './grid';
  *    ties keep the earlier point, so g = 1 wins ties).
  * Every evaluation, the baseline included (bandIndex null, sweep 0), is recorded and streamed.
  *
+ * Per-layer scales: the driver only sees a vector of coordinates, so a per-layer search passes
+ * bandCount = layers × bands with scales flattened layer-major ([layer][band]) and unflattens
+ * them in its objective.
+ *
  * Cancellation: `signal.aborted` is checked before every evaluation; when set the search stops
  * and *returns* (no throw) with cancelled = true and the best point found so far
  * (baseline / best are null when not even the baseline ran). Errors thrown by the objective propagate.
