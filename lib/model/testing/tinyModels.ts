@@ -58,8 +58,8 @@ export function tinyHfConfig(overrides: Record<string, unknown> = {}): Record<st
 const json = (v: unknown, name: string): ByteSource => byteSourceFromBytes(new TextEncoder().encode(JSON.stringify(v)), name);
 
 /** A tiny HF folder; `shards` = 2 splits the tensors over two files with an index. */
-export function tinyHfFolder(options: { shards?: 1 | 2; config?: Record<string, unknown> } = {}): ByteSource[] {
-  const tensors: TensorToWrite[] = tinyHfShapes().map(([name, shape]) => ({ name, dtype: 'F32', shape, data: f32Bytes(tinyTensorValues(name)) }));
+export function tinyHfFolder(options: { shards?: 1 | 2; config?: Record<string, unknown>; values?: Record<string, Float32Array> } = {}): ByteSource[] {
+  const tensors: TensorToWrite[] = tinyHfShapes().map(([name, shape]) => ({ name, dtype: 'F32', shape, data: f32Bytes(options.values?.[name] ?? tinyTensorValues(name)) }));
   const files: ByteSource[] = [json(options.config ?? tinyHfConfig(), 'tiny/config.json')];
   if ((options.shards ?? 1) === 1) {
     files.push(byteSourceFromBytes(writeSafetensors(tensors), 'tiny/model.safetensors'));
@@ -95,12 +95,16 @@ const GGUF_NAMES: Record<string, string> = {
  * A tiny GGUF of architecture `arch` with F32 tensors, whose rows are the tiny HF values
  * as stored (no q/k permutation is applied: the test checks rows come back untouched).
  */
-export function tinyGguf(arch = 'llama', extraMeta: Record<string, number | string> = {}): Uint8Array {
+export function tinyGguf(
+  arch = 'llama',
+  extraMeta: Record<string, number | string> = {},
+  replace: Record<string, { ggmlType: string; data: Uint8Array }> = {},
+): Uint8Array {
   const tensors: GgufTensorToWrite[] = tinyHfShapes().map(([name, shape]) => ({
     name: GGUF_NAMES[name],
-    ggmlType: 'F32',
+    ggmlType: replace[GGUF_NAMES[name]]?.ggmlType ?? 'F32',
     dims: shape.slice().reverse(),
-    data: f32Bytes(tinyTensorValues(name)),
+    data: replace[GGUF_NAMES[name]]?.data ?? f32Bytes(tinyTensorValues(name)),
   }));
   return writeGguf({
     metadata: {
