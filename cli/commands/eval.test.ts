@@ -1,7 +1,7 @@
 // Spawns the real CLI. Goldens are the PyTorch fixture's mean NLLs (training/fixture/index.json),
 // fed the fixture's own 1024-token text.
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,32 @@ describe('bandscope eval', () => {
     expect(Math.abs(rb.contexts[0].nll - golden('text0-yarnx4-w4g32a'))).toBeLessThan(1e-3);
   }, 60_000);
 
+  it('--qroar symmetric is a no-op without KV quant (fp32 and RTN); shared changes NLL; --kv int8 stays close', async () => {
+    const write = (name: string, body: unknown) => {
+      const path = join(dir, name);
+      writeFileSync(path, JSON.stringify(body));
+      return path;
+    };
+    const sym = write('sym.json', { variant: 'symmetric', bands: 'equal-log:4', scales: [1.25, 0.8, 1.1, 0.9] });
+    const shared = write('shared.json', { variant: 'shared', bands: 'equal-log:4', scales: [1.25, 0.8, 1.1, 0.9] });
+    const base = ['--model', 'builtin', '--text', text0, '--contexts', '256', '--windows', '1', '--json'];
+    const nllOf = async (extra: string[]) => {
+      const r = await cli([...base, ...extra]);
+      expect(r.stderr).toBe('');
+      return (JSON.parse(r.stdout) as Report).contexts[0].nll;
+    };
+    const fp = golden('text0-default-fp32');
+    expect(Math.abs((await nllOf(['--qroar', sym])) - fp)).toBeLessThan(1e-4);
+    expect(Math.abs((await nllOf(['--qroar', sym, '--quant', 'rtn:w4g32a'])) - golden('text0-default-w4g32a'))).toBeLessThan(1e-3);
+    expect(Math.abs((await nllOf(['--qroar', shared])) - fp)).toBeGreaterThan(1e-3);
+    const kv = await nllOf(['--kv', 'int8:token:post']);
+    expect(Math.abs(kv - fp)).toBeLessThan(0.01);
+  }, 90_000);
+
   const bad: Array<[string, string[], RegExp]> = [
+    ['bad kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int3:token:post'], /--kv/],
+    ['per-channel kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post'], /per-channel/],
+    ['missing qroar file', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', join(dir, 'none.json')], /none\.json/],
     ['missing --model', ['--text', text0, '--contexts', '64'], /--model is required/],
     ['unknown flag', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--bogus', 'x'], /bogus/],
     ['bad contexts', ['--model', 'builtin', '--text', text0, '--contexts', '64,abc'], /--contexts/],

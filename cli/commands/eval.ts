@@ -1,7 +1,7 @@
 /**
  * `bandscope eval --model <builtin | hf-folder> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
- *  [--quant-format fake|nbits] [--json]`
+ *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -9,7 +9,10 @@
  * 'fake' runs dequantized float32 weights, 'nbits' runs com.microsoft.MatMulNBits.
  * --json prints one object: {device, model, settings, contexts: [{context, windows, tokens, nll,
  * ppl, seconds, tokensPerSecond}]}.
- * Not yet: GGUF models, non-byte tokenizers, --kv (KV-cache quant), --qroar.
+ * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar); per-token only here
+ * (per-channel needs calibrated scales: not offered by this command yet).
+ * --qroar: band scales applied to W_Q/W_K before quantization (cli/engine/qroarFile.ts format).
+ * Not yet: GGUF models, non-byte tokenizers.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,12 +21,14 @@ import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { evaluatePerplexity } from '../../lib/eval/perplexity';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
+import { parseKvSpec, type KvQuantSpec } from '../../lib/quant/kvSpec';
 import type { RtnOptions } from '../../lib/quant/rtn';
 import { applyInterpolation } from '../../lib/rope/interpolation';
 import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
 import { openHfFolder } from '../engine/hfModel';
 import { createNodeEngine } from '../engine/nodeRunner';
+import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
 
 const COMMAND = 'eval';
@@ -74,6 +79,8 @@ export async function run(argv: string[]): Promise<void> {
         rope: { type: 'string' },
         quant: { type: 'string' },
         'quant-format': { type: 'string' },
+        kv: { type: 'string' },
+        qroar: { type: 'string' },
         json: { type: 'boolean' },
       },
     }));
@@ -99,6 +106,18 @@ export async function run(argv: string[]): Promise<void> {
   const quantFormat = stringFlag('quant-format') ?? 'fake';
   if (quantFormat !== 'fake' && quantFormat !== 'nbits') throw new UsageError(`${COMMAND}: --quant-format must be fake or nbits, got '${quantFormat}'`);
 
+  const kvRaw = stringFlag('kv') ?? 'none';
+  let kvQuant: KvQuantSpec | undefined;
+  if (kvRaw !== 'none') {
+    try {
+      kvQuant = parseKvSpec(kvRaw);
+    } catch (err) {
+      throw new UsageError(`${COMMAND}: --kv: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (kvQuant.granularity === 'channel') throw new UsageError(`${COMMAND}: --kv '${kvRaw}': per-channel KV quant needs calibrated scales; eval offers per-token only`);
+  }
+  const qroarPath = stringFlag('qroar');
+
   if (modelArg.toLowerCase().endsWith('.gguf')) throw new UsageError(`${COMMAND}: GGUF models are not supported by eval yet; give a Hugging Face folder or 'builtin'`);
   const modelDir = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
   if (!(await stat(modelDir).then((s) => s.isDirectory(), () => false))) {
@@ -119,14 +138,15 @@ export async function run(argv: string[]): Promise<void> {
     }
     const tokens = Int32Array.from(textBytes); // byte vocab: token id = UTF-8 byte
     const rope = applyInterpolation(spec.rope, ropeChoice);
-    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat });
+    const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
+    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, preQuant: qroar?.preQuant });
     let device = 'ort-node:cpu';
     const results = await evaluatePerplexity({
       tokens,
       contexts,
       maxWindows,
       prepare: async (context) => {
-        const graph = buildLlamaGraph(spec, weights, { seqLen: context });
+        const graph = buildLlamaGraph(spec, weights, { seqLen: context, kvQuant });
         const engine = await createNodeEngine(graph);
         device = engine.device;
         const { cos, sin } = graphRopeInputs(rope, context);
@@ -142,6 +162,8 @@ export async function run(argv: string[]): Promise<void> {
         rope: ropeChoice.method === 'none' ? 'none' : `${ropeChoice.method}:${ropeChoice.factor}`,
         quant: quantRaw,
         quantFormat: rtn ? quantFormat : undefined,
+        kv: kvRaw,
+        qroar: qroar?.summary ?? null,
         maxWindows: maxWindows ?? null,
       },
       contexts: results.map((r) => ({

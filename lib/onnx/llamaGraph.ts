@@ -1,4 +1,5 @@
 import type { ModelSpec } from '../model/spec';
+import type { KvQuantSpec } from '../quant/kvSpec';
 import { GraphBuilder } from './graphBuilder';
 import { OnnxDataType } from './proto';
 import { interleavedToHalfSplitRowOrder, permuteLinearRows, type DecoderWeights, type LinearWeight } from './weights';
@@ -15,6 +16,20 @@ export interface LlamaGraphOptions {
   tapLayers?: number[];
   /** Bytes allowed for one chunk's score tensor (numHeads × chunk × T × 4). */
   attentionBudgetBytes?: number;
+  /** Also output `v_L` [T, numKvHeads, headDim] for each tap layer (per-channel KV calibration). */
+  tapValues?: boolean;
+  /** KV-cache fake quant inside the graph (SPEC §3); off when absent. */
+  kvQuant?: GraphKvQuant;
+}
+
+/**
+ * KV-cache fake quant as lib/quant/kvcache.ts defines it: symmetric, q = clamp(round-half-even(x/s),
+ * ±qmax), x̂ = q·s. 'token': s = max|x|/qmax per (token, head) over headDim, computed in-graph.
+ * 'channel': s per (head, channel) from `channelScales` (calibrated on a short context).
+ */
+export interface GraphKvQuant extends KvQuantSpec {
+  /** Per layer, float32 [numKvHeads, headDim] (calibrateKvPerChannel); required for 'channel'. */
+  channelScales?: { k?: Float32Array[]; v?: Float32Array[] };
 }
 
 export interface LlamaGraph {
@@ -42,8 +57,10 @@ export function attentionQueryChunk(seqLen: number, numHeads: number, budgetByte
  * (row m = position m, columns i and i + rotaryDim/2 hold pair i), attention factor folded in;
  * columns ≥ rotaryDim must be cos 1, sin 0 (pass-through for partial rotary).
  * Outputs: `nll` float32 [T − 1] (nats; token t+1 given tokens ≤ t), optional `logits`
- * [T, vocab], optional taps [T, heads, headDim] (k taps have numKvHeads heads), always in the
+ * [T, vocab], optional taps [T, heads, headDim] (k/v taps have numKvHeads heads), always in the
  * half-split layout: interleaved (GGUF) q/k rows are permuted to half-split here, at build time.
+ * Taps q_pre/k_pre/q_post/k_post (and v_L) are before any KV quant; with kvQuant, k_kv_L and
+ * v_kv_L are the keys (post-RoPE) and values attention actually used.
  * Memory: queries are processed in chunks so each score tensor holds at most
  * `attentionBudgetBytes` (default 64 MiB); peak transient ≈ 3× that (scores, masked, softmax).
  */
@@ -137,6 +154,30 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     return g.op('Add', [g.op('Mul', [x, cos3]), g.op('Mul', [rotated, sin3])]);
   };
 
+  const kv = options.kvQuant;
+  if (kv && kv.bits !== 4 && kv.bits !== 8) throw new Error(`kvQuant bits must be 4 or 8, got ${kv.bits}`);
+  const kvQMax = kv ? 2 ** (kv.bits - 1) - 1 : 0;
+  const quantKv = (x: string, which: 'k' | 'v', layer: number): string => {
+    if (!kv || (kv.target !== 'kv' && kv.target !== which)) return x;
+    let scale: string;
+    let safeScale: string;
+    if (kv.granularity === 'token') {
+      const absMax = g.op('ReduceMax', [g.op('Abs', [x])], { axes: { kind: 'ints', value: [-1] }, keepdims: { kind: 'int', value: 1 } });
+      scale = g.op('Div', [absMax, g.scalar(kvQMax)]);
+      // An all-zero group divides by 1 instead of 0 and still dequantizes to 0·s = 0.
+      safeScale = g.op('Where', [g.op('Equal', [scale, g.scalar(0)]), g.scalar(1), scale]);
+    } else {
+      const given = kv.channelScales?.[which]?.[layer];
+      if (!given || given.length !== numKvHeads * headDim) {
+        throw new Error(`kvQuant channel: ${which} scales of layer ${layer} need [${numKvHeads}, ${headDim}], got ${given ? given.length : 'none'}`);
+      }
+      scale = g.f32(`kv.${which}_scale.${layer}`, given, [numKvHeads, headDim]);
+      safeScale = g.f32(`kv.${which}_safe_scale.${layer}`, given.map((v) => (v === 0 ? 1 : v)), [numKvHeads, headDim]);
+    }
+    const codes = g.op('Clip', [g.op('Round', [g.op('Div', [x, safeScale])]), g.scalar(-kvQMax), g.scalar(kvQMax)]);
+    return g.op('Mul', [codes, scale]);
+  };
+
   const tapOutputs: string[] = [];
   const tap = (x: string, name: string, heads: number): void => {
     g.op('Identity', [x], undefined, { output: name });
@@ -155,17 +196,24 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     const k3 = g.reshape(linear(h, kW, `${p}.k_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]);
     const v3 = g.reshape(linear(h, lw.v, `${p}.v_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]);
     const qRot = rope(q3);
-    const kRot = rope(k3);
+    const kUnquantRot = rope(k3);
+    const kRot = kv?.keyRope === 'pre' ? rope(quantKv(k3, 'k', l)) : quantKv(kUnquantRot, 'k', l);
+    const vUsed = quantKv(v3, 'v', l);
     if (taps.has(l)) {
       tap(q3, `q_pre_${l}`, numHeads);
       tap(k3, `k_pre_${l}`, numKvHeads);
       tap(qRot, `q_post_${l}`, numHeads);
-      tap(kRot, `k_post_${l}`, numKvHeads);
+      tap(kUnquantRot, `k_post_${l}`, numKvHeads);
+      if (options.tapValues) tap(v3, `v_${l}`, numKvHeads);
+      if (kv) {
+        tap(kRot, `k_kv_${l}`, numKvHeads);
+        tap(vUsed, `v_kv_${l}`, numKvHeads);
+      }
     }
     // GQA without repeating k/v: query head h = kv·rep + r, so [kvH, rep·C, hd] @ [kvH, hd, keys].
     const q4 = g.reshape(g.transpose(qRot, [1, 0, 2]), [numKvHeads, rep, seqLen, headDim]);
     const kT = g.transpose(kRot, [1, 2, 0]);
-    const vT = g.transpose(v3, [1, 0, 2]);
+    const vT = g.transpose(vUsed, [1, 0, 2]);
     const outs: string[] = [];
     for (const c of chunks) {
       const rows = c.end - c.start;
