@@ -8,6 +8,12 @@ import { pressureChartData } from '@/lib/run/pressure';
 import { useModelInfo, type UserModelFiles } from '@/hooks/useModelInfo';
 import { useSettings } from '@/hooks/useSettings';
 import { useTheme } from '@/hooks/useTheme';
+import { useTokens } from '@/hooks/useTokens';
+import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
+import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
+import { pplChartState } from './pplState';
+
+
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -20,6 +26,22 @@ export function DashboardPanel() {
   const [userText, setUserText] = useState<File | null>(null);
   const model = useModelInfo(settings.model, userFiles);
   const theme = useMemo(() => ({ dark }), [dark]);
+  const deviceUsed = useDeviceUsed();
+  const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize);
+  const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
+  const ppl = usePerplexityCurves(settings, model.data, testTokens.data, textKey);
+  useJobProgress('');
+  const trainedWindowTokens = model.data ? (model.data.rope.originalMaxPositionEmbeddings ?? model.data.rope.maxPositionEmbeddings) : 0;
+  const pplView = pplChartState({
+    jobs: ppl.jobs,
+    results: ppl.results,
+    progress: ppl.progressKeys.map((k) => progressOf(k)),
+    mainMethod: ppl.mainMethod,
+    blocked: ppl.blocked,
+    trainedWindowTokens,
+    theme,
+    upstreamError: model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null,
+  });
 
   const pressure = useMemo((): { pair: ChartState; band: ChartState } => {
     if (model.isError) {
@@ -72,7 +94,7 @@ export function DashboardPanel() {
           <SettingsPanel
             settings={settings}
             onChange={setSettings}
-            deviceUsed={null}
+            deviceUsed={deviceUsed}
             modelLabel={model.data?.label ?? (model.isError ? `Error: ${errorText(model.error)}` : 'Reading model…')}
             onOpenFolder={(files) => {
               setUserFiles({ kind: 'hf-folder', files });
@@ -89,6 +111,7 @@ export function DashboardPanel() {
         <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
+          <ChartCard id="ppl-context" state={pplView.state} dark={dark} heightPx={280} />
         </main>
       </div>
     </div>

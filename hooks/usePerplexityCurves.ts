@@ -1,0 +1,78 @@
+'use client';
+/**
+ * Perplexity-vs-context curves as TanStack queries, one per (method, variant), keyed by every
+ * setting that changes the numbers: cached, deduplicated, and cancelled (AbortSignal → engine
+ * 'cancel') when the settings move on. The main method runs first; overlays follow.
+ */
+import { useQueries } from '@tanstack/react-query';
+import type { PplCurve } from '@/lib/charts/types';
+import { evaluationContexts } from '@/lib/run/contexts';
+import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
+import { scenarioRope } from '@/lib/run/pressure';
+import type { RopeType } from '@/lib/rope/types';
+import { weightQuantSpec, type Settings } from '@/lib/settings/settings';
+import { engineOpener } from './engineNll';
+import { reportProgress } from './jobStore';
+import type { ModelInfo } from './useModelInfo';
+
+/** Tokens scored per context and curve: keeps the default scenario to seconds in WASM. */
+export const PPL_TOKEN_BUDGET = 1024;
+export const PPL_MAX_WINDOWS = 4;
+
+export interface CurveJob {
+  key: string;
+  method: RopeType;
+  variant: PplCurve['variant'];
+}
+
+export function curveJobs(settings: Settings): CurveJob[] {
+  const methods = [settings.pi.method, ...settings.compareMethods.filter((m) => m !== settings.pi.method)];
+  const variants: Array<PplCurve['variant']> = settings.weightQuant ? ['fp', 'ptq'] : ['fp'];
+  return methods.flatMap((method) => variants.map((variant) => ({ key: `${method}/${variant}`, method, variant })));
+}
+
+/** Why the quantized variant cannot run with these settings, or null. */
+export function unsupportedQuantReason(settings: Settings): string | null {
+  if (settings.weightQuant && settings.weightQuant.layers !== 'all') return 'the engine quantizes all linear layers; “attention only” and “W_Q, W_K only” are not wired into the graph builder yet';
+  if (settings.kvQuant) return 'KV-cache quantization is not wired into the engine graph yet; switch it off to run';
+  return null;
+}
+
+export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {
+  const jobs = curveJobs(settings);
+  const quant = weightQuantSpec(settings.weightQuant);
+  const trained = model ? (model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings) : 0;
+  const contexts = model ? evaluationContexts(trained, settings.targetContextTokens) : [];
+  const blocked = unsupportedQuantReason(settings);
+  const piKey = [settings.pi.factor, settings.pi.betaFast, settings.pi.betaSlow, settings.pi.lowFreqFactor, settings.pi.highFreqFactor];
+  const mainMethod = settings.pi.method;
+  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, job.variant === 'fp' ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device] as const;
+  const makeQuery = (job: CurveJob, ready: boolean) => ({
+    queryKey: keyOf(job),
+    enabled: ready && model !== undefined && tokens !== undefined && !(job.variant !== 'fp' && blocked),
+    queryFn: async ({ signal }: { signal: AbortSignal }): Promise<CurveResult> => {
+      if (!model || !tokens) throw new Error('model or text not ready');
+      const progressKey = JSON.stringify(keyOf(job));
+      return perplexityCurve({
+        method: job.method,
+        variant: job.variant,
+        rope: scenarioRope(model.rope, settings, job.method),
+        tokens,
+        contexts,
+        tokenBudget: PPL_TOKEN_BUDGET,
+        maxWindows: PPL_MAX_WINDOWS,
+        openEngine: engineOpener(model, { quant: job.variant === 'fp' ? null : quant }, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
+        onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
+      });
+    },
+  });
+  const mainJobs = jobs.filter((j) => j.method === mainMethod);
+  const overlayJobs = jobs.filter((j) => j.method !== mainMethod);
+  const mainResults = useQueries({ queries: mainJobs.map((j) => makeQuery(j, true)) });
+  // Overlays wait for the main curves so the first chart is ready as early as possible.
+  const mainSettled = mainResults.every((r) => !r.isPending || r.fetchStatus === 'idle');
+  const overlayResults = useQueries({ queries: overlayJobs.map((j) => makeQuery(j, mainSettled)) });
+  const ordered = [...mainJobs, ...overlayJobs];
+  const results = [...mainResults, ...overlayResults];
+  return { jobs: ordered, results, contexts, blocked, mainMethod, progressKeys: ordered.map((j) => JSON.stringify(keyOf(j))) };
+}

@@ -1,0 +1,59 @@
+/**
+ * One perplexity-vs-context curve (SPEC §4) for a PI method and a weight variant, sequenced over
+ * an injected engine opener so it runs against the browser worker or a Node runner alike.
+ */
+import type { PplCurve } from '../charts/types';
+import type { NllEngine } from '../eval/engine';
+import { evaluatePerplexity, type ContextPerplexity } from '../eval/perplexity';
+import { graphRopeInputs } from '../eval/ropeInputs';
+import type { RopeConfig } from '../rope/types';
+import { windowsForContext } from './contexts';
+
+export interface CurveRequest {
+  method: string;
+  variant: PplCurve['variant'];
+  /** The PI rope of this method (lib/run/pressure scenarioRope). */
+  rope: RopeConfig;
+  /** Held-out token ids, Int32Array[n]. */
+  tokens: Int32Array;
+  contexts: number[];
+  /** Tokens scored per context (windows = min(maxWindows, max(1, ⌊budget/C⌋))). */
+  tokenBudget: number;
+  maxWindows?: number;
+  /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'). */
+  openEngine: (seqLen: number) => Promise<NllEngine>;
+  onProgress?: (fraction: number, message: string) => void;
+}
+
+export interface CurveResult {
+  curve: PplCurve;
+  perContext: ContextPerplexity[];
+}
+
+export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
+  const totalWindows = req.contexts.reduce((a, c) => a + windowsForContext(c, req.tokenBudget, req.maxWindows), 0);
+  let done = 0;
+  const perContext: ContextPerplexity[] = [];
+  // evaluatePerplexity takes one maxWindows for all contexts; the budget varies by C, so go one context at a time.
+  for (const context of req.contexts) {
+    const [result] = await evaluatePerplexity({
+      tokens: req.tokens,
+      contexts: [context],
+      maxWindows: windowsForContext(context, req.tokenBudget, req.maxWindows),
+      prepare: async (c) => {
+        const engine = await req.openEngine(c);
+        const { cos, sin } = graphRopeInputs(req.rope, c);
+        return { engine, cos, sin };
+      },
+      onWindow: ({ windowIndex, windows }) => {
+        done++;
+        req.onProgress?.(done / totalWindows, `${req.method} ${req.variant}: context ${context}, window ${windowIndex + 1}/${windows}`);
+      },
+    });
+    perContext.push(result);
+  }
+  return {
+    curve: { method: req.method, variant: req.variant, contextTokens: perContext.map((r) => r.context), perplexity: perContext.map((r) => r.ppl) },
+    perContext,
+  };
+}
