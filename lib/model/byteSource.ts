@@ -33,14 +33,17 @@ export function checkRange(name: string, sizeBytes: number, offsetBytes: number,
   }
 }
 
-/** A ByteSource over bytes already in memory (tests, small files). The bytes are not copied. */
+/**
+ * A ByteSource over bytes already in memory (tests, small files). Each read returns a copy,
+ * so callers may edit what they get (e.g. scaleRowBlocksInPlace) without touching the source.
+ */
 export function byteSourceFromBytes(bytes: Uint8Array, name: string): ByteSource {
   return {
     name,
     sizeBytes: bytes.length,
     async read(offsetBytes: number, lengthBytes: number): Promise<Uint8Array> {
       checkRange(name, bytes.length, offsetBytes, lengthBytes);
-      return bytes.subarray(offsetBytes, offsetBytes + lengthBytes);
+      return bytes.slice(offsetBytes, offsetBytes + lengthBytes);
     },
   };
 }
