@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatQroarScalesJson, hasPerLayerScales, parseQroarScalesJson, QROAR_SCALES_FORMAT, type QroarScalesFile } from './scalesJson';
+import { customBandSpec, formatQroarScalesJson, hasPerLayerScales, parseQroarScalesJson, QROAR_SCALES_FORMAT, type QroarScalesFile } from './scalesJson';
 
 const HASH = 'a'.repeat(64);
 
@@ -10,10 +10,8 @@ function valid(): QroarScalesFile {
     variant: 'shared',
     rotaryDim: 8,
     pairLayout: 'half-split',
-    bands: [
-      { bandIndex: 0, firstPair: 0, lastPair: 1, label: 'fast' },
-      { bandIndex: 1, firstPair: 2, lastPair: 3, label: 'slow' },
-    ],
+    bands: 'custom:0-1,2-3',
+    bandSource: 'equal-log:2',
     scales: [0.9, 1.1],
     model: { name: 'builtin', hashes: { 'config.json': HASH } },
     settings: { rope: 'yarn:4' },
@@ -37,9 +35,12 @@ describe('Q-ROAR scales JSON', () => {
     ['unknown variant', (f) => (f.variant = 'both'), /variant must be one of/],
     ['odd rotaryDim', (f) => (f.rotaryDim = 7), /rotaryDim/],
     ['bad layout', (f) => (f.pairLayout = 'zigzag'), /pairLayout/],
-    ['gap between bands', (f) => ((f.bands as Array<Record<string, unknown>>)[1].firstPair = 3), /start at pair 2/],
-    ['band past the end', (f) => ((f.bands as Array<Record<string, unknown>>)[1].lastPair = 4), /lastPair/],
-    ['bands do not reach the end', (f) => ((f.bands as Array<Record<string, unknown>>)[1].lastPair = 2), /end at pair 2/],
+    ['a band spec that is not custom', (f) => (f.bands = 'equal-log:2'), /custom:a-b/],
+    ['malformed ranges', (f) => (f.bands = 'custom:0-1,x'), /not a pair range/],
+    ['gap between bands', (f) => (f.bands = 'custom:0-1,3-3'), /start at pair 2/],
+    ['band past the end', (f) => (f.bands = 'custom:0-1,2-4'), /past the last pair 3/],
+    ['bands do not reach the end', (f) => (f.bands = 'custom:0-1,2-2'), /end at pair 2/],
+    ['missing bandSource', (f) => delete f.bandSource, /bandSource/],
     ['wrong scale count', (f) => (f.scales = [1]), /2 numbers/],
     ['zero scale', (f) => (f.scales = [0, 1]), /scales\[0\] must be a finite number > 0/],
     ['non-numeric per-layer scale', (f) => (f.scales = [[1, 1], [1, 'x']]), /scales\[1\]\[1\]/],
@@ -58,6 +59,10 @@ describe('Q-ROAR scales JSON', () => {
   it('refuses invalid JSON and non-objects', () => {
     expect(() => parseQroarScalesJson('{', 'a.json')).toThrow(/a\.json: not valid JSON/);
     expect(() => parseQroarScalesJson('[]', 'a.json')).toThrow(/JSON object/);
+  });
+
+  it('customBandSpec writes the lib/rope custom grammar', () => {
+    expect(customBandSpec([{ firstPair: 0, lastPair: 7 }, { firstPair: 8, lastPair: 31 }])).toBe('custom:0-7,8-31');
   });
 
   it('will not format an invalid file', () => {

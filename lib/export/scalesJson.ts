@@ -1,6 +1,7 @@
 import type { QroarVariant } from '../qroar/transform';
 import { QROAR_VARIANTS } from '../qroar/transform';
-import type { Band, PairLayout } from '../rope/types';
+import { parseBandSpec } from '../rope/bands';
+import type { PairLayout } from '../rope/types';
 import { ExportFormatError } from './errors';
 
 /**
@@ -9,9 +10,12 @@ import { ExportFormatError } from './errors';
  * Versioned: `format` names it, `version` is bumped on any incompatible change; readers refuse
  * versions they do not know rather than guess.
  *
- * Bands are whole-pair ranges over 0 … rotaryDim/2 − 1, in pair index (a property of the math,
- * not of the row layout); `pairLayout` records the row order of the weights the scales were
- * applied to (the model's own), so a reader can rebuild the same row factors.
+ * `bands` is the exact partition as a lib/rope band-spec string 'custom:a-b,c-d,…' (whole-pair
+ * ranges over 0 … rotaryDim/2 − 1, contiguous from pair 0), so the pairs are pinned whatever PI a
+ * reader runs, and cli/engine/qroarFile.ts (`bandscope eval --qroar`, which reads variant, bands,
+ * scales) accepts the file as is. `bandSource` is the partition the user asked for (e.g.
+ * 'equal-log:4'), kept for display. `pairLayout` records the row order of the weights the scales
+ * were applied to (the model's own); scales themselves are per pair index, layout-free.
  */
 export const QROAR_SCALES_FORMAT = 'bandscope-qroar-scales';
 export const QROAR_SCALES_VERSION = 1;
@@ -23,8 +27,10 @@ export interface QroarScalesFile {
   /** Rotary dims d_r of the model the scales were searched on. */
   rotaryDim: number;
   pairLayout: PairLayout;
-  /** Contiguous, ascending, covering every pair exactly once; bandIndex = position. */
-  bands: Band[];
+  /** 'custom:a-b,c-d,…': contiguous, ascending, covering pairs 0 … rotaryDim/2 − 1 exactly once. */
+  bands: string;
+  /** The partition as the user gave it ('equal-log:4', 'yarn', …), for display. */
+  bandSource: string;
   /** Global [bands] or per-layer [layers][bands]; every value finite and > 0. */
   scales: number[] | number[][];
   /** Who the scales belong to: a display name and content hashes (what was hashed → hex). */
@@ -75,26 +81,27 @@ function validate(value: unknown, name: string): void {
   if (typeof rotaryDim !== 'number' || !Number.isSafeInteger(rotaryDim) || rotaryDim < 2 || rotaryDim % 2 !== 0) fail(`rotaryDim must be an even integer ≥ 2, got ${JSON.stringify(rotaryDim)}`);
   if (v.pairLayout !== 'half-split' && v.pairLayout !== 'interleaved') fail(`pairLayout must be 'half-split' or 'interleaved', got ${JSON.stringify(v.pairLayout)}`);
   const pairCount = (rotaryDim as number) / 2;
-  if (!Array.isArray(v.bands) || v.bands.length === 0) fail('bands must be a non-empty array');
-  const bands = v.bands as unknown[];
+  if (typeof v.bands !== 'string' || !v.bands.startsWith('custom:')) fail(`bands must be a 'custom:a-b,c-d,…' string, got ${JSON.stringify(v.bands)}`);
+  let ranges: Array<[number, number]> = [];
+  try {
+    const parsed = parseBandSpec(v.bands as string);
+    if (parsed.kind === 'custom') ranges = parsed.ranges;
+  } catch (err) {
+    fail(`bands: ${err instanceof Error ? err.message : String(err)}`);
+  }
   let nextPair = 0;
-  bands.forEach((b, k) => {
-    if (!isObject(b)) fail(`bands[${k}] must be an object`);
-    const band = b as Record<string, unknown>;
-    if (band.bandIndex !== k) fail(`bands[${k}].bandIndex must be ${k}, got ${JSON.stringify(band.bandIndex)}`);
-    if (band.firstPair !== nextPair) fail(`bands[${k}] must start at pair ${nextPair} (bands are contiguous from 0), got ${JSON.stringify(band.firstPair)}`);
-    const last = band.lastPair;
-    if (typeof last !== 'number' || !Number.isSafeInteger(last) || last < nextPair || last >= pairCount) {
-      fail(`bands[${k}].lastPair must be an integer in ${nextPair}…${pairCount - 1}, got ${JSON.stringify(last)}`);
-    }
-    if (typeof band.label !== 'string') fail(`bands[${k}].label must be a string`);
-    nextPair = (last as number) + 1;
+  ranges.forEach(([first, last], k) => {
+    if (first !== nextPair) fail(`band ${k} must start at pair ${nextPair} (bands are contiguous from 0), got ${first}`);
+    if (last >= pairCount) fail(`band ${k} ends at pair ${last}, past the last pair ${pairCount - 1} of rotaryDim ${rotaryDim}`);
+    nextPair = last + 1;
   });
   if (nextPair !== pairCount) fail(`bands end at pair ${nextPair - 1} but rotaryDim ${rotaryDim} has pairs 0…${pairCount - 1}`);
+  if (typeof v.bandSource !== 'string') fail('bandSource must be a string');
+  const bandCount = ranges.length;
   if (!Array.isArray(v.scales) || v.scales.length === 0) fail('scales must be a non-empty array');
   const scales = v.scales as unknown[];
   const checkRow = (row: unknown, where: string) => {
-    if (!Array.isArray(row) || row.length !== bands.length) fail(`${where} must hold ${bands.length} numbers (one per band), got ${Array.isArray(row) ? row.length : typeof row}`);
+    if (!Array.isArray(row) || row.length !== bandCount) fail(`${where} must hold ${bandCount} numbers (one per band), got ${Array.isArray(row) ? row.length : typeof row}`);
     (row as unknown[]).forEach((g, i) => {
       if (!isPositiveScale(g)) fail(`${where}[${i}] must be a finite number > 0, got ${JSON.stringify(g)}`);
     });
@@ -110,4 +117,9 @@ function validate(value: unknown, name: string): void {
 /** Whether a parsed file holds per-layer scales ([layers][bands]) rather than global ones. */
 export function hasPerLayerScales(file: QroarScalesFile): file is QroarScalesFile & { scales: number[][] } {
   return Array.isArray(file.scales[0]);
+}
+
+/** 'custom:a-b,c-d,…' of whole-pair ranges (inclusive), the `bands` field of a scales file. */
+export function customBandSpec(ranges: ReadonlyArray<{ firstPair: number; lastPair: number }>): string {
+  return `custom:${ranges.map((r) => `${r.firstPair}-${r.lastPair}`).join(',')}`;
 }
