@@ -54,13 +54,14 @@ describe('bandscope eval', () => {
   }, 60_000);
 
   it('--qroar symmetric is a no-op without KV quant (fp32 and RTN); shared changes NLL; --kv int8 stays close', async () => {
-    const write = (name: string, body: unknown) => {
+    const write = (name: string, variant: string) => {
       const path = join(dir, name);
+      const body = { format: 'bandscope-qroar-scales', version: 1, variant, rotaryDim: 64, pairLayout: 'half-split', bands: 'custom:0-7,8-15,16-23,24-31', bandSource: 'equal-log:4', scales: [1.25, 0.8, 1.1, 0.9], model: { name: 'builtin', hashes: {} }, settings: {} };
       writeFileSync(path, JSON.stringify(body));
       return path;
     };
-    const sym = write('sym.json', { variant: 'symmetric', bands: 'equal-log:4', scales: [1.25, 0.8, 1.1, 0.9] });
-    const shared = write('shared.json', { variant: 'shared', bands: 'equal-log:4', scales: [1.25, 0.8, 1.1, 0.9] });
+    const sym = write('sym.json', 'symmetric');
+    const shared = write('shared.json', 'shared');
     const base = ['--model', 'builtin', '--text', text0, '--contexts', '256', '--windows', '1', '--json'];
     const nllOf = async (extra: string[]) => {
       const r = await cli([...base, ...extra]);
@@ -78,6 +79,7 @@ describe('bandscope eval', () => {
   const bad: Array<[string, string[], RegExp]> = [
     ['bad kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int3:token:post'], /--kv/],
     ['per-channel kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post'], /per-channel/],
+    ['qroar file of another format', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', text0], /text0\.txt/],
     ['missing qroar file', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', join(dir, 'none.json')], /none\.json/],
     ['missing --model', ['--text', text0, '--contexts', '64'], /--model is required/],
     ['unknown flag', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--bogus', 'x'], /bogus/],

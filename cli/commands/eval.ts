@@ -11,7 +11,7 @@
  * ppl, seconds, tokensPerSecond}]}.
  * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar); per-token only here
  * (per-channel needs calibrated scales: not offered by this command yet).
- * --qroar: band scales applied to W_Q/W_K before quantization (cli/engine/qroarFile.ts format).
+ * --qroar: band scales (lib/export/scalesJson.ts file) applied to W_Q/W_K before quantization.
  * Not yet: GGUF models, non-byte tokenizers.
  */
 import { readFile, stat } from 'node:fs/promises';

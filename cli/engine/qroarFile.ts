@@ -1,33 +1,32 @@
 /**
- * The `--qroar scales.json` file of `bandscope eval`:
- *   { "variant": "symmetric" | "shared" | "query-only",
- *     "bands": "equal-log:4" | "yarn" | "custom:0-7,8-31",     (lib/rope/bands grammar)
- *     "scales": [g_0, …, g_{B−1}]  or  [[layer 0 scales], [layer 1 scales], …] }
- * Bands are built over the RoPE the run uses (after PI), in the weights' own pairing layout.
+ * Reads the `--qroar` file of `bandscope eval`: the versioned Q-ROAR scales JSON of
+ * lib/export/scalesJson.ts (written by `bandscope search --out`). Its bands are a band-spec string
+ * the row factors are built in the pairing layout of the weights being loaded (spec.pairLayout).
  * Returned as an assembleDecoderWeights `preQuant` hook: scale W_Q/W_K rows, then quantize.
  */
 import { readFile } from 'node:fs/promises';
+import { parseQroarScalesJson } from '../../lib/export/scalesJson';
 import type { ModelSpec } from '../../lib/model/spec';
 import type { AssembleOptions } from '../../lib/onnx/assembleWeights';
-import { bandScalesForLayer, type BandScales } from '../../lib/qroar/scales';
-import { qroarRowFactors, QROAR_VARIANTS, scaleRowsInPlace, type QroarVariant } from '../../lib/qroar/transform';
+import { bandScalesForLayer } from '../../lib/qroar/scales';
+import { qroarRowFactors, scaleRowsInPlace } from '../../lib/qroar/transform';
 import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
 import type { RopeConfig } from '../../lib/rope/types';
 import { UsageError } from '../errors';
 
 export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: RopeConfig): Promise<{ preQuant: NonNullable<AssembleOptions['preQuant']>; summary: Record<string, unknown> }> {
-  let json: { variant?: unknown; bands?: unknown; scales?: unknown };
+  let text: string;
   try {
-    json = JSON.parse(await readFile(path, 'utf8')) as typeof json;
+    text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`--qroar '${path}': ${(err as { code?: string }).code === 'ENOENT' ? 'no such file' : 'not readable JSON'}`);
+    throw new UsageError(`--qroar '${path}': ${(err as { code?: string }).code === 'ENOENT' ? 'no such file' : 'unreadable'}`);
   }
-  const variant = json.variant as QroarVariant;
-  if (!QROAR_VARIANTS.includes(variant)) throw new UsageError(`--qroar '${path}': variant must be one of ${QROAR_VARIANTS.join(', ')}, got ${JSON.stringify(json.variant)}`);
-  if (typeof json.bands !== 'string') throw new UsageError(`--qroar '${path}': "bands" must be a band spec string such as "equal-log:4"`);
-  const bands = bandsFor(parseBandSpec(json.bands), rope);
-  if (!Array.isArray(json.scales)) throw new UsageError(`--qroar '${path}': "scales" must be an array of ${bands.length} numbers or one such array per layer`);
-  const scales = json.scales as BandScales;
+  const file = parseQroarScalesJson(text, path);
+  if (file.rotaryDim !== rope.rotaryDim) {
+    throw new UsageError(`--qroar '${path}': scales are for rotaryDim ${file.rotaryDim}, this model has ${rope.rotaryDim}`);
+  }
+  const { variant, scales } = file;
+  const bands = bandsFor(parseBandSpec(file.bands), rope);
   const factorsByLayer: Array<{ q: Float64Array; k: Float64Array }> = [];
   for (let l = 0; l < spec.numLayers; l++) {
     let bandScales: Float64Array;
@@ -41,7 +40,7 @@ export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: Rop
     );
   }
   return {
-    summary: { variant, bands: json.bands, scales: json.scales },
+    summary: { variant, bands: file.bands, bandSource: file.bandSource, scales, model: file.model.name },
     preQuant: (layer, key, weight, bias) => {
       if (key !== 'q' && key !== 'k') return { weight, bias };
       const factors = factorsByLayer[layer][key];
