@@ -88,8 +88,8 @@ describe('bandscope eval', () => {
     ['bad quant', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--quant', 'rtn:w9g32a'], /--quant/],
     ['bad windows', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--windows', '0'], /--windows/],
     ['missing text', ['--model', 'builtin', '--text', join(dir, 'nope.txt'), '--contexts', '64'], /nope\.txt/],
-    ['not a model folder', ['--model', dir, '--text', text0, '--contexts', '64'], /config\.json/],
-    ['gguf', ['--model', join(dir, 'm.gguf'), '--text', text0, '--contexts', '64'], /GGUF/],
+    ['not a model folder', ['--model', dir, '--text', text0, '--contexts', '64'], /bandscope: \S/],
+    ['missing gguf', ['--model', join(dir, 'm.gguf'), '--text', text0, '--contexts', '64'], /m\.gguf/],
     ['text shorter than a window', ['--model', 'builtin', '--text', text0, '--contexts', '2048'], /1024 tokens.*2048/],
   ];
   for (const [name, args, message] of bad) {

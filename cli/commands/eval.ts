@@ -1,5 +1,5 @@
 /**
- * `bandscope eval --model <builtin | hf-folder> --text <file> --contexts 256,1024 [--windows N]
+ * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
  *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--json]`
  *
@@ -12,9 +12,10 @@
  * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar); per-token only here
  * (per-channel needs calibrated scales: not offered by this command yet).
  * --qroar: band scales (lib/export/scalesJson.ts file) applied to W_Q/W_K before quantization.
- * Not yet: GGUF models, non-byte tokenizers.
+ * Models open through lib/model (`openModelAtPath`): HF folders and GGUF files (GGUF blocks are
+ * dequantized to float32; interleaved q/k rows are permuted to half-split in the graph).
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
@@ -26,7 +27,8 @@ import type { RtnOptions } from '../../lib/quant/rtn';
 import { applyInterpolation } from '../../lib/rope/interpolation';
 import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
-import { openHfFolder } from '../engine/hfModel';
+import { openModelAtPath } from '../io/nodeByteSource';
+import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
@@ -118,11 +120,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   const qroarPath = stringFlag('qroar');
 
-  if (modelArg.toLowerCase().endsWith('.gguf')) throw new UsageError(`${COMMAND}: GGUF models are not supported by eval yet; give a Hugging Face folder or 'builtin'`);
-  const modelDir = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
-  if (!(await stat(modelDir).then((s) => s.isDirectory(), () => false))) {
-    throw new UsageError(`${COMMAND}: --model '${modelArg}' is not 'builtin' or a Hugging Face folder`);
-  }
+  const modelPath = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
   let textBytes: Uint8Array;
   try {
     textBytes = new Uint8Array(await readFile(textPath));
@@ -130,13 +128,14 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`${COMMAND}: cannot read --text '${textPath}': ${(err as { code?: string }).code ?? 'unreadable'}`);
   }
 
-  const model = await openHfFolder(modelDir);
+  const opened = await openModelAtPath(modelPath);
+  const model = opened.model;
   try {
     const { spec } = model;
-    if (spec.vocabSize !== 256) {
-      throw new UsageError(`${COMMAND}: only byte-vocabulary models (vocab 256) are supported yet; this one has vocab ${spec.vocabSize}`);
-    }
-    const tokens = Int32Array.from(textBytes); // byte vocab: token id = UTF-8 byte
+    let tokens: Int32Array;
+    // A byte-vocab model without a tokenizer file (the built-in one) reads token id = byte.
+    if (model.tokenizer.kind === 'bytes' || (model.tokenizer.kind === 'none' && spec.vocabSize === 256)) tokens = Int32Array.from(textBytes);
+    else tokens = Int32Array.from(createTokenizer(model.tokenizer).encode(new TextDecoder().decode(textBytes)));
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
     const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, preQuant: qroar?.preQuant });
@@ -156,6 +155,7 @@ export async function run(argv: string[]): Promise<void> {
     const report = {
       device,
       model: modelArg === 'builtin' ? 'builtin:bandscope-byte-4m' : modelArg,
+      modelIdentity: model.identity,
       settings: {
         text: textPath,
         textTokens: tokens.length,
@@ -184,6 +184,6 @@ export async function run(argv: string[]): Promise<void> {
       }
     }
   } finally {
-    await model.close();
+    await opened.close();
   }
 }

@@ -1,7 +1,7 @@
 /**
  * Reads the `--qroar` file of `bandscope eval`: the versioned Q-ROAR scales JSON of
- * lib/export/scalesJson.ts (written by `bandscope search --out`). Its bands are a band-spec string
- * the row factors are built in the pairing layout of the weights being loaded (spec.pairLayout).
+ * lib/export/scalesJson.ts (written by `bandscope search --out`). Its bands are a band-spec string of
+ * pair ranges; the row factors are built in the pairing layout of the weights being loaded (spec.pairLayout).
  * Returned as an assembleDecoderWeights `preQuant` hook: scale W_Q/W_K rows, then quantize.
  */
 import { readFile } from 'node:fs/promises';
