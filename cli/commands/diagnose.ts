@@ -1,0 +1,259 @@
+/**
+ * `bandscope diagnose --model <builtin | hf-folder | file.gguf> --text <file> [--context N] [--short-context N]
+ *  [--rope none|yarn:4|…] [--quant none|rtn:w4g32a|…] [--kv none|int8:token:post|…]
+ *  [--bands equal-log:4|yarn|custom:…] [--layers all|0,1] [--pairs 4096] [--seed 1]
+ *  [--tail 0.999] [--json]`
+ *
+ * The SPEC §4 diagnostics per band and per layer, from real taps of real runs on
+ * onnxruntime-node (CPU), all with the same PI:
+ * - analytic IP and phase displacement per band at L′ = --context (lib/rope/pressure);
+ * - per layer: activation IP from pre-RoPE q/k of the full-precision long window, and TIR of
+ *   q/k pre/post-RoPE (long window at L′ over short window at --short-context ≤ L, the first
+ *   tokens of the same text, full precision);
+ * - logit error ε = ℓ_quant − ℓ_ref on sampled (m, n) pairs of the long window, quantized run
+ *   (weights RTN and/or KV cache — the keys attention actually used) vs the full-precision run,
+ *   same PI; binned by distance (octaves) and by query position (16 bins), per band, pooled over
+ *   the chosen layers and heads (and per layer as overall RMS). null when nothing is quantized.
+ * Defaults: --context = s × trained window L, --short-context = L. --json prints one object
+ * {model, settings, bands, layers, logitError, seconds}; NaN/∞ ratios (a zero tail) print as null.
+ */
+import { activationPressure } from '../../lib/diagnostics/activationPressure';
+import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
+import { pairSampler } from '../../lib/diagnostics/pairSampler';
+import { tailInflationRatio } from '../../lib/diagnostics/tir';
+import { originalWindowTokens, ropeFrequencies } from '../../lib/rope/frequencies';
+import { applyInterpolation } from '../../lib/rope/interpolation';
+import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
+import { formatRtnSpec } from '../../lib/quant/rtnSpec';
+import { booleanFlag, parseFlags, stringFlag } from '../args';
+import { UsageError } from '../errors';
+import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice } from '../scenario/flags';
+import { openScenarioModel, requireWindow } from '../scenario/model';
+import { runTappedWindow, scenarioWeights, tapOf } from '../scenario/runs';
+import { stackLayersAsHeads } from '../scenario/stackHeads';
+
+const COMMAND = 'diagnose';
+const QUERY_BINS = 16;
+const TAPS = [
+  ['qPre', 'q_pre'],
+  ['kPre', 'k_pre'],
+  ['qPost', 'q_post'],
+  ['kPost', 'k_post'],
+] as const;
+
+function binJson(b: LogitErrorBin) {
+  return { lo: b.lo, hi: b.hi, count: b.count, rmsByBand: b.rmsByBand, p99ByBand: b.p99ByBand, rmsTotal: b.rmsTotal, p99Total: b.p99Total };
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const started = performance.now();
+  const flags = parseFlags(COMMAND, argv, {
+    model: { type: 'string' },
+    text: { type: 'string' },
+    context: { type: 'string' },
+    'short-context': { type: 'string' },
+    rope: { type: 'string' },
+    quant: { type: 'string' },
+    kv: { type: 'string' },
+    bands: { type: 'string' },
+    layers: { type: 'string' },
+    pairs: { type: 'string' },
+    seed: { type: 'string' },
+    tail: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const modelArg = stringFlag(COMMAND, flags, 'model', true) as string;
+  const textPath = stringFlag(COMMAND, flags, 'text', true) as string;
+  const choice = parseRopeChoice(COMMAND, stringFlag(COMMAND, flags, 'rope') ?? 'none');
+  const quantRaw = stringFlag(COMMAND, flags, 'quant') ?? 'none';
+  const rtn = parseQuantChoice(COMMAND, quantRaw);
+  const kvRaw = stringFlag(COMMAND, flags, 'kv') ?? 'none';
+  const kvQuant = parseKvChoice(COMMAND, kvRaw);
+  const bandsRaw = stringFlag(COMMAND, flags, 'bands') ?? 'equal-log:4';
+  const pairCount = intFlag(COMMAND, 'pairs', stringFlag(COMMAND, flags, 'pairs'), 4096);
+  const seed = intFlag(COMMAND, 'seed', stringFlag(COMMAND, flags, 'seed'), 1, 0);
+  const tail = numberFlag(COMMAND, 'tail', stringFlag(COMMAND, flags, 'tail'), 0.999);
+  if (!(tail > 0 && tail <= 1)) throw new UsageError(`${COMMAND}: --tail must be in (0, 1], got ${tail}`);
+
+  const model = await openScenarioModel(modelArg);
+  try {
+    const { spec } = model;
+    const trainedWindow = originalWindowTokens(spec.rope);
+    const rope = applyInterpolation(spec.rope, choice);
+    const context = intFlag(COMMAND, 'context', stringFlag(COMMAND, flags, 'context'), Math.round(choice.factor * trainedWindow), 2);
+    const shortContext = intFlag(COMMAND, 'short-context', stringFlag(COMMAND, flags, 'short-context'), Math.min(trainedWindow, context), 2);
+    if (shortContext > trainedWindow) throw new UsageError(`${COMMAND}: --short-context ${shortContext} exceeds the trained window ${trainedWindow} (TIR compares against a run at ≤ L)`);
+    if (shortContext > context) throw new UsageError(`${COMMAND}: --short-context ${shortContext} exceeds --context ${context}`);
+    const layers = parseLayerList(COMMAND, stringFlag(COMMAND, flags, 'layers') ?? 'all', spec.numLayers);
+    const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
+    const tokens = await model.readTokens(COMMAND, 'text', textPath);
+    requireWindow(COMMAND, 'text', tokens, context);
+    const { numHeads, numKvHeads, headDim } = spec;
+    const rotaryDim = rope.rotaryDim;
+    const tapGeometry = { headDim, rotaryDim, layout: 'half-split' as const }; // graph taps are always half-split
+
+    // Analytic pressure at L′ = context.
+    const pressure = analyticPressure(rope, context);
+    const ipAnalytic = bandMeans(pressure.ipTurns, bands);
+    const displacement = bandMeans(pressure.displacementTurns, bands);
+
+    // Real runs: full precision long + short (TIR, activation IP, logit reference), quantized long.
+    const log = (msg: string) => process.stderr.write(`${COMMAND}: ${msg}\n`);
+    const fpWeights = await scenarioWeights(model, {});
+    log(`full-precision run at ${context} tokens`);
+    const longFp = await runTappedWindow(spec, fpWeights, rope, tokens.subarray(0, context), { tapLayers: layers });
+    log(`full-precision run at ${shortContext} tokens`);
+    const shortFp = await runTappedWindow(spec, fpWeights, rope, tokens.subarray(0, shortContext), { tapLayers: layers });
+    const quantized = rtn !== undefined || kvQuant !== undefined;
+    let longQ: Awaited<ReturnType<typeof runTappedWindow>> | undefined;
+    if (quantized) {
+      log(`quantized run at ${context} tokens`);
+      const qWeights = rtn ? await scenarioWeights(model, { rtn }) : fpWeights;
+      longQ = await runTappedWindow(spec, qWeights, rope, tokens.subarray(0, context), { tapLayers: layers, kvQuant });
+    }
+
+    const pairs = pairSampler(context, pairCount, seed);
+    const original = ropeFrequencies(spec.rope, { sequenceLengthTokens: context });
+    const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: context });
+    // With a quantized K cache, attention reads k_kv (quantized post-RoPE keys); else k_post.
+    const quantKeyTap = kvQuant && kvQuant.target !== 'v' ? 'k_kv' : 'k_post';
+
+    const layerReports = layers.map((layer) => {
+      const ip = activationPressure({
+        q: tapOf(longFp, `q_pre_${layer}`),
+        k: tapOf(longFp, `k_pre_${layer}`),
+        tokens: context,
+        heads: numHeads,
+        kvHeads: numKvHeads,
+        ...tapGeometry,
+        bands,
+        invFreqOriginalRadPerToken: original.invFreqRadPerToken,
+        invFreqInterpolatedRadPerToken: interpolated.invFreqRadPerToken,
+        attentionFactorOriginal: original.attentionFactor,
+        attentionFactorInterpolated: interpolated.attentionFactor,
+        pairs,
+      });
+      const tir = Object.fromEntries(
+        TAPS.map(([key, tap]) => {
+          const heads = tap.startsWith('q') ? numHeads : numKvHeads;
+          const r = tailInflationRatio({
+            longRun: tapOf(longFp, `${tap}_${layer}`),
+            longTokens: context,
+            shortRun: tapOf(shortFp, `${tap}_${layer}`),
+            shortTokens: shortContext,
+            heads,
+            ...tapGeometry,
+            bands,
+            level: tail,
+          });
+          return [key, r.pooled];
+        }),
+      ) as Record<(typeof TAPS)[number][0], Float64Array>;
+      let logitErrorRmsByBand: number[] | null = null;
+      if (longQ) {
+        const e = logitError({
+          refQ: tapOf(longFp, `q_post_${layer}`),
+          refK: tapOf(longFp, `k_post_${layer}`),
+          quantQ: tapOf(longQ, `q_post_${layer}`),
+          quantK: tapOf(longQ, `${quantKeyTap}_${layer}`),
+          tokens: context,
+          heads: numHeads,
+          kvHeads: numKvHeads,
+          ...tapGeometry,
+          bands,
+          pairs,
+          distanceBinEdges: [1, context],
+          queryBinEdges: [0, context],
+        });
+        logitErrorRmsByBand = e.overall.rmsByBand;
+      }
+      return {
+        layer,
+        bands: bands.map((b, k) => ({
+          bandIndex: b.bandIndex,
+          ipActivation: ip.pooled[k],
+          tir: { qPre: tir.qPre[k], kPre: tir.kPre[k], qPost: tir.qPost[k], kPost: tir.kPost[k] },
+        })),
+        logitErrorRmsByBand,
+      };
+    });
+
+    let logitErrorReport: Record<string, unknown> | null = null;
+    if (longQ) {
+      const stack = (out: typeof longFp, tap: string, heads: number) => stackLayersAsHeads(layers.map((l) => tapOf(out, `${tap}_${l}`)), context, heads, headDim);
+      const e = logitError({
+        refQ: stack(longFp, 'q_post', numHeads),
+        refK: stack(longFp, 'k_post', numKvHeads),
+        quantQ: stack(longQ, 'q_post', numHeads),
+        quantK: stack(longQ, quantKeyTap, numKvHeads),
+        tokens: context,
+        heads: numHeads * layers.length,
+        kvHeads: numKvHeads * layers.length,
+        ...tapGeometry,
+        bands,
+        pairs,
+        distanceBinEdges: octaveEdges(context - 1),
+        queryBinEdges: linearEdges(context, QUERY_BINS),
+      });
+      logitErrorReport = {
+        reference: 'full precision, same PI',
+        quantizedKeys: quantKeyTap,
+        pooledOver: 'sampled pairs × heads × chosen layers',
+        tailLevel: e.tailLevel,
+        overall: binJson(e.overall),
+        distanceBins: e.distanceBins.map(binJson),
+        queryBins: e.queryBins.map(binJson),
+      };
+    }
+
+    const report = {
+      model: model.name,
+      modelIdentity: model.identity,
+      settings: {
+        text: textPath,
+        textTokens: tokens.length,
+        trainedWindow,
+        context,
+        shortContext,
+        rope: choice.label,
+        quant: rtn ? formatRtnSpec(rtn) : 'none',
+        kv: kvRaw,
+        bands: bandsRaw,
+        layers,
+        pairs: pairCount,
+        seed,
+        tirTail: tail,
+        tapLayout: 'half-split',
+        runs: 'first tokens of --text: full precision at context and at short-context; quantized at context',
+      },
+      bands: bands.map((b, k) => ({
+        bandIndex: b.bandIndex,
+        pairs: [b.firstPair, b.lastPair],
+        label: b.label,
+        ipAnalytic: ipAnalytic[k],
+        displacementTurns: displacement[k],
+      })),
+      layers: layerReports.map((l) => ({ ...l, bands: l.bands })),
+      logitError: logitErrorReport,
+      seconds: (performance.now() - started) / 1000,
+    };
+    if (booleanFlag(flags, 'json')) {
+      process.stdout.write(`${JSON.stringify(report)}\n`);
+      return;
+    }
+    const f = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
+    const lines = [`${report.model}: rope ${choice.label}, quant ${report.settings.quant}, kv ${kvRaw}, L′ ${context}, short ${shortContext}`];
+    lines.push('band  pairs     IP(analytic)  D(turns)');
+    for (const b of report.bands) lines.push(`${String(b.bandIndex).padEnd(5)} ${`${b.pairs[0]}-${b.pairs[1]}`.padEnd(9)} ${f(b.ipAnalytic).padStart(12)}  ${f(b.displacementTurns).padStart(8)}`);
+    lines.push('layer band  IP(act)   TIR qPre  kPre  qPost  kPost   logit-err RMS');
+    for (const l of layerReports) {
+      for (const b of l.bands) {
+        const rmsText = l.logitErrorRmsByBand ? f(l.logitErrorRmsByBand[b.bandIndex]) : '-';
+        lines.push(`${String(l.layer).padEnd(5)} ${String(b.bandIndex).padEnd(5)} ${f(b.ipActivation).padStart(8)}   ${[b.tir.qPre, b.tir.kPre, b.tir.qPost, b.tir.kPost].map(f).join(' ')}   ${rmsText}`);
+      }
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    await model.close();
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Opening what `diagnose` and `search` run on, the way `bandscope eval` does: the model through
+ * lib/model (`openModelAtPath`: 'builtin', a Hugging Face folder, or a .gguf file) and text files
+ * tokenized by the model's tokenizer (byte models: token id = byte).
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ModelSpec } from '../../lib/model/spec';
+import type { OpenedModel } from '../../lib/model/open';
+import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
+import { UsageError } from '../errors';
+import { openModelAtPath } from '../io/nodeByteSource';
+
+export const BUILTIN_MODEL_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
+export const BUILTIN_MODEL_NAME = 'builtin:bandscope-byte-4m';
+
+export interface ScenarioModel {
+  name: string;
+  spec: ModelSpec;
+  /** lib/model identity hash (SHA-256 hex of file names, sizes and headers). */
+  identity: string;
+  /** Float32 tensor by HF name in the file's own row order, read once and kept (never mutate it). */
+  tensorF32(hfName: string): Promise<Float32Array>;
+  /** Token ids of a text file. */
+  readTokens(command: string, flag: string, path: string): Promise<Int32Array>;
+  close(): Promise<void>;
+}
+
+export async function openScenarioModel(modelArg: string): Promise<ScenarioModel> {
+  const opened = await openModelAtPath(modelArg === 'builtin' ? BUILTIN_MODEL_DIR : modelArg);
+  const model: OpenedModel = opened.model;
+  const cache = new Map<string, Promise<Float32Array>>();
+  const byteIds = model.tokenizer.kind === 'bytes' || (model.tokenizer.kind === 'none' && model.spec.vocabSize === 256);
+  return {
+    name: modelArg === 'builtin' ? BUILTIN_MODEL_NAME : modelArg,
+    spec: model.spec,
+    identity: model.identity,
+    tensorF32(hfName) {
+      let t = cache.get(hfName);
+      if (t === undefined) {
+        t = model.tensorF32(hfName);
+        cache.set(hfName, t);
+      }
+      return t;
+    },
+    async readTokens(command, flag, path) {
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await readFile(path));
+      } catch (err) {
+        throw new UsageError(`${command}: cannot read --${flag} '${path}': ${(err as { code?: string }).code ?? 'unreadable'}`);
+      }
+      if (byteIds) return Int32Array.from(bytes);
+      return Int32Array.from(createTokenizer(model.tokenizer).encode(new TextDecoder().decode(bytes)));
+    },
+    close: () => opened.close(),
+  };
+}
+
+/** Throws a UsageError unless `tokens` holds at least one window of `context`. */
+export function requireWindow(command: string, flag: string, tokens: Int32Array, context: number): void {
+  if (tokens.length < context) throw new UsageError(`${command}: --${flag} has ${tokens.length} tokens, fewer than one window of ${context}`);
+}
