@@ -11,7 +11,7 @@ import type { ModelChoice } from '@/lib/settings/settings';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { parseGgufHeader } from '@/lib/model/gguf';
 import { ropeConfigFromGgufMetadata } from '@/lib/rope/parseGguf';
-import { specFromHfConfig } from '@/workers/engine/hfFolder';
+import { specFromHfConfig } from '@/lib/model/hfConfig';
 
 export const BUILTIN_MODEL_URL = '/models/bandscope-byte-4m/';
 

@@ -16,7 +16,7 @@ import { reportProgress } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
 
 /** Tokens scored per context and curve: keeps the default scenario to seconds in WASM. */
-export const PPL_TOKEN_BUDGET = 1024;
+export const PPL_TOKEN_BUDGET = 2048;
 export const PPL_MAX_WINDOWS = 4;
 
 export interface CurveJob {

@@ -20,11 +20,29 @@ function fakeEngine(seqLen: number, calls: number[]): NllEngine {
 }
 
 describe('perplexityCurve', () => {
-  it('scores each context with its own engine and window budget', async () => {
+  it('static PI: one long graph, shorter contexts from window prefixes', async () => {
+    const calls: number[] = [];
+    // NLL of the prediction at position p is p + 1 (hand-built), so ppl(C) = exp(mean of 1…C−1) = exp(C/2).
+    const engine: NllEngine = {
+      device: 'test', seqLen: 16,
+      async run() { calls.push(16); return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) }; },
+      async dispose() {},
+    };
+    const { curve, perContext } = await perplexityCurve({
+      method: 'yarn', variant: 'ptq', rope, tokens: new Int32Array(200), contexts: [4, 16], tokenBudget: 32,
+      openEngine: async () => engine,
+    });
+    expect(calls).toEqual([16, 16]);
+    expect(curve.contextTokens).toEqual([4, 16]);
+    expect(curve.perplexity[0]).toBeCloseTo(Math.exp(2), 10);
+    expect(curve.perplexity[1]).toBeCloseTo(Math.exp(8), 10);
+    expect(perContext[0].predictions).toBe(2 * 3);
+  });
+  it('dynamic NTK: each context in its own graph with its own budget', async () => {
     const calls: number[] = [];
     const progress: number[] = [];
     const { curve, perContext } = await perplexityCurve({
-      method: 'linear', variant: 'fp', rope, tokens: new Int32Array(200), contexts: [4, 16], tokenBudget: 32,
+      method: 'dynamic', variant: 'fp', rope: { ...rope, type: 'dynamic', factor: 2 }, tokens: new Int32Array(200), contexts: [4, 16], tokenBudget: 32,
       openEngine: async (c) => fakeEngine(c, calls), onProgress: (f) => progress.push(f),
     });
     expect(curve.contextTokens).toEqual([4, 16]);

@@ -30,7 +30,46 @@ export interface CurveResult {
   perContext: ContextPerplexity[];
 }
 
+/**
+ * Static PI methods: one graph at the longest context C_max, and perplexity at each shorter C from
+ * the prefixes of those windows — exact for a causal model, since the NLL at position p of a
+ * C_max-window is the NLL at p of the C-window that starts at the same token. One session per
+ * variant instead of one per context. Dynamic NTK changes its base with the evaluated length, so
+ * it (and longrope) runs each context in its own graph.
+ */
 export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
+  const lengthDependent = req.rope.type === 'dynamic' || req.rope.type === 'longrope';
+  return lengthDependent ? perContextCurve(req) : prefixCurve(req);
+}
+
+async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
+  const contexts = [...req.contexts].sort((a, b) => a - b);
+  const longest = contexts[contexts.length - 1];
+  const windows = windowsForContext(longest, req.tokenBudget, req.maxWindows);
+  const [full] = await evaluatePerplexity({
+    tokens: req.tokens,
+    contexts: [longest],
+    maxWindows: windows,
+    prepare: async (c) => {
+      const engine = await req.openEngine(c);
+      const { cos, sin } = graphRopeInputs(req.rope, c);
+      return { engine, cos, sin };
+    },
+    onWindow: ({ windowIndex, windows: n }) => req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`),
+  });
+  const perContext: ContextPerplexity[] = contexts.map((context) => {
+    let sum = 0;
+    for (let p = 0; p < context - 1; p++) sum += full.perPositionNll[p];
+    const nll = sum / (context - 1);
+    return { ...full, context, tokens: full.windows * context, predictions: full.windows * (context - 1), nll, ppl: Math.exp(nll), perPositionNll: full.perPositionNll.slice(0, context - 1) };
+  });
+  return {
+    curve: { method: req.method, variant: req.variant, contextTokens: contexts, perplexity: perContext.map((r) => r.ppl) },
+    perContext,
+  };
+}
+
+async function perContextCurve(req: CurveRequest): Promise<CurveResult> {
   const totalWindows = req.contexts.reduce((a, c) => a + windowsForContext(c, req.tokenBudget, req.maxWindows), 0);
   let done = 0;
   const perContext: ContextPerplexity[] = [];
