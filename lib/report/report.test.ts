@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSettings } from '../settings/settings';
+import { compareReports } from './compare';
+import { buildReport, parseReport, serializeReport } from './report';
+
+const model = { id: 'builtin:x', label: 'x', identity: 'ab'.repeat(32), weightsSizeBytes: 100 };
+const pressure = {
+  method: 'yarn', ipPerPair: Float64Array.from([0, 1]), displacementTurnsPerPair: Float64Array.from([0, 2]), interpolatedFractionPerPair: Float64Array.from([0, 1]),
+  wavelengthTokens: Float64Array.from([6.28, 628]), trainedWindowTokens: 256, targetWindowTokens: 1024,
+  bands: [{ bandIndex: 0, firstPair: 0, lastPair: 0, label: 'B0' }, { bandIndex: 1, firstPair: 1, lastPair: 1, label: 'B1' }],
+  ipPerBand: Float64Array.from([0, 1]), displacementTurnsPerBand: Float64Array.from([0, 2]),
+};
+const perplexity = { trainedWindowTokens: 256, tokenBudget: 2048, curves: [{ method: 'yarn', variant: 'ptq' as const, contextTokens: [64, 1024], perplexity: [3.5, 4.25] }] };
+const search = { candidates: [{ bandIndex: 1, scale: 1.25, objective: 1.4, guard: 1.2, rejected: true, elapsedMs: 5 }], chosenScales: [1, 0.9] };
+
+function sample(settings = defaultSettings()) {
+  return buildReport({ settings, model, device: 'wasm, 2 threads', pressure, perplexity, search, createdAt: new Date('2026-01-02T03:04:05Z') });
+}
+
+describe('run report', () => {
+  it('round-trips every number and the settings', () => {
+    const s = { ...defaultSettings(), pi: { ...defaultSettings().pi, method: 'ntk' as const } };
+    const { report, settings } = parseReport(serializeReport(sample(s)));
+    expect(settings).toEqual(s);
+    expect(report.pressure?.ipPerPair).toEqual([0, 1]);
+    expect(report.perplexity?.curves[0].perplexity).toEqual([3.5, 4.25]);
+    expect(report.search?.candidates[0].rejected).toBe(true);
+    expect(report.createdAt).toBe('2026-01-02T03:04:05.000Z');
+  });
+  it('names the first bad field of a corrupt file', () => {
+    expect(() => parseReport('{"format":')).toThrow(/not a JSON file/);
+    expect(() => parseReport('{"format":"other"}')).toThrow(/not a Bandscope report/);
+    const r = JSON.parse(serializeReport(sample()));
+    r.perplexity.curves[0].perplexity = [1];
+    expect(() => parseReport(JSON.stringify(r))).toThrow(/curves\[0\] has 2 contexts/);
+    const r2 = JSON.parse(serializeReport(sample()));
+    r2.search.candidates[0].scale = 'big';
+    expect(() => parseReport(JSON.stringify(r2))).toThrow(/search.candidates\[0\].scale must be a finite number/);
+    const r3 = JSON.parse(serializeReport(sample()));
+    r3.settingsQuery = 'pi=warp';
+    expect(() => parseReport(JSON.stringify(r3))).toThrow(/pi=warp/);
+  });
+  it('compare lists differing settings and shared perplexity points', () => {
+    const left = sample();
+    const right = sample({ ...defaultSettings(), targetContextTokens: 2048 });
+    right.perplexity = { ...perplexity, curves: [{ ...perplexity.curves[0], contextTokens: [64, 2048], perplexity: [3.4, 5] }] };
+    const d = compareReports(left, right);
+    expect(d.settings).toEqual([['ctx', '', '2048']]);
+    expect(d.sameModel).toBe(true);
+    expect(d.perplexity).toEqual([{ method: 'yarn', variant: 'ptq', contextTokens: 64, left: 3.5, right: 3.4 }]);
+  });
+});

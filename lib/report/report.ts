@@ -1,0 +1,174 @@
+/**
+ * The run report (SPEC §7): one self-contained JSON file with the settings, the model identity by
+ * hash, every number behind every chart and every search candidate. The dashboard reopens it and
+ * draws the same charts without recomputing. Versioned; parse validates structure and says where
+ * a file is wrong.
+ */
+import type { PplCurve, PressureData, SearchCandidate } from '../charts/types';
+import { decodeSettings, encodeSettings } from '../settings/codec';
+import type { Settings } from '../settings/settings';
+
+export const REPORT_FORMAT = 'bandscope-report';
+export const REPORT_VERSION = 1;
+
+export interface ReportModel {
+  id: string;
+  label: string;
+  /** sha256 hex (see hooks/useModelInfo for what is hashed). */
+  identity: string;
+  weightsSizeBytes: number | null;
+}
+
+/** Pressure data with typed arrays as plain number arrays (JSON). */
+export type ReportPressure = Omit<PressureData, 'ipPerPair' | 'displacementTurnsPerPair' | 'interpolatedFractionPerPair' | 'wavelengthTokens' | 'ipPerBand' | 'displacementTurnsPerBand'> & {
+  ipPerPair: number[];
+  displacementTurnsPerPair: number[];
+  interpolatedFractionPerPair: number[];
+  wavelengthTokens: number[];
+  ipPerBand: number[];
+  displacementTurnsPerBand: number[];
+};
+
+export interface RunReport {
+  format: typeof REPORT_FORMAT;
+  version: number;
+  createdAt: string;
+  /** The settings as the URL query (lib/settings codec) — one spelling for reports and links. */
+  settingsQuery: string;
+  model: ReportModel;
+  device: string | null;
+  pressure: ReportPressure | null;
+  perplexity: { curves: PplCurve[]; trainedWindowTokens: number; tokenBudget: number } | null;
+  search: { candidates: SearchCandidate[]; chosenScales: number[] | null } | null;
+}
+
+export interface ReportParts {
+  settings: Settings;
+  model: ReportModel;
+  device: string | null;
+  pressure: PressureData | null;
+  perplexity: RunReport['perplexity'];
+  search: RunReport['search'];
+  createdAt: Date;
+}
+
+export function buildReport(parts: ReportParts): RunReport {
+  const p = parts.pressure;
+  return {
+    format: REPORT_FORMAT,
+    version: REPORT_VERSION,
+    createdAt: parts.createdAt.toISOString(),
+    settingsQuery: encodeSettings(parts.settings),
+    model: parts.model,
+    device: parts.device,
+    pressure: p
+      ? {
+          ...p,
+          ipPerPair: Array.from(p.ipPerPair),
+          displacementTurnsPerPair: Array.from(p.displacementTurnsPerPair),
+          interpolatedFractionPerPair: Array.from(p.interpolatedFractionPerPair),
+          wavelengthTokens: Array.from(p.wavelengthTokens),
+          ipPerBand: Array.from(p.ipPerBand),
+          displacementTurnsPerBand: Array.from(p.displacementTurnsPerBand),
+        }
+      : null,
+    perplexity: parts.perplexity,
+    search: parts.search,
+  };
+}
+
+export function serializeReport(report: RunReport): string {
+  return JSON.stringify(report, null, 1);
+}
+
+export class ReportFormatError extends Error {
+  override name = 'ReportFormatError';
+}
+
+/** Parses and validates report text; throws ReportFormatError naming the first bad field. */
+export function parseReport(text: string): { report: RunReport; settings: Settings } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ReportFormatError(`not a JSON file (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const r = obj(raw, 'report');
+  if (r.format !== REPORT_FORMAT) throw new ReportFormatError(`format is ${JSON.stringify(r.format)}, expected "${REPORT_FORMAT}" — this is not a Bandscope report`);
+  if (r.version !== REPORT_VERSION) throw new ReportFormatError(`report version ${JSON.stringify(r.version)} is not supported (this dashboard reads version ${REPORT_VERSION})`);
+  str(r.createdAt, 'createdAt');
+  str(r.settingsQuery, 'settingsQuery');
+  const m = obj(r.model, 'model');
+  str(m.id, 'model.id');
+  str(m.label, 'model.label');
+  str(m.identity, 'model.identity');
+  if (r.device !== null) str(r.device, 'device');
+  if (r.pressure !== null) {
+    const p = obj(r.pressure, 'pressure');
+    const pairs = nums(p.ipPerPair, 'pressure.ipPerPair').length;
+    for (const k of ['displacementTurnsPerPair', 'interpolatedFractionPerPair', 'wavelengthTokens'] as const) {
+      if (nums(p[k], `pressure.${k}`).length !== pairs) throw new ReportFormatError(`pressure.${k} has a different length from pressure.ipPerPair (${pairs})`);
+    }
+    const bands = arr(p.bands, 'pressure.bands');
+    bands.forEach((b, i) => {
+      const band = obj(b, `pressure.bands[${i}]`);
+      num(band.bandIndex, `pressure.bands[${i}].bandIndex`);
+      num(band.firstPair, `pressure.bands[${i}].firstPair`);
+      num(band.lastPair, `pressure.bands[${i}].lastPair`);
+      str(band.label, `pressure.bands[${i}].label`);
+    });
+    for (const k of ['ipPerBand', 'displacementTurnsPerBand'] as const) {
+      if (nums(p[k], `pressure.${k}`).length !== bands.length) throw new ReportFormatError(`pressure.${k} has ${(p[k] as unknown[]).length} values for ${bands.length} bands`);
+    }
+    num(p.trainedWindowTokens, 'pressure.trainedWindowTokens');
+    num(p.targetWindowTokens, 'pressure.targetWindowTokens');
+  }
+  if (r.perplexity !== null) {
+    const pp = obj(r.perplexity, 'perplexity');
+    num(pp.trainedWindowTokens, 'perplexity.trainedWindowTokens');
+    arr(pp.curves, 'perplexity.curves').forEach((c, i) => {
+      const curve = obj(c, `perplexity.curves[${i}]`);
+      str(curve.method, `perplexity.curves[${i}].method`);
+      if (!['fp', 'ptq', 'ptq+qroar'].includes(curve.variant as string)) throw new ReportFormatError(`perplexity.curves[${i}].variant is ${JSON.stringify(curve.variant)}`);
+      const n = nums(curve.contextTokens, `perplexity.curves[${i}].contextTokens`).length;
+      if (nums(curve.perplexity, `perplexity.curves[${i}].perplexity`).length !== n) throw new ReportFormatError(`perplexity.curves[${i}] has ${n} contexts but a different number of values`);
+    });
+  }
+  if (r.search !== null) {
+    const s = obj(r.search, 'search');
+    arr(s.candidates, 'search.candidates').forEach((c, i) => {
+      const cand = obj(c, `search.candidates[${i}]`);
+      for (const k of ['bandIndex', 'scale', 'objective', 'guard', 'elapsedMs']) num(cand[k], `search.candidates[${i}].${k}`);
+      if (typeof cand.rejected !== 'boolean') throw new ReportFormatError(`search.candidates[${i}].rejected must be true or false`);
+    });
+    if (s.chosenScales !== null) nums(s.chosenScales, 'search.chosenScales');
+  }
+  const { settings, problems } = decodeSettings(r.settingsQuery as string);
+  if (problems.length) throw new ReportFormatError(`settingsQuery has unreadable settings: ${problems.join('; ')}`);
+  return { report: raw as RunReport, settings };
+}
+
+function obj(v: unknown, where: string): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ReportFormatError(`${where} must be an object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  return v as Record<string, unknown>;
+}
+function arr(v: unknown, where: string): unknown[] {
+  if (!Array.isArray(v)) throw new ReportFormatError(`${where} must be an array`);
+  return v;
+}
+function str(v: unknown, where: string): string {
+  if (typeof v !== 'string') throw new ReportFormatError(`${where} must be a string`);
+  return v;
+}
+function num(v: unknown, where: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ReportFormatError(`${where} must be a finite number, got ${JSON.stringify(v)}`);
+  return v;
+}
+/** JSON has no NaN/Infinity: such values arrive as null and are kept as gaps. */
+function nums(v: unknown, where: string): Array<number | null> {
+  const a = arr(v, where);
+  a.forEach((x, i) => {
+    if (x !== null && (typeof x !== 'number' || !Number.isFinite(x))) throw new ReportFormatError(`${where}[${i}] must be a number, got ${JSON.stringify(x)}`);
+  });
+  return a as Array<number | null>;
+}
