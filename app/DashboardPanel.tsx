@@ -12,6 +12,12 @@ import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
 import { pplChartState } from './pplState';
+import { ReportBar } from '@/components/report/ReportBar';
+import { buildReport, parseReport, serializeReport, type RunReport } from '@/lib/report/report';
+import { pplOption, pplTable } from '@/lib/charts/curves';
+import { downloadBlob } from '@/components/download';
+import type { PressureData } from '@/lib/charts/types';
+import { PPL_TOKEN_BUDGET } from '@/hooks/usePerplexityCurves';
 
 
 
@@ -26,6 +32,8 @@ export function DashboardPanel() {
   const [userText, setUserText] = useState<File | null>(null);
   const model = useModelInfo(settings.model, userFiles);
   const theme = useMemo(() => ({ dark }), [dark]);
+  const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
+  const [reportError, setReportError] = useState<string | null>(null);
   const deviceUsed = useDeviceUsed();
   const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
@@ -43,7 +51,19 @@ export function DashboardPanel() {
     upstreamError: model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null,
   });
 
-  const pressure = useMemo((): { pair: ChartState; band: ChartState } => {
+  const pressure = useMemo((): { pair: ChartState; band: ChartState; data?: PressureData } => {
+    if (openedReport) {
+      if (!openedReport.pressure) {
+        const e: ChartState = { status: 'error', message: 'This report holds no pressure data.' };
+        return { pair: e, band: e };
+      }
+      const data = openedReport.pressure;
+      return {
+        pair: { status: 'ready', option: pressurePairOption(data, theme), table: pressurePairTable(data), note: 'From the opened report.' },
+        band: { status: 'ready', option: pressureBandOption(data, theme), table: pressureBandTable(data), note: 'From the opened report.' },
+        data,
+      };
+    }
     if (model.isError) {
       const e: ChartState = { status: 'error', message: `Model could not be read: ${errorText(model.error)}`, hint: 'Open another model or go back to the built-in one.' };
       return { pair: e, band: e };
@@ -57,12 +77,44 @@ export function DashboardPanel() {
       return {
         pair: { status: 'ready', option: pressurePairOption(data, theme), table: pressurePairTable(data) },
         band: { status: 'ready', option: pressureBandOption(data, theme), table: pressureBandTable(data) },
+        data,
       };
     } catch (err) {
       const e: ChartState = { status: 'error', message: errorText(err), hint: 'Change the PI method, its scale or the band partition.' };
       return { pair: e, band: e };
     }
-  }, [model.data, model.isError, model.error, settings, theme]);
+  }, [model.data, model.isError, model.error, settings, theme, openedReport]);
+
+  const reportPpl = openedReport?.perplexity;
+  const pplState: ChartState = openedReport
+    ? reportPpl && reportPpl.curves.length
+      ? { status: 'ready', option: pplOption(reportPpl, theme), table: pplTable(reportPpl), note: 'From the opened report.' }
+      : { status: 'error', message: 'This report holds no perplexity curves.' }
+    : pplView.state;
+
+  const saveReport = (): void => {
+    if (!model.data) return;
+    const report = buildReport({
+      settings,
+      model: { id: model.data.id, label: model.data.label, identity: model.data.identity, weightsSizeBytes: model.data.weightsSizeBytes },
+      device: deviceUsed,
+      pressure: pressure.data ?? null,
+      perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET } : null,
+      search: null,
+      createdAt: new Date(),
+    });
+    downloadBlob('bandscope-report.json', serializeReport(report), 'application/json');
+  };
+  const openReport = async (file: File): Promise<void> => {
+    try {
+      const { report, settings: reportSettings } = parseReport(await file.text());
+      setOpenedReport(report);
+      setReportError(null);
+      setSettings(reportSettings);
+    } catch (err) {
+      setReportError(`${file.name}: ${errorText(err)}`);
+    }
+  };
 
   const onDrop = (e: React.DragEvent): void => {
     e.preventDefault();
@@ -86,6 +138,14 @@ export function DashboardPanel() {
           {dark ? 'Light' : 'Dark'}
         </button>
       </header>
+      <ReportBar
+        canSave={model.data !== undefined && !openedReport}
+        onSave={saveReport}
+        onOpen={(f) => void openReport(f)}
+        opened={openedReport ? `${openedReport.model.label} · ${openedReport.createdAt}` : null}
+        onClose={() => setOpenedReport(null)}
+        error={reportError}
+      />
       <div className="flex flex-1 flex-col gap-3 p-3 lg:flex-row">
         <aside className="w-full shrink-0 lg:w-72">
           {problems.length ? (
@@ -111,7 +171,7 @@ export function DashboardPanel() {
         <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
-          <ChartCard id="ppl-context" state={pplView.state} dark={dark} heightPx={280} />
+          <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280} />
         </main>
       </div>
     </div>

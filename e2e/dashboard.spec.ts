@@ -1,0 +1,65 @@
+import { expect, test, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+
+const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
+
+test.describe('dashboard', () => {
+  test('opens ready, stays on its own origin, and follows a PI change', async ({ page, baseURL }) => {
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      const url = r.url();
+      if (!url.startsWith(baseURL!) && !url.startsWith('data:') && !url.startsWith('blob:')) foreign.push(url);
+    });
+    await page.goto('/');
+    await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
+    await expect(chart(page, 'pressure-band')).toHaveAttribute('data-state', 'ready');
+    await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    await expect(page.getByTestId('device-used')).toContainText(/wasm|webgpu/);
+
+    await page.getByLabel('PI method').selectOption('linear');
+    await expect(page).toHaveURL(/pi=linear/);
+    await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
+    // The definition is stated beside the chart.
+    await expect(chart(page, 'pressure-pair')).toContainText('IP_i = (L′/2π)');
+    expect(foreign).toEqual([]);
+  });
+
+  test('settings survive a reload', async ({ page }) => {
+    await page.goto('/?pi=ntk&s=2&ctx=512&bands=equal-log:6');
+    await expect(page.getByLabel('PI method')).toHaveValue('ntk');
+    await page.reload();
+    await expect(page.getByLabel('PI method')).toHaveValue('ntk');
+    await expect(page.getByLabel('Band partition')).toHaveValue('equal-log:6');
+    await expect(chart(page, 'pressure-band')).toHaveAttribute('data-state', 'ready');
+  });
+
+  test('a corrupt report gives a clear error and the page keeps working', async ({ page }) => {
+    await page.goto('/');
+    await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
+    await page.getByLabel('Open a saved report').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "bandscope-report", "version": 1, ') });
+    await expect(page.getByTestId('report-error')).toContainText('not a JSON file');
+    await page.getByLabel('PI method').selectOption('ntk');
+    await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
+  });
+
+  test('save a report, reopen it, see the same numbers', async ({ page }) => {
+    await page.goto('/?cmp=');
+    await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save report' }).click()]);
+    const path = await download.path();
+    const saved = JSON.parse(readFileSync(path!, 'utf8'));
+    expect(saved.format).toBe('bandscope-report');
+    expect(saved.perplexity.curves.length).toBeGreaterThan(0);
+
+    await page.goto('/?pi=linear');
+    await page.getByLabel('Open a saved report').setInputFiles(path!);
+    await expect(page.getByTestId('report-open')).toBeVisible();
+    await expect(page).not.toHaveURL(/pi=linear/);
+    await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready');
+    const [csv] = await Promise.all([page.waitForEvent('download'), chart(page, 'ppl-context').getByRole('button', { name: /download JSON/ }).click()]);
+    const rows = JSON.parse(readFileSync((await csv.path())!, 'utf8')) as Array<{ method: string; variant: string; contextTokens: number; perplexity: number }>;
+    const first = saved.perplexity.curves[0];
+    const row = rows.find((r) => r.method === first.method && r.variant === first.variant && r.contextTokens === first.contextTokens[0]);
+    expect(row?.perplexity).toBe(first.perplexity[0]);
+  });
+});
