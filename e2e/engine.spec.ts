@@ -9,7 +9,7 @@ import { ropeFrequencies } from '../lib/rope/frequencies';
 import { createOrtNodeRuntime } from '../workers/runtime/ort-node';
 import { createUrlGraphBuilder } from '../workers/engine/buildGraph';
 import { createEngineHandler } from '../workers/engine/handler';
-import { specFromHfConfig } from '../workers/engine/hfFolder';
+import { specFromHfConfig } from '../lib/model/hfConfig';
 import type { EngineResponse } from '../workers/engine/protocol';
 import { diskFetch } from '../workers/engine/testing/diskFetch';
 

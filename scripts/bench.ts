@@ -15,7 +15,7 @@ import { ropeCosSinTable } from '../lib/rope/cosSin';
 import { ropeFrequencies } from '../lib/rope/frequencies';
 import { createUrlGraphBuilder } from '../workers/engine/buildGraph';
 import { createEngineHandler } from '../workers/engine/handler';
-import { specFromHfConfig } from '../workers/engine/hfFolder';
+import { specFromHfConfig } from '../lib/model/hfConfig';
 import type { EngineResponse } from '../workers/engine/protocol';
 import { diskFetch } from '../workers/engine/testing/diskFetch';
 import { createOrtNodeRuntime } from '../workers/runtime/ort-node';

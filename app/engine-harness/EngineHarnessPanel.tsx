@@ -6,7 +6,7 @@ import { ropeCosSinTable } from '@/lib/rope/cosSin';
 import { ropeFrequencies } from '@/lib/rope/frequencies';
 import type { DeviceReport, DeviceRequest } from '@/workers/runtime/types';
 import { createEngineClient } from '@/workers/engine/client';
-import { specFromHfConfig } from '@/workers/engine/hfFolder';
+import { specFromHfConfig } from '@/lib/model/hfConfig';
 
 const MODEL_URL = '/models/bandscope-byte-4m/';
 const TEXT_URL = '/text/brown-test.txt';

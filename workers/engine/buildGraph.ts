@@ -13,7 +13,7 @@ export function createUrlGraphBuilder(fetchFn: FetchLike) {
     const model = await loadHfFolder(
       fetchFn,
       baseUrl,
-      build.quant,
+      { quant: build.quant, ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}) },
       (fraction, message) => ctx.onProgress('fetch', fraction, message),
       ctx.throwIfCancelled,
     );

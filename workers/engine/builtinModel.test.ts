@@ -8,7 +8,7 @@ import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createUrlGraphBuilder } from './buildGraph';
 import { createEngineHandler } from './handler';
-import { specFromHfConfig } from './hfFolder';
+import { specFromHfConfig } from '../../lib/model/hfConfig';
 import type { EngineResponse } from './protocol';
 import { diskFetch } from './testing/diskFetch';
 
@@ -25,7 +25,7 @@ function defaultTables(tokenCount: number) {
   return { ...ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, tokenCount, 'half-split'), headDim: spec.headDim };
 }
 
-async function runBuiltin(quant: string | null, tokenCount: number) {
+async function runBuiltin(quant: string | null, tokenCount: number, quantFormat?: 'fake' | 'nbits') {
   const counter = { bytes: 0 };
   const responses: EngineResponse[] = [];
   const handler = createEngineHandler({
@@ -33,7 +33,7 @@ async function runBuiltin(quant: string | null, tokenCount: number) {
     buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), counter)),
     post: (r) => responses.push(r),
   });
-  await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'builtin', source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant } }, device: 'wasm' });
+  await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'builtin', source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...(quantFormat ? { quantFormat } : {}) } }, device: 'wasm' });
   const { cos, sin, headDim } = defaultTables(tokenCount);
   await handler.handle({ kind: 'run', requestId: 2, sessionKey: 'builtin', ids: tokens0.slice(0, tokenCount), cos, sin, headDim, wantTaps: false });
   const result = responses.at(-1);
@@ -59,6 +59,11 @@ describe('built-in model through the worker path (onnxruntime-node)', () => {
 
   it('matches the PyTorch NLL with RTN w4g32a fake quantization of the decoder linears', async () => {
     const { nll } = await runBuiltin('rtn:w4g32a', 256);
+    expect(Math.abs(mean(nll) - 1.4122800827026367)).toBeLessThan(1e-3);
+  });
+
+  it('gives the same NLL with MatMulNBits codes as with fake quantization', async () => {
+    const { nll } = await runBuiltin('rtn:w4g32a', 256, 'nbits');
     expect(Math.abs(mean(nll) - 1.4122800827026367)).toBeLessThan(1e-3);
   });
 });

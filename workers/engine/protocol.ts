@@ -22,6 +22,8 @@ export interface GraphBuildRequest {
   seqLen: number;
   /** Weight quantization spec string, e.g. 'rtn:w4g32a'; null/undefined = float32 weights. */
   quant?: string | null;
+  /** 'fake' (default): dequantized float32 weights; 'nbits': com.microsoft.MatMulNBits codes. */
+  quantFormat?: 'fake' | 'nbits';
   /** Decoder layer indices whose pre/post-RoPE q/k are exposed as extra outputs. */
   tapLayers?: number[];
   /** Also output logits [T, vocab]. */

@@ -9,7 +9,7 @@ export function diskFetch(rootDir: string, counter?: { bytes: number }): FetchLi
     try {
       bytes = readFileSync(join(rootDir, url));
     } catch {
-      return { ok: false, status: 404, arrayBuffer: async () => new ArrayBuffer(0), json: async () => null };
+      return { ok: false, status: 404, headers: { get: () => null }, arrayBuffer: async () => new ArrayBuffer(0), json: async () => null };
     }
     const range = init?.headers?.Range;
     const m = range ? /^bytes=(\d+)-(\d+)$/.exec(range) : null;
@@ -19,6 +19,7 @@ export function diskFetch(rootDir: string, counter?: { bytes: number }): FetchLi
     return {
       ok: true,
       status: m ? 206 : 200,
+      headers: { get: (name: string) => (m && name.toLowerCase() === 'content-range' ? `bytes ${m[1]}-${Number(m[1]) + body.length - 1}/${bytes.length}` : null) },
       arrayBuffer: async () => copy.buffer,
       json: async () => JSON.parse(new TextDecoder().decode(copy)) as unknown,
     };

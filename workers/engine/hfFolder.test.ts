@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import type { FetchLike } from './hfFolder';
+import { httpByteSource } from './hfFolder';
+
+const body = Uint8Array.from({ length: 100 }, (_, i) => i);
+
+function server(honoursRange: boolean, log: string[]): FetchLike {
+  return async (_url, init) => {
+    const range = init?.headers?.Range;
+    log.push(range ?? 'whole');
+    const m = honoursRange && range ? /^bytes=(\d+)-(\d+)$/.exec(range) : null;
+    const part = m ? body.slice(Number(m[1]), Number(m[2]) + 1) : body.slice();
+    return {
+      ok: true,
+      status: m ? 206 : 200,
+      headers: { get: (n: string) => (m && n === 'Content-Range' ? `bytes ${m[1]}-${m[2]}/${body.length}` : null) },
+      arrayBuffer: async () => part.buffer,
+      json: async () => null,
+    };
+  };
+}
+
+describe('httpByteSource', () => {
+  it('sizes the file from Content-Range and reads exact ranges', async () => {
+    const log: string[] = [];
+    const source = await httpByteSource(server(true, log), '/x', 'x');
+    expect(source.sizeBytes).toBe(100);
+    expect(Array.from(await source.read(10, 3))).toEqual([10, 11, 12]);
+    expect(log).toEqual(['bytes=0-0', 'bytes=10-12']);
+    await expect(source.read(99, 2)).rejects.toThrow('read 2 bytes at 99 is past the end (100 bytes)');
+  });
+
+  it('keeps the whole body once when the server ignores Range', async () => {
+    const log: string[] = [];
+    const source = await httpByteSource(server(false, log), '/x', 'x');
+    expect(Array.from(await source.read(97, 3))).toEqual([97, 98, 99]);
+    expect(log).toHaveLength(1);
+  });
+});
