@@ -1,0 +1,109 @@
+// Spawns the real CLI on the built-in model (L = 256), YaRN ×2 → L′ = 512, 2 bands, grid 3.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseQroarScalesJson } from '../../lib/export/scalesJson';
+import { byteSourceFromBytes } from '../../lib/model/byteSource';
+import { parseSafetensorsHeader, readSafetensorsF32 } from '../../lib/model/safetensors';
+import { builtinTensors } from '../engine/testing/builtin';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const DEV = join(REPO, 'public/text/brown-dev.txt');
+const TEST = join(REPO, 'public/text/brown-test.txt');
+const dir = mkdtempSync(join(tmpdir(), 'bandscope-search-'));
+const shortText = join(dir, 'short.txt');
+writeFileSync(shortText, 'x'.repeat(300));
+
+function cli(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', command, ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const BASE = ['--model', 'builtin', '--dev', DEV, '--test', TEST, '--rope', 'yarn:2', '--bands', 'equal-log:2'];
+
+describe('bandscope search', () => {
+  it('records every candidate, never picks worse than g = 1 on dev, writes patched q/k and scales that eval --qroar reproduces', async () => {
+    const out = join(dir, 'out');
+    const r = await cli('search', [...BASE, '--grid', '3', '--window', '0.95,1.05', '--guard', '0.05', '--windows', '1', '--out', out, '--json']);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.settings).toMatchObject({ context: 512, shortContext: 256, quant: 'rtn:w4g32a', variant: 'shared', grid: [0.95, 1, 1.05] });
+    expect(s.bands).toHaveLength(2);
+    // baseline + bands × (grid − 1), one sweep
+    expect(s.candidates).toHaveLength(1 + 2 * (3 - 1));
+    expect(s.candidates[0]).toMatchObject({ bandIndex: null, scales: [1, 1], accepted: true });
+    expect(s.dev.before.nll).toBe(s.candidates[0].objective);
+    expect(s.dev.after.nll).toBeLessThanOrEqual(s.dev.before.nll);
+    expect(s.dev.after.ppl).toBeCloseTo(Math.exp(s.dev.after.nll), 10);
+    const chosen = s.candidates.find((c: { scales: number[]; objective: number }) => c.scales.join() === s.chosen.scales.join());
+    expect(chosen.objective).toBe(s.dev.after.nll);
+    expect(s.shortContext.withinGuard).toBe(true);
+    expect(s.shortContext.after.nll).toBeLessThanOrEqual(s.shortContext.before.nll * 1.05);
+    for (const k of ['before', 'after']) expect(s.test[k].nll).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/#0 band - g 1\.0000/);
+
+    // Patched tensors: q/k of every layer, float32, HF names, own row order, scaled by the chosen g.
+    const file = await parseSafetensorsHeader(byteSourceFromBytes(new Uint8Array(readFileSync(join(out, 'qroar-patched.safetensors'))), 'patched'));
+    expect([...file.tensors.keys()].sort()).toEqual(
+      Array.from({ length: 6 }, (_, l) => [`model.layers.${l}.self_attn.k_proj.weight`, `model.layers.${l}.self_attn.q_proj.weight`]).flat().sort(),
+    );
+    const original = builtinTensors();
+    const g = s.chosen.scales as number[];
+    for (const name of ['model.layers.2.self_attn.q_proj.weight', 'model.layers.5.self_attn.k_proj.weight']) {
+      const info = file.tensors.get(name)!;
+      const patched = await readSafetensorsF32(info);
+      const orig = original.get(name)!;
+      const cols = 256;
+      expect(info.shape[1]).toBe(cols);
+      // half-split, headDim 64: band 0 = pairs 0–15 = rows 0–15 and 32–47 of each head
+      for (const row of [0, 15, 32, 47, 16, 31, 48, 63, 64 + 5]) {
+        const band = row % 64 < 16 || (row % 64 >= 32 && row % 64 < 48) ? 0 : 1;
+        for (const c of [0, 101, 255]) expect(patched[row * cols + c]).toBe(Math.fround(orig[row * cols + c] * g[band]));
+      }
+    }
+    const scales = parseQroarScalesJson(readFileSync(join(out, 'qroar-scales.json'), 'utf8'), 'scales');
+    expect(scales).toMatchObject({ variant: 'shared', rotaryDim: 64, pairLayout: 'half-split', bands: 'custom:0-15,16-31', bandSource: 'equal-log:2', scales: g });
+    expect(scales.model.hashes['bandscope-model-v1']).toBe(s.modelIdentity);
+
+    // eval --qroar with the written file reproduces the search's own test NLL after.
+    const e = await cli('eval', ['--model', 'builtin', '--text', TEST, '--contexts', '512', '--windows', '1', '--rope', 'yarn:2', '--quant', 'rtn:w4g32a', '--qroar', join(out, 'qroar-scales.json'), '--json']);
+    expect(e.code).toBe(0);
+    expect(Math.abs(JSON.parse(e.stdout).contexts[0].nll - s.test.after.nll)).toBeLessThan(1e-6);
+  }, 90_000);
+
+  it('--help explains why symmetric is a no-op under row-local RTN without KV quant', async () => {
+    const r = await cli('search', ['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/Symmetric is a no-op under row-local RTN without KV-cache quantization/);
+  }, 30_000);
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['missing --test', ['--model', 'builtin', '--dev', DEV], /--test is required/],
+    ['bad variant', [...BASE, '--variant', 'both'], /--variant must be one of/],
+    ['bad window', [...BASE, '--window', '1.2,1.5'], /--window/],
+    ['grid of one point', [...BASE, '--grid', '1'], /--grid must be an integer ≥ 2/],
+    ['bad guard', [...BASE, '--guard', '-1'], /--guard/],
+    ['bad kv', [...BASE, '--kv', 'int3:token:post'], /--kv/],
+    ['dev text shorter than L′', ['--model', 'builtin', '--dev', shortText, '--test', TEST, '--rope', 'yarn:2'], /--dev has 300 tokens.*512/],
+    ['missing dev file', ['--model', 'builtin', '--dev', join(dir, 'nope.txt'), '--test', TEST], /nope\.txt/],
+  ];
+  for (const [name, args, message] of bad) {
+    it(`bad input → one stderr line, exit 2: ${name}`, async () => {
+      const r = await cli('search', args);
+      expect(r.stdout).toBe('');
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+    }, 30_000);
+  }
+});
