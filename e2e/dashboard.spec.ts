@@ -16,7 +16,7 @@ test.describe('dashboard', () => {
     await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
     await expect(page.getByTestId('device-used')).toContainText(/wasm|webgpu/);
 
-    await page.getByLabel('PI method').selectOption('linear');
+    await page.getByLabel('PI method', { exact: true }).selectOption('linear');
     await expect(page).toHaveURL(/pi=linear/);
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
     // The definition is stated beside the chart.
@@ -26,9 +26,9 @@ test.describe('dashboard', () => {
 
   test('settings survive a reload', async ({ page }) => {
     await page.goto('/?pi=ntk&s=2&ctx=512&bands=equal-log:6');
-    await expect(page.getByLabel('PI method')).toHaveValue('ntk');
+    await expect(page.getByLabel('PI method', { exact: true })).toHaveValue('ntk');
     await page.reload();
-    await expect(page.getByLabel('PI method')).toHaveValue('ntk');
+    await expect(page.getByLabel('PI method', { exact: true })).toHaveValue('ntk');
     await expect(page.getByLabel('Band partition')).toHaveValue('equal-log:6');
     await expect(chart(page, 'pressure-band')).toHaveAttribute('data-state', 'ready');
   });
@@ -38,7 +38,7 @@ test.describe('dashboard', () => {
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
     await page.getByLabel('Open a saved report').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "bandscope-report", "version": 1, ') });
     await expect(page.getByTestId('report-error')).toContainText('not a JSON file');
-    await page.getByLabel('PI method').selectOption('ntk');
+    await page.getByLabel('PI method', { exact: true }).selectOption('ntk');
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
   });
 

@@ -1,0 +1,15 @@
+import { expect, test } from '@playwright/test';
+
+// Saves the README screenshots of the main view, light and dark, once every default chart is drawn.
+test('screenshots of the main view', async ({ page }) => {
+  await page.setViewportSize({ width: 1500, height: 1000 });
+  await page.goto('/');
+  for (const id of ['pressure-pair', 'pressure-band', 'ppl-context']) {
+    await expect(page.locator(`[data-chart="${id}"]`)).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+  }
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: 'docs/screenshots/dashboard-light.png', fullPage: true });
+  await page.getByRole('button', { name: 'Switch to dark theme' }).click();
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: 'docs/screenshots/dashboard-dark.png', fullPage: true });
+});
