@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, platform, release } from 'node:os';
+import { cpus, loadavg, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from '@playwright/test';
 import { ropeCosSinTable } from '../lib/rope/cosSin';
@@ -120,6 +120,8 @@ function benchTorch(): { rows: Row[]; torch: string; threads: number } | { skipp
 }
 
 async function main(): Promise<void> {
+  // Other work on a shared machine skews every column; the load average says how much.
+  const loadAverageAtStart = loadavg();
   const node = await benchNode();
   let server: ChildProcess | null = null;
   let baseUrl = process.env.BENCH_URL;
@@ -160,7 +162,7 @@ async function main(): Promise<void> {
   };
   const results = {
     measuredAt: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, os: `${platform()} ${release()}`, node: process.version },
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, os: `${platform()} ${release()}`, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg() },
     model: 'public/models/bandscope-byte-4m (fp32)',
     text: 'public/text/brown-test.txt from byte 0',
     method: `best of ${REPEAT + 1} runs (first is warm-up) of one forward pass giving the per-token NLL of T tokens; graph built beforehand`,
