@@ -63,7 +63,6 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
       onExporter?.(null);
     };
     // The chart instance lives as long as the component; options are pushed by the effect below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   useEffect(() => {

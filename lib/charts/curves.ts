@@ -53,7 +53,7 @@ export function pplOption(data: PplData, theme: ChartTheme): ChartOption {
   return {
     ...baseOption(theme),
     xAxis: axis(theme, 'context (tokens)', 'log', { logBase: 2 }),
-    yAxis: axis(theme, 'perplexity', 'log'),
+    yAxis: axis(theme, 'perplexity', 'value', { scale: true }),
     series: data.curves.map((curve, k) => {
       if (curve.contextTokens.length !== curve.perplexity.length) {
         throw new Error(`pplOption: curve ${curve.method}/${curve.variant} has ${curve.contextTokens.length} contexts and ${curve.perplexity.length} values`);
