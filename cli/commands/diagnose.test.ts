@@ -1,28 +1,16 @@
 // Spawns the real CLI on the built-in model (trained window L = 256) with YaRN ×2 → L′ = 512.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPO, runCli } from '../testing/spawnCli';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const TEXT = join(REPO, 'public/text/brown-test.txt');
 const dir = mkdtempSync(join(tmpdir(), 'bandscope-diagnose-'));
 const shortText = join(dir, 'short.txt');
 writeFileSync(shortText, 'x'.repeat(300));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'diagnose', ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(['diagnose', ...args]);
 
 interface Bin { lo: number; hi: number; count: number; rmsByBand: number[]; p99ByBand: number[]; rmsTotal: number; p99Total: number }
 

@@ -1,30 +1,18 @@
 // Spawns the real CLI. Goldens are the PyTorch fixture's mean NLLs (training/fixture/index.json),
 // fed the fixture's own 1024-token text.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPO, runCli } from '../testing/spawnCli';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bandscope-eval-'));
 const text0 = join(dir, 'text0.txt');
 copyFileSync(join(REPO, 'training/fixture/tokens_0.bin'), text0);
 const index = JSON.parse(readFileSync(join(REPO, 'training/fixture/index.json'), 'utf8')) as { cases: Array<{ id: string; meanNll: number }> };
 const golden = (id: string) => index.cases.find((c) => c.id === id)!.meanNll;
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'eval', ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(['eval', ...args]);
 
 interface Report {
   device: string;

@@ -1,27 +1,15 @@
 // Spawns the real CLI on small files written in the real formats. Expected numbers are
 // computed here from the values written, not by the loader under test.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../testing/spawnCli';
 import { tinyGguf, tinyHfFolder, TINY } from '../../lib/model/testing/tinyModels';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bandscope-inspect-'));
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'inspect', ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(['inspect', ...args]);
 
 async function writeHfFolder(): Promise<string> {
   const folder = join(dir, 'hf');

@@ -4,10 +4,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { REPO, runCli } from '../testing/spawnCli';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'bandscope-rope-'));
 
 function writeConfig(name: string, body: unknown): string {
@@ -16,17 +15,7 @@ function writeConfig(name: string, body: unknown): string {
   return path;
 }
 
-function cli(args: string[], entry = 'cli/main.ts'): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], entry = 'cli/main.ts') => runCli(args, entry);
 
 const llama7b = { hidden_size: 4096, num_attention_heads: 32, max_position_embeddings: 4096, rope_theta: 10000 };
 const theta = (i: number, dR = 128, b = 1e4): number => Math.pow(b, (-2 * i) / dR);

@@ -1,33 +1,21 @@
 // Spawns the real CLI on the built-in model (L = 256), YaRN ×2 → L′ = 512, 2 bands, grid 3.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseQroarScalesJson } from '../../lib/export/scalesJson';
 import { byteSourceFromBytes } from '../../lib/model/byteSource';
 import { parseSafetensorsHeader, readSafetensorsF32 } from '../../lib/model/safetensors';
 import { builtinTensors } from '../engine/testing/builtin';
+import { REPO, runCli } from '../testing/spawnCli';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DEV = join(REPO, 'public/text/brown-dev.txt');
 const TEST = join(REPO, 'public/text/brown-test.txt');
 const dir = mkdtempSync(join(tmpdir(), 'bandscope-search-'));
 const shortText = join(dir, 'short.txt');
 writeFileSync(shortText, 'x'.repeat(300));
 
-function cli(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', command, ...args], { cwd: REPO, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (command: string, args: string[]) => runCli([command, ...args]);
 
 const BASE = ['--model', 'builtin', '--dev', DEV, '--test', TEST, '--rope', 'yarn:2', '--bands', 'equal-log:2'];
 
