@@ -4,9 +4,10 @@
  * draws the same charts without recomputing. Versioned; parse validates structure and says where
  * a file is wrong.
  */
-import type { PplCurve, PressureData, SearchCandidate } from '../charts/types';
+import type { PplCurve, PressureData } from '../charts/types';
 import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
+import { searchRunProblem, type ReportSearch } from './searchRecord';
 
 export const REPORT_FORMAT = 'bandscope-report';
 export const REPORT_VERSION = 1;
@@ -39,7 +40,8 @@ export interface RunReport {
   device: string | null;
   pressure: ReportPressure | null;
   perplexity: { curves: PplCurve[]; trainedWindowTokens: number; tokenBudget: number } | null;
-  search: { candidates: SearchCandidate[]; chosenScales: number[] | null } | null;
+  /** Q-ROAR search; `run` (lib/report/searchRecord) holds its settings, candidate scales and result. */
+  search: ReportSearch | null;
 }
 
 export interface ReportParts {
@@ -142,6 +144,10 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
       if (typeof cand.rejected !== 'boolean') throw new ReportFormatError(`search.candidates[${i}].rejected must be true or false`);
     });
     if (s.chosenScales !== null) nums(s.chosenScales, 'search.chosenScales');
+    if (s.run !== undefined) {
+      const problem = searchRunProblem(s.run, (s.candidates as unknown[]).length);
+      if (problem) throw new ReportFormatError(problem);
+    }
   }
   const { settings, problems } = decodeSettings(r.settingsQuery as string);
   if (problems.length) throw new ReportFormatError(`settingsQuery has unreadable settings: ${problems.join('; ')}`);
