@@ -1,0 +1,176 @@
+/**
+ * Taps → the SPEC §4 diagnostic chart data (TIR per layer × band and per pair, logit error by
+ * distance and by query position, KL per position). Pure; the analysis worker runs it so the
+ * page never blocks. Mirrors cli/commands/diagnose.ts: long and short full-precision runs under
+ * the same PI for TIR; quantized vs full precision at L′, same PI, for logit error and KL.
+ */
+import type { ChartBand, KlData, LogitErrorData, TapTensor, TirData } from '../charts/types';
+import { klDivergenceRows } from '../diagnostics/kl';
+import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../diagnostics/logitError';
+import { pairSampler } from '../diagnostics/pairSampler';
+import { tailInflationRatio, tailInflationRatioPerPair } from '../diagnostics/tir';
+import type { PairLayout } from '../rope/types';
+
+/** Tap outputs of one run by graph output name (q_pre_L, …), float32 [tokens, heads, headDim]. */
+export type TapSet = Record<string, Float32Array>;
+
+export interface DiagnosticsGeometry {
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  rotaryDim: number;
+  /** Layout of the tapped tensors (the graph always taps half-split). */
+  layout: PairLayout;
+  /** Tapped decoder layers, ascending. */
+  layers: number[];
+  bands: ChartBand[];
+  trainedWindowTokens: number;
+}
+
+export interface DiagnosticsInput {
+  geometry: DiagnosticsGeometry;
+  /** L′: tokens of the long runs. */
+  longTokens: number;
+  /** Tokens of the short full-precision run (≤ trained window). */
+  shortTokens: number;
+  longFp: TapSet;
+  shortFp: TapSet;
+  /** Quantized run at L′ (same PI), or null when nothing is quantized. */
+  longQuant: TapSet | null;
+  /** Logits float32 [longTokens, vocab] of the FP and quantized long runs (KL), when captured. */
+  fpLogits?: Float32Array;
+  quantLogits?: Float32Array;
+  vocab?: number;
+  /** TIR tail level p in (0, 1]. */
+  tirQuantile: number;
+  /** Sampled (m, n) pairs for the logit error, and the sampler seed. */
+  pairCount: number;
+  seed: number;
+  /** Tap name of the keys attention used in the quantized run ('k_post', or 'k_kv' with a quantized K cache). */
+  quantKeyTap?: string;
+}
+
+/** Chart-ready diagnostics; plain number arrays (NaN where a ratio is undefined). */
+export interface DiagnosticsResult {
+  tir: Record<TapTensor, TirData>;
+  logitErrorDistance: LogitErrorData | null;
+  logitErrorQuery: LogitErrorData | null;
+  kl: KlData | null;
+  longTokens: number;
+  shortTokens: number;
+  pairCount: number;
+  seed: number;
+}
+
+export const TAP_TENSORS: readonly TapTensor[] = ['q-pre', 'k-pre', 'q-post', 'k-post'];
+const QUERY_BINS = 16;
+
+function tapName(tensor: TapTensor): string {
+  return tensor.replace('-', '_');
+}
+
+/** The tap `prefix_layer` of a run, or an error naming what the run returned. */
+export function tapOfSet(set: TapSet, name: string): Float32Array {
+  const t = set[name];
+  if (!t) throw new Error(`run has no tap '${name}' (has ${Object.keys(set).join(', ') || 'none'})`);
+  return t;
+}
+
+/**
+ * Concatenates per-layer taps along the head axis: inputs [tokens, heads, headDim] each, output
+ * [tokens, layers·heads, headDim], layer l's head h at l·heads + h. Stacking q (heads) and k
+ * (kvHeads) alike keeps the GQA mapping inside each layer, so one logitError call pools layers.
+ */
+export function stackLayersAsHeads(layers: readonly Float32Array[], tokens: number, heads: number, headDim: number): Float32Array {
+  const block = heads * headDim;
+  layers.forEach((x, i) => {
+    if (x.length !== tokens * block) throw new Error(`stackLayersAsHeads: tensor ${i} has ${x.length} values, expected [${tokens}, ${heads}, ${headDim}]`);
+  });
+  const n = layers.length;
+  const out = new Float32Array(tokens * n * block);
+  for (let t = 0; t < tokens; t++) {
+    const src = t * block;
+    const dst = t * n * block;
+    for (let l = 0; l < n; l++) out.set(layers[l].subarray(src, src + block), dst + l * block);
+  }
+  return out;
+}
+
+/** See DiagnosticsInput / DiagnosticsResult. */
+export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
+  const { geometry: g, longTokens, shortTokens, longFp, shortFp, longQuant, tirQuantile } = input;
+  if (!(shortTokens >= 2 && shortTokens <= longTokens)) throw new Error(`computeDiagnostics: need 2 ≤ shortTokens ${shortTokens} ≤ longTokens ${longTokens}`);
+  if (!(tirQuantile > 0 && tirQuantile <= 1)) throw new Error(`computeDiagnostics: tirQuantile must be in (0, 1], got ${tirQuantile}`);
+  if (g.layers.length === 0) throw new Error('computeDiagnostics: no tapped layers');
+  const bands = g.bands.map((b) => ({ ...b }));
+  const pairCount = g.rotaryDim >> 1;
+  const tir = {} as Record<TapTensor, TirData>;
+  for (const tensor of TAP_TENSORS) {
+    const heads = tensor.startsWith('q') ? g.heads : g.kvHeads;
+    const layerBand: number[] = [];
+    const layerPair: number[] = [];
+    for (const layer of g.layers) {
+      const name = `${tapName(tensor)}_${layer}`;
+      const common = {
+        longRun: tapOfSet(longFp, name),
+        longTokens,
+        shortRun: tapOfSet(shortFp, name),
+        shortTokens,
+        heads,
+        headDim: g.headDim,
+        rotaryDim: g.rotaryDim,
+        layout: g.layout,
+        level: tirQuantile,
+      };
+      layerBand.push(...tailInflationRatio({ ...common, bands }).pooled);
+      layerPair.push(...tailInflationRatioPerPair(common).pooled);
+    }
+    tir[tensor] = { tensor, quantile: tirQuantile, layers: [...g.layers], bands, tirLayerBand: layerBand, tirLayerPair: layerPair, pairCount };
+  }
+
+  let logitErrorDistance: LogitErrorData | null = null;
+  let logitErrorQuery: LogitErrorData | null = null;
+  if (longQuant) {
+    const keyTap = input.quantKeyTap ?? 'k_post';
+    const stack = (set: TapSet, tap: string, heads: number) => stackLayersAsHeads(g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)), longTokens, heads, g.headDim);
+    const e = logitError({
+      refQ: stack(longFp, 'q_post', g.heads),
+      refK: stack(longFp, 'k_post', g.kvHeads),
+      quantQ: stack(longQuant, 'q_post', g.heads),
+      quantK: stack(longQuant, keyTap, g.kvHeads),
+      tokens: longTokens,
+      heads: g.heads * g.layers.length,
+      kvHeads: g.kvHeads * g.layers.length,
+      headDim: g.headDim,
+      rotaryDim: g.rotaryDim,
+      layout: g.layout,
+      bands,
+      pairs: pairSampler(longTokens, input.pairCount, input.seed),
+      distanceBinEdges: octaveEdges(longTokens - 1),
+      queryBinEdges: linearEdges(longTokens, QUERY_BINS),
+    });
+    // Distance bins are octaves [lo, hi): the geometric centre sits mid-bin on the log axis.
+    logitErrorDistance = binsToChart(e.distanceBins, 'distance', bands, g.trainedWindowTokens, (b) => Math.sqrt(b.lo * (b.hi - 1 || 1)));
+    logitErrorQuery = binsToChart(e.queryBins, 'query', bands, g.trainedWindowTokens, (b) => (b.lo + b.hi - 1) / 2);
+  }
+
+  let kl: KlData | null = null;
+  if (longQuant && input.fpLogits && input.quantLogits && input.vocab) {
+    const values = klDivergenceRows(input.fpLogits, input.quantLogits, longTokens, input.vocab);
+    kl = { contextTokens: longTokens, positions: Array.from({ length: longTokens }, (_, p) => p), klNats: Array.from(values), trainedWindowTokens: g.trainedWindowTokens };
+  }
+  return { tir, logitErrorDistance, logitErrorQuery, kl, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
+}
+
+function binsToChart(bins: LogitErrorBin[], axis: LogitErrorData['axis'], bands: ChartBand[], trainedWindowTokens: number, centre: (b: LogitErrorBin) => number): LogitErrorData {
+  const kept = bins.filter((b) => b.count > 0);
+  return {
+    axis,
+    bands,
+    binCentres: kept.map(centre),
+    rmsPerBand: bands.map((_, k) => kept.map((b) => b.rmsByBand[k])),
+    rmsTotal: kept.map((b) => b.rmsTotal),
+    p99Total: kept.map((b) => b.p99Total),
+    trainedWindowTokens,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * Main-thread side of the analysis worker: request ids, promises, cancel via AbortSignal.
+ * Framework-agnostic; hooks/useDiagnostics wraps it. `getAnalysisClient()` is the page's one
+ * instance (created on first use), so the diagnostics and the Q-ROAR sliders share proxy setups.
+ *
+ * For the sliders: `proxyEval(setupId, bandScales, variant)` with the `proxySetupId` that
+ * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` registered).
+ */
+import type { QroarVariant } from '../../lib/qroar/transform';
+import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/run/diagnosticsCompute';
+import type { ProxyEvaluation, ProxySetupInput } from '../../lib/run/diagnosticsProxy';
+import type { AnalysisRequest, AnalysisResponse, AnalysisWireError } from './protocol';
+import { analysisRequestTransferables } from './protocol';
+
+export interface AnalysisWorkerLike {
+  postMessage(message: AnalysisRequest, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: { data: AnalysisResponse }) => void): void;
+  addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
+  terminate(): void;
+}
+
+export interface AnalysisOptions {
+  signal?: AbortSignal;
+}
+
+export interface AnalysisClient {
+  /** Taps are transferred (detached here). With `proxySetupId`, the worker also keeps a slider proxy. */
+  diagnostics(input: DiagnosticsInput, options?: AnalysisOptions & { proxySetupId?: string }): Promise<{ result: DiagnosticsResult; elapsedMs: number; proxySetupId: string | null }>;
+  proxySetup(setupId: string, input: ProxySetupInput, options?: AnalysisOptions): Promise<{ bandCount: number; layers: number[] }>;
+  proxyEval(setupId: string, bandScales: number[], variant: QroarVariant, options?: AnalysisOptions): Promise<ProxyEvaluation>;
+  proxyDrop(setupId: string): Promise<void>;
+  terminate(): void;
+}
+
+export class AnalysisAbortError extends Error {
+  override name = 'AbortError';
+}
+
+export class AnalysisWorkerError extends Error {
+  constructor(wire: AnalysisWireError) {
+    super(wire.message);
+    this.name = wire.name;
+  }
+}
+
+function defaultWorker(): AnalysisWorkerLike {
+  return new Worker(new URL('./analysis.worker.ts', import.meta.url), { type: 'module', name: 'bandscope-analysis' }) as unknown as AnalysisWorkerLike;
+}
+
+export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = defaultWorker): AnalysisClient {
+  const worker = createWorker();
+  const pending = new Map<number, { resolve(r: AnalysisResponse): void; reject(e: Error): void }>();
+  let nextRequestId = 1;
+  let terminated = false;
+
+  worker.addEventListener('message', (event) => {
+    const response = event.data;
+    const entry = pending.get(response.requestId);
+    if (!entry) return;
+    pending.delete(response.requestId);
+    if (response.kind === 'error') entry.reject(response.error.name === 'AbortError' ? new AnalysisAbortError(response.error.message) : new AnalysisWorkerError(response.error));
+    else entry.resolve(response);
+  });
+  worker.addEventListener('error', (event) => {
+    const error = new Error(`analysis worker failed: ${event.message ?? 'unknown error (script failed to load?)'}`);
+    for (const entry of pending.values()) entry.reject(error);
+    pending.clear();
+  });
+
+  function request(build: (requestId: number) => AnalysisRequest, options: AnalysisOptions = {}): Promise<AnalysisResponse> {
+    if (terminated) return Promise.reject(new Error('analysis client was terminated'));
+    const requestId = nextRequestId++;
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(new AnalysisAbortError(`request ${requestId} aborted before it was sent`));
+    const message = build(requestId);
+    return new Promise<AnalysisResponse>((resolve, reject) => {
+      const onAbort = (): void => {
+        worker.postMessage({ kind: 'cancel', requestId: nextRequestId++, targetRequestId: requestId }, []);
+        // The worker may already be computing; stop waiting for it either way.
+        if (pending.delete(requestId)) reject(new AnalysisAbortError(`request ${requestId} cancelled`));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      pending.set(requestId, {
+        resolve: (r) => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(r);
+        },
+        reject: (e) => {
+          signal?.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      });
+      worker.postMessage(message, analysisRequestTransferables(message));
+    });
+  }
+
+  const expect = <K extends AnalysisResponse['kind']>(r: AnalysisResponse, kind: K): Extract<AnalysisResponse, { kind: K }> => {
+    if (r.kind !== kind) throw new Error(`analysis worker answered '${r.kind}', expected '${kind}'`);
+    return r as Extract<AnalysisResponse, { kind: K }>;
+  };
+
+  return {
+    async diagnostics(input, options = {}) {
+      const r = expect(await request((requestId) => ({ kind: 'diagnostics', requestId, input, ...(options.proxySetupId ? { proxySetupId: options.proxySetupId } : {}) }), options), 'diagnostics-result');
+      return { result: r.result, elapsedMs: r.elapsedMs, proxySetupId: r.proxySetupId };
+    },
+    async proxySetup(setupId, input, options) {
+      const r = expect(await request((requestId) => ({ kind: 'proxy-setup', requestId, setupId, input }), options), 'proxy-ready');
+      return { bandCount: r.bandCount, layers: r.layers };
+    },
+    async proxyEval(setupId, bandScales, variant, options) {
+      return expect(await request((requestId) => ({ kind: 'proxy-eval', requestId, setupId, bandScales, variant }), options), 'proxy-value').value;
+    },
+    async proxyDrop(setupId) {
+      expect(await request((requestId) => ({ kind: 'proxy-drop', requestId, setupId })), 'dropped');
+    },
+    terminate() {
+      terminated = true;
+      worker.terminate();
+      const error = new AnalysisAbortError('analysis client terminated');
+      for (const entry of pending.values()) entry.reject(error);
+      pending.clear();
+    },
+  };
+}
+
+let shared: AnalysisClient | null = null;
+
+/** The page's one analysis worker (browser only). */
+export function getAnalysisClient(): AnalysisClient {
+  shared ??= createAnalysisClient();
+  return shared;
+}
