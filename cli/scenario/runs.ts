@@ -7,53 +7,19 @@ import type { NllEngineOutput } from '../../lib/eval/engine';
 import { evaluatePerplexity, type ContextPerplexity } from '../../lib/eval/perplexity';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import type { ModelSpec } from '../../lib/model/spec';
-import { assembleDecoderWeights, type AssembleOptions } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import type { RtnOptions } from '../../lib/quant/rtn';
-import { qroarRowFactors, scaleRowsInPlace, type QroarRowFactors, type QroarVariant } from '../../lib/qroar/transform';
-import type { Band, RopeConfig } from '../../lib/rope/types';
+import type { RopeConfig } from '../../lib/rope/types';
+import { scenarioDecoderWeights, type QroarSetting } from '../../lib/run/weights';
 import { createNodeEngine } from '../engine/nodeRunner';
 import type { ScenarioModel } from './model';
 
-export interface QroarSetting {
-  variant: QroarVariant;
-  bands: readonly Band[];
-  /** Global band scales [bands], each > 0. */
-  scales: ArrayLike<number>;
-}
+export { qroarFactors, qroarPreQuantHook, type QroarSetting } from '../../lib/run/weights';
 
-/** Row factors of q_proj/k_proj for a global scale vector (same for every layer). */
-export function qroarFactors(spec: ModelSpec, q: QroarSetting): QroarRowFactors {
-  return qroarRowFactors({
-    variant: q.variant,
-    bandScales: q.scales,
-    bands: q.bands,
-    layout: spec.pairLayout,
-    numHeads: spec.numHeads,
-    numKvHeads: spec.numKvHeads,
-    headDim: spec.headDim,
-    rotaryDim: spec.rope.rotaryDim,
-  });
-}
-
-/** assembleDecoderWeights `preQuant` hook scaling copies of W_Q/W_K (and biases) by `factors`. */
-export function qroarPreQuantHook(factors: QroarRowFactors): NonNullable<AssembleOptions['preQuant']> {
-  return (_layer, key, weight, bias) => {
-    if (key !== 'q' && key !== 'k') return { weight, bias };
-    const f = factors[key];
-    const w = weight.slice();
-    scaleRowsInPlace(w, f.length, w.length / f.length, f);
-    const b = bias?.slice();
-    if (b) scaleRowsInPlace(b, f.length, 1, f);
-    return { weight: w, bias: b };
-  };
-}
-
-/** Decoder weights: full precision when rtn is absent; Q-ROAR scaling applied before RTN. */
+/** Decoder weights: full precision when rtn is absent; Q-ROAR scaling applied before RTN (lib/run/weights). */
 export function scenarioWeights(model: ScenarioModel, opts: { rtn?: RtnOptions; qroar?: QroarSetting }): Promise<DecoderWeights> {
-  const preQuant = opts.qroar ? qroarPreQuantHook(qroarFactors(model.spec, opts.qroar)) : undefined;
-  return assembleDecoderWeights(model.spec, (n) => model.tensorF32(n), { rtn: opts.rtn, quantFormat: 'fake', preQuant });
+  return scenarioDecoderWeights(model.spec, (n) => model.tensorF32(n), { rtn: opts.rtn, qroar: opts.qroar });
 }
 
 /** One window `ids` (length = graph length) with q/k taps of `tapLayers`. */

@@ -1,30 +1,68 @@
 /**
- * The worker's graph source: HF folder → (optional RTN) → lib/onnx LLaMA graph bytes.
- * Kept apart from handler.ts so the handler stays runtime- and format-agnostic.
+ * The worker's graph sources: HF folder over HTTP, or the user's own files → (optional Q-ROAR,
+ * RTN) → lib/onnx LLaMA graph bytes (with optional in-graph KV fake quant). Kept apart from
+ * handler.ts so the handler stays runtime- and format-agnostic.
  */
-import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
+import { byteSourceFromBlob, type ByteSource } from '../../lib/model/byteSource';
+import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
+import { parseKvSpec } from '../../lib/quant/kvSpec';
 import type { BuildContext } from './handler';
-import type { FetchLike } from './hfFolder';
-import { loadHfFolder } from './hfFolder';
-import type { GraphBuildRequest } from './protocol';
+import type { FetchLike, LoadedHfModel } from './hfFolder';
+import { loadHfFolder, loadModelSources } from './hfFolder';
+import type { GraphBuildRequest, ModelFile } from './protocol';
+
+/** The in-graph KV quant of a build request; per-channel needs calibration scales, which builds do not carry. */
+export function graphKvQuant(kv: string | null | undefined): GraphKvQuant | undefined {
+  if (!kv) return undefined;
+  const spec = parseKvSpec(kv);
+  if (spec.granularity === 'channel') throw new Error(`KV quant '${kv}': per-channel KV quant needs calibrated scales; the engine offers per-token only (e.g. int8:token:post)`);
+  return spec;
+}
+
+function loadOptions(build: GraphBuildRequest) {
+  return {
+    quant: build.quant,
+    ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
+    ...(build.quantLayers ? { quantLayers: build.quantLayers } : {}),
+    ...(build.qroar ? { qroar: build.qroar } : {}),
+    ...(build.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: build.memoryBudgetBytes } : {}),
+  };
+}
+
+async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
+  const kvQuant = graphKvQuant(build.kv); // bad KV specs fail before any tensor is read
+  const model = await load();
+  ctx.throwIfCancelled();
+  ctx.onProgress('build-graph', 0, `${model.spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`);
+  const graph = buildLlamaGraph(model.spec, model.weights, {
+    seqLen: build.seqLen,
+    ...(build.tapLayers ? { tapLayers: build.tapLayers } : {}),
+    ...(build.logits ? { logits: true } : {}),
+    ...(kvQuant ? { kvQuant } : {}),
+  });
+  ctx.onProgress('build-graph', 1);
+  return graph.modelBytes;
+}
 
 export function createUrlGraphBuilder(fetchFn: FetchLike) {
   return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
-    const model = await loadHfFolder(
-      fetchFn,
-      baseUrl,
-      { quant: build.quant, ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}) },
-      (fraction, message) => ctx.onProgress('fetch', fraction, message),
-      ctx.throwIfCancelled,
+    return graphBytesOf(
+      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+      build,
+      ctx,
     );
-    ctx.throwIfCancelled();
-    ctx.onProgress('build-graph', 0, `${model.spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}`);
-    const graph = buildLlamaGraph(model.spec, model.weights, {
-      seqLen: build.seqLen,
-      ...(build.tapLayers ? { tapLayers: build.tapLayers } : {}),
-      ...(build.logits ? { logits: true } : {}),
-    });
-    ctx.onProgress('build-graph', 1);
-    return graph.modelBytes;
   };
+}
+
+/** Builds from ByteSources (tests) or, via buildGraphFromFiles, from File/Blob handles read by range. */
+export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
+  return graphBytesOf(() => loadModelSources(sources, loadOptions(build), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
+}
+
+export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
+  return buildGraphFromSources(
+    files.map((f) => byteSourceFromBlob(f.blob, f.name)),
+    build,
+    ctx,
+  );
 }

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // Wiring only: messages in → handler; handler responses out, big buffers transferred.
 import { createOrtWebRuntime } from '../runtime/ort';
-import { createUrlGraphBuilder } from './buildGraph';
+import { buildGraphFromFiles, createUrlGraphBuilder } from './buildGraph';
 import { createEngineHandler } from './handler';
 import type { EngineRequest } from './protocol';
 
@@ -10,6 +10,7 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 const handler = createEngineHandler({
   runtime: createOrtWebRuntime(),
   buildGraphFromUrl: createUrlGraphBuilder((url, init) => fetch(url, init)),
+  buildGraphFromFiles,
   post: (response, transfer) => scope.postMessage(response, transfer),
 });
 

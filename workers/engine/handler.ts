@@ -5,7 +5,7 @@
  * between steps.
  */
 import type { EngineRuntime, FeedTensor, RuntimeSession } from '../runtime/types';
-import type { EngineRequest, EngineResponse, GraphBuildRequest, ProgressStage } from './protocol';
+import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ProgressStage } from './protocol';
 import { toWireError, transferablesOf } from './protocol';
 
 export interface BuildContext {
@@ -18,6 +18,8 @@ export interface EngineHandlerDeps {
   runtime: EngineRuntime;
   /** Reads a Hugging Face folder at baseUrl and returns ONNX model bytes (lib/model + lib/onnx). */
   buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array>;
+  /** Reads the user's files (HF folder or .gguf) by byte range and returns ONNX model bytes. */
+  buildGraphFromFiles?(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array>;
   post(response: EngineResponse, transfer: ArrayBuffer[]): void;
   now?: () => number;
 }
@@ -62,6 +64,13 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
         break;
       case 'hf-url':
         graphBytes = await deps.buildGraphFromUrl(source.baseUrl, source.build, {
+          onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
+          throwIfCancelled: () => throwIfCancelled(requestId),
+        });
+        break;
+      case 'files':
+        if (!deps.buildGraphFromFiles) throw new Error('this engine cannot read local model files (no file graph builder wired)');
+        graphBytes = await deps.buildGraphFromFiles(source.files, source.build, {
           onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
           throwIfCancelled: () => throwIfCancelled(requestId),
         });

@@ -1,13 +1,16 @@
 /**
  * A Hugging Face folder served over HTTP, read by byte ranges through lib/model's openModel and
- * assembled for lib/onnx's graph builder (with optional RTN, SPEC §3). Runs inside the worker.
+ * assembled for lib/onnx's graph builder (optional Q-ROAR scaling, then RTN: SPEC §3, §5). Also the
+ * same assembly over any ByteSources (the user's File handles). Runs inside the worker.
  */
 import type { ByteSource } from '../../lib/model/byteSource';
 import { openModel } from '../../lib/model/open';
 import type { ModelSpec } from '../../lib/model/spec';
-import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
+import { assertWithinBudget, estimateLoadBytes } from '../../lib/model/budget';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
+import { bandsFromPairRanges, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
+import type { GraphQroar } from './protocol';
 
 export type FetchLike = (
   url: string,
@@ -68,24 +71,34 @@ export interface LoadedHfModel {
   identity: string;
 }
 
+export interface LoadOptions {
+  quant?: string | null;
+  quantFormat?: 'fake' | 'nbits';
+  quantLayers?: QuantLayers;
+  qroar?: GraphQroar | null;
+  /** Refuse before reading any tensor when float32 weights would need more bytes than this. */
+  memoryBudgetBytes?: number;
+}
+
 /**
- * Opens baseUrl/{config.json, model.safetensors} (or the given file names) and gathers the
- * decoder weights, RTN-quantized when `quant` is e.g. 'rtn:w4g32a' (fake-quant float32 by default,
- * MatMulNBits codes with quantFormat 'nbits').
+ * Opens model files (HF folder or one .gguf) through lib/model openModel and gathers the
+ * decoder weights: Q-ROAR scaling of W_Q/W_K when asked, then RTN ('rtn:w4g32a', on
+ * `quantLayers`; fake-quant float32 by default, MatMulNBits codes with quantFormat 'nbits').
  */
-export async function loadHfFolder(
-  fetchFn: FetchLike,
-  baseUrl: string,
-  options: { quant?: string | null; quantFormat?: 'fake' | 'nbits'; files?: string[] },
+export async function loadModelSources(
+  sources: ByteSource[],
+  options: LoadOptions,
   onProgress: (fraction: number, message: string) => void,
   throwIfCancelled: () => void,
 ): Promise<LoadedHfModel> {
-  const files = options.files ?? ['config.json', 'model.safetensors'];
-  const sources = await Promise.all(files.map((file) => httpByteSource(fetchFn, joinUrl(baseUrl, file), file)));
   const model = await openModel(sources);
   const tensorCount = model.spec.numLayers * 9 + 3;
+  if (options.memoryBudgetBytes !== undefined) {
+    const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
+    assertWithinBudget(estimateLoadBytes(model, names), options.memoryBudgetBytes);
+  }
   let read = 0;
-  const weights = await assembleDecoderWeights(
+  const weights = await scenarioDecoderWeights(
     model.spec,
     async (hfName) => {
       throwIfCancelled();
@@ -93,7 +106,23 @@ export async function loadHfFolder(
       onProgress(Math.min(1, ++read / tensorCount), hfName);
       return tensor;
     },
-    options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake' } : {},
+    {
+      ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
+      ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
+    },
   );
   return { spec: model.spec, weights, identity: model.identity };
+}
+
+/** Opens baseUrl/{config.json, model.safetensors} (or the given file names) over HTTP ranges; see loadModelSources. */
+export async function loadHfFolder(
+  fetchFn: FetchLike,
+  baseUrl: string,
+  options: LoadOptions & { files?: string[] },
+  onProgress: (fraction: number, message: string) => void,
+  throwIfCancelled: () => void,
+): Promise<LoadedHfModel> {
+  const files = options.files ?? ['config.json', 'model.safetensors'];
+  const sources = await Promise.all(files.map((file) => httpByteSource(fetchFn, joinUrl(baseUrl, file), file)));
+  return loadModelSources(sources, options, onProgress, throwIfCancelled);
 }

@@ -14,7 +14,28 @@ export type ModelSource =
    * reads config.json + model.safetensors by byte ranges and builds the graph itself, so the
    * main thread never does the heavy work. `build` is passed through to the graph builder.
    */
-  | { kind: 'hf-url'; baseUrl: string; build: GraphBuildRequest };
+  | { kind: 'hf-url'; baseUrl: string; build: GraphBuildRequest }
+  /**
+   * The user's own files (structured-cloned File/Blob handles, never their bytes): a HF folder
+   * (config.json + model.safetensors or shards + index, optional tokenizer.json) or one .gguf.
+   * The worker opens them with lib/model openModel over byteSourceFromBlob (byte ranges only).
+   */
+  | { kind: 'files'; files: ModelFile[]; build: GraphBuildRequest };
+
+/** One user file: its base name (what openModel matches on) and its Blob/File handle. */
+export interface ModelFile {
+  name: string;
+  blob: Blob;
+}
+
+/** Q-ROAR band scaling baked into W_Q/W_K (and biases) before quantization (SPEC §5). */
+export interface GraphQroar {
+  variant: 'symmetric' | 'shared' | 'query-only';
+  /** Inclusive rotary pair ranges [firstPair, lastPair], one per band. */
+  bands: Array<[number, number]>;
+  /** One global scale per band, each > 0. */
+  scales: number[];
+}
 
 /** What the graph builder should bake into the model (part of the session cache key). */
 export interface GraphBuildRequest {
@@ -28,6 +49,35 @@ export interface GraphBuildRequest {
   tapLayers?: number[];
   /** Also output logits [T, vocab]. */
   logits?: boolean;
+  /** Which decoder linears `quant` applies to: all seven (default); q,k,v,o; or q,k only. */
+  quantLayers?: 'all' | 'attention' | 'qk';
+  /** KV-cache fake quant, lib/quant/kvSpec grammar (e.g. 'int8:token:post'); per-token only. */
+  kv?: string | null;
+  /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
+  qroar?: GraphQroar | null;
+  /**
+   * Refuse up front (lib/model assertWithinBudget, message with both numbers) when holding the
+   * weights as float32 would need more bytes than this; absent = no check.
+   */
+  memoryBudgetBytes?: number;
+}
+
+/**
+ * Every GraphBuildRequest field that changes the built graph, as a stable string: callers put it
+ * in their session keys so two builds differing in any of them never share a session.
+ */
+export function graphBuildKey(build: GraphBuildRequest): string {
+  const q = build.qroar ? `${build.qroar.variant}:${build.qroar.bands.map(([a, b]) => `${a}-${b}`).join(',')}:${build.qroar.scales.join(',')}` : 'none';
+  return [
+    `T${build.seqLen}`,
+    build.quant ?? 'fp32',
+    build.quant ? (build.quantLayers ?? 'all') : '-',
+    build.quantFormat ?? 'fake',
+    `kv=${build.kv ?? 'none'}`,
+    `qroar=${q}`,
+    `taps${(build.tapLayers ?? []).join('.')}`,
+    build.logits ? 'logits' : 'nll',
+  ].join('|');
 }
 
 export type EngineRequest =

@@ -1,0 +1,118 @@
+/**
+ * Scenario decoder weights shared by the CLI (cli/scenario/runs.ts) and the engine worker:
+ * optional Q-ROAR band scaling of W_Q/W_K (and biases), then optional RTN on a chosen subset of
+ * the decoder linears (SPEC §5: scale first, then quantize).
+ */
+import type { ModelSpec } from '../model/spec';
+import { assembleDecoderWeights, type AssembleOptions, type DecoderLinearKey, type TensorF32Source } from '../onnx/assembleWeights';
+import type { DecoderWeights } from '../onnx/weights';
+import { rtnDequantize, rtnQuantize, type RtnOptions } from '../quant/rtn';
+import { qroarRowFactors, scaleRowsInPlace, type QroarRowFactors, type QroarVariant } from '../qroar/transform';
+import type { Band } from '../rope/types';
+
+/** Which decoder linears RTN applies to: all seven; q, k, v, o; or q, k only. */
+export type QuantLayers = 'all' | 'attention' | 'qk';
+
+export const QUANT_LAYER_KEYS: Readonly<Record<QuantLayers, readonly DecoderLinearKey[]>> = {
+  all: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+  attention: ['q', 'k', 'v', 'o'],
+  qk: ['q', 'k'],
+};
+
+export interface QroarSetting {
+  variant: QroarVariant;
+  bands: readonly Band[];
+  /** Global band scales [bands], each > 0 (the same for every layer). */
+  scales: ArrayLike<number>;
+}
+
+/** Bands from inclusive pair ranges [[firstPair, lastPair], …] (the wire form of the worker protocol). */
+export function bandsFromPairRanges(ranges: ReadonlyArray<readonly [number, number]>): Band[] {
+  return ranges.map(([firstPair, lastPair], bandIndex) => {
+    if (!Number.isInteger(firstPair) || !Number.isInteger(lastPair) || firstPair < 0 || lastPair < firstPair) {
+      throw new Error(`band ${bandIndex}: pair range [${firstPair}, ${lastPair}] must be integers with 0 ≤ first ≤ last`);
+    }
+    return { bandIndex, firstPair, lastPair, label: `${firstPair}-${lastPair}` };
+  });
+}
+
+/** Row factors of q_proj [numHeads·headDim] and k_proj [numKvHeads·headDim] for a global scale vector. */
+export function qroarFactors(spec: ModelSpec, q: QroarSetting): QroarRowFactors {
+  if (q.scales.length !== q.bands.length) throw new Error(`qroar: ${q.scales.length} scales for ${q.bands.length} bands`);
+  return qroarRowFactors({
+    variant: q.variant,
+    bandScales: q.scales,
+    bands: q.bands,
+    layout: spec.pairLayout,
+    numHeads: spec.numHeads,
+    numKvHeads: spec.numKvHeads,
+    headDim: spec.headDim,
+    rotaryDim: spec.rope.rotaryDim,
+  });
+}
+
+/** assembleDecoderWeights `preQuant` hook scaling copies of W_Q/W_K [rows, in] (and biases [rows]) by `factors`. */
+export function qroarPreQuantHook(factors: QroarRowFactors): NonNullable<AssembleOptions['preQuant']> {
+  return (_layer, key, weight, bias) => {
+    if (key !== 'q' && key !== 'k') return { weight, bias };
+    const f = factors[key];
+    const w = weight.slice();
+    scaleRowsInPlace(w, f.length, w.length / f.length, f);
+    const b = bias?.slice();
+    if (b) scaleRowsInPlace(b, f.length, 1, f);
+    return { weight: w, bias: b };
+  };
+}
+
+export interface ScenarioWeightOptions {
+  /** RTN spec; absent = full precision. */
+  rtn?: RtnOptions;
+  /** Default 'all'. A subset needs quantFormat 'fake'. */
+  quantLayers?: QuantLayers;
+  /** Default 'fake' (dequantized float32). */
+  quantFormat?: 'fake' | 'nbits';
+  qroar?: QroarSetting;
+}
+
+/**
+ * Decoder weights of `spec` from `tensorF32`: Q-ROAR scaling (when given) applied to W_Q/W_K
+ * before RTN, RTN on the linears of `quantLayers`. Linear weights stay [out, in] (HF layout).
+ */
+export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF32Source, opts: ScenarioWeightOptions = {}): Promise<DecoderWeights> {
+  const layers = opts.quantLayers ?? 'all';
+  if (!(layers in QUANT_LAYER_KEYS)) throw new Error(`quantLayers must be all, attention or qk, got '${String(layers)}'`);
+  const scale = opts.qroar ? qroarPreQuantHook(qroarFactors(spec, opts.qroar)) : undefined;
+  if (!opts.rtn || layers === 'all') {
+    return assembleDecoderWeights(spec, tensorF32, { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', preQuant: scale });
+  }
+  if ((opts.quantFormat ?? 'fake') !== 'fake') throw new Error(`quantLayers '${layers}' needs quantFormat 'fake' (MatMulNBits for a subset of linears is not wired)`);
+  const keys = new Set<DecoderLinearKey>(QUANT_LAYER_KEYS[layers]);
+  const rtn = opts.rtn;
+  // RTN of the chosen linears happens inside the pre-quant hook (fake quant = dequantized float32,
+  // exactly what assembleDecoderWeights does for 'fake'); the rest stay full precision.
+  return assembleDecoderWeights(spec, tensorF32, {
+    preQuant: (layer, key, weight, bias) => {
+      const scaled = scale ? scale(layer, key, weight, bias) : { weight, bias };
+      if (!keys.has(key)) return scaled;
+      const rows = outRows(spec, key);
+      const cols = scaled.weight.length / rows;
+      return { weight: rtnDequantize(rtnQuantize(scaled.weight, rows, cols, rtn)), bias: scaled.bias };
+    },
+  });
+}
+
+function outRows(spec: ModelSpec, key: DecoderLinearKey): number {
+  switch (key) {
+    case 'q':
+      return spec.numHeads * spec.headDim;
+    case 'k':
+    case 'v':
+      return spec.numKvHeads * spec.headDim;
+    case 'o':
+    case 'down':
+      return spec.hiddenSize;
+    case 'gate':
+    case 'up':
+      return spec.intermediateSize;
+  }
+}

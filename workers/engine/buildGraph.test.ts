@@ -1,0 +1,104 @@
+// The worker's 'files' source end to end in Node: the tiny LLaMA written by lib/model/testing as
+// Blobs → handler → buildGraphFromFiles → onnxruntime-node; plus the build-request options.
+import { describe, expect, it } from 'vitest';
+import { specFromHfConfig } from '../../lib/model/hfConfig';
+import { tinyGguf, tinyHfConfig, tinyHfFolder } from '../../lib/model/testing/tinyModels';
+import { ropeCosSinTable } from '../../lib/rope/cosSin';
+import { ropeFrequencies } from '../../lib/rope/frequencies';
+import { createOrtNodeRuntime } from '../runtime/ort-node';
+import { buildGraphFromFiles, graphKvQuant } from './buildGraph';
+import { createEngineHandler } from './handler';
+import { graphBuildKey, type EngineResponse, type GraphBuildRequest, type ModelFile } from './protocol';
+
+const T = 16;
+
+async function tinyFiles(): Promise<ModelFile[]> {
+  return Promise.all(
+    tinyHfFolder().map(async (s) => ({ name: s.name.split('/').pop()!, blob: new Blob([(await s.read(0, s.sizeBytes)) as Uint8Array<ArrayBuffer>]) })),
+  );
+}
+
+function tables() {
+  const spec = specFromHfConfig(tinyHfConfig());
+  const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope);
+  return { ...ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, T, 'half-split'), headDim: spec.headDim };
+}
+
+async function run(files: ModelFile[], build: Omit<GraphBuildRequest, 'seqLen'>): Promise<{ nll?: Float32Array; error?: string; responses: EngineResponse[] }> {
+  const responses: EngineResponse[] = [];
+  const handler = createEngineHandler({
+    runtime: createOrtNodeRuntime({ intraOpNumThreads: 1 }),
+    buildGraphFromUrl: () => Promise.reject(new Error('no URLs here')),
+    buildGraphFromFiles,
+    post: (r) => responses.push(r),
+  });
+  await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 's', source: { kind: 'files', files, build: { seqLen: T, ...build } }, device: 'wasm' });
+  const err = responses.find((r) => r.kind === 'error');
+  if (err?.kind === 'error') return { error: err.error.message, responses };
+  const { cos, sin, headDim } = tables();
+  await handler.handle({ kind: 'run', requestId: 2, sessionKey: 's', ids: Int32Array.from({ length: T }, (_, t) => (t * 5) % 32), cos, sin, headDim, wantTaps: false });
+  const res = responses.at(-1);
+  if (res?.kind !== 'result') throw new Error(`expected a result, got ${JSON.stringify(res)}`);
+  return { nll: res.nll, responses };
+}
+
+const sum = (a: Float32Array) => a.reduce((s, x) => s + x, 0);
+
+describe("engine 'files' source (tiny HF folder as Blobs)", () => {
+  it('builds and runs; quantLayers, KV and Q-ROAR each change the NLL, fp and identity Q-ROAR agree', async () => {
+    const files = await tinyFiles();
+    const fp = await run(files, {});
+    expect(fp.nll).toHaveLength(T - 1);
+    expect(fp.responses.some((r) => r.kind === 'progress' && r.stage === 'fetch')).toBe(true);
+    const ident = await run(files, { qroar: { variant: 'symmetric', bands: [[0, 7], [8, 15]], scales: [1, 1] } });
+    expect(Array.from(ident.nll!)).toEqual(Array.from(fp.nll!));
+    const qk = await run(files, { quant: 'rtn:w2g32a', quantLayers: 'qk' });
+    const all = await run(files, { quant: 'rtn:w2g32a', quantLayers: 'all' });
+    const kv = await run(files, { kv: 'int4:token:post' });
+    const scaled = await run(files, { qroar: { variant: 'query-only', bands: [[0, 7], [8, 15]], scales: [3, 0.25] } });
+    for (const other of [qk, all, kv, scaled]) expect(sum(other.nll!)).not.toBeCloseTo(sum(fp.nll!), 4);
+    expect(sum(qk.nll!)).not.toBeCloseTo(sum(all.nll!), 4);
+  });
+
+  it('a truncated safetensors file comes back as an error naming the file', async () => {
+    const files = await tinyFiles();
+    const bad = files.map((f) => (f.name === 'model.safetensors' ? { name: f.name, blob: f.blob.slice(0, f.blob.size - 100) } : f));
+    const { error } = await run(bad, {});
+    expect(error).toMatch(/model\.safetensors/);
+  });
+
+  it('a wrong-magic GGUF and a missing config come back as clear errors', async () => {
+    const gguf = tinyGguf();
+    const broken = gguf.slice();
+    broken.set([0x58, 0x58, 0x58, 0x58], 0);
+    expect((await run([{ name: 'm.gguf', blob: new Blob([broken]) }], {})).error).toMatch(/m\.gguf|magic|GGUF/i);
+    const files = await tinyFiles();
+    expect((await run(files.filter((f) => f.name !== 'config.json'), {})).error).toMatch(/no config\.json/);
+  });
+
+  it('refuses a model over the memory budget with both numbers', async () => {
+    const { error } = await run(await tinyFiles(), { memoryBudgetBytes: 1000 });
+    expect(error).toMatch(/needs [\d.]+ MB, budget 0\.0 MB/);
+  });
+});
+
+describe('build options', () => {
+  it('graphKvQuant: per-token parsed, per-channel refused, null = off', () => {
+    expect(graphKvQuant('int8:token:post')).toEqual({ bits: 8, granularity: 'token', keyRope: 'post', target: 'kv' });
+    expect(graphKvQuant(null)).toBeUndefined();
+    expect(() => graphKvQuant('int8:channel:pre')).toThrow(/per-token only/);
+  });
+
+  it('graphBuildKey differs whenever quantLayers, kv or qroar differ', () => {
+    const base: GraphBuildRequest = { seqLen: 8, quant: 'rtn:w4g32a' };
+    const keys = [
+      base,
+      { ...base, quantLayers: 'qk' as const },
+      { ...base, kv: 'int8:token:post' },
+      { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.5] } },
+      { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.25] } },
+    ].map(graphBuildKey);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(graphBuildKey({ ...base, quantLayers: 'all' })).toBe(graphBuildKey(base));
+  });
+});
