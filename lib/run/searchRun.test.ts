@@ -105,3 +105,11 @@ describe('runSearch', () => {
     await expect(runSearch(request(log, { devTokens: new Int32Array(20) }))).rejects.toThrow(/dev text has 20 tokens/);
   });
 });
+
+describe('searchEtaMs', () => {
+  it('is null before the first candidate, then mean × (left + measurement graphs)', async () => {
+    const { searchEtaMs } = await import('./searchRun');
+    expect(searchEtaMs([], 33)).toBeNull();
+    expect(searchEtaMs([1000, 3000], 33)).toBe((33 - 2 + 4) * 2000);
+  });
+});

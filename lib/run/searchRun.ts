@@ -193,3 +193,16 @@ export async function runSearch(req: SearchRunRequest): Promise<SearchRunResult>
     seconds: (performance.now() - started) / 1000,
   };
 }
+
+/** Engine graphs the before/after measurement opens after the last candidate (dev and test, before and after). */
+export const MEASUREMENT_GRAPHS = 4;
+
+/**
+ * Remaining time estimate (ms) from the mean duration of the candidates so far: the candidates
+ * left plus the before/after measurement, each about one candidate's cost. Null before the first.
+ */
+export function searchEtaMs(elapsedMs: readonly number[], totalCandidates: number): number | null {
+  if (elapsedMs.length === 0) return null;
+  const mean = elapsedMs.reduce((a, b) => a + b, 0) / elapsedMs.length;
+  return Math.max(0, totalCandidates - elapsedMs.length + MEASUREMENT_GRAPHS) * mean;
+}

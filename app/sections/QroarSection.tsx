@@ -1,0 +1,162 @@
+'use client';
+/**
+ * The live Q-ROAR panel (issue #6 item 3, SPEC §5): per-band sliders with proxy feedback, the
+ * band search streamed into a live chart with progress/ETA/Cancel, the result card with Apply and
+ * downloads. Carries data-search-state for the test contract; hands its report record upward.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
+import { ScaleSliders } from '@/components/qroar/ScaleSliders';
+import { SearchControls } from '@/components/qroar/SearchControls';
+import { SearchResultCard } from '@/components/qroar/SearchResultCard';
+import { searchOption, searchTable } from '@/lib/charts/search';
+import type { ChartBand, SearchData } from '@/lib/charts/types';
+import type { ReportSearch } from '@/lib/report/searchRecord';
+import { toSearchCandidate } from '@/lib/report/searchRecord';
+import { scenarioBands } from '@/lib/run/pressure';
+import { searchEtaMs } from '@/lib/run/searchRun';
+import { encodeSettings } from '@/lib/settings/codec';
+import { bandSpecString, type Settings } from '@/lib/settings/settings';
+import { downloadPatchedQk, downloadScalesJson } from '@/hooks/useQroarDownloads';
+import { useQroarProxy } from '@/hooks/useQroarProxy';
+import { SEARCH_WINDOW_HI, SEARCH_WINDOW_LO, searchBlockedReason, useQroarSearch } from '@/hooks/useQroarSearch';
+import type { ModelInfo } from '@/hooks/useModelInfo';
+import { useTokens } from '@/hooks/useTokens';
+
+export interface QroarSectionProps {
+  settings: Settings;
+  setSettings: (s: Settings) => void;
+  model: ModelInfo | undefined;
+  testTokens: Int32Array | undefined;
+  userText: File | null;
+  dark: boolean;
+  /** Analysis-worker proxy setup holding the FP/quantized post-RoPE taps, or null while none. */
+  proxySetupId: string | null;
+  /** The opened report's search (undefined when no report is open). */
+  reportSearch: ReportSearch | null | undefined;
+  /** Receives the search record for the run report whenever it changes. */
+  onRecord: (record: ReportSearch | null) => void;
+}
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+const sameScales = (a: number[] | null, b: number[] | null) => a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
+
+export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, reportSearch, onRecord }: QroarSectionProps) {
+  const { view, start, cancel, restore } = useQroarSearch();
+  const devTokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize);
+  const [gridPoints, setGridPoints] = useState(9);
+  const [downloadError, setDownloadError] = useState<string | null>(null);
+
+  const bands: ChartBand[] = useMemo(() => {
+    if (!model) return [];
+    try {
+      return scenarioBands(model.rope, settings).map((b) => ({ bandIndex: b.bandIndex, firstPair: b.firstPair, lastPair: b.lastPair, label: b.label }));
+    } catch {
+      return [];
+    }
+  }, [model, settings]);
+
+  const [scales, setScales] = useState<number[]>([]);
+  useEffect(() => {
+    setScales((prev) => {
+      if (settings.appliedScales && settings.appliedScales.length === bands.length) return settings.appliedScales;
+      return prev.length === bands.length ? prev : bands.map(() => 1);
+    });
+  }, [bands, settings.appliedScales]);
+  const proxy = useQroarProxy(proxySetupId, scales, settings.qroarVariant);
+
+  useEffect(() => {
+    if (reportSearch !== undefined) restore(reportSearch);
+  }, [reportSearch, restore]);
+  useEffect(() => {
+    onRecord(view.record);
+  }, [view.record, onRecord]);
+
+  const shownBands: ChartBand[] = view.record?.run?.bands ?? bands;
+  const liveCandidates = view.state === 'running' ? view.candidates.map(toSearchCandidate) : (view.record?.candidates ?? view.candidates.map(toSearchCandidate));
+  const baseline = liveCandidates.find((c) => c.bandIndex === -1);
+  const chart: ChartState = useMemo(() => {
+    if (view.state === 'error') return { status: 'error', message: `Search failed: ${view.error}`, hint: 'Check the settings on the left and run again; the rest of the page keeps working.' };
+    if (liveCandidates.length === 0) {
+      return { status: 'loading', message: view.state === 'running' ? `${view.message || 'starting…'}` : 'No candidates yet: press “Run search”.' };
+    }
+    const data: SearchData = { bands: shownBands, candidates: liveCandidates.filter((c) => c.bandIndex >= 0), baselineObjective: baseline?.objective ?? null };
+    return { status: 'ready', option: searchOption(data, { dark }), table: searchTable({ ...data, candidates: liveCandidates }) };
+  }, [view.state, view.error, view.message, liveCandidates, shownBands, baseline, dark]);
+
+  const blocked = reportSearch !== undefined ? 'a report is open (close it to search)' : searchBlockedReason(settings, model) ?? (devTokens.isError ? `dev text: ${errorText(devTokens.error)}` : !devTokens.data || !testTokens ? 'the texts are still loading' : null);
+  const run = view.record?.run;
+  const chosen = view.record?.chosenScales ?? null;
+  const etaMs = view.state === 'running' ? searchEtaMs(view.candidates.map((c) => c.elapsedMs), view.totalCandidates) : null;
+
+  const guarded = (fn: () => Promise<void> | void) => async () => {
+    try {
+      setDownloadError(null);
+      await fn();
+    } catch (err) {
+      setDownloadError(`Download failed: ${errorText(err)}`);
+    }
+  };
+
+  return (
+    <section data-search-state={view.state} aria-label="Q-ROAR" className="flex flex-col gap-2 rounded border border-zinc-200 bg-white p-2 xl:col-span-2 dark:border-zinc-800 dark:bg-zinc-900">
+      <h3 className="text-sm font-semibold">Q-ROAR: per-band W_Q/W_K scales</h3>
+      <div className="grid grid-cols-1 gap-3 lg:grid-cols-2">
+        <div className="flex flex-col gap-2">
+          <ScaleSliders
+            bands={bands}
+            scales={scales}
+            lo={SEARCH_WINDOW_LO}
+            hi={SEARCH_WINDOW_HI}
+            onScales={setScales}
+            variant={settings.qroarVariant}
+            onVariant={(v) => setSettings({ ...settings, qroarVariant: v })}
+            proxy={proxy}
+            disabled={bands.length === 0 || reportSearch !== undefined}
+          />
+          <div className="flex gap-2 text-xs">
+            <button
+              type="button"
+              className="rounded border border-zinc-300 px-2 py-0.5 hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800"
+              disabled={bands.length === 0 || sameScales(settings.appliedScales, scales) || reportSearch !== undefined}
+              onClick={() => setSettings({ ...settings, appliedScales: scales.every((g) => g === 1) ? null : scales })}
+              aria-label="Apply the slider scales to every view"
+            >
+              Apply slider scales
+            </button>
+            {settings.appliedScales ? <span className="text-zinc-500">Applied: [{settings.appliedScales.map((g) => g.toFixed(3)).join(', ')}] ({settings.qroarVariant})</span> : null}
+          </div>
+          <SearchControls
+            state={view.state}
+            gridPoints={gridPoints}
+            onGridPoints={setGridPoints}
+            bandCount={bands.length}
+            done={view.state === 'running' ? view.candidates.length : (view.record?.candidates.length ?? 0)}
+            total={view.state === 'running' ? view.totalCandidates : (view.record?.candidates.length ?? 0)}
+            etaMs={etaMs}
+            message={view.state === 'error' ? '' : view.message}
+            blocked={view.state === 'running' ? null : blocked}
+            onRun={() => {
+              if (!model || !devTokens.data || !testTokens) return;
+              void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints, guardTolerance: 0.005 });
+            }}
+            onCancel={cancel}
+          />
+          {view.state === 'error' ? <p role="alert" className="text-xs text-red-700 dark:text-red-400">Search failed: {view.error}</p> : null}
+          {run && chosen ? (
+            <SearchResultCard
+              run={run}
+              chosenScales={chosen}
+              applied={sameScales(settings.appliedScales, chosen) && settings.qroarVariant === run.variant}
+              onApply={reportSearch !== undefined ? null : () => setSettings({ ...settings, appliedScales: chosen, qroarVariant: run.variant })}
+              onDownloadPatched={model && model.baseUrl !== null ? guarded(() => downloadPatchedQk(model, run, chosen)) : null}
+              onDownloadScales={model ? guarded(() => downloadScalesJson(model, run, chosen, bandSpecString(settings.bands), encodeSettings(settings))) : null}
+              downloadError={downloadError}
+            />
+          ) : null}
+        </div>
+        <ChartCard id="search-candidates" state={chart} dark={dark} heightPx={260} />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,88 @@
+'use client';
+/** The search result: chosen scales, dev and test perplexity before/after per context, short-context check, Apply and downloads. */
+import type { ReportSearchRun } from '@/lib/report/searchRecord';
+
+export interface SearchResultCardProps {
+  run: ReportSearchRun;
+  chosenScales: number[];
+  applied: boolean;
+  onApply: (() => void) | null;
+  onDownloadPatched: (() => void) | null;
+  onDownloadScales: (() => void) | null;
+  downloadError: string | null;
+}
+
+const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
+
+export function SearchResultCard({ run, chosenScales, applied, onApply, onDownloadPatched, onDownloadScales, downloadError }: SearchResultCardProps) {
+  const button = 'rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
+  const cell = 'px-1.5 py-0.5 text-right tabular-nums';
+  return (
+    <section data-search-result aria-label="Q-ROAR search result" className="flex flex-col gap-2 rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800">
+      <header className="flex flex-wrap items-center gap-2">
+        <h4 className="font-semibold">Result ({run.variant}, {run.candidateScales.length} candidates, {run.seconds.toFixed(1)} s)</h4>
+        <div className="ml-auto flex gap-1">
+          <button type="button" className={button} disabled={!onApply || applied} onClick={() => onApply?.()} aria-label="Apply the chosen scales to every view">
+            {applied ? 'Applied' : 'Apply'}
+          </button>
+          <button type="button" className={button} disabled={!onDownloadPatched} onClick={() => onDownloadPatched?.()} aria-label="Download patched q_proj/k_proj safetensors">
+            q/k safetensors
+          </button>
+          <button type="button" className={button} disabled={!onDownloadScales} onClick={() => onDownloadScales?.()} aria-label="Download the scales JSON">
+            scales JSON
+          </button>
+        </div>
+      </header>
+      {downloadError ? <p role="alert" className="text-red-700 dark:text-red-400">{downloadError}</p> : null}
+      <table className="w-fit" aria-label="Chosen scales per band">
+        <thead>
+          <tr className="text-zinc-500">
+            <th className="px-1.5 text-left font-normal">band</th>
+            {run.bands.map((b) => <th key={b.bandIndex} className={`${cell} font-normal`} title={`pairs ${b.firstPair}–${b.lastPair}`}>{b.bandIndex} ({b.label})</th>)}
+          </tr>
+        </thead>
+        <tbody>
+          <tr>
+            <td className="px-1.5">g</td>
+            {chosenScales.map((g, i) => <td key={i} className={cell} data-chosen-scale={g}>{g.toFixed(4)}</td>)}
+          </tr>
+        </tbody>
+      </table>
+      {run.dev && run.test ? (
+        <table className="w-fit" aria-label="Perplexity before and after per context">
+          <thead>
+            <tr className="text-zinc-500">
+              <th className="px-1.5 text-left font-normal">context</th>
+              <th className={`${cell} font-normal`}>dev before</th>
+              <th className={`${cell} font-normal`}>dev after</th>
+              <th className={`${cell} font-normal`}>test before</th>
+              <th className={`${cell} font-normal`}>test after</th>
+            </tr>
+          </thead>
+          <tbody>
+            {run.test.contextTokens.map((c, i) => (
+              <tr key={c}>
+                <td className="px-1.5 tabular-nums">{c}</td>
+                <td className={cell}>{fmt(run.dev!.before[i])}</td>
+                <td className={cell}>{fmt(run.dev!.after[i])}</td>
+                <td className={cell} data-test-before={run.test!.before[i]}>{fmt(run.test!.before[i])}</td>
+                <td className={cell} data-test-after={run.test!.after[i]}>{fmt(run.test!.after[i])}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {run.shortContext ? (
+        <p>
+          Short-context check ({run.shortContext.contextTokens} tokens, dev NLL): {run.shortContext.beforeNll.toFixed(4)} → {run.shortContext.afterNll.toFixed(4)} nats —{' '}
+          <span className={run.shortContext.withinGuard ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400'}>
+            {run.shortContext.withinGuard ? `within the ${(run.guardTolerance * 100).toFixed(1)} % guard` : 'outside the guard'}
+          </span>
+        </p>
+      ) : null}
+      <p className="text-[11px] text-zinc-500">
+        Perplexity of the quantized model without (before) and with (after) the chosen scales; dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text, shorter contexts from window prefixes.
+      </p>
+    </section>
+  );
+}

@@ -1,0 +1,67 @@
+'use client';
+/**
+ * Slider feedback: the proxy RMS logit error (lib/qroar createLogitProxy, in the analysis worker)
+ * at the slider scales. The worker holds the proxy under `setupId` (set up from the diagnostics
+ * taps); while one evaluation is in flight only the latest slider position is queued, so dragging
+ * never piles up requests.
+ */
+import { useEffect, useRef, useState } from 'react';
+import type { QroarVariant } from '@/lib/settings/settings';
+import { getAnalysisClient } from '@/workers/analysis/client';
+
+export interface ProxyFeedback {
+  rms: number | null;
+  baselineRms: number | null;
+  status: string;
+}
+
+export function useQroarProxy(setupId: string | null, scales: number[], variant: QroarVariant): ProxyFeedback {
+  const [rms, setRms] = useState<number | null>(null);
+  const [baselineRms, setBaselineRms] = useState<number | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const busy = useRef(false);
+  const queued = useRef<{ scales: number[]; variant: QroarVariant } | null>(null);
+  const setupRef = useRef(setupId);
+  setupRef.current = setupId;
+
+  useEffect(() => {
+    setRms(null);
+    setBaselineRms(null);
+    setError(null);
+    if (!setupId || scales.length === 0) return;
+    let live = true;
+    getAnalysisClient()
+      .proxyEval(setupId, scales.map(() => 1), variant)
+      .then((v) => live && setBaselineRms(v.rms), (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      live = false;
+    };
+    // The baseline depends on the setup, band count and variant only.
+  }, [setupId, scales.length, variant]);
+
+  useEffect(() => {
+    if (!setupId || scales.length === 0) return;
+    queued.current = { scales, variant };
+    if (busy.current) return;
+    const pump = async (): Promise<void> => {
+      busy.current = true;
+      while (queued.current) {
+        const next = queued.current;
+        queued.current = null;
+        const id = setupRef.current;
+        if (!id) break;
+        try {
+          const v = await getAnalysisClient().proxyEval(id, next.scales, next.variant);
+          if (setupRef.current === id) setRms(v.rms);
+        } catch (err) {
+          if (setupRef.current === id) setError(err instanceof Error ? err.message : String(err));
+        }
+      }
+      busy.current = false;
+    };
+    void pump();
+  }, [setupId, scales, variant]);
+
+  const status = !setupId ? 'Proxy waits for the diagnostics taps (FP and quantized runs at L′).' : error ? `Proxy error: ${error}.` : '';
+  return { rms: setupId ? rms : null, baselineRms: setupId ? baselineRms : null, status };
+}

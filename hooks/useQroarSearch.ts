@@ -1,0 +1,194 @@
+'use client';
+/**
+ * The live Q-ROAR search (SPEC §5): lib/run/searchRun over the engine worker. Every candidate
+ * builds its own quantized graph with the candidate scales baked into W_Q/W_K (the worker does
+ * the weights, graph and session), runs the dev windows, and is released before the next, so
+ * worker memory stays at one search session. The loop on this thread only awaits and records.
+ * Cancel aborts the in-flight engine request and stops before the next candidate.
+ */
+import { useCallback, useRef, useState } from 'react';
+import type { NllEngine } from '@/lib/eval/engine';
+import type { CandidateRecord } from '@/lib/qroar/search';
+import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
+import { evaluationContexts } from '@/lib/run/contexts';
+import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import { plannedCandidateCount, runSearch, type SearchRunResult } from '@/lib/run/searchRun';
+import { analyticPressure, bandMeans } from '@/lib/rope/pressure';
+import type { Band } from '@/lib/rope/types';
+import { weightQuantSpec, type Settings } from '@/lib/settings/settings';
+import type { GraphBuildRequest } from '@/workers/engine/protocol';
+import { getEngineClient } from './engineClient';
+import { reportDevice } from './jobStore';
+import type { ModelInfo } from './useModelInfo';
+
+export type SearchState = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+
+/** Dev windows of L′ per candidate: 2 × 1024 tokens keeps a 33-candidate search within ~3 min of WASM here. */
+export const SEARCH_WINDOWS = 2;
+export const SEARCH_WINDOW_LO = 0.8;
+export const SEARCH_WINDOW_HI = 1.25;
+
+export interface SearchSetup {
+  variant: Settings['qroarVariant'];
+  bands: Band[];
+  contextTokens: number;
+  shortContextTokens: number;
+  gridPoints: number;
+  guardTolerance: number;
+}
+
+export interface SearchView {
+  state: SearchState;
+  setup: SearchSetup | null;
+  candidates: CandidateRecord[];
+  totalCandidates: number;
+  message: string;
+  result: SearchRunResult | null;
+  /** The report's search section (live run or reopened report). */
+  record: ReportSearch | null;
+  error: string | null;
+  startedAtMs: number | null;
+}
+
+const IDLE: SearchView = { state: 'idle', setup: null, candidates: [], totalCandidates: 0, message: '', result: null, record: null, error: null, startedAtMs: null };
+
+export interface SearchInputs {
+  model: ModelInfo;
+  settings: Settings;
+  devTokens: Int32Array;
+  testTokens: Int32Array;
+  gridPoints: number;
+  guardTolerance: number;
+}
+
+/** Why the search cannot run with these settings, or null. */
+export function searchBlockedReason(settings: Settings, model: ModelInfo | undefined): string | null {
+  if (!model) return 'the model is still loading';
+  if (model.baseUrl === null) return 'the search runs on the built-in model (local model files are read for their config only here)';
+  if (!settings.weightQuant) return 'Q-ROAR searches scales for a quantized model: choose a weight quantization first';
+  if (settings.kvQuant) return 'KV-cache quantization is not wired into the search yet; switch it off to search';
+  return null;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function useQroarSearch() {
+  const [view, setView] = useState<SearchView>(IDLE);
+  const abortRef = useRef<AbortController | null>(null);
+
+  const start = useCallback(async (inputs: SearchInputs): Promise<void> => {
+    const { model, settings } = inputs;
+    const blocked = searchBlockedReason(settings, model);
+    if (blocked || model.baseUrl === null || !settings.weightQuant) {
+      setView({ ...IDLE, state: 'error', error: blocked ?? 'cannot search' });
+      return;
+    }
+    abortRef.current?.abort();
+    const abort = new AbortController();
+    abortRef.current = abort;
+    const baseUrl = model.baseUrl;
+    const quant = weightQuantSpec(settings.weightQuant);
+    const quantLayers = settings.weightQuant.layers;
+    const rope = scenarioRope(model.rope, settings);
+    const bands = scenarioBands(model.rope, settings);
+    const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
+    const L = settings.targetContextTokens;
+    const setup: SearchSetup = {
+      variant: settings.qroarVariant,
+      bands,
+      contextTokens: L,
+      shortContextTokens: Math.min(trained, L),
+      gridPoints: inputs.gridPoints,
+      guardTolerance: inputs.guardTolerance,
+    };
+    const total = plannedCandidateCount(bands.length, inputs.gridPoints);
+    setView({ ...IDLE, state: 'running', setup, totalCandidates: total, message: 'building the first graph…', startedAtMs: performance.now() });
+    const client = getEngineClient();
+    const headDim = model.spec?.headDim ?? model.rope.headDim;
+    const openEngine = async (seqLen: number, scales: Float64Array): Promise<NllEngine> => {
+      const build: GraphBuildRequest = {
+        seqLen,
+        quant,
+        quantLayers,
+        qroar: { variant: setup.variant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: Array.from(scales) },
+      };
+      const sessionKey = `qroar-search|${model.id}|${JSON.stringify(build)}`;
+      const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl, build }, settings.device, { signal: abort.signal });
+      reportDevice(loaded.device);
+      return {
+        device: loaded.device.used,
+        seqLen,
+        async run({ ids, cos, sin }) {
+          const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim }, { signal: abort.signal });
+          return { nll: r.nll };
+        },
+        dispose: () => client.dispose(sessionKey),
+      };
+    };
+    const candidates: CandidateRecord[] = [];
+    const recordOf = (result: SearchRunResult) =>
+      reportSearchOf(result, {
+        variant: setup.variant,
+        bands: bands.map((b) => ({ bandIndex: b.bandIndex, firstPair: b.firstPair, lastPair: b.lastPair, label: b.label })),
+        guardTolerance: setup.guardTolerance,
+        contextTokens: L,
+        shortContextTokens: setup.shortContextTokens,
+        windows: SEARCH_WINDOWS,
+      });
+    try {
+      const result = await runSearch({
+        rope,
+        ipPerBand: bandMeans(analyticPressure(rope, L).ipTurns, bands),
+        devTokens: inputs.devTokens,
+        testTokens: inputs.testTokens,
+        contextTokens: L,
+        shortContextTokens: setup.shortContextTokens,
+        reportContexts: evaluationContexts(trained, L),
+        windows: SEARCH_WINDOWS,
+        grid: { pointCount: inputs.gridPoints, lo: SEARCH_WINDOW_LO, hi: SEARCH_WINDOW_HI },
+        guardTolerance: inputs.guardTolerance,
+        signal: abort.signal,
+        openEngine,
+        onCandidate: (c) => {
+          candidates.push(c);
+          const snapshot = [...candidates];
+          setView((v) => (abortRef.current === abort ? { ...v, candidates: snapshot } : v));
+        },
+        onProgress: (message) => setView((v) => (abortRef.current === abort ? { ...v, message } : v)),
+      });
+      if (abortRef.current !== abort) return;
+      setView((v) => ({ ...v, state: result.cancelled ? 'cancelled' : 'done', result, record: recordOf(result), message: result.cancelled ? 'cancelled' : `done in ${result.seconds.toFixed(1)} s` }));
+    } catch (err) {
+      if (abortRef.current !== abort) return;
+      if (abort.signal.aborted) {
+        // Aborted mid-candidate: keep what finished.
+        const partial: SearchRunResult = {
+          cancelled: true, bandOrder: [], grid: [], candidates: [...candidates], chosenScales: bands.map(() => 1),
+          baseline: null, best: null, dev: null, test: null, shortContext: null, seconds: 0,
+        };
+        setView((v) => ({ ...v, state: 'cancelled', result: partial, record: recordOf(partial), message: 'cancelled' }));
+        return;
+      }
+      setView((v) => ({ ...v, state: 'error', error: errorText(err), message: '' }));
+    }
+  }, []);
+
+  const cancel = useCallback((): void => {
+    abortRef.current?.abort();
+  }, []);
+
+  /** Shows a search from an opened report (no rerun). */
+  const restore = useCallback((record: ReportSearch | null): void => {
+    abortRef.current?.abort();
+    abortRef.current = null;
+    if (!record) {
+      setView(IDLE);
+      return;
+    }
+    setView({ ...IDLE, state: record.run?.state ?? 'done', record, totalCandidates: record.candidates.length });
+  }, []);
+
+  return { view, start, cancel, restore };
+}
