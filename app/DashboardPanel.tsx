@@ -35,7 +35,7 @@ export function DashboardPanel() {
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
   const deviceUsed = useDeviceUsed();
-  const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize);
+  const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize, model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
   const ppl = usePerplexityCurves(settings, model.data, testTokens.data, textKey);
   useJobProgress('');

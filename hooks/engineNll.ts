@@ -2,13 +2,25 @@
 /** An lib/eval NllEngine over the engine worker: one cached session per (model, quant, T, taps). */
 import type { NllEngine } from '@/lib/eval/engine';
 import type { DeviceChoice } from '@/lib/settings/settings';
-import type { GraphBuildRequest } from '@/workers/engine/protocol';
+import { graphBuildKey, type GraphBuildRequest, type ModelSource } from '@/workers/engine/protocol';
 import type { ModelInfo } from './useModelInfo';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
 
+/** Session cache key: the model plus every build field that changes the graph (quantLayers, kv, qroar included). */
 export function sessionKeyOf(model: ModelInfo, build: GraphBuildRequest): string {
-  return `${model.id}|${build.quant ?? 'fp32'}|T${build.seqLen}|taps${(build.tapLayers ?? []).join('.')}|${build.logits ? 'logits' : 'nll'}`;
+  return `${model.id}|${graphBuildKey(build)}`;
+}
+
+/**
+ * Where the worker reads this model from: the served folder ('hf-url') or the user's own files
+ * ('files', read by byte range in the worker). The page's memory budget travels with the build.
+ */
+export function modelSourceOf(model: ModelInfo, build: GraphBuildRequest): ModelSource {
+  const withBudget: GraphBuildRequest = { memoryBudgetBytes: model.memoryBudgetBytes, ...build };
+  if (model.baseUrl !== null) return { kind: 'hf-url', baseUrl: model.baseUrl, build: withBudget };
+  if (model.files !== null) return { kind: 'files', files: model.files, build: withBudget };
+  throw new Error(`model '${model.label}' has neither a served folder nor local files to run`);
 }
 
 export function engineOpener(
@@ -20,10 +32,9 @@ export function engineOpener(
 ): (seqLen: number) => Promise<NllEngine> {
   const client = getEngineClient();
   return async (seqLen) => {
-    if (model.baseUrl === null) throw new Error('local model files are read for their config only; running them needs the engine to read File sources, which is not wired in yet — use the built-in model for runs');
     const fullBuild: GraphBuildRequest = { ...build, seqLen };
     const sessionKey = sessionKeyOf(model, fullBuild);
-    const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl: model.baseUrl, build: fullBuild }, device, {
+    const loaded = await client.loadModel(sessionKey, modelSourceOf(model, fullBuild), device, {
       signal,
       onProgress: (p) => onLoadProgress?.(`${p.stage}${p.message ? `: ${p.message}` : ''}`),
     });

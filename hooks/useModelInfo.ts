@@ -2,16 +2,20 @@
 /**
  * What the page knows about the chosen model before any worker runs: its ModelSpec/RoPE (from
  * config.json or GGUF metadata, a few KiB) and an identity hash for reports. Cached by TanStack
- * Query, keyed by the model choice.
+ * Query, keyed by the model choice. User files are opened with lib/model openModel (headers only)
+ * and refused up front when their float32 weights exceed the page's memory budget.
  */
 import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import type { ModelSpec } from '@/lib/model/spec';
 import type { RopeConfig } from '@/lib/rope/types';
 import type { ModelChoice } from '@/lib/settings/settings';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
-import { parseGgufHeader } from '@/lib/model/gguf';
-import { ropeConfigFromGgufMetadata } from '@/lib/rope/parseGguf';
+import { assertWithinBudget, estimateLoadBytes } from '@/lib/model/budget';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
+import { openModel } from '@/lib/model/open';
+import { memoryBudgetFor } from '@/lib/run/weightsBudget';
+import type { TokenizerSource } from '@/lib/tokenize/types';
+import type { ModelFile } from '@/workers/engine/protocol';
 
 export const BUILTIN_MODEL_URL = '/models/bandscope-byte-4m/';
 
@@ -21,8 +25,16 @@ export interface ModelInfo {
   label: string;
   rope: RopeConfig;
   spec: ModelSpec | null;
-  /** Served folder the engine worker can read; null for local files (diagnostics from config only). */
+  /** Served folder the engine worker can read; null for local files. */
   baseUrl: string | null;
+  /** The user's files for the engine's 'files' source (File handles; never read whole); null when served. */
+  files: ModelFile[] | null;
+  /** How text becomes token ids for this model (lib/tokenize createTokenizer). */
+  tokenizer: TokenizerSource;
+  /** Bytes the worker may hold as float32 weights (sent with every build request). */
+  memoryBudgetBytes: number;
+  /** Estimated float32 load bytes (lib/model estimateLoadBytes); null when not estimated. */
+  loadBytes: number | null;
   /** sha256 hex of config.json (or the GGUF header bytes) plus the weight file's size. */
   identity: string;
   weightsSizeBytes: number | null;
@@ -47,50 +59,57 @@ async function builtinInfo(): Promise<ModelInfo> {
     rope: spec.rope,
     spec,
     baseUrl: BUILTIN_MODEL_URL,
+    files: null,
+    tokenizer: { kind: 'bytes', vocabSize: 256, bos: null, eos: null },
+    memoryBudgetBytes: pageBudget().budgetBytes,
+    loadBytes: null,
     identity: await sha256Hex(new TextEncoder().encode(`${configText}\n${size}`)),
     weightsSizeBytes: Number.isFinite(size) ? size : null,
   };
 }
 
-async function folderInfo(files: File[]): Promise<ModelInfo> {
-  const byName = new Map(files.map((f) => [f.name, f]));
-  const config = byName.get('config.json');
-  if (!config) throw new Error(`the folder has no config.json (found: ${files.map((f) => f.name).slice(0, 8).join(', ')}); pick the folder that holds config.json and model.safetensors`);
-  const configText = await config.text();
-  let parsed: Record<string, unknown>;
+function pageBudget() {
+  const nav = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { deviceMemory?: number });
+  return memoryBudgetFor(nav?.deviceMemory);
+}
+
+const MB = 1024 * 1024;
+const MODEL_FILE = /^(config\.json|tokenizer\.json|tokenizer_config\.json|bandscope_tokenizer\.json|model\.safetensors\.index\.json|.*\.safetensors|.*\.gguf)$/;
+
+/**
+ * A user's HF folder or .gguf, opened with lib/model (headers only; tensors stay on disk) and
+ * checked against the page's memory budget before any worker reads a tensor.
+ */
+async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promise<ModelInfo> {
+  // A picked folder lists every file below it; only top-level model files matter (and a nested
+  // config.json must not shadow the real one).
+  const files = picked.filter((f) => (f.webkitRelativePath || f.name).split('/').length <= 2 && MODEL_FILE.test(f.name));
+  if (files.length === 0) throw new Error(`no model files found (got ${picked.slice(0, 6).map((f) => f.name).join(', ') || 'nothing'}); expected config.json with .safetensors weights, or one .gguf file`);
+  const top = (files[0]?.webkitRelativePath || files[0]?.name || '').split('/')[0];
+  const model = await openModel(files.map((f) => byteSourceFromBlob(f, f.name)));
+  const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
+  const loadBytes = estimateLoadBytes(model, names);
+  const budget = pageBudget();
   try {
-    parsed = JSON.parse(configText) as Record<string, unknown>;
+    assertWithinBudget(loadBytes, budget.budgetBytes);
   } catch (err) {
-    throw new Error(`config.json is not valid JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new Error(`this model is too large for the page: ${err instanceof Error ? err.message : String(err)}; the budget is ${budget.rule}. Use a smaller model.`);
   }
-  const spec = specFromHfConfig(parsed);
-  const weights = files.filter((f) => f.name.endsWith('.safetensors'));
-  if (weights.length === 0) throw new Error('the folder has no .safetensors weights; Bandscope reads model.safetensors or sharded model-0000x-of-0000y.safetensors');
-  const size = weights.reduce((a, f) => a + f.size, 0);
+  const size = files.filter((f) => /\.(safetensors|gguf)$/.test(f.name)).reduce((a, f) => a + f.size, 0);
+  const { spec } = model;
+  const what = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
   return {
-    id: `file:${config.webkitRelativePath || config.name}:${size}:${config.lastModified}`,
-    label: `Folder: ${(config.webkitRelativePath || config.name).split('/')[0]} (${spec.numLayers} layers, head ${spec.headDim})`,
+    id: `file:${model.identity}`,
+    label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; needs ${(loadBytes / MB).toFixed(1)} MB of a ${(budget.budgetBytes / MB).toFixed(0)} MB budget)`,
     rope: spec.rope,
     spec,
     baseUrl: null,
-    identity: await sha256Hex(new TextEncoder().encode(`${configText}\n${size}`)),
+    files: files.map((f) => ({ name: f.name, blob: f })),
+    tokenizer: model.tokenizer,
+    memoryBudgetBytes: budget.budgetBytes,
+    loadBytes,
+    identity: model.identity,
     weightsSizeBytes: size,
-  };
-}
-
-async function ggufInfo(file: File): Promise<ModelInfo> {
-  const gguf = await parseGgufHeader(byteSourceFromBlob(file));
-  const arch = String(gguf.metadata['general.architecture'] ?? 'llama');
-  const rope = ropeConfigFromGgufMetadata(gguf.metadata as Record<string, unknown>, arch);
-  const head = new Uint8Array(await file.slice(0, Math.min(file.size, 1 << 20)).arrayBuffer());
-  return {
-    id: `file:${file.name}:${file.size}:${file.lastModified}`,
-    label: `GGUF: ${file.name} (${arch})`,
-    rope,
-    spec: null,
-    baseUrl: null,
-    identity: await sha256Hex(head),
-    weightsSizeBytes: file.size,
   };
 }
 
@@ -104,8 +123,8 @@ export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles): Us
     queryFn: async () => {
       if (choice.kind === 'builtin') return builtinInfo();
       if (userFiles === null) throw new Error(`the settings name ${choice.kind === 'gguf' ? 'GGUF file' : 'folder'} '${choice.name}', but local files cannot travel in a link; open it again with the buttons on the left`);
-      if (userFiles.kind === 'gguf') return ggufInfo(userFiles.file);
-      return folderInfo(userFiles.files);
+      if (userFiles.kind === 'gguf') return userFilesInfo([userFiles.file], 'gguf');
+      return userFilesInfo(userFiles.files, 'hf-folder');
     },
   });
 }

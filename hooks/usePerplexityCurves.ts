@@ -10,13 +10,17 @@ import { evaluationContexts } from '@/lib/run/contexts';
 import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
 import { scenarioRope } from '@/lib/run/pressure';
 import type { RopeType } from '@/lib/rope/types';
-import { weightQuantSpec, type Settings } from '@/lib/settings/settings';
+import type { Settings } from '@/lib/settings/settings';
+import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import { engineOpener } from './engineNll';
 import { reportProgress } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
 
-/** Tokens scored per context and curve: keeps the default scenario to seconds in WASM. */
-export const PPL_TOKEN_BUDGET = 2048;
+/**
+ * Tokens scored per context and curve: one 1024-token window for the default scenario keeps the
+ * first charts to seconds in WASM (the chart note states windows × tokens per context).
+ */
+export const PPL_TOKEN_BUDGET = 1024;
 export const PPL_MAX_WINDOWS = 4;
 
 export interface CurveJob {
@@ -27,20 +31,18 @@ export interface CurveJob {
 
 export function curveJobs(settings: Settings): CurveJob[] {
   const methods = [settings.pi.method, ...settings.compareMethods.filter((m) => m !== settings.pi.method)];
-  const variants: Array<PplCurve['variant']> = settings.weightQuant ? ['fp', 'ptq'] : ['fp'];
+  const variants: Array<PplCurve['variant']> = quantBuildOf(settings.weightQuant, settings.kvQuant) ? ['fp', 'ptq'] : ['fp'];
   return methods.flatMap((method) => variants.map((variant) => ({ key: `${method}/${variant}`, method, variant })));
 }
 
 /** Why the quantized variant cannot run with these settings, or null. */
 export function unsupportedQuantReason(settings: Settings): string | null {
-  if (settings.weightQuant && settings.weightQuant.layers !== 'all') return 'the engine quantizes all linear layers; “attention only” and “W_Q, W_K only” are not wired into the graph builder yet';
-  if (settings.kvQuant) return 'KV-cache quantization is not wired into the engine graph yet; switch it off to run';
-  return null;
+  return unsupportedQuantBuild(settings.kvQuant);
 }
 
 export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {
   const jobs = curveJobs(settings);
-  const quant = weightQuantSpec(settings.weightQuant);
+  const quant = quantBuildOf(settings.weightQuant, settings.kvQuant);
   const trained = model ? (model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings) : 0;
   const contexts = model ? evaluationContexts(trained, settings.targetContextTokens) : [];
   const blocked = unsupportedQuantReason(settings);
@@ -61,7 +63,7 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
         contexts,
         tokenBudget: PPL_TOKEN_BUDGET,
         maxWindows: PPL_MAX_WINDOWS,
-        openEngine: engineOpener(model, { quant: job.variant === 'fp' ? null : quant }, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
+        openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
       });
     },

@@ -1,15 +1,35 @@
 'use client';
-/** Token ids of the evaluation text. The built-in model is byte-level: ids = UTF-8 bytes (vocab 256). */
+/**
+ * Token ids of the evaluation text, through the model's own tokenizer (lib/tokenize
+ * createTokenizer: byte-level, or a HF tokenizer.json; GGUF-embedded ones are refused with a
+ * clear message). Byte models: ids = UTF-8 bytes (vocab 256).
+ */
 import { useQuery } from '@tanstack/react-query';
+import { createTokenizer } from '@/lib/tokenize/hfTokenizer';
+import type { TokenizerSource } from '@/lib/tokenize/types';
 
 export type TextPart = 'dev' | 'test';
 
-export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File | null, vocabSize: number | undefined) {
+/** The tokenizer to use and a stable cache key for it (e.g. the model id). */
+export interface TokensModel {
+  key: string;
+  tokenizer: TokenizerSource;
+}
+
+/**
+ * `vocabSize` alone (older callers) means a byte-level model; pass `model` (from useModelInfo:
+ * `{ key: info.id, tokenizer: info.tokenizer }`) for any other tokenizer.
+ */
+export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File | null, vocabSize: number | undefined, model?: TokensModel) {
   return useQuery({
-    queryKey: ['tokens', text, part, userText ? `${userText.name}:${userText.size}:${userText.lastModified}` : null, vocabSize],
+    queryKey: ['tokens', text, part, userText ? `${userText.name}:${userText.size}:${userText.lastModified}` : null, vocabSize, model?.key ?? null],
     enabled: vocabSize !== undefined,
+    retry: false,
     queryFn: async ({ signal }): Promise<Int32Array> => {
-      if (vocabSize !== 256) throw new Error(`this model has a ${vocabSize}-token vocabulary; the dashboard tokenizes bytes only (vocab 256) — a tokenizer.json path is not wired in yet`);
+      const source: TokenizerSource | null = model?.tokenizer ?? (vocabSize === 256 ? { kind: 'bytes', vocabSize: 256, bos: null, eos: null } : null);
+      if (source === null) throw new Error(`this model has a ${vocabSize}-token vocabulary and no tokenizer was passed; open it with its tokenizer.json`);
+      const byteIds = source.kind === 'bytes' || (source.kind === 'none' && vocabSize === 256);
+      const tokenizer = byteIds ? null : createTokenizer(source);
       let bytes: Uint8Array;
       if (text === 'user') {
         if (!userText) throw new Error('no text file is open; use “Open text file…” or switch back to the bundled text');
@@ -19,7 +39,11 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
         if (!res.ok) throw new Error(`/text/brown-${part}.txt: HTTP ${res.status}`);
         bytes = new Uint8Array(await res.arrayBuffer());
       }
-      return Int32Array.from(bytes);
+      if (tokenizer === null) return Int32Array.from(bytes);
+      const ids = Int32Array.from(tokenizer.encode(new TextDecoder().decode(bytes)));
+      const bad = ids.findIndex((id) => id < 0 || id >= (vocabSize ?? Infinity));
+      if (bad >= 0) throw new Error(`the tokenizer produced id ${ids[bad]} at position ${bad}, outside the model's ${vocabSize}-token vocabulary`);
+      return ids;
     },
   });
 }
