@@ -8,6 +8,8 @@ import type { PplCurve, PressureData } from '../charts/types';
 import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
 import { searchRunProblem, type ReportSearch } from './searchRecord';
+import type { DiagnosticsResult } from '../run/diagnosticsCompute';
+import { diagnosticsProblem } from './diagnosticsRecord';
 
 export const REPORT_FORMAT = 'bandscope-report';
 export const REPORT_VERSION = 1;
@@ -42,6 +44,8 @@ export interface RunReport {
   perplexity: { curves: PplCurve[]; trainedWindowTokens: number; tokenBudget: number } | null;
   /** Q-ROAR search; `run` (lib/report/searchRecord) holds its settings, candidate scales and result. */
   search: ReportSearch | null;
+  /** SPEC §4 diagnostics (lib/report/diagnosticsRecord); absent in reports saved before they existed. */
+  diagnostics?: DiagnosticsResult | null;
 }
 
 export interface ReportParts {
@@ -51,6 +55,7 @@ export interface ReportParts {
   pressure: PressureData | null;
   perplexity: RunReport['perplexity'];
   search: RunReport['search'];
+  diagnostics?: DiagnosticsResult | null;
   createdAt: Date;
 }
 
@@ -76,6 +81,7 @@ export function buildReport(parts: ReportParts): RunReport {
       : null,
     perplexity: parts.perplexity,
     search: parts.search,
+    diagnostics: parts.diagnostics ?? null,
   };
 }
 
@@ -148,6 +154,11 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
       const problem = searchRunProblem(s.run, (s.candidates as unknown[]).length);
       if (problem) throw new ReportFormatError(problem);
     }
+  }
+  if (r.diagnostics !== undefined && r.diagnostics !== null) {
+    const d = diagnosticsProblem(r.diagnostics);
+    if ('problem' in d) throw new ReportFormatError(d.problem);
+    r.diagnostics = d.value;
   }
   const { settings, problems } = decodeSettings(r.settingsQuery as string);
   if (problems.length) throw new ReportFormatError(`settingsQuery has unreadable settings: ${problems.join('; ')}`);

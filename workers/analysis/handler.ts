@@ -21,19 +21,22 @@ class AbortError extends Error {
   override name = 'AbortError';
 }
 
-/** Proxy input from a diagnostics request's FP and quantized long runs (post-RoPE taps). */
+/**
+ * Proxy input from a diagnostics request's FP and quantized long runs (post-RoPE taps). Keys are
+ * k_post of the quantized run: a KV-cache key quantizer is not modelled by the slider proxy.
+ */
 export function proxyInputFromDiagnostics(input: DiagnosticsInput): ProxySetupInput | null {
   const q = input.longQuant;
   if (!q) return null;
   const g = input.geometry;
-  const keyTap = input.quantKeyTap ?? 'k_post';
   return {
     layers: g.layers.map((layer) => ({
       layer,
       refQ: tapOfSet(input.longFp, `q_post_${layer}`),
       refK: tapOfSet(input.longFp, `k_post_${layer}`),
       quantQ: tapOfSet(q, `q_post_${layer}`),
-      quantK: tapOfSet(q, `${keyTap}_${layer}`),
+      // k_post: the quantized model's keys before any KV quantizer (the proxy does not model KV quantization).
+      quantK: tapOfSet(q, `k_post_${layer}`),
     })),
     tokens: input.longTokens,
     heads: g.heads,

@@ -1,0 +1,159 @@
+'use client';
+/**
+ * The diagnostics of the current scenario as one TanStack query keyed by every setting that
+ * changes the numbers (cached, deduplicated, cancelled on change): the engine worker runs the
+ * tapped windows (lib/run/diagnosticsRuns), the analysis worker turns taps into chart data and
+ * keeps the Q-ROAR slider proxy under `proxySetupId` — one set of runs feeds both.
+ */
+import { useQuery } from '@tanstack/react-query';
+import type { NllEngine } from '@/lib/eval/engine';
+import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
+import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/run/diagnosticsRuns';
+import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import { quantBuildOf } from '@/lib/run/weightsBuild';
+import type { Settings } from '@/lib/settings/settings';
+import { getAnalysisClient } from '@/workers/analysis/client';
+import type { GraphBuildRequest } from '@/workers/engine/protocol';
+import { getEngineClient } from './engineClient';
+import { modelSourceOf, sessionKeyOf } from './engineNll';
+import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
+import { useTokens } from './useTokens';
+import type { DiagnosticsSource } from './useDiagnosticsStates';
+import { unsupportedQuantReason } from './usePerplexityCurves';
+import type { ModelInfo } from './useModelInfo';
+
+/** Sampled (m, n) pairs for the logit error and the slider proxy, and the sampler seed. */
+export const DIAGNOSTICS_PAIRS = 4096;
+export const DIAGNOSTICS_SEED = 1;
+
+export interface DiagnosticsOutcome {
+  result: DiagnosticsResult;
+  /** Analysis-worker proxy setup for the sliders (getAnalysisClient().proxyEval), null without a quantized run. */
+  proxySetupId: string | null;
+  /** Why the quantized run was skipped, or null. */
+  quantSkipped: string | null;
+  device: string;
+}
+
+function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal, onMessage: (m: string) => void) {
+  const client = getEngineClient();
+  const spec = model.spec;
+  return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
+    if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
+    const quant = variant === 'ptq' ? quantBuildOf(settings.weightQuant, settings.kvQuant) : null;
+    const build: GraphBuildRequest = {
+      seqLen,
+      ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
+      tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
+      logits,
+    };
+    const sessionKey = `diag|${sessionKeyOf(model, build)}`;
+    const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, {
+      signal,
+      onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),
+    });
+    reportDevice(loaded.device);
+    return {
+      device: loaded.device.used,
+      seqLen,
+      async run({ ids, cos, sin }) {
+        const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim, wantTaps: true }, { signal });
+        const taps: Record<string, Float32Array> = {};
+        let logitsOut: Float32Array | undefined;
+        for (const [name, t] of Object.entries(r.taps ?? {})) {
+          if (name === 'logits') logitsOut = t.data;
+          else taps[name] = t.data;
+        }
+        return { nll: r.nll, taps, ...(logitsOut ? { logits: logitsOut } : {}) };
+      },
+      // Keep the session cached in the worker: a settings round trip reuses it.
+      async dispose() {},
+    };
+  };
+}
+
+export function diagnosticsKey(settings: Settings, model: ModelInfo | undefined, textKey: string) {
+  return ['diagnostics', model?.identity, model?.id, settings.pi, settings.targetContextTokens, settings.weightQuant, settings.kvQuant, settings.bands, settings.tirQuantile, textKey, settings.device, DIAGNOSTICS_PAIRS, DIAGNOSTICS_SEED] as const;
+}
+
+export function useDiagnostics(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string, enabled = true) {
+  const key = diagnosticsKey(settings, model, textKey);
+  const progressKey = JSON.stringify(key);
+  const query = useQuery({
+    queryKey: key,
+    enabled: enabled && model !== undefined && model.spec !== null && tokens !== undefined,
+    // Taps are large and cheap to recompute relative to holding many settings' worth.
+    gcTime: 60_000,
+    queryFn: async ({ signal }): Promise<DiagnosticsOutcome> => {
+      if (!model || !model.spec || !tokens) throw new Error('model or text not ready');
+      const spec = model.spec;
+      const rope = scenarioRope(model.rope, settings);
+      const bands = scenarioBands(model.rope, settings);
+      const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
+      const longTokens = settings.targetContextTokens;
+      const shortTokens = Math.min(trained, longTokens);
+      const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant);
+      const blocked = quantBuild ? unsupportedQuantReason(settings) : 'neither weights nor KV cache are quantized';
+      const quantized = quantBuild !== null && blocked === null;
+      // With a quantized K cache attention reads k_kv (quantized post-RoPE keys), else k_post.
+      const quantKeyTap = quantBuild?.kv && settings.kvQuant?.keys ? 'k_kv' : 'k_post';
+      const progress = (fraction: number, message: string) => reportProgress(progressKey, { fraction, message });
+      const runs = await runDiagnosticsWindows({
+        rope,
+        tokens,
+        longTokens,
+        shortTokens,
+        quantized,
+        openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m)),
+        onProgress: (f, m) => progress(f * 0.9, m),
+      });
+      progress(0.9, 'analysis: TIR, logit error, KL');
+      const proxySetupId = quantized ? `diag:${progressKey}` : null;
+      const { result } = await getAnalysisClient().diagnostics(
+        {
+          geometry: { heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', layers: Array.from({ length: spec.numLayers }, (_, l) => l), bands, trainedWindowTokens: trained },
+          longTokens,
+          shortTokens,
+          longFp: runs.longFp,
+          shortFp: runs.shortFp,
+          longQuant: runs.longQuant,
+          ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
+          tirQuantile: settings.tirQuantile,
+          pairCount: DIAGNOSTICS_PAIRS,
+          seed: DIAGNOSTICS_SEED,
+          quantKeyTap,
+        },
+        { signal, ...(proxySetupId ? { proxySetupId } : {}) },
+      );
+      progress(1, 'done');
+      return { result, proxySetupId, quantSkipped: quantized ? null : blocked, device: runs.device };
+    },
+  });
+  return { query, progressKey };
+}
+
+export interface DiagnosticsRun {
+  source: DiagnosticsSource;
+  outcome: DiagnosticsOutcome | undefined;
+}
+
+/**
+ * The section's view of the run: dev text tokens (the search calibrates on dev, so the slider
+ * proxy and these charts share one set of taps), the query, and its progress as a source state.
+ */
+export function useDiagnosticsRun(settings: Settings, model: ModelInfo | undefined, modelError: unknown, userText: File | null, enabled: boolean): DiagnosticsRun {
+  const tokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
+  const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-dev';
+  const { query, progressKey } = useDiagnostics(settings, model, tokens.data, textKey, enabled);
+  useJobProgress(progressKey);
+  const p = progressOf(progressKey);
+  const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  let source: DiagnosticsSource;
+  if (query.data) source = { kind: 'result', result: query.data.result, fromReport: false, quantSkipped: query.data.quantSkipped };
+  else if (modelError) source = { kind: 'error', message: `Model: ${errorText(modelError)}`, hint: 'Open another model or go back to the built-in one.' };
+  else if (tokens.isError) source = { kind: 'error', message: `Text: ${errorText(tokens.error)}`, hint: 'Switch back to the bundled text.' };
+  else if (model && !model.spec) source = { kind: 'error', message: 'This model’s architecture could not be read, so it cannot be run.' };
+  else if (query.isError) source = { kind: 'error', message: errorText(query.error), hint: 'Change the settings or reload; the other charts keep working.' };
+  else source = { kind: 'loading', message: p?.message ? `Diagnostics: ${p.message}` : 'Waiting for the engine…', ...(p ? { fraction: p.fraction } : {}) };
+  return { source, outcome: query.data };
+}

@@ -1,0 +1,49 @@
+/**
+ * Diagnostics result (live or from a report) + query status → the ChartCard state of each
+ * diagnostics chart. Pure: no numbers are made here, only laid out or replaced by a state.
+ */
+import type { ChartState } from '@/components/charts/ChartCard';
+import { klOption, klTable, logitErrorOption, logitErrorTable } from '@/lib/charts/curves';
+import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '@/lib/charts/tir';
+import type { ChartTheme, TapTensor } from '@/lib/charts/types';
+import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
+
+export type DiagnosticsChartKey = 'tir-heatmap' | 'tir-pair' | 'logit-error-distance' | 'logit-error-query' | 'kl-position';
+
+export type DiagnosticsSource =
+  | { kind: 'result'; result: DiagnosticsResult; fromReport: boolean; quantSkipped: string | null }
+  | { kind: 'loading'; message: string; fraction?: number }
+  | { kind: 'error'; message: string; hint?: string };
+
+function guarded(build: () => ChartState): ChartState {
+  try {
+    return build();
+  } catch (err) {
+    return { status: 'error', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTensor, theme: ChartTheme): Record<DiagnosticsChartKey, ChartState> {
+  if (source.kind !== 'result') {
+    const s: ChartState = source.kind === 'loading' ? { status: 'loading', message: source.message, ...(source.fraction !== undefined ? { fraction: source.fraction } : {}) } : { status: 'error', message: source.message, ...(source.hint ? { hint: source.hint } : {}) };
+    return { 'tir-heatmap': s, 'tir-pair': s, 'logit-error-distance': s, 'logit-error-query': s, 'kl-position': s };
+  }
+  const { result, fromReport } = source;
+  const note = fromReport ? 'From the opened report.' : undefined;
+  const noQuant: ChartState = fromReport
+    ? { status: 'error', message: 'This report holds no quantized-run diagnostics.' }
+    : { status: 'error', message: `No quantized run: ${source.quantSkipped ?? 'nothing is quantized'}.`, hint: 'Choose a weight quantization to compare against full precision.' };
+  const tir = result.tir[tensor];
+  const withNote = (s: ChartState): ChartState => (s.status === 'ready' && note ? { ...s, note } : s);
+  return {
+    'tir-heatmap': guarded(() => withNote({ status: 'ready', option: tirHeatmapOption(tir, theme), table: tirTable(tir) })),
+    'tir-pair': guarded(() => withNote({ status: 'ready', option: tirPairOption(tir, theme), table: tirPairTable(tir) })),
+    'logit-error-distance': result.logitErrorDistance
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }))
+      : noQuant,
+    'logit-error-query': result.logitErrorQuery
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }))
+      : noQuant,
+    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) })) : noQuant,
+  };
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { NllEngine, NllEngineInput } from '../eval/engine';
+import type { RopeConfig } from '../rope/types';
+import { runDiagnosticsWindows, type DiagnosticsVariant } from './diagnosticsRuns';
+
+const rope: RopeConfig = { type: 'default', thetaBase: 10000, headDim: 4, rotaryDim: 4, maxPositionEmbeddings: 8 };
+
+function recorder() {
+  const calls: Array<{ variant: DiagnosticsVariant; seqLen: number; logits: boolean; ids: number[]; cosLen: number; disposed: boolean }> = [];
+  const openEngine = async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
+    const call = { variant, seqLen, logits, ids: [] as number[], cosLen: 0, disposed: false };
+    calls.push(call);
+    return {
+      device: 'test',
+      seqLen,
+      async run(input: NllEngineInput) {
+        call.ids = Array.from(input.ids as Int32Array);
+        call.cosLen = input.cos.length;
+        return { nll: new Float32Array(seqLen - 1), taps: { q_post_0: new Float32Array([variant === 'fp' ? seqLen : -seqLen]) }, ...(logits ? { logits: new Float32Array([seqLen]) } : {}) };
+      },
+      async dispose() {
+        call.disposed = true;
+      },
+    };
+  };
+  return { calls, openEngine };
+}
+
+describe('runDiagnosticsWindows', () => {
+  const tokens = Int32Array.from({ length: 20 }, (_, i) => 100 + i);
+
+  it('runs FP at L′ (logits), FP short, quantized at L′ (logits) on the first tokens, disposing each engine', async () => {
+    const { calls, openEngine } = recorder();
+    const progress: number[] = [];
+    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, openEngine, onProgress: (f) => progress.push(f) });
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true]]);
+    expect(calls[1].ids).toEqual([100, 101, 102, 103, 104, 105]);
+    expect(calls[0].cosLen).toBe(12 * 4);
+    expect(calls.every((c) => c.disposed)).toBe(true);
+    expect(runs.longFp.q_post_0[0]).toBe(12);
+    expect(runs.shortFp.q_post_0[0]).toBe(6);
+    expect(runs.longQuant?.q_post_0[0]).toBe(-12);
+    expect(runs.fpLogits?.[0]).toBe(12);
+    expect(progress[progress.length - 1]).toBe(1);
+  });
+
+  it('skips the quantized run and the logits when nothing is quantized', async () => {
+    const { calls, openEngine } = recorder();
+    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: false, openEngine });
+    expect(calls.map((c) => [c.variant, c.logits])).toEqual([['fp', false], ['fp', false]]);
+    expect(runs.longQuant).toBeNull();
+    expect(runs.fpLogits).toBeNull();
+  });
+
+  it('refuses a text shorter than L′ and a short context above L′', async () => {
+    const { openEngine } = recorder();
+    await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 32, shortTokens: 6, quantized: false, openEngine })).rejects.toThrow(/20 tokens, fewer than the long context 32/);
+    await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 13, quantized: false, openEngine })).rejects.toThrow(/short context 13 ≤ long context 12/);
+  });
+});
