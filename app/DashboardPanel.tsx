@@ -18,6 +18,8 @@ import { pplOption, pplTable } from '@/lib/charts/curves';
 import { downloadBlob } from '@/components/download';
 import type { PressureData } from '@/lib/charts/types';
 import { PPL_TOKEN_BUDGET } from '@/hooks/usePerplexityCurves';
+import { QroarSection } from './sections/QroarSection';
+import type { ReportSearch } from '@/lib/report/searchRecord';
 
 
 
@@ -34,6 +36,7 @@ export function DashboardPanel() {
   const theme = useMemo(() => ({ dark }), [dark]);
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
+  const [searchRecord, setSearchRecord] = useState<ReportSearch | null>(null);
   const deviceUsed = useDeviceUsed();
   const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize, model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
@@ -100,7 +103,7 @@ export function DashboardPanel() {
       device: deviceUsed,
       pressure: pressure.data ?? null,
       perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET } : null,
-      search: null,
+      search: searchRecord,
       createdAt: new Date(),
     });
     downloadBlob('bandscope-report.json', serializeReport(report), 'application/json');
@@ -172,6 +175,7 @@ export function DashboardPanel() {
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280} />
+          <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
     </div>

@@ -26,9 +26,14 @@ function qroarOf(run: ReportSearchRun, scales: number[]) {
 }
 
 export async function downloadPatchedQk(model: ModelInfo, run: ReportSearchRun, scales: number[]): Promise<void> {
-  if (model.baseUrl === null) throw new Error('patched weights are written for the served built-in model only');
-  const [config, weights] = await Promise.all([fetchBlob(`${model.baseUrl}config.json`), fetchBlob(`${model.baseUrl}model.safetensors`)]);
-  const opened = await openModel([byteSourceFromBlob(config, 'config.json'), byteSourceFromBlob(weights, 'model.safetensors')]);
+  let sources;
+  if (model.files !== null) sources = model.files.map((f) => byteSourceFromBlob(f.blob, f.name));
+  else if (model.baseUrl !== null) {
+    const [config, weights] = await Promise.all([fetchBlob(`${model.baseUrl}config.json`), fetchBlob(`${model.baseUrl}model.safetensors`)]);
+    sources = [byteSourceFromBlob(config, 'config.json'), byteSourceFromBlob(weights, 'model.safetensors')];
+  } else throw new Error('the model has no weight files to patch');
+  // Byte-range reads: only the q/k projections are read from the user's files.
+  const opened = await openModel(sources);
   const tensors = await patchedQkTensors(opened.spec, (name) => opened.tensorF32(name), qroarOf(run, scales));
   const bytes = writeSafetensorsF32(tensors, { format: 'pt', producer: 'bandscope dashboard', variant: run.variant });
   downloadBlob('qroar-patched.safetensors', new Blob([bytes as BlobPart]), 'application/octet-stream');

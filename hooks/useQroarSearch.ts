@@ -15,8 +15,10 @@ import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
 import { plannedCandidateCount, runSearch, type SearchRunResult } from '@/lib/run/searchRun';
 import { analyticPressure, bandMeans } from '@/lib/rope/pressure';
 import type { Band } from '@/lib/rope/types';
-import { weightQuantSpec, type Settings } from '@/lib/settings/settings';
+import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
+import type { Settings } from '@/lib/settings/settings';
 import type { GraphBuildRequest } from '@/workers/engine/protocol';
+import { modelSourceOf } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
@@ -64,10 +66,9 @@ export interface SearchInputs {
 /** Why the search cannot run with these settings, or null. */
 export function searchBlockedReason(settings: Settings, model: ModelInfo | undefined): string | null {
   if (!model) return 'the model is still loading';
-  if (model.baseUrl === null) return 'the search runs on the built-in model (local model files are read for their config only here)';
-  if (!settings.weightQuant) return 'Q-ROAR searches scales for a quantized model: choose a weight quantization first';
-  if (settings.kvQuant) return 'KV-cache quantization is not wired into the search yet; switch it off to search';
-  return null;
+  if (model.baseUrl === null && model.files === null) return 'the model has no weights the engine can read';
+  if (!quantBuildOf(settings.weightQuant, settings.kvQuant)) return 'Q-ROAR searches scales for a quantized model: choose a weight or KV-cache quantization first';
+  return unsupportedQuantBuild(settings.kvQuant);
 }
 
 function errorText(err: unknown): string {
@@ -81,16 +82,14 @@ export function useQroarSearch() {
   const start = useCallback(async (inputs: SearchInputs): Promise<void> => {
     const { model, settings } = inputs;
     const blocked = searchBlockedReason(settings, model);
-    if (blocked || model.baseUrl === null || !settings.weightQuant) {
+    const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant);
+    if (blocked || !quantBuild) {
       setView({ ...IDLE, state: 'error', error: blocked ?? 'cannot search' });
       return;
     }
     abortRef.current?.abort();
     const abort = new AbortController();
     abortRef.current = abort;
-    const baseUrl = model.baseUrl;
-    const quant = weightQuantSpec(settings.weightQuant);
-    const quantLayers = settings.weightQuant.layers;
     const rope = scenarioRope(model.rope, settings);
     const bands = scenarioBands(model.rope, settings);
     const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
@@ -110,12 +109,11 @@ export function useQroarSearch() {
     const openEngine = async (seqLen: number, scales: Float64Array): Promise<NllEngine> => {
       const build: GraphBuildRequest = {
         seqLen,
-        quant,
-        quantLayers,
+        ...quantBuild,
         qroar: { variant: setup.variant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: Array.from(scales) },
       };
       const sessionKey = `qroar-search|${model.id}|${JSON.stringify(build)}`;
-      const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl, build }, settings.device, { signal: abort.signal });
+      const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, { signal: abort.signal });
       reportDevice(loaded.device);
       return {
         device: loaded.device.used,

@@ -43,7 +43,7 @@ const sameScales = (a: number[] | null, b: number[] | null) => a !== null && b !
 
 export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, reportSearch, onRecord }: QroarSectionProps) {
   const { view, start, cancel, restore } = useQroarSearch();
-  const devTokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize);
+  const devTokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
   const [gridPoints, setGridPoints] = useState(9);
   const [downloadError, setDownloadError] = useState<string | null>(null);
 
@@ -66,7 +66,8 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   const proxy = useQroarProxy(proxySetupId, scales, settings.qroarVariant);
 
   useEffect(() => {
-    if (reportSearch !== undefined) restore(reportSearch);
+    // A report opened (show its search) or closed (back to idle); undefined at mount is idle too.
+    restore(reportSearch ?? null);
   }, [reportSearch, restore]);
   useEffect(() => {
     onRecord(view.record);
@@ -149,7 +150,7 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
               chosenScales={chosen}
               applied={sameScales(settings.appliedScales, chosen) && settings.qroarVariant === run.variant}
               onApply={reportSearch !== undefined ? null : () => setSettings({ ...settings, appliedScales: chosen, qroarVariant: run.variant })}
-              onDownloadPatched={model && model.baseUrl !== null ? guarded(() => downloadPatchedQk(model, run, chosen)) : null}
+              onDownloadPatched={model ? guarded(() => downloadPatchedQk(model, run, chosen)) : null}
               onDownloadScales={model ? guarded(() => downloadScalesJson(model, run, chosen, bandSpecString(settings.bands), encodeSettings(settings))) : null}
               downloadError={downloadError}
             />
