@@ -82,6 +82,15 @@ describe("engine 'files' source (tiny HF folder as Blobs)", () => {
   });
 });
 
+describe('handler without a file builder', () => {
+  it("answers a 'files' load with an error instead of hanging", async () => {
+    const responses: EngineResponse[] = [];
+    const handler = createEngineHandler({ runtime: createOrtNodeRuntime({ intraOpNumThreads: 1 }), buildGraphFromUrl: () => Promise.reject(new Error('unused')), post: (r) => responses.push(r) });
+    await handler.handle({ kind: 'load-model', requestId: 7, sessionKey: 's', source: { kind: 'files', files: [], build: { seqLen: 4 } }, device: 'wasm' });
+    expect(responses.at(-1)).toMatchObject({ kind: 'error', requestId: 7, error: { message: expect.stringMatching(/cannot read local model files/) } });
+  });
+});
+
 describe('build options', () => {
   it('graphKvQuant: per-token parsed, per-channel refused, null = off', () => {
     expect(graphKvQuant('int8:token:post')).toEqual({ bits: 8, granularity: 'token', keyRope: 'post', target: 'kv' });
