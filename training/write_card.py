@@ -62,8 +62,9 @@ dropout {a['dropout']} on the residual branches during training only, gradient c
 Run on a lent {summary['device_name']} (torch {summary['torch']}, TF32 matmuls) in
 {summary['wall_seconds']:.0f} s; the checkpoint kept is the one with the best dev loss
 (step {summary['best_step']}, dev {summary['best_dev_bpb']:.3f} bits/byte on 96 fixed windows).
-Dev bits/byte by step: {curve}. Full log: `training/record/train_log.jsonl`; curve:
-`training/record/loss.png`.
+Dev bits/byte by step: {curve}. Full log: `training/record/train_log.jsonl`.
+
+![Loss curve: train and dev bits per byte against step](loss.png)
 
 ## Measured perplexity (held-out test text)
 Recomputed from these committed weights on CPU by `training/evaluate.py` (float32, PyTorch
