@@ -18,6 +18,8 @@ import { pplOption, pplTable } from '@/lib/charts/curves';
 import { downloadBlob } from '@/components/download';
 import type { PressureData } from '@/lib/charts/types';
 import { PPL_TOKEN_BUDGET } from '@/hooks/usePerplexityCurves';
+import { DiagnosticsSection } from './sections/DiagnosticsSection';
+import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
 import { QroarSection } from './sections/QroarSection';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 
@@ -41,6 +43,7 @@ export function DashboardPanel() {
   const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize, model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
   const ppl = usePerplexityCurves(settings, model.data, testTokens.data, textKey);
+  const diagnosticsRun = useDiagnosticsRun(settings, model.data, model.isError ? model.error : null, userText, !openedReport);
   useJobProgress('');
   const trainedWindowTokens = model.data ? (model.data.rope.originalMaxPositionEmbeddings ?? model.data.rope.maxPositionEmbeddings) : 0;
   const pplView = pplChartState({
@@ -104,6 +107,7 @@ export function DashboardPanel() {
       pressure: pressure.data ?? null,
       perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET } : null,
       search: searchRecord,
+      diagnostics: diagnosticsRun.outcome?.result ?? null,
       createdAt: new Date(),
     });
     downloadBlob('bandscope-report.json', serializeReport(report), 'application/json');
@@ -175,7 +179,8 @@ export function DashboardPanel() {
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280} />
-          <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
+          <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
+          <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
     </div>
