@@ -1,0 +1,32 @@
+import { expect, test, type Page } from '@playwright/test';
+
+const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
+const DIAGNOSTICS = ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'kl-position'];
+
+test.describe('diagnostics', () => {
+  test('default open: TIR, logit error and KL reach ready from real runs; the TIR tensor picker redraws', async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto('/');
+    for (const id of DIAGNOSTICS) await expect(chart(page, id)).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    // Definitions (SPEC §4) are stated beside the charts.
+    await expect(chart(page, 'tir-heatmap')).toContainText('TIR_B = Q_p(|X_B|');
+    await expect(chart(page, 'logit-error-distance')).toContainText('ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n)');
+
+    const picker = page.getByLabel('TIR tensor (heat map)');
+    await expect(picker).toHaveValue('k-post');
+    await picker.selectOption('q-pre');
+    await expect(page.locator('[data-tir-tensor="q-pre"]')).toHaveCount(1);
+    await expect(page.getByLabel('TIR tensor (per pair)')).toHaveValue('q-pre');
+    await expect(chart(page, 'tir-heatmap')).toHaveAttribute('data-state', 'ready');
+    await expect(chart(page, 'tir-pair')).toHaveAttribute('data-state', 'ready');
+    // CSV export of the heat map carries the chosen tensor.
+    const download = page.waitForEvent('download');
+    await chart(page, 'tir-heatmap').getByRole('button', { name: /download CSV/ }).click();
+    const csv = await (await download).createReadStream();
+    let text = '';
+    for await (const chunk of csv) text += chunk.toString();
+    expect(text.split(/\r?\n/)[1]).toMatch(/^"?q-pre"?,0,/);
+    expect(errors).toEqual([]);
+  });
+});
