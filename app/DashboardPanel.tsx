@@ -128,7 +128,7 @@ export function DashboardPanel() {
     const files = Array.from(e.dataTransfer.files);
     const gguf = files.find((f) => f.name.endsWith('.gguf'));
     if (gguf) {
-      setUserFiles({ kind: 'gguf', file: gguf });
+      setUserFiles({ kind: 'gguf', file: gguf, extra: files.filter((f) => f.name === 'tokenizer.json' || f.name === 'tokenizer_config.json') });
       setSettings({ ...settings, model: { kind: 'gguf', name: gguf.name } });
     } else if (files.length) {
       setUserFiles({ kind: 'hf-folder', files });

@@ -41,7 +41,11 @@ export interface ModelInfo {
 }
 
 /** Local files the user opened; they never leave the page. */
-export type UserModelFiles = { kind: 'hf-folder'; files: File[] } | { kind: 'gguf'; file: File } | null;
+export type UserModelFiles =
+  | { kind: 'hf-folder'; files: File[] }
+  /** `extra`: side files given with it, e.g. the model's tokenizer.json. */
+  | { kind: 'gguf'; file: File; extra?: File[] }
+  | null;
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
@@ -115,7 +119,7 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promis
 
 export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles): UseQueryResult<ModelInfo> {
   const fileKey =
-    userFiles === null ? 'none' : userFiles.kind === 'gguf' ? `${userFiles.file.name}:${userFiles.file.size}:${userFiles.file.lastModified}` : userFiles.files.map((f) => `${f.name}:${f.size}`).join('|');
+    userFiles === null ? 'none' : userFiles.kind === 'gguf' ? [userFiles.file, ...(userFiles.extra ?? [])].map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') : userFiles.files.map((f) => `${f.name}:${f.size}`).join('|');
   return useQuery({
     queryKey: ['model-info', choice, fileKey],
     staleTime: Infinity,
@@ -123,7 +127,7 @@ export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles): Us
     queryFn: async () => {
       if (choice.kind === 'builtin') return builtinInfo();
       if (userFiles === null) throw new Error(`the settings name ${choice.kind === 'gguf' ? 'GGUF file' : 'folder'} '${choice.name}', but local files cannot travel in a link; open it again with the buttons on the left`);
-      if (userFiles.kind === 'gguf') return userFilesInfo([userFiles.file], 'gguf');
+      if (userFiles.kind === 'gguf') return userFilesInfo([userFiles.file, ...(userFiles.extra ?? [])], 'gguf');
       return userFilesInfo(userFiles.files, 'hf-folder');
     },
   });
