@@ -10,6 +10,7 @@ import type { NllEngine } from '@/lib/eval/engine';
 import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
 import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/run/diagnosticsRuns';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import { ropeFrequencies } from '@/lib/rope/frequencies';
 import { quantBuildOf } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
@@ -107,7 +108,9 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
         openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m)),
         onProgress: (f, m) => progress(f * 0.9, m),
       });
-      progress(0.9, 'analysis: TIR, logit error, KL');
+      progress(0.9, 'analysis: TIR, logit error, KL, activation IP');
+      const original = ropeFrequencies(model.rope, { sequenceLengthTokens: longTokens });
+      const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: longTokens });
       const proxySetupId = quantized ? `diag:${progressKey}` : null;
       const { result } = await getAnalysisClient().diagnostics(
         {
@@ -122,6 +125,12 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
           pairCount: DIAGNOSTICS_PAIRS,
           seed: DIAGNOSTICS_SEED,
           quantKeyTap,
+          frequencies: {
+            invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
+            invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
+            attentionFactorOriginal: original.attentionFactor,
+            attentionFactorInterpolated: interpolated.attentionFactor,
+          },
         },
         { signal, ...(proxySetupId ? { proxySetupId } : {}) },
       );

@@ -3,12 +3,13 @@
  * diagnostics chart. Pure: no numbers are made here, only laid out or replaced by a state.
  */
 import type { ChartState } from '@/components/charts/ChartCard';
+import { activationIpOption, activationIpTable } from '@/lib/charts/activationIp';
 import { klOption, klTable, logitErrorOption, logitErrorTable } from '@/lib/charts/curves';
 import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '@/lib/charts/tir';
 import type { ChartTheme, TapTensor } from '@/lib/charts/types';
 import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
 
-export type DiagnosticsChartKey = 'tir-heatmap' | 'tir-pair' | 'logit-error-distance' | 'logit-error-query' | 'kl-position';
+export type DiagnosticsChartKey = 'tir-heatmap' | 'tir-pair' | 'logit-error-distance' | 'logit-error-query' | 'kl-position' | 'ip-activation';
 
 export type DiagnosticsSource =
   | { kind: 'result'; result: DiagnosticsResult; fromReport: boolean; quantSkipped: string | null }
@@ -26,7 +27,7 @@ function guarded(build: () => ChartState): ChartState {
 export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTensor, theme: ChartTheme): Record<DiagnosticsChartKey, ChartState> {
   if (source.kind !== 'result') {
     const s: ChartState = source.kind === 'loading' ? { status: 'loading', message: source.message, ...(source.fraction !== undefined ? { fraction: source.fraction } : {}) } : { status: 'error', message: source.message, ...(source.hint ? { hint: source.hint } : {}) };
-    return { 'tir-heatmap': s, 'tir-pair': s, 'logit-error-distance': s, 'logit-error-query': s, 'kl-position': s };
+    return { 'tir-heatmap': s, 'tir-pair': s, 'logit-error-distance': s, 'logit-error-query': s, 'kl-position': s, 'ip-activation': s };
   }
   const { result, fromReport } = source;
   const note = fromReport ? 'From the opened report.' : undefined;
@@ -45,5 +46,8 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
       ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }))
       : noQuant,
     'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) })) : noQuant,
+    'ip-activation': result.activationIp
+      ? guarded(() => withNote({ status: 'ready', option: activationIpOption(result.activationIp!, theme), table: activationIpTable(result.activationIp!) }))
+      : { status: 'error', message: fromReport ? 'This report holds no activation-based IP.' : 'Activation-based IP was not computed.' },
   };
 }

@@ -1,7 +1,7 @@
 'use client';
 /**
  * SPEC §4 diagnostics from real tapped runs: TIR (layer × band heat map and per pair, q/k pre/post
- * RoPE), logit error against distance and query position, KL per position. Computed by the engine
+ * RoPE), logit error against distance and query position, KL per position, activation-based IP. Computed by the engine
  * and analysis workers (hooks/useDiagnostics) or read from an opened report.
  */
 import { useMemo, useState } from 'react';
@@ -41,6 +41,7 @@ export function DiagnosticsSection({ run, report, reportOpen, dark }: Diagnostic
       <ChartCard id="logit-error-distance" state={states['logit-error-distance']} dark={dark} />
       <ChartCard id="logit-error-query" state={states['logit-error-query']} dark={dark} />
       <ChartCard id="kl-position" state={states['kl-position']} dark={dark} />
+      <ChartCard id="ip-activation" state={states['ip-activation']} dark={dark} />
     </>
   );
 }

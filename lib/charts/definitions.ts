@@ -47,6 +47,11 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
     title: 'KL per position',
     definition: 'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits.',
   },
+  'ip-activation': {
+    title: 'Interpolation pressure from activations, layer × band',
+    definition:
+      'IP_B = E|ℓ_B(m, n; θ′) − ℓ_B(m, n; θ)| / E|ℓ_B(m, n; θ)| on the full-precision model’s real pre-RoPE q/k at L′, over sampled pairs m > n and heads; ℓ_B = band B’s share of the logit q_m·k_n (attention factor included).',
+  },
   'search-candidates': {
     title: 'Q-ROAR search candidates',
     definition:

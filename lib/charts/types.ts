@@ -13,7 +13,8 @@ export type ChartId =
   | 'logit-error-query'
   | 'ppl-context'
   | 'kl-position'
-  | 'search-candidates';
+  | 'search-candidates'
+  | 'ip-activation';
 
 /** A table behind a chart, for CSV/JSON export: `rows[r][c]` under `columns[c]`. */
 export interface ChartTable {
@@ -115,4 +116,13 @@ export interface SearchData {
   candidates: SearchCandidate[];
   /** Objective at g = 1 everywhere, drawn as a reference line. */
   baselineObjective: number | null;
+}
+
+/** Activation-based IP_B per layer × band (SPEC §4) at context L′ from real pre-RoPE q/k. */
+export interface ActivationIpData {
+  layers: number[];
+  bands: ChartBand[];
+  /** [layers.length × bands.length], band contiguous; dimensionless ratio. */
+  ipLayerBand: ArrayLike<number>;
+  contextTokens: number;
 }

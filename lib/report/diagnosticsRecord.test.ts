@@ -15,6 +15,7 @@ const diagnostics: DiagnosticsResult = {
   logitErrorDistance: le('distance'),
   logitErrorQuery: le('query'),
   kl: { contextTokens: 3, positions: [0, 1, 2], klNats: [0, 0.01, 0.02], trainedWindowTokens: 8 },
+  activationIp: { layers: [0], bands, ipLayerBand: [0.2, 0.4], contextTokens: 16 },
   longTokens: 16,
   shortTokens: 8,
   pairCount: 40,
@@ -43,6 +44,7 @@ describe('report diagnostics', () => {
     expect(d?.tir['q-pre'].tirLayerPair[1]).toBeNaN();
     expect(d?.logitErrorQuery?.rmsPerBand).toEqual([[0.1, 0.2], [0.3, 0.4]]);
     expect(d?.kl?.klNats).toEqual([0, 0.01, 0.02]);
+    expect(d?.activationIp?.ipLayerBand).toEqual([0.2, 0.4]);
   });
 
   it('reads reports without diagnostics (null or absent)', () => {

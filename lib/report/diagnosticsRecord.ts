@@ -1,7 +1,7 @@
 /**
  * The diagnostics part of the run report (SPEC §4, §7): TIR (every tapped tensor, per layer ×
  * band and per pair), logit error by distance and query position, KL per position — the chart
- * data of lib/run/diagnosticsCompute as plain JSON. JSON has no NaN/Infinity: an undefined ratio
+ * data of lib/run/diagnosticsCompute as plain JSON, with the activation-based IP per layer × band. JSON has no NaN/Infinity: an undefined ratio
  * is written as null and read back as NaN (a gap in the chart).
  */
 import type { LogitErrorData } from '../charts/types';
@@ -88,8 +88,16 @@ export function reviveDiagnostics(v: unknown): DiagnosticsResult {
     const positions = numbers(k.positions, `${where}.kl.positions`);
     kl = { contextTokens: finite(k.contextTokens, `${where}.kl.contextTokens`), positions, klNats: numbers(k.klNats, `${where}.kl.klNats`, positions.length), trainedWindowTokens: finite(k.trainedWindowTokens, `${where}.kl.trainedWindowTokens`) };
   }
+  let activationIp: DiagnosticsResult['activationIp'] = null;
+  if (o.activationIp !== undefined && o.activationIp !== null) {
+    const a = obj(o.activationIp, `${where}.activationIp`);
+    const layers = numbers(a.layers, `${where}.activationIp.layers`);
+    const bands = bandsOf(a.bands, `${where}.activationIp.bands`);
+    activationIp = { layers, bands, ipLayerBand: numbers(a.ipLayerBand, `${where}.activationIp.ipLayerBand`, layers.length * bands.length), contextTokens: finite(a.contextTokens, `${where}.activationIp.contextTokens`) };
+  }
   return {
     tir,
+    activationIp,
     logitErrorDistance: logitErrorOf(o.logitErrorDistance, `${where}.logitErrorDistance`),
     logitErrorQuery: logitErrorOf(o.logitErrorQuery, `${where}.logitErrorQuery`),
     kl,

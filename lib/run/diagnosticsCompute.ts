@@ -4,7 +4,8 @@
  * page never blocks. Mirrors cli/commands/diagnose.ts: long and short full-precision runs under
  * the same PI for TIR; quantized vs full precision at L′, same PI, for logit error and KL.
  */
-import type { ChartBand, KlData, LogitErrorData, TapTensor, TirData } from '../charts/types';
+import type { ActivationIpData, ChartBand, KlData, LogitErrorData, TapTensor, TirData } from '../charts/types';
+import { activationPressure } from '../diagnostics/activationPressure';
 import { klDivergenceRows } from '../diagnostics/kl';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../diagnostics/logitError';
 import { pairSampler } from '../diagnostics/pairSampler';
@@ -48,6 +49,13 @@ export interface DiagnosticsInput {
   seed: number;
   /** Tap name of the keys attention used in the quantized run ('k_post', or 'k_kv' with a quantized K cache). */
   quantKeyTap?: string;
+  /** θ and θ' at L′ (rad/token, [rotaryDim/2]) and attention factors, for the activation-based IP; omitted = no IP. */
+  frequencies?: {
+    invFreqOriginalRadPerToken: number[];
+    invFreqInterpolatedRadPerToken: number[];
+    attentionFactorOriginal: number;
+    attentionFactorInterpolated: number;
+  };
 }
 
 /** Chart-ready diagnostics; plain number arrays (NaN where a ratio is undefined). */
@@ -56,6 +64,8 @@ export interface DiagnosticsResult {
   logitErrorDistance: LogitErrorData | null;
   logitErrorQuery: LogitErrorData | null;
   kl: KlData | null;
+  /** Activation-based IP per layer × band from the FP long run's pre-RoPE q/k (absent in older reports). */
+  activationIp?: ActivationIpData | null;
   longTokens: number;
   shortTokens: number;
   pairCount: number;
@@ -159,7 +169,33 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
     const values = klDivergenceRows(input.fpLogits, input.quantLogits, longTokens, input.vocab);
     kl = { contextTokens: longTokens, positions: Array.from({ length: longTokens }, (_, p) => p), klNats: Array.from(values), trainedWindowTokens: g.trainedWindowTokens };
   }
-  return { tir, logitErrorDistance, logitErrorQuery, kl, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
+  let activationIp: ActivationIpData | null = null;
+  if (input.frequencies) {
+    const f = input.frequencies;
+    const pairs = pairSampler(longTokens, input.pairCount, input.seed);
+    const ip: number[] = [];
+    for (const layer of g.layers) {
+      const r = activationPressure({
+        q: tapOfSet(longFp, `q_pre_${layer}`),
+        k: tapOfSet(longFp, `k_pre_${layer}`),
+        tokens: longTokens,
+        heads: g.heads,
+        kvHeads: g.kvHeads,
+        headDim: g.headDim,
+        rotaryDim: g.rotaryDim,
+        layout: g.layout,
+        bands,
+        invFreqOriginalRadPerToken: f.invFreqOriginalRadPerToken,
+        invFreqInterpolatedRadPerToken: f.invFreqInterpolatedRadPerToken,
+        attentionFactorOriginal: f.attentionFactorOriginal,
+        attentionFactorInterpolated: f.attentionFactorInterpolated,
+        pairs,
+      });
+      ip.push(...r.pooled);
+    }
+    activationIp = { layers: [...g.layers], bands, ipLayerBand: ip, contextTokens: longTokens };
+  }
+  return { tir, logitErrorDistance, logitErrorQuery, kl, activationIp, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
 }
 
 function binsToChart(bins: LogitErrorBin[], axis: LogitErrorData['axis'], bands: ChartBand[], trainedWindowTokens: number, centre: (b: LogitErrorBin) => number): LogitErrorData {

@@ -83,6 +83,22 @@ describe('analysis handler', () => {
     expect(r.proxySetupId).toBeNull();
   });
 
+  it('activation IP is exactly 0 when the PI leaves θ and the attention factor unchanged, and > 0 when it moves θ', async () => {
+    const same = { invFreqOriginalRadPerToken: [1, 0.01], invFreqInterpolatedRadPerToken: [1, 0.01], attentionFactorOriginal: 1, attentionFactorInterpolated: 1 };
+    const moved = { ...same, invFreqInterpolatedRadPerToken: [1, 0.0025] };
+    const out = await run([
+      { kind: 'diagnostics', requestId: 1, input: input({ frequencies: same }) },
+      { kind: 'diagnostics', requestId: 2, input: input({ frequencies: moved }) },
+      { kind: 'diagnostics', requestId: 3, input: input() },
+    ]);
+    if (out[0].kind !== 'diagnostics-result' || out[1].kind !== 'diagnostics-result' || out[2].kind !== 'diagnostics-result') throw new Error('kinds');
+    expect(Array.from(out[0].result.activationIp?.ipLayerBand ?? [])).toEqual([0, 0, 0, 0]);
+    const ip = Array.from(out[1].result.activationIp?.ipLayerBand ?? []);
+    expect(ip[0]).toBe(0); // band 0's pair keeps θ
+    expect(ip[1]).toBeGreaterThan(0);
+    expect(out[2].result.activationIp).toBeNull();
+  });
+
   it('diagnostics without a quantized run gives TIR only', async () => {
     const [r] = await run([{ kind: 'diagnostics', requestId: 1, input: input({ longQuant: null }) }]);
     if (r.kind !== 'diagnostics-result') throw new Error(r.kind);
