@@ -1,10 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
 
 const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
-const DIAGNOSTICS = ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'kl-position'];
+const DIAGNOSTICS = ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'kl-position', 'ip-activation'];
 
 test.describe('diagnostics', () => {
-  test('default open: TIR, logit error and KL reach ready from real runs; the TIR tensor picker redraws', async ({ page }) => {
+  test('default open: TIR, logit error, KL and activation IP reach ready from real runs; the TIR picker redraws; a saved report reopens them', async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto('/');
@@ -27,6 +27,19 @@ test.describe('diagnostics', () => {
     let text = '';
     for await (const chunk of csv) text += chunk.toString();
     expect(text.split(/\r?\n/)[1]).toMatch(/^"?q-pre"?,0,/);
+
+    // The saved report carries the diagnostics; reopening draws them without recomputing.
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save report' }).click()]);
+    let reportText = '';
+    for await (const chunk of await saved.createReadStream()) reportText += chunk.toString();
+    const report = JSON.parse(reportText);
+    expect(report.diagnostics.tir['k-post'].tirLayerBand.length).toBeGreaterThan(0);
+    expect(report.diagnostics.kl.klNats.length).toBe(report.diagnostics.longTokens);
+    await page.getByLabel('Open a saved report').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(reportText) });
+    for (const id of DIAGNOSTICS) {
+      await expect(chart(page, id)).toHaveAttribute('data-state', 'ready');
+      await expect(chart(page, id)).toContainText('From the opened report.');
+    }
     expect(errors).toEqual([]);
   });
 });

@@ -38,8 +38,8 @@ export function DiagnosticsSection({ run, report, reportOpen, dark }: Diagnostic
         <ChartCard id="tir-heatmap" state={states['tir-heatmap']} dark={dark} heightPx={260} controls={picker('heat map')} />
         <ChartCard id="tir-pair" state={states['tir-pair']} dark={dark} heightPx={260} controls={picker('per pair')} />
       </div>
-      <ChartCard id="logit-error-distance" state={states['logit-error-distance']} dark={dark} />
-      <ChartCard id="logit-error-query" state={states['logit-error-query']} dark={dark} />
+      <ChartCard id="logit-error-distance" state={states['logit-error-distance']} dark={dark} heightPx={300} />
+      <ChartCard id="logit-error-query" state={states['logit-error-query']} dark={dark} heightPx={300} />
       <ChartCard id="kl-position" state={states['kl-position']} dark={dark} />
       <ChartCard id="ip-activation" state={states['ip-activation']} dark={dark} />
     </>
