@@ -8,7 +8,8 @@ import { useQueries } from '@tanstack/react-query';
 import type { PplCurve } from '@/lib/charts/types';
 import { evaluationContexts } from '@/lib/run/contexts';
 import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
-import { scenarioRope } from '@/lib/run/pressure';
+import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import type { GraphQroar } from '@/workers/engine/protocol';
 import type { RopeType } from '@/lib/rope/types';
 import type { Settings } from '@/lib/settings/settings';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
@@ -32,12 +33,24 @@ export interface CurveJob {
 export function curveJobs(settings: Settings): CurveJob[] {
   const methods = [settings.pi.method, ...settings.compareMethods.filter((m) => m !== settings.pi.method)];
   const variants: Array<PplCurve['variant']> = quantBuildOf(settings.weightQuant, settings.kvQuant) ? ['fp', 'ptq'] : ['fp'];
-  return methods.flatMap((method) => variants.map((variant) => ({ key: `${method}/${variant}`, method, variant })));
+  const jobs: CurveJob[] = methods.flatMap((method) => variants.map((variant) => ({ key: `${method}/${variant}`, method, variant })));
+  // Applied Q-ROAR scales (the Q-ROAR panel's Apply) belong to the main method's band partition.
+  if (variants.length > 1 && settings.appliedScales) jobs.splice(variants.length, 0, { key: `${settings.pi.method}/ptq+qroar`, method: settings.pi.method, variant: 'ptq+qroar' });
+  return jobs;
 }
 
 /** Why the quantized variant cannot run with these settings, or null. */
 export function unsupportedQuantReason(settings: Settings): string | null {
   return unsupportedQuantBuild(settings.kvQuant);
+}
+
+/** The applied Q-ROAR scales as a graph build field (bands of the main method's partition). */
+function appliedQroar(model: ModelInfo, settings: Settings): GraphQroar {
+  const bands = scenarioBands(model.rope, settings);
+  if (!settings.appliedScales || settings.appliedScales.length !== bands.length) {
+    throw new Error(`the applied Q-ROAR scales have ${settings.appliedScales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
+  }
+  return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: settings.appliedScales };
 }
 
 export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {
@@ -48,7 +61,8 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
   const blocked = unsupportedQuantReason(settings);
   const piKey = [settings.pi.factor, settings.pi.betaFast, settings.pi.betaSlow, settings.pi.lowFreqFactor, settings.pi.highFreqFactor];
   const mainMethod = settings.pi.method;
-  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, job.variant === 'fp' ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device] as const;
+  const qroarKey = settings.appliedScales ? [settings.qroarVariant, settings.appliedScales, settings.bands] : null;
+  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, job.variant === 'fp' ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, job.variant === 'ptq+qroar' ? qroarKey : null] as const;
   const makeQuery = (job: CurveJob, ready: boolean) => ({
     queryKey: keyOf(job),
     enabled: ready && model !== undefined && tokens !== undefined && !(job.variant !== 'fp' && blocked),
@@ -63,7 +77,7 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
         contexts,
         tokenBudget: PPL_TOKEN_BUDGET,
         maxWindows: PPL_MAX_WINDOWS,
-        openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
+        openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : job.variant === 'ptq+qroar' ? { ...quant, qroar: appliedQroar(model, settings) } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
       });
     },
