@@ -180,7 +180,7 @@ export function DashboardPanel() {
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280} />
           <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
-          <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
+          <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
     </div>

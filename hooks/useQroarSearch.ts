@@ -61,6 +61,8 @@ export interface SearchInputs {
   testTokens: Int32Array;
   gridPoints: number;
   guardTolerance: number;
+  /** TIR of k post-RoPE per band (mean over layers) from the diagnostics: the visit-order tie-break. */
+  tirPerBand?: Float64Array | null;
 }
 
 /** Why the search cannot run with these settings, or null. */
@@ -139,6 +141,7 @@ export function useQroarSearch() {
       const result = await runSearch({
         rope,
         ipPerBand: bandMeans(analyticPressure(rope, L).ipTurns, bands),
+        ...(inputs.tirPerBand && inputs.tirPerBand.length === bands.length ? { tirPerBand: inputs.tirPerBand } : {}),
         devTokens: inputs.devTokens,
         testTokens: inputs.testTokens,
         contextTokens: L,

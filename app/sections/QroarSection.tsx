@@ -10,11 +10,11 @@ import { ScaleSliders } from '@/components/qroar/ScaleSliders';
 import { SearchControls } from '@/components/qroar/SearchControls';
 import { SearchResultCard } from '@/components/qroar/SearchResultCard';
 import { searchOption, searchTable } from '@/lib/charts/search';
-import type { ChartBand, SearchData } from '@/lib/charts/types';
+import type { ChartBand, SearchData, TirData } from '@/lib/charts/types';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { toSearchCandidate } from '@/lib/report/searchRecord';
 import { scenarioBands } from '@/lib/run/pressure';
-import { searchEtaMs } from '@/lib/run/searchRun';
+import { meanTirPerBand, searchEtaMs } from '@/lib/run/searchRun';
 import { encodeSettings } from '@/lib/settings/codec';
 import { bandSpecString, type Settings } from '@/lib/settings/settings';
 import { downloadPatchedQk, downloadScalesJson } from '@/hooks/useQroarDownloads';
@@ -32,6 +32,8 @@ export interface QroarSectionProps {
   dark: boolean;
   /** Analysis-worker proxy setup holding the FP/quantized post-RoPE taps, or null while none. */
   proxySetupId: string | null;
+  /** Diagnostics TIR of post-RoPE keys (layers × bands) for the band-order tie-break, or null. */
+  tirKPost?: TirData | null;
   /** The opened report's search (undefined when no report is open). */
   reportSearch: ReportSearch | null | undefined;
   /** Receives the search record for the run report whenever it changes. */
@@ -41,7 +43,7 @@ export interface QroarSectionProps {
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const sameScales = (a: number[] | null, b: number[] | null) => a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 
-export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, reportSearch, onRecord }: QroarSectionProps) {
+export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, tirKPost, reportSearch, onRecord }: QroarSectionProps) {
   const { view, start, cancel, restore } = useQroarSearch();
   const devTokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
   const [gridPoints, setGridPoints] = useState(9);
@@ -139,7 +141,9 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
             blocked={view.state === 'running' ? null : blocked}
             onRun={() => {
               if (!model || !devTokens.data || !testTokens) return;
-              void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints, guardTolerance: 0.005 });
+              const samePartition = tirKPost && tirKPost.bands.length === bands.length && tirKPost.bands.every((t, i) => t.firstPair === bands[i].firstPair && t.lastPair === bands[i].lastPair);
+              const tirPerBand = tirKPost && samePartition ? meanTirPerBand(tirKPost.tirLayerBand, tirKPost.layers.length, bands.length) : null;
+              void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints, guardTolerance: 0.005, tirPerBand });
             }}
             onCancel={cancel}
           />

@@ -113,3 +113,12 @@ describe('searchEtaMs', () => {
     expect(searchEtaMs([1000, 3000], 33)).toBe((33 - 2 + 4) * 2000);
   });
 });
+
+describe('meanTirPerBand', () => {
+  it('averages layers per band, refusing other partitions', async () => {
+    const { meanTirPerBand } = await import('./searchRun');
+    expect(Array.from(meanTirPerBand([1, 2, 3, 6], 2, 2)!)).toEqual([2, 4]);
+    expect(meanTirPerBand([1, 2, 3], 2, 2)).toBeNull();
+    expect(meanTirPerBand([1, NaN, 3, 6], 2, 2)).toBeNull();
+  });
+});

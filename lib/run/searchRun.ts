@@ -206,3 +206,15 @@ export function searchEtaMs(elapsedMs: readonly number[], totalCandidates: numbe
   const mean = elapsedMs.reduce((a, b) => a + b, 0) / elapsedMs.length;
   return Math.max(0, totalCandidates - elapsedMs.length + MEASUREMENT_GRAPHS) * mean;
 }
+
+/**
+ * TIR per band averaged over layers (the visit-order tie-break, as the CLI uses k post-RoPE).
+ * Input: tirLayerBand [layers × bands], band contiguous. Null when the band count differs
+ * (diagnostics of another partition) or any value is not finite.
+ */
+export function meanTirPerBand(tirLayerBand: ArrayLike<number>, layerCount: number, bandCount: number): Float64Array | null {
+  if (layerCount < 1 || tirLayerBand.length !== layerCount * bandCount) return null;
+  const out = new Float64Array(bandCount);
+  for (let l = 0; l < layerCount; l++) for (let b = 0; b < bandCount; b++) out[b] += tirLayerBand[l * bandCount + b] / layerCount;
+  return out.every(Number.isFinite) ? out : null;
+}
