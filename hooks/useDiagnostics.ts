@@ -14,7 +14,7 @@ import { ropeFrequencies } from '@/lib/rope/frequencies';
 import { quantBuildOf } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
-import type { GraphBuildRequest } from '@/workers/engine/protocol';
+import type { GraphBuildRequest, GraphQroar } from '@/workers/engine/protocol';
 import { getEngineClient } from './engineClient';
 import { modelSourceOf, sessionKeyOf } from './engineNll';
 import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
@@ -36,15 +36,24 @@ export interface DiagnosticsOutcome {
   device: string;
 }
 
+/** The applied Q-ROAR scales as a graph build field; throws when they do not fit the band partition. */
+function qroarBuild(model: ModelInfo, settings: Settings): GraphQroar {
+  const bands = scenarioBands(model.rope, settings);
+  const scales = settings.appliedScales;
+  if (!scales || scales.length !== bands.length) throw new Error(`the applied Q-ROAR scales have ${scales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
+  return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales };
+}
+
 function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal, onMessage: (m: string) => void) {
   const client = getEngineClient();
   const spec = model.spec;
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
     if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
-    const quant = variant === 'ptq' ? quantBuildOf(settings.weightQuant, settings.kvQuant) : null;
+    const quant = variant === 'fp' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
     const build: GraphBuildRequest = {
       seqLen,
       ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
+      ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
       tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
       logits,
     };
@@ -74,7 +83,7 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
 }
 
 export function diagnosticsKey(settings: Settings, model: ModelInfo | undefined, textKey: string) {
-  return ['diagnostics', model?.identity, model?.id, settings.pi, settings.targetContextTokens, settings.weightQuant, settings.kvQuant, settings.bands, settings.tirQuantile, textKey, settings.device, DIAGNOSTICS_PAIRS, DIAGNOSTICS_SEED] as const;
+  return ['diagnostics', model?.identity, model?.id, settings.pi, settings.targetContextTokens, settings.weightQuant, settings.kvQuant, settings.bands, settings.tirQuantile, settings.appliedScales, settings.appliedScales ? settings.qroarVariant : null, textKey, settings.device, DIAGNOSTICS_PAIRS, DIAGNOSTICS_SEED] as const;
 }
 
 export function useDiagnostics(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string, enabled = true) {
@@ -105,6 +114,7 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
         longTokens,
         shortTokens,
         quantized,
+        qroar: settings.appliedScales !== null && settings.appliedScales.length === bands.length,
         openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m)),
         onProgress: (f, m) => progress(f * 0.9, m),
       });
@@ -120,6 +130,8 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
           longFp: runs.longFp,
           shortFp: runs.shortFp,
           longQuant: runs.longQuant,
+          longQroar: runs.longQroar,
+          ...(runs.qroarLogits ? { qroarLogits: runs.qroarLogits } : {}),
           ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
           tirQuantile: settings.tirQuantile,
           pairCount: DIAGNOSTICS_PAIRS,

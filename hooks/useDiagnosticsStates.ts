@@ -31,21 +31,27 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
   }
   const { result, fromReport } = source;
   const note = fromReport ? 'From the opened report.' : undefined;
+  // Logit error and KL compare FP with this quantized model; say so when Q-ROAR scales are in it.
+  const quantNote = result.quantVariant === 'ptq+qroar' ? 'Quantized model with the applied Q-ROAR scales vs full precision.' : undefined;
+  const notes = (extra: string | undefined): string | undefined => [note, extra].filter(Boolean).join(' ') || undefined;
   const noQuant: ChartState = fromReport
     ? { status: 'error', message: 'This report holds no quantized-run diagnostics.' }
     : { status: 'error', message: `No quantized run: ${source.quantSkipped ?? 'nothing is quantized'}.`, hint: 'Choose a weight quantization to compare against full precision.' };
   const tir = result.tir[tensor];
-  const withNote = (s: ChartState): ChartState => (s.status === 'ready' && note ? { ...s, note } : s);
+  const withNote = (s: ChartState, extra?: string): ChartState => {
+    const n = notes(extra);
+    return s.status === 'ready' && n ? { ...s, note: n } : s;
+  };
   return {
     'tir-heatmap': guarded(() => withNote({ status: 'ready', option: tirHeatmapOption(tir, theme), table: tirTable(tir) })),
     'tir-pair': guarded(() => withNote({ status: 'ready', option: tirPairOption(tir, theme), table: tirPairTable(tir) })),
     'logit-error-distance': result.logitErrorDistance
-      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }))
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }, quantNote))
       : noQuant,
     'logit-error-query': result.logitErrorQuery
-      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }))
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }, quantNote))
       : noQuant,
-    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) })) : noQuant,
+    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) }, quantNote)) : noQuant,
     'ip-activation': result.activationIp
       ? guarded(() => withNote({ status: 'ready', option: activationIpOption(result.activationIp!, theme), table: activationIpTable(result.activationIp!) }))
       : { status: 'error', message: fromReport ? 'This report holds no activation-based IP.' : 'Activation-based IP was not computed.' },

@@ -95,9 +95,11 @@ export function reviveDiagnostics(v: unknown): DiagnosticsResult {
     const bands = bandsOf(a.bands, `${where}.activationIp.bands`);
     activationIp = { layers, bands, ipLayerBand: numbers(a.ipLayerBand, `${where}.activationIp.ipLayerBand`, layers.length * bands.length), contextTokens: finite(a.contextTokens, `${where}.activationIp.contextTokens`) };
   }
+  if (o.quantVariant !== undefined && o.quantVariant !== 'ptq' && o.quantVariant !== 'ptq+qroar') throw new Problem(`${where}.quantVariant must be "ptq" or "ptq+qroar"`);
   return {
     tir,
     activationIp,
+    quantVariant: o.quantVariant === 'ptq+qroar' ? 'ptq+qroar' : 'ptq',
     logitErrorDistance: logitErrorOf(o.logitErrorDistance, `${where}.logitErrorDistance`),
     logitErrorQuery: logitErrorOf(o.logitErrorQuery, `${where}.logitErrorQuery`),
     kl,

@@ -38,6 +38,12 @@ export interface DiagnosticsInput {
   shortFp: TapSet;
   /** Quantized run at L′ (same PI), or null when nothing is quantized. */
   longQuant: TapSet | null;
+  /**
+   * Quantized model with the applied Q-ROAR scales at L′: when given, logit error and KL compare it
+   * (not longQuant) with FP; longQuant stays the g = 1 baseline of the slider proxy.
+   */
+  longQroar?: TapSet | null;
+  qroarLogits?: Float32Array;
   /** Logits float32 [longTokens, vocab] of the FP and quantized long runs (KL), when captured. */
   fpLogits?: Float32Array;
   quantLogits?: Float32Array;
@@ -64,6 +70,8 @@ export interface DiagnosticsResult {
   logitErrorDistance: LogitErrorData | null;
   logitErrorQuery: LogitErrorData | null;
   kl: KlData | null;
+  /** Which quantized model the logit error and KL compare with FP (absent in older reports = 'ptq'). */
+  quantVariant?: 'ptq' | 'ptq+qroar';
   /** Activation-based IP per layer × band from the FP long run's pre-RoPE q/k (absent in older reports). */
   activationIp?: ActivationIpData | null;
   longTokens: number;
@@ -140,14 +148,16 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
 
   let logitErrorDistance: LogitErrorData | null = null;
   let logitErrorQuery: LogitErrorData | null = null;
-  if (longQuant) {
+  const compared = input.longQroar ?? longQuant;
+  const comparedLogits = input.longQroar ? input.qroarLogits : input.quantLogits;
+  if (compared) {
     const keyTap = input.quantKeyTap ?? 'k_post';
     const stack = (set: TapSet, tap: string, heads: number) => stackLayersAsHeads(g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)), longTokens, heads, g.headDim);
     const e = logitError({
       refQ: stack(longFp, 'q_post', g.heads),
       refK: stack(longFp, 'k_post', g.kvHeads),
-      quantQ: stack(longQuant, 'q_post', g.heads),
-      quantK: stack(longQuant, keyTap, g.kvHeads),
+      quantQ: stack(compared, 'q_post', g.heads),
+      quantK: stack(compared, keyTap, g.kvHeads),
       tokens: longTokens,
       heads: g.heads * g.layers.length,
       kvHeads: g.kvHeads * g.layers.length,
@@ -165,8 +175,8 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
   }
 
   let kl: KlData | null = null;
-  if (longQuant && input.fpLogits && input.quantLogits && input.vocab) {
-    const values = klDivergenceRows(input.fpLogits, input.quantLogits, longTokens, input.vocab);
+  if (compared && input.fpLogits && comparedLogits && input.vocab) {
+    const values = klDivergenceRows(input.fpLogits, comparedLogits, longTokens, input.vocab);
     kl = { contextTokens: longTokens, positions: Array.from({ length: longTokens }, (_, p) => p), klNats: Array.from(values), trainedWindowTokens: g.trainedWindowTokens };
   }
   let activationIp: ActivationIpData | null = null;
@@ -195,7 +205,8 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
     }
     activationIp = { layers: [...g.layers], bands, ipLayerBand: ip, contextTokens: longTokens };
   }
-  return { tir, logitErrorDistance, logitErrorQuery, kl, activationIp, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
+  const quantVariant = input.longQroar ? ('ptq+qroar' as const) : ('ptq' as const);
+  return { tir, logitErrorDistance, logitErrorQuery, kl, quantVariant, activationIp, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
 }
 
 function binsToChart(bins: LogitErrorBin[], axis: LogitErrorData['axis'], bands: ChartBand[], trainedWindowTokens: number, centre: (b: LogitErrorBin) => number): LogitErrorData {

@@ -44,11 +44,20 @@ describe('runDiagnosticsWindows', () => {
     expect(progress[progress.length - 1]).toBe(1);
   });
 
+  it('adds the quantized + Q-ROAR run at L′ when scales are applied', async () => {
+    const { calls, openEngine } = recorder();
+    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, qroar: true, openEngine });
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true], ['ptq+qroar', 12, true]]);
+    expect(runs.longQroar?.q_post_0[0]).toBe(-12);
+    expect(runs.qroarLogits?.[0]).toBe(12);
+  });
+
   it('skips the quantized run and the logits when nothing is quantized', async () => {
     const { calls, openEngine } = recorder();
     const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: false, openEngine });
     expect(calls.map((c) => [c.variant, c.logits])).toEqual([['fp', false], ['fp', false]]);
     expect(runs.longQuant).toBeNull();
+    expect(runs.longQroar).toBeNull();
     expect(runs.fpLogits).toBeNull();
   });
 

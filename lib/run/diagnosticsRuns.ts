@@ -2,14 +2,15 @@
  * The engine runs behind the diagnostics (SPEC §4), sequenced over an injected engine opener so
  * the browser worker and a Node runner run the same science (cf. cli/commands/diagnose.ts):
  * full precision at L′ (taps + logits), full precision at the short context ≤ L (taps), and the
- * quantized model at L′ (taps + logits), all under the same PI, on the first tokens of the text.
+ * quantized model at L′ (taps + logits), and — when Q-ROAR scales are applied — the quantized
+ * model with those scales at L′ (taps + logits), all under the same PI, on the first tokens of the text.
  */
 import type { NllEngine, NllEngineOutput } from '../eval/engine';
 import { graphRopeInputs } from '../eval/ropeInputs';
 import type { RopeConfig } from '../rope/types';
 import type { TapSet } from './diagnosticsCompute';
 
-export type DiagnosticsVariant = 'fp' | 'ptq';
+export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar';
 
 export interface DiagnosticsRunRequest {
   /** The PI rope (lib/run/pressure scenarioRope); both variants use it. */
@@ -22,6 +23,8 @@ export interface DiagnosticsRunRequest {
   shortTokens: number;
   /** Whether to run the quantized model (weights and/or KV cache). */
   quantized: boolean;
+  /** Also run the quantized model with the applied Q-ROAR scales at L′ (needs `quantized`). */
+  qroar?: boolean;
   /** Opens a graph of T = seqLen tokens tapping every layer; `logits` adds the logits output. */
   openEngine: (variant: DiagnosticsVariant, seqLen: number, logits: boolean) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
@@ -34,6 +37,9 @@ export interface DiagnosticsRuns {
   /** float32 [longTokens, vocab]. */
   fpLogits: Float32Array | null;
   quantLogits: Float32Array | null;
+  /** Quantized + Q-ROAR at L′ (taps, logits), when asked. */
+  longQroar: TapSet | null;
+  qroarLogits: Float32Array | null;
   device: string;
 }
 
@@ -55,7 +61,8 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
   const { longTokens, shortTokens } = req;
   if (!(Number.isInteger(shortTokens) && shortTokens >= 2 && shortTokens <= longTokens)) throw new Error(`diagnostics: need 2 ≤ short context ${shortTokens} ≤ long context ${longTokens}`);
   if (req.tokens.length < longTokens) throw new Error(`diagnostics: the text has ${req.tokens.length} tokens, fewer than the long context ${longTokens}; use a longer text or a shorter target context`);
-  const steps = req.quantized ? 3 : 2;
+  const withQroar = req.quantized && req.qroar === true;
+  const steps = (req.quantized ? 3 : 2) + (withQroar ? 1 : 0);
   req.onProgress?.(0, `full precision at ${longTokens} tokens`);
   const longFp = await runOnce(req, 'fp', longTokens, req.quantized);
   req.onProgress?.(1 / steps, `full precision at ${shortTokens} tokens`);
@@ -65,6 +72,11 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     req.onProgress?.(2 / steps, `quantized at ${longTokens} tokens`);
     longQuant = await runOnce(req, 'ptq', longTokens, true);
   }
+  let longQroar: Awaited<ReturnType<typeof runOnce>> | null = null;
+  if (withQroar) {
+    req.onProgress?.(3 / steps, `quantized + Q-ROAR at ${longTokens} tokens`);
+    longQroar = await runOnce(req, 'ptq+qroar', longTokens, true);
+  }
   req.onProgress?.(1, 'runs done');
   return {
     longFp: longFp.out.taps as TapSet,
@@ -72,6 +84,8 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     longQuant: (longQuant?.out.taps as TapSet | undefined) ?? null,
     fpLogits: req.quantized ? (longFp.out.logits ?? null) : null,
     quantLogits: longQuant?.out.logits ?? null,
+    longQroar: (longQroar?.out.taps as TapSet | undefined) ?? null,
+    qroarLogits: longQroar?.out.logits ?? null,
     device: longFp.device,
   };
 }

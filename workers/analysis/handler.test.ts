@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DiagnosticsInput, TapSet } from '../../lib/run/diagnosticsCompute';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { createAnalysisClient, type AnalysisWorkerLike } from './client';
-import { createAnalysisHandler } from './handler';
+import { createAnalysisHandler, MAX_PROXY_SETUPS } from './handler';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 
 // Tiny geometry: 2 layers, 2 query heads over 1 KV head, headDim 4 (2 pairs), 2 bands of one pair.
@@ -99,6 +99,19 @@ describe('analysis handler', () => {
     expect(out[2].result.activationIp).toBeNull();
   });
 
+  it('with a Q-ROAR run, logit error and KL compare it with FP while the proxy keeps the g = 1 quantized run', async () => {
+    const fp = taps(31);
+    const [r, v] = await run([
+      { kind: 'diagnostics', requestId: 1, input: input({ longFp: fp, shortFp: fp, longQuant: taps(32), longQroar: fp, qroarLogits: Float32Array.from({ length: T * 3 }, (_, i) => (i % 3) - 1) }), proxySetupId: 'q' },
+      { kind: 'proxy-eval', requestId: 2, setupId: 'q', bandScales: [1, 1], variant: 'shared' },
+    ]);
+    if (r.kind !== 'diagnostics-result' || v.kind !== 'proxy-value') throw new Error('kinds');
+    expect(r.result.quantVariant).toBe('ptq+qroar');
+    for (const x of r.result.logitErrorDistance?.rmsTotal ?? [1]) expect(x).toBe(0);
+    expect(r.result.kl?.klNats.every((x) => x === 0)).toBe(true);
+    expect(v.value.rms).toBeGreaterThan(0);
+  });
+
   it('diagnostics without a quantized run gives TIR only', async () => {
     const [r] = await run([{ kind: 'diagnostics', requestId: 1, input: input({ longQuant: null }) }]);
     if (r.kind !== 'diagnostics-result') throw new Error(r.kind);
@@ -168,6 +181,16 @@ describe('analysis handler', () => {
     expect(out[1].value.rms).toBeCloseTo(Math.sqrt(sq / n), 5);
     expect(out[2].value.rms).toBeCloseTo(0, 6); // symmetric cancels without a key quantizer
     expect(out[4].error.message).toMatch(/no proxy setup 's'/);
+  });
+
+  it('keeps at most MAX_PROXY_SETUPS setups, evicting the oldest', async () => {
+    const fp = taps(41);
+    const layers = LAYERS.map((layer) => ({ layer, refQ: fp[`q_post_${layer}`], refK: fp[`k_post_${layer}`], quantQ: fp[`q_post_${layer}`], quantK: fp[`k_post_${layer}`] }));
+    const setup = (id: string, requestId: number): AnalysisRequest => ({ kind: 'proxy-setup', requestId, setupId: id, input: { layers, tokens: T, heads: H, kvHeads: KV, headDim: D, rotaryDim: D, layout: 'half-split', bands: BANDS, pairCount: 10, seed: 1 } });
+    const ids = Array.from({ length: MAX_PROXY_SETUPS + 1 }, (_, i) => `s${i}`);
+    const out = await run([...ids.map((id, i) => setup(id, i + 1)), ...ids.map((id, i): AnalysisRequest => ({ kind: 'proxy-eval', requestId: 100 + i, setupId: id, bandScales: [1, 1], variant: 'shared' }))]);
+    const evals = out.slice(ids.length).map((r) => r.kind);
+    expect(evals).toEqual(['error', ...new Array(MAX_PROXY_SETUPS).fill('proxy-value')]);
   });
 
   it('errors cross as data naming the problem; cancel drops a queued request', async () => {

@@ -1,7 +1,7 @@
 /**
  * The analysis worker's logic, free of worker globals so it unit-tests in Node. Requests run one
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
- * Proxy setups are kept by id until dropped or replaced.
+ * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
  */
 import { computeDiagnostics, tapOfSet, type DiagnosticsInput } from '../../lib/run/diagnosticsCompute';
 import { createLayeredProxy, type LayeredProxy, type ProxySetupInput } from '../../lib/run/diagnosticsProxy';
@@ -16,6 +16,9 @@ export interface AnalysisHandlerDeps {
 export interface AnalysisHandler {
   handle(request: AnalysisRequest): Promise<void>;
 }
+
+/** Setups kept (each holds its layers' taps): the oldest go first, so settings changes do not pile up memory. */
+export const MAX_PROXY_SETUPS = 4;
 
 class AbortError extends Error {
   override name = 'AbortError';
@@ -55,6 +58,11 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
   const setups = new Map<string, LayeredProxy>();
   const cancelled = new Set<number>();
   let queue: Promise<void> = Promise.resolve();
+  const keep = (id: string, proxy: LayeredProxy): void => {
+    setups.delete(id);
+    setups.set(id, proxy);
+    while (setups.size > MAX_PROXY_SETUPS) setups.delete(setups.keys().next().value as string);
+  };
 
   function work(request: Exclude<AnalysisRequest, { kind: 'cancel' }>): AnalysisResponse {
     const started = now();
@@ -64,14 +72,14 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
         let proxySetupId: string | null = null;
         const proxyInput = request.proxySetupId ? proxyInputFromDiagnostics(request.input) : null;
         if (request.proxySetupId && proxyInput) {
-          setups.set(request.proxySetupId, createLayeredProxy(proxyInput));
+          keep(request.proxySetupId, createLayeredProxy(proxyInput));
           proxySetupId = request.proxySetupId;
         }
         return { kind: 'diagnostics-result', requestId: request.requestId, result, elapsedMs: now() - started, proxySetupId };
       }
       case 'proxy-setup': {
         const proxy = createLayeredProxy(request.input);
-        setups.set(request.setupId, proxy);
+        keep(request.setupId, proxy);
         return { kind: 'proxy-ready', requestId: request.requestId, setupId: request.setupId, bandCount: proxy.bandCount, layers: request.input.layers.map((l) => l.layer), elapsedMs: now() - started };
       }
       case 'proxy-eval': {

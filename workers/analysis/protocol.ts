@@ -52,6 +52,8 @@ export function analysisRequestTransferables(request: AnalysisRequest): ArrayBuf
     buffersOfTaps(i.longFp, out);
     buffersOfTaps(i.shortFp, out);
     buffersOfTaps(i.longQuant, out);
+    buffersOfTaps(i.longQroar, out);
+    if (i.qroarLogits) out.push(i.qroarLogits.buffer as ArrayBuffer);
     if (i.fpLogits) out.push(i.fpLogits.buffer as ArrayBuffer);
     if (i.quantLogits) out.push(i.quantLogits.buffer as ArrayBuffer);
   } else if (request.kind === 'proxy-setup') {
