@@ -18,10 +18,11 @@ import { pplOption, pplTable } from '@/lib/charts/curves';
 import { downloadBlob } from '@/components/download';
 import type { PressureData } from '@/lib/charts/types';
 import { PPL_TOKEN_BUDGET } from '@/hooks/usePerplexityCurves';
-import { DiagnosticsSection } from './sections/DiagnosticsSection';
-import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
+import { CompareSection } from './sections/CompareSection';
 import { QroarSection } from './sections/QroarSection';
 import type { ReportSearch } from '@/lib/report/searchRecord';
+import { DiagnosticsSection } from './sections/DiagnosticsSection';
+import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
 
 
 
@@ -183,6 +184,7 @@ export function DashboardPanel() {
           <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
+      <div className="px-3 pb-3"><CompareSection dark={dark} /></div>
     </div>
   );
 }

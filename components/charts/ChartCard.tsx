@@ -23,9 +23,11 @@ export interface ChartCardProps {
   heightPx?: number;
   /** Extra controls (tensor picker, context picker) shown in the header. */
   controls?: ReactNode;
+  /** Prefix for data-chart when the same chart appears more than once (e.g. 'compare-left'). */
+  instance?: string;
 }
 
-export function ChartCard({ id, state, dark, heightPx = 240, controls }: ChartCardProps) {
+export function ChartCard({ id, state, dark, heightPx = 240, controls, instance }: ChartCardProps) {
   const def = CHART_DEFINITIONS[id];
   const exporterRef = useRef<ChartExporter | null>(null);
   const onExporter = useCallback((e: ChartExporter | null) => {
@@ -36,7 +38,7 @@ export function ChartCard({ id, state, dark, heightPx = 240, controls }: ChartCa
   const button = 'rounded border border-zinc-300 px-1.5 py-0.5 text-[11px] hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
 
   return (
-    <section data-chart={id} data-state={dataState} aria-label={def.title} className="flex flex-col rounded border border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900">
+    <section data-chart={instance ? `${instance}:${id}` : id} data-state={dataState} aria-label={instance ? `${def.title} (${instance})` : def.title} className="flex flex-col rounded border border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900">
       <header className="flex flex-wrap items-center gap-2">
         <h3 className="text-sm font-semibold">{def.title}</h3>
         {controls}
