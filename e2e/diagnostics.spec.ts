@@ -42,4 +42,12 @@ test.describe('diagnostics', () => {
     }
     expect(errors).toEqual([]);
   });
+
+  test('applied Q-ROAR scales carry into the logit error and KL (quantized + Q-ROAR vs FP)', async ({ page }) => {
+    await page.goto('/?g=1.1,1,0.9,1');
+    for (const id of ['logit-error-distance', 'kl-position']) {
+      await expect(chart(page, id)).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+      await expect(chart(page, id)).toContainText('Quantized model with the applied Q-ROAR scales vs full precision.');
+    }
+  });
 });
