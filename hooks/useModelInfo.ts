@@ -13,7 +13,7 @@ import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { assertWithinBudget, estimateLoadBytes } from '@/lib/model/budget';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { openModel } from '@/lib/model/open';
-import { memoryBudgetFor } from '@/lib/run/weightsBudget';
+import { memoryBudgetFor, peakLoadBytes } from '@/lib/run/weightsBudget';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import type { ModelFile } from '@/workers/engine/protocol';
 
@@ -33,7 +33,7 @@ export interface ModelInfo {
   tokenizer: TokenizerSource;
   /** Bytes the worker may hold as float32 weights (sent with every build request). */
   memoryBudgetBytes: number;
-  /** Estimated float32 load bytes (lib/model estimateLoadBytes); null when not estimated. */
+  /** Estimated peak bytes of a worker load (lib/run/weightsBudget peakLoadBytes); null when not estimated. */
   loadBytes: number | null;
   /** sha256 hex of config.json (or the GGUF header bytes) plus the weight file's size. */
   identity: string;
@@ -92,7 +92,7 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promis
   const top = (files[0]?.webkitRelativePath || files[0]?.name || '').split('/')[0];
   const model = await openModel(files.map((f) => byteSourceFromBlob(f, f.name)));
   const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
-  const loadBytes = estimateLoadBytes(model, names);
+  const loadBytes = peakLoadBytes(estimateLoadBytes(model, names));
   const budget = pageBudget();
   try {
     assertWithinBudget(loadBytes, budget.budgetBytes);
@@ -104,7 +104,7 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promis
   const what = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
   return {
     id: `file:${model.identity}`,
-    label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; needs ${(loadBytes / MB).toFixed(1)} MB of a ${(budget.budgetBytes / MB).toFixed(0)} MB budget)`,
+    label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; needs ${(loadBytes / MB).toFixed(1)} MB (3 copies of the float32 weights at load) of a ${(budget.budgetBytes / MB).toFixed(0)} MB budget)`,
     rope: spec.rope,
     spec,
     baseUrl: null,

@@ -22,3 +22,14 @@ export function memoryBudgetFor(deviceMemoryGb: number | undefined): MemoryBudge
     rule: `60% of the ${deviceMemoryGb} GB the browser reports (navigator.deviceMemory)`,
   };
 }
+
+/**
+ * Copies of the float32 weights alive at the peak of a worker load: the assembled arrays, the
+ * serialized ONNX bytes that embed them, and the runtime session's own copy.
+ */
+export const PEAK_WEIGHT_COPIES = 3;
+
+/** Peak bytes of a worker load from lib/model estimateLoadBytes (float32 weights + largest raw read). */
+export function peakLoadBytes(estimatedLoadBytes: number): number {
+  return PEAK_WEIGHT_COPIES * estimatedLoadBytes;
+}

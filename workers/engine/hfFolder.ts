@@ -10,6 +10,7 @@ import { assertWithinBudget, estimateLoadBytes } from '../../lib/model/budget';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { bandsFromPairRanges, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
+import { peakLoadBytes } from '../../lib/run/weightsBudget';
 import type { GraphQroar } from './protocol';
 
 export type FetchLike = (
@@ -76,7 +77,7 @@ export interface LoadOptions {
   quantFormat?: 'fake' | 'nbits';
   quantLayers?: QuantLayers;
   qroar?: GraphQroar | null;
-  /** Refuse before reading any tensor when float32 weights would need more bytes than this. */
+  /** Refuse before reading any tensor when the load's peak (lib/run/weightsBudget peakLoadBytes) exceeds this. */
   memoryBudgetBytes?: number;
 }
 
@@ -95,7 +96,7 @@ export async function loadModelSources(
   const tensorCount = model.spec.numLayers * 9 + 3;
   if (options.memoryBudgetBytes !== undefined) {
     const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
-    assertWithinBudget(estimateLoadBytes(model, names), options.memoryBudgetBytes);
+    assertWithinBudget(peakLoadBytes(estimateLoadBytes(model, names)), options.memoryBudgetBytes);
   }
   let read = 0;
   const weights = await scenarioDecoderWeights(
