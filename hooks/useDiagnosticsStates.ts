@@ -2,12 +2,12 @@
  * Diagnostics result (live or from a report) + query status → the ChartCard state of each
  * diagnostics chart. Pure: no numbers are made here, only laid out or replaced by a state.
  */
-import type { ChartState } from '@/components/charts/ChartCard';
-import { activationIpOption, activationIpTable } from '@/lib/charts/activationIp';
-import { klOption, klTable, logitErrorOption, logitErrorTable } from '@/lib/charts/curves';
-import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '@/lib/charts/tir';
-import type { ChartTheme, TapTensor } from '@/lib/charts/types';
-import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
+import type { ChartState } from '../components/charts/ChartCard';
+import { activationIpOption, activationIpTable } from '../lib/charts/activationIp';
+import { klOption, klTable, logitErrorOption, logitErrorTable } from '../lib/charts/curves';
+import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '../lib/charts/tir';
+import type { ChartTheme, TapTensor } from '../lib/charts/types';
+import type { DiagnosticsResult } from '../lib/run/diagnosticsCompute';
 
 export type DiagnosticsChartKey = 'tir-heatmap' | 'tir-pair' | 'logit-error-distance' | 'logit-error-query' | 'kl-position' | 'ip-activation';
 
