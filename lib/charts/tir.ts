@@ -29,6 +29,8 @@ export function tirHeatmapOption(data: TirData, theme: ChartTheme): ChartOption 
       type: 'continuous',
       min: Math.exp(-maxDev),
       max: Math.exp(maxDev),
+      // Ratios near 1 would all print as '1' at the default precision.
+      precision: 2,
       calculable: true,
       orient: 'vertical',
       right: 4,
