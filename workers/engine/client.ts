@@ -3,6 +3,7 @@
  * (AbortSignal → 'cancel' message) and dispose. The worker runs requests one at a time, so
  * runs never overlap. Framework-agnostic: hooks/ wraps this for React.
  */
+import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceRequest } from '../runtime/types';
 import type { EngineRequest, EngineResponse, ModelSource, ProgressStage, WireError } from './protocol';
 import { requestTransferables } from './protocol';
@@ -45,6 +46,8 @@ export interface RunInput {
 export interface EngineClient {
   loadModel(sessionKey: string, source: ModelSource, device: DeviceRequest, options?: RequestOptions): Promise<LoadedInfo>;
   run(input: RunInput, options?: RequestOptions): Promise<RunResult>;
+  /** Token ids of `text` with the model's tokenizer, computed in the worker (queued like runs). */
+  tokenize(tokenizer: TokenizerSource, text: string, options?: RequestOptions): Promise<Int32Array>;
   /** Releases one session (or all) in the worker, after everything queued before it. */
   dispose(sessionKey?: string): Promise<void>;
   /** Rejects everything pending and kills the worker. */
@@ -95,6 +98,7 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
       case 'loaded':
       case 'result':
       case 'disposed':
+      case 'tokens':
         pending.delete(response.requestId);
         entry.resolve(response);
         return;
@@ -152,6 +156,11 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
       if (response.kind !== 'result') throw new Error(`run answered with '${response.kind}'`);
       const { kind: _kind, requestId: _id, ...result } = response;
       return result;
+    },
+    async tokenize(tokenizer, text, options) {
+      const response = await request((requestId) => ({ kind: 'tokenize', requestId, tokenizer, text }), options);
+      if (response.kind !== 'tokens') throw new Error(`tokenize answered with '${response.kind}'`);
+      return response.ids;
     },
     async dispose(sessionKey) {
       await request((requestId) => ({ kind: 'dispose', requestId, ...(sessionKey === undefined ? {} : { sessionKey }) }));

@@ -7,6 +7,7 @@
 import type { EngineRuntime, FeedTensor, RuntimeSession } from '../runtime/types';
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ProgressStage } from './protocol';
 import { toWireError, transferablesOf } from './protocol';
+import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 
 export interface BuildContext {
   onProgress(stage: ProgressStage, fraction?: number, message?: string): void;
@@ -128,6 +129,12 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     send({ kind: 'result', requestId, nll, ...(taps ? { taps } : {}), device: session.device, elapsedMs });
   }
 
+  async function tokenize(request: Extract<EngineRequest, { kind: 'tokenize' }>): Promise<void> {
+    throwIfCancelled(request.requestId);
+    const ids = Int32Array.from(createTokenizer(request.tokenizer).encode(request.text));
+    send({ kind: 'tokens', requestId: request.requestId, ids });
+  }
+
   async function dispose(request: Extract<EngineRequest, { kind: 'dispose' }>): Promise<void> {
     const keys = request.sessionKey === undefined ? [...sessions.keys()] : [request.sessionKey];
     for (const key of keys) {
@@ -161,6 +168,8 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
           return enqueue(request.requestId, () => run(request));
         case 'dispose':
           return enqueue(request.requestId, () => dispose(request));
+        case 'tokenize':
+          return enqueue(request.requestId, () => tokenize(request));
         case 'cancel':
           cancelled.add(request.targetRequestId);
           return Promise.resolve();

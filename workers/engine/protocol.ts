@@ -3,6 +3,7 @@
  * Discriminated on `kind`; every request carries a `requestId` that its responses echo.
  * Payloads are plain data and typed arrays; the big ones are transferred, never copied.
  */
+import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceReport, DeviceRequest, FetchedTensor } from '../runtime/types';
 
 /** Where the worker gets the ONNX model from. */
@@ -102,6 +103,11 @@ export type EngineRequest =
       /** Also read back every tap output (graph outputs other than 'nll'). */
       wantTaps: boolean;
     }
+  /**
+   * Text → token ids with the model's tokenizer (lib/tokenize createTokenizer), off the main
+   * thread: a HF tokenizer on a few hundred KB of text takes far longer than 100 ms.
+   */
+  | { kind: 'tokenize'; requestId: number; tokenizer: TokenizerSource; text: string }
   /** Cancels a queued or running request; checked between steps, never mid-kernel. */
   | { kind: 'cancel'; requestId: number; targetRequestId: number }
   /** Releases one session, or every session when sessionKey is omitted. */
@@ -139,6 +145,8 @@ export type EngineResponse =
       elapsedMs: number;
     }
   | { kind: 'disposed'; requestId: number }
+  /** Token ids of a 'tokenize' request. */
+  | { kind: 'tokens'; requestId: number; ids: Int32Array }
   | { kind: 'error'; requestId: number; error: WireError };
 
 /** The typed arrays inside a response whose buffers can be transferred instead of copied. */
@@ -149,6 +157,8 @@ export function transferablesOf(response: EngineResponse): ArrayBuffer[] {
       for (const tap of Object.values(response.taps ?? {})) buffers.push(tap.data.buffer as ArrayBuffer);
       return uniqueBuffers(buffers);
     }
+    case 'tokens':
+      return uniqueBuffers([response.ids.buffer as ArrayBuffer]);
     case 'progress':
     case 'loaded':
     case 'disposed':
@@ -170,6 +180,7 @@ export function requestTransferables(request: EngineRequest): ArrayBuffer[] {
       return uniqueBuffers([request.ids.buffer, request.cos.buffer, request.sin.buffer] as ArrayBuffer[]);
     case 'cancel':
     case 'dispose':
+    case 'tokenize':
       return [];
     default: {
       const unreachable: never = request;
