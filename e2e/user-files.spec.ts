@@ -15,6 +15,23 @@ test.beforeAll(() => {
   const good = join(root, 'my-byte-llama');
   mkdirSync(good);
   for (const f of ['config.json', 'model.safetensors', 'bandscope_tokenizer.json']) copyFileSync(join(BUILTIN, f), join(good, f));
+  // The same model with a Hugging Face tokenizer.json instead of the byte tokenizer: BPE without
+  // merges over single ASCII characters (id = char code), split at newlines — byte ids again for
+  // the ASCII Brown text, but computed by @huggingface/tokenizers in the engine worker.
+  const hfTok = join(root, 'hf-tokenizer-llama');
+  mkdirSync(hfTok);
+  for (const f of ['config.json', 'model.safetensors']) copyFileSync(join(BUILTIN, f), join(hfTok, f));
+  const vocab: Record<string, number> = { '[UNK]': 0 };
+  for (let c = 1; c < 128; c++) vocab[String.fromCharCode(c)] = c;
+  writeFileSync(
+    join(hfTok, 'tokenizer.json'),
+    JSON.stringify({
+      version: '1.0', truncation: null, padding: null, normalizer: null, post_processor: null, decoder: null,
+      added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+      pre_tokenizer: { type: 'Split', pattern: { Regex: '\\n' }, behavior: 'Isolated', invert: false },
+      model: { type: 'BPE', vocab, merges: [], unk_token: '[UNK]', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false },
+    }),
+  );
   // Header intact, tensor data cut short: only reading the tensors can find it.
   const bad = join(root, 'truncated-llama');
   mkdirSync(bad);
@@ -74,5 +91,12 @@ test.describe('user model files', () => {
     await page.getByLabel('Open a Hugging Face model folder').setInputFiles(join(root, 'my-byte-llama'));
     await expect(page.getByTestId('model-label')).toContainText(/too large.*needs [\d.]+ MB, budget 30\.7 MB.*60% of the 0\.05 GB/);
     await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'error');
+  });
+
+  test('a folder with a Hugging Face tokenizer.json tokenizes in the worker and runs', async ({ page }) => {
+    await page.goto('/?cmp=yarn&wq=off');
+    await page.getByLabel('Open a Hugging Face model folder').setInputFiles(join(root, 'hf-tokenizer-llama'));
+    await expect(page.getByTestId('model-label')).toContainText('Folder: hf-tokenizer-llama');
+    await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
   });
 });

@@ -1,12 +1,13 @@
 'use client';
 /**
  * Token ids of the evaluation text, through the model's own tokenizer (lib/tokenize
- * createTokenizer: byte-level, or a HF tokenizer.json; GGUF-embedded ones are refused with a
- * clear message). Byte models: ids = UTF-8 bytes (vocab 256).
+ * createTokenizer: byte-level, or a HF tokenizer.json run in the engine worker; GGUF-embedded ones
+ * are refused with a clear message). Byte models: ids = UTF-8 bytes (vocab 256).
  */
 import { useQuery } from '@tanstack/react-query';
 import { createTokenizer } from '@/lib/tokenize/hfTokenizer';
 import type { TokenizerSource } from '@/lib/tokenize/types';
+import { getEngineClient } from './engineClient';
 
 export type TextPart = 'dev' | 'test';
 
@@ -29,7 +30,8 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
       const source: TokenizerSource | null = model?.tokenizer ?? (vocabSize === 256 ? { kind: 'bytes', vocabSize: 256, bos: null, eos: null } : null);
       if (source === null) throw new Error(`this model has a ${vocabSize}-token vocabulary and no tokenizer was passed; open it with its tokenizer.json`);
       const byteIds = source.kind === 'bytes' || (source.kind === 'none' && vocabSize === 256);
-      const tokenizer = byteIds ? null : createTokenizer(source);
+      // Fail fast on tokenizers that cannot run (GGUF-embedded, none) before reading the text.
+      if (!byteIds && source.kind !== 'hf-json') createTokenizer(source);
       let bytes: Uint8Array;
       if (text === 'user') {
         if (!userText) throw new Error('no text file is open; use “Open text file…” or switch back to the bundled text');
@@ -39,8 +41,9 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
         if (!res.ok) throw new Error(`/text/brown-${part}.txt: HTTP ${res.status}`);
         bytes = new Uint8Array(await res.arrayBuffer());
       }
-      if (tokenizer === null) return Int32Array.from(bytes);
-      const ids = Int32Array.from(tokenizer.encode(new TextDecoder().decode(bytes)));
+      if (byteIds) return Int32Array.from(bytes);
+      // A HF tokenizer over a few hundred KB of text can block far beyond 100 ms: run it in the engine worker.
+      const ids = await getEngineClient().tokenize(source, new TextDecoder().decode(bytes), { signal });
       const bad = ids.findIndex((id) => id < 0 || id >= (vocabSize ?? Infinity));
       if (bad >= 0) throw new Error(`the tokenizer produced id ${ids[bad]} at position ${bad}, outside the model's ${vocabSize}-token vocabulary`);
       return ids;
