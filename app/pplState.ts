@@ -40,6 +40,7 @@ export function pplChartState(args: {
   }
   if (curves.length === 0) return { state: { status: 'loading', message: 'Waiting for the model and the text…' }, curves };
   const notes = [
+    windowsNote(jobs, results, args.mainMethod),
     pending.length ? `still running: ${pending.join(', ')}` : '',
     failed.length ? `failed: ${failed.join('; ')}` : '',
     args.blocked ? `quantized curves not run: ${args.blocked}` : '',
@@ -47,4 +48,13 @@ export function pplChartState(args: {
   ].filter(Boolean);
   const data = { curves, trainedWindowTokens: args.trainedWindowTokens };
   return { state: { status: 'ready', option: pplOption(data, args.theme), table: pplTable(data), note: notes.join(' · ') }, curves };
+}
+
+/** How many held-out tokens stand behind each point of the main curve, so a short default run reads honestly. */
+function windowsNote(jobs: CurveJob[], results: Array<UseQueryResult<CurveResult>>, mainMethod: string): string {
+  const i = jobs.findIndex((j, k) => j.method === mainMethod && results[k].data);
+  const per = i >= 0 ? results[i].data?.perContext : undefined;
+  if (!per || per.length === 0) return '';
+  const counts = per.map((r) => `${r.context}: ${r.windows}×${r.context}`);
+  return `held-out tokens per context (windows × tokens): ${counts.join(', ')}`;
 }

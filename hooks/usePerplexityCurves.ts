@@ -5,6 +5,7 @@
  * 'cancel') when the settings move on. The main method runs first; overlays follow.
  */
 import { useQueries } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import type { PplCurve } from '@/lib/charts/types';
 import { evaluationContexts } from '@/lib/run/contexts';
 import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
@@ -14,6 +15,7 @@ import type { RopeType } from '@/lib/rope/types';
 import type { Settings } from '@/lib/settings/settings';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import { engineOpener } from './engineNll';
+import { getEngineClient } from './engineClient';
 import { reportProgress } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
 
@@ -54,6 +56,11 @@ function appliedQroar(model: ModelInfo, settings: Settings): GraphQroar {
 }
 
 export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {
+  // Start the engine worker at mount: its ORT WASM module then compiles while the page fetches
+  // the model config and the text, instead of after them.
+  useEffect(() => {
+    getEngineClient();
+  }, []);
   const jobs = curveJobs(settings);
   const quant = quantBuildOf(settings.weightQuant, settings.kvQuant);
   const trained = model ? (model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings) : 0;

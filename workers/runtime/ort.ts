@@ -4,6 +4,8 @@
  * src/backends/onnx.js). Runs in a Web Worker or a page; never in lib/.
  */
 import * as ort from 'onnxruntime-web/webgpu';
+import { GraphBuilder } from '../../lib/onnx/graphBuilder';
+import { OnnxDataType } from '../../lib/onnx/proto';
 import type {
   AdapterInfo,
   DeviceReport,
@@ -112,10 +114,32 @@ class OrtWebSession implements RuntimeSession {
   }
 }
 
-/** Browser runtime over onnxruntime-web: WebGPU first where asked (or 'auto' finds an adapter), WASM fallback. */
+/** A one-node graph (Identity on float32 [1]): creating its session initialises ORT's WASM module. */
+function warmUpModelBytes(): Uint8Array {
+  const g = new GraphBuilder();
+  g.inputs.push({ name: 'x', dataType: OnnxDataType.FLOAT, dims: [1] });
+  g.op('Identity', ['x'], undefined, { output: 'y' });
+  g.outputs.push({ name: 'y', dataType: OnnxDataType.FLOAT, dims: [1] });
+  return g.encode([{ domain: '', version: 17 }]);
+}
+
+/**
+ * Browser runtime over onnxruntime-web: WebGPU first where asked (or 'auto' finds an adapter), WASM fallback.
+ * It starts fetching and compiling ORT's ~27 MB WASM module at once (a throwaway one-node session),
+ * so that work overlaps the model download and graph build instead of following them: on a loaded
+ * 2-core machine the first real session otherwise took ~10 s.
+ */
 export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime {
+  const warmUp: Promise<void> = (async () => {
+    configureEnv(options);
+    const session = await ort.InferenceSession.create(warmUpModelBytes(), { executionProviders: ['wasm'] });
+    await session.release();
+  })().catch(() => {
+    // A failed warm-up only loses the head start; the real session reports its own error.
+  });
   return {
     async createSession(modelBytes: Uint8Array, requested: DeviceRequest): Promise<RuntimeSession> {
+      await warmUp;
       const threads = configureEnv(options);
       let target: ConcreteDevice = requested === 'wasm' ? 'wasm' : 'webgpu';
       let adapterInfo: AdapterInfo | undefined;
