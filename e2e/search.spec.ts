@@ -27,6 +27,7 @@ test.describe('Q-ROAR search', () => {
     expect(Number(before)).toBeGreaterThan(1);
     await expect(card.locator('[data-chosen-scale]')).toHaveCount(2);
     await expect(card).toContainText('Short-context check');
+    await panel(page).screenshot({ path: 'docs/screenshots/qroar-search.png' });
 
     // The run report carries the search; reopening it shows the same result without rerunning.
     const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save report' }).click()]);
@@ -56,6 +57,20 @@ test.describe('Q-ROAR search', () => {
     await expect(panel(page)).toHaveAttribute('data-search-state', 'done', { timeout: 240_000 });
     await page.getByRole('button', { name: 'Apply the chosen scales to every view' }).click();
     await expect(page).toHaveURL(/[?&]g=/);
+  });
+
+  test('sliders give proxy feedback while dragging (no forward pass)', async ({ page }) => {
+    test.setTimeout(300_000);
+    await page.goto(SHORT);
+    const rms = page.locator('[data-proxy-rms]');
+    // The proxy is set up from the diagnostics taps (FP and quantized runs at L′).
+    await expect(rms).not.toHaveAttribute('data-proxy-rms', '', { timeout: 240_000 });
+    const first = await rms.getAttribute('data-proxy-rms');
+    const slider = page.getByLabel(/Scale g of band 0/);
+    await slider.focus();
+    for (let i = 0; i < 30; i++) await page.keyboard.press('ArrowRight');
+    await expect(rms).not.toHaveAttribute('data-proxy-rms', first!);
+    expect(Number(await rms.getAttribute('data-proxy-rms'))).toBeGreaterThan(0);
   });
 
   test('cancel stops the search between candidates', async ({ page }) => {

@@ -38,7 +38,7 @@ export function SearchResultCard({ run, chosenScales, applied, onApply, onDownlo
         <thead>
           <tr className="text-zinc-500">
             <th className="px-1.5 text-left font-normal">band</th>
-            {run.bands.map((b) => <th key={b.bandIndex} className={`${cell} font-normal`} title={`pairs ${b.firstPair}–${b.lastPair}`}>{b.bandIndex} ({b.label})</th>)}
+            {run.bands.map((b) => <th key={b.bandIndex} className={`${cell} font-normal`} title={b.label}>{b.bandIndex} (pairs {b.firstPair}–{b.lastPair})</th>)}
           </tr>
         </thead>
         <tbody>

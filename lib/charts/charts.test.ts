@@ -99,7 +99,8 @@ describe('search chart', () => {
       { bandIndex: 0, scale: 0.8, objective: 1.45, guard: 1.2, rejected: false, elapsedMs: 12 },
     ] };
     const s = seriesOf(searchOption(d, light));
-    expect(s.map((x) => x.name)).toEqual(['B0', 'B0 rejected', 'B1', 'B1 rejected']);
+    expect(s.map((x) => x.name)).toEqual(['B0', 'B0 rejected', 'B1', 'B1 rejected', 'baseline (g = 1)']);
+    expect(s[4].data).toEqual([[1, 1.5]]);
     expect(s[0].data).toEqual([[0.8, 1.45]]);
     expect(s[3].data).toEqual([[1.25, 1.4]]);
     expect(searchTable(d).rows[1]).toEqual([1, 1, 1.25, 1.4, 1.3, 'yes', 11]);

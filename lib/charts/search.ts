@@ -29,6 +29,10 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
       data: mine.filter((x) => x.rejected).map((x) => [x.scale, x.objective]),
     });
   }
+  // The baseline as a point too, so the value axis always spans it (a markLine alone does not widen the axis).
+  if (data.baselineObjective !== null) {
+    series.push({ name: 'baseline (g = 1)', type: 'scatter', color: c.muted, symbol: 'diamond', symbolSize: 9, data: [[1, data.baselineObjective]] });
+  }
   return {
     ...baseOption(theme),
     tooltip: { trigger: 'item', confine: true },
