@@ -30,8 +30,17 @@ function installLongTaskObserver(): void {
   }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
 }
 
-test.describe('behaviour', () => {
-  test('default run: no main-thread task over 100 ms, nothing leaves the origin, charts ready after first paint', async ({ page, baseURL }) => {
+interface RunTiming {
+  firstPaintMs: number;
+  readyMs: number;
+  longTasks: Array<{ startMs: number; durationMs: number; name: string }>;
+}
+
+// One default run feeds both checks (a run costs tens of seconds on this machine).
+test.describe.serial('behaviour: default run', () => {
+  let run: RunTiming | null = null;
+
+  test('every default chart is ready without a click, nothing leaves the origin, WASM is cross-origin isolated', async ({ page, baseURL }) => {
     const foreign: string[] = [];
     page.on('request', (r) => {
       const url = r.url();
@@ -56,10 +65,16 @@ test.describe('behaviour', () => {
     console.log(`default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint; long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`);
     console.log(`perplexity card stages [ms, text]: ${JSON.stringify((timing.stages as Array<{ atMs: number; text: string }>).filter((st) => !st.text.includes('fetch:')).map((st) => [st.atMs, st.text]))}`);
 
+    run = timing;
     expect(timing.isolated, 'cross-origin isolation lets the WASM EP use 2 threads').toBe(true);
+    expect(foreign).toEqual([]);
+  });
+
+  test('the main thread is never blocked over 100 ms between first paint and the default charts ready', () => {
+    expect(run, 'the default run above finished').not.toBeNull();
+    const timing = run!;
     const overBudget = timing.longTasks.filter((t) => t.startMs >= timing.firstPaintMs && t.startMs <= timing.readyMs && t.durationMs > 100);
     expect(overBudget, 'main-thread tasks over 100 ms between first paint and charts ready').toEqual([]);
-    expect(foreign).toEqual([]);
   });
 });
 
