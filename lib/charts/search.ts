@@ -33,8 +33,12 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
   if (data.baselineObjective !== null) {
     series.push({ name: 'baseline (g = 1)', type: 'scatter', color: c.muted, symbol: 'diamond', symbolSize: 9, data: [[1, data.baselineObjective]] });
   }
+  const base = baseOption(theme) as Record<string, unknown> & { legend: Record<string, unknown>; grid: Record<string, unknown> };
   return {
-    ...baseOption(theme),
+    ...base,
+    // Band labels are long (pairs and wavelengths): one scrolling legend row keeps the plot clear.
+    legend: { ...base.legend, type: 'scroll' },
+    grid: { ...base.grid, right: 36 },
     tooltip: { trigger: 'item', confine: true },
     xAxis: axis(theme, 'scale g', 'log', { logBase: 1.25, min: 'dataMin', max: 'dataMax' }),
     yAxis: axis(theme, 'objective (mean NLL, nats)', 'value', { scale: true }),
