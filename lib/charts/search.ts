@@ -16,7 +16,7 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
       data: mine.filter((x) => !x.rejected).map((x) => [x.scale, x.objective]),
       markLine:
         series.length === 0 && data.baselineObjective !== null
-          ? { silent: true, symbol: 'none', lineStyle: { type: 'dashed', color: c.muted }, label: { formatter: 'g = 1', color: c.muted, fontSize: 10 }, data: [{ yAxis: data.baselineObjective }] }
+          ? { silent: true, symbol: 'none', precision: 10, lineStyle: { type: 'dashed', color: c.muted }, label: { formatter: 'g = 1', color: c.muted, fontSize: 10 }, data: [{ yAxis: data.baselineObjective }] }
           : undefined,
     });
     series.push({
