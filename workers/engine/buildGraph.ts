@@ -10,6 +10,7 @@ import type { BuildContext } from './handler';
 import type { FetchLike, LoadedHfModel } from './hfFolder';
 import { loadHfFolder, loadModelSources } from './hfFolder';
 import type { GraphBuildRequest, ModelFile } from './protocol';
+import type { TensorCache } from './tensorCache';
 
 /** The in-graph KV quant of a build request; per-channel needs calibration scales, which builds do not carry. */
 export function graphKvQuant(kv: string | null | undefined): GraphKvQuant | undefined {
@@ -19,8 +20,9 @@ export function graphKvQuant(kv: string | null | undefined): GraphKvQuant | unde
   return spec;
 }
 
-function loadOptions(build: GraphBuildRequest) {
+function loadOptions(build: GraphBuildRequest, tensorCache?: TensorCache) {
   return {
+    ...(tensorCache ? { tensorCache } : {}),
     quant: build.quant,
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
     ...(build.quantLayers ? { quantLayers: build.quantLayers } : {}),
@@ -44,10 +46,11 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
   return graph.modelBytes;
 }
 
-export function createUrlGraphBuilder(fetchFn: FetchLike) {
+/** With a tensorCache, every build of the same model (by identity) reads each weight over HTTP once. */
+export function createUrlGraphBuilder(fetchFn: FetchLike, tensorCache?: TensorCache) {
   return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
     return graphBytesOf(
-      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
       build,
       ctx,
     );
@@ -55,14 +58,15 @@ export function createUrlGraphBuilder(fetchFn: FetchLike) {
 }
 
 /** Builds from ByteSources (tests) or, via buildGraphFromFiles, from File/Blob handles read by range. */
-export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
-  return graphBytesOf(() => loadModelSources(sources, loadOptions(build), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
+export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache): Promise<Uint8Array> {
+  return graphBytesOf(() => loadModelSources(sources, loadOptions(build, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
 }
 
-export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
+export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache): Promise<Uint8Array> {
   return buildGraphFromSources(
     files.map((f) => byteSourceFromBlob(f.blob, f.name)),
     build,
     ctx,
+    tensorCache,
   );
 }

@@ -12,6 +12,7 @@ import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { bandsFromPairRanges, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
 import { peakLoadBytes } from '../../lib/run/weightsBudget';
 import type { GraphQroar } from './protocol';
+import type { TensorCache } from './tensorCache';
 
 export type FetchLike = (
   url: string,
@@ -79,6 +80,8 @@ export interface LoadOptions {
   qroar?: GraphQroar | null;
   /** Refuse before reading any tensor when the load's peak (lib/run/weightsBudget peakLoadBytes) exceeds this. */
   memoryBudgetBytes?: number;
+  /** Tensors already read from this model (by identity) are taken from here instead of the files. */
+  tensorCache?: TensorCache;
 }
 
 /**
@@ -103,7 +106,8 @@ export async function loadModelSources(
     model.spec,
     async (hfName) => {
       throwIfCancelled();
-      const tensor = await model.tensorF32(hfName);
+      const cache = options.tensorCache;
+      const tensor = cache ? await cache.tensorF32(model.identity, hfName, () => model.tensorF32(hfName)) : await model.tensorF32(hfName);
       onProgress(Math.min(1, ++read / tensorCount), hfName);
       return tensor;
     },
