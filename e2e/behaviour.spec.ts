@@ -21,6 +21,19 @@ function installLongTaskObserver(): void {
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) w.__longTasks.push({ startMs: e.startTime, durationMs: e.duration, name: e.name });
   }).observe({ type: 'longtask', buffered: true });
+  // Long animation frames carry script attribution (source URL, invoker) to find what a long task ran.
+  const frames: Array<{ startMs: number; durationMs: number; scripts: string[] }> = [];
+  (window as unknown as { __longFrames: typeof frames }).__longFrames = frames;
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as Array<PerformanceEntry & { scripts?: Array<{ duration: number; invoker: string; sourceURL: string; sourceFunctionName: string }> }>) {
+        if (e.duration <= 100) continue;
+        frames.push({ startMs: Math.round(e.startTime), durationMs: Math.round(e.duration), scripts: (e.scripts ?? []).map((s) => `${Math.round(s.duration)} ms ${s.invoker} ${s.sourceFunctionName} ${s.sourceURL.replace(/^.*\/_next\//, '')}`) });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
+  } catch {
+    // Browsers without long-animation-frame entries still get the longtask check.
+  }
   // Stage timeline of the perplexity card (its loading message), to see where the seconds go.
   const stages: Array<{ atMs: number; text: string }> = [];
   (window as unknown as { __pplStages: typeof stages }).__pplStages = stages;
@@ -57,12 +70,16 @@ test.describe.serial('behaviour: default run', () => {
       const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint') ?? performance.getEntriesByType('paint')[0];
       const w = window as unknown as { __longTasks: Array<{ startMs: number; durationMs: number; name: string }> };
       const stages = (window as unknown as { __pplStages: unknown[] }).__pplStages;
-      return { firstPaintMs: paint?.startTime ?? 0, readyMs: performance.now(), longTasks: w.__longTasks, isolated: crossOriginIsolated, stages };
+      const longFrames = (window as unknown as { __longFrames: unknown[] }).__longFrames;
+      const slowChartJobs = performance.getEntriesByType('measure').filter((m) => m.name.startsWith('echart ') && m.duration > 50).map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name]);
+      return { firstPaintMs: paint?.startTime ?? 0, readyMs: performance.now(), longTasks: w.__longTasks, longFrames, slowChartJobs, isolated: crossOriginIsolated, stages };
     });
     const readyAfterPaintS = (timing.readyMs - timing.firstPaintMs) / 1000;
     test.info().annotations.push({ type: 'default charts ready after first paint (s)', description: readyAfterPaintS.toFixed(1) });
     await test.info().attach('timing.json', { body: JSON.stringify({ readyAfterPaintS, charts: shown, ...timing }, null, 1), contentType: 'application/json' });
     console.log(`default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint; long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`);
+    console.log(`chart jobs over 50 ms [start, ms, name]: ${JSON.stringify(timing.slowChartJobs)}`);
+    console.log(`long animation frames over 100 ms [start, ms, scripts]: ${JSON.stringify(timing.longFrames)}`);
     console.log(`perplexity card stages [ms, text]: ${JSON.stringify((timing.stages as Array<{ atMs: number; text: string }>).filter((st) => !st.text.includes('fetch:')).map((st) => [st.atMs, st.text]))}`);
 
     run = timing;
