@@ -1,6 +1,6 @@
 'use client';
 /** The dashboard route's one client panel: wires settings, model and worker hooks to presentational components. */
-import { useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
 import { SettingsPanel } from '@/components/settings/SettingsPanel';
 import { pressureBandOption, pressureBandTable, pressurePairOption, pressurePairTable } from '@/lib/charts/pressure';
@@ -26,6 +26,10 @@ import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
 
 
 
+// Progress messages re-render the panel many times a second; these sections' props change only with data.
+const QroarSectionMemo = memo(QroarSection);
+const CompareSectionMemo = memo(CompareSection);
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -35,7 +39,12 @@ export function DashboardPanel() {
   const { dark, toggle } = useTheme();
   const [userFiles, setUserFiles] = useState<UserModelFiles>(null);
   const [userText, setUserText] = useState<File | null>(null);
-  const model = useModelInfo(settings.model, userFiles);
+  const modelInfo = useModelInfo(settings.model, userFiles);
+  // TanStack Query updates render synchronously (useSyncExternalStore); model info arriving turns the
+  // whole dashboard from loading to data, one main-thread task of 100+ ms. Deferred, React renders
+  // that in interruptible slices after an urgent pass with the previous value.
+  const modelData = useDeferredValue(modelInfo.data);
+  const model = { data: modelData, isError: modelInfo.isError, error: modelInfo.error };
   const theme = useMemo(() => ({ dark }), [dark]);
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
@@ -181,10 +190,10 @@ export function DashboardPanel() {
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280} />
           <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
-          <QroarSection settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
+          <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
-      <div className="px-3 pb-3"><CompareSection dark={dark} /></div>
+      <div className="px-3 pb-3"><CompareSectionMemo dark={dark} /></div>
     </div>
   );
 }

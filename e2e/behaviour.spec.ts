@@ -77,7 +77,7 @@ test.describe.serial('behaviour: default run', () => {
     const readyAfterPaintS = (timing.readyMs - timing.firstPaintMs) / 1000;
     test.info().annotations.push({ type: 'default charts ready after first paint (s)', description: readyAfterPaintS.toFixed(1) });
     await test.info().attach('timing.json', { body: JSON.stringify({ readyAfterPaintS, charts: shown, ...timing }, null, 1), contentType: 'application/json' });
-    console.log(`default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint; long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`);
+    console.log(`default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint (${Math.round(timing.firstPaintMs)} ms); long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`);
     console.log(`chart jobs over 50 ms [start, ms, name]: ${JSON.stringify(timing.slowChartJobs)}`);
     console.log(`long animation frames over 100 ms [start, ms, scripts]: ${JSON.stringify(timing.longFrames)}`);
     console.log(`perplexity card stages [ms, text]: ${JSON.stringify((timing.stages as Array<{ atMs: number; text: string }>).filter((st) => !st.text.includes('fetch:')).map((st) => [st.atMs, st.text]))}`);

@@ -51,12 +51,16 @@ function loadEcharts(): Promise<typeof import('echarts/core')> {
  * tens of ms on a loaded 2-core machine, and a page of charts receiving data or a theme in the same
  * React commit would otherwise add up to one main-thread task of several hundred ms.
  */
-const chartJobs: Array<{ name: string; run: () => void }> = [];
+const chartJobs: Array<{ name: string; run: () => void; paints: boolean }> = [];
 let draining = false;
 
-/** `name` labels the job's User Timing measure ("echart <aria label> <step>"), so a slow chart shows in traces and e2e logs. */
-function scheduleChartJob(name: string, run: () => void): void {
-  chartJobs.push({ name, run });
+/**
+ * `name` labels the job's User Timing measure ("echart <aria label> <step>"), so a slow chart shows
+ * in traces and e2e logs. A job that `paints` (lazy setOption, resize) is followed by a frame before
+ * the next job, so two charts' layout and paint never share one frame.
+ */
+function scheduleChartJob(name: string, run: () => void, paints = false): void {
+  chartJobs.push({ name, run, paints });
   if (!draining) {
     draining = true;
     setTimeout(runNextChartJob, 0);
@@ -70,7 +74,10 @@ function runNextChartJob(): void {
     job?.run();
   } finally {
     if (job) performance.measure(`echart ${job.name}`, { start: startMs, end: performance.now() });
-    if (chartJobs.length) setTimeout(runNextChartJob, 0);
+    if (chartJobs.length) {
+      if (job?.paints) requestAnimationFrame(() => setTimeout(runNextChartJob, 0));
+      else setTimeout(runNextChartJob, 0);
+    }
     else draining = false;
   }
 }
@@ -94,14 +101,19 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
       const chart = echarts.init(box, null, { renderer: 'canvas' });
       chartRef.current = chart;
       chart.on('finished', () => renderedRef.current?.());
+      // echarts reports each frame's render time; slow ones become measures beside the jobs'.
+      chart.on('rendered', (e) => {
+        const elapsedMs = (e as { elapsedTime?: number }).elapsedTime ?? 0;
+        if (elapsedMs > 20) performance.measure(`echart ${labelRef.current} frame`, { start: performance.now() - elapsedMs, end: performance.now() });
+      });
       scheduleChartJob(`${labelRef.current} first option`, () => {
         if (!disposed) chart.setOption(optionRef.current, { notMerge: true, lazyUpdate: true });
-      });
+      }, true);
       // The observer's first callback reports the size init already used; only real changes re-layout.
       observer = new ResizeObserver(() => {
         if (box.clientWidth !== chart.getWidth() || box.clientHeight !== chart.getHeight()) scheduleChartJob(`${labelRef.current} resize`, () => {
           if (!disposed) chart.resize();
-        });
+        }, true);
       });
       observer.observe(box);
       onExporter?.({
@@ -132,7 +144,7 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
     if (chart) {
       scheduleChartJob(`${ariaLabel} option`, () => {
         if (!chart.isDisposed()) chart.setOption(option, { notMerge: true, lazyUpdate: true });
-      });
+      }, true);
     }
   }, [option]);
 
