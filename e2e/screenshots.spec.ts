@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { screenshotPath } from './screenshotPath';
 
 // Saves the README screenshots of the main view, light and dark, once every default chart is drawn.
 test('screenshots of the main view', async ({ page }) => {
@@ -8,8 +9,8 @@ test('screenshots of the main view', async ({ page }) => {
     await expect(page.locator(`[data-chart="${id}"]`)).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
   }
   await page.waitForTimeout(500);
-  await page.screenshot({ path: 'docs/screenshots/dashboard-light.png', fullPage: true });
+  await page.screenshot({ path: screenshotPath('dashboard-light.png'), fullPage: true });
   await page.getByRole('button', { name: 'Switch to dark theme' }).click();
   await page.waitForTimeout(500);
-  await page.screenshot({ path: 'docs/screenshots/dashboard-dark.png', fullPage: true });
+  await page.screenshot({ path: screenshotPath('dashboard-dark.png'), fullPage: true });
 });

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { screenshotPath } from './screenshotPath';
 
 // A short scenario keeps the search quick: YaRN ×2 to 512, 2 bands, no overlay methods.
 const SHORT = '/?s=2&ctx=512&bands=equal-log:2&cmp=yarn';
@@ -27,7 +28,7 @@ test.describe('Q-ROAR search', () => {
     expect(Number(before)).toBeGreaterThan(1);
     await expect(card.locator('[data-chosen-scale]')).toHaveCount(2);
     await expect(card).toContainText('Short-context check');
-    await panel(page).screenshot({ path: 'docs/screenshots/qroar-search.png' });
+    await panel(page).screenshot({ path: screenshotPath('qroar-search.png') });
 
     // The run report carries the search; reopening it shows the same result without rerunning.
     const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Save report' }).click()]);
