@@ -44,7 +44,7 @@ export function pplChartState(args: {
     pending.length ? `still running: ${pending.join(', ')}` : '',
     failed.length ? `failed: ${failed.join('; ')}` : '',
     args.blocked ? `quantized curves not run: ${args.blocked}` : '',
-    'PTQ + Q-ROAR curves appear once scales are applied and the engine accepts them.',
+    curves.some((c) => c.variant === 'ptq+qroar') ? '' : 'The PTQ + Q-ROAR curve appears after Apply in the Q-ROAR panel.',
   ].filter(Boolean);
   const data = { curves, trainedWindowTokens: args.trainedWindowTokens };
   return { state: { status: 'ready', option: pplOption(data, args.theme), table: pplTable(data), note: notes.join(' · ') }, curves };
