@@ -2,7 +2,7 @@
 /**
  * A chart with its contract: `data-chart` id, `data-state` loading|ready|error, the definition
  * (SPEC §4) as caption, and PNG / SVG / CSV / JSON export. Without data it shows its state,
- * never placeholder numbers.
+ * never numbers that no computation produced.
  */
 import { useCallback, useRef, type ReactNode } from 'react';
 import { CHART_DEFINITIONS } from '@/lib/charts/definitions';

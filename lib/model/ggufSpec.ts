@@ -18,7 +18,7 @@ export const GGUF_ARCH_LAYOUT: Record<string, PairLayout> = {
 };
 
 const REFUSED: Record<string, string> = {
-  phi3: 'Phi-3 GGUFs fuse q/k/v into one attn_qkv tensor; splitting it is not implemented',
+  phi3: 'Phi-3 GGUFs fuse q/k/v into one attn_qkv tensor; splitting it is not supported yet',
   gemma: 'Gemma uses a different block (scaled embeddings, 1 + w norms)',
 };
 

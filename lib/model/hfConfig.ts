@@ -8,7 +8,7 @@ export const SUPPORTED_HF_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'] a
 
 /** Families refused with a reason rather than loaded wrongly. */
 const REFUSED: Record<string, string> = {
-  phi3: 'Phi-3 fuses q/k/v into one qkv_proj and gate/up into gate_up_proj; splitting them is not implemented',
+  phi3: 'Phi-3 fuses q/k/v into one qkv_proj and gate/up into gate_up_proj; splitting them is not supported yet',
   gemma: 'Gemma uses (1 + w) RMSNorm weights and scaled embeddings, a different block',
   gemma2: 'Gemma 2 uses extra norms and logit soft-capping, a different block',
 };

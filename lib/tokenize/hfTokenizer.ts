@@ -41,7 +41,7 @@ export function createHfTokenizer(json: Record<string, unknown>, config?: Record
 /**
  * The runnable tokenizer for a model's TokenizerSource. GGUF-embedded tokenizers
  * (tokenizer.ggml.*) are refused: @huggingface/tokenizers builds only from tokenizer.json,
- * and rebuilding SentencePiece/BPE pipelines from GGUF metadata is not implemented.
+ * and rebuilding SentencePiece/BPE pipelines from GGUF metadata is not supported.
  */
 export function createTokenizer(source: TokenizerSource): TextTokenizer {
   switch (source.kind) {
