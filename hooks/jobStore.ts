@@ -13,9 +13,21 @@ let device: DeviceReport | null = null;
 const listeners = new Set<() => void>();
 let version = 0;
 
+/**
+ * Subscribers re-render synchronously (useSyncExternalStore), and the engine sends a progress
+ * message per tensor read: a burst of them rendered the dashboard a dozen times in one frame
+ * (100+ ms). Changes are coalesced into one notification per EMIT_INTERVAL_MS.
+ */
+const EMIT_INTERVAL_MS = 50;
+let emitTimer: ReturnType<typeof setTimeout> | null = null;
+
 function emit(): void {
-  version++;
-  for (const l of listeners) l();
+  if (emitTimer !== null) return;
+  emitTimer = setTimeout(() => {
+    emitTimer = null;
+    version++;
+    for (const l of listeners) l();
+  }, EMIT_INTERVAL_MS);
 }
 function subscribe(l: () => void): () => void {
   listeners.add(l);
