@@ -1,11 +1,11 @@
 // `npm test`: set up what is missing, then typecheck, lint, unit tests, build and e2e.
 // One command on a fresh Debian machine with only Node and npm.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromiumVersion, ensureChromium, ensureNodeModules, root, run } from './setup.mjs';
 
-const resultsDir = join(root, 'test-results');
-const vitestJson = join(resultsDir, 'vitest.json');
+// Beside, not inside, test-results/: Playwright empties that folder when it starts.
+const vitestJson = join(root, 'test-results-vitest.json');
 const playwrightJson = join(root, 'test-results-playwright.json');
 
 /** Reads pass/fail counts from the runners' JSON reports (for the closing line CI reads). */
@@ -48,7 +48,6 @@ try {
   step('typecheck lib (no DOM)', () => run('npx', ['tsc', '--noEmit', '-p', 'lib/tsconfig.json']));
   step('lint', () => run('npx', ['eslint', '.', '--max-warnings=0']));
   step('unit tests', () => {
-    mkdirSync(resultsDir, { recursive: true });
     run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
   });
   step('build', () => run('npx', ['next', 'build']));
