@@ -3,7 +3,7 @@
  * `<arch>.rope.scaling.type/factor/original_context_length`, `<arch>.rope.dimension_count`,
  * `<arch>.context_length`, `<arch>.attention.head_count`, `<arch>.embedding_length`,
  * `<arch>.attention.key_length`, plus the optional `rope_freqs` tensor as freqFactors.
- * Values may be numbers or bigints (GGUF uint64), as @huggingface/gguf returns them.
+ * Values may be numbers or bigints (GGUF uint64), as lib/model/gguf.ts returns them.
  */
 import { RopeConfigError } from './errors';
 import { ropeFrequencies } from './frequencies';
