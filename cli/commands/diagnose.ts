@@ -30,7 +30,7 @@ import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
 import { runTappedWindow, scenarioWeights, tapOf } from '../scenario/runs';
-import { stackLayersAsHeads } from '../scenario/stackHeads';
+import { stackLayersAsHeads } from '../../lib/run/stackHeads';
 
 const COMMAND = 'diagnose';
 const QUERY_BINS = 16;

@@ -11,6 +11,7 @@ import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../dia
 import { pairSampler } from '../diagnostics/pairSampler';
 import { tailInflationRatio, tailInflationRatioPerPair } from '../diagnostics/tir';
 import type { PairLayout } from '../rope/types';
+import { stackLayersAsHeads } from './stackHeads';
 
 /** Tap outputs of one run by graph output name (q_pre_L, …), float32 [tokens, heads, headDim]. */
 export type TapSet = Record<string, Float32Array>;
@@ -92,26 +93,6 @@ export function tapOfSet(set: TapSet, name: string): Float32Array {
   const t = set[name];
   if (!t) throw new Error(`run has no tap '${name}' (has ${Object.keys(set).join(', ') || 'none'})`);
   return t;
-}
-
-/**
- * Concatenates per-layer taps along the head axis: inputs [tokens, heads, headDim] each, output
- * [tokens, layers·heads, headDim], layer l's head h at l·heads + h. Stacking q (heads) and k
- * (kvHeads) alike keeps the GQA mapping inside each layer, so one logitError call pools layers.
- */
-export function stackLayersAsHeads(layers: readonly Float32Array[], tokens: number, heads: number, headDim: number): Float32Array {
-  const block = heads * headDim;
-  layers.forEach((x, i) => {
-    if (x.length !== tokens * block) throw new Error(`stackLayersAsHeads: tensor ${i} has ${x.length} values, expected [${tokens}, ${heads}, ${headDim}]`);
-  });
-  const n = layers.length;
-  const out = new Float32Array(tokens * n * block);
-  for (let t = 0; t < tokens; t++) {
-    const src = t * block;
-    const dst = t * n * block;
-    for (let l = 0; l < n; l++) out.set(layers[l].subarray(src, src + block), dst + l * block);
-  }
-  return out;
 }
 
 /** See DiagnosticsInput / DiagnosticsResult. */
