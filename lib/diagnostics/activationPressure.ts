@@ -1,7 +1,7 @@
-import type { Band, PairLayout } from '../rope/types';
 import { pairRowsInHead } from '../rope/layout';
 import { checkTokenHeadTensor } from './bandRows';
 import type { PositionPairs } from './pairSampler';
+import type { QkGeometry } from './qkGeometry';
 
 /**
  * Activation-based Interpolation Pressure (SPEC §4, definitions v1 — ours):
@@ -17,18 +17,11 @@ import type { PositionPairs } from './pairSampler';
  * Rotations are taken from inv_freq directly (cos/sin of Δ·θ_i), so no cos/sin tables and no
  * post-RoPE tensors are needed; RoPE's relative-position property makes this exact.
  */
-export interface ActivationPressureInput {
+export interface ActivationPressureInput extends QkGeometry {
   /** Pre-RoPE queries, Float32Array [tokens, heads, headDim], token-major. */
   q: Float32Array;
   /** Pre-RoPE keys, Float32Array [tokens, kvHeads, headDim]. Query head h reads kv head ⌊h / (heads/kvHeads)⌋. */
   k: Float32Array;
-  tokens: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  rotaryDim: number;
-  layout: PairLayout;
-  bands: readonly Band[];
   /** Original θ, [rotaryDim/2], rad/token. */
   invFreqOriginalRadPerToken: ArrayLike<number>;
   /** PI-modified θ', [rotaryDim/2], rad/token. */

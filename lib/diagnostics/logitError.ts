@@ -1,7 +1,7 @@
-import type { Band, PairLayout } from '../rope/types';
 import { bandIndexOfHeadRows, checkTokenHeadTensor } from './bandRows';
 import type { PositionPairs } from './pairSampler';
 import { quantileOfSorted, type QuantileLevel } from './stats';
+import type { QkGeometry } from './qkGeometry';
 
 /**
  * Position-dependent logit error (SPEC §4, definitions v1 — ours):
@@ -20,7 +20,7 @@ import { quantileOfSorted, type QuantileLevel } from './stats';
  * 16 equal-width bins over [0, tokens). Bins are [lo, hi) in tokens. An empty bin reports
  * count 0 and NaN statistics.
  */
-export interface LogitErrorInput {
+export interface LogitErrorInput extends QkGeometry {
   /** Reference post-RoPE queries, Float32Array [tokens, heads, headDim]. */
   refQ: Float32Array;
   /** Reference post-RoPE keys, Float32Array [tokens, kvHeads, headDim]. */
@@ -29,13 +29,6 @@ export interface LogitErrorInput {
   quantQ: Float32Array;
   /** Quantized-run post-RoPE keys, same shape as refK. */
   quantK: Float32Array;
-  tokens: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  rotaryDim: number;
-  layout: PairLayout;
-  bands: readonly Band[];
   pairs: PositionPairs;
   /** Ascending distance bin edges in tokens (k bins need k + 1 edges). */
   distanceBinEdges?: readonly number[];

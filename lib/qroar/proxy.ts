@@ -1,9 +1,9 @@
-import type { Band, PairLayout } from '../rope/types';
 import { bandIndexOfHeadRows, checkTokenHeadTensor } from '../diagnostics/bandRows';
 import type { PositionPairs } from '../diagnostics/pairSampler';
 import { rowScalesForProjection } from './scales';
 import type { QroarVariant } from './transform';
 import type { SearchObjective } from './search';
+import type { QkGeometry } from '../diagnostics/qkGeometry';
 
 /**
  * Fast proxy objective for the live sliders (SPEC §5): RMS logit error on sampled pairs of one
@@ -34,7 +34,7 @@ import type { SearchObjective } from './search';
  * re-quantizes it for every evaluation, which is where the symmetric variant can matter. In that
  * mode capture k̂ *before* the KV quantizer. Pre-RoPE key quantization is not modelled.
  */
-export interface LogitProxyInput {
+export interface LogitProxyInput extends QkGeometry {
   /** FP reference post-RoPE queries, Float32Array [tokens, heads, headDim]. */
   refQ: Float32Array;
   /** FP reference post-RoPE keys, Float32Array [tokens, kvHeads, headDim]. */
@@ -43,13 +43,6 @@ export interface LogitProxyInput {
   quantQ: Float32Array;
   /** Quantized-model (g = 1) post-RoPE keys, [tokens, kvHeads, headDim]. */
   quantK: Float32Array;
-  tokens: number;
-  heads: number;
-  kvHeads: number;
-  headDim: number;
-  rotaryDim: number;
-  layout: PairLayout;
-  bands: readonly Band[];
   pairs: PositionPairs;
   variant: QroarVariant;
   /** Optional post-RoPE key quantizer, in place on [tokens, kvHeads, headDim]. */
