@@ -21,13 +21,12 @@ import { activationPressure } from '../../lib/diagnostics/activationPressure';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
-import { originalWindowTokens, ropeFrequencies } from '../../lib/rope/frequencies';
-import { applyInterpolation } from '../../lib/rope/interpolation';
+import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
 import { booleanFlag, parseFlags, stringFlag } from '../args';
 import { UsageError } from '../errors';
-import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice } from '../scenario/flags';
+import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
 import { runTappedWindow, scenarioWeights, tapOf } from '../scenario/runs';
 import { stackLayersAsHeads } from '../../lib/run/stackHeads';
@@ -78,12 +77,13 @@ export async function run(argv: string[]): Promise<void> {
   const model = await openScenarioModel(modelArg);
   try {
     const { spec } = model;
-    const trainedWindow = originalWindowTokens(spec.rope);
-    const rope = applyInterpolation(spec.rope, choice);
-    const context = intFlag(COMMAND, 'context', stringFlag(COMMAND, flags, 'context'), Math.round(choice.factor * trainedWindow), 2);
-    const shortContext = intFlag(COMMAND, 'short-context', stringFlag(COMMAND, flags, 'short-context'), Math.min(trainedWindow, context), 2);
-    if (shortContext > trainedWindow) throw new UsageError(`${COMMAND}: --short-context ${shortContext} exceeds the trained window ${trainedWindow} (TIR compares against a run at ≤ L)`);
-    if (shortContext > context) throw new UsageError(`${COMMAND}: --short-context ${shortContext} exceeds --context ${context}`);
+    const { rope, trainedWindow, context, shortContext } = resolveRunLengths(
+      COMMAND,
+      { context: stringFlag(COMMAND, flags, 'context'), shortContext: stringFlag(COMMAND, flags, 'short-context') },
+      spec.rope,
+      choice,
+      'TIR compares against a run at ≤ L',
+    );
     const layers = parseLayerList(COMMAND, stringFlag(COMMAND, flags, 'layers') ?? 'all', spec.numLayers);
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
     const tokens = await model.readTokens(COMMAND, 'text', textPath);

@@ -14,12 +14,10 @@ import { bandVisitOrder } from '../../lib/qroar/grid';
 import { runBandSearch, type CandidateRecord } from '../../lib/qroar/search';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
-import { originalWindowTokens } from '../../lib/rope/frequencies';
-import { applyInterpolation } from '../../lib/rope/interpolation';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { booleanFlag, parseFlags, stringFlag } from '../args';
 import { UsageError } from '../errors';
-import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice } from '../scenario/flags';
+import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
 import { qroarFactors, qroarPreQuantHook, runTappedWindow, scenarioWeights, tapOf, windowedNll } from '../scenario/runs';
 
@@ -88,12 +86,13 @@ export async function run(argv: string[]): Promise<void> {
   const model = await openScenarioModel(modelArg);
   try {
     const { spec } = model;
-    const trainedWindow = originalWindowTokens(spec.rope);
-    const rope = applyInterpolation(spec.rope, choice);
-    const context = intFlag(COMMAND, 'context', stringFlag(COMMAND, flags, 'context'), Math.round(choice.factor * trainedWindow), 2);
-    const shortContext = intFlag(COMMAND, 'short-context', stringFlag(COMMAND, flags, 'short-context'), Math.min(trainedWindow, context), 2);
-    if (shortContext > trainedWindow) throw new UsageError(`${COMMAND}: --short-context ${shortContext} exceeds the trained window ${trainedWindow} (the guard runs at ≤ L)`);
-    if (shortContext > context) throw new UsageError(`${COMMAND}: --short-context ${shortContext} exceeds --context ${context}`);
+    const { rope, trainedWindow, context, shortContext } = resolveRunLengths(
+      COMMAND,
+      { context: stringFlag(COMMAND, flags, 'context'), shortContext: stringFlag(COMMAND, flags, 'short-context') },
+      spec.rope,
+      choice,
+      'the guard runs at ≤ L',
+    );
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
     const devTokens = await model.readTokens(COMMAND, 'dev', devPath);
     const testTokens = await model.readTokens(COMMAND, 'test', testPath);

@@ -6,7 +6,8 @@ import { parseKvSpec, type KvQuantSpec } from '../../lib/quant/kvSpec';
 import type { RtnOptions } from '../../lib/quant/rtn';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
-import type { InterpolationChoice } from '../../lib/rope/interpolation';
+import { originalWindowTokens } from '../../lib/rope/frequencies';
+import { applyInterpolation, type InterpolationChoice } from '../../lib/rope/interpolation';
 import type { Band, RopeConfig, RopeType } from '../../lib/rope/types';
 import { UsageError } from '../errors';
 
@@ -86,4 +87,25 @@ export function numberFlag(command: string, name: string, raw: string | undefine
   const n = raw.trim() === '' ? NaN : Number(raw);
   if (!Number.isFinite(n) || n < min) throw new UsageError(`${command}: --${name} must be a number ≥ ${min}, got '${raw}'`);
   return n;
+}
+
+/**
+ * The interpolated RoPE and the two run lengths both diagnose and search use: the long context L′
+ * (--context, default factor × trained window L) and the short one (--short-context, default
+ * min(L, L′)), which must stay ≤ L (`shortPurpose` says why in the error) and ≤ L′.
+ */
+export function resolveRunLengths(
+  command: string,
+  raw: { context?: string; shortContext?: string },
+  modelRope: RopeConfig,
+  choice: InterpolationChoice,
+  shortPurpose: string,
+): { rope: RopeConfig; trainedWindow: number; context: number; shortContext: number } {
+  const trainedWindow = originalWindowTokens(modelRope);
+  const rope = applyInterpolation(modelRope, choice);
+  const context = intFlag(command, 'context', raw.context, Math.round(choice.factor * trainedWindow), 2);
+  const shortContext = intFlag(command, 'short-context', raw.shortContext, Math.min(trainedWindow, context), 2);
+  if (shortContext > trainedWindow) throw new UsageError(`${command}: --short-context ${shortContext} exceeds the trained window ${trainedWindow} (${shortPurpose})`);
+  if (shortContext > context) throw new UsageError(`${command}: --short-context ${shortContext} exceeds --context ${context}`);
+  return { rope, trainedWindow, context, shortContext };
 }
