@@ -1,3 +1,4 @@
+import { layerBandCells } from './layerBandCells';
 import { axis, baseOption, ink } from './palette';
 import type { ActivationIpData, ChartOption, ChartTable, ChartTheme } from './types';
 
@@ -5,18 +6,9 @@ import type { ActivationIpData, ChartOption, ChartTable, ChartTheme } from './ty
 export function activationIpOption(data: ActivationIpData, theme: ChartTheme): ChartOption {
   const nLayers = data.layers.length;
   const nBands = data.bands.length;
-  if (data.ipLayerBand.length !== nLayers * nBands) {
-    throw new Error(`activationIpOption: expected ${nLayers}×${nBands} = ${nLayers * nBands} values, got ${data.ipLayerBand.length}`);
-  }
-  const cells: Array<[number, number, number]> = [];
+  const cells = layerBandCells('activationIpOption', data.ipLayerBand, nLayers, nBands);
   let max = 0;
-  for (let l = 0; l < nLayers; l++) {
-    for (let b = 0; b < nBands; b++) {
-      const v = data.ipLayerBand[l * nBands + b];
-      cells.push([b, l, v]);
-      if (Number.isFinite(v)) max = Math.max(max, v);
-    }
-  }
+  for (const [, , v] of cells) if (Number.isFinite(v)) max = Math.max(max, v);
   const c = ink(theme);
   return {
     ...baseOption(theme),

@@ -1,3 +1,4 @@
+import { layerBandCells } from './layerBandCells';
 import { axis, baseOption, ink } from './palette';
 import type { ChartOption, ChartTable, ChartTheme, TirData } from './types';
 
@@ -5,18 +6,9 @@ import type { ChartOption, ChartTable, ChartTheme, TirData } from './types';
 export function tirHeatmapOption(data: TirData, theme: ChartTheme): ChartOption {
   const nLayers = data.layers.length;
   const nBands = data.bands.length;
-  if (data.tirLayerBand.length !== nLayers * nBands) {
-    throw new Error(`tirHeatmapOption: expected ${nLayers}×${nBands} = ${nLayers * nBands} values, got ${data.tirLayerBand.length}`);
-  }
-  const cells: Array<[number, number, number]> = [];
+  const cells = layerBandCells('tirHeatmapOption', data.tirLayerBand, nLayers, nBands);
   let maxDev = 0.05;
-  for (let l = 0; l < nLayers; l++) {
-    for (let b = 0; b < nBands; b++) {
-      const v = data.tirLayerBand[l * nBands + b];
-      cells.push([b, l, v]);
-      if (Number.isFinite(v) && v > 0) maxDev = Math.max(maxDev, Math.abs(Math.log(v)));
-    }
-  }
+  for (const [, , v] of cells) if (Number.isFinite(v) && v > 0) maxDev = Math.max(maxDev, Math.abs(Math.log(v)));
   const c = ink(theme);
   return {
     ...baseOption(theme),
