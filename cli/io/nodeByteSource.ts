@@ -6,7 +6,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkRange, type ByteSource } from '../../lib/model/byteSource';
 import { ModelFormatError } from '../../lib/model/errors';
-import { openModel, type OpenedModel } from '../../lib/model/open';
+import { openModel, type OpenModelOptions, type OpenedModel } from '../../lib/model/open';
 import { UsageError } from '../errors';
 
 export type ClosableByteSource = ByteSource & { close(): Promise<void> };
@@ -46,7 +46,7 @@ const MODEL_FILE = /(\.safetensors|\.gguf|^config\.json|^model\.safetensors\.ind
  * (with config.json and tokenizer files from the same folder). Returns the model and a
  * close() for the file handles.
  */
-export async function openModelAtPath(path: string): Promise<{ model: OpenedModel; close(): Promise<void> }> {
+export async function openModelAtPath(path: string, options: OpenModelOptions = {}): Promise<{ model: OpenedModel; close(): Promise<void> }> {
   let info;
   try {
     info = await stat(path);
@@ -69,7 +69,7 @@ export async function openModelAtPath(path: string): Promise<{ model: OpenedMode
   };
   try {
     for (const p of paths) sources.push(await openNodeByteSource(p));
-    return { model: await openModel(sources), close };
+    return { model: await openModel(sources, options), close };
   } catch (e) {
     await close();
     throw e;

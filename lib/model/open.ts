@@ -16,6 +16,7 @@ import {
 import { Sha256 } from './sha256';
 import type { ModelSpec } from './spec';
 import { hfNameFromGguf } from './tensorNames';
+import { resolveTrainedWindow, withTrainedWindow, type TrainedWindow } from './trainedWindow';
 import { validateSpecAgainstTensors } from './validateSpec';
 
 export interface ModelTensor {
@@ -56,7 +57,17 @@ export interface OpenedModel {
    * for GGUF). Tensor data itself is not hashed.
    */
   identity: string;
+  /** The trained window L in force (after any override), where it comes from, and what the files state. */
+  trainedWindow: TrainedWindow;
 }
+
+export interface OpenModelOptions {
+  /** Trained window L to use instead of the one the files state (tokens; see lib/model/trainedWindow). */
+  trainedWindowTokens?: number;
+}
+
+/** An opened model before the trained window is resolved. */
+type OpenedFiles = Omit<OpenedModel, 'trainedWindow'>;
 
 async function readJson(source: ByteSource): Promise<{ json: Record<string, unknown>; bytes: Uint8Array }> {
   if (source.sizeBytes > 64 * 1024 * 1024) throw new ModelFormatError(`${source.name}: ${source.sizeBytes} bytes is too large for a JSON side file`);
@@ -86,7 +97,14 @@ function identityOf(parts: Array<{ name: string; sizeBytes: number; headerBytes:
  * tokenizer_config.json / bandscope_tokenizer.json) or one .gguf file (optionally with a
  * tokenizer.json). Reads headers only; tensors are read on request.
  */
-export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
+export async function openModel(files: ByteSource[], options: OpenModelOptions = {}): Promise<OpenedModel> {
+  const opened = await openFiles(files);
+  const trainedWindow = resolveTrainedWindow(opened.format, opened.metadata, opened.spec, options.trainedWindowTokens);
+  const spec = options.trainedWindowTokens === undefined ? opened.spec : withTrainedWindow(opened.spec, options.trainedWindowTokens);
+  return { ...opened, spec, trainedWindow };
+}
+
+async function openFiles(files: ByteSource[]): Promise<OpenedFiles> {
   const byName = new Map<string, ByteSource>();
   for (const f of files) byName.set(baseName(f.name), f);
   const ggufs = [...byName.keys()].filter((n) => n.toLowerCase().endsWith('.gguf'));
@@ -112,7 +130,7 @@ export async function openModel(files: ByteSource[]): Promise<OpenedModel> {
   return openHf(byName, tokenizer, sideParts);
 }
 
-async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedModel> {
+async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedFiles> {
   const configSource = byName.get('config.json');
   const weightNames = [...byName.keys()].filter((n) => n.endsWith('.safetensors'));
   if (!configSource) {
@@ -172,7 +190,7 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
   };
 }
 
-async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedModel> {
+async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedFiles> {
   const file: GgufFile = await parseGgufHeader(source);
   parts.push({ name: baseName(source.name), sizeBytes: source.sizeBytes, headerBytes: file.headerBytes });
   const infos = new Map<string, GgufTensorInfo>();
