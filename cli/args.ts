@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
+import { checkTrainedWindowOverride } from '../lib/model/trainedWindow';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -56,4 +57,19 @@ export function positiveNumberFlag(command: string, flags: ParsedFlags, name: st
 /** Whether a boolean flag was given. */
 export function booleanFlag(flags: ParsedFlags, name: string): boolean {
   return flags.values[name] === true;
+}
+
+/** `--trained-window N`: every command takes it (lib/model/trainedWindow). */
+export const TRAINED_WINDOW_FLAG: FlagSpec = { 'trained-window': { type: 'string' } };
+
+/** The `--trained-window` override in tokens, or undefined; out-of-range values are a UsageError. */
+export function trainedWindowFlag(command: string, flags: ParsedFlags): number | undefined {
+  const n = positiveIntFlag(command, flags, 'trained-window');
+  if (n === undefined) return undefined;
+  try {
+    checkTrainedWindowOverride(n);
+  } catch (err) {
+    throw new UsageError(`${command}: --trained-window: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return n;
 }

@@ -24,7 +24,7 @@ import { tailInflationRatio } from '../../lib/diagnostics/tir';
 import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
-import { booleanFlag, parseFlags, stringFlag } from '../args';
+import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
@@ -47,6 +47,7 @@ function binJson(b: LogitErrorBin) {
 export async function run(argv: string[]): Promise<void> {
   const started = performance.now();
   const flags = parseFlags(COMMAND, argv, {
+    ...TRAINED_WINDOW_FLAG,
     model: { type: 'string' },
     text: { type: 'string' },
     context: { type: 'string' },
@@ -74,7 +75,7 @@ export async function run(argv: string[]): Promise<void> {
   const tail = numberFlag(COMMAND, 'tail', stringFlag(COMMAND, flags, 'tail'), 0.999);
   if (!(tail > 0 && tail <= 1)) throw new UsageError(`${COMMAND}: --tail must be in (0, 1], got ${tail}`);
 
-  const model = await openScenarioModel(modelArg);
+  const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
   try {
     const { spec } = model;
     const { rope, trainedWindow, context, shortContext } = resolveRunLengths(

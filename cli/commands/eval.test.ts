@@ -64,6 +64,22 @@ describe('bandscope eval', () => {
     expect(Math.abs(kv - fp)).toBeLessThan(0.01);
   }, 90_000);
 
+  it('--trained-window replaces the stated window and the report names its source', async () => {
+    const stated = await cli(['--model', 'builtin', '--text', text0, '--contexts', '64', '--windows', '1', '--json']);
+    expect(JSON.parse(stated.stdout).trainedWindow).toMatchObject({ windowTokens: 256, source: 'config.json max_position_embeddings' });
+    // Dynamic NTK at 256 tokens over L = 128 (×2) changes the base; over the stated L = 256 it does not.
+    const nllAt = async (extra: string[]) => {
+      const r = await cli(['--model', 'builtin', '--text', text0, '--contexts', '256', '--windows', '1', '--rope', 'dynamic:2', '--json', ...extra]);
+      expect(r.stderr).toBe('');
+      return JSON.parse(r.stdout) as Report & { trainedWindow: { windowTokens: number; source: string } };
+    };
+    const own = await nllAt([]);
+    const over = await nllAt(['--trained-window', '128']);
+    expect(over.trainedWindow).toMatchObject({ windowTokens: 128, source: 'override' });
+    expect(Math.abs(own.contexts[0].nll - golden('text0-default-fp32'))).toBeLessThan(1e-4);
+    expect(Math.abs(over.contexts[0].nll - own.contexts[0].nll)).toBeGreaterThan(1e-3);
+  }, 90_000);
+
   const bad: Array<[string, string[], RegExp]> = [
     ['bad kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int3:token:post'], /--kv/],
     ['per-channel kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post'], /per-channel/],
@@ -79,6 +95,8 @@ describe('bandscope eval', () => {
     ['not a model folder', ['--model', dir, '--text', text0, '--contexts', '64'], /bandscope: \S/],
     ['missing gguf', ['--model', join(dir, 'm.gguf'), '--text', text0, '--contexts', '64'], /m\.gguf/],
     ['text shorter than a window', ['--model', 'builtin', '--text', text0, '--contexts', '2048'], /1024 tokens.*2048/],
+    ['trained window too small', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', '4'], /--trained-window: trained window must be an integer from 8 .* got 4/],
+    ['trained window not a number', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', 'big'], /--trained-window must be a positive integer/],
   ];
   for (const [name, args, message] of bad) {
     it(`bad input → one stderr line, exit 2: ${name}`, async () => {

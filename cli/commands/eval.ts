@@ -1,7 +1,7 @@
 /**
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
- *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--json]`
+ *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--trained-window N] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -25,6 +25,7 @@ import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { parseKvSpec, type KvQuantSpec } from '../../lib/quant/kvSpec';
 import type { RtnOptions } from '../../lib/quant/rtn';
 import { applyInterpolation } from '../../lib/rope/interpolation';
+import { describeTrainedWindow } from '../../lib/model/trainedWindow';
 import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
 import { openModelAtPath } from '../io/nodeByteSource';
@@ -32,6 +33,7 @@ import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
+import { trainedWindowFlag } from '../args';
 
 const COMMAND = 'eval';
 const BUILTIN_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
@@ -84,6 +86,7 @@ export async function run(argv: string[]): Promise<void> {
         kv: { type: 'string' },
         qroar: { type: 'string' },
         json: { type: 'boolean' },
+        'trained-window': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -119,6 +122,7 @@ export async function run(argv: string[]): Promise<void> {
     if (kvQuant.granularity === 'channel') throw new UsageError(`${COMMAND}: --kv '${kvRaw}': per-channel KV quant needs calibrated scales; eval offers per-token only`);
   }
   const qroarPath = stringFlag('qroar');
+  const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
 
   const modelPath = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
   let textBytes: Uint8Array;
@@ -128,7 +132,7 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`${COMMAND}: cannot read --text '${textPath}': ${(err as { code?: string }).code ?? 'unreadable'}`);
   }
 
-  const opened = await openModelAtPath(modelPath);
+  const opened = await openModelAtPath(modelPath, { trainedWindowTokens });
   const model = opened.model;
   try {
     const { spec } = model;
@@ -156,6 +160,7 @@ export async function run(argv: string[]): Promise<void> {
       device,
       model: modelArg === 'builtin' ? 'builtin:bandscope-byte-4m' : modelArg,
       modelIdentity: model.identity,
+      trainedWindow: model.trainedWindow,
       settings: {
         text: textPath,
         textTokens: tokens.length,
@@ -178,7 +183,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n`);
+      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\n`);
       for (const r of report.contexts) {
         process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s\n`);
       }

@@ -127,6 +127,20 @@ describe('bandscope rope (good path)', () => {
     expect((JSON.parse(r4.stdout) as Report).invFreq[1]).toBeCloseTo(Math.pow(135401.97, -2 / 128), 7);
   });
 
+  it('--trained-window N equals a config.json whose window is N', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bandscope-rope-tw-'));
+    const base = { model_type: 'llama', hidden_size: 1024, num_attention_heads: 8, rope_theta: 10000 };
+    writeFileSync(join(dir, 'stated.json'), JSON.stringify({ ...base, max_position_embeddings: 2048 }));
+    writeFileSync(join(dir, 'true.json'), JSON.stringify({ ...base, max_position_embeddings: 512 }));
+    const args = ['--method', 'yarn', '--factor', '4', '--json'];
+    const over = await cli(['rope', '--config', join(dir, 'stated.json'), '--trained-window', '512', ...args]);
+    const truth = await cli(['rope', '--config', join(dir, 'true.json'), ...args]);
+    expect(over.stderr).toBe('');
+    expect(JSON.parse(over.stdout)).toEqual(JSON.parse(truth.stdout));
+    const stated = await cli(['rope', '--config', join(dir, 'stated.json'), ...args]);
+    expect(JSON.parse(stated.stdout).invFreq).not.toEqual(JSON.parse(truth.stdout).invFreq);
+  });
+
   it('text output without --json', async () => {
     const path = writeConfig('plain2.json', llama7b);
     const r = await cli(['rope', '--config', path]);

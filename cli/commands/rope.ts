@@ -1,12 +1,13 @@
 /**
  * `bandscope rope --config <config.json> [--method M --factor S] [--seq-len N] [--target-len N]
- *  [--bands equal-log:4|yarn|custom:0-7,8-15,…] [--json]`
+ *  [--bands equal-log:4|yarn|custom:0-7,8-15,…] [--trained-window N] [--json]`
  *
  * The RoPE of a Hugging Face config.json (optionally with a PI choice laid over it) and, per band,
  * the analytic interpolation pressure and phase displacement (SPEC §4, lib/rope/pressure.ts).
  * --target-len: L' of the pressure (default s·L0).
  * --seq-len: evaluated length for `dynamic`/`longrope` frequencies (default L', so the printed θ'
  *   are the ones the pressure was computed from).
+ * --trained-window N: the window the model was trained on, when config.json does not say it truly.
  * --json prints one object: {rotaryDim, base, method, invFreq, attentionFactor, bands:[{pairs, ip, displacementTurns, label}]}.
  */
 import { readFile } from 'node:fs/promises';
@@ -16,7 +17,7 @@ import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { ropeConfigFromHfConfig } from '../../lib/rope/parseHf';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import type { RopeConfig, RopeType } from '../../lib/rope/types';
-import { booleanFlag, parseFlags, positiveIntFlag, positiveNumberFlag, stringFlag } from '../args';
+import { booleanFlag, parseFlags, positiveIntFlag, positiveNumberFlag, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { UsageError } from '../errors';
 
 const COMMAND = 'rope';
@@ -103,6 +104,7 @@ export async function run(argv: string[]): Promise<void> {
     'target-len': { type: 'string' },
     bands: { type: 'string' },
     json: { type: 'boolean' },
+    ...TRAINED_WINDOW_FLAG,
   });
   const configPath = stringFlag(COMMAND, flags, 'config', true) as string;
   const seqLenTokens = positiveIntFlag(COMMAND, flags, 'seq-len');
@@ -118,7 +120,9 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`${COMMAND}: --method ${method} needs --factor`);
   }
 
+  const trainedWindowTokens = trainedWindowFlag(COMMAND, flags);
   let rope = ropeConfigFromHfConfig(await readJsonObject(configPath));
+  if (trainedWindowTokens !== undefined) rope = { ...rope, originalMaxPositionEmbeddings: trainedWindowTokens };
   if (method !== undefined) rope = applyInterpolation(rope, { method: method as RopeType | 'none', factor: factor ?? 1 });
   const report = ropeReport(rope, { seqLenTokens, targetLenTokens, bands });
   process.stdout.write(`${booleanFlag(flags, 'json') ? JSON.stringify(report) : formatText(report)}\n`);

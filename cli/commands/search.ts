@@ -15,7 +15,7 @@ import { runBandSearch, type CandidateRecord } from '../../lib/qroar/search';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
-import { booleanFlag, parseFlags, stringFlag } from '../args';
+import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
@@ -50,6 +50,7 @@ cannot move. It only matters when the quantizer couples q and k magnitudes, e.g.
 export async function run(argv: string[]): Promise<void> {
   const started = performance.now();
   const flags = parseFlags(COMMAND, argv, {
+    ...TRAINED_WINDOW_FLAG,
     model: { type: 'string' }, dev: { type: 'string' }, test: { type: 'string' },
     context: { type: 'string' }, 'short-context': { type: 'string' }, rope: { type: 'string' },
     quant: { type: 'string' }, kv: { type: 'string' }, bands: { type: 'string' }, variant: { type: 'string' },
@@ -83,7 +84,7 @@ export async function run(argv: string[]): Promise<void> {
   const outDir = stringFlag(COMMAND, flags, 'out');
   const log = (msg: string) => process.stderr.write(`${COMMAND}: ${msg}\n`);
 
-  const model = await openScenarioModel(modelArg);
+  const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
   try {
     const { spec } = model;
     const { rope, trainedWindow, context, shortContext } = resolveRunLengths(

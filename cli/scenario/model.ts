@@ -6,7 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../lib/model/spec';
-import type { OpenedModel } from '../../lib/model/open';
+import type { OpenModelOptions, OpenedModel } from '../../lib/model/open';
+import type { TrainedWindow } from '../../lib/model/trainedWindow';
 import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { UsageError } from '../errors';
 import { openModelAtPath } from '../io/nodeByteSource';
@@ -17,6 +18,8 @@ export const BUILTIN_MODEL_NAME = 'builtin:bandscope-byte-4m';
 export interface ScenarioModel {
   name: string;
   spec: ModelSpec;
+  /** The trained window in force and its source (lib/model/trainedWindow). */
+  trainedWindow: TrainedWindow;
   /** lib/model identity hash (SHA-256 hex of file names, sizes and headers). */
   identity: string;
   /** Float32 tensor by HF name in the file's own row order, read once and kept (never mutate it). */
@@ -26,14 +29,15 @@ export interface ScenarioModel {
   close(): Promise<void>;
 }
 
-export async function openScenarioModel(modelArg: string): Promise<ScenarioModel> {
-  const opened = await openModelAtPath(modelArg === 'builtin' ? BUILTIN_MODEL_DIR : modelArg);
+export async function openScenarioModel(modelArg: string, options: OpenModelOptions = {}): Promise<ScenarioModel> {
+  const opened = await openModelAtPath(modelArg === 'builtin' ? BUILTIN_MODEL_DIR : modelArg, options);
   const model: OpenedModel = opened.model;
   const cache = new Map<string, Promise<Float32Array>>();
   const byteIds = model.tokenizer.kind === 'bytes' || (model.tokenizer.kind === 'none' && model.spec.vocabSize === 256);
   return {
     name: modelArg === 'builtin' ? BUILTIN_MODEL_NAME : modelArg,
     spec: model.spec,
+    trainedWindow: model.trainedWindow,
     identity: model.identity,
     tensorF32(hfName) {
       let t = cache.get(hfName);
