@@ -1,5 +1,6 @@
 import { EvalInputError } from './errors';
 import type { NllEngine } from './engine';
+import { BANDSCOPE_SCORING, firstScoredPrediction, windowInputIds, type WindowScoring } from './scoring';
 
 /** What the caller prepares for one context length C: an engine built for T = C and its rope tables. */
 export interface ContextRun {
@@ -19,6 +20,8 @@ export interface PerplexityOptions {
   /** Use at most the first N windows of each context (default: every whole window). */
   maxWindows?: number;
   prepare: (context: number) => Promise<ContextRun>;
+  /** Which predictions are scored and what each window is fed (lib/eval/scoring.ts; default: bandscope). */
+  scoring?: WindowScoring;
   /** Called after every window. */
   onWindow?: (p: { context: number; windowIndex: number; windows: number }) => void;
   /** Monotonic clock in ms (default performance.now). */
@@ -30,9 +33,11 @@ export interface ContextPerplexity {
   windows: number;
   /** Tokens fed to the model: windows × C. */
   tokens: number;
-  /** Next-token predictions scored: windows × (C − 1). */
+  /** Next-token predictions scored: windows × (C − 1), or windows × (C − 1 − ⌊C/2⌋) in llama-perplexity scoring. */
   predictions: number;
-  /** Mean NLL over all predictions, nats. */
+  /** Index of the first scored prediction within a window (0, or ⌊C/2⌋ in llama-perplexity scoring). */
+  firstScoredPrediction: number;
+  /** Mean NLL over the scored predictions, nats. */
   nll: number;
   ppl: number;
   /** Wall time of the window runs (graph build and session creation excluded). */
@@ -51,7 +56,8 @@ export function windowCount(tokenCount: number, context: number, maxWindows?: nu
 
 /**
  * Perplexity of a token stream at each context C: window w covers tokens [w·C, (w+1)·C) and
- * is scored on its C − 1 next-token predictions; the first `maxWindows` windows are used.
+ * is scored on its C − 1 next-token predictions (or as `scoring` says: lib/eval/scoring.ts); the
+ * first `maxWindows` windows are used. perPositionNll always covers all C − 1 predictions.
  * Throws when the text holds no whole window of some C.
  */
 export async function evaluatePerplexity(opts: PerplexityOptions): Promise<ContextPerplexity[]> {
@@ -65,6 +71,9 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
     if (!Number.isInteger(context) || context < 2) throw new EvalInputError(`context must be an integer ≥ 2, got ${context}`);
     const windows = windowCount(tokens.length, context, opts.maxWindows);
     if (windows === 0) throw new EvalInputError(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
+    const scoring = opts.scoring ?? BANDSCOPE_SCORING;
+    const first = firstScoredPrediction(scoring, context);
+    if (first > context - 2) throw new EvalInputError(`a window of ${context} tokens leaves no prediction to score from position ${first}`);
     const run = await opts.prepare(context);
     if (run.engine.seqLen !== context) throw new Error(`engine built for ${run.engine.seqLen} tokens, context is ${context}`);
     const perPosition = new Float64Array(context - 1);
@@ -72,14 +81,14 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
     let elapsedMs = 0;
     try {
       for (let w = 0; w < windows; w++) {
-        const ids = tokens.subarray(w * context, (w + 1) * context);
+        const ids = windowInputIds(scoring, tokens.subarray(w * context, (w + 1) * context));
         const started = nowMs();
         const { nll } = await run.engine.run({ ids, cos: run.cos, sin: run.sin });
         elapsedMs += nowMs() - started;
         if (nll.length !== context - 1) throw new Error(`engine returned ${nll.length} NLL values for a window of ${context}`);
         for (let p = 0; p < context - 1; p++) {
           perPosition[p] += nll[p];
-          sum += nll[p];
+          if (p >= first) sum += nll[p];
         }
         opts.onWindow?.({ context, windowIndex: w, windows });
       }
@@ -87,7 +96,7 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
       await run.release?.();
     }
     for (let p = 0; p < context - 1; p++) perPosition[p] /= windows;
-    const predictions = windows * (context - 1);
+    const predictions = windows * (context - 1 - first);
     const nll = sum / predictions;
     const seconds = elapsedMs / 1000;
     results.push({
@@ -95,6 +104,7 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
       windows,
       tokens: windows * context,
       predictions,
+      firstScoredPrediction: first,
       nll,
       ppl: Math.exp(nll),
       seconds,
