@@ -23,6 +23,7 @@ import { QroarSection } from './sections/QroarSection';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { DiagnosticsSection } from './sections/DiagnosticsSection';
 import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
+import { describeTokenizerSource } from '@/lib/tokenize/describeSource';
 
 
 
@@ -39,7 +40,7 @@ export function DashboardPanel() {
   const { dark, toggle } = useTheme();
   const [userFiles, setUserFiles] = useState<UserModelFiles>(null);
   const [userText, setUserText] = useState<File | null>(null);
-  const modelInfo = useModelInfo(settings.model, userFiles);
+  const modelInfo = useModelInfo(settings.model, userFiles, settings.trainedWindowTokens);
   // TanStack Query updates render synchronously (useSyncExternalStore); model info arriving turns the
   // whole dashboard from loading to data, one main-thread task of 100+ ms. Deferred, React renders
   // that in interruptible slices after an urgent pass with the previous value.
@@ -55,7 +56,7 @@ export function DashboardPanel() {
   const ppl = usePerplexityCurves(settings, model.data, testTokens.data, textKey);
   const diagnosticsRun = useDiagnosticsRun(settings, model.data, model.isError ? model.error : null, userText, !openedReport);
   useJobProgress('');
-  const trainedWindowTokens = model.data ? (model.data.rope.originalMaxPositionEmbeddings ?? model.data.rope.maxPositionEmbeddings) : 0;
+  const trainedWindowTokens = model.data?.trainedWindow.windowTokens ?? 0;
   const pplView = pplChartState({
     jobs: ppl.jobs,
     results: ppl.results,
@@ -112,7 +113,7 @@ export function DashboardPanel() {
     if (!model.data) return;
     const report = buildReport({
       settings,
-      model: { id: model.data.id, label: model.data.label, identity: model.data.identity, weightsSizeBytes: model.data.weightsSizeBytes },
+      model: { id: model.data.id, label: model.data.label, identity: model.data.identity, weightsSizeBytes: model.data.weightsSizeBytes, trainedWindow: model.data.trainedWindow },
       device: deviceUsed,
       pressure: pressure.data ?? null,
       perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET } : null,
@@ -173,6 +174,8 @@ export function DashboardPanel() {
             onChange={setSettings}
             deviceUsed={deviceUsed}
             modelLabel={model.data?.label ?? (model.isError ? `Error: ${errorText(model.error)}` : 'Reading model…')}
+            trainedWindow={model.data?.trainedWindow ?? null}
+            tokenizerLine={model.data ? describeTokenizerSource(model.data.tokenizer) : null}
             onOpenFolder={(files) => {
               setUserFiles({ kind: 'hf-folder', files });
               setSettings({ ...settings, model: { kind: 'hf-folder', name: (files[0].webkitRelativePath || files[0].name).split('/')[0] } });

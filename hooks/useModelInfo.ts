@@ -13,6 +13,7 @@ import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { assertWithinBudget, estimateLoadBytes } from '@/lib/model/budget';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { openModel } from '@/lib/model/open';
+import { resolveTrainedWindow, withTrainedWindow, type TrainedWindow } from '@/lib/model/trainedWindow';
 import { memoryBudgetFor, peakLoadBytes } from '@/lib/run/weightsBudget';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import type { ModelFile } from '@/workers/engine/protocol';
@@ -20,7 +21,7 @@ import type { ModelFile } from '@/workers/engine/protocol';
 export const BUILTIN_MODEL_URL = '/models/bandscope-byte-4m/';
 
 export interface ModelInfo {
-  /** Stable key for caches: 'builtin:…' or 'file:name:size:mtime'. */
+  /** Stable key for caches: 'builtin:…' or 'file:<identity>', plus '@L=<tokens>' when the trained window is overridden. */
   id: string;
   label: string;
   rope: RopeConfig;
@@ -38,6 +39,8 @@ export interface ModelInfo {
   /** sha256 hex of config.json (or the GGUF header bytes) plus the weight file's size. */
   identity: string;
   weightsSizeBytes: number | null;
+  /** Trained window L in force (the user's override or the files'), its source, and what the files state. */
+  trainedWindow: TrainedWindow;
 }
 
 /** Local files the user opened; they never leave the page. */
@@ -52,14 +55,17 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function builtinInfo(): Promise<ModelInfo> {
+async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInfo> {
   const configText = await (await fetch(`${BUILTIN_MODEL_URL}config.json`)).text();
-  const spec = specFromHfConfig(JSON.parse(configText) as Record<string, unknown>);
+  const config = JSON.parse(configText) as Record<string, unknown>;
+  const statedSpec = specFromHfConfig(config);
+  const trainedWindow = resolveTrainedWindow('hf-safetensors', config, statedSpec, trainedWindowTokens ?? undefined);
+  const spec = trainedWindowTokens === null ? statedSpec : withTrainedWindow(statedSpec, trainedWindowTokens);
   const head = await fetch(`${BUILTIN_MODEL_URL}model.safetensors`, { method: 'HEAD' });
   const size = Number(head.headers.get('content-length') ?? NaN);
   return {
-    id: 'builtin:bandscope-byte-4m',
-    label: 'Built-in: bandscope-byte-4m (byte-level LLaMA, trained window 256)',
+    id: `builtin:bandscope-byte-4m${windowKey(trainedWindowTokens)}`,
+    label: `Built-in: bandscope-byte-4m (byte-level LLaMA, trained window ${trainedWindow.windowTokens}${trainedWindow.source === 'override' ? ', set by you; trained at 256' : ''})`,
     rope: spec.rope,
     spec,
     baseUrl: BUILTIN_MODEL_URL,
@@ -69,7 +75,16 @@ async function builtinInfo(): Promise<ModelInfo> {
     loadBytes: null,
     identity: await sha256Hex(new TextEncoder().encode(`${configText}\n${size}`)),
     weightsSizeBytes: Number.isFinite(size) ? size : null,
+    trainedWindow,
   };
+}
+
+/**
+ * Every cached job is keyed by the model id; an overridden trained window changes the PI (and so
+ * every curve) without changing a file, so it is part of the id.
+ */
+function windowKey(trainedWindowTokens: number | null): string {
+  return trainedWindowTokens === null ? '' : `@L=${trainedWindowTokens}`;
 }
 
 function pageBudget() {
@@ -84,13 +99,13 @@ const MODEL_FILE = /^(config\.json|tokenizer\.json|tokenizer_config\.json|bandsc
  * A user's HF folder or .gguf, opened with lib/model (headers only; tensors stay on disk) and
  * checked against the page's memory budget before any worker reads a tensor.
  */
-async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promise<ModelInfo> {
+async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trainedWindowTokens: number | null): Promise<ModelInfo> {
   // A picked folder lists every file below it; only top-level model files matter (and a nested
   // config.json must not shadow the real one).
   const files = picked.filter((f) => (f.webkitRelativePath || f.name).split('/').length <= 2 && MODEL_FILE.test(f.name));
   if (files.length === 0) throw new Error(`no model files found (got ${picked.slice(0, 6).map((f) => f.name).join(', ') || 'nothing'}); expected config.json with .safetensors weights, or one .gguf file`);
   const top = (files[0]?.webkitRelativePath || files[0]?.name || '').split('/')[0];
-  const model = await openModel(files.map((f) => byteSourceFromBlob(f, f.name)));
+  const model = await openModel(files.map((f) => byteSourceFromBlob(f, f.name)), trainedWindowTokens === null ? {} : { trainedWindowTokens });
   const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
   const loadBytes = peakLoadBytes(estimateLoadBytes(model, names));
   const budget = pageBudget();
@@ -103,7 +118,7 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promis
   const { spec } = model;
   const what = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
   return {
-    id: `file:${model.identity}`,
+    id: `file:${model.identity}${windowKey(trainedWindowTokens)}`,
     label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; needs ${(loadBytes / MB).toFixed(1)} MB (3 copies of the float32 weights at load) of a ${(budget.budgetBytes / MB).toFixed(0)} MB budget)`,
     rope: spec.rope,
     spec,
@@ -114,21 +129,22 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf'): Promis
     loadBytes,
     identity: model.identity,
     weightsSizeBytes: size,
+    trainedWindow: model.trainedWindow,
   };
 }
 
-export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles): UseQueryResult<ModelInfo> {
+export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles, trainedWindowTokens: number | null): UseQueryResult<ModelInfo> {
   const fileKey =
     userFiles === null ? 'none' : userFiles.kind === 'gguf' ? [userFiles.file, ...(userFiles.extra ?? [])].map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') : userFiles.files.map((f) => `${f.name}:${f.size}`).join('|');
   return useQuery({
-    queryKey: ['model-info', choice, fileKey],
+    queryKey: ['model-info', choice, fileKey, trainedWindowTokens],
     staleTime: Infinity,
     retry: false,
     queryFn: async () => {
-      if (choice.kind === 'builtin') return builtinInfo();
+      if (choice.kind === 'builtin') return builtinInfo(trainedWindowTokens);
       if (userFiles === null) throw new Error(`the settings name ${choice.kind === 'gguf' ? 'GGUF file' : 'folder'} '${choice.name}', but local files cannot travel in a link; open it again with the buttons on the left`);
-      if (userFiles.kind === 'gguf') return userFilesInfo([userFiles.file, ...(userFiles.extra ?? [])], 'gguf');
-      return userFilesInfo(userFiles.files, 'hf-folder');
+      if (userFiles.kind === 'gguf') return userFilesInfo([userFiles.file, ...(userFiles.extra ?? [])], 'gguf', trainedWindowTokens);
+      return userFilesInfo(userFiles.files, 'hf-folder', trainedWindowTokens);
     },
   });
 }

@@ -4,6 +4,7 @@ import { useId, useState } from 'react';
 import { bandSpecString, GROUP_SIZES, ROPE_TYPES, type GroupSize, type KvQuantSettings, type Settings } from '@/lib/settings/settings';
 import { parseBands } from '@/lib/settings/codec';
 import type { RopeType } from '@/lib/rope/types';
+import { TRAINED_WINDOW_MAX_TOKENS, TRAINED_WINDOW_MIN_TOKENS, type TrainedWindow } from '@/lib/model/trainedWindow';
 import { CheckField, Group, NumberField, SelectField, TextField } from './fields';
 
 export interface SettingsPanelProps {
@@ -16,6 +17,10 @@ export interface SettingsPanelProps {
   onOpenGguf: (file: File) => void;
   onOpenText: (file: File) => void;
   userTextName: string | null;
+  /** The model's trained window in force and what its files state; null while the model loads. */
+  trainedWindow: TrainedWindow | null;
+  /** How the text becomes tokens (tokenizer and special-token rule), e.g. 'byte-level (id = byte); adds no BOS'. */
+  tokenizerLine: string | null;
 }
 
 const METHOD_LABEL: Record<RopeType, string> = { default: 'none (as trained)', linear: 'linear', ntk: 'NTK-aware', dynamic: 'dynamic NTK', yarn: 'YaRN', llama3: 'Llama 3', longrope: 'LongRoPE' };
@@ -68,6 +73,20 @@ export function SettingsPanel(props: SettingsPanelProps) {
           </>
         ) : null}
         <SelectField label="Target context" value={String(s.targetContextTokens)} options={[...new Set([...CONTEXTS, s.targetContextTokens])].map((c) => ({ value: String(c), label: `${c} tokens` }))} onChange={(v) => set({ targetContextTokens: Number(v) })} />
+        {props.trainedWindow ? (
+          <>
+            <NumberField label="Trained window L" value={props.trainedWindow.windowTokens} min={TRAINED_WINDOW_MIN_TOKENS} max={TRAINED_WINDOW_MAX_TOKENS} integer
+              onChange={(n) => set({ trainedWindowTokens: n })} />
+            <p className="text-[11px] text-zinc-500" data-testid="trained-window-source">
+              {props.trainedWindow.source === 'override' ? 'Set by you. ' : `From ${props.trainedWindow.source}. `}
+              {props.trainedWindow.candidates.length ? `The files state ${props.trainedWindow.candidates.map((c) => `${c.source} = ${c.windowTokens}`).join(', ')}. ` : ''}
+              PI factors and every L marker use this value.
+              {s.trainedWindowTokens !== null ? (
+                <button type="button" className="ml-1 underline" onClick={() => set({ trainedWindowTokens: null })}>Use the file&apos;s</button>
+              ) : null}
+            </p>
+          </>
+        ) : null}
         <div className="flex flex-wrap gap-x-2" role="group" aria-label="PI methods overlaid on the perplexity chart">
           {ROPE_TYPES.filter((m) => m !== 'longrope').map((m) => (
             <CheckField key={m} label={`overlay ${METHOD_LABEL[m]}`} checked={s.compareMethods.includes(m)}
@@ -119,6 +138,9 @@ export function SettingsPanel(props: SettingsPanelProps) {
         <SelectField label="Text" value={s.text} options={[{ value: 'brown', label: 'Brown dev/test (bundled)' }, { value: 'user', label: props.userTextName ?? 'your file…' }] as const} onChange={(text) => set({ text })} />
         <label htmlFor={textId} className="cursor-pointer self-start rounded border px-1.5 py-0.5 dark:border-zinc-700">Open text file…</label>
         <input id={textId} aria-label="Open your own text file" className="sr-only" type="file" accept=".txt,text/plain" onChange={(e) => { const f = e.target.files?.[0]; if (f) { props.onOpenText(f); set({ text: 'user' }); } e.target.value = ''; }} />
+        <p className="text-[11px]" data-testid="tokenizer-line">Tokens: {props.tokenizerLine ?? '—'}</p>
+        <SelectField label="Scoring" value={s.scoreMode} options={[{ value: 'bandscope', label: 'all predictions' }, { value: 'llama-perplexity', label: 'as llama-perplexity' }] as const} onChange={(scoreMode) => set({ scoreMode })} />
+        <p className="text-[11px] text-zinc-500">{s.scoreMode === 'bandscope' ? 'Each window is scored on all its next-token predictions.' : 'As llama.cpp llama-perplexity: each chunk’s first token replaced by BOS when the vocabulary adds one, predictions from C/2 on.'}</p>
         <SelectField label="Device" value={s.device} options={[{ value: 'wasm', label: 'WASM' }, { value: 'auto', label: 'auto' }, { value: 'webgpu', label: 'WebGPU' }] as const} onChange={(device) => set({ device })} />
         <p className="text-[11px]" data-testid="device-used">Device used: {props.deviceUsed ?? '— (no session yet)'}</p>
       </Group>

@@ -27,6 +27,18 @@ describe('run report', () => {
     expect(report.search?.candidates[0].rejected).toBe(true);
     expect(report.createdAt).toBe('2026-01-02T03:04:05.000Z');
   });
+  it('records the trained window in force and its source (optional: older reports lack it)', () => {
+    const trainedWindow = { windowTokens: 512, source: 'override', candidates: [{ source: 'llama.context_length', windowTokens: 2048 }] };
+    const s = { ...defaultSettings(), trainedWindowTokens: 512 };
+    const text = serializeReport(buildReport({ settings: s, model: { ...model, trainedWindow }, device: null, pressure, perplexity, search, createdAt: new Date(0) }));
+    const { report, settings } = parseReport(text);
+    expect(report.model.trainedWindow).toEqual(trainedWindow);
+    expect(settings.trainedWindowTokens).toBe(512);
+    const bad = JSON.parse(text);
+    bad.model.trainedWindow.windowTokens = 'many';
+    expect(() => parseReport(JSON.stringify(bad))).toThrow(/model.trainedWindow.windowTokens must be a finite number/);
+    expect(parseReport(serializeReport(sample())).report.model.trainedWindow).toBeUndefined();
+  });
   it('names the first bad field of a corrupt file', () => {
     expect(() => parseReport('{"format":')).toThrow(/not a JSON file/);
     expect(() => parseReport('{"format":"other"}')).toThrow(/not a Bandscope report/);

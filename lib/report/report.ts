@@ -7,6 +7,7 @@
 import type { PplCurve, PressureData } from '../charts/types';
 import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
+import type { TrainedWindow } from '../model/trainedWindow';
 import { searchRunProblem, type ReportSearch } from './searchRecord';
 import type { DiagnosticsResult } from '../run/diagnosticsCompute';
 import { diagnosticsProblem } from './diagnosticsRecord';
@@ -20,6 +21,8 @@ export interface ReportModel {
   /** sha256 hex (see hooks/useModelInfo for what is hashed). */
   identity: string;
   weightsSizeBytes: number | null;
+  /** Trained window L in force and where it came from ('override' or a config/GGUF key); absent in reports saved before it was recorded. */
+  trainedWindow?: TrainedWindow;
 }
 
 /** Pressure data with typed arrays as plain number arrays (JSON). */
@@ -110,6 +113,16 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
   str(m.id, 'model.id');
   str(m.label, 'model.label');
   str(m.identity, 'model.identity');
+  if (m.trainedWindow !== undefined) {
+    const w = obj(m.trainedWindow, 'model.trainedWindow');
+    num(w.windowTokens, 'model.trainedWindow.windowTokens');
+    str(w.source, 'model.trainedWindow.source');
+    arr(w.candidates, 'model.trainedWindow.candidates').forEach((c, i) => {
+      const cand = obj(c, `model.trainedWindow.candidates[${i}]`);
+      str(cand.source, `model.trainedWindow.candidates[${i}].source`);
+      num(cand.windowTokens, `model.trainedWindow.candidates[${i}].windowTokens`);
+    });
+  }
   if (r.device !== null) str(r.device, 'device');
   if (r.pressure !== null) {
     const p = obj(r.pressure, 'pressure');

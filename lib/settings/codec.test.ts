@@ -24,8 +24,12 @@ describe('settings URL codec', () => {
       qroarVariant: 'query-only',
       appliedScales: [1.25, 0.8, 1],
       tirQuantile: 0.99,
+      trainedWindowTokens: 512,
+      scoreMode: 'llama-perplexity',
     };
     const q = encodeSettings(s);
+    expect(q).toContain('L=512');
+    expect(q).toContain('score=llama-perplexity');
     expect(q).toContain('pi=llama3');
     expect(q).toContain('wq=w3gcs@qk');
     expect(q).toContain('kv=k4-channel-pre');
@@ -34,9 +38,11 @@ describe('settings URL codec', () => {
   });
 
   it('falls back to defaults and reports unreadable parameters', () => {
-    const { settings, problems } = decodeSettings('pi=warp&s=-2&ctx=1024&wq=w9g32a&bands=equal-log:40&g=1,x');
+    const { settings, problems } = decodeSettings('pi=warp&s=-2&ctx=1024&wq=w9g32a&bands=equal-log:40&g=1,x&L=3&score=fast');
     expect(settings).toEqual(defaultSettings());
-    expect(problems).toHaveLength(5);
+    expect(problems).toHaveLength(7);
+    expect(problems[5]).toMatch(/^L=3: trained window must be an integer from 8/);
+    expect(problems[6]).toMatch(/^score=fast: score mode must be one of bandscope, llama-perplexity/);
     expect(problems[0]).toMatch(/^pi=warp: must be one of/);
   });
 

@@ -3,6 +3,8 @@
  * default view has a clean URL. Decoding never throws: an unreadable parameter falls back to its
  * default and is reported in `problems`, so a hand-edited link still opens.
  */
+import { parseScoreMode } from '../eval/scoring';
+import { checkTrainedWindowOverride } from '../model/trainedWindow';
 import type { BandPartitionSpec, RopeType } from '../rope/types';
 import {
   GROUP_SIZES,
@@ -49,6 +51,8 @@ export function encodeSettings(settings: Settings): string {
   put('qv', settings.qroarVariant, d.qroarVariant);
   put('g', settings.appliedScales === null ? '' : settings.appliedScales.map(num).join(','), '');
   put('p', num(settings.tirQuantile), num(d.tirQuantile));
+  put('L', settings.trainedWindowTokens === null ? '' : String(settings.trainedWindowTokens), '');
+  put('score', settings.scoreMode, d.scoreMode);
   return out.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%40/g, '@')}`).join('&');
 }
 
@@ -87,6 +91,12 @@ export function decodeSettings(query: string): DecodedSettings {
     if (!(p > 0 && p <= 1)) throw new Error('quantile must be in (0, 1]');
     return p;
   }, (v) => (settings.tirQuantile = v));
+  read('L', (raw) => {
+    const n = Number(raw);
+    checkTrainedWindowOverride(n);
+    return n;
+  }, (v) => (settings.trainedWindowTokens = v));
+  read('score', parseScoreMode, (v) => (settings.scoreMode = v));
   return { settings, problems };
 }
 

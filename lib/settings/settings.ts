@@ -4,6 +4,7 @@
  * shared link restores the same view.
  */
 import { formatRtnSpec } from '../quant/rtnSpec';
+import type { ScoreMode } from '../eval/scoring';
 import type { BandPartitionSpec, RopeType } from '../rope/types';
 
 /** Which model to load. User files cannot live in a URL; only their name is recorded. */
@@ -64,6 +65,13 @@ export interface Settings {
   appliedScales: number[] | null;
   /** Tail quantile p for TIR (SPEC §4). */
   tirQuantile: number;
+  /**
+   * Trained window L in tokens, overriding the one the model's files state (lib/model/trainedWindow);
+   * null = the model's own. Every PI factor and every L marker reads the value in force.
+   */
+  trainedWindowTokens: number | null;
+  /** How perplexity windows are scored (lib/eval/scoring.ts). */
+  scoreMode: ScoreMode;
 }
 
 export const ROPE_TYPES: readonly RopeType[] = ['default', 'linear', 'ntk', 'dynamic', 'yarn', 'llama3', 'longrope'];
@@ -84,6 +92,8 @@ export function defaultSettings(): Settings {
     qroarVariant: 'shared',
     appliedScales: null,
     tirQuantile: 0.999,
+    trainedWindowTokens: null,
+    scoreMode: 'bandscope',
   };
 }
 
