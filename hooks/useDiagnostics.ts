@@ -99,7 +99,7 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
       const spec = model.spec;
       const rope = scenarioRope(model.rope, settings);
       const bands = scenarioBands(model.rope, settings);
-      const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
+      const trained = model.trainedWindow.windowTokens;
       const longTokens = settings.targetContextTokens;
       const shortTokens = Math.min(trained, longTokens);
       const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant);

@@ -18,6 +18,8 @@ import { engineOpener } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportProgress } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
+import type { WindowScoring } from '@/lib/eval/scoring';
+import { addedBosId } from '@/lib/tokenize/describeSource';
 
 /**
  * Tokens scored per context and curve: one 1024-token window for the default scenario keeps the
@@ -63,13 +65,14 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
   }, []);
   const jobs = curveJobs(settings);
   const quant = quantBuildOf(settings.weightQuant, settings.kvQuant);
-  const trained = model ? (model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings) : 0;
+  const trained = model ? model.trainedWindow.windowTokens : 0;
+  const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model ? addedBosId(model.tokenizer) : null };
   const contexts = model ? evaluationContexts(trained, settings.targetContextTokens) : [];
   const blocked = unsupportedQuantReason(settings);
   const piKey = [settings.pi.factor, settings.pi.betaFast, settings.pi.betaSlow, settings.pi.lowFreqFactor, settings.pi.highFreqFactor];
   const mainMethod = settings.pi.method;
   const qroarKey = settings.appliedScales ? [settings.qroarVariant, settings.appliedScales, settings.bands] : null;
-  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, job.variant === 'fp' ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, job.variant === 'ptq+qroar' ? qroarKey : null] as const;
+  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, job.variant === 'fp' ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, scoring, job.variant === 'ptq+qroar' ? qroarKey : null] as const;
   const makeQuery = (job: CurveJob, ready: boolean) => ({
     queryKey: keyOf(job),
     enabled: ready && model !== undefined && tokens !== undefined && !(job.variant !== 'fp' && blocked),
@@ -86,6 +89,7 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
         maxWindows: PPL_MAX_WINDOWS,
         openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : job.variant === 'ptq+qroar' ? { ...quant, qroar: appliedQroar(model, settings) } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
+        scoring,
       });
     },
   });

@@ -38,6 +38,24 @@ describe('perplexityCurve', () => {
     expect(curve.perplexity[1]).toBeCloseTo(Math.exp(8), 10);
     expect(perContext[0].predictions).toBe(2 * 3);
   });
+  it('llama-perplexity scoring: each prefix scored from its own ⌊C/2⌋, the BOS fed once per long window', async () => {
+    const fed: number[] = [];
+    const engine: NllEngine = {
+      device: 'test', seqLen: 16,
+      async run({ ids }) { fed.push(Number(ids[0])); return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) }; },
+      async dispose() {},
+    };
+    const tokens = Int32Array.from({ length: 200 }, (_, i) => 100 + i);
+    const { curve, perContext } = await perplexityCurve({
+      method: 'yarn', variant: 'ptq', rope, tokens, contexts: [4, 16], tokenBudget: 32,
+      openEngine: async () => engine, scoring: { mode: 'llama-perplexity', bosId: 1 },
+    });
+    expect(fed).toEqual([1, 1]);
+    // C = 4: predictions p = 2 only (NLL 3); C = 16: p = 8…14 (NLL 9…15, mean 12).
+    expect(curve.perplexity[0]).toBeCloseTo(Math.exp(3), 10);
+    expect(curve.perplexity[1]).toBeCloseTo(Math.exp(12), 10);
+    expect(perContext.map((r) => [r.predictions, r.firstScoredPrediction])).toEqual([[2, 2], [14, 8]]);
+  });
   it('dynamic NTK: each context in its own graph with its own budget', async () => {
     const calls: number[] = [];
     const progress: number[] = [];

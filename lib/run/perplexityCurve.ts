@@ -6,6 +6,7 @@ import type { PplCurve } from '../charts/types';
 import type { NllEngine } from '../eval/engine';
 import { evaluatePerplexity, type ContextPerplexity } from '../eval/perplexity';
 import { graphRopeInputs } from '../eval/ropeInputs';
+import { firstScoredPrediction, type WindowScoring } from '../eval/scoring';
 import type { RopeConfig } from '../rope/types';
 import { windowsForContext } from './contexts';
 
@@ -23,6 +24,8 @@ export interface CurveRequest {
   /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'). */
   openEngine: (seqLen: number) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
+  /** Which predictions count (lib/eval/scoring.ts); default bandscope. */
+  scoring?: WindowScoring;
 }
 
 export interface CurveResult {
@@ -50,6 +53,7 @@ async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
     tokens: req.tokens,
     contexts: [longest],
     maxWindows: windows,
+    scoring: req.scoring,
     prepare: async (c) => {
       const engine = await req.openEngine(c);
       const { cos, sin } = graphRopeInputs(req.rope, c);
@@ -58,10 +62,21 @@ async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
     onWindow: ({ windowIndex, windows: n }) => req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`),
   });
   const perContext: ContextPerplexity[] = contexts.map((context) => {
+    // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
+    const first = req.scoring ? firstScoredPrediction(req.scoring, context) : 0;
     let sum = 0;
-    for (let p = 0; p < context - 1; p++) sum += full.perPositionNll[p];
-    const nll = sum / (context - 1);
-    return { ...full, context, tokens: full.windows * context, predictions: full.windows * (context - 1), nll, ppl: Math.exp(nll), perPositionNll: full.perPositionNll.slice(0, context - 1) };
+    for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
+    const nll = sum / (context - 1 - first);
+    return {
+      ...full,
+      context,
+      tokens: full.windows * context,
+      predictions: full.windows * (context - 1 - first),
+      firstScoredPrediction: first,
+      nll,
+      ppl: Math.exp(nll),
+      perPositionNll: full.perPositionNll.slice(0, context - 1),
+    };
   });
   return {
     curve: { method: req.method, variant: req.variant, contextTokens: contexts, perplexity: perContext.map((r) => r.ppl) },
@@ -79,6 +94,7 @@ async function perContextCurve(req: CurveRequest): Promise<CurveResult> {
       tokens: req.tokens,
       contexts: [context],
       maxWindows: windowsForContext(context, req.tokenBudget, req.maxWindows),
+      scoring: req.scoring,
       prepare: async (c) => {
         const engine = await req.openEngine(c);
         const { cos, sin } = graphRopeInputs(req.rope, c);

@@ -4,6 +4,11 @@
  */
 import type { TokenizerSource } from './types';
 
+/** BOS id the model's tokenizer adds at the start of a text, or null (what llama-perplexity scoring writes over each chunk). */
+export function addedBosId(source: TokenizerSource): number | null {
+  return source.kind === 'bytes' ? source.bos : null;
+}
+
 export function describeTokenizerSource(source: TokenizerSource): string {
   switch (source.kind) {
     case 'bytes':
