@@ -47,6 +47,7 @@ describe('bandscope inspect on any file', () => {
     expect(report).toMatchObject({ path, format: 'safetensors', specError: 'found .safetensors weights but no config.json next to them' });
     expect(report.spec).toBeUndefined();
     expect(report.files).toHaveLength(1);
+    expect(report.files[0].tensors).toBeUndefined(); // listed once, at the top level
     expect(report.files[0]).toMatchObject({ fileName: 'qroar-patched.safetensors', format: 'safetensors', sizeBytes: bytes.length, dataOffsetBytes: dataStart, metadata: { format: 'pt', producer: 'bandscope search', variant: 'qk' } });
     expect(report.tensors.map((t: { name: string; offsetBytes: number; sizeBytes: number }) => [t.name, t.offsetBytes, t.sizeBytes])).toEqual([[Q, dataStart, 24], [K, dataStart + 24, 16]]);
     expect(report.tensor).toMatchObject({ name: Q, shape: [3, 2], first: Array.from(q), absMax: 1.5, nonFinite: 0 });

@@ -61,7 +61,8 @@ export interface InspectReport {
   identity?: string;
   spec?: ModelSpec;
   specError?: string;
-  files: ListedWeightsFile[];
+  /** The weights files; their tensors are the top-level `tensors`, not repeated here. */
+  files: Array<Omit<ListedWeightsFile, 'tensors'>>;
   tensors: InspectTensor[];
   tensor?: InspectTensor & TensorStats;
 }
@@ -123,7 +124,7 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
         format: model?.format ?? listings[0].file.format,
         ...(architecture !== undefined ? { architecture } : {}),
         ...(model ? { identity: model.identity, spec: model.spec } : { specError: opened.specError }),
-        files: listings.map((l) => l.file),
+        files: listings.map(({ file: { tensors: _listed, ...file } }) => file),
         tensors,
       };
       if (tensorName !== undefined) {
