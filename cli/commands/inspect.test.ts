@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../testing/spawnCli';
-import { tinyGguf, tinyHfFolder, TINY } from '../../lib/model/testing/tinyModels';
+import { tinyGguf, tinyHfFolder, tinyHfShapes, TINY } from '../../lib/model/testing/tinyModels';
 
 const dir = mkdtempSync(join(tmpdir(), 'bandscope-inspect-'));
 
@@ -28,6 +28,16 @@ describe('bandscope inspect', () => {
     expect(report.format).toBe('hf-safetensors');
     expect(report.spec.numKvHeads).toBe(TINY.kvHeads);
     expect(report.tensors).toHaveLength(12);
+    expect(report.specError).toBeUndefined();
+    expect(report.files).toHaveLength(1);
+    // Offsets: the tiny writer stores tensors back to back in tinyHfShapes order after the header.
+    let at = report.files[0].dataOffsetBytes;
+    for (const [i, [name, shape]] of tinyHfShapes().entries()) {
+      const sizeBytes = 4 * shape.reduce((a, b) => a * b, 1);
+      expect(report.tensors[i]).toEqual({ name, hfName: name, fileName: 'model.safetensors', dtype: 'F32', shape, offsetBytes: at, sizeBytes });
+      at += sizeBytes;
+    }
+    expect(at).toBe(report.files[0].sizeBytes);
     // model.norm.weight is tensor index 10 of the tiny model: v_i = ((10·7919 + i) mod 97 − 48)/64.
     const values = Array.from({ length: 64 }, (_, i) => Math.fround((((10 * 7919 + i) % 97) - 48) / 64));
     expect(report.tensor.first).toEqual(values.slice(0, 16));
@@ -55,7 +65,10 @@ describe('bandscope inspect', () => {
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
     expect(report.spec.pairLayout).toBe('interleaved');
-    expect(report.tensor).toMatchObject({ name: 'model.layers.0.self_attn.q_proj.weight', dtype: 'Q8_0', shape: [64, 64], nonFinite: 0, absMax: 2.5 });
+    expect(report.tensor).toMatchObject({ name: 'blk.0.attn_q.weight', hfName: 'model.layers.0.self_attn.q_proj.weight', dtype: 'Q8_0', shape: [64, 64], sizeBytes: blocks * 34, nonFinite: 0, absMax: 2.5 });
+    // The same tensor asked for by its Hugging Face name.
+    const byHf = JSON.parse((await cli([path, '--tensor', 'model.layers.0.self_attn.q_proj.weight', '--json'])).stdout);
+    expect(byHf.tensor).toEqual(report.tensor);
     expect(report.tensor.first).toEqual(expected.slice(0, 16));
     expect(report.tensor.mean).toBeCloseTo(expected.reduce((a, b) => a + b, 0) / expected.length, 9);
   }, 30_000);

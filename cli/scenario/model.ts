@@ -22,7 +22,10 @@ export interface ScenarioModel {
   trainedWindow: TrainedWindow;
   /** lib/model identity hash (SHA-256 hex of file names, sizes and headers). */
   identity: string;
-  /** Float32 tensor by HF name in the file's own row order, read once and kept (never mutate it). */
+  /**
+   * Float32 tensor by HF name in the file's own row order, read once and kept (never mutate it);
+   * an alias (a tied embedding's other name) returns the very same array as its stored tensor.
+   */
   tensorF32(hfName: string): Promise<Float32Array>;
   /** Token ids of a text file. */
   readTokens(command: string, flag: string, path: string): Promise<Int32Array>;
@@ -40,10 +43,12 @@ export async function openScenarioModel(modelArg: string, options: OpenModelOpti
     trainedWindow: model.trainedWindow,
     identity: model.identity,
     tensorF32(hfName) {
-      let t = cache.get(hfName);
+      // Keyed by the stored tensor, so a tied embedding asked for under both names is one copy.
+      const key = model.resolveTensorName(hfName) ?? hfName;
+      let t = cache.get(key);
       if (t === undefined) {
-        t = model.tensorF32(hfName);
-        cache.set(hfName, t);
+        t = model.tensorF32(key);
+        cache.set(key, t);
       }
       return t;
     },

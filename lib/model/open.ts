@@ -15,6 +15,7 @@ import {
 } from './safetensors';
 import { Sha256 } from './sha256';
 import type { ModelSpec } from './spec';
+import { aliasesByStoredName, embeddingsShareStorage, resolveTensorAliases, withAliases } from './tensorAliases';
 import { hfNameFromGguf } from './tensorNames';
 import { resolveTrainedWindow, withTrainedWindow, type TrainedWindow } from './trainedWindow';
 import { validateSpecAgainstTensors } from './validateSpec';
@@ -31,6 +32,11 @@ export interface ModelTensor {
   /** Name inside the file (GGUF name for GGUF). */
   fileTensorName: string;
   fileName: string;
+  /**
+   * Other HF names that read this same stored tensor (sorted; absent when none): a tied
+   * embedding stored once, or a safetensors `__metadata__` alias. Never listed twice.
+   */
+  aliases?: string[];
 }
 
 export type RowRange = { first: number; count: number };
@@ -39,7 +45,14 @@ export interface OpenedModel {
   format: 'hf-safetensors' | 'gguf';
   architecture: string;
   spec: ModelSpec;
+  /** What the files store, one entry per stored tensor (aliases listed on it, not beside it). */
   tensors: ModelTensor[];
+  /**
+   * The HF name of the stored tensor that `hfName` reads: itself when stored, the target when it
+   * is an alias (tied embeddings, `__metadata__`), undefined when neither. Key caches by this so
+   * both names of a shared matrix share one float32 copy.
+   */
+  resolveTensorName(hfName: string): string | undefined;
   /**
    * One tensor (or rows [first, first+count) of its first dimension) as float32, in the
    * file's own row order: GGUF LLaMA q/k rows stay interleaved (see spec.pairLayout).
@@ -140,7 +153,7 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
   }
   const { json: config, bytes: configBytes } = await readJson(configSource);
   parts.push({ name: 'config.json', sizeBytes: configBytes.length, headerBytes: configBytes });
-  const spec = specFromHfConfig(config);
+  let spec = specFromHfConfig(config);
   const indexSource = byName.get('model.safetensors.index.json');
   let shardNames: string[];
   if (indexSource) {
@@ -166,9 +179,15 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
       infos.set(name, info);
     }
   }
-  validateSpecAgainstTensors(spec, new Map([...infos].map(([n, i]) => [n, i.shape])), 'config.json');
+  const stored = new Set(infos.keys());
+  const aliases = resolveTensorAliases(stored, { tieWordEmbeddings: spec.tieWordEmbeddings, metadata: Object.assign({}, ...files.map((f) => f.metadata)) as Record<string, string> });
+  // One matrix stored for both names is tied whatever config.json says: the engine then reads it once.
+  if (!spec.tieWordEmbeddings && embeddingsShareStorage(stored, aliases)) spec = { ...spec, tieWordEmbeddings: true };
+  const resolved = withAliases(infos, aliases);
+  const aliasesOf = aliasesByStoredName(aliases);
+  validateSpecAgainstTensors(spec, new Map([...resolved].map(([n, i]) => [n, i.shape])), 'config.json');
   const get = (name: string): SafetensorsTensorInfo => {
-    const info = infos.get(name);
+    const info = resolved.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
     return info;
   };
@@ -176,7 +195,16 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
     format: 'hf-safetensors',
     architecture: spec.architecture,
     spec,
-    tensors: [...infos.values()].map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(i.source.name) })),
+    tensors: [...infos.values()].map((i) => ({
+      name: i.name,
+      dtype: i.dtype,
+      shape: i.shape.slice(),
+      sizeBytes: i.sizeBytes,
+      fileTensorName: i.name,
+      fileName: baseName(i.source.name),
+      ...(aliasesOf.has(i.name) ? { aliases: aliasesOf.get(i.name) } : {}),
+    })),
+    resolveTensorName: (name) => (infos.has(name) ? name : aliases.get(name)),
     tensorF32: (name, rows) => readSafetensorsF32(get(name), rows),
     nativeTensor: async (name, rows) => {
       const info = get(name);
@@ -199,14 +227,18 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
   const freqInfo = infos.get('rope_freqs.weight');
   const freqFactors = freqInfo ? await readGgufF32(freqInfo) : undefined;
   const spec = specFromGgufMetadata(file.metadata, shapes, freqFactors);
-  validateSpecAgainstTensors(spec, shapes, 'the GGUF metadata');
+  // No output.weight means tied (specFromGgufMetadata): lm_head.weight then reads token_embd.
+  const aliases = resolveTensorAliases(new Set(infos.keys()), { tieWordEmbeddings: spec.tieWordEmbeddings });
+  const resolved = withAliases(infos, aliases);
+  const aliasesOf = aliasesByStoredName(aliases);
+  validateSpecAgainstTensors(spec, new Map([...resolved].map(([n, i]) => [n, i.shape])), 'the GGUF metadata');
   if (tokenizer.kind === 'none') {
     const model = file.metadata['tokenizer.ggml.model'];
     const tokens = file.metadata['tokenizer.ggml.tokens'];
     if (typeof model === 'string') tokenizer = { kind: 'gguf', model, vocabSize: Array.isArray(tokens) ? tokens.length : spec.vocabSize };
   }
   const get = (name: string): GgufTensorInfo => {
-    const info = infos.get(name);
+    const info = resolved.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
     return info;
   };
@@ -214,7 +246,16 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
     format: 'gguf',
     architecture: spec.architecture,
     spec,
-    tensors: [...infos].map(([name, i]) => ({ name, dtype: i.ggmlType, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(source.name) })),
+    tensors: [...infos].map(([name, i]) => ({
+      name,
+      dtype: i.ggmlType,
+      shape: i.shape.slice(),
+      sizeBytes: i.sizeBytes,
+      fileTensorName: i.name,
+      fileName: baseName(source.name),
+      ...(aliasesOf.has(name) ? { aliases: aliasesOf.get(name) } : {}),
+    })),
+    resolveTensorName: (name) => (infos.has(name) ? name : aliases.get(name)),
     tensorF32: (name, rows) => readGgufF32(get(name), rows),
     nativeTensor: async (name, rows) => {
       const info = get(name);

@@ -7,8 +7,10 @@ function same(a: readonly number[] | undefined, b: readonly number[]): boolean {
 
 /**
  * Checks that the tensors (HF names → row-major shapes) match the spec: embedding,
- * every layer's q/k/v/o, MLP and norms, final norm and lm_head (unless tied). Throws a
- * ModelFormatError naming the config value and the tensor shape that disagree.
+ * every layer's q/k/v/o, MLP and norms, final norm and lm_head (unless tied). `shapes` must
+ * already include alias names (lib/model/tensorAliases), so a tied model stored under either
+ * embedding name passes. Throws a ModelFormatError naming the config value and the tensor shape
+ * that disagree.
  */
 export function validateSpecAgainstTensors(spec: ModelSpec, shapes: ReadonlyMap<string, readonly number[]>, configName: string): void {
   const h = spec.hiddenSize;
@@ -19,6 +21,12 @@ export function validateSpecAgainstTensors(spec: ModelSpec, shapes: ReadonlyMap<
       throw new ModelFormatError(`${configName} says ${meaning} → ${name} should be [${want.join(', ')}], but the file has [${got.join(', ')}]`);
     }
   };
+  if (spec.tieWordEmbeddings && !shapes.has('model.embed_tokens.weight')) {
+    // Aliases are resolved before this check: a tied model with either name present has both.
+    throw new ModelFormatError(
+      `tensors model.embed_tokens.weight and lm_head.weight are both missing (${configName} says tied embeddings, vocab ${spec.vocabSize} × hidden ${h}; the shared matrix may be stored under either name)`,
+    );
+  }
   expect('model.embed_tokens.weight', [spec.vocabSize, h], `vocab ${spec.vocabSize} × hidden ${h}`);
   expect('model.norm.weight', [h], `hidden ${h}`);
   if (!spec.tieWordEmbeddings) expect('lm_head.weight', [spec.vocabSize, h], `vocab ${spec.vocabSize} × hidden ${h}, untied`);

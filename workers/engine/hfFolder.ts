@@ -107,7 +107,9 @@ export async function loadModelSources(
     async (hfName) => {
       throwIfCancelled();
       const cache = options.tensorCache;
-      const tensor = cache ? await cache.tensorF32(model.identity, hfName, () => model.tensorF32(hfName)) : await model.tensorF32(hfName);
+      // Keyed by the stored tensor: a tied embedding asked for under both names is held once.
+      const stored = model.resolveTensorName(hfName) ?? hfName;
+      const tensor = cache ? await cache.tensorF32(model.identity, stored, () => model.tensorF32(stored)) : await model.tensorF32(stored);
       onProgress(Math.min(1, ++read / tensorCount), hfName);
       return tensor;
     },

@@ -94,13 +94,16 @@ const GGUF_NAMES: Record<string, string> = {
 /**
  * A tiny GGUF of architecture `arch` with F32 tensors, whose rows are the tiny HF values
  * as stored (no q/k permutation is applied: the test checks rows come back untouched).
+ * `omit` lists GGUF tensor names to leave out (e.g. 'output.weight' for a tied model).
  */
 export function tinyGguf(
   arch = 'llama',
   extraMeta: Record<string, number | string> = {},
   replace: Record<string, { ggmlType: string; data: Uint8Array }> = {},
+  omit: readonly string[] = [],
 ): Uint8Array {
-  const tensors: GgufTensorToWrite[] = tinyHfShapes().map(([name, shape]) => ({
+  const kept = tinyHfShapes().filter(([name]) => !omit.includes(GGUF_NAMES[name]));
+  const tensors: GgufTensorToWrite[] = kept.map(([name, shape]) => ({
     name: GGUF_NAMES[name],
     ggmlType: replace[GGUF_NAMES[name]]?.ggmlType ?? 'F32',
     dims: shape.slice().reverse(),
