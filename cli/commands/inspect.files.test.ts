@@ -164,6 +164,11 @@ describe('bandscope inspect on real GGUFs (../shared/fixtures)', () => {
       expect(t.mean).toBeCloseTo(values.reduce((a, b) => a + b, 0) / values.length, 6);
       const end = Math.max(...report.tensors.map((x) => x.offsetBytes + x.sizeBytes));
       expect(end).toBe(1_185_376);
+      // It says 2048 (a converter setting); it was trained at 512, which --trained-window sets.
+      expect(report.trainedWindow).toEqual({ windowTokens: 2048, source: 'llama.context_length', candidates: [{ source: 'llama.context_length', windowTokens: 2048 }] });
+      const fixed = await inspectPath(stories, stories, undefined, { trainedWindowTokens: 512 });
+      expect(fixed.trainedWindow).toMatchObject({ windowTokens: 512, source: 'override' });
+      expect(fixed.spec?.rope.originalMaxPositionEmbeddings).toBe(512);
     });
 
   const tiny = sharedFixture('llama2-tiny-random', 'llama-2-tiny-random.gguf');

@@ -1,5 +1,5 @@
 /**
- * `bandscope inspect <builtin | hf-folder | file.safetensors | file.gguf> [--tensor NAME] [--json]`
+ * `bandscope inspect <builtin | hf-folder | file.safetensors | file.gguf> [--tensor NAME] [--trained-window N] [--json]`
  *
  * What a checkpoint file holds, whether or not it is a complete model: every tensor of every
  * weights file (a folder's .safetensors shards or .gguf; a single file with or without a
@@ -20,6 +20,8 @@
  *   identity      lib/model's header hash (SHA-256 hex), when the files open as a model
  *   spec          the ModelSpec, when one can be derived; otherwise
  *   specError     why not: the message opening the files as a model gave
+ *   trainedWindow with a spec: {windowTokens, source, candidates[{source, windowTokens}]} — L in
+ *                 force ('override' with --trained-window N) and every window the files state
  *   files[]       per weights file: fileName, format ('safetensors' | 'gguf'), sizeBytes,
  *                 ggufVersion (GGUF), dataOffsetBytes (where tensor data starts), metadata
  *                 (safetensors __metadata__ strings; GGUF keys with arrays of more than 16
@@ -35,11 +37,12 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listWeightsFile, type ListedTensor, type ListedWeightsFile, type WeightsFileListing } from '../../lib/model/fileListing';
-import type { OpenedModel } from '../../lib/model/open';
+import type { OpenModelOptions, OpenedModel } from '../../lib/model/open';
+import { describeTrainedWindow, type TrainedWindow } from '../../lib/model/trainedWindow';
 import type { ModelSpec } from '../../lib/model/spec';
 import { tensorStatsInBatches, type TensorStats } from '../../lib/model/stats';
 import { aliasesByStoredName, metadataTensorAliases } from '../../lib/model/tensorAliases';
-import { booleanFlag, parseFlags, stringFlag } from '../args';
+import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { isUserFacingError, UsageError } from '../errors';
 import { openModelAtPath, openNodeByteSource, type ClosableByteSource } from '../io/nodeByteSource';
 import { BUILTIN_MODEL_DIR, BUILTIN_MODEL_NAME } from '../scenario/model';
@@ -61,6 +64,8 @@ export interface InspectReport {
   identity?: string;
   spec?: ModelSpec;
   specError?: string;
+  /** With a spec: the trained window in force (--trained-window or the files'), its source and every window the files state. */
+  trainedWindow?: TrainedWindow;
   /** The weights files; their tensors are the top-level `tensors`, not repeated here. */
   files: Array<Omit<ListedWeightsFile, 'tensors'>>;
   tensors: InspectTensor[];
@@ -86,9 +91,9 @@ async function weightsFilesAt(path: string): Promise<string[]> {
 }
 
 /** Opens the files as a model when they make one; a user-facing failure becomes specError. */
-async function tryOpenModel(path: string): Promise<{ model?: OpenedModel; specError?: string; close(): Promise<void> }> {
+async function tryOpenModel(path: string, options: OpenModelOptions): Promise<{ model?: OpenedModel; specError?: string; close(): Promise<void> }> {
   try {
-    return await openModelAtPath(path);
+    return await openModelAtPath(path, options);
   } catch (e) {
     if (!isUserFacingError(e)) throw e;
     return { specError: e.message, close: async () => {} };
@@ -96,7 +101,7 @@ async function tryOpenModel(path: string): Promise<{ model?: OpenedModel; specEr
 }
 
 /** Lists the weights at `path` and, with `tensorName`, that tensor's stats (see the header). */
-export async function inspectPath(path: string, displayPath: string, tensorName?: string): Promise<InspectReport> {
+export async function inspectPath(path: string, displayPath: string, tensorName?: string, options: OpenModelOptions = {}): Promise<InspectReport> {
   const sources: ClosableByteSource[] = [];
   try {
     const listings: WeightsFileListing[] = [];
@@ -105,7 +110,7 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
       sources.push(source);
       listings.push(await listWeightsFile(source));
     }
-    const opened = await tryOpenModel(path);
+    const opened = await tryOpenModel(path, options);
     try {
       const { model } = opened;
       const tensors: InspectTensor[] = listings.flatMap((l) => l.file.tensors);
@@ -123,7 +128,7 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
         path: displayPath,
         format: model?.format ?? listings[0].file.format,
         ...(architecture !== undefined ? { architecture } : {}),
-        ...(model ? { identity: model.identity, spec: model.spec } : { specError: opened.specError }),
+        ...(model ? { identity: model.identity, spec: model.spec, trainedWindow: model.trainedWindow } : { specError: opened.specError }),
         files: listings.map(({ file: { tensors: _listed, ...file } }) => file),
         tensors,
       };
@@ -150,8 +155,9 @@ function textLines(r: InspectReport): string[] {
     const s = r.spec;
     lines.push(
       `layers ${s.numLayers}, hidden ${s.hiddenSize}, heads ${s.numHeads} (kv ${s.numKvHeads}) × ${s.headDim}, mlp ${s.intermediateSize}, vocab ${s.vocabSize}${s.tieWordEmbeddings ? ', tied embeddings' : ''}`,
-      `rope          ${s.rope.type}, base ${s.rope.thetaBase}, rotary dims ${s.rope.rotaryDim}, window ${s.rope.maxPositionEmbeddings}, pairs ${s.pairLayout}`,
+      `rope          ${s.rope.type}, base ${s.rope.thetaBase}, rotary dims ${s.rope.rotaryDim}, max positions ${s.rope.maxPositionEmbeddings}, pairs ${s.pairLayout}`,
     );
+    if (r.trainedWindow) lines.push(`window        ${describeTrainedWindow(r.trainedWindow)}`);
   } else {
     lines.push(`spec          none: ${r.specError}`);
   }
@@ -174,11 +180,11 @@ function textLines(r: InspectReport): string[] {
 }
 
 export async function run(argv: string[]): Promise<void> {
-  const flags = parseFlags(COMMAND, argv, { tensor: { type: 'string' }, json: { type: 'boolean' } }, true);
+  const flags = parseFlags(COMMAND, argv, { tensor: { type: 'string' }, json: { type: 'boolean' }, ...TRAINED_WINDOW_FLAG }, true);
   if (flags.positionals.length !== 1) {
     throw new UsageError(`${COMMAND}: give exactly one path (builtin, an HF folder, a .safetensors file or a .gguf file), got ${flags.positionals.length}`);
   }
   const arg = flags.positionals[0];
-  const report = await inspectPath(arg === 'builtin' ? BUILTIN_MODEL_DIR : arg, arg === 'builtin' ? BUILTIN_MODEL_NAME : arg, stringFlag(COMMAND, flags, 'tensor'));
+  const report = await inspectPath(arg === 'builtin' ? BUILTIN_MODEL_DIR : arg, arg === 'builtin' ? BUILTIN_MODEL_NAME : arg, stringFlag(COMMAND, flags, 'tensor'), { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
   process.stdout.write(booleanFlag(flags, 'json') ? `${JSON.stringify(report)}\n` : `${textLines(report).join('\n')}\n`);
 }
