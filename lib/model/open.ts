@@ -4,6 +4,7 @@ import { baseName, type ByteSource } from './byteSource';
 import { ModelFormatError } from './errors';
 import { parseGgufHeader, readGgufF32, readGgufRaw, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf';
 import { specFromGgufMetadata } from './ggufSpec';
+import { fusedTensorSlices, listWithSlices, locateRows, shapesWithSlices } from './fusedTensors';
 import { specFromHfConfig } from './hfConfig';
 import {
   parseSafetensorsHeader,
@@ -148,7 +149,10 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
       infos.set(name, info);
     }
   }
-  validateSpecAgainstTensors(spec, new Map([...infos].map(([n, i]) => [n, i.shape])), 'config.json');
+  const fileShapes = new Map([...infos].map(([n, i]) => [n, i.shape]));
+  // Phi-3's fused qkv_proj / gate_up_proj: the usual names become row ranges of them.
+  const fused = fusedTensorSlices(spec, fileShapes, 'config.json');
+  validateSpecAgainstTensors(spec, shapesWithSlices(fileShapes, fused), 'config.json');
   const get = (name: string): SafetensorsTensorInfo => {
     const info = infos.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
@@ -158,13 +162,20 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
     format: 'hf-safetensors',
     architecture: spec.architecture,
     spec,
-    tensors: [...infos.values()].map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(i.source.name) })),
-    tensorF32: (name, rows) => readSafetensorsF32(get(name), rows),
+    tensors: listWithSlices(
+      [...infos.values()].map((i) => ({ name: i.name, dtype: i.dtype, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(i.source.name) })),
+      fused,
+    ),
+    tensorF32: async (name, rows) => {
+      const at = locateRows(fused, name, rows);
+      return readSafetensorsF32(get(at.name), at.rows);
+    },
     nativeTensor: async (name, rows) => {
-      const info = get(name);
+      const at = locateRows(fused, name, rows);
+      const info = get(at.name);
       const shape = info.shape.slice();
-      if (rows && shape.length > 0) shape[0] = rows.count;
-      return { dtype: info.dtype, shape, bytes: await readSafetensorsRaw(info, rows) };
+      if (at.rows && shape.length > 0) shape[0] = at.rows.count;
+      return { dtype: info.dtype, shape, bytes: await readSafetensorsRaw(info, at.rows) };
     },
     tokenizer,
     metadata: config,
@@ -176,12 +187,15 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
   const file: GgufFile = await parseGgufHeader(source);
   parts.push({ name: baseName(source.name), sizeBytes: source.sizeBytes, headerBytes: file.headerBytes });
   const infos = new Map<string, GgufTensorInfo>();
-  for (const info of file.tensors.values()) infos.set(hfNameFromGguf(info.name), info);
+  const arch = file.metadata['general.architecture'];
+  for (const info of file.tensors.values()) infos.set(hfNameFromGguf(info.name, typeof arch === 'string' ? arch : undefined), info);
   const shapes = new Map([...infos].map(([n, i]) => [n, i.shape]));
   const freqInfo = infos.get('rope_freqs.weight');
   const freqFactors = freqInfo ? await readGgufF32(freqInfo) : undefined;
   const spec = specFromGgufMetadata(file.metadata, shapes, freqFactors);
-  validateSpecAgainstTensors(spec, shapes, 'the GGUF metadata');
+  // Phi-3's fused attn_qkv / ffn_up: the usual names become row ranges of them.
+  const fused = fusedTensorSlices(spec, shapes, 'the GGUF metadata');
+  validateSpecAgainstTensors(spec, shapesWithSlices(shapes, fused), 'the GGUF metadata');
   if (tokenizer.kind === 'none') {
     const model = file.metadata['tokenizer.ggml.model'];
     const tokens = file.metadata['tokenizer.ggml.tokens'];
@@ -196,13 +210,20 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
     format: 'gguf',
     architecture: spec.architecture,
     spec,
-    tensors: [...infos].map(([name, i]) => ({ name, dtype: i.ggmlType, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(source.name) })),
-    tensorF32: (name, rows) => readGgufF32(get(name), rows),
+    tensors: listWithSlices(
+      [...infos].map(([name, i]) => ({ name, dtype: i.ggmlType, shape: i.shape.slice(), sizeBytes: i.sizeBytes, fileTensorName: i.name, fileName: baseName(source.name) })),
+      fused,
+    ),
+    tensorF32: async (name, rows) => {
+      const at = locateRows(fused, name, rows);
+      return readGgufF32(get(at.name), at.rows);
+    },
     nativeTensor: async (name, rows) => {
-      const info = get(name);
+      const at = locateRows(fused, name, rows);
+      const info = get(at.name);
       const shape = info.shape.slice();
-      if (rows && shape.length > 1) shape[0] = rows.count;
-      return { dtype: info.ggmlType, shape, bytes: await readGgufRaw(info, rows) };
+      if (at.rows && shape.length > 1) shape[0] = at.rows.count;
+      return { dtype: info.ggmlType, shape, bytes: await readGgufRaw(info, at.rows) };
     },
     tokenizer,
     metadata: file.metadata as Record<string, GgufValue>,
