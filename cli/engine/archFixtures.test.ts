@@ -10,6 +10,8 @@ import { openModel, type OpenedModel } from '../../lib/model/open';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { applyInterpolation } from '../../lib/rope/interpolation';
+import { patchedQkTensors } from '../../lib/run/searchExport';
+import { bandsFromPairRanges } from '../../lib/run/weights';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { createNodeEngine } from './nodeRunner';
 import { archFixtureAsGguf, archReference, ARCH_FIXTURE_DIR, type ArchRun } from './testing/archFixtures';
@@ -85,6 +87,25 @@ describe('sliding window', () => {
       const weights = await assembleDecoderWeights(spec, (n) => opened.model.tensorF32(n));
       expect(() => buildLlamaGraph(spec, weights, { seqLen: 33 })).toThrow(/33 tokens.*window of 32 tokens/);
       expect(() => buildLlamaGraph(spec, weights, { seqLen: 32 })).not.toThrow();
+    } finally {
+      await opened.close();
+    }
+  });
+});
+
+describe('Q-ROAR export of a fused Phi-3', () => {
+  it('patches the q/k rows of qkv_proj and keeps v (the file has no q_proj/k_proj to replace)', async () => {
+    const opened = await openModelAtPath(join(ARCH_FIXTURE_DIR, 'phi3-fused'));
+    try {
+      const { model } = opened;
+      const out = await patchedQkTensors(model.spec, (n) => model.tensorF32(n), { variant: 'shared', bands: bandsFromPairRanges([[0, 1], [2, 3]]), scales: [2, 0.5] });
+      expect(out.map((t) => [t.name, t.shape])).toEqual([0, 1].map((l) => [`model.layers.${l}.self_attn.qkv_proj.weight`, [64, 32]]));
+      const fused = await model.tensorF32('model.layers.1.self_attn.qkv_proj.weight');
+      // head_dim 8: q row 1 (pair 1, band 0) ×2; q row 4+8 (head 1, pair 0) ×2; k row 32+3 (pair 3) ×0.5; v rows unchanged.
+      expect(out[1].data[1 * 32 + 5]).toBeCloseTo(fused[1 * 32 + 5] * 2, 6);
+      expect(out[1].data[12 * 32]).toBeCloseTo(fused[12 * 32] * 2, 6);
+      expect(out[1].data[35 * 32 + 7]).toBeCloseTo(fused[35 * 32 + 7] * 0.5, 6);
+      expect(Array.from(out[1].data.subarray(48 * 32))).toEqual(Array.from(fused.subarray(48 * 32)));
     } finally {
       await opened.close();
     }
