@@ -142,7 +142,7 @@ export async function run(argv: string[]): Promise<void> {
     else tokens = Int32Array.from(createTokenizer(model.tokenizer).encode(new TextDecoder().decode(textBytes)));
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
-    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, preQuant: qroar?.preQuant });
+    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, ...qroar?.hooks });
     let device = 'ort-node:cpu';
     const results = await evaluatePerplexity({
       tokens,
