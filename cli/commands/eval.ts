@@ -1,7 +1,8 @@
 /**
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
- *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--trained-window N] [--json]`
+ *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--trained-window N]
+ *  [--score bandscope|llama-perplexity] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -11,6 +12,8 @@
  * ppl, seconds, tokensPerSecond}]}.
  * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar); per-token only here
  * (per-channel needs calibrated scales: not offered by this command yet).
+ * --score llama-perplexity: llama.cpp `llama-perplexity`'s rule (lib/eval/scoring.ts) — each window's first
+ *   token replaced by BOS when the vocabulary adds one, predictions from ⌊C/2⌋ on — to compare with llama.cpp.
  * --qroar: band scales (lib/export/scalesJson.ts file) applied to W_Q/W_K before quantization.
  * Models open through lib/model (`openModelAtPath`): HF folders and GGUF files (GGUF blocks are
  * dequantized to float32; interleaved q/k rows are permuted to half-split in the graph).
@@ -20,6 +23,8 @@ import { join } from 'node:path';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { evaluatePerplexity } from '../../lib/eval/perplexity';
+import { describeScoring, parseScoreMode, type ScoreMode, type WindowScoring } from '../../lib/eval/scoring';
+import { addedBosId } from '../../lib/tokenize/describeSource';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { parseKvSpec, type KvQuantSpec } from '../../lib/quant/kvSpec';
@@ -87,6 +92,7 @@ export async function run(argv: string[]): Promise<void> {
         qroar: { type: 'string' },
         json: { type: 'boolean' },
         'trained-window': { type: 'string' },
+        score: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -123,6 +129,12 @@ export async function run(argv: string[]): Promise<void> {
   }
   const qroarPath = stringFlag('qroar');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
+  let scoreMode: ScoreMode;
+  try {
+    scoreMode = parseScoreMode(stringFlag('score') ?? 'bandscope');
+  } catch (err) {
+    throw new UsageError(`${COMMAND}: --score: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   const modelPath = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
   let textBytes: Uint8Array;
@@ -144,8 +156,10 @@ export async function run(argv: string[]): Promise<void> {
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
     const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, ...qroar?.hooks });
     let device = 'ort-node:cpu';
+    const scoring: WindowScoring = { mode: scoreMode, bosId: addedBosId(model.tokenizer) };
     const results = await evaluatePerplexity({
       tokens,
+      scoring,
       contexts,
       maxWindows,
       prepare: async (context) => {
@@ -170,11 +184,14 @@ export async function run(argv: string[]): Promise<void> {
         kv: kvRaw,
         qroar: qroar?.summary ?? null,
         maxWindows: maxWindows ?? null,
+        score: scoreMode,
+        scoring: describeScoring(scoring),
       },
       contexts: results.map((r) => ({
         context: r.context,
         windows: r.windows,
         tokens: r.tokens,
+        predictions: r.predictions,
         nll: r.nll,
         ppl: r.ppl,
         seconds: r.seconds,
@@ -183,7 +200,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\n`);
+      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\n${describeScoring(scoring)}\n`);
       for (const r of report.contexts) {
         process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s\n`);
       }
