@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Metadata } from 'next';
-import { MarkdownDocument } from '@/components/science/MarkdownDocument';
-import { parseMarkdown } from '@/lib/format/markdown';
+import { ScienceDocument } from '@/components/science/ScienceDocument';
 
 export const dynamic = 'force-static';
 
@@ -18,13 +17,13 @@ export const metadata: Metadata = {
 };
 
 export default function SciencePage() {
-  const blocks = parseMarkdown(readFileSync(join(process.cwd(), 'docs', 'science.md'), 'utf8'));
+  const source = readFileSync(join(process.cwd(), 'docs', 'science.md'), 'utf8');
   return (
     <main className="mx-auto max-w-3xl px-4 py-6">
       <nav className="text-xs">
         <a href="/" className="text-blue-700 underline dark:text-blue-400">← Back to the dashboard</a>
       </nav>
-      <MarkdownDocument blocks={blocks} />
+      <ScienceDocument source={source} />
     </main>
   );
 }

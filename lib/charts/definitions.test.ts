@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { headingIds } from '../format/markdown';
+import { headingIds } from '../format/markdownAnchors';
 import { CHART_DEFINITIONS, scienceHref } from './definitions';
 
 describe('chart captions link the science page', () => {
