@@ -1,4 +1,5 @@
 import { parseBandscopeTokenizer } from '../tokenize/byteTokenizer';
+import { ggufTokenizerSource } from '../tokenize/ggufSource';
 import type { TokenizerSource } from '../tokenize/types';
 import { baseName, type ByteSource } from './byteSource';
 import { ModelFormatError } from './errors';
@@ -182,11 +183,8 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
   const freqFactors = freqInfo ? await readGgufF32(freqInfo) : undefined;
   const spec = specFromGgufMetadata(file.metadata, shapes, freqFactors);
   validateSpecAgainstTensors(spec, shapes, 'the GGUF metadata');
-  if (tokenizer.kind === 'none') {
-    const model = file.metadata['tokenizer.ggml.model'];
-    const tokens = file.metadata['tokenizer.ggml.tokens'];
-    if (typeof model === 'string') tokenizer = { kind: 'gguf', model, vocabSize: Array.isArray(tokens) ? tokens.length : spec.vocabSize };
-  }
+  // A tokenizer.json / bandscope_tokenizer.json given beside the file wins over the embedded one.
+  if (tokenizer.kind === 'none') tokenizer = ggufTokenizerSource(file.metadata, shapes.get('model.embed_tokens.weight')?.[0] ?? spec.vocabSize) ?? tokenizer;
   const get = (name: string): GgufTensorInfo => {
     const info = infos.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
