@@ -61,7 +61,8 @@ describe('openModel', () => {
     expect(model.spec).toMatchObject({ architecture: 'llama', vocabSize: 32, numKvHeads: 1, headDim: 32, pairLayout: 'interleaved', tieWordEmbeddings: false });
     expect(model.tensors.find((t) => t.name === Q)).toMatchObject({ fileTensorName: 'blk.0.attn_q.weight', shape: [64, 64], dtype: 'F32' });
     expect(Array.from(await model.tensorF32(Q))).toEqual(Array.from(tinyTensorValues(Q)));
-    expect(model.tokenizer).toEqual({ kind: 'gguf', model: 'llama', vocabSize: 32 });
+    expect(model.tokenizer).toMatchObject({ kind: 'gguf', model: 'llama', pre: null, bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true });
+    expect(model.tokenizer.kind === 'gguf' && model.tokenizer.tokens.length).toBe(32);
     const qwen = await openModel([byteSourceFromBytes(tinyGguf('qwen2'), 'q.gguf')]);
     expect(qwen.spec.pairLayout).toBe('half-split');
   });

@@ -1,4 +1,5 @@
 import { parseBandscopeTokenizer } from '../tokenize/byteTokenizer';
+import { ggufTokenizerSource } from '../tokenize/ggufSource';
 import type { TokenizerSource } from '../tokenize/types';
 import { baseName, type ByteSource } from './byteSource';
 import { ModelFormatError } from './errors';
@@ -256,11 +257,8 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
   // Phi-3's fused attn_qkv / ffn_up: the usual names become row ranges of them.
   const fused = fusedTensorSlices(spec, resolvedShapes, 'the GGUF metadata');
   validateSpecAgainstTensors(spec, shapesWithSlices(resolvedShapes, fused), 'the GGUF metadata');
-  if (tokenizer.kind === 'none') {
-    const model = file.metadata['tokenizer.ggml.model'];
-    const tokens = file.metadata['tokenizer.ggml.tokens'];
-    if (typeof model === 'string') tokenizer = { kind: 'gguf', model, vocabSize: Array.isArray(tokens) ? tokens.length : spec.vocabSize };
-  }
+  // A tokenizer.json / bandscope_tokenizer.json given beside the file wins over the embedded one.
+  if (tokenizer.kind === 'none') tokenizer = ggufTokenizerSource(file.metadata, shapes.get('model.embed_tokens.weight')?.[0] ?? spec.vocabSize) ?? tokenizer;
   const get = (name: string): GgufTensorInfo => {
     const info = resolved.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
