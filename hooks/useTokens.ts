@@ -7,6 +7,7 @@
  */
 import { useQuery } from '@tanstack/react-query';
 import { createTokenizer } from '@/lib/tokenize/hfTokenizer';
+import { tokenStreamOfBytes } from '@/lib/tokenize/stream';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import { getEngineClient } from './engineClient';
 
@@ -42,7 +43,8 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
         if (!res.ok) throw new Error(`/text/brown-${part}.txt: HTTP ${res.status}`);
         bytes = new Uint8Array(await res.arrayBuffer());
       }
-      if (byteIds) return Int32Array.from(bytes);
+      // Byte ids are the file's bytes as they are, with the source's BOS/EOS rule.
+      if (byteIds) return tokenStreamOfBytes(source, 256, bytes);
       // A HF tokenizer over a few hundred KB of text can block far beyond 100 ms: run it in the engine worker.
       const ids = await getEngineClient().tokenize(source, new TextDecoder().decode(bytes), { signal });
       const bad = ids.findIndex((id) => id < 0 || id >= (vocabSize ?? Infinity));

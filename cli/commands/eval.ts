@@ -24,7 +24,7 @@ import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { evaluatePerplexity } from '../../lib/eval/perplexity';
 import { describeScoring, parseScoreMode, type ScoreMode, type WindowScoring } from '../../lib/eval/scoring';
-import { addedBosId } from '../../lib/tokenize/describeSource';
+import { addedBosId, describeTokenizerSource } from '../../lib/tokenize/describeSource';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { parseKvSpec, type KvQuantSpec } from '../../lib/quant/kvSpec';
@@ -34,7 +34,7 @@ import { describeTrainedWindow } from '../../lib/model/trainedWindow';
 import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
 import { openModelAtPath } from '../io/nodeByteSource';
-import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
+import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
@@ -148,10 +148,7 @@ export async function run(argv: string[]): Promise<void> {
   const model = opened.model;
   try {
     const { spec } = model;
-    let tokens: Int32Array;
-    // A byte-vocab model without a tokenizer file (the built-in one) reads token id = byte.
-    if (model.tokenizer.kind === 'bytes' || (model.tokenizer.kind === 'none' && spec.vocabSize === 256)) tokens = Int32Array.from(textBytes);
-    else tokens = Int32Array.from(createTokenizer(model.tokenizer).encode(new TextDecoder().decode(textBytes)));
+    const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
     const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, ...qroar?.hooks });
@@ -178,6 +175,7 @@ export async function run(argv: string[]): Promise<void> {
       settings: {
         text: textPath,
         textTokens: tokens.length,
+        tokenizer: describeTokenizerSource(model.tokenizer),
         rope: ropeChoice.method === 'none' ? 'none' : `${ropeChoice.method}:${ropeChoice.factor}`,
         quant: quantRaw,
         quantFormat: rtn ? quantFormat : undefined,
@@ -200,7 +198,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\n${describeScoring(scoring)}\n`);
+      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
       for (const r of report.contexts) {
         process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s\n`);
       }
