@@ -2,11 +2,13 @@
 // qwen2 biases, qwen3 q/k norm, phi3 fused + partial rotary/longrope), each opened through openModel
 // and run by the real engine (onnxruntime-node) against the independent float64 PyTorch forward of
 // training/arch_reference.py, which also wrote the checkpoints. GGUF forms must give the same NLL.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { byteSourceFromBytes } from '../../lib/model/byteSource';
 import { openModel, type OpenedModel } from '../../lib/model/open';
+import { f32Bytes, writeSafetensors, type TensorToWrite } from '../../lib/model/testing/safetensorsWriter';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { applyInterpolation } from '../../lib/rope/interpolation';
@@ -66,6 +68,28 @@ describe('architecture checkpoints vs the PyTorch reference (HF folders, onnxrun
     expect((await specOf('mistral-hd')).headDim).toBe(16);
     expect((await specOf('mistral-hd')).slidingWindowTokens).toBe(32);
     expect((await specOf('phi3-partial')).rope).toMatchObject({ type: 'longrope', headDim: 8, rotaryDim: 4 });
+  });
+});
+
+describe('the tied llama re-saved as transformers may save it: only lm_head.weight, __metadata__ naming embed_tokens', () => {
+  it('gives the PyTorch reference NLL (the matrix read once under either name)', async () => {
+    const opened = await openModelAtPath(join(ARCH_FIXTURE_DIR, 'llama-tied'));
+    const tensors: TensorToWrite[] = [];
+    try {
+      for (const t of opened.model.tensors) {
+        const name = t.name === 'model.embed_tokens.weight' ? 'lm_head.weight' : t.name;
+        tensors.push({ name, dtype: 'F32', shape: t.shape, data: f32Bytes(await opened.model.tensorF32(t.name)) });
+      }
+    } finally {
+      await opened.close();
+    }
+    const config = readFileSync(join(ARCH_FIXTURE_DIR, 'llama-tied', 'config.json'));
+    const model = await openModel([
+      byteSourceFromBytes(new Uint8Array(config), 'config.json'),
+      byteSourceFromBytes(writeSafetensors(tensors, { format: 'pt', 'model.embed_tokens.weight': 'lm_head.weight' }), 'model.safetensors'),
+    ]);
+    expect(model.tensors.some((t) => t.name === 'model.embed_tokens.weight')).toBe(false);
+    for (const run of reference.cases['llama-tied']) expect(maxAbsDiff(await engineNll(model, run), run.nll), label(run)).toBeLessThan(1e-4);
   });
 });
 
