@@ -166,6 +166,8 @@ describe('bandscope inspect on real GGUFs (../shared/fixtures)', () => {
       expect(end).toBe(1_185_376);
       // It says 2048 (a converter setting); it was trained at 512, which --trained-window sets.
       expect(report.trainedWindow).toEqual({ windowTokens: 2048, source: 'llama.context_length', candidates: [{ source: 'llama.context_length', windowTokens: 2048 }] });
+      expect(report.tokenizer).toMatchObject({ kind: 'gguf', vocabSize: 512, bosId: 1, eosId: 2, addBos: true, addEos: false });
+      expect(report.tokenizer?.description).toMatch(/GGUF-embedded SentencePiece \("llama"\), 512 tokens; adds BOS 1 at the start/);
       const fixed = await inspectPath(stories, stories, undefined, { trainedWindowTokens: 512 });
       expect(fixed.trainedWindow).toMatchObject({ windowTokens: 512, source: 'override' });
       expect(fixed.spec?.rope.originalMaxPositionEmbeddings).toBe(512);
@@ -183,5 +185,6 @@ describe('bandscope inspect on real GGUFs (../shared/fixtures)', () => {
       expect(meta['tokenizer.ggml.scores']).toEqual({ array: 'number', length: 32000 });
       expect(JSON.stringify(report).length).toBeLessThan(20_000);
       expect(report.tensor).toMatchObject({ hfName: 'model.embed_tokens.weight', nonFinite: 0 });
+      expect(report.tokenizer).toMatchObject({ kind: 'gguf', vocabSize: 32000, bosId: 1, eosId: 2, addBos: true });
     });
 });

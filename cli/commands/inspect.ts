@@ -22,6 +22,8 @@
  *   specError     why not: the message opening the files as a model gave
  *   trainedWindow with a spec: {windowTokens, source, candidates[{source, windowTokens}]} — L in
  *                 force ('override' with --trained-window N) and every window the files state
+ *   tokenizer     with a spec: {kind ('bytes' | 'hf-json' | 'gguf' | 'none'), vocabSize, bosId, eosId,
+ *                 addBos, addEos, description} — the tokenizer found and its special-token rule
  *   files[]       per weights file: fileName, format ('safetensors' | 'gguf'), sizeBytes,
  *                 ggufVersion (GGUF), dataOffsetBytes (where tensor data starts), metadata
  *                 (safetensors __metadata__ strings; GGUF keys with arrays of more than 16
@@ -39,6 +41,7 @@ import { join } from 'node:path';
 import { listWeightsFile, type ListedTensor, type ListedWeightsFile, type WeightsFileListing } from '../../lib/model/fileListing';
 import type { OpenModelOptions, OpenedModel } from '../../lib/model/open';
 import { describeTrainedWindow, type TrainedWindow } from '../../lib/model/trainedWindow';
+import { summarizeTokenizerSource, type TokenizerSummary } from '../../lib/tokenize/describeSource';
 import type { ModelSpec } from '../../lib/model/spec';
 import { tensorStatsInBatches, type TensorStats } from '../../lib/model/stats';
 import { aliasesByStoredName, metadataTensorAliases } from '../../lib/model/tensorAliases';
@@ -66,6 +69,8 @@ export interface InspectReport {
   specError?: string;
   /** With a spec: the trained window in force (--trained-window or the files'), its source and every window the files state. */
   trainedWindow?: TrainedWindow;
+  /** With a spec: the tokenizer the files bring (tokenizer.json beside wins over a GGUF's embedded one) and its BOS/EOS rule. */
+  tokenizer?: TokenizerSummary;
   /** The weights files; their tensors are the top-level `tensors`, not repeated here. */
   files: Array<Omit<ListedWeightsFile, 'tensors'>>;
   tensors: InspectTensor[];
@@ -128,7 +133,7 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
         path: displayPath,
         format: model?.format ?? listings[0].file.format,
         ...(architecture !== undefined ? { architecture } : {}),
-        ...(model ? { identity: model.identity, spec: model.spec, trainedWindow: model.trainedWindow } : { specError: opened.specError }),
+        ...(model ? { identity: model.identity, spec: model.spec, trainedWindow: model.trainedWindow, tokenizer: summarizeTokenizerSource(model.tokenizer) } : { specError: opened.specError }),
         files: listings.map(({ file: { tensors: _listed, ...file } }) => file),
         tensors,
       };
@@ -158,6 +163,7 @@ function textLines(r: InspectReport): string[] {
       `rope          ${s.rope.type}, base ${s.rope.thetaBase}, rotary dims ${s.rope.rotaryDim}, max positions ${s.rope.maxPositionEmbeddings}, pairs ${s.pairLayout}`,
     );
     if (r.trainedWindow) lines.push(`window        ${describeTrainedWindow(r.trainedWindow)}`);
+    if (r.tokenizer) lines.push(`tokenizer     ${r.tokenizer.description}`);
   } else {
     lines.push(`spec          none: ${r.specError}`);
   }

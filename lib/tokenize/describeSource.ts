@@ -81,3 +81,19 @@ export function describeTokenizerSource(source: TokenizerSource): string {
     }
   }
 }
+
+/** What `inspect` and reports say of a model's tokenizer: kind, vocabulary size, special-token rule, one line. */
+export interface TokenizerSummary {
+  kind: TokenizerSource['kind'];
+  vocabSize: number | null;
+  bosId: number | null;
+  eosId: number | null;
+  addBos: boolean;
+  addEos: boolean;
+  description: string;
+}
+
+export function summarizeTokenizerSource(source: TokenizerSource): TokenizerSummary {
+  const vocabSize = source.kind === 'bytes' ? 256 : source.kind === 'hf-json' ? hfVocabInfo(source.json).vocabSize : source.kind === 'gguf' ? source.tokens.length : null;
+  return { kind: source.kind, vocabSize, ...specialTokenRuleOf(source), description: describeTokenizerSource(source) };
+}
