@@ -45,7 +45,9 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
 async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
   const contexts = [...req.contexts].sort((a, b) => a - b);
   const longest = contexts[contexts.length - 1];
-  const windows = windowsForContext(longest, req.tokenBudget, req.maxWindows);
+  const windows = Math.min(windowsForContext(longest, req.tokenBudget, req.maxWindows), Math.floor(req.tokens.length / longest));
+  // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
+  const perWindowByContext = contexts.map(() => new Float64Array(Math.max(0, windows)));
   const [full] = await evaluatePerplexity({
     tokens: req.tokens,
     contexts: [longest],
@@ -55,13 +57,21 @@ async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
       const { cos, sin } = graphRopeInputs(req.rope, c);
       return { engine, cos, sin };
     },
-    onWindow: ({ windowIndex, windows: n }) => req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`),
+    onWindow: ({ windowIndex, windows: n, nll }) => {
+      let sum = 0;
+      let p = 0;
+      contexts.forEach((context, k) => {
+        for (; p < context - 1; p++) sum += nll[p];
+        perWindowByContext[k][windowIndex] = sum / (context - 1);
+      });
+      req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`);
+    },
   });
-  const perContext: ContextPerplexity[] = contexts.map((context) => {
+  const perContext: ContextPerplexity[] = contexts.map((context, k) => {
     let sum = 0;
     for (let p = 0; p < context - 1; p++) sum += full.perPositionNll[p];
     const nll = sum / (context - 1);
-    return { ...full, context, tokens: full.windows * context, predictions: full.windows * (context - 1), nll, ppl: Math.exp(nll), perPositionNll: full.perPositionNll.slice(0, context - 1) };
+    return { ...full, context, tokens: full.windows * context, predictions: full.windows * (context - 1), nll, ppl: Math.exp(nll), perPositionNll: full.perPositionNll.slice(0, context - 1), perWindowNll: perWindowByContext[k] };
   });
   return {
     curve: { method: req.method, variant: req.variant, contextTokens: contexts, perplexity: perContext.map((r) => r.ppl) },
