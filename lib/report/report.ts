@@ -7,7 +7,7 @@
 import type { PplCurve, PressureData } from '../charts/types';
 import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
-import { searchRunProblem, type ReportSearch } from './searchRecord';
+import { reviveSearchRun, searchRunProblem, type ReportSearch, type ReportSearchRun } from './searchRecord';
 import type { DiagnosticsResult } from '../run/diagnosticsCompute';
 import { diagnosticsProblem } from './diagnosticsRecord';
 
@@ -153,6 +153,7 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
     if (s.run !== undefined) {
       const problem = searchRunProblem(s.run, (s.candidates as unknown[]).length);
       if (problem) throw new ReportFormatError(problem);
+      reviveSearchRun(s.run as ReportSearchRun);
     }
   }
   if (r.diagnostics !== undefined && r.diagnostics !== null) {
