@@ -14,6 +14,7 @@ export type ChartId =
   | 'ppl-context'
   | 'kl-position'
   | 'search-candidates'
+  | 'search-penalty'
   | 'ip-activation';
 
 /** A table behind a chart, for CSV/JSON export: `rows[r][c]` under `columns[c]`. */
