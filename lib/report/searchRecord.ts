@@ -62,7 +62,7 @@ export function missingOutcomeFields(run: ReportSearchRun): string[] {
   return missing;
 }
 
-const OUTCOME_KEYS = ['noOpReason', 'noise', 'window', 'edgeHits', 'widenTo', 'devChange', 'control', 'penalty', 'testWindows'] as const;
+type OutcomeKey = 'noOpReason' | 'noise' | 'window' | 'edgeHits' | 'widenTo' | 'devChange' | 'control' | 'penalty' | 'testWindows';
 
 export interface ReportSearch {
   candidates: SearchCandidate[];
@@ -77,7 +77,7 @@ export function toSearchCandidate(c: CandidateRecord): SearchCandidate {
 
 export function reportSearchOf(
   result: SearchRunResult,
-  settings: Omit<ReportSearchRun, 'state' | 'bandOrder' | 'grid' | 'candidateScales' | 'baseline' | 'best' | 'dev' | 'test' | 'shortContext' | 'seconds' | (typeof OUTCOME_KEYS)[number]>,
+  settings: Omit<ReportSearchRun, 'state' | 'bandOrder' | 'grid' | 'candidateScales' | 'baseline' | 'best' | 'dev' | 'test' | 'shortContext' | 'seconds' | OutcomeKey>,
 ): ReportSearch {
   return {
     candidates: result.candidates.map(toSearchCandidate),
