@@ -18,6 +18,7 @@ import { formatPplChange, noiseDefinition, PENALTY_DEFINITION, penaltyLine } fro
 import { runBandSearch, type CandidateRecord, type SearchResult } from '../../lib/qroar/search';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
+import { scalesOutcomeSettings } from '../../lib/run/searchExport';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { booleanFlag, parseFlags, stringFlag } from '../args';
 import { UsageError } from '../errors';
@@ -224,7 +225,7 @@ export async function run(argv: string[]): Promise<void> {
         format: QROAR_SCALES_FORMAT, version: QROAR_SCALES_VERSION, variant, rotaryDim: rope.rotaryDim, pairLayout: spec.pairLayout,
         bands: customBandSpec(bands), bandSource: bandsRaw, scales: chosen,
         model: { name: model.name, hashes: { 'bandscope-model-v1': model.identity } },
-        settings: { ...settings, edge: edgeMessage, penaltyAtContext: { contextTokens: atLong.contextTokens, relativeChange: atLong.penaltyRelativeChange, withinNoise: atLong.withinNoise } },
+        settings: { ...settings, ...scalesOutcomeSettings({ noise, noOpReason: null, edgeHits: hits, penalty }) },
       });
       log(`wrote ${out.safetensors} and ${out.scales}`);
     }
