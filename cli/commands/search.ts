@@ -11,11 +11,12 @@ import { writeSafetensorsF32, type SafetensorsTensorF32 } from '../../lib/export
 import { customBandSpec, formatQroarScalesJson, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION } from '../../lib/export/scalesJson';
 import { decoderLinearNames } from '../../lib/onnx/weights';
 import { bandVisitOrder, logSpacedGrid } from '../../lib/qroar/grid';
-import { gridEdgeHits, gridEdgeMessage, WIDEN_FACTOR, widenedWindow, type SearchWindow } from '../../lib/qroar/gridEdge';
+import { gridEdgeMessage, WIDEN_FACTOR, type SearchWindow } from '../../lib/qroar/gridEdge';
 import { objectiveInvariantReason } from '../../lib/qroar/invariance';
 import { FLOAT_TOLERANCE_NATS, NOISE_SIGMAS, pairedDifference, type NoiseSettings } from '../../lib/qroar/noise';
 import { formatPplChange, noiseDefinition, PENALTY_DEFINITION, penaltyLine } from '../../lib/qroar/outcomeText';
 import { runBandSearch, type CandidateRecord, type SearchResult } from '../../lib/qroar/search';
+import { searchWithWidening } from '../../lib/qroar/widenSearch';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
 import { scalesOutcomeSettings } from '../../lib/run/searchExport';
@@ -189,20 +190,12 @@ export async function run(argv: string[]): Promise<void> {
           return { objective: long.nll, guard: short.nll, objectivePerWindow: long.perWindowNll };
         },
       });
-    let window: SearchWindow = { lo, hi, pointCount: gridPoints };
-    let result = await searchPass(window);
-    let hits = gridEdgeHits(result.bestScales, window.lo, window.hi);
-    let firstPass: { window: SearchWindow; chosen: number[]; candidates: CandidateRecord[]; edgeHits: typeof hits } | null = null;
-    if (widen && hits.length > 0) {
-      const wider = widenedWindow(window, hits);
-      log(`${gridEdgeMessage(hits, window.lo, window.hi)}; --widen: searching again in [${wider.lo.toFixed(4)}, ${wider.hi.toFixed(4)}] with ${wider.pointCount} points`);
-      firstPass = { window, chosen: Array.from(result.bestScales), candidates: result.candidates, edgeHits: hits };
-      window = wider;
-      result = await searchPass(window);
-      hits = gridEdgeHits(result.bestScales, window.lo, window.hi);
-    }
+    const widened = await searchWithWidening(searchPass, { lo, hi, pointCount: gridPoints }, widen, (h, from, to) =>
+      log(`${gridEdgeMessage(h, from.lo, from.hi)}; --widen: searching again in [${to.lo.toFixed(4)}, ${to.hi.toFixed(4)}] with ${to.pointCount} points`),
+    );
+    const { result, window, edgeHits: hits, firstPass } = widened;
     const edgeMessage = gridEdgeMessage(hits, Number(window.lo.toFixed(4)), Number(window.hi.toFixed(4)));
-    const edge = { hits, message: edgeMessage, widenTo: hits.length > 0 ? widenedWindow(window, hits) : null, widened: firstPass !== null };
+    const edge = { hits, message: edgeMessage, widenTo: widened.widenTo, widened: firstPass !== null };
     if (edgeMessage) log(`edge: ${edgeMessage}${firstPass || widen ? '' : ' (rerun with --widen to search one step further)'}`);
     settings.grid = Array.from(result.grid);
     settings.window = [window.lo, window.hi];
