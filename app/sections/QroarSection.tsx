@@ -85,11 +85,12 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   const chart: ChartState = useMemo(() => {
     if (view.state === 'error') return { status: 'error', message: `Search failed: ${view.error}`, hint: 'Check the settings on the left and run again; the rest of the page keeps working.' };
     if (liveCandidates.length === 0) {
-      return { status: 'loading', message: view.state === 'running' ? `${view.message || 'starting…'}` : 'No candidates yet: press “Run search”.' };
+      const noOp = view.record?.run?.noOpReason;
+      return { status: 'loading', message: view.state === 'running' ? `${view.message || 'starting…'}` : noOp ? 'No candidates: this variant cannot change the objective (see the result).' : 'No candidates yet: press “Run search”.' };
     }
     const data: SearchData = { bands: shownBands, candidates: liveCandidates.filter((c) => c.bandIndex >= 0), baselineObjective: baseline?.objective ?? null };
     return { status: 'ready', option: searchOption(data, { dark }), table: searchTable({ ...data, candidates: liveCandidates }) };
-  }, [view.state, view.error, view.message, liveCandidates, shownBands, baseline, dark]);
+  }, [view.state, view.error, view.message, view.record, liveCandidates, shownBands, baseline, dark]);
 
   const blocked = reportSearch !== undefined ? 'a report is open (close it to search)' : searchBlockedReason(settings, model) ?? (devTokens.isError ? `dev text: ${errorText(devTokens.error)}` : !devTokens.data || !testTokens ? 'the texts are still loading' : null);
   const run = view.record?.run;
