@@ -11,7 +11,7 @@ import { writeSafetensorsF32, type SafetensorsTensorF32 } from '../../lib/export
 import { customBandSpec, formatQroarScalesJson, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION } from '../../lib/export/scalesJson';
 import { decoderLinearNames } from '../../lib/onnx/weights';
 import { bandVisitOrder, logSpacedGrid } from '../../lib/qroar/grid';
-import { gridEdgeMessage, WIDEN_FACTOR, type SearchWindow } from '../../lib/qroar/gridEdge';
+import { gridEdgeMessage, WIDEN_DEFINITION, type SearchWindow } from '../../lib/qroar/gridEdge';
 import { objectiveInvariantReason } from '../../lib/qroar/invariance';
 import { FLOAT_TOLERANCE_NATS, NOISE_SIGMAS, pairedDifference, type NoiseSettings } from '../../lib/qroar/noise';
 import { formatPplChange, noiseDefinition, PENALTY_DEFINITION, penaltyLine } from '../../lib/qroar/outcomeText';
@@ -44,7 +44,7 @@ const HELP = `usage: bandscope search --model <builtin|hf-folder|file.gguf> --de
   [--test-windows N]     held-out windows at each reported context (default: all of the test text)
   [--noise 2]            a candidate must beat the incumbent by more than this many standard errors
   [--widen]              when a chosen scale lies on the window edge, search once more with the
-                         window widened one step (×${WIDEN_FACTOR} outward on each side hit, same log-step, same guard)
+                         window widened one step: ${WIDEN_DEFINITION}
   [--out DIR]            write DIR/qroar-patched.safetensors and DIR/qroar-scales.json
   [--json]
 

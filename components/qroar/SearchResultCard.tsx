@@ -46,7 +46,7 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
       {outcome.olderReport ? <p role="note" className="text-zinc-500">{outcome.olderReport}</p> : null}
       {outcome.edge ? (
         <p role="note" data-search-edge className="flex flex-wrap items-center gap-2 text-amber-700 dark:text-amber-400">
-          <span>Grid edge: {outcome.edge.message}.</span>
+          <span title={outcome.edge.definition}>Grid edge: {outcome.edge.message}. {outcome.edge.definition}</span>
           <button type="button" className={button} disabled={!onWiden} onClick={() => onWiden?.()} aria-label="Widen the search window one step and search again">
             {outcome.edge.widenLabel}
           </button>

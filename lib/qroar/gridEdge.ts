@@ -15,6 +15,9 @@
 /** Outward factor of one widening step on each edge side hit. */
 export const WIDEN_FACTOR = 1.25;
 
+/** The widening step in words, for captions and --help (same definition as widenedWindow). */
+export const WIDEN_DEFINITION = `One widening step moves each edge hit outward by ×${WIDEN_FACTOR} in g (lo/${WIDEN_FACTOR}, hi·${WIDEN_FACTOR}) and adds grid points at the same log-step; the short-context guard is unchanged.`;
+
 /** Relative tolerance for "g equals the window edge". */
 export const EDGE_REL_TOLERANCE = 1e-9;
 

@@ -9,8 +9,8 @@ import type { ContextPenalty } from './penalty';
 /** The definitions behind every "within noise", for captions and --help. */
 export function noiseDefinition(noise: NoiseSettings = DEFAULT_NOISE): string {
   return (
-    `Changes are paired differences on the same windows (candidate − baseline per window, mean ± its standard error); ` +
-    `a change counts only beyond max(${noise.sigmas} SE, ${noise.floatToleranceNats} nats), else it is "within noise" and the search keeps g = 1.`
+    `Changes are paired differences on the same windows (per window: candidate − incumbent in the search, after − before in the results; mean ± its standard error); ` +
+    `a change counts only beyond max(${noise.sigmas} SE, ${noise.floatToleranceNats} nats), else it is "within noise" and the search keeps the incumbent (g = 1 at the start).`
   );
 }
 

@@ -25,6 +25,7 @@ describe('searchOutcomeView', () => {
     expect(v.testWithinNoise).toEqual({ 512: false });
     expect(v.edge?.message).toMatch(/band 1 at g = 0\.8000 \(lower edge\) of the safe window \[0\.8, 1\.25\]/);
     expect(v.edge?.widenLabel).toBe('Widen to [0.640, 1.250] (13 points) and search again');
+    expect(v.edge?.definition).toMatch(/outward by ×1\.25 in g .* guard is unchanged/);
     expect(v.devChange).toBe('−0.10 % ± 0.20 % (within noise) on 4 dev windows');
     expect(v.olderReport).toBeNull();
     expect(v.caption).toMatch(/paired differences.*Quantization penalty = NLL\(PTQ\) − NLL\(FP\)/);

@@ -4,7 +4,7 @@
  * change written with its standard error and "within noise" where it is. Pure: the React card
  * only lays these strings out.
  */
-import { gridEdgeMessage, type SearchWindow } from '../qroar/gridEdge';
+import { gridEdgeMessage, WIDEN_DEFINITION, type SearchWindow } from '../qroar/gridEdge';
 import { DEFAULT_NOISE } from '../qroar/noise';
 import { formatPplChange, formatRelativeChange, noiseDefinition, PENALTY_DEFINITION } from '../qroar/outcomeText';
 import { missingOutcomeFields, type ReportSearchRun } from './searchRecord';
@@ -24,7 +24,7 @@ export interface PenaltyRowView {
 export interface SearchOutcomeView {
   noOp: string | null;
   /** Edge warning and the window one step wider, or null. */
-  edge: { message: string; widenTo: SearchWindow; widenLabel: string } | null;
+  edge: { message: string; widenTo: SearchWindow; widenLabel: string; definition: string } | null;
   /** "This report was saved before …" or null. */
   olderReport: string | null;
   devChange: string | null;
@@ -56,7 +56,7 @@ export function searchOutcomeView(run: ReportSearchRun): SearchOutcomeView {
   for (const p of run.penalty ?? []) testWithinNoise[p.contextTokens] = p.withinNoise.ptqChange;
   return {
     noOp: run.noOpReason ?? null,
-    edge: message && widenTo ? { message, widenTo, widenLabel: `Widen to [${widenTo.lo.toFixed(3)}, ${widenTo.hi.toFixed(3)}] (${widenTo.pointCount} points) and search again` } : null,
+    edge: message && widenTo ? { message, widenTo, widenLabel: `Widen to [${widenTo.lo.toFixed(3)}, ${widenTo.hi.toFixed(3)}] (${widenTo.pointCount} points) and search again`, definition: WIDEN_DEFINITION } : null,
     olderReport: missing.length > 0 ? `This report was saved before the search recorded ${missing.join(', ')}; rerun the search to get them.` : null,
     devChange: run.devChange ? `${formatPplChange(run.devChange, noise)} on ${run.devChange.windows} dev windows` : null,
     penaltyRows,
