@@ -12,7 +12,7 @@ const result: SearchRunResult = {
   grid: [0.8, 1, 1.25],
   candidates: [
     { index: 0, sweep: 0, bandIndex: null, scale: 1, scales: [1, 1], objective: 2, guard: 1.5, accepted: true, improved: true, elapsedMs: 10, sinceStartMs: 10 },
-    { index: 1, sweep: 1, bandIndex: 1, scale: 0.8, scales: [1, 0.8], objective: 1.9, guard: 1.5, accepted: true, improved: true, elapsedMs: 11, sinceStartMs: 21 },
+    { index: 1, sweep: 1, bandIndex: 1, scale: 0.8, scales: [1, 0.8], objective: 1.9, guard: 1.5, accepted: true, improved: true, elapsedMs: 11, sinceStartMs: 21, vsBaseline: { meanNats: -0.1, standardErrorNats: Number.NaN, windows: 1 } },
     { index: 2, sweep: 1, bandIndex: 1, scale: 1.25, scales: [1, 1.25], objective: 1.8, guard: 9, accepted: false, improved: false, rejectedReason: 'guard', elapsedMs: 12, sinceStartMs: 33 },
   ],
   chosenScales: [1, 0.8],
@@ -47,6 +47,8 @@ describe('report search record', () => {
   it('maps the baseline to band −1 and rejected candidates, and round-trips through the report', () => {
     const search = reportSearchOf(result, run);
     expect(search.candidates.map((c) => [c.bandIndex, c.rejected])).toEqual([[-1, false], [1, false], [1, true]]);
+    expect(search.candidates.map((c) => c.withinNoise)).toEqual([false, false, false]);
+    expect(search.candidates[1]).toMatchObject({ vsBaselineNats: -0.1, vsBaselineSeNats: null });
     expect(search.chosenScales).toEqual([1, 0.8]);
     const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: null, search, createdAt: new Date(0) });
     const back = parseReport(serializeReport(report)).report;

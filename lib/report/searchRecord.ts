@@ -72,7 +72,12 @@ export interface ReportSearch {
 
 /** Chart/report candidate from a search record (baseline → bandIndex −1). */
 export function toSearchCandidate(c: CandidateRecord): SearchCandidate {
-  return { bandIndex: c.bandIndex ?? -1, scale: c.scale, objective: c.objective, guard: c.guard, rejected: !c.accepted, elapsedMs: c.elapsedMs };
+  const out: SearchCandidate = { bandIndex: c.bandIndex ?? -1, scale: c.scale, objective: c.objective, guard: c.guard, rejected: !c.accepted, elapsedMs: c.elapsedMs, withinNoise: c.withinNoise === true };
+  if (c.vsBaseline) {
+    out.vsBaselineNats = c.vsBaseline.meanNats;
+    out.vsBaselineSeNats = Number.isFinite(c.vsBaseline.standardErrorNats) ? c.vsBaseline.standardErrorNats : null;
+  }
+  return out;
 }
 
 export function reportSearchOf(
