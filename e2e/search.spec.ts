@@ -12,6 +12,8 @@ test.describe('Q-ROAR search', () => {
     await page.goto(SHORT);
     await expect(panel(page)).toHaveAttribute('data-search-state', 'idle');
     await page.getByLabel('Search grid points per band').fill('3');
+    // Four held-out windows keep the four test curves (PTQ and FP control, before/after) short here.
+    await page.getByLabel('Held-out test windows').fill('4');
     const run = page.getByRole('button', { name: 'Run search' });
     await expect(run).toBeEnabled({ timeout: 60_000 });
     await run.click();
@@ -28,6 +30,9 @@ test.describe('Q-ROAR search', () => {
     expect(Number(before)).toBeGreaterThan(1);
     await expect(card.locator('[data-chosen-scale]')).toHaveCount(2);
     await expect(card).toContainText('Short-context check');
+    // The quantization penalty (PTQ − FP, scales on both sides) per context, with the FP control.
+    await expect(card.locator('[data-search-penalty]')).toBeVisible();
+    await expect(page.locator('[data-chart="search-penalty"]')).toHaveAttribute('data-state', 'ready');
     await panel(page).screenshot({ path: screenshotPath('qroar-search.png') });
 
     // The run report carries the search; reopening it shows the same result without rerunning.
@@ -52,6 +57,7 @@ test.describe('Q-ROAR search', () => {
     test.setTimeout(300_000);
     await page.goto(SHORT);
     await page.getByLabel('Search grid points per band').fill('2');
+    await page.getByLabel('Held-out test windows').fill('4');
     const run = page.getByRole('button', { name: 'Run search' });
     await expect(run).toBeEnabled({ timeout: 60_000 });
     await run.click();

@@ -11,7 +11,7 @@ import { formatQroarScalesJson } from '@/lib/export/scalesJson';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { openModel } from '@/lib/model/open';
 import type { ReportSearchRun } from '@/lib/report/searchRecord';
-import { patchedQkTensors, scalesFileOf } from '@/lib/run/searchExport';
+import { patchedQkTensors, scalesFileOf, scalesOutcomeSettings } from '@/lib/run/searchExport';
 import { bandsFromPairRanges } from '@/lib/run/weights';
 import type { ModelInfo } from './useModelInfo';
 
@@ -47,7 +47,7 @@ export function downloadScalesJson(model: ModelInfo, run: ReportSearchRun, scale
     bandSource,
     modelName: model.label,
     modelIdentity: model.identity,
-    settings: { settingsQuery, context: run.contextTokens, shortContext: run.shortContextTokens, grid: run.grid, guard: run.guardTolerance, windows: run.windows, objective: 'mean dev NLL at context (nats/token)' },
+    settings: { settingsQuery, context: run.contextTokens, shortContext: run.shortContextTokens, grid: run.grid, guard: run.guardTolerance, windows: run.windows, objective: 'mean dev NLL at context (nats/token)', ...scalesOutcomeSettings(run) },
   });
   downloadBlob('qroar-scales.json', formatQroarScalesJson(file), 'application/json');
 }

@@ -8,11 +8,12 @@
  */
 import { useCallback, useRef, useState } from 'react';
 import type { NllEngine } from '@/lib/eval/engine';
+import { DEFAULT_NOISE } from '@/lib/qroar/noise';
 import type { CandidateRecord } from '@/lib/qroar/search';
 import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
 import { evaluationContexts } from '@/lib/run/contexts';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
-import { plannedCandidateCount, runSearch, type SearchRunResult } from '@/lib/run/searchRun';
+import { plannedCandidateCount, runSearch, type EnginePrecision, type SearchRunResult } from '@/lib/run/searchRun';
 import { analyticPressure, bandMeans } from '@/lib/rope/pressure';
 import type { Band } from '@/lib/rope/types';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
@@ -25,8 +26,15 @@ import type { ModelInfo } from './useModelInfo';
 
 export type SearchState = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
-/** Dev windows of L′ per candidate: 2 × 1024 tokens keeps a 33-candidate search within ~3 min of WASM here. */
+/** Dev windows of L′ per candidate: 2 × 1024 tokens keeps a 33-candidate search within ~3 min of WASM here (2 is also the least the paired noise test can use). */
 export const SEARCH_WINDOWS = 2;
+/**
+ * Default held-out test windows of L′ for the before/after and penalty figures in the page. The
+ * CLI uses every window by default; in WASM the four test curves (PTQ and FP, before/after) over
+ * the whole bundled test text would take minutes, so the page starts at 16 windows (≈ 8 candidates'
+ * time) and lets the user raise it; every figure carries its standard error either way.
+ */
+export const SEARCH_TEST_WINDOWS = 16;
 export const SEARCH_WINDOW_LO = 0.8;
 export const SEARCH_WINDOW_HI = 1.25;
 
@@ -61,6 +69,10 @@ export interface SearchInputs {
   testTokens: Int32Array;
   gridPoints: number;
   guardTolerance: number;
+  /** Safe window of the grid (default SEARCH_WINDOW_LO … SEARCH_WINDOW_HI; wider after "Widen"). */
+  window?: { lo: number; hi: number };
+  /** Test windows of L′ (default SEARCH_TEST_WINDOWS; null = every window of the test text). */
+  testWindows?: number | null;
   /** TIR of k post-RoPE per band (mean over layers) from the diagnostics: the visit-order tie-break. */
   tirPerBand?: Float64Array | null;
 }
@@ -108,10 +120,11 @@ export function useQroarSearch() {
     setView({ ...IDLE, state: 'running', setup, totalCandidates: total, message: 'building the first graph…', startedAtMs: performance.now() });
     const client = getEngineClient();
     const headDim = model.spec?.headDim ?? model.rope.headDim;
-    const openEngine = async (seqLen: number, scales: Float64Array): Promise<NllEngine> => {
+    const openEngine = async (seqLen: number, scales: Float64Array, precision: EnginePrecision): Promise<NllEngine> => {
       const build: GraphBuildRequest = {
         seqLen,
-        ...quantBuild,
+        // The FP control: same weights, same PI, no weight or KV quantization.
+        ...(precision === 'fp' ? { ...quantBuild, quant: null, kv: null } : quantBuild),
         qroar: { variant: setup.variant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: Array.from(scales) },
       };
       const sessionKey = `qroar-search|${model.id}|${JSON.stringify(build)}`;
@@ -148,7 +161,10 @@ export function useQroarSearch() {
         shortContextTokens: setup.shortContextTokens,
         reportContexts: evaluationContexts(trained, L),
         windows: SEARCH_WINDOWS,
-        grid: { pointCount: inputs.gridPoints, lo: SEARCH_WINDOW_LO, hi: SEARCH_WINDOW_HI },
+        ...(inputs.testWindows === null ? {} : { testWindows: inputs.testWindows ?? SEARCH_TEST_WINDOWS }),
+        variant: setup.variant,
+        keysQuantized: Boolean(settings.kvQuant?.keys),
+        grid: { pointCount: inputs.gridPoints, lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
         guardTolerance: inputs.guardTolerance,
         signal: abort.signal,
         openEngine,
@@ -168,6 +184,8 @@ export function useQroarSearch() {
         const partial: SearchRunResult = {
           cancelled: true, bandOrder: [], grid: [], candidates: [...candidates], chosenScales: bands.map(() => 1),
           baseline: null, best: null, dev: null, test: null, shortContext: null, seconds: 0,
+          noOpReason: null, noise: DEFAULT_NOISE, window: { pointCount: inputs.gridPoints, lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
+          edgeHits: [], widenTo: null, devChange: null, control: null, penalty: null, testWindows: null,
         };
         setView((v) => ({ ...v, state: 'cancelled', result: partial, record: recordOf(partial), message: 'cancelled' }));
         return;

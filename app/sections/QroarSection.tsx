@@ -9,17 +9,19 @@ import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
 import { ScaleSliders } from '@/components/qroar/ScaleSliders';
 import { SearchControls } from '@/components/qroar/SearchControls';
 import { SearchResultCard } from '@/components/qroar/SearchResultCard';
+import { penaltyOption, penaltyTable } from '@/lib/charts/penalty';
 import { searchOption, searchTable } from '@/lib/charts/search';
+import { searchOutcomeView } from '@/lib/report/searchOutcomeView';
 import type { ChartBand, SearchData, TirData } from '@/lib/charts/types';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { toSearchCandidate } from '@/lib/report/searchRecord';
 import { scenarioBands } from '@/lib/run/pressure';
-import { meanTirPerBand, searchEtaMs } from '@/lib/run/searchRun';
+import { measurementCandidateEquivalents, meanTirPerBand, searchEtaMs } from '@/lib/run/searchRun';
 import { encodeSettings } from '@/lib/settings/codec';
 import { bandSpecString, type Settings } from '@/lib/settings/settings';
 import { downloadPatchedQk, downloadScalesJson } from '@/hooks/useQroarDownloads';
 import { useQroarProxy } from '@/hooks/useQroarProxy';
-import { SEARCH_WINDOW_HI, SEARCH_WINDOW_LO, searchBlockedReason, useQroarSearch } from '@/hooks/useQroarSearch';
+import { SEARCH_TEST_WINDOWS, SEARCH_WINDOW_HI, SEARCH_WINDOW_LO, SEARCH_WINDOWS, searchBlockedReason, useQroarSearch } from '@/hooks/useQroarSearch';
 import type { ModelInfo } from '@/hooks/useModelInfo';
 import { useTokens } from '@/hooks/useTokens';
 
@@ -47,6 +49,8 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   const { view, start, cancel, restore } = useQroarSearch();
   const devTokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
   const [gridPoints, setGridPoints] = useState(9);
+  const [testWindows, setTestWindows] = useState(SEARCH_TEST_WINDOWS);
+  const [searchWindow, setSearchWindow] = useState({ lo: SEARCH_WINDOW_LO, hi: SEARCH_WINDOW_HI });
   const [downloadError, setDownloadError] = useState<string | null>(null);
 
   const bands: ChartBand[] = useMemo(() => {
@@ -81,16 +85,29 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   const chart: ChartState = useMemo(() => {
     if (view.state === 'error') return { status: 'error', message: `Search failed: ${view.error}`, hint: 'Check the settings on the left and run again; the rest of the page keeps working.' };
     if (liveCandidates.length === 0) {
-      return { status: 'loading', message: view.state === 'running' ? `${view.message || 'starting…'}` : 'No candidates yet: press “Run search”.' };
+      const noOp = view.record?.run?.noOpReason;
+      return { status: 'loading', message: view.state === 'running' ? `${view.message || 'starting…'}` : noOp ? 'No candidates: this variant cannot change the objective (see the result).' : 'No candidates yet: press “Run search”.' };
     }
     const data: SearchData = { bands: shownBands, candidates: liveCandidates.filter((c) => c.bandIndex >= 0), baselineObjective: baseline?.objective ?? null };
     return { status: 'ready', option: searchOption(data, { dark }), table: searchTable({ ...data, candidates: liveCandidates }) };
-  }, [view.state, view.error, view.message, liveCandidates, shownBands, baseline, dark]);
+  }, [view.state, view.error, view.message, view.record, liveCandidates, shownBands, baseline, dark]);
 
   const blocked = reportSearch !== undefined ? 'a report is open (close it to search)' : searchBlockedReason(settings, model) ?? (devTokens.isError ? `dev text: ${errorText(devTokens.error)}` : !devTokens.data || !testTokens ? 'the texts are still loading' : null);
   const run = view.record?.run;
   const chosen = view.record?.chosenScales ?? null;
-  const etaMs = view.state === 'running' ? searchEtaMs(view.candidates.map((c) => c.elapsedMs), view.totalCandidates) : null;
+  const etaMs = view.state === 'running' ? searchEtaMs(view.candidates.map((c) => c.elapsedMs), view.totalCandidates, measurementCandidateEquivalents(SEARCH_WINDOWS, testWindows)) : null;
+  const outcome = useMemo(() => (run ? searchOutcomeView(run) : null), [run]);
+  const penaltyChart: ChartState | null = useMemo(
+    () => (run?.penalty && run.penalty.length > 0 ? { status: 'ready', option: penaltyOption({ rows: run.penalty }, { dark }), table: penaltyTable({ rows: run.penalty }) } : null),
+    [run, dark],
+  );
+
+  const startSearch = (window: { lo: number; hi: number }, points: number) => {
+    if (!model || !devTokens.data || !testTokens) return;
+    const samePartition = tirKPost && tirKPost.bands.length === bands.length && tirKPost.bands.every((t, i) => t.firstPair === bands[i].firstPair && t.lastPair === bands[i].lastPair);
+    const tirPerBand = tirKPost && samePartition ? meanTirPerBand(tirKPost.tirLayerBand, tirKPost.layers.length, bands.length) : null;
+    void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints: points, guardTolerance: 0.005, window, testWindows, tirPerBand });
+  };
 
   const guarded = (fn: () => Promise<void> | void) => async () => {
     try {
@@ -133,24 +150,34 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
             state={view.state}
             gridPoints={gridPoints}
             onGridPoints={setGridPoints}
+            windowLo={searchWindow.lo}
+            windowHi={searchWindow.hi}
+            testWindows={testWindows}
+            onTestWindows={setTestWindows}
             bandCount={bands.length}
             done={view.state === 'running' ? view.candidates.length : (view.record?.candidates.length ?? 0)}
             total={view.state === 'running' ? view.totalCandidates : (view.record?.candidates.length ?? 0)}
             etaMs={etaMs}
             message={view.state === 'error' ? '' : view.message}
             blocked={view.state === 'running' ? null : blocked}
-            onRun={() => {
-              if (!model || !devTokens.data || !testTokens) return;
-              const samePartition = tirKPost && tirKPost.bands.length === bands.length && tirKPost.bands.every((t, i) => t.firstPair === bands[i].firstPair && t.lastPair === bands[i].lastPair);
-              const tirPerBand = tirKPost && samePartition ? meanTirPerBand(tirKPost.tirLayerBand, tirKPost.layers.length, bands.length) : null;
-              void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints, guardTolerance: 0.005, tirPerBand });
-            }}
+            onRun={() => startSearch(searchWindow, gridPoints)}
             onCancel={cancel}
           />
           {view.state === 'error' ? <p role="alert" className="text-xs text-red-700 dark:text-red-400">Search failed: {view.error}</p> : null}
-          {run && chosen ? (
+          {run && chosen && outcome ? (
             <SearchResultCard
               run={run}
+              outcome={outcome}
+              onWiden={
+                reportSearch !== undefined || !outcome.edge || blocked !== null
+                  ? null
+                  : () => {
+                      const w = outcome.edge!.widenTo;
+                      setSearchWindow({ lo: w.lo, hi: w.hi });
+                      setGridPoints(w.pointCount);
+                      startSearch({ lo: w.lo, hi: w.hi }, w.pointCount);
+                    }
+              }
               chosenScales={chosen}
               applied={sameScales(settings.appliedScales, chosen) && settings.qroarVariant === run.variant}
               onApply={reportSearch !== undefined ? null : () => setSettings({ ...settings, appliedScales: chosen, qroarVariant: run.variant })}
@@ -160,7 +187,11 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
             />
           ) : null}
         </div>
-        <ChartCard id="search-candidates" state={chart} dark={dark} heightPx={260} />
+        <div className="flex flex-col gap-2">
+          <ChartCard id="search-candidates" state={chart} dark={dark} heightPx={260} />
+          {/* Only once a result has penalty figures: a chart that waits for a click must not sit in the page as "loading". */}
+          {penaltyChart ? <ChartCard id="search-penalty" state={penaltyChart} dark={dark} heightPx={220} /> : null}
+        </div>
       </div>
     </section>
   );

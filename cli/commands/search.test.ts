@@ -22,7 +22,7 @@ const BASE = ['--model', 'builtin', '--dev', DEV, '--test', TEST, '--rope', 'yar
 describe('bandscope search', () => {
   it('records every candidate, never picks worse than g = 1 on dev, writes patched q/k and scales that eval --qroar reproduces', async () => {
     const out = join(dir, 'out');
-    const r = await cli('search', [...BASE, '--grid', '3', '--window', '0.95,1.05', '--guard', '0.05', '--windows', '1', '--out', out, '--json']);
+    const r = await cli('search', [...BASE, '--grid', '3', '--window', '0.95,1.05', '--guard', '0.05', '--windows', '2', '--test-windows', '1', '--out', out, '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.settings).toMatchObject({ context: 512, shortContext: 256, quant: 'rtn:w4g32a', variant: 'shared', grid: [0.95, 1, 1.05] });
@@ -38,6 +38,21 @@ describe('bandscope search', () => {
     expect(s.shortContext.withinGuard).toBe(true);
     expect(s.shortContext.after.nll).toBeLessThanOrEqual(s.shortContext.before.nll * 1.05);
     for (const k of ['before', 'after']) expect(s.test[k].nll).toBeGreaterThan(0);
+    // Noise, edge and penalty fields (issue #13): the penalty at the short context and at L′, one test window each.
+    expect(s.noOp).toBeNull();
+    expect(s.settings).toMatchObject({ testWindows: 1, testContexts: [256, 512], noise: { sigmas: 2, floatToleranceNats: 1e-5 }, widen: false });
+    expect(s.penalty.map((p: { contextTokens: number; windows: number }) => [p.contextTokens, p.windows])).toEqual([[256, 1], [512, 1]]);
+    const p512 = s.penalty[1];
+    expect(p512.nll.ptqBefore).toBe(s.test.before.nll);
+    expect(p512.nll.ptqAfter).toBe(s.test.after.nll);
+    expect(p512.penaltyBefore.meanNats).toBeCloseTo(p512.nll.ptqBefore - p512.nll.fpBefore, 12);
+    expect(p512.penaltyAfter.meanNats).toBeCloseTo(p512.nll.ptqAfter - p512.nll.fpAfter, 12);
+    // One test window: no standard error (JSON null), so nothing there is beyond noise.
+    expect(p512.ptqChange.standardErrorNats).toBeNull();
+    expect(p512.withinNoise).toEqual({ ptqChange: true, fpChange: true, penaltyChange: true });
+    expect(s.control.before.nll).toBe(p512.nll.fpBefore);
+    expect(Array.isArray(s.edge.hits)).toBe(true);
+    expect(r.stderr).toMatch(/test text, FP at g = 1 \(control\): 1 windows of 512/);
     expect(r.stderr).toMatch(/#0 band - g 1\.0000/);
 
     // Patched tensors: q/k of every layer, float32, HF names, own row order, scaled by the chosen g.
@@ -69,11 +84,27 @@ describe('bandscope search', () => {
     expect(Math.abs(JSON.parse(e.stdout).contexts[0].nll - s.test.after.nll)).toBeLessThan(1e-6);
   }, 90_000);
 
-  it('--help explains why symmetric is a no-op under row-local RTN without KV quant', async () => {
+  it('--help explains why symmetric is a no-op under row-local RTN without KV quant, and the noise, penalty and widening rules', async () => {
     const r = await cli('search', ['--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Symmetric is a no-op under row-local RTN without KV-cache quantization/);
+    expect(r.stdout).toMatch(/--test-windows N\].*default: all/);
+    expect(r.stdout).toMatch(/--widen/);
+    expect(r.stdout).toMatch(/max\(2 SE, 0\.00001 nats\)/);
+    expect(r.stdout).toMatch(/Quantization penalty = NLL\(PTQ\) − NLL\(FP\)/);
   }, 30_000);
+
+  it('symmetric with weight-only RTN is reported as a no-op: g = 1 everywhere, no candidates, a message', async () => {
+    const j = await cli('search', [...BASE, '--variant', 'symmetric', '--json']);
+    expect(j.code).toBe(0);
+    const s = JSON.parse(j.stdout);
+    expect(s.candidates).toEqual([]);
+    expect(s.chosen.scales).toEqual([1, 1]);
+    expect(s.noOp).toMatch(/cannot change the objective/);
+    expect(s.penalty).toBeNull();
+    const h = await cli('search', [...BASE, '--variant', 'symmetric']);
+    expect(h.stdout).toMatch(/symmetric scales \[1\.0000, 1\.0000\] over 2 bands — no search: symmetric scales W_Q by g/);
+  }, 60_000);
 
   const bad: Array<[string, string[], RegExp]> = [
     ['missing --test', ['--model', 'builtin', '--dev', DEV], /--test is required/],
@@ -81,6 +112,9 @@ describe('bandscope search', () => {
     ['bad window', [...BASE, '--window', '1.2,1.5'], /--window/],
     ['grid of one point', [...BASE, '--grid', '1'], /--grid must be an integer ≥ 2/],
     ['bad guard', [...BASE, '--guard', '-1'], /--guard/],
+    ['one dev window', [...BASE, '--windows', '1'], /--windows must be an integer ≥ 2/],
+    ['bad test windows', [...BASE, '--test-windows', '0'], /--test-windows must be an integer ≥ 1/],
+    ['bad noise', [...BASE, '--noise', 'x'], /--noise must be a number/],
     ['bad kv', [...BASE, '--kv', 'int3:token:post'], /--kv/],
     ['dev text shorter than L′', ['--model', 'builtin', '--dev', shortText, '--test', TEST, '--rope', 'yarn:2'], /--dev has 300 tokens.*512/],
     ['missing dev file', ['--model', 'builtin', '--dev', join(dir, 'nope.txt'), '--test', TEST], /nope\.txt/],

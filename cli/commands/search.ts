@@ -9,17 +9,24 @@ import { join } from 'node:path';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
 import { writeSafetensorsF32 } from '../../lib/export/safetensorsWriter';
 import { customBandSpec, formatQroarScalesJson, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION } from '../../lib/export/scalesJson';
-import { bandVisitOrder } from '../../lib/qroar/grid';
-import { runBandSearch, type CandidateRecord } from '../../lib/qroar/search';
+import { bandVisitOrder, logSpacedGrid } from '../../lib/qroar/grid';
+import { gridEdgeMessage, WIDEN_DEFINITION, type SearchWindow } from '../../lib/qroar/gridEdge';
+import { objectiveInvariantReason } from '../../lib/qroar/invariance';
+import { FLOAT_TOLERANCE_NATS, NOISE_SIGMAS, pairedDifference, type NoiseSettings } from '../../lib/qroar/noise';
+import { formatPplChange, noiseDefinition, PENALTY_DEFINITION, penaltyLine } from '../../lib/qroar/outcomeText';
+import { runBandSearch, type CandidateRecord, type SearchResult } from '../../lib/qroar/search';
+import { searchWithWidening } from '../../lib/qroar/widenSearch';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
+import { scalesOutcomeSettings } from '../../lib/run/searchExport';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
-import { patchedQkTensors } from '../../lib/run/searchExport';
+import { measureTestPenalty } from '../scenario/penalty';
 import { qroarFactors, runTappedWindow, scenarioWeights, tapOf, windowedNll } from '../scenario/runs';
+import { patchedQkTensors } from '../../lib/run/searchExport';
 
 const COMMAND = 'search';
 
@@ -32,20 +39,28 @@ const HELP = `usage: bandscope search --model <builtin|hf-folder|file.gguf> --de
   [--bands equal-log:4|yarn|custom:0-7,…]
   [--variant shared|symmetric|query-only]   (default shared)
   [--grid 9] [--window 0.8,1.25] [--sweeps 1] [--guard 0.005]
-  [--windows N]          dev/test windows at L′ (default 4); the guard uses N·⌊L′/short⌋ short windows
+  [--windows N]          dev windows at L′ per candidate (default 4, ≥ 2 for the noise test);
+                         the guard uses N·⌊L′/short⌋ short windows
+  [--test-windows N]     held-out windows at each reported context (default: all of the test text)
+  [--noise 2]            a candidate must beat the incumbent by more than this many standard errors
+  [--widen]              when a chosen scale lies on the window edge, search once more with the
+                         window widened one step: ${WIDEN_DEFINITION}
   [--out DIR]            write DIR/qroar-patched.safetensors and DIR/qroar-scales.json
   [--json]
 
 Objective: mean NLL of the dev windows at L′ with the candidate scales applied to W_Q/W_K
 (scale first, then quantize). Guard: dev NLL at the short context may not rise more than --guard
-(relative). Bands are visited by descending analytic IP, ties by k post-RoPE TIR. The chosen
-scales are then measured once on the held-out --test text.
+(relative). Bands are visited by descending analytic IP, ties by k post-RoPE TIR.
+Noise: ${noiseDefinition({ sigmas: NOISE_SIGMAS, floatToleranceNats: FLOAT_TOLERANCE_NATS })}
+The chosen scales are then measured on the held-out --test text at the short context and at L′,
+on PTQ and on the full-precision model (the control, same PI). ${PENALTY_DEFINITION}
 
 Variants: shared scales both W_Q and W_K rows of a band by g (band logit × g², a per-band
 temperature); query-only scales W_Q only (× g); symmetric scales W_Q by g and W_K by 1/g.
 Symmetric is a no-op under row-local RTN without KV-cache quantization: RTN quantizes each row
 (group) on its own, so Q(g·w) = g·Q(w) and every logit q·k keeps g·(1/g) = 1 — the searched NLL
-cannot move. It only matters when the quantizer couples q and k magnitudes, e.g. --kv.`;
+cannot move. It only matters when the quantizer couples q and k magnitudes, e.g. --kv with keys;
+without it the search is not run and g = 1 is reported with the reason.`;
 
 export async function run(argv: string[]): Promise<void> {
   const started = performance.now();
@@ -55,7 +70,8 @@ export async function run(argv: string[]): Promise<void> {
     context: { type: 'string' }, 'short-context': { type: 'string' }, rope: { type: 'string' },
     quant: { type: 'string' }, kv: { type: 'string' }, bands: { type: 'string' }, variant: { type: 'string' },
     grid: { type: 'string' }, window: { type: 'string' }, sweeps: { type: 'string' }, guard: { type: 'string' },
-    windows: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    windows: { type: 'string' }, 'test-windows': { type: 'string' }, noise: { type: 'string' }, widen: { type: 'boolean' },
+    out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (booleanFlag(flags, 'help')) {
     process.stdout.write(`${HELP}\n`);
@@ -80,7 +96,11 @@ export async function run(argv: string[]): Promise<void> {
   }
   const sweeps = intFlag(COMMAND, 'sweeps', stringFlag(COMMAND, flags, 'sweeps'), 1);
   const guardTolerance = numberFlag(COMMAND, 'guard', stringFlag(COMMAND, flags, 'guard'), 0.005);
-  const windows = intFlag(COMMAND, 'windows', stringFlag(COMMAND, flags, 'windows'), 4);
+  const windows = intFlag(COMMAND, 'windows', stringFlag(COMMAND, flags, 'windows'), 4, 2);
+  const testWindowsRaw = stringFlag(COMMAND, flags, 'test-windows');
+  const testWindows = testWindowsRaw === undefined ? undefined : intFlag(COMMAND, 'test-windows', testWindowsRaw, 1);
+  const noise: NoiseSettings = { sigmas: numberFlag(COMMAND, 'noise', stringFlag(COMMAND, flags, 'noise'), NOISE_SIGMAS), floatToleranceNats: FLOAT_TOLERANCE_NATS };
+  const widen = booleanFlag(flags, 'widen');
   const outDir = stringFlag(COMMAND, flags, 'out');
   const log = (msg: string) => process.stderr.write(`${COMMAND}: ${msg}\n`);
 
@@ -100,6 +120,37 @@ export async function run(argv: string[]): Promise<void> {
     requireWindow(COMMAND, 'dev', devTokens, context);
     requireWindow(COMMAND, 'test', testTokens, context);
     const guardWindows = windows * Math.max(1, Math.floor(context / shortContext));
+    const testContexts = [...new Set([shortContext, context])].sort((a, b) => a - b);
+    const settings = {
+      dev: devPath, test: testPath, trainedWindow, context, shortContext, rope: choice.label,
+      quant: rtn ? formatRtnSpec(rtn) : 'none', kv: kvRaw, bands: bandsRaw, variant,
+      grid: Array.from(logSpacedGrid(gridPoints, lo, hi)), window: [lo, hi], sweeps, guard: guardTolerance,
+      windows, guardWindows, testWindows: testWindows ?? 'all', testContexts, noise, widen,
+      objective: 'mean dev NLL at context (nats/token)', guardMetric: 'mean dev NLL at shortContext',
+    };
+    const bandsOut = (ip: ArrayLike<number> | null, tir: ArrayLike<number> | null) =>
+      bands.map((b, k) => ({ bandIndex: b.bandIndex, pairs: [b.firstPair, b.lastPair], label: b.label, ipAnalytic: ip ? ip[k] : null, tirKPost: tir ? tir[k] : null }));
+    const emit = (report: Record<string, unknown>, human: string) => {
+      if (booleanFlag(flags, 'json')) process.stdout.write(`${JSON.stringify(report)}\n`);
+      else process.stdout.write(human);
+    };
+
+    // A variant that cannot move the objective is reported before any forward pass (lib/qroar/invariance).
+    const noOp = objectiveInvariantReason(variant, { weightsRowLocal: true, keysQuantized: kvQuant !== undefined && kvQuant.target !== 'v' });
+    if (noOp) {
+      const chosen = bands.map(() => 1);
+      log(`no search: ${noOp}`);
+      if (outDir !== undefined) log(`--out: nothing written, the scales are all 1`);
+      emit(
+        {
+          model: model.name, modelIdentity: model.identity, settings, bands: bandsOut(null, null), bandOrder: [], candidates: [], noOp,
+          chosen: { scales: chosen, variant }, dev: null, test: null, control: null, penalty: null, shortContext: null, edge: null, firstPass: null,
+          out: null, seconds: (performance.now() - started) / 1000,
+        },
+        `${model.name}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands — no search: ${noOp}\n`,
+      );
+      return;
+    }
 
     // Band order: analytic IP at L′, ties by TIR of post-RoPE keys (full precision, dev text, mean over layers).
     const ip = bandMeans(analyticPressure(rope, context).ipTurns, bands);
@@ -118,47 +169,57 @@ export async function run(argv: string[]): Promise<void> {
     }
     const bandOrder = bandVisitOrder(ip, tir);
 
-    const evaluateScales = async (scales: Float64Array, tokens: Int32Array, withGuard: boolean) => {
-      const weights = await scenarioWeights(model, { rtn, qroar: { variant, bands, scales } });
-      const long = await windowedNll(spec, weights, rope, tokens, context, windows, kvQuant);
-      const short = withGuard ? await windowedNll(spec, weights, rope, tokens, shortContext, guardWindows, kvQuant) : undefined;
-      return { long, short };
-    };
     const onCandidate = (c: CandidateRecord) =>
-      log(`#${c.index} band ${c.bandIndex ?? '-'} g ${c.scale.toFixed(4)}: dev NLL ${c.objective.toFixed(5)}, guard ${c.guard.toFixed(5)}${c.accepted ? '' : ` rejected (${c.rejectedReason})`}${c.improved ? ' *' : ''}`);
-    const result = await runBandSearch({
-      bandCount: bands.length,
-      bandOrder,
-      grid: { pointCount: gridPoints, lo, hi },
-      sweeps,
-      guardTolerance,
-      onCandidate,
-      evaluate: async (scales) => {
-        const { long, short } = await evaluateScales(scales, devTokens, true);
-        return { objective: long.nll, guard: short!.nll };
-      },
-    });
+      log(
+        `#${c.index} band ${c.bandIndex ?? '-'} g ${c.scale.toFixed(4)}: dev NLL ${c.objective.toFixed(5)}, guard ${c.guard.toFixed(5)}` +
+          `${c.vsBaseline ? ` (vs g = 1: ${formatPplChange(c.vsBaseline, noise)})` : ''}${c.accepted ? '' : ` rejected (${c.rejectedReason})`}` +
+          `${c.improved ? ' *' : c.withinNoise ? ' tie (within noise)' : ''}`,
+      );
+    const searchPass = (window: SearchWindow): Promise<SearchResult> =>
+      runBandSearch({
+        bandCount: bands.length,
+        bandOrder,
+        grid: window,
+        sweeps,
+        guardTolerance,
+        noise,
+        onCandidate,
+        evaluate: async (scales) => {
+          const weights = await scenarioWeights(model, { rtn, qroar: { variant, bands, scales } });
+          const long = await windowedNll(spec, weights, rope, devTokens, context, windows, kvQuant);
+          const short = await windowedNll(spec, weights, rope, devTokens, shortContext, guardWindows, kvQuant);
+          return { objective: long.nll, guard: short.nll, objectivePerWindow: long.perWindowNll };
+        },
+      });
+    const widened = await searchWithWidening(searchPass, { lo, hi, pointCount: gridPoints }, widen, (h, from, to) =>
+      log(`${gridEdgeMessage(h, from.lo, from.hi)}; --widen: searching again in [${to.lo.toFixed(4)}, ${to.hi.toFixed(4)}] with ${to.pointCount} points`),
+    );
+    const { result, window, edgeHits: hits, firstPass } = widened;
+    const edgeMessage = gridEdgeMessage(hits, Number(window.lo.toFixed(4)), Number(window.hi.toFixed(4)));
+    const edge = { hits, message: edgeMessage, widenTo: widened.widenTo, widened: firstPass !== null };
+    if (edgeMessage) log(`edge: ${edgeMessage}${firstPass || widen ? '' : ' (rerun with --widen to search one step further)'}`);
+    settings.grid = Array.from(result.grid);
+    settings.window = [window.lo, window.hi];
+
     const baseline = result.baseline!;
     const best = result.best!;
     const chosen = Array.from(result.bestScales);
-    log(`test text at ${context}: before and after`);
-    const ones = new Float64Array(bands.length).fill(1);
-    const testBefore = (await evaluateScales(ones, testTokens, false)).long;
-    const testAfter = (await evaluateScales(result.bestScales, testTokens, false)).long;
+    const bestRecord = result.candidates.filter((c) => c.improved).at(-1)!;
+    const devChange = bestRecord.vsBaseline ?? pairedDifference([0, 0], [0, 0]);
+    const penalty = await measureTestPenalty({
+      model, rope, tokens: testTokens, contexts: testContexts, testWindows, rtn, kvQuant,
+      qroar: { variant, bands }, chosenScales: result.bestScales, noise, log,
+    });
+    const atLong = penalty[penalty.length - 1];
     const nllPpl = (nll: number) => ({ nll, ppl: Math.exp(nll) });
 
-    const settings = {
-      dev: devPath, test: testPath, trainedWindow, context, shortContext, rope: choice.label,
-      quant: rtn ? formatRtnSpec(rtn) : 'none', kv: kvRaw, bands: bandsRaw, variant,
-      grid: Array.from(result.grid), window: [lo, hi], sweeps, guard: guardTolerance,
-      windows, guardWindows, objective: 'mean dev NLL at context (nats/token)', guardMetric: 'mean dev NLL at shortContext',
-    };
     let out: { safetensors: string; scales: string } | null = null;
     if (outDir !== undefined) {
       out = await writePatched(outDir, model, { variant, bands, scales: chosen }, {
         format: QROAR_SCALES_FORMAT, version: QROAR_SCALES_VERSION, variant, rotaryDim: rope.rotaryDim, pairLayout: spec.pairLayout,
         bands: customBandSpec(bands), bandSource: bandsRaw, scales: chosen,
-        model: { name: model.name, hashes: { 'bandscope-model-v1': model.identity } }, settings,
+        model: { name: model.name, hashes: { 'bandscope-model-v1': model.identity } },
+        settings: { ...settings, ...scalesOutcomeSettings({ noise, noOpReason: null, edgeHits: hits, penalty }) },
       });
       log(`wrote ${out.safetensors} and ${out.scales}`);
     }
@@ -166,25 +227,38 @@ export async function run(argv: string[]): Promise<void> {
       model: model.name,
       modelIdentity: model.identity,
       settings,
-      bands: bands.map((b, k) => ({ bandIndex: b.bandIndex, pairs: [b.firstPair, b.lastPair], label: b.label, ipAnalytic: ip[k], tirKPost: tir[k] })),
+      bands: bandsOut(ip, tir),
       bandOrder: result.bandOrder,
+      noOp: null,
       candidates: result.candidates,
+      firstPass,
       chosen: { scales: chosen, variant },
-      dev: { before: nllPpl(baseline.objective), after: nllPpl(best.objective) },
-      test: { before: { ...nllPpl(testBefore.nll), windows: testBefore.windows }, after: { ...nllPpl(testAfter.nll), windows: testAfter.windows } },
+      edge,
+      dev: { before: nllPpl(baseline.objective), after: nllPpl(best.objective), windows, change: devChange },
+      test: {
+        contextTokens: atLong.contextTokens,
+        before: { ...nllPpl(atLong.nll.ptqBefore), windows: atLong.windows },
+        after: { ...nllPpl(atLong.nll.ptqAfter), windows: atLong.windows },
+        change: atLong.ptqChange,
+        withinNoise: atLong.withinNoise.ptqChange,
+      },
+      control: { contextTokens: atLong.contextTokens, before: nllPpl(atLong.nll.fpBefore), after: nllPpl(atLong.nll.fpAfter), change: atLong.fpChange, withinNoise: atLong.withinNoise.fpChange },
+      penalty,
       shortContext: { before: nllPpl(baseline.guard), after: nllPpl(best.guard), withinGuard: best.guard <= baseline.guard + guardTolerance * Math.abs(baseline.guard) },
       out,
       seconds: (performance.now() - started) / 1000,
     };
-    if (booleanFlag(flags, 'json')) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else {
-      process.stdout.write(
-        `${report.model}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands, ${result.candidates.length} candidates\n` +
-          `dev  NLL ${report.dev.before.nll.toFixed(5)} → ${report.dev.after.nll.toFixed(5)} (PPL ${report.dev.before.ppl.toFixed(3)} → ${report.dev.after.ppl.toFixed(3)})\n` +
-          `test NLL ${report.test.before.nll.toFixed(5)} → ${report.test.after.nll.toFixed(5)} (PPL ${report.test.before.ppl.toFixed(3)} → ${report.test.after.ppl.toFixed(3)})\n` +
-          `short-context NLL ${report.shortContext.before.nll.toFixed(5)} → ${report.shortContext.after.nll.toFixed(5)} (${report.shortContext.withinGuard ? 'within' : 'outside'} guard)\n`,
-      );
-    }
+    const unchanged = chosen.every((g) => g === 1);
+    emit(
+      report,
+      `${report.model}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands, ${result.candidates.length} candidates` +
+        `${unchanged ? ' — no candidate beat g = 1 beyond noise' : ''}\n` +
+        `dev  NLL ${report.dev.before.nll.toFixed(5)} → ${report.dev.after.nll.toFixed(5)} (PPL ${formatPplChange(devChange, noise)}, ${windows} windows)\n` +
+        `test NLL ${report.test.before.nll.toFixed(5)} → ${report.test.after.nll.toFixed(5)} (PPL ${formatPplChange(atLong.ptqChange, noise)}, ${atLong.windows} windows of ${atLong.contextTokens})\n` +
+        penalty.map((p) => `${penaltyLine(p, noise)}\n`).join('') +
+        `short-context NLL ${report.shortContext.before.nll.toFixed(5)} → ${report.shortContext.after.nll.toFixed(5)} (${report.shortContext.withinGuard ? 'within' : 'outside'} guard)\n` +
+        (edgeMessage ? `edge: ${edgeMessage}${firstPass ? ' (after one --widen step)' : '; --widen searches one step further'}\n` : ''),
+    );
   } finally {
     await model.close();
   }

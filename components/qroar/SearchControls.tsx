@@ -6,6 +6,12 @@ export interface SearchControlsProps {
   state: SearchState;
   gridPoints: number;
   onGridPoints: (n: number) => void;
+  /** Safe window of the grid, shown in the label. */
+  windowLo: number;
+  windowHi: number;
+  /** Held-out test windows of L′ for the before/after and penalty figures. */
+  testWindows: number;
+  onTestWindows: (n: number) => void;
   bandCount: number;
   done: number;
   total: number;
@@ -16,7 +22,7 @@ export interface SearchControlsProps {
   onCancel: () => void;
 }
 
-export function SearchControls({ state, gridPoints, onGridPoints, bandCount, done, total, etaMs, message, blocked, onRun, onCancel }: SearchControlsProps) {
+export function SearchControls({ state, gridPoints, onGridPoints, windowLo, windowHi, testWindows, onTestWindows, bandCount, done, total, etaMs, message, blocked, onRun, onCancel }: SearchControlsProps) {
   const running = state === 'running';
   const button = 'rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
   return (
@@ -38,7 +44,22 @@ export function SearchControls({ state, gridPoints, onGridPoints, bandCount, don
             }}
           />
         </label>
-        <span className="text-zinc-500">{bandCount} bands × {gridPoints} points in [0.8, 1.25]</span>
+        <span className="text-zinc-500">{bandCount} bands × {gridPoints} points in [{Number(windowLo.toFixed(4))}, {Number(windowHi.toFixed(4))}]</span>
+        <label className="flex items-center gap-1" title="Held-out windows of L′ behind every test figure; more windows, smaller standard errors, longer measurement.">
+          <span className="text-zinc-600 dark:text-zinc-400">Test windows</span>
+          <input
+            type="number"
+            aria-label="Held-out test windows"
+            className="w-14 rounded border border-zinc-300 bg-transparent px-1 dark:border-zinc-700"
+            min={1}
+            value={testWindows}
+            disabled={running}
+            onChange={(e) => {
+              const n = Math.round(Number(e.target.value));
+              if (n >= 1) onTestWindows(n);
+            }}
+          />
+        </label>
         <button type="button" className={button} onClick={onRun} disabled={running || blocked !== null} aria-label="Run search">
           Run search
         </button>

@@ -1,9 +1,17 @@
 'use client';
-/** The search result: chosen scales, dev and test perplexity before/after per context, short-context check, Apply and downloads. */
+/**
+ * The search result: chosen scales, dev and test perplexity before/after per context, the
+ * quantization penalty with the FP control, short-context check, grid-edge offer, Apply and
+ * downloads. Every string with a number comes from lib/report/searchOutcomeView.
+ */
 import type { ReportSearchRun } from '@/lib/report/searchRecord';
+import type { SearchOutcomeView } from '@/lib/report/searchOutcomeView';
 
 export interface SearchResultCardProps {
   run: ReportSearchRun;
+  outcome: SearchOutcomeView;
+  /** Search again one widening step out (null: nothing to widen, or a report is open). */
+  onWiden: (() => void) | null;
   chosenScales: number[];
   applied: boolean;
   onApply: (() => void) | null;
@@ -14,7 +22,7 @@ export interface SearchResultCardProps {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
-export function SearchResultCard({ run, chosenScales, applied, onApply, onDownloadPatched, onDownloadScales, downloadError }: SearchResultCardProps) {
+export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied, onApply, onDownloadPatched, onDownloadScales, downloadError }: SearchResultCardProps) {
   const button = 'rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
   const cell = 'px-1.5 py-0.5 text-right tabular-nums';
   return (
@@ -34,6 +42,16 @@ export function SearchResultCard({ run, chosenScales, applied, onApply, onDownlo
         </div>
       </header>
       {downloadError ? <p role="alert" className="text-red-700 dark:text-red-400">{downloadError}</p> : null}
+      {outcome.noOp ? <p role="note" data-search-noop className="text-amber-700 dark:text-amber-400">No search: {outcome.noOp}</p> : null}
+      {outcome.olderReport ? <p role="note" className="text-zinc-500">{outcome.olderReport}</p> : null}
+      {outcome.edge ? (
+        <p role="note" data-search-edge className="flex flex-wrap items-center gap-2 text-amber-700 dark:text-amber-400">
+          <span title={outcome.edge.definition}>Grid edge: {outcome.edge.message}. {outcome.edge.definition}</span>
+          <button type="button" className={button} disabled={!onWiden} onClick={() => onWiden?.()} aria-label="Widen the search window one step and search again">
+            {outcome.edge.widenLabel}
+          </button>
+        </p>
+      ) : null}
       <table className="w-fit" aria-label="Chosen scales per band">
         <thead>
           <tr className="text-zinc-500">
@@ -57,6 +75,7 @@ export function SearchResultCard({ run, chosenScales, applied, onApply, onDownlo
               <th className={`${cell} font-normal`}>dev after</th>
               <th className={`${cell} font-normal`}>test before</th>
               <th className={`${cell} font-normal`}>test after</th>
+              <th className={`${cell} font-normal`}>test change (PTQ)</th>
             </tr>
           </thead>
           <tbody>
@@ -67,6 +86,36 @@ export function SearchResultCard({ run, chosenScales, applied, onApply, onDownlo
                 <td className={cell}>{fmt(run.dev!.after[i])}</td>
                 <td className={cell} data-test-before={run.test!.before[i]}>{fmt(run.test!.before[i])}</td>
                 <td className={cell} data-test-after={run.test!.after[i]}>{fmt(run.test!.after[i])}</td>
+                <td className={cell} data-within-noise={outcome.testWithinNoise[c] ?? ''}>{outcome.penaltyRows.find((r) => r.contextTokens === c)?.ptqChange ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {outcome.devChange ? <p>Dev change at the chosen scales: {outcome.devChange}.</p> : null}
+      {outcome.penaltyRows.length > 0 ? (
+        <table className="w-fit" aria-label="Quantization penalty before and after per context" data-search-penalty>
+          <thead>
+            <tr className="text-zinc-500">
+              <th className="px-1.5 text-left font-normal">context</th>
+              <th className={`${cell} font-normal`}>test windows</th>
+              <th className={`${cell} font-normal`}>PTQ change</th>
+              <th className={`${cell} font-normal`}>FP control</th>
+              <th className={`${cell} font-normal`}>penalty before (nats)</th>
+              <th className={`${cell} font-normal`}>penalty after (nats)</th>
+              <th className={`${cell} font-normal`}>penalty change</th>
+            </tr>
+          </thead>
+          <tbody>
+            {outcome.penaltyRows.map((r) => (
+              <tr key={r.contextTokens}>
+                <td className="px-1.5 tabular-nums">{r.contextTokens}</td>
+                <td className={cell}>{r.windows}</td>
+                <td className={cell}>{r.ptqChange}</td>
+                <td className={cell}>{r.fpChange}</td>
+                <td className={cell}>{r.penaltyBefore}</td>
+                <td className={cell}>{r.penaltyAfter}</td>
+                <td className={cell}>{r.penaltyRelativeChange}</td>
               </tr>
             ))}
           </tbody>
@@ -81,7 +130,8 @@ export function SearchResultCard({ run, chosenScales, applied, onApply, onDownlo
         </p>
       ) : null}
       <p className="text-[11px] text-zinc-500">
-        Perplexity of the quantized model without (before) and with (after) the chosen scales; dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text, shorter contexts from window prefixes.
+        Perplexity of the quantized model without (before) and with (after) the chosen scales; dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text
+        {run.testWindows ? ` (${run.testWindows} windows of ${run.contextTokens})` : ''}, shorter contexts from window prefixes. {outcome.caption}
       </p>
     </section>
   );

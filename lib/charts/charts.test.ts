@@ -103,7 +103,9 @@ describe('search chart', () => {
     expect(s[4].data).toEqual([[1, 1.5]]);
     expect(s[0].data).toEqual([[0.8, 1.45]]);
     expect(s[3].data).toEqual([[1.25, 1.4]]);
-    expect(searchTable(d).rows[1]).toEqual([1, 1, 1.25, 1.4, 1.3, 'yes', 11]);
+    expect(searchTable(d).rows[1]).toEqual([1, 1, 1.25, 1.4, 1.3, 'yes', 11, '', '', '']);
+    const tie = { ...d.candidates[2], withinNoise: true, vsBaselineNats: -0.002, vsBaselineSeNats: 0.003 };
+    expect(searchTable({ ...d, candidates: [tie] }).rows[0].slice(7)).toEqual(['yes', -0.002, 0.003]);
   });
 });
 

@@ -75,7 +75,13 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'search-candidates': {
     title: 'Q-ROAR search candidates',
     definition:
-      'Objective (mean NLL on the long dev set at L′) against the band’s scale g; crosses: rejected by the guard (short-context NLL up more than 0.5 %). Dashed: g = 1 everywhere.',
+      'Objective (mean NLL on the long dev set at L′) against the band’s scale g; crosses: rejected by the guard (short-context NLL up more than 0.5 %). Dashed: g = 1 everywhere. A candidate is taken only when the paired per-window difference to the incumbent is below −max(2 SE, 1e-5 nats).',
     scienceAnchor: 'search',
+  },
+  'search-penalty': {
+    title: 'Quantization penalty against context',
+    definition:
+      'Penalty = NLL(PTQ) − NLL(FP) on the same held-out test windows, same PI; before: g = 1, after: the chosen scales applied to both PTQ and FP. Whiskers: ±2 standard errors of the per-window penalty.',
+    scienceAnchor: 'quantization-penalty',
   },
 };

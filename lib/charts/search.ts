@@ -48,7 +48,10 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
 
 export function searchTable(data: SearchData): ChartTable {
   return {
-    columns: ['order', 'bandIndex', 'scale', 'objective', 'guard', 'rejected', 'elapsedMs'],
-    rows: data.candidates.map((x, i) => [i, x.bandIndex, x.scale, x.objective, x.guard, x.rejected ? 'yes' : 'no', x.elapsedMs]),
+    columns: ['order', 'bandIndex', 'scale', 'objective', 'guard', 'rejected', 'elapsedMs', 'withinNoise', 'vsBaselineNats', 'vsBaselineSeNats'],
+    rows: data.candidates.map((x, i) => [
+      i, x.bandIndex, x.scale, x.objective, x.guard, x.rejected ? 'yes' : 'no', x.elapsedMs,
+      x.withinNoise === undefined ? '' : x.withinNoise ? 'yes' : 'no', x.vsBaselineNats ?? '', x.vsBaselineSeNats ?? '',
+    ]),
   };
 }

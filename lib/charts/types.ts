@@ -14,6 +14,7 @@ export type ChartId =
   | 'ppl-context'
   | 'kl-position'
   | 'search-candidates'
+  | 'search-penalty'
   | 'ip-activation';
 
 /** A table behind a chart, for CSV/JSON export: `rows[r][c]` under `columns[c]`. */
@@ -109,6 +110,11 @@ export interface SearchCandidate {
   guard: number;
   rejected: boolean;
   elapsedMs: number;
+  /** Lower than the incumbent but not beyond the paired noise: kept as a tie (absent in older reports). */
+  withinNoise?: boolean;
+  /** Paired dev difference candidate − baseline, nats, and its standard error (null: one window). */
+  vsBaselineNats?: number;
+  vsBaselineSeNats?: number | null;
 }
 
 export interface SearchData {

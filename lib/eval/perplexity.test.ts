@@ -39,6 +39,7 @@ describe('evaluatePerplexity', () => {
     expect(res[0].nll).toBeCloseTo((1 + 2 + 4 + 5 + 7 + 8) / 60, 6);
     expect(res[0].ppl).toBeCloseTo(Math.exp(res[0].nll), 12);
     expect(Array.from(res[0].perPositionNll)).toEqual([(0.1 + 0.4 + 0.7) / 3, (0.2 + 0.5 + 0.8) / 3].map((x) => expect.closeTo(x, 6)));
+    expect(Array.from(res[0].perWindowNll)).toEqual([0.15, 0.45, 0.75].map((x) => expect.closeTo(x, 6)));
     expect(res[0].seconds).toBeCloseTo(1.5, 12); // three runs × 500 ms
     expect(res[0].tokensPerSecond).toBeCloseTo(6, 12);
     // C = 4: windows (0..3) (4..7).

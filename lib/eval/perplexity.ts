@@ -22,8 +22,8 @@ export interface PerplexityOptions {
   prepare: (context: number) => Promise<ContextRun>;
   /** Which predictions are scored and what each window is fed (lib/eval/scoring.ts; default: bandscope). */
   scoring?: WindowScoring;
-  /** Called after every window. */
-  onWindow?: (p: { context: number; windowIndex: number; windows: number }) => void;
+  /** Called after every window; `nll` [C − 1] is that window's per-prediction NLL, valid during the call only. */
+  onWindow?: (p: { context: number; windowIndex: number; windows: number; nll: Float32Array }) => void;
   /** Monotonic clock in ms (default performance.now). */
   nowMs?: () => number;
 }
@@ -46,6 +46,8 @@ export interface ContextPerplexity {
   tokensPerSecond: number;
   /** Float64Array[C − 1]: mean NLL of the prediction at position p + 1 over windows. */
   perPositionNll: Float64Array;
+  /** Float64Array[windows]: mean NLL of each window over its C − 1 predictions (for paired noise tests). */
+  perWindowNll: Float64Array;
 }
 
 /** Number of whole windows of length C in n tokens, capped by maxWindows. */
@@ -77,6 +79,7 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
     const run = await opts.prepare(context);
     if (run.engine.seqLen !== context) throw new Error(`engine built for ${run.engine.seqLen} tokens, context is ${context}`);
     const perPosition = new Float64Array(context - 1);
+    const perWindow = new Float64Array(windows);
     let sum = 0;
     let elapsedMs = 0;
     try {
@@ -86,11 +89,14 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
         const { nll } = await run.engine.run({ ids, cos: run.cos, sin: run.sin });
         elapsedMs += nowMs() - started;
         if (nll.length !== context - 1) throw new Error(`engine returned ${nll.length} NLL values for a window of ${context}`);
+        let windowSum = 0;
         for (let p = 0; p < context - 1; p++) {
           perPosition[p] += nll[p];
-          if (p >= first) sum += nll[p];
+          if (p >= first) windowSum += nll[p];
         }
-        opts.onWindow?.({ context, windowIndex: w, windows });
+        sum += windowSum;
+        perWindow[w] = windowSum / (context - 1 - first);
+        opts.onWindow?.({ context, windowIndex: w, windows, nll });
       }
     } finally {
       await run.release?.();
@@ -110,6 +116,7 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
       seconds,
       tokensPerSecond: seconds > 0 ? (windows * context) / seconds : 0,
       perPositionNll: perPosition,
+      perWindowNll: perWindow,
     });
   }
   return results;

@@ -104,4 +104,41 @@ describe('runBandSearch', () => {
     await expect(runBandSearch({ bandCount: 1, evaluate: async () => ({ objective: Number.NaN, guard: 1 }) })).rejects.toThrow(/baseline/);
     await expect(runBandSearch({ bandCount: 2, bandOrder: [2], evaluate: async () => ({ objective: 0, guard: 0 }) })).rejects.toThrow(/band 2 outside 0…1/);
   });
+
+  it('ties within float rounding keep g = 1 (an exact no-op evaluated anyway)', async () => {
+    const base = [1.31, 1.42, 1.27, 1.35];
+    // Every candidate moves each window by ≤ 1e-8 nats, some of them downward: rounding, not a change.
+    const r = await runBandSearch({
+      bandCount: 2,
+      evaluate: async (g) => {
+        const jitter = 1e-8 * Math.sin(17 * g[0] + 5 * g[1]);
+        const perWindow = base.map((x) => x + jitter);
+        return { objective: perWindow.reduce((a, b) => a + b) / 4, guard: 1, objectivePerWindow: perWindow };
+      },
+    });
+    expect(Array.from(r.bestScales)).toEqual([1, 1]);
+    expect(r.candidates.filter((c) => c.improved)).toHaveLength(1);
+    expect(r.candidates.some((c) => c.withinNoise)).toBe(true);
+  });
+
+  it('a lower mean that is within the paired noise stays a tie; a consistent gain is taken', async () => {
+    const base = [1.0, 2.0, 1.5, 3.0];
+    // Band 0 at g ≠ 1: windows move by ±0.2 with mean −0.01 (noise). Band 1 at 1.25: every window −0.01.
+    const r = await runBandSearch({
+      bandCount: 2,
+      gridValues: [0.8, 1, 1.25],
+      evaluate: async (g) => {
+        const noisy = g[0] !== 1 ? [-0.21, 0.19, -0.21, 0.19] : [0, 0, 0, 0];
+        const shift = g[1] === 1.25 ? -0.01 : 0;
+        const perWindow = base.map((x, w) => x + noisy[w] + shift);
+        return { objective: perWindow.reduce((a, b) => a + b) / 4, guard: 1, objectivePerWindow: perWindow };
+      },
+    });
+    const band0 = r.candidates.filter((c) => c.bandIndex === 0);
+    expect(band0.every((c) => c.withinNoise && !c.improved)).toBe(true);
+    expect(band0[0].vsBaseline!.meanNats).toBeCloseTo(-0.01, 12);
+    // d = [−0.21, 0.19, −0.21, 0.19]: sd = 0.2·√(4/3), SE = 0.2·√(4/3)/2.
+    expect(band0[0].vsBaseline!.standardErrorNats).toBeCloseTo((0.2 * Math.sqrt(4 / 3)) / 2, 12);
+    expect(Array.from(r.bestScales)).toEqual([1, 1.25]);
+  });
 });

@@ -1,4 +1,5 @@
 import { DEFAULT_GRID, logSpacedGrid, type GridSpec } from './grid';
+import { checkNoiseSettings, DEFAULT_NOISE, isBetterBeyondNoise, pairedDifference, type NoiseSettings, type PairedStat } from './noise';
 
 /**
  * Coordinate-wise Q-ROAR scale search (SPEC §5). The objective is injected, so the same driver
@@ -14,8 +15,11 @@ import { DEFAULT_GRID, logSpacedGrid, type GridSpec } from './grid';
  *    and produces no new record.
  * 3. A candidate is admissible when its guard ≤ baselineGuard + guardTolerance·|baselineGuard|
  *    and both numbers are finite; otherwise it is recorded as rejected. An admissible candidate
- *    with a strictly lower objective than the incumbent becomes the incumbent at once (greedy;
- *    ties keep the earlier point, so g = 1 wins ties).
+ *    becomes the incumbent at once (greedy) only when it is better *beyond noise*
+ *    (lib/qroar/noise): with per-window objectives, the paired difference candidate − incumbent
+ *    on the same windows must be below −max(sigmas·SE, float floor); without them (the proxy),
+ *    below −float floor. Anything closer is a tie and ties keep the earlier point, so g = 1 wins
+ *    ties; such a candidate is recorded with withinNoise = true.
  * Every evaluation, the baseline included (bandIndex null, sweep 0), is recorded and streamed.
  *
  * Per-layer scales: the driver only sees a vector of coordinates, so a per-layer search passes
@@ -31,6 +35,11 @@ export interface SearchEvaluation {
   objective: number;
   /** Short-context metric that may not rise more than guardTolerance (relative). */
   guard: number;
+  /**
+   * The objective of each dev window, [windows], same windows in the same order for every
+   * candidate (mean NLL of a window, nats). Enables the paired noise test; omit for the proxy.
+   */
+  objectivePerWindow?: ArrayLike<number>;
 }
 
 export type SearchObjective = (scales: Float64Array) => Promise<SearchEvaluation>;
@@ -52,6 +61,10 @@ export interface CandidateRecord {
   accepted: boolean;
   /** Became the incumbent when evaluated. */
   improved: boolean;
+  /** Admissible with a lower objective than the incumbent, but not beyond noise: kept as a tie. */
+  withinNoise?: boolean;
+  /** Paired difference candidate − baseline over the dev windows (absent for the baseline and the proxy). */
+  vsBaseline?: PairedStat;
   rejectedReason?: 'guard' | 'non-finite';
   /** Duration of this evaluation, ms, by the injected clock. */
   elapsedMs: number;
@@ -72,6 +85,8 @@ export interface SearchOptions {
   sweeps?: number;
   /** Relative guard tolerance (default 0.005 = 0.5%). */
   guardTolerance?: number;
+  /** When a lower objective counts as better (default lib/qroar/noise DEFAULT_NOISE). */
+  noise?: NoiseSettings;
   onCandidate?: (record: CandidateRecord) => void;
   signal?: { readonly aborted: boolean };
   /** Milliseconds clock (default performance.now). */
@@ -101,6 +116,9 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
   if (!Number.isInteger(sweeps) || sweeps < 1) throw new Error(`runBandSearch: sweeps must be an integer ≥ 1, got ${sweeps}`);
   const tolerance = options.guardTolerance ?? 0.005;
   if (!(tolerance >= 0)) throw new Error(`runBandSearch: guardTolerance must be ≥ 0, got ${tolerance}`);
+  const noise = options.noise ?? DEFAULT_NOISE;
+  const noiseProblem = checkNoiseSettings(noise);
+  if (noiseProblem) throw new Error(`runBandSearch: ${noiseProblem}`);
   const clock = options.clock ?? (() => performance.now());
   const signal = options.signal;
 
@@ -111,6 +129,8 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
   let baseline: SearchEvaluation | null = null;
   let best: SearchEvaluation | null = null;
   let guardLimit = Infinity;
+  let baselineWindows: Float64Array | null = null;
+  let bestWindows: Float64Array | null = null;
 
   const result = (cancelled: boolean): SearchResult => ({ bestScales: bestScales.slice(), baseline, best, candidates, cancelled, grid, bandOrder });
 
@@ -123,14 +143,24 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
     let rejectedReason: CandidateRecord['rejectedReason'];
     if (!Number.isFinite(objective) || !Number.isFinite(guard)) rejectedReason = 'non-finite';
     else if (baseline !== null && guard > guardLimit) rejectedReason = 'guard';
+    const perWindow = value.objectivePerWindow ? Float64Array.from(value.objectivePerWindow) : null;
     const accepted = rejectedReason === undefined;
-    const improved = accepted && (best === null || objective < best.objective);
+    let better = best === null;
+    let vsBaseline: PairedStat | undefined;
+    if (best !== null && accepted) {
+      if (perWindow && bestWindows && perWindow.length === bestWindows.length) better = isBetterBeyondNoise(pairedDifference(perWindow, bestWindows), noise);
+      else better = objective < best.objective - noise.floatToleranceNats;
+    }
+    if (perWindow && baselineWindows && perWindow.length === baselineWindows.length) vsBaseline = pairedDifference(perWindow, baselineWindows);
+    const improved = accepted && better;
     if (baseline === null) {
       baseline = { objective, guard };
+      baselineWindows = perWindow;
       guardLimit = guard + tolerance * Math.abs(guard);
     }
     if (improved) {
       best = { objective, guard };
+      bestWindows = perWindow;
       bestScales.set(scales);
     }
     const record: CandidateRecord = {
@@ -138,6 +168,8 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
       objective, guard, accepted, improved, elapsedMs: t1 - t0, sinceStartMs: t1 - startMs,
     };
     if (rejectedReason) record.rejectedReason = rejectedReason;
+    if (accepted && !improved && best !== null && objective < (best as SearchEvaluation).objective) record.withinNoise = true;
+    if (vsBaseline) record.vsBaseline = vsBaseline;
     candidates.push(record);
     options.onCandidate?.(record);
   };

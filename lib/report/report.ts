@@ -7,8 +7,8 @@
 import type { PplCurve, PressureData } from '../charts/types';
 import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
+import { reviveSearchRun, searchRunProblem, type ReportSearch, type ReportSearchRun } from './searchRecord';
 import type { TrainedWindow } from '../model/trainedWindow';
-import { searchRunProblem, type ReportSearch } from './searchRecord';
 import type { DiagnosticsResult } from '../run/diagnosticsCompute';
 import { diagnosticsProblem } from './diagnosticsRecord';
 
@@ -166,6 +166,7 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
     if (s.run !== undefined) {
       const problem = searchRunProblem(s.run, (s.candidates as unknown[]).length);
       if (problem) throw new ReportFormatError(problem);
+      reviveSearchRun(s.run as ReportSearchRun);
     }
   }
   if (r.diagnostics !== undefined && r.diagnostics !== null) {

@@ -3,8 +3,17 @@
  * with its full scale vector, and the result (chosen scales, dev/test perplexity before/after
  * per context, short-context check), so a reopened report shows the same search without rerunning.
  * Candidate bandIndex −1 is the baseline (all g = 1).
+ *
+ * Issue #13 added (all optional, so reports saved before still open — `missingOutcomeFields`
+ * names what such a report lacks): the noise settings, the no-op reason, the search window and
+ * its edge hits, the paired dev change, the FP control and the quantization penalty per context.
+ * JSON has no NaN: a standard error that could not be estimated (one window) is written as null
+ * and read back as NaN (`reviveSearchRun`).
  */
 import type { SearchCandidate } from '../charts/types';
+import type { EdgeHit, SearchWindow } from '../qroar/gridEdge';
+import type { NoiseSettings, PairedStat } from '../qroar/noise';
+import type { ContextPenalty } from '../qroar/penalty';
 import type { CandidateRecord } from '../qroar/search';
 import type { SearchRunResult } from '../run/searchRun';
 
@@ -32,7 +41,28 @@ export interface ReportSearchRun {
   test: ReportBeforeAfter | null;
   shortContext: { contextTokens: number; beforeNll: number; afterNll: number; withinGuard: boolean } | null;
   seconds: number;
+  noOpReason?: string | null;
+  noise?: NoiseSettings;
+  window?: SearchWindow;
+  edgeHits?: EdgeHit[];
+  widenTo?: SearchWindow | null;
+  devChange?: PairedStat | null;
+  /** FP control perplexity per context (g = 1 / chosen g). */
+  control?: ReportBeforeAfter | null;
+  penalty?: ContextPenalty[] | null;
+  testWindows?: number | null;
 }
+
+/** The issue #13 fields a search run from an older report lacks (empty for a current one). */
+export function missingOutcomeFields(run: ReportSearchRun): string[] {
+  const missing: string[] = [];
+  if (run.noise === undefined) missing.push('the noise test (changes without standard errors)');
+  if (run.penalty === undefined) missing.push('the FP control and the quantization penalty');
+  if (run.edgeHits === undefined) missing.push('the grid-edge check');
+  return missing;
+}
+
+type OutcomeKey = 'noOpReason' | 'noise' | 'window' | 'edgeHits' | 'widenTo' | 'devChange' | 'control' | 'penalty' | 'testWindows';
 
 export interface ReportSearch {
   candidates: SearchCandidate[];
@@ -42,12 +72,17 @@ export interface ReportSearch {
 
 /** Chart/report candidate from a search record (baseline → bandIndex −1). */
 export function toSearchCandidate(c: CandidateRecord): SearchCandidate {
-  return { bandIndex: c.bandIndex ?? -1, scale: c.scale, objective: c.objective, guard: c.guard, rejected: !c.accepted, elapsedMs: c.elapsedMs };
+  const out: SearchCandidate = { bandIndex: c.bandIndex ?? -1, scale: c.scale, objective: c.objective, guard: c.guard, rejected: !c.accepted, elapsedMs: c.elapsedMs, withinNoise: c.withinNoise === true };
+  if (c.vsBaseline) {
+    out.vsBaselineNats = c.vsBaseline.meanNats;
+    out.vsBaselineSeNats = Number.isFinite(c.vsBaseline.standardErrorNats) ? c.vsBaseline.standardErrorNats : null;
+  }
+  return out;
 }
 
 export function reportSearchOf(
   result: SearchRunResult,
-  settings: Omit<ReportSearchRun, 'state' | 'bandOrder' | 'grid' | 'candidateScales' | 'baseline' | 'best' | 'dev' | 'test' | 'shortContext' | 'seconds'>,
+  settings: Omit<ReportSearchRun, 'state' | 'bandOrder' | 'grid' | 'candidateScales' | 'baseline' | 'best' | 'dev' | 'test' | 'shortContext' | 'seconds' | OutcomeKey>,
 ): ReportSearch {
   return {
     candidates: result.candidates.map(toSearchCandidate),
@@ -64,8 +99,69 @@ export function reportSearchOf(
       test: result.test,
       shortContext: result.shortContext,
       seconds: result.seconds,
+      noOpReason: result.noOpReason,
+      noise: result.noise,
+      window: result.window,
+      edgeHits: result.edgeHits,
+      widenTo: result.widenTo,
+      devChange: result.devChange,
+      control: result.control,
+      penalty: result.penalty,
+      testWindows: result.testWindows,
     },
   };
+}
+
+const STAT_KEYS = ['ptqChange', 'fpChange', 'penaltyBefore', 'penaltyAfter', 'penaltyChange'] as const;
+const numOrNaN = (v: unknown) => (typeof v === 'number' ? v : Number.NaN);
+
+/** Turns the nulls JSON wrote for NaN back into NaN in a validated run (in place; returns it). */
+export function reviveSearchRun(run: ReportSearchRun): ReportSearchRun {
+  const reviveStat = (s: PairedStat) => {
+    s.standardErrorNats = numOrNaN(s.standardErrorNats);
+  };
+  if (run.devChange) reviveStat(run.devChange);
+  for (const p of run.penalty ?? []) {
+    for (const k of STAT_KEYS) reviveStat(p[k]);
+    p.penaltyRelativeChange = numOrNaN(p.penaltyRelativeChange);
+    p.penaltyRelativeChangeStdError = numOrNaN(p.penaltyRelativeChangeStdError);
+  }
+  return run;
+}
+
+/** Problem with the issue #13 fields of `search.run` (each optional), or null. */
+function outcomeProblem(r: Record<string, unknown>): string | null {
+  const isStat = (v: unknown) => {
+    const s = v as Record<string, unknown> | null;
+    return typeof s === 'object' && s !== null && typeof s.meanNats === 'number' && (typeof s.standardErrorNats === 'number' || s.standardErrorNats === null) && typeof s.windows === 'number';
+  };
+  if (r.noOpReason !== undefined && r.noOpReason !== null && typeof r.noOpReason !== 'string') return 'search.run.noOpReason must be a string or null';
+  if (r.noise !== undefined) {
+    const n = r.noise as Record<string, unknown> | null;
+    if (typeof n !== 'object' || n === null || typeof n.sigmas !== 'number' || typeof n.floatToleranceNats !== 'number') return 'search.run.noise must hold sigmas and floatToleranceNats numbers';
+  }
+  if (r.edgeHits !== undefined && !(Array.isArray(r.edgeHits) && r.edgeHits.every((h) => typeof h?.bandIndex === 'number' && typeof h?.scale === 'number' && (h?.edge === 'lo' || h?.edge === 'hi')))) {
+    return 'search.run.edgeHits must be a list of {bandIndex, scale, edge: "lo" | "hi"}';
+  }
+  for (const k of ['window', 'widenTo'] as const) {
+    const w = r[k] as Record<string, unknown> | null | undefined;
+    if (w === undefined || (w === null && k === 'widenTo')) continue;
+    if (typeof w !== 'object' || w === null || typeof w.lo !== 'number' || typeof w.hi !== 'number' || typeof w.pointCount !== 'number') return `search.run.${k} must hold lo, hi and pointCount numbers`;
+  }
+  if (r.devChange !== undefined && r.devChange !== null && !isStat(r.devChange)) return 'search.run.devChange must hold meanNats, standardErrorNats and windows';
+  if (r.penalty !== undefined && r.penalty !== null) {
+    if (!Array.isArray(r.penalty)) return 'search.run.penalty must be an array';
+    for (const [i, raw] of r.penalty.entries()) {
+      const p = raw as Record<string, unknown>;
+      if (typeof p !== 'object' || p === null || typeof p.contextTokens !== 'number' || typeof p.windows !== 'number') return `search.run.penalty[${i}] must hold contextTokens and windows`;
+      for (const k of STAT_KEYS) if (!isStat(p[k])) return `search.run.penalty[${i}].${k} must hold meanNats, standardErrorNats and windows`;
+      const nll = p.nll as Record<string, unknown> | null;
+      if (typeof nll !== 'object' || nll === null || !['ptqBefore', 'ptqAfter', 'fpBefore', 'fpAfter'].every((k) => typeof nll[k] === 'number')) return `search.run.penalty[${i}].nll must hold ptqBefore, ptqAfter, fpBefore and fpAfter`;
+      const w = p.withinNoise as Record<string, unknown> | null;
+      if (typeof w !== 'object' || w === null || !['ptqChange', 'fpChange', 'penaltyChange'].every((k) => typeof w[k] === 'boolean')) return `search.run.penalty[${i}].withinNoise must hold three true/false flags`;
+    }
+  }
+  return null;
 }
 
 /** Validates `search.run`; returns an error message naming the bad field, or null. */
@@ -81,12 +177,12 @@ export function searchRunProblem(raw: unknown, candidateCount: number): string |
   if (!Array.isArray(r.candidateScales) || r.candidateScales.length !== candidateCount || !r.candidateScales.every(isNums)) {
     return `search.run.candidateScales must hold one number array per candidate (${candidateCount})`;
   }
-  for (const k of ['dev', 'test'] as const) {
-    const v = r[k] as Record<string, unknown> | null;
-    if (v === null) continue;
+  for (const k of ['dev', 'test', 'control'] as const) {
+    const v = r[k] as Record<string, unknown> | null | undefined;
+    if (v === null || (v === undefined && k === 'control')) continue;
     if (typeof v !== 'object' || !isNums(v.contextTokens) || !isNums(v.before) || !isNums(v.after)) return `search.run.${k} must hold contextTokens, before and after number arrays`;
     const n = (v.contextTokens as number[]).length;
     if ((v.before as number[]).length !== n || (v.after as number[]).length !== n) return `search.run.${k} has ${n} contexts but a different number of values`;
   }
-  return null;
+  return outcomeProblem(r);
 }

@@ -37,6 +37,9 @@ describe('perplexityCurve', () => {
     expect(curve.perplexity[0]).toBeCloseTo(Math.exp(2), 10);
     expect(curve.perplexity[1]).toBeCloseTo(Math.exp(8), 10);
     expect(perContext[0].predictions).toBe(2 * 3);
+    // Per window: mean of 1…3 = 2 at C = 4, mean of 1…15 = 8 at C = 16.
+    expect(Array.from(perContext[0].perWindowNll)).toEqual([2, 2]);
+    expect(Array.from(perContext[1].perWindowNll)).toEqual([8, 8]);
   });
   it('llama-perplexity scoring: each prefix scored from its own ⌊C/2⌋, the BOS fed once per long window', async () => {
     const fed: number[] = [];

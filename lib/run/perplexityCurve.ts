@@ -48,7 +48,11 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
 async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
   const contexts = [...req.contexts].sort((a, b) => a - b);
   const longest = contexts[contexts.length - 1];
-  const windows = windowsForContext(longest, req.tokenBudget, req.maxWindows);
+  const windows = Math.min(windowsForContext(longest, req.tokenBudget, req.maxWindows), Math.floor(req.tokens.length / longest));
+  // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
+  const firstOf = (context: number): number => (req.scoring ? firstScoredPrediction(req.scoring, context) : 0);
+  // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
+  const perWindowByContext = contexts.map(() => new Float64Array(Math.max(0, windows)));
   const [full] = await evaluatePerplexity({
     tokens: req.tokens,
     contexts: [longest],
@@ -59,11 +63,18 @@ async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
       const { cos, sin } = graphRopeInputs(req.rope, c);
       return { engine, cos, sin };
     },
-    onWindow: ({ windowIndex, windows: n }) => req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`),
+    onWindow: ({ windowIndex, windows: n, nll }) => {
+      contexts.forEach((context, k) => {
+        const first = firstOf(context);
+        let sum = 0;
+        for (let p = first; p < context - 1; p++) sum += nll[p];
+        perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
+      });
+      req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`);
+    },
   });
-  const perContext: ContextPerplexity[] = contexts.map((context) => {
-    // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
-    const first = req.scoring ? firstScoredPrediction(req.scoring, context) : 0;
+  const perContext: ContextPerplexity[] = contexts.map((context, k) => {
+    const first = firstOf(context);
     let sum = 0;
     for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
     const nll = sum / (context - 1 - first);
@@ -76,6 +87,7 @@ async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
       nll,
       ppl: Math.exp(nll),
       perPositionNll: full.perPositionNll.slice(0, context - 1),
+      perWindowNll: perWindowByContext[k],
     };
   });
   return {

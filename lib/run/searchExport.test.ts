@@ -50,3 +50,19 @@ describe('scalesFileOf', () => {
     expect(back.scales).toEqual([1.1, 0.9]);
   });
 });
+
+describe('scalesOutcomeSettings', () => {
+  it('carries the noise rule, no-op reason, edge hits and the penalty change at the longest context', async () => {
+    const { scalesOutcomeSettings } = await import('./searchExport');
+    const { contextPenalty } = await import('../qroar/penalty');
+    const penalty = [
+      contextPenalty({ contextTokens: 256, ptqBefore: [2, 2.1], ptqAfter: [2, 2.1], fpBefore: [1.9, 2], fpAfter: [1.9, 2] }),
+      contextPenalty({ contextTokens: 512, ptqBefore: [2.4, 2.6], ptqAfter: [2.3, 2.5], fpBefore: [2.0, 2.2], fpAfter: [2.0, 2.2] }),
+    ];
+    const out = scalesOutcomeSettings({ noise: { sigmas: 2, floatToleranceNats: 1e-5 }, noOpReason: null, edgeHits: [{ bandIndex: 0, scale: 0.8, edge: 'lo' }], penalty });
+    expect(out).toMatchObject({ noise: { sigmas: 2 }, noOpReason: null, edgeHits: [{ bandIndex: 0, edge: 'lo' }], penaltyAtContext: { contextTokens: 512, windows: 2 } });
+    // Penalty 0.4 → 0.3 on both windows: −25 %.
+    expect((out.penaltyAtContext as { relativeChange: number }).relativeChange).toBeCloseTo(-0.25, 12);
+    expect(scalesOutcomeSettings({})).toEqual({ noise: null, noOpReason: null, edgeHits: null, penaltyAtContext: null });
+  });
+});

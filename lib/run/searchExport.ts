@@ -8,6 +8,9 @@ import type { SafetensorsTensorF32 } from '../export/safetensorsWriter';
 import { customBandSpec, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION, type QroarScalesFile } from '../export/scalesJson';
 import type { ModelSpec } from '../model/spec';
 import { decoderLinearNames } from '../onnx/weights';
+import type { EdgeHit } from '../qroar/gridEdge';
+import type { NoiseSettings } from '../qroar/noise';
+import type { ContextPenalty } from '../qroar/penalty';
 import { qroarAssembleHooks, qroarFactors, qroarPreQuantHook, type QroarSetting } from './weights';
 
 /**
@@ -84,5 +87,27 @@ export function scalesFileOf(args: {
     scales: Array.from(args.qroar.scales),
     model: { name: args.modelName, hashes: { 'bandscope-dashboard-config-v1': args.modelIdentity } },
     settings: args.settings,
+  };
+}
+
+/**
+ * What a scales file says about how the scales were chosen (issue #13), so a reader does not take
+ * g = 1 ties or an edge-limited search for a finding: the noise rule, the no-op reason, the edge
+ * hits and the penalty's relative change at the longest context.
+ */
+export function scalesOutcomeSettings(run: {
+  noise?: NoiseSettings;
+  noOpReason?: string | null;
+  edgeHits?: EdgeHit[];
+  penalty?: ContextPenalty[] | null;
+}): Record<string, unknown> {
+  const last = run.penalty && run.penalty.length > 0 ? run.penalty[run.penalty.length - 1] : null;
+  return {
+    noise: run.noise ?? null,
+    noOpReason: run.noOpReason ?? null,
+    edgeHits: run.edgeHits ?? null,
+    penaltyAtContext: last
+      ? { contextTokens: last.contextTokens, windows: last.windows, relativeChange: last.penaltyRelativeChange, relativeChangeStdError: last.penaltyRelativeChangeStdError, withinNoise: last.withinNoise }
+      : null,
   };
 }
