@@ -39,7 +39,10 @@ export function parseQuantChoice(command: string, raw: string): RtnOptions | und
   }
 }
 
-/** `none | int8:token:post | …` (lib/quant/kvSpec grammar); per-token only, as in eval. */
+/**
+ * `none | int8:token:post | int4:token:post:hadamard | …` (lib/quant/kvSpec grammar); per-token
+ * only here: per-channel scales are calibrated by `bandscope eval` and the dashboard.
+ */
 export function parseKvChoice(command: string, raw: string): KvQuantSpec | undefined {
   if (raw === 'none') return undefined;
   let spec: KvQuantSpec;
@@ -48,7 +51,9 @@ export function parseKvChoice(command: string, raw: string): KvQuantSpec | undef
   } catch (err) {
     throw new UsageError(`${command}: --kv: ${why(err)}`);
   }
-  if (spec.granularity === 'channel') throw new UsageError(`${command}: --kv '${raw}': per-channel KV quant needs calibrated scales; only per-token is offered here`);
+  if (spec.granularity === 'channel') {
+    throw new UsageError(`${command}: --kv '${raw}': per-channel KV quant (calibrated scales) is offered by 'bandscope eval' and the dashboard; ${command} takes per-token, with or without :hadamard`);
+  }
   return spec;
 }
 
