@@ -119,6 +119,7 @@ export function SettingsPanel(props: SettingsPanelProps) {
             <SelectField label="KV groups" value={kv.grouping} options={[{ value: 'token', label: 'per token' }, { value: 'channel', label: 'per channel' }] as const} onChange={(grouping) => setKv({ grouping })} />
             <SelectField label="Keys quantized" value={kv.keyStage} options={[{ value: 'post', label: 'post-RoPE' }, { value: 'pre', label: 'pre-RoPE' }] as const} onChange={(keyStage) => setKv({ keyStage })} />
             <CheckField label="Hadamard-rotate k/v per head" checked={kv.hadamard} onChange={(hadamard) => setKv({ hadamard })} />
+            {kv.hadamard ? <p className="text-[11px] text-zinc-500">Keys and values are rotated per head by a normalized Walsh–Hadamard matrix before quantizing (llama.cpp&apos;s default for quantized caches): logits are unchanged in float, only the quantization error moves. Needs a power-of-two head dim.</p> : null}
             {kv.grouping === 'channel' ? <p className="text-[11px] text-zinc-500">{KV_CALIBRATION_DEFINITION}</p> : null}
           </>
         ) : null}
