@@ -36,7 +36,7 @@ describe('calibrateKvChannelScales', () => {
     const scales = await calibrateKvChannelScales({ ...base, kv: { bits: 8, granularity: 'channel', keyRope: 'post', target: 'kv' }, openEngine: fakeEngine(seen) });
     expect(Array.from(scales.k![0])).toEqual([Math.fround(1 / 127), Math.fround(4 / 127)]);
     expect(Array.from(scales.v![0])).toEqual([Math.fround(7 / 127), 0]);
-    expect(seen.graph).toEqual({ seqLen: 3, tapLayers: [0], tapValues: true });
+    expect(seen.graph).toEqual({ seqLen: 3, tapLayers: [0], tapValues: true, tapQueries: false });
     expect(Array.from(seen.input!.ids as Int32Array)).toEqual([10, 11, 12]);
     expect(seen.input!.cos.length).toBe(3 * 2);
     expect(seen.disposed).toBe(true);

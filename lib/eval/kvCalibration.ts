@@ -25,11 +25,12 @@ export interface KvChannelScales {
   v?: Float32Array[];
 }
 
-/** The graph a calibration run needs: every layer's k (pre and post RoPE) and v tapped, no KV quant. */
+/** The graph a calibration run needs: every layer's k (pre and post RoPE) and v tapped, no q taps, no KV quant. */
 export interface KvCalibrationGraph {
   seqLen: number;
   tapLayers: number[];
   tapValues: true;
+  tapQueries: false;
 }
 
 export interface KvCalibrationRequest {
@@ -68,7 +69,7 @@ export async function calibrateKvChannelScales(req: KvCalibrationRequest): Promi
   checkKvCalibrationTokens(S, req.trainedWindowTokens, tokens.length);
   const { numLayers, numKvHeads, headDim } = dims;
   const layers = Array.from({ length: numLayers }, (_, l) => l);
-  const engine = await req.openEngine({ seqLen: S, tapLayers: layers, tapValues: true });
+  const engine = await req.openEngine({ seqLen: S, tapLayers: layers, tapValues: true, tapQueries: false });
   let taps: Record<string, Float32Array>;
   try {
     const { cos, sin } = graphRopeInputs(req.rope, S);

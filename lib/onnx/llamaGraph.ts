@@ -18,6 +18,8 @@ export interface LlamaGraphOptions {
   attentionBudgetBytes?: number;
   /** Also output `v_L` [T, numKvHeads, headDim] for each tap layer (per-channel KV calibration). */
   tapValues?: boolean;
+  /** false: leave out q_pre_L / q_post_L (a KV calibration run reads only k and v; q taps are the largest). Default true. */
+  tapQueries?: boolean;
   /** KV-cache fake quant inside the graph (SPEC §3; lib/onnx/kvCacheQuant.ts); off when absent. */
   kvQuant?: GraphKvQuant;
   /**
@@ -178,9 +180,9 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     const kRot = kv?.keyRope === 'pre' ? rope(quantKv(k3, 'k', l)) : quantKv(kUnquantRot, 'k', l);
     const vUsed = quantKv(v3, 'v', l);
     if (taps.has(l)) {
-      tap(q3, `q_pre_${l}`, numHeads);
+      if (options.tapQueries !== false) tap(q3, `q_pre_${l}`, numHeads);
       tap(k3, `k_pre_${l}`, numKvHeads);
-      tap(qRot, `q_post_${l}`, numHeads);
+      if (options.tapQueries !== false) tap(qRot, `q_post_${l}`, numHeads);
       tap(kUnquantRot, `k_post_${l}`, numKvHeads);
       if (options.tapValues) tap(v3, `v_${l}`, numKvHeads);
       if (kv) {

@@ -111,6 +111,7 @@ describe('build options', () => {
       { ...base, kv: 'int8:channel:post', kvChannelScales: { k: [new Float32Array([1, 2])] } },
       { ...base, kv: 'int8:channel:post', kvChannelScales: { k: [new Float32Array([1, 2.0000002])] } },
       { ...base, tapValues: true },
+      { ...base, tapQueries: false },
       { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.5] } },
       { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.25] } },
     ].map(graphBuildKey);

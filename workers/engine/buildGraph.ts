@@ -43,6 +43,7 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
     ...(build.tapLayers ? { tapLayers: build.tapLayers } : {}),
     ...(build.logits ? { logits: true } : {}),
     ...(build.tapValues ? { tapValues: true } : {}),
+    ...(build.tapQueries === false ? { tapQueries: false } : {}),
     ...(kvQuant ? { kvQuant } : {}),
   });
   ctx.onProgress('build-graph', 1);

@@ -62,6 +62,8 @@ export interface GraphBuildRequest {
   kvChannelScales?: KvChannelScales | null;
   /** Also output v_L [T, numKvHeads, headDim] for every tap layer (a KV calibration run reads them). */
   tapValues?: boolean;
+  /** false: no q taps (a KV calibration run needs only k and v). Default true. */
+  tapQueries?: boolean;
   /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
   qroar?: GraphQroar | null;
   /**
@@ -85,6 +87,7 @@ export function graphBuildKey(build: GraphBuildRequest): string {
     `kv=${build.kv ?? 'none'}`,
     ...(build.kvChannelScales ? [`kvs=${kvScalesDigest(build.kvChannelScales)}`] : []),
     ...(build.tapValues ? ['v'] : []),
+    ...(build.tapQueries === false ? ['noq'] : []),
     `qroar=${q}`,
     `taps${(build.tapLayers ?? []).join('.')}`,
     build.logits ? 'logits' : 'nll',
