@@ -19,6 +19,8 @@ export default defineConfig({
   },
   webServer: {
     command: `npx next start -p ${port}`,
+    // Next.js telemetry off: the app promises that nothing leaves the machine (merged into process.env).
+    env: { NEXT_TELEMETRY_DISABLED: '1' },
     url: `http://localhost:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 120_000,

@@ -1,11 +1,13 @@
 'use client';
 /**
  * Token ids of the evaluation text, through the model's own tokenizer (lib/tokenize
- * createTokenizer: byte-level, or a HF tokenizer.json run in the engine worker; GGUF-embedded ones
- * are refused with a clear message). Byte models: ids = UTF-8 bytes (vocab 256).
+ * createTokenizer: byte-level, or a HF tokenizer.json / GGUF-embedded tokenizer run in the engine
+ * worker; unsupported GGUF tokenizers are refused there with a clear message). Byte models: ids =
+ * UTF-8 bytes (vocab 256).
  */
 import { useQuery } from '@tanstack/react-query';
 import { createTokenizer } from '@/lib/tokenize/hfTokenizer';
+import { tokenStreamOfBytes } from '@/lib/tokenize/stream';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import { getEngineClient } from './engineClient';
 
@@ -30,8 +32,8 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
       const source: TokenizerSource | null = model?.tokenizer ?? (vocabSize === 256 ? { kind: 'bytes', vocabSize: 256, bos: null, eos: null } : null);
       if (source === null) throw new Error(`this model has a ${vocabSize}-token vocabulary and no tokenizer was passed; open it with its tokenizer.json`);
       const byteIds = source.kind === 'bytes' || (source.kind === 'none' && vocabSize === 256);
-      // Fail fast on tokenizers that cannot run (GGUF-embedded, none) before reading the text.
-      if (!byteIds && source.kind !== 'hf-json') createTokenizer(source);
+      // Fail fast on a model without a tokenizer before reading the text (the others are built in the worker).
+      if (!byteIds && source.kind === 'none') createTokenizer(source);
       let bytes: Uint8Array;
       if (text === 'user') {
         if (!userText) throw new Error('no text file is open; use “Open text file…” or switch back to the bundled text');
@@ -41,7 +43,8 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
         if (!res.ok) throw new Error(`/text/brown-${part}.txt: HTTP ${res.status}`);
         bytes = new Uint8Array(await res.arrayBuffer());
       }
-      if (byteIds) return Int32Array.from(bytes);
+      // Byte ids are the file's bytes as they are, with the source's BOS/EOS rule.
+      if (byteIds) return tokenStreamOfBytes(source, 256, bytes);
       // A HF tokenizer over a few hundred KB of text can block far beyond 100 ms: run it in the engine worker.
       const ids = await getEngineClient().tokenize(source, new TextDecoder().decode(bytes), { signal });
       const bad = ids.findIndex((id) => id < 0 || id >= (vocabSize ?? Infinity));

@@ -127,11 +127,11 @@ async function main(): Promise<void> {
   let baseUrl = process.env.BENCH_URL;
   if (!baseUrl) {
     if (!existsSync(join(ROOT, '.next', 'BUILD_ID'))) {
-      const build = spawnSync('npx', ['next', 'build'], { cwd: ROOT, stdio: 'inherit' });
+      const build = spawnSync('npx', ['next', 'build'], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
       if (build.status !== 0) throw new Error('next build failed');
     }
     const port = process.env.BENCH_PORT ?? '3200';
-    server = spawn('npx', ['next', 'start', '-p', port], { cwd: ROOT, stdio: 'ignore', detached: true });
+    server = spawn('npx', ['next', 'start', '-p', port], { cwd: ROOT, stdio: 'ignore', detached: true, env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' } });
     baseUrl = `http://localhost:${port}`;
     await waitForServer(baseUrl, 60_000);
   }

@@ -9,9 +9,13 @@ import { findChromium } from './chromium.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+// Next.js sends anonymous usage telemetry unless told not to; Bandscope promises that nothing
+// leaves the machine, so every `next` invocation gets this in its environment.
+export const nextEnv = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+
 // onnxruntime-node's install step would fetch CUDA binaries from the internet; we use its
 // bundled CPU build only. Playwright must never download its own browser.
-const installEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
+const installEnv = { ...nextEnv, ONNXRUNTIME_NODE_INSTALL: 'skip', PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' };
 
 export function run(command, args, options = {}) {
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: installEnv, ...options });

@@ -2,7 +2,7 @@
 // One command on a fresh Debian machine with only Node and npm.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromiumVersion, ensureChromium, ensureNodeModules, root, run } from './setup.mjs';
+import { chromiumVersion, ensureChromium, ensureNodeModules, nextEnv, root, run } from './setup.mjs';
 
 // Beside, not inside, test-results/: Playwright empties that folder when it starts.
 const vitestJson = join(root, 'test-results-vitest.json');
@@ -50,9 +50,9 @@ try {
   step('unit tests', () => {
     run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
   });
-  step('build', () => run('npx', ['next', 'build']));
+  step('build', () => run('npx', ['next', 'build'], { env: nextEnv }));
   step('e2e tests', () =>
-    run('npx', ['playwright', 'test', '--reporter=list,json'], { env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson } }),
+    run('npx', ['playwright', 'test', '--reporter=list,json'], { env: { ...nextEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson } }),
   );
 } catch (error) {
   console.error(`\n[test] FAILED: ${error instanceof Error ? error.message : String(error)}`);

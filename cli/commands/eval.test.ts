@@ -127,6 +127,7 @@ describe('bandscope eval', () => {
     ['missing gguf', ['--model', join(dir, 'm.gguf'), '--text', text0, '--contexts', '64'], /m\.gguf/],
     ['text shorter than a window', ['--model', 'builtin', '--text', text0, '--contexts', '2048'], /1024 tokens.*2048/],
     ['trained window too small', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', '4'], /--trained-window: trained window must be an integer from 8 .* got 4/],
+    ['bad score mode', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--score', 'fast'], /--score: score mode must be one of bandscope, llama-perplexity, got 'fast'/],
     ['trained window not a number', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', 'big'], /--trained-window must be a positive integer/],
   ];
   for (const [name, args, message] of bad) {

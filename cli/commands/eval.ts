@@ -1,7 +1,8 @@
 /**
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
- *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--kv-calibration S] [--qroar scales.json] [--trained-window N] [--json]`
+ *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--kv-calibration S] [--qroar scales.json] [--trained-window N]
+ *  [--score bandscope|llama-perplexity] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -15,6 +16,8 @@
  * --kv-calibration, default and at most the trained window L, run once through the same model
  * with a float cache); every context then uses those fixed scales, and the report counts the
  * elements that saturated beyond them (contexts[].kvClipped, kvClippedShare).
+ * --score llama-perplexity: llama.cpp `llama-perplexity`'s rule (lib/eval/scoring.ts) — each window's first
+ *   token replaced by BOS when the vocabulary adds one, predictions from ⌊C/2⌋ on — to compare with llama.cpp.
  * --qroar: band scales (lib/export/scalesJson.ts file) applied to W_Q/W_K before quantization.
  * Models open through lib/model (`openModelAtPath`): HF folders and GGUF files (GGUF blocks are
  * dequantized to float32; interleaved q/k rows are permuted to half-split in the graph).
@@ -27,6 +30,8 @@ import type { NllEngine } from '../../lib/eval/engine';
 import { calibrateKvChannelScales, KV_CALIBRATION_DEFINITION } from '../../lib/eval/kvCalibration';
 import { hadamardSizeError } from '../../lib/quant/hadamard';
 import { evaluatePerplexity } from '../../lib/eval/perplexity';
+import { describeScoring, parseScoreMode, type ScoreMode, type WindowScoring } from '../../lib/eval/scoring';
+import { addedBosId, describeTokenizerSource } from '../../lib/tokenize/describeSource';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { parseKvSpec, type KvQuantSpec } from '../../lib/quant/kvSpec';
@@ -36,7 +41,7 @@ import { describeTrainedWindow } from '../../lib/model/trainedWindow';
 import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
 import { openModelAtPath } from '../io/nodeByteSource';
-import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
+import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
@@ -113,6 +118,7 @@ export async function run(argv: string[]): Promise<void> {
         json: { type: 'boolean' },
         'trained-window': { type: 'string' },
         help: { type: 'boolean' },
+        score: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -157,6 +163,12 @@ export async function run(argv: string[]): Promise<void> {
   if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw)) throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
   const qroarPath = stringFlag('qroar');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
+  let scoreMode: ScoreMode;
+  try {
+    scoreMode = parseScoreMode(stringFlag('score') ?? 'bandscope');
+  } catch (err) {
+    throw new UsageError(`${COMMAND}: --score: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   const modelPath = modelArg === 'builtin' ? BUILTIN_DIR : modelArg;
   let textBytes: Uint8Array;
@@ -170,13 +182,10 @@ export async function run(argv: string[]): Promise<void> {
   const model = opened.model;
   try {
     const { spec } = model;
-    let tokens: Int32Array;
-    // A byte-vocab model without a tokenizer file (the built-in one) reads token id = byte.
-    if (model.tokenizer.kind === 'bytes' || (model.tokenizer.kind === 'none' && spec.vocabSize === 256)) tokens = Int32Array.from(textBytes);
-    else tokens = Int32Array.from(createTokenizer(model.tokenizer).encode(new TextDecoder().decode(textBytes)));
+    const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
-    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, preQuant: qroar?.preQuant });
+    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, ...qroar?.hooks });
     let graphKv: GraphKvQuant | undefined = kvQuant;
     let kvCalibrationTokens: number | null = null;
     if (kvQuant?.hadamard) {
@@ -199,8 +208,10 @@ export async function run(argv: string[]): Promise<void> {
     }
     const clipped = new Map<number, number>();
     let device = 'ort-node:cpu';
+    const scoring: WindowScoring = { mode: scoreMode, bosId: addedBosId(model.tokenizer) };
     const results = await evaluatePerplexity({
       tokens,
+      scoring,
       contexts,
       maxWindows,
       prepare: async (context) => {
@@ -231,6 +242,7 @@ export async function run(argv: string[]): Promise<void> {
       settings: {
         text: textPath,
         textTokens: tokens.length,
+        tokenizer: describeTokenizerSource(model.tokenizer),
         rope: ropeChoice.method === 'none' ? 'none' : `${ropeChoice.method}:${ropeChoice.factor}`,
         quant: quantRaw,
         quantFormat: rtn ? quantFormat : undefined,
@@ -238,11 +250,14 @@ export async function run(argv: string[]): Promise<void> {
         kvCalibration: kvCalibrationTokens === null ? null : { tokens: kvCalibrationTokens, definition: KV_CALIBRATION_DEFINITION },
         qroar: qroar?.summary ?? null,
         maxWindows: maxWindows ?? null,
+        score: scoreMode,
+        scoring: describeScoring(scoring),
       },
       contexts: results.map((r) => ({
         context: r.context,
         windows: r.windows,
         tokens: r.tokens,
+        predictions: r.predictions,
         nll: r.nll,
         ppl: r.ppl,
         seconds: r.seconds,
@@ -252,7 +267,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\n`);
+      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
       if (kvCalibrationTokens !== null) process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);
       for (const r of report.contexts) {
         const clip = 'kvClippedShare' in r ? `, KV clipped ${(100 * (r.kvClippedShare as number)).toFixed(3)}%` : '';

@@ -7,9 +7,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
-import { writeSafetensorsF32, type SafetensorsTensorF32 } from '../../lib/export/safetensorsWriter';
+import { writeSafetensorsF32 } from '../../lib/export/safetensorsWriter';
 import { customBandSpec, formatQroarScalesJson, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION } from '../../lib/export/scalesJson';
-import { decoderLinearNames } from '../../lib/onnx/weights';
 import { bandVisitOrder } from '../../lib/qroar/grid';
 import { runBandSearch, type CandidateRecord } from '../../lib/qroar/search';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
@@ -19,7 +18,8 @@ import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindow
 import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
-import { qroarFactors, qroarPreQuantHook, runTappedWindow, scenarioWeights, tapOf, windowedNll } from '../scenario/runs';
+import { patchedQkTensors } from '../../lib/run/searchExport';
+import { qroarFactors, runTappedWindow, scenarioWeights, tapOf, windowedNll } from '../scenario/runs';
 
 const COMMAND = 'search';
 
@@ -190,26 +190,14 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** Full-precision scaled q_proj/k_proj (+ biases) of every layer, HF names, the model's own row order. */
+/** lib/run/searchExport's patched tensors (scaled q_proj/k_proj, or q/k norms on qk-norm models) and the scales JSON. */
 async function writePatched(
   dir: string,
   model: Awaited<ReturnType<typeof openScenarioModel>>,
   qroar: Parameters<typeof qroarFactors>[1],
   scalesFile: Parameters<typeof formatQroarScalesJson>[0],
 ): Promise<{ safetensors: string; scales: string }> {
-  const { spec } = model;
-  const hook = qroarPreQuantHook(qroarFactors(spec, qroar));
-  const tensors: SafetensorsTensorF32[] = [];
-  for (let l = 0; l < spec.numLayers; l++) {
-    const names = decoderLinearNames(l);
-    for (const key of ['q', 'k'] as const) {
-      const rows = (key === 'q' ? spec.numHeads : spec.numKvHeads) * spec.headDim;
-      const bias = spec.attentionBias ? await model.tensorF32(`${names[key]}.bias`) : undefined;
-      const patched = hook(l, key, await model.tensorF32(`${names[key]}.weight`), bias);
-      tensors.push({ name: `${names[key]}.weight`, shape: [rows, spec.hiddenSize], data: patched.weight });
-      if (patched.bias) tensors.push({ name: `${names[key]}.bias`, shape: [rows], data: patched.bias });
-    }
-  }
+  const tensors = await patchedQkTensors(model.spec, (name) => model.tensorF32(name), qroar);
   try {
     await mkdir(dir, { recursive: true });
     const safetensors = join(dir, 'qroar-patched.safetensors');

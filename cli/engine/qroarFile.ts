@@ -2,19 +2,21 @@
  * Reads the `--qroar` file of `bandscope eval`: the versioned Q-ROAR scales JSON of
  * lib/export/scalesJson.ts (written by `bandscope search --out`). Its bands are a band-spec string of
  * pair ranges; the row factors are built in the pairing layout of the weights being loaded (spec.pairLayout).
- * Returned as an assembleDecoderWeights `preQuant` hook: scale W_Q/W_K rows, then quantize.
+ * Returned as assembleDecoderWeights hooks (qroarAssembleHooks): scale W_Q/W_K rows, then quantize —
+ * or, on a model with per-head q/k norms, scale the norm weights.
  */
 import { readFile } from 'node:fs/promises';
 import { parseQroarScalesJson } from '../../lib/export/scalesJson';
 import type { ModelSpec } from '../../lib/model/spec';
 import type { AssembleOptions } from '../../lib/onnx/assembleWeights';
 import { bandScalesForLayer } from '../../lib/qroar/scales';
-import { qroarRowFactors, scaleRowsInPlace } from '../../lib/qroar/transform';
+import { qroarRowFactors } from '../../lib/qroar/transform';
+import { qroarAssembleHooks } from '../../lib/run/weights';
 import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
 import type { RopeConfig } from '../../lib/rope/types';
 import { UsageError } from '../errors';
 
-export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: RopeConfig): Promise<{ preQuant: NonNullable<AssembleOptions['preQuant']>; summary: Record<string, unknown> }> {
+export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: RopeConfig): Promise<{ hooks: Pick<AssembleOptions, 'preQuant' | 'qkNormTransform'>; summary: Record<string, unknown> }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -41,15 +43,6 @@ export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: Rop
   }
   return {
     summary: { variant, bands: file.bands, bandSource: file.bandSource, scales, model: file.model.name },
-    preQuant: (layer, key, weight, bias) => {
-      if (key !== 'q' && key !== 'k') return { weight, bias };
-      const factors = factorsByLayer[layer][key];
-      const rows = factors.length;
-      const w = weight.slice();
-      scaleRowsInPlace(w, rows, w.length / rows, factors);
-      const b = bias?.slice();
-      if (b) scaleRowsInPlace(b, rows, 1, factors);
-      return { weight: w, bias: b };
-    },
+    hooks: qroarAssembleHooks(spec, (layer) => factorsByLayer[layer]),
   };
 }

@@ -42,8 +42,9 @@ export async function openNodeByteSource(path: string): Promise<ClosableByteSour
 const MODEL_FILE = /(\.safetensors|\.gguf|^config\.json|^model\.safetensors\.index\.json|^tokenizer\.json|^tokenizer_config\.json|^bandscope_tokenizer\.json)$/;
 
 /**
- * openModel over a path: a folder (its model files), a .gguf file, or a .safetensors file
- * (with config.json and tokenizer files from the same folder). Returns the model and a
+ * openModel over a path: a folder (its model files), a .gguf file (with tokenizer.json and
+ * tokenizer_config.json from the same folder when present: they override the embedded
+ * tokenizer), or a .safetensors file (with config.json and tokenizer files from the same folder). Returns the model and a
  * close() for the file handles.
  */
 export async function openModelAtPath(path: string, options: OpenModelOptions = {}): Promise<{ model: OpenedModel; close(): Promise<void> }> {
@@ -59,6 +60,11 @@ export async function openModelAtPath(path: string, options: OpenModelOptions = 
   } else if (path.endsWith('.safetensors')) {
     const dir = join(path, '..');
     const side = (await readdir(dir)).filter((n) => /^(config|tokenizer|tokenizer_config|bandscope_tokenizer)\.json$/.test(n));
+    paths = [path, ...side.map((n) => join(dir, n))];
+  } else if (path.toLowerCase().endsWith('.gguf')) {
+    // A tokenizer.json beside the file overrides the embedded tokenizer (openModel prefers it).
+    const dir = join(path, '..');
+    const side = (await readdir(dir)).filter((n) => /^(tokenizer|tokenizer_config)\.json$/.test(n));
     paths = [path, ...side.map((n) => join(dir, n))];
   } else {
     paths = [path];

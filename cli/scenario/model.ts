@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ModelSpec } from '../../lib/model/spec';
 import type { OpenModelOptions, OpenedModel } from '../../lib/model/open';
 import type { TrainedWindow } from '../../lib/model/trainedWindow';
-import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
+import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
 import { UsageError } from '../errors';
 import { openModelAtPath } from '../io/nodeByteSource';
 
@@ -36,7 +36,6 @@ export async function openScenarioModel(modelArg: string, options: OpenModelOpti
   const opened = await openModelAtPath(modelArg === 'builtin' ? BUILTIN_MODEL_DIR : modelArg, options);
   const model: OpenedModel = opened.model;
   const cache = new Map<string, Promise<Float32Array>>();
-  const byteIds = model.tokenizer.kind === 'bytes' || (model.tokenizer.kind === 'none' && model.spec.vocabSize === 256);
   return {
     name: modelArg === 'builtin' ? BUILTIN_MODEL_NAME : modelArg,
     spec: model.spec,
@@ -59,8 +58,7 @@ export async function openScenarioModel(modelArg: string, options: OpenModelOpti
       } catch (err) {
         throw new UsageError(`${command}: cannot read --${flag} '${path}': ${(err as { code?: string }).code ?? 'unreadable'}`);
       }
-      if (byteIds) return Int32Array.from(bytes);
-      return Int32Array.from(createTokenizer(model.tokenizer).encode(new TextDecoder().decode(bytes)));
+      return tokenStreamOfBytes(model.tokenizer, model.spec.vocabSize, bytes);
     },
     close: () => opened.close(),
   };

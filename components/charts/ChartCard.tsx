@@ -1,11 +1,11 @@
 'use client';
 /**
  * A chart with its contract: `data-chart` id, `data-state` loading|ready|error, the definition
- * (SPEC §4) as caption, and PNG / SVG / CSV / JSON export. Without data it shows its state,
+ * as caption (linking its section of the science page, opened in a new tab so the run stays), and PNG / SVG / CSV / JSON export. Without data it shows its state,
  * never numbers that no computation produced.
  */
 import { useCallback, useRef, type ReactNode } from 'react';
-import { CHART_DEFINITIONS } from '@/lib/charts/definitions';
+import { CHART_DEFINITIONS, scienceHref } from '@/lib/charts/definitions';
 import { tableToCsv, tableToJson } from '@/lib/charts/table';
 import type { ChartId, ChartOption, ChartTable } from '@/lib/charts/types';
 import { downloadBlob, downloadDataUrl } from '../download';
@@ -58,7 +58,12 @@ export function ChartCard({ id, state, dark, heightPx = 240, controls, instance 
           }}>JSON</button>
         </div>
       </header>
-      <p className="mt-1 text-[11px] leading-snug text-zinc-600 dark:text-zinc-400">{def.definition}</p>
+      <p className="mt-1 text-[11px] leading-snug text-zinc-600 dark:text-zinc-400">
+        {def.definition}{' '}
+        <a href={scienceHref(def)} target="_blank" rel="noopener" className="whitespace-nowrap text-blue-700 underline dark:text-blue-400" aria-label={`${def.title}: definition on the science page`}>
+          Definition ↗
+        </a>
+      </p>
       {state.status === 'ready' ? (
         <>
           <EChart option={state.option} heightPx={heightPx} ariaLabel={def.title} onExporter={onExporter} />

@@ -42,7 +42,7 @@ export function ScaleSliders({ bands, scales, lo, hi, onScales, variant, onVaria
       </label>
       {variant === 'symmetric' ? (
         <p role="note" className="text-[11px] text-amber-700 dark:text-amber-400">
-          Symmetric is a no-op under row-local weight RTN without KV-cache quantization: RTN quantizes each row group on its own, so Q(g·w) = g·Q(w) and every logit keeps g·(1/g) = 1 — neither the proxy nor the search can move (SPEC §5). It matters only with KV quantization.
+          Symmetric is a no-op under row-local weight RTN without KV-cache quantization: RTN quantizes each row group on its own, so Q(g·w) = g·Q(w) and every logit keeps g·(1/g) = 1 — neither the proxy nor the search can move (<a href="/science#transform" target="_blank" rel="noopener" className="underline">science page</a>). It matters only with KV quantization.
         </p>
       ) : null}
       {bands.map((band, b) => {

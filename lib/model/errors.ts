@@ -22,3 +22,26 @@ export class BudgetExceededError extends Error {
     this.name = 'BudgetExceededError';
   }
 }
+
+/**
+ * A context longer than the model's sliding attention window: the engine has full causal
+ * attention only, which equals the model's own attention for contexts ≤ the window.
+ */
+export class ContextBeyondWindowError extends Error {
+  readonly userFacing = true;
+  constructor(
+    readonly contextTokens: number,
+    readonly slidingWindowTokens: number,
+  ) {
+    super(
+      `a context of ${contextTokens} tokens is longer than this model's sliding attention window of ${slidingWindowTokens} tokens; ` +
+        `sliding-window attention is not implemented, so only contexts ≤ ${slidingWindowTokens} tokens can be evaluated`,
+    );
+    this.name = 'ContextBeyondWindowError';
+  }
+}
+
+/** Throws ContextBeyondWindowError when `contextTokens` exceeds spec.slidingWindowTokens. */
+export function assertContextWithinWindow(spec: { slidingWindowTokens?: number }, contextTokens: number): void {
+  if (spec.slidingWindowTokens !== undefined && contextTokens > spec.slidingWindowTokens) throw new ContextBeyondWindowError(contextTokens, spec.slidingWindowTokens);
+}

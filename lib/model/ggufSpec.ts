@@ -7,19 +7,25 @@ import type { ModelSpec } from './spec';
 
 /**
  * GGUF architectures with LLaMA's block and their q/k row pairing as stored: llama.cpp's
- * converter permutes LLaMA/Mistral q/k rows to interleaved (ggml NORMAL rope); Qwen
- * files keep Hugging Face's half-split order (ggml NEOX rope). REFERENCE §13.
+ * converter permutes LLaMA/Mistral q/k rows to interleaved (ggml NORMAL rope); Qwen2/Qwen3 and
+ * Phi-3 files keep Hugging Face's half-split order (ggml NEOX rope). REFERENCE §13. Phi-3's fused
+ * attn_qkv / ffn_up are split at load (fusedTensors.ts).
  */
 export const GGUF_ARCH_LAYOUT: Record<string, PairLayout> = {
   llama: 'interleaved',
   mistral: 'interleaved',
   qwen2: 'half-split',
   qwen3: 'half-split',
+  phi3: 'half-split',
 };
 
+const GEMMA_BLOCK = 'scaled embeddings, (1 + w) RMSNorm weights';
 const REFUSED: Record<string, string> = {
-  phi3: 'Phi-3 GGUFs fuse q/k/v into one attn_qkv tensor; splitting it is not supported yet',
-  gemma: 'Gemma uses a different block (scaled embeddings, 1 + w norms)',
+  gemma: `Gemma uses a different block (${GEMMA_BLOCK})`,
+  gemma2: `Gemma 2 uses a different block (${GEMMA_BLOCK}, post-norms, logit soft-capping, sliding-window layers)`,
+  gemma3: `Gemma 3 uses a different block (${GEMMA_BLOCK}, post-norms, q/k norms, sliding-window layers)`,
+  qwen2moe: 'Qwen2-MoE is a mixture-of-experts model; only dense SwiGLU MLPs are supported',
+  qwen3moe: 'Qwen3-MoE is a mixture-of-experts model; only dense SwiGLU MLPs are supported',
 };
 
 function num(meta: Record<string, GgufValue>, key: string, required: boolean): number | undefined {
@@ -47,6 +53,18 @@ export function specFromGgufMetadata(
   const pairLayout = GGUF_ARCH_LAYOUT[arch];
   if (!pairLayout) throw new ModelFormatError(`GGUF architecture "${arch}" is not supported (supported: ${Object.keys(GGUF_ARCH_LAYOUT).join(', ')})`);
   const k = (s: string): string => `${arch}.${s}`;
+  // Mixtral GGUFs say general.architecture = llama; only expert_count tells them apart.
+  const experts = num(meta, k('expert_count'), false);
+  if (experts !== undefined && experts > 1) {
+    throw new ModelFormatError(`GGUF metadata: ${k('expert_count')} is ${experts}: a mixture-of-experts MLP is not supported (only dense SwiGLU MLPs)`);
+  }
+  if (tensorShapes.has('rope_factors_long.weight') || tensorShapes.has('rope_factors_short.weight')) {
+    throw new ModelFormatError('GGUF file: LongRoPE factor tensors (rope_factors_long / rope_factors_short) are not supported; open the Hugging Face checkpoint, whose config.json carries them');
+  }
+  const slidingWindowTokens = num(meta, k('attention.sliding_window'), false);
+  if (slidingWindowTokens !== undefined && !(Number.isSafeInteger(slidingWindowTokens) && slidingWindowTokens > 0)) {
+    throw new ModelFormatError(`GGUF metadata: ${k('attention.sliding_window')} = ${slidingWindowTokens} is not a positive integer`);
+  }
   const hiddenSize = num(meta, k('embedding_length'), true)!;
   const numHeads = num(meta, k('attention.head_count'), true)!;
   const numKvHeads = num(meta, k('attention.head_count_kv'), false) ?? numHeads;
@@ -79,5 +97,6 @@ export function specFromGgufMetadata(
     pairLayout,
     rope,
     ...(tensorShapes.has('model.layers.0.self_attn.q_norm.weight') ? { qkNorm: true } : {}),
+    ...(slidingWindowTokens !== undefined ? { slidingWindowTokens } : {}),
   };
 }

@@ -3,15 +3,26 @@ import { ropeConfigFromHfConfig } from '../rope/parseHf';
 import { ModelFormatError } from './errors';
 import type { ModelSpec } from './spec';
 
-/** model_type values whose decoder block is LLaMA's (RMSNorm, SwiGLU MLP, separate q/k/v/o, RoPE). */
-export const SUPPORTED_HF_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3'] as const;
+/**
+ * model_type values whose decoder block is LLaMA's (RMSNorm, SwiGLU MLP, q/k/v/o, RoPE). Phi-3's
+ * fused qkv_proj / gate_up_proj are split at load (fusedTensors.ts); Qwen3 adds per-head q/k norms.
+ */
+export const SUPPORTED_HF_MODEL_TYPES = ['llama', 'mistral', 'qwen2', 'qwen3', 'phi3'] as const;
 
+const GEMMA_BLOCK = 'it scales embeddings by √hidden, its RMSNorm multiplies by (1 + w)';
 /** Families refused with a reason rather than loaded wrongly. */
 const REFUSED: Record<string, string> = {
-  phi3: 'Phi-3 fuses q/k/v into one qkv_proj and gate/up into gate_up_proj; splitting them is not supported yet',
-  gemma: 'Gemma uses (1 + w) RMSNorm weights and scaled embeddings, a different block',
-  gemma2: 'Gemma 2 uses extra norms and logit soft-capping, a different block',
+  gemma: `Gemma is a different block (${GEMMA_BLOCK})`,
+  gemma2: `Gemma 2 is a different block (${GEMMA_BLOCK}, extra post-norms, attention and final logit soft-capping, alternating sliding-window layers)`,
+  gemma3: `Gemma 3 is a different block (${GEMMA_BLOCK}, extra post-norms, q/k norms, interleaved sliding-window layers)`,
+  gemma3_text: `Gemma 3 is a different block (${GEMMA_BLOCK}, extra post-norms, q/k norms, interleaved sliding-window layers)`,
+  mixtral: 'Mixtral is a mixture-of-experts model (num_local_experts); only dense SwiGLU MLPs are supported',
+  qwen2_moe: 'Qwen2-MoE is a mixture-of-experts model (num_experts); only dense SwiGLU MLPs are supported',
+  qwen3_moe: 'Qwen3-MoE is a mixture-of-experts model (num_experts); only dense SwiGLU MLPs are supported',
 };
+
+/** Config keys whose value > 1 means a mixture-of-experts MLP, whatever model_type says. */
+const EXPERT_KEYS = ['num_local_experts', 'num_experts', 'n_routed_experts'] as const;
 
 function requireCount(config: Record<string, unknown>, key: string, fallback?: number): number {
   const v = config[key] ?? fallback;
@@ -33,6 +44,12 @@ export function specFromHfConfig(config: Record<string, unknown>): ModelSpec {
   if (!(SUPPORTED_HF_MODEL_TYPES as readonly string[]).includes(modelType)) {
     throw new ModelFormatError(`config.json: model_type "${modelType}" is not supported (supported: ${SUPPORTED_HF_MODEL_TYPES.join(', ')})`);
   }
+  for (const key of EXPERT_KEYS) {
+    const experts = config[key];
+    if (typeof experts === 'number' && experts > 1) {
+      throw new ModelFormatError(`config.json: "${key}" is ${experts}: a mixture-of-experts MLP is not supported (only dense SwiGLU MLPs)`);
+    }
+  }
   const hiddenSize = requireCount(config, 'hidden_size');
   const numHeads = requireCount(config, 'num_attention_heads');
   const numKvHeads = requireCount(config, 'num_key_value_heads', numHeads);
@@ -49,6 +66,7 @@ export function specFromHfConfig(config: Record<string, unknown>): ModelSpec {
     throw e;
   }
   const bias = config.attention_bias;
+  const slidingWindowTokens = slidingWindowOf(config, modelType);
   return {
     architecture: modelType,
     vocabSize: requireCount(config, 'vocab_size'),
@@ -65,5 +83,20 @@ export function specFromHfConfig(config: Record<string, unknown>): ModelSpec {
     pairLayout: 'half-split',
     rope,
     ...(modelType === 'qwen3' ? { qkNorm: true } : {}),
+    ...(slidingWindowTokens !== undefined ? { slidingWindowTokens } : {}),
   };
+}
+
+/**
+ * The attention window transformers applies for this model_type: Mistral and Phi-3 use
+ * `sliding_window` when it is a number; Qwen2/Qwen3 only when `use_sliding_window` is true
+ * (their configs carry a `sliding_window` value that is off by default); LLaMA has none.
+ */
+function slidingWindowOf(config: Record<string, unknown>, modelType: string): number | undefined {
+  if (modelType === 'llama') return undefined;
+  if ((modelType === 'qwen2' || modelType === 'qwen3') && config.use_sliding_window !== true) return undefined;
+  const w = config.sliding_window;
+  if (w === undefined || w === null) return undefined;
+  if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0) throw new ModelFormatError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(w)}`);
+  return w;
 }

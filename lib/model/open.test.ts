@@ -61,7 +61,8 @@ describe('openModel', () => {
     expect(model.spec).toMatchObject({ architecture: 'llama', vocabSize: 32, numKvHeads: 1, headDim: 32, pairLayout: 'interleaved', tieWordEmbeddings: false });
     expect(model.tensors.find((t) => t.name === Q)).toMatchObject({ fileTensorName: 'blk.0.attn_q.weight', shape: [64, 64], dtype: 'F32' });
     expect(Array.from(await model.tensorF32(Q))).toEqual(Array.from(tinyTensorValues(Q)));
-    expect(model.tokenizer).toEqual({ kind: 'gguf', model: 'llama', vocabSize: 32 });
+    expect(model.tokenizer).toMatchObject({ kind: 'gguf', model: 'llama', pre: null, bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true });
+    expect(model.tokenizer.kind === 'gguf' && model.tokenizer.tokens.length).toBe(32);
     const qwen = await openModel([byteSourceFromBytes(tinyGguf('qwen2'), 'q.gguf')]);
     expect(qwen.spec.pairLayout).toBe('half-split');
   });
@@ -69,13 +70,13 @@ describe('openModel', () => {
   it('refuses contradictions and unsupported models with messages naming both sides', async () => {
     const bad = tinyHfFolder({ config: tinyHfConfig({ num_attention_heads: 4, head_dim: 32 }) });
     await expect(openModel(bad)).rejects.toThrow(/4 heads × head_dim 32 → model\.layers\.0\.self_attn\.q_proj\.weight should be \[128, 64\], but the file has \[64, 64\]/);
-    await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ model_type: 'phi3' }) }))).rejects.toThrow(/phi3.*qkv_proj/);
+    await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ model_type: 'gemma2' }) }))).rejects.toThrow(/gemma2.*soft-capping/);
     await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ hidden_size: undefined }) }))).rejects.toThrow(/missing "hidden_size"/);
     await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ num_hidden_layers: 2 }) }))).rejects.toThrow(ModelFormatError);
     await expect(openModel(tinyHfFolder().slice(1))).rejects.toThrow(/no config\.json/);
     const sharded = tinyHfFolder({ shards: 2 });
     await expect(openModel(sharded.filter((s) => !s.name.includes('model-00002')))).rejects.toThrow(/shards that were not given: model-00002-of-00002/);
-    await expect(openModel([byteSourceFromBytes(tinyGguf('phi3'), 'p.gguf')])).rejects.toThrow(/phi3.*attn_qkv/);
+    await expect(openModel([byteSourceFromBytes(tinyGguf('gemma2'), 'g.gguf')])).rejects.toThrow(/gemma2.*soft-capping/);
     await expect(openModel([byteSourceFromBytes(tinyGguf('llama', { 'llama.attention.head_count': 3 }), 'b.gguf')])).rejects.toThrow(ModelFormatError);
   });
 

@@ -1,9 +1,11 @@
 import { parseBandscopeTokenizer } from '../tokenize/byteTokenizer';
+import { ggufTokenizerSource } from '../tokenize/ggufSource';
 import type { TokenizerSource } from '../tokenize/types';
 import { baseName, type ByteSource } from './byteSource';
 import { ModelFormatError } from './errors';
 import { parseGgufHeader, readGgufF32, readGgufRaw, type GgufFile, type GgufTensorInfo, type GgufValue } from './gguf';
 import { specFromGgufMetadata } from './ggufSpec';
+import { fusedTensorSlices, listWithSlices, locateRows, shapesWithSlices } from './fusedTensors';
 import { specFromHfConfig } from './hfConfig';
 import {
   parseSafetensorsHeader,
@@ -185,7 +187,10 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
   if (!spec.tieWordEmbeddings && embeddingsShareStorage(stored, aliases)) spec = { ...spec, tieWordEmbeddings: true };
   const resolved = withAliases(infos, aliases);
   const aliasesOf = aliasesByStoredName(aliases);
-  validateSpecAgainstTensors(spec, new Map([...resolved].map(([n, i]) => [n, i.shape])), 'config.json');
+  const fileShapes = new Map([...resolved].map(([n, i]) => [n, i.shape]));
+  // Phi-3's fused qkv_proj / gate_up_proj: the usual names become row ranges of them.
+  const fused = fusedTensorSlices(spec, fileShapes, 'config.json');
+  validateSpecAgainstTensors(spec, shapesWithSlices(fileShapes, fused), 'config.json');
   const get = (name: string): SafetensorsTensorInfo => {
     const info = resolved.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
@@ -195,22 +200,29 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
     format: 'hf-safetensors',
     architecture: spec.architecture,
     spec,
-    tensors: [...infos.values()].map((i) => ({
-      name: i.name,
-      dtype: i.dtype,
-      shape: i.shape.slice(),
-      sizeBytes: i.sizeBytes,
-      fileTensorName: i.name,
-      fileName: baseName(i.source.name),
-      ...(aliasesOf.has(i.name) ? { aliases: aliasesOf.get(i.name) } : {}),
-    })),
-    resolveTensorName: (name) => (infos.has(name) ? name : aliases.get(name)),
-    tensorF32: (name, rows) => readSafetensorsF32(get(name), rows),
+    tensors: listWithSlices(
+      [...infos.values()].map((i) => ({
+        name: i.name,
+        dtype: i.dtype,
+        shape: i.shape.slice(),
+        sizeBytes: i.sizeBytes,
+        fileTensorName: i.name,
+        fileName: baseName(i.source.name),
+        ...(aliasesOf.has(i.name) ? { aliases: aliasesOf.get(i.name) } : {}),
+      })),
+      fused,
+    ),
+    resolveTensorName: (name) => storedNameOf(name, infos, aliases, fused),
+    tensorF32: async (name, rows) => {
+      const at = locateRows(fused, name, rows);
+      return readSafetensorsF32(get(at.name), at.rows);
+    },
     nativeTensor: async (name, rows) => {
-      const info = get(name);
+      const at = locateRows(fused, name, rows);
+      const info = get(at.name);
       const shape = info.shape.slice();
-      if (rows && shape.length > 0) shape[0] = rows.count;
-      return { dtype: info.dtype, shape, bytes: await readSafetensorsRaw(info, rows) };
+      if (at.rows && shape.length > 0) shape[0] = at.rows.count;
+      return { dtype: info.dtype, shape, bytes: await readSafetensorsRaw(info, at.rows) };
     },
     tokenizer,
     metadata: config,
@@ -218,11 +230,21 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
   };
 }
 
+/**
+ * The name a tensor cache should key `name` by: itself when stored or a fused part (a distinct
+ * array), the stored tensor it aliases (tied embeddings), else undefined.
+ */
+function storedNameOf(name: string, stored: ReadonlyMap<string, unknown>, aliases: ReadonlyMap<string, string>, fused: ReadonlyMap<string, unknown>): string | undefined {
+  if (stored.has(name) || fused.has(name)) return name;
+  return aliases.get(name);
+}
+
 async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedFiles> {
   const file: GgufFile = await parseGgufHeader(source);
   parts.push({ name: baseName(source.name), sizeBytes: source.sizeBytes, headerBytes: file.headerBytes });
   const infos = new Map<string, GgufTensorInfo>();
-  for (const info of file.tensors.values()) infos.set(hfNameFromGguf(info.name), info);
+  const arch = file.metadata['general.architecture'];
+  for (const info of file.tensors.values()) infos.set(hfNameFromGguf(info.name, typeof arch === 'string' ? arch : undefined), info);
   const shapes = new Map([...infos].map(([n, i]) => [n, i.shape]));
   const freqInfo = infos.get('rope_freqs.weight');
   const freqFactors = freqInfo ? await readGgufF32(freqInfo) : undefined;
@@ -231,12 +253,12 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
   const aliases = resolveTensorAliases(new Set(infos.keys()), { tieWordEmbeddings: spec.tieWordEmbeddings });
   const resolved = withAliases(infos, aliases);
   const aliasesOf = aliasesByStoredName(aliases);
-  validateSpecAgainstTensors(spec, new Map([...resolved].map(([n, i]) => [n, i.shape])), 'the GGUF metadata');
-  if (tokenizer.kind === 'none') {
-    const model = file.metadata['tokenizer.ggml.model'];
-    const tokens = file.metadata['tokenizer.ggml.tokens'];
-    if (typeof model === 'string') tokenizer = { kind: 'gguf', model, vocabSize: Array.isArray(tokens) ? tokens.length : spec.vocabSize };
-  }
+  const resolvedShapes = new Map([...resolved].map(([n, i]) => [n, i.shape]));
+  // Phi-3's fused attn_qkv / ffn_up: the usual names become row ranges of them.
+  const fused = fusedTensorSlices(spec, resolvedShapes, 'the GGUF metadata');
+  validateSpecAgainstTensors(spec, shapesWithSlices(resolvedShapes, fused), 'the GGUF metadata');
+  // A tokenizer.json / bandscope_tokenizer.json given beside the file wins over the embedded one.
+  if (tokenizer.kind === 'none') tokenizer = ggufTokenizerSource(file.metadata, shapes.get('model.embed_tokens.weight')?.[0] ?? spec.vocabSize) ?? tokenizer;
   const get = (name: string): GgufTensorInfo => {
     const info = resolved.get(name);
     if (!info) throw new ModelFormatError(`no tensor named ${name} in the model`);
@@ -246,22 +268,29 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
     format: 'gguf',
     architecture: spec.architecture,
     spec,
-    tensors: [...infos].map(([name, i]) => ({
-      name,
-      dtype: i.ggmlType,
-      shape: i.shape.slice(),
-      sizeBytes: i.sizeBytes,
-      fileTensorName: i.name,
-      fileName: baseName(source.name),
-      ...(aliasesOf.has(name) ? { aliases: aliasesOf.get(name) } : {}),
-    })),
-    resolveTensorName: (name) => (infos.has(name) ? name : aliases.get(name)),
-    tensorF32: (name, rows) => readGgufF32(get(name), rows),
+    tensors: listWithSlices(
+      [...infos].map(([name, i]) => ({
+        name,
+        dtype: i.ggmlType,
+        shape: i.shape.slice(),
+        sizeBytes: i.sizeBytes,
+        fileTensorName: i.name,
+        fileName: baseName(source.name),
+        ...(aliasesOf.has(name) ? { aliases: aliasesOf.get(name) } : {}),
+      })),
+      fused,
+    ),
+    resolveTensorName: (name) => storedNameOf(name, infos, aliases, fused),
+    tensorF32: async (name, rows) => {
+      const at = locateRows(fused, name, rows);
+      return readGgufF32(get(at.name), at.rows);
+    },
     nativeTensor: async (name, rows) => {
-      const info = get(name);
+      const at = locateRows(fused, name, rows);
+      const info = get(at.name);
       const shape = info.shape.slice();
-      if (rows && shape.length > 1) shape[0] = rows.count;
-      return { dtype: info.ggmlType, shape, bytes: await readGgufRaw(info, rows) };
+      if (at.rows && shape.length > 1) shape[0] = at.rows.count;
+      return { dtype: info.ggmlType, shape, bytes: await readGgufRaw(info, at.rows) };
     },
     tokenizer,
     metadata: file.metadata as Record<string, GgufValue>,

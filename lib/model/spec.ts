@@ -22,6 +22,12 @@ export interface ModelSpec {
   /** Row pairing of q_proj/k_proj in the weights as stored. */
   pairLayout: PairLayout;
   rope: RopeConfig;
-  /** Per-head RMSNorm on q and k before RoPE (Qwen3: self_attn.q_norm / k_norm). */
+  /** Per-head RMSNorm on q and k before RoPE (Qwen3: self_attn.q_norm / k_norm, [headDim] each). */
   qkNorm?: boolean;
+  /**
+   * Sliding-window attention span in tokens (Mistral/Phi-3 `sliding_window`): each query sees at
+   * most this many keys, itself included. Absent = full causal attention. The engine evaluates
+   * only contexts ≤ this (where the window changes nothing) and refuses longer ones.
+   */
+  slidingWindowTokens?: number;
 }

@@ -41,7 +41,15 @@ export function validateSpecAgainstTensors(spec: ModelSpec, shapes: ReadonlyMap<
     expect(`${p}mlp.down_proj.weight`, [h, spec.intermediateSize], `intermediate ${spec.intermediateSize}`);
     expect(`${p}input_layernorm.weight`, [h], `hidden ${h}`);
     expect(`${p}post_attention_layernorm.weight`, [h], `hidden ${h}`);
-    if (spec.attentionBias) expect(`${p}self_attn.q_proj.bias`, [spec.numHeads * spec.headDim], 'q/k/v carry biases');
+    if (spec.attentionBias) {
+      expect(`${p}self_attn.q_proj.bias`, [spec.numHeads * spec.headDim], 'q/k/v carry biases');
+      expect(`${p}self_attn.k_proj.bias`, [spec.numKvHeads * spec.headDim], 'q/k/v carry biases');
+      expect(`${p}self_attn.v_proj.bias`, [spec.numKvHeads * spec.headDim], 'q/k/v carry biases');
+    }
+    if (spec.qkNorm) {
+      expect(`${p}self_attn.q_norm.weight`, [spec.headDim], `per-head q/k RMSNorm over head_dim ${spec.headDim}`);
+      expect(`${p}self_attn.k_norm.weight`, [spec.headDim], `per-head q/k RMSNorm over head_dim ${spec.headDim}`);
+    }
   }
   if (shapes.has(`model.layers.${spec.numLayers}.self_attn.q_proj.weight`)) {
     throw new ModelFormatError(`${configName} says ${spec.numLayers} layers, but the file has a layer ${spec.numLayers}`);

@@ -18,6 +18,12 @@ export interface AssembleOptions {
    * band scaling of W_Q/W_K (SPEC §5: scale first, then quantize). Must not change shapes.
    */
   preQuant?: (layerIndex: number, key: DecoderLinearKey, weight: Float32Array, bias?: Float32Array) => { weight: Float32Array; bias?: Float32Array };
+  /**
+   * Rewrites a per-head q/k RMSNorm weight [headDim] (spec.qkNorm models) — where Q-ROAR band
+   * scales go on such models, since the norm would undo a scale on W_Q/W_K rows. Must not change
+   * the length and must not write into its argument.
+   */
+  qkNormTransform?: (layerIndex: number, which: 'q' | 'k', weight: Float32Array) => Float32Array;
 }
 
 /**
@@ -48,9 +54,19 @@ export async function assembleDecoderWeights(spec: ModelSpec, tensorF32: TensorF
       if (opts.preQuant) ({ weight, bias } = opts.preQuant(l, key, weight, bias));
       linears[key] = quantizeLinear(weight, rows, cols, bias, opts);
     }
+    const qkNorms: { qNorm?: Float32Array; kNorm?: Float32Array } = {};
+    if (spec.qkNorm) {
+      for (const which of ['q', 'k'] as const) {
+        let w = await tensorF32(`model.layers.${l}.self_attn.${which}_norm.weight`);
+        if (w.length !== headDim) throw new Error(`model.layers.${l}.self_attn.${which}_norm.weight has ${w.length} values, expected [${headDim}]`);
+        if (opts.qkNormTransform) w = opts.qkNormTransform(l, which, w);
+        qkNorms[which === 'q' ? 'qNorm' : 'kNorm'] = w;
+      }
+    }
     layers.push({
       inputNorm: await tensorF32(`model.layers.${l}.input_layernorm.weight`),
       postAttentionNorm: await tensorF32(`model.layers.${l}.post_attention_layernorm.weight`),
+      ...qkNorms,
       ...linears,
     });
   }

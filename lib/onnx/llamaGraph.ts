@@ -1,3 +1,4 @@
+import { assertContextWithinWindow } from '../model/errors';
 import type { ModelSpec } from '../model/spec';
 import { GraphBuilder } from './graphBuilder';
 import { createKvCacheQuant, type GraphKvQuant } from './kvCacheQuant';
@@ -55,6 +56,8 @@ export function attentionQueryChunk(seqLen: number, numHeads: number, budgetByte
  * Inputs: `input_ids` int64 [1, T]; `cos`, `sin` float32 [T, headDim], half-split layout
  * (row m = position m, columns i and i + rotaryDim/2 hold pair i), attention factor folded in;
  * columns ≥ rotaryDim must be cos 1, sin 0 (pass-through for partial rotary).
+ * Per-head q/k RMSNorm (spec.qkNorm, Qwen3) is applied before RoPE; q_pre/k_pre taps are after it.
+ * Throws ContextBeyondWindowError (user-facing) when T exceeds spec.slidingWindowTokens.
  * Outputs: `nll` float32 [T − 1] (nats; token t+1 given tokens ≤ t), optional `logits`
  * [T, vocab], optional taps [T, heads, headDim] (k/v taps have numKvHeads heads), always in the
  * half-split layout: interleaved (GGUF) q/k rows are permuted to half-split here, at build time.
@@ -68,6 +71,8 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
   const { seqLen, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim } = { ...spec, seqLen: options.seqLen };
   const rotaryDim = spec.rope.rotaryDim;
   if (!Number.isInteger(seqLen) || seqLen < 2) throw new Error(`seqLen must be an integer ≥ 2, got ${seqLen}`);
+  // Full causal attention equals sliding-window attention only up to the window.
+  assertContextWithinWindow(spec, seqLen);
   if (numHeads % numKvHeads !== 0) throw new Error(`numHeads ${numHeads} is not a multiple of numKvHeads ${numKvHeads}`);
   if (rotaryDim % 2 !== 0 || rotaryDim > headDim) throw new Error(`rotaryDim ${rotaryDim} must be even and ≤ headDim ${headDim}`);
   if (weights.layers.length !== numLayers) throw new Error(`weights have ${weights.layers.length} layers, spec says ${numLayers}`);
@@ -123,11 +128,20 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     return y;
   };
 
-  const rmsNorm = (x: string, weight: Float32Array, name: string): string => {
-    if (weight.length !== hiddenSize) throw new Error(`${name}: ${weight.length} values, expected [${hiddenSize}]`);
+  // RMSNorm over the last axis (hidden, or headDim for the per-head q/k norms).
+  const rmsNorm = (x: string, weight: Float32Array, name: string, size = hiddenSize): string => {
+    if (weight.length !== size) throw new Error(`${name}: ${weight.length} values, expected [${size}]`);
     const ms = g.op('ReduceMean', [g.op('Mul', [x, x])], { axes: { kind: 'ints', value: [-1] }, keepdims: { kind: 'int', value: 1 } });
     const inv = g.op('Reciprocal', [g.op('Sqrt', [g.op('Add', [ms, g.scalar(spec.rmsNormEps)])])]);
-    return g.op('Mul', [g.f32(name, weight, [hiddenSize]), g.op('Mul', [x, inv])]);
+    return g.op('Mul', [g.f32(name, weight, [size]), g.op('Mul', [x, inv])]);
+  };
+  // Per-head q/k norm (Qwen3), on [T, heads, headDim] before RoPE. Its weight is per row of a head,
+  // so interleaved (GGUF) weights get the same row order as the permuted q/k rows.
+  const headOrder = rowOrder ? rowOrder(1, headDim, rotaryDim) : null;
+  const qkNormOf = (x: string, weight: Float32Array | undefined, name: string): string => {
+    if (!spec.qkNorm) return x;
+    if (!weight) throw new Error(`${name}: spec.qkNorm is set but the layer has no norm weight`);
+    return rmsNorm(x, headOrder ? Float32Array.from(headOrder, (r) => weight[r]) : weight, name, headDim);
   };
 
   // Shared per graph: ids, rope tables as [T, 1, headDim], causal masks per query chunk.
@@ -172,8 +186,8 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     const qW = rowOrder ? permuteLinearRows(lw.q, rowOrder(numHeads, headDim, rotaryDim)) : lw.q;
     const kW = rowOrder ? permuteLinearRows(lw.k, rowOrder(numKvHeads, headDim, rotaryDim)) : lw.k;
     const h = rmsNorm(x, lw.inputNorm, `${p}.input_layernorm`);
-    const q3 = g.reshape(linear(h, qW, `${p}.q_proj`, hiddenSize, numHeads * headDim), [seqLen, numHeads, headDim]);
-    const k3 = g.reshape(linear(h, kW, `${p}.k_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]);
+    const q3 = qkNormOf(g.reshape(linear(h, qW, `${p}.q_proj`, hiddenSize, numHeads * headDim), [seqLen, numHeads, headDim]), lw.qNorm, `${p}.q_norm`);
+    const k3 = qkNormOf(g.reshape(linear(h, kW, `${p}.k_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]), lw.kNorm, `${p}.k_norm`);
     const v3 = g.reshape(linear(h, lw.v, `${p}.v_proj`, hiddenSize, numKvHeads * headDim), [seqLen, numKvHeads, headDim]);
     const qRot = rope(q3);
     const kUnquantRot = rope(k3);

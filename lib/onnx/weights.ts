@@ -41,6 +41,10 @@ export interface DecoderLayerWeights {
   inputNorm: Float32Array;
   /** post_attention_layernorm.weight [hidden]. */
   postAttentionNorm: Float32Array;
+  /** self_attn.q_norm.weight [headDim] (per-head RMSNorm before RoPE, Qwen3), rows as stored. */
+  qNorm?: Float32Array;
+  /** self_attn.k_norm.weight [headDim]. */
+  kNorm?: Float32Array;
   q: LinearWeight;
   k: LinearWeight;
   v: LinearWeight;

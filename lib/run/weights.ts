@@ -64,6 +64,25 @@ export function qroarPreQuantHook(factors: QroarRowFactors): NonNullable<Assembl
   };
 }
 
+/**
+ * The assembleDecoderWeights hooks that apply Q-ROAR row factors where they act. Plain models:
+ * W_Q/W_K rows (and biases). Models with a per-head q/k RMSNorm after the projection (spec.qkNorm,
+ * Qwen3): the norm would undo any row scale of W_Q/W_K, so the factors go on q_norm/k_norm.weight
+ * [headDim] instead — the normalised q/k rows, hence the band logits, then carry exactly g, g² or
+ * 1 as SPEC §5 says. The factors of a head's rows are the same in every head (D(g)), so head 0's
+ * headDim factors are the norm's. `factorsOf(layer)` gives a layer's factors (global or per layer).
+ */
+export function qroarAssembleHooks(spec: ModelSpec, factorsOf: (layerIndex: number) => QroarRowFactors): Pick<AssembleOptions, 'preQuant' | 'qkNormTransform'> {
+  if (!spec.qkNorm) return { preQuant: (layer, key, weight, bias) => qroarPreQuantHook(factorsOf(layer))(layer, key, weight, bias) };
+  return {
+    qkNormTransform: (layer, which, weight) => {
+      const out = weight.slice();
+      scaleRowsInPlace(out, out.length, 1, factorsOf(layer)[which].subarray(0, spec.headDim));
+      return out;
+    },
+  };
+}
+
 export interface ScenarioWeightOptions {
   /** RTN spec; absent = full precision. */
   rtn?: RtnOptions;
@@ -81,9 +100,11 @@ export interface ScenarioWeightOptions {
 export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF32Source, opts: ScenarioWeightOptions = {}): Promise<DecoderWeights> {
   const layers = opts.quantLayers ?? 'all';
   if (!(layers in QUANT_LAYER_KEYS)) throw new Error(`quantLayers must be all, attention or qk, got '${String(layers)}'`);
-  const scale = opts.qroar ? qroarPreQuantHook(qroarFactors(spec, opts.qroar)) : undefined;
+  const factors = opts.qroar ? qroarFactors(spec, opts.qroar) : undefined;
+  const hooks = factors ? qroarAssembleHooks(spec, () => factors) : {};
+  const scale = hooks.preQuant;
   if (!opts.rtn || layers === 'all') {
-    return assembleDecoderWeights(spec, tensorF32, { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', preQuant: scale });
+    return assembleDecoderWeights(spec, tensorF32, { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', ...hooks });
   }
   if ((opts.quantFormat ?? 'fake') !== 'fake') throw new Error(`quantLayers '${layers}' needs quantFormat 'fake' (MatMulNBits for a subset of linears is not wired)`);
   const keys = new Set<DecoderLinearKey>(QUANT_LAYER_KEYS[layers]);
@@ -91,6 +112,7 @@ export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF
   // RTN of the chosen linears happens inside the pre-quant hook (fake quant = dequantized float32,
   // exactly what assembleDecoderWeights does for 'fake'); the rest stay full precision.
   return assembleDecoderWeights(spec, tensorF32, {
+    qkNormTransform: hooks.qkNormTransform,
     preQuant: (layer, key, weight, bias) => {
       const scaled = scale ? scale(layer, key, weight, bias) : { weight, bias };
       if (!keys.has(key)) return scaled;

@@ -1,15 +1,21 @@
-import type { TextTokenizer } from './types';
+import { describeSpecial } from './describeSource';
+import type { SpecialTokenRule, TextTokenizer } from './types';
 
 /**
  * The built-in model's tokenizer: token id = UTF-8 byte value (0…255). decode() turns
- * invalid UTF-8 (a sequence cut mid-character) into U+FFFD rather than throwing.
+ * invalid UTF-8 (a sequence cut mid-character) into U+FFFD rather than throwing. `ids` are
+ * bandscope_tokenizer.json's bos/eos: a non-null id is added to the token stream (the
+ * built-in model's description says null for both, so it adds none).
  */
-export function createByteTokenizer(): TextTokenizer {
+export function createByteTokenizer(ids: { bos: number | null; eos: number | null } = { bos: null, eos: null }): TextTokenizer {
   const encoder = new TextEncoder();
   const decoder = new TextDecoder('utf-8');
+  const special: SpecialTokenRule = { bosId: ids.bos, eosId: ids.eos, addBos: ids.bos !== null, addEos: ids.eos !== null };
   return {
     kind: 'bytes',
     vocabSize: 256,
+    special,
+    description: `UTF-8 bytes, 256 tokens; ${describeSpecial(special)}`,
     encode(text: string): number[] {
       return Array.from(encoder.encode(text));
     },

@@ -1,62 +1,40 @@
-import { Tokenizer } from '@huggingface/tokenizers';
 import type { TextTokenizer, TokenizerSource } from './types';
 import { createByteTokenizer } from './byteTokenizer';
+import { createGgufTokenizer } from './ggufTokenizer';
+import { describeTokenizerSource, hfVocabInfo, specialTokenRuleOf } from './describeSource';
+import { loadLibraryTokenizer, wrapLibraryTokenizer } from './libraryTokenizer';
 
 /**
  * A Hugging Face `tokenizer.json` (+ optional tokenizer_config.json) through
- * @huggingface/tokenizers (pure JS). Special tokens are not added on encode: the engine
- * scores raw text spans.
+ * @huggingface/tokenizers (pure JS). encode() adds no special tokens; `special` states the
+ * rule the token stream applies (hfSpecialTokenRule).
  */
 export function createHfTokenizer(json: Record<string, unknown>, config?: Record<string, unknown>): TextTokenizer {
-  let tokenizer: Tokenizer;
-  try {
-    tokenizer = new Tokenizer(json, config ?? {});
-  } catch (e) {
-    throw Object.assign(new Error(`tokenizer.json could not be loaded: ${e instanceof Error ? e.message : String(e)}`), { userFacing: true });
-  }
-  const model = (json.model ?? {}) as { vocab?: unknown };
-  const vocab = model.vocab;
-  const added = Array.isArray(json.added_tokens) ? (json.added_tokens as Array<{ id?: unknown }>) : [];
-  let maxId = -1;
-  if (Array.isArray(vocab)) maxId = vocab.length - 1;
-  else if (vocab && typeof vocab === 'object') for (const v of Object.values(vocab as Record<string, unknown>)) if (typeof v === 'number') maxId = Math.max(maxId, v);
-  for (const t of added) if (typeof t.id === 'number') maxId = Math.max(maxId, t.id);
-  return {
+  const tokenizer = loadLibraryTokenizer(json, config ?? {}, 'tokenizer.json');
+  const source = { kind: 'hf-json' as const, json, ...(config ? { config } : {}) };
+  return wrapLibraryTokenizer(tokenizer, {
     kind: 'hf-json',
-    vocabSize: maxId + 1,
-    encode(text: string): number[] {
-      const ids = tokenizer.encode(text, { add_special_tokens: false }).ids;
-      // The JS port returns undefined for pieces it cannot map when the model has no unk token.
-      for (let i = 0; i < ids.length; i++) {
-        if (typeof ids[i] !== 'number') throw Object.assign(new Error(`tokenizer.json: no id for a piece of the text at token ${i} (no unk_token)`), { userFacing: true });
-      }
-      return ids;
-    },
-    decode(ids: ArrayLike<number>): string {
-      return tokenizer.decode(Array.from(ids), { skip_special_tokens: false });
-    },
-  };
+    vocabSize: hfVocabInfo(json).vocabSize,
+    special: specialTokenRuleOf(source),
+    description: describeTokenizerSource(source),
+    what: 'tokenizer.json',
+  });
 }
 
 /**
- * The runnable tokenizer for a model's TokenizerSource. GGUF-embedded tokenizers
- * (tokenizer.ggml.*) are refused: @huggingface/tokenizers builds only from tokenizer.json,
- * and rebuilding SentencePiece/BPE pipelines from GGUF metadata is not supported.
+ * The runnable tokenizer for a model's TokenizerSource: the built-in byte tokenizer, a
+ * tokenizer.json, or a GGUF-embedded tokenizer (createGgufTokenizer; unsupported GGUF
+ * tokenizer models/pre-tokenizers are refused with a ModelFormatError naming them).
  */
 export function createTokenizer(source: TokenizerSource): TextTokenizer {
   switch (source.kind) {
     case 'bytes':
-      return createByteTokenizer();
+      return createByteTokenizer({ bos: source.bos, eos: source.eos });
     case 'hf-json':
       return createHfTokenizer(source.json, source.config);
     case 'gguf':
-      throw Object.assign(
-        new Error(
-          `this GGUF file embeds a "${source.model}" tokenizer (tokenizer.ggml.*), which Bandscope cannot run yet; give the model's tokenizer.json alongside the .gguf file`,
-        ),
-        { userFacing: true },
-      );
+      return createGgufTokenizer(source);
     default:
-      throw Object.assign(new Error('the model has no tokenizer (no tokenizer.json or bandscope_tokenizer.json found)'), { userFacing: true });
+      throw Object.assign(new Error('the model has no tokenizer (no tokenizer.json, bandscope_tokenizer.json or GGUF-embedded tokenizer found)'), { userFacing: true });
   }
 }

@@ -8,6 +8,7 @@ import type { EngineRuntime, FeedTensor, RuntimeSession } from '../runtime/types
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ProgressStage } from './protocol';
 import { toWireError, transferablesOf } from './protocol';
 import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
+import { encodeTokenStream } from '../../lib/tokenize/stream';
 
 export interface BuildContext {
   onProgress(stage: ProgressStage, fraction?: number, message?: string): void;
@@ -131,7 +132,8 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
 
   async function tokenize(request: Extract<EngineRequest, { kind: 'tokenize' }>): Promise<void> {
     throwIfCancelled(request.requestId);
-    const ids = Int32Array.from(createTokenizer(request.tokenizer).encode(request.text));
+    // The stream, not the raw ids: the tokenizer's own BOS/EOS rule applies (SPEC: token stream).
+    const ids = encodeTokenStream(createTokenizer(request.tokenizer), request.text);
     send({ kind: 'tokens', requestId: request.requestId, ids });
   }
 

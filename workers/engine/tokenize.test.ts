@@ -22,7 +22,10 @@ describe('engine tokenize request', () => {
     const client = createEngineClient(() => createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 1 })));
     expect(Array.from(await client.tokenize({ kind: 'hf-json', json: bpe }, 'abc ab ba'))).toEqual([5, 4, 2, 1]);
     expect(Array.from(await client.tokenize({ kind: 'bytes', vocabSize: 256, bos: null, eos: null }, 'Hi'))).toEqual([72, 105]);
-    await expect(client.tokenize({ kind: 'gguf', model: 'llama', vocabSize: 32000 }, 'x')).rejects.toThrow(/tokenizer\.json/);
+    const gguf = { kind: 'gguf', model: 'llama', pre: null, tokens: ['<unk>', '<s>', '</s>', '▁', 'x', '▁x'], scores: [0, 0, 0, -3, -2, -1], tokenTypes: null, merges: null, bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true } as const;
+    // "▁x" is the highest-scoring piece: the raw ids (no BOS; the stream adds it).
+    expect(Array.from(await client.tokenize(gguf, 'x x'))).toEqual([5, 5]);
+    await expect(client.tokenize({ ...gguf, model: 't5' }, 'x')).rejects.toThrow(/tokenizer model "t5" .* not supported/);
     client.terminate();
   });
 });

@@ -1,6 +1,6 @@
 import type { ByteSource } from '../byteSource';
 import { byteSourceFromBytes } from '../byteSource';
-import { writeGguf, type GgufTensorToWrite } from './ggufWriter';
+import { writeGguf, type GgufTensorToWrite, type GgufWriteValue } from './ggufWriter';
 import { f32Bytes, writeSafetensors, type TensorToWrite } from './safetensorsWriter';
 
 /** Test-only tiny LLaMA geometry: hidden 64, 2 heads × 32, 1 KV head, MLP 96, 1 layer, vocab 32. */
@@ -98,7 +98,7 @@ const GGUF_NAMES: Record<string, string> = {
  */
 export function tinyGguf(
   arch = 'llama',
-  extraMeta: Record<string, number | string> = {},
+  extraMeta: Record<string, GgufWriteValue> = {},
   replace: Record<string, { ggmlType: string; data: Uint8Array }> = {},
   omit: readonly string[] = [],
 ): Uint8Array {

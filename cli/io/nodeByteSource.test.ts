@@ -1,0 +1,55 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tinyGguf } from '../../lib/model/testing/tinyModels';
+import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
+import { openModelAtPath } from './nodeByteSource';
+
+// Hand-built BPE tokenizer.json: whitespace pre-tokenizer, merges a+b → ab, ab+c → abc.
+const tokenizerJson = {
+  version: '1.0',
+  truncation: null,
+  padding: null,
+  added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+  normalizer: null,
+  pre_tokenizer: { type: 'Whitespace' },
+  post_processor: null,
+  decoder: null,
+  model: { type: 'BPE', vocab: { '[UNK]': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5 }, merges: ['a b', 'ab c'], unk_token: '[UNK]', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false },
+};
+
+describe('openModelAtPath on a .gguf file', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const d of dirs) await rm(d, { recursive: true, force: true });
+  });
+  const folder = async (files: Record<string, Uint8Array | string>): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'bandscope-gguf-'));
+    dirs.push(dir);
+    for (const [name, data] of Object.entries(files)) await writeFile(join(dir, name), data);
+    return dir;
+  };
+
+  it('uses the embedded tokenizer when the folder has no tokenizer.json', async () => {
+    const dir = await folder({ 'm.gguf': tinyGguf('llama') });
+    const { model, close } = await openModelAtPath(join(dir, 'm.gguf'));
+    await close();
+    expect(model.tokenizer.kind).toBe('gguf');
+    expect(createTokenizer(model.tokenizer).description).toMatch(/^GGUF-embedded SentencePiece \("llama"\), 32 tokens/);
+  });
+  it('finds tokenizer.json and tokenizer_config.json beside it, which override the embedded tokenizer', async () => {
+    const dir = await folder({
+      'm.gguf': tinyGguf('llama'),
+      'tokenizer.json': JSON.stringify(tokenizerJson),
+      'tokenizer_config.json': JSON.stringify({ add_bos_token: true, bos_token: 'abc' }),
+      'unrelated.json': '{}',
+    });
+    const { model, close } = await openModelAtPath(join(dir, 'm.gguf'));
+    await close();
+    expect(model.tokenizer.kind).toBe('hf-json');
+    const t = createTokenizer(model.tokenizer);
+    expect(t.encode('abc ab')).toEqual([5, 4]);
+    expect(t.special).toEqual({ bosId: 5, eosId: null, addBos: true, addEos: false });
+  });
+});
