@@ -12,6 +12,9 @@ import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
 import { pplChartState } from './pplState';
+import { AxisScaleToggle } from '@/components/charts/AxisScaleToggle';
+import { resolveAxisScale } from '@/lib/charts/axisScale';
+import { KV_CALIBRATION_DEFINITION } from '@/lib/eval/kvCalibration';
 import { ReportBar } from '@/components/report/ReportBar';
 import { buildReport, parseReport, serializeReport, type RunReport } from '@/lib/report/report';
 import { pplOption, pplTable } from '@/lib/charts/curves';
@@ -66,6 +69,8 @@ export function DashboardPanel() {
     trainedWindowTokens,
     theme,
     upstreamError: model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null,
+    yScale: settings.pplAxis,
+    kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
   });
 
   const pressure = useMemo((): { pair: ChartState; band: ChartState; data?: PressureData } => {
@@ -103,9 +108,10 @@ export function DashboardPanel() {
   }, [model.data, model.isError, model.error, settings, theme, openedReport]);
 
   const reportPpl = openedReport?.perplexity;
+  const pplAxisInForce = resolveAxisScale(settings.pplAxis, (openedReport ? (reportPpl?.curves ?? []) : pplView.curves).flatMap((c) => c.perplexity));
   const pplState: ChartState = openedReport
     ? reportPpl && reportPpl.curves.length
-      ? { status: 'ready', option: pplOption(reportPpl, theme), table: pplTable(reportPpl), note: 'From the opened report.' }
+      ? { status: 'ready', option: pplOption(reportPpl, theme, settings.pplAxis), table: pplTable(reportPpl), note: 'From the opened report.' }
       : { status: 'error', message: 'This report holds no perplexity curves.' }
     : pplView.state;
 
@@ -191,7 +197,8 @@ export function DashboardPanel() {
         <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
-          <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280} />
+          <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280}
+            controls={<AxisScaleToggle label="Perplexity y-axis scale" value={settings.pplAxis} resolved={pplAxisInForce} onChange={(pplAxis) => setSettings({ ...settings, pplAxis })} />} />
           <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
           <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>

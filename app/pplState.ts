@@ -3,6 +3,7 @@ import type { UseQueryResult } from '@tanstack/react-query';
 import type { ChartState } from '@/components/charts/ChartCard';
 import { pplOption, pplTable } from '@/lib/charts/curves';
 import type { ChartTheme, PplCurve } from '@/lib/charts/types';
+import type { AxisScaleChoice } from '@/lib/charts/axisScale';
 import type { CurveResult } from '@/lib/run/perplexityCurve';
 import type { CurveJob } from '@/hooks/usePerplexityCurves';
 import type { JobProgress } from '@/hooks/jobStore';
@@ -16,6 +17,10 @@ export function pplChartState(args: {
   trainedWindowTokens: number;
   theme: ChartTheme;
   upstreamError: string | null;
+  /** y-axis choice (settings.pplAxis). */
+  yScale: AxisScaleChoice;
+  /** Shown in the note when set, e.g. how per-channel KV scales were calibrated. */
+  kvNote?: string | null;
 }): { state: ChartState; curves: PplCurve[] } {
   const { jobs, results, progress } = args;
   if (args.upstreamError) return { state: { status: 'error', message: args.upstreamError, hint: 'Go back to the built-in model and the bundled text, or fix the file.' }, curves: [] };
@@ -45,9 +50,10 @@ export function pplChartState(args: {
     failed.length ? `failed: ${failed.join('; ')}` : '',
     args.blocked ? `quantized curves not run: ${args.blocked}` : '',
     curves.some((c) => c.variant === 'ptq+qroar') ? '' : 'The PTQ + Q-ROAR curve appears after Apply in the Q-ROAR panel.',
+    curves.some((c) => c.variant !== 'fp') ? (args.kvNote ?? '') : '',
   ].filter(Boolean);
   const data = { curves, trainedWindowTokens: args.trainedWindowTokens };
-  return { state: { status: 'ready', option: pplOption(data, args.theme), table: pplTable(data), note: notes.join(' · ') }, curves };
+  return { state: { status: 'ready', option: pplOption(data, args.theme, args.yScale), table: pplTable(data), note: notes.join(' · ') }, curves };
 }
 
 /** How many held-out tokens stand behind each point of the main curve, so a short default run reads honestly. */

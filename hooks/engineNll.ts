@@ -1,11 +1,13 @@
 'use client';
 /** An lib/eval NllEngine over the engine worker: one cached session per (model, quant, T, taps). */
 import type { NllEngine } from '@/lib/eval/engine';
+import type { RopeConfig } from '@/lib/rope/types';
 import type { DeviceChoice } from '@/lib/settings/settings';
 import { graphBuildKey, type GraphBuildRequest, type ModelSource } from '@/workers/engine/protocol';
 import type { ModelInfo } from './useModelInfo';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
+import { withKvCalibration } from './kvCalibration';
 
 /** Session cache key: the model plus every build field that changes the graph (quantLayers, kv, qroar included). */
 export function sessionKeyOf(model: ModelInfo, build: GraphBuildRequest): string {
@@ -23,16 +25,23 @@ export function modelSourceOf(model: ModelInfo, build: GraphBuildRequest): Model
   throw new Error(`model '${model.label}' has neither a served folder nor local files to run`);
 }
 
+/**
+ * Opens an engine per context length. `kvCalibration` (the text and RoPE of the runs) is needed
+ * when the build's KV cache is per-channel: its scales are calibrated first (hooks/kvCalibration.ts).
+ */
 export function engineOpener(
   model: ModelInfo,
   build: Omit<GraphBuildRequest, 'seqLen'>,
   device: DeviceChoice,
   signal: AbortSignal,
   onLoadProgress?: (message: string) => void,
+  kvCalibration?: { tokens: Int32Array; rope: RopeConfig },
 ): (seqLen: number) => Promise<NllEngine> {
   const client = getEngineClient();
   return async (seqLen) => {
-    const fullBuild: GraphBuildRequest = { ...build, seqLen };
+    const fullBuild: GraphBuildRequest = kvCalibration
+      ? await withKvCalibration(model, { ...build, seqLen }, { ...kvCalibration, device, signal })
+      : { ...build, seqLen };
     const sessionKey = sessionKeyOf(model, fullBuild);
     const loaded = await client.loadModel(sessionKey, modelSourceOf(model, fullBuild), device, {
       signal,

@@ -11,12 +11,14 @@ import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
 import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/run/diagnosticsRuns';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
 import { ropeFrequencies } from '@/lib/rope/frequencies';
+import type { RopeConfig } from '@/lib/rope/types';
 import { quantBuildOf } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
-import type { GraphBuildRequest, GraphQroar } from '@/workers/engine/protocol';
+import type { GraphQroar } from '@/workers/engine/protocol';
 import { getEngineClient } from './engineClient';
 import { modelSourceOf, sessionKeyOf } from './engineNll';
+import { withKvCalibration } from './kvCalibration';
 import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
 import { useTokens } from './useTokens';
 import type { DiagnosticsSource } from './useDiagnosticsStates';
@@ -44,19 +46,20 @@ function qroarBuild(model: ModelInfo, settings: Settings): GraphQroar {
   return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales };
 }
 
-function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal, onMessage: (m: string) => void) {
+function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal, onMessage: (m: string) => void, kvCalibration: { tokens: Int32Array; rope: RopeConfig }) {
   const client = getEngineClient();
   const spec = model.spec;
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
     if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
     const quant = variant === 'fp' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
-    const build: GraphBuildRequest = {
+    // Per-channel KV: scales calibrated on the short context first (hooks/kvCalibration.ts).
+    const build = await withKvCalibration(model, {
       seqLen,
       ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
       ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
       tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
       logits,
-    };
+    }, { ...kvCalibration, device: settings.device, signal });
     const sessionKey = `diag|${sessionKeyOf(model, build)}`;
     const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, {
       signal,
@@ -103,7 +106,7 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
       const longTokens = settings.targetContextTokens;
       const shortTokens = Math.min(trained, longTokens);
       const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant);
-      const blocked = quantBuild ? unsupportedQuantReason(settings) : 'neither weights nor KV cache are quantized';
+      const blocked = quantBuild ? unsupportedQuantReason(settings, spec.headDim) : 'neither weights nor KV cache are quantized';
       const quantized = quantBuild !== null && blocked === null;
       // With a quantized K cache attention reads k_kv (quantized post-RoPE keys), else k_post.
       const quantKeyTap = quantBuild?.kv && settings.kvQuant?.keys ? 'k_kv' : 'k_post';
@@ -115,7 +118,7 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
         shortTokens,
         quantized,
         qroar: settings.appliedScales !== null && settings.appliedScales.length === bands.length,
-        openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m)),
+        openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m), { tokens, rope }),
         onProgress: (f, m) => progress(f * 0.9, m),
       });
       progress(0.9, 'analysis: TIR, logit error, KL, activation IP');

@@ -44,8 +44,8 @@ export function curveJobs(settings: Settings): CurveJob[] {
 }
 
 /** Why the quantized variant cannot run with these settings, or null. */
-export function unsupportedQuantReason(settings: Settings): string | null {
-  return unsupportedQuantBuild(settings.kvQuant);
+export function unsupportedQuantReason(settings: Settings, headDim?: number): string | null {
+  return unsupportedQuantBuild(settings.kvQuant, headDim);
 }
 
 /** The applied Q-ROAR scales as a graph build field (bands of the main method's partition). */
@@ -68,7 +68,7 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
   const trained = model ? model.trainedWindow.windowTokens : 0;
   const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model ? addedBosId(model.tokenizer) : null };
   const contexts = model ? evaluationContexts(trained, settings.targetContextTokens) : [];
-  const blocked = unsupportedQuantReason(settings);
+  const blocked = unsupportedQuantReason(settings, model?.spec?.headDim);
   const piKey = [settings.pi.factor, settings.pi.betaFast, settings.pi.betaSlow, settings.pi.lowFreqFactor, settings.pi.highFreqFactor];
   const mainMethod = settings.pi.method;
   const qroarKey = settings.appliedScales ? [settings.qroarVariant, settings.appliedScales, settings.bands] : null;
@@ -79,15 +79,16 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
     queryFn: async ({ signal }: { signal: AbortSignal }): Promise<CurveResult> => {
       if (!model || !tokens) throw new Error('model or text not ready');
       const progressKey = JSON.stringify(keyOf(job));
+      const rope = scenarioRope(model.rope, settings, job.method);
       return perplexityCurve({
         method: job.method,
         variant: job.variant,
-        rope: scenarioRope(model.rope, settings, job.method),
+        rope,
         tokens,
         contexts,
         tokenBudget: PPL_TOKEN_BUDGET,
         maxWindows: PPL_MAX_WINDOWS,
-        openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : job.variant === 'ptq+qroar' ? { ...quant, qroar: appliedQroar(model, settings) } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m })),
+        openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : job.variant === 'ptq+qroar' ? { ...quant, qroar: appliedQroar(model, settings) } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m }), { tokens, rope }),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
         scoring,
       });

@@ -18,7 +18,8 @@ import { analyticPressure, bandMeans } from '@/lib/rope/pressure';
 import type { Band } from '@/lib/rope/types';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
-import type { GraphBuildRequest } from '@/workers/engine/protocol';
+import { graphBuildKey, type GraphBuildRequest } from '@/workers/engine/protocol';
+import { withKvCalibration } from './kvCalibration';
 import { modelSourceOf } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
@@ -82,7 +83,7 @@ export function searchBlockedReason(settings: Settings, model: ModelInfo | undef
   if (!model) return 'the model is still loading';
   if (model.baseUrl === null && model.files === null) return 'the model has no weights the engine can read';
   if (!quantBuildOf(settings.weightQuant, settings.kvQuant)) return 'Q-ROAR searches scales for a quantized model: choose a weight or KV-cache quantization first';
-  return unsupportedQuantBuild(settings.kvQuant);
+  return unsupportedQuantBuild(settings.kvQuant, model.spec?.headDim);
 }
 
 function errorText(err: unknown): string {
@@ -121,13 +122,14 @@ export function useQroarSearch() {
     const client = getEngineClient();
     const headDim = model.spec?.headDim ?? model.rope.headDim;
     const openEngine = async (seqLen: number, scales: Float64Array, precision: EnginePrecision): Promise<NllEngine> => {
-      const build: GraphBuildRequest = {
+      // Per-channel KV: each candidate's keys differ, so its scales are calibrated on its own model (memoised).
+      const build: GraphBuildRequest = await withKvCalibration(model, {
         seqLen,
         // The FP control: same weights, same PI, no weight or KV quantization.
         ...(precision === 'fp' ? { ...quantBuild, quant: null, kv: null } : quantBuild),
         qroar: { variant: setup.variant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: Array.from(scales) },
-      };
-      const sessionKey = `qroar-search|${model.id}|${JSON.stringify(build)}`;
+      }, { tokens: inputs.devTokens, rope, device: settings.device, signal: abort.signal });
+      const sessionKey = `qroar-search|${model.id}|${graphBuildKey(build)}`;
       const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, { signal: abort.signal });
       reportDevice(loaded.device);
       return {

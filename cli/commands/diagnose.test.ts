@@ -62,6 +62,24 @@ describe('bandscope diagnose', () => {
     for (const b of d.bands) expect(b.ipAnalytic).toBe(0);
   }, 60_000);
 
+  it('--kv with :hadamard and per-channel (calibrated on the short window): band views still computed, the error moves', async () => {
+    const errorOf = async (kv: string) => {
+      const r = await cli(['--model', 'builtin', '--text', TEXT, '--rope', 'yarn:2', '--kv', kv, '--bands', 'equal-log:4', '--layers', '0,5', '--pairs', '512', '--json']);
+      expect(r.code).toBe(0);
+      const d = JSON.parse(r.stdout);
+      expect(d.settings.kv).toBe(kv);
+      expect(d.logitError.quantizedKeys).toBe('k_kv');
+      expect(d.logitError.overall.rmsByBand).toHaveLength(4);
+      return d.logitError.overall as { rmsTotal: number; rmsByBand: number[] };
+    };
+    const plain = await errorOf('int4:token:post');
+    const rotated = await errorOf('int4:token:post:hadamard');
+    const channel = await errorOf('int4:channel:post:hadamard');
+    for (const e of [plain, rotated, channel]) expect(e.rmsTotal).toBeGreaterThan(0);
+    expect(Math.abs(rotated.rmsTotal - plain.rmsTotal) / plain.rmsTotal).toBeGreaterThan(0.01);
+    expect(Math.abs(channel.rmsTotal - rotated.rmsTotal) / rotated.rmsTotal).toBeGreaterThan(0.01);
+  }, 90_000);
+
   const bad: Array<[string, string[], RegExp]> = [
     ['missing --text', ['--model', 'builtin'], /--text is required/],
     ['unknown flag', ['--model', 'builtin', '--text', TEXT, '--nope'], /nope/],
@@ -73,6 +91,7 @@ describe('bandscope diagnose', () => {
     ['text shorter than L′', ['--model', 'builtin', '--text', shortText, '--rope', 'yarn:2'], /300 tokens.*512/],
     ['missing text file', ['--model', 'builtin', '--text', join(dir, 'nope.txt')], /nope\.txt/],
     ['not a model', ['--model', join(dir, 'nothing'), '--text', TEXT], /nothing/],
+    ['kv rotation misspelt', ['--model', 'builtin', '--text', TEXT, '--kv', 'int4:token:post:hadamar'], /--kv: bad KV quant spec/],
   ];
   for (const [name, args, message] of bad) {
     it(`bad input → one stderr line, exit 2: ${name}`, async () => {

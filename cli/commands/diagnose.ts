@@ -14,10 +14,15 @@
  *   (weights RTN and/or KV cache — the keys attention actually used) vs the full-precision run,
  *   same PI; binned by distance (octaves) and by query position (16 bins), per band, pooled over
  *   the chosen layers and heads (and per layer as overall RMS). null when nothing is quantized.
+ * --kv takes the lib/quant/kvSpec grammar (':hadamard' for the rotated cache); per-channel scales
+ * are calibrated on the short window (lib/eval/kvCalibration.ts) before the quantized long run.
  * Defaults: --context = s × trained window L, --short-context = L. --json prints one object
  * {model, settings, bands, layers, logitError, seconds}; NaN/∞ ratios (a zero tail) print as null.
  */
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
+import { calibrateKvChannelScales } from '../../lib/eval/kvCalibration';
+import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
+import { createNodeEngine } from '../engine/nodeRunner';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
@@ -68,7 +73,7 @@ export async function run(argv: string[]): Promise<void> {
   const quantRaw = stringFlag(COMMAND, flags, 'quant') ?? 'none';
   const rtn = parseQuantChoice(COMMAND, quantRaw);
   const kvRaw = stringFlag(COMMAND, flags, 'kv') ?? 'none';
-  const kvQuant = parseKvChoice(COMMAND, kvRaw);
+  const kvQuant = parseKvChoice(COMMAND, kvRaw, { allowChannel: true });
   const bandsRaw = stringFlag(COMMAND, flags, 'bands') ?? 'equal-log:4';
   const pairCount = intFlag(COMMAND, 'pairs', stringFlag(COMMAND, flags, 'pairs'), 4096);
   const seed = intFlag(COMMAND, 'seed', stringFlag(COMMAND, flags, 'seed'), 1, 0);
@@ -110,7 +115,21 @@ export async function run(argv: string[]): Promise<void> {
     if (quantized) {
       log(`quantized run at ${context} tokens`);
       const qWeights = rtn ? await scenarioWeights(model, { rtn }) : fpWeights;
-      longQ = await runTappedWindow(spec, qWeights, rope, tokens.subarray(0, context), { tapLayers: layers, kvQuant });
+      let graphKv: GraphKvQuant | undefined = kvQuant;
+      if (kvQuant?.granularity === 'channel') {
+        log(`per-channel KV scales calibrated on the first ${shortContext} tokens (the short window)`);
+        const channelScales = await calibrateKvChannelScales({
+          kv: kvQuant,
+          tokens,
+          calibrationTokens: shortContext,
+          trainedWindowTokens: trainedWindow,
+          rope,
+          dims: spec,
+          openEngine: (graph) => createNodeEngine(buildLlamaGraph(spec, qWeights, graph)),
+        });
+        graphKv = { ...kvQuant, channelScales };
+      }
+      longQ = await runTappedWindow(spec, qWeights, rope, tokens.subarray(0, context), { tapLayers: layers, kvQuant: graphKv });
     }
 
     const pairs = pairSampler(context, pairCount, seed);

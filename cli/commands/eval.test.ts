@@ -80,9 +80,40 @@ describe('bandscope eval', () => {
     expect(Math.abs(over.contexts[0].nll - own.contexts[0].nll)).toBeGreaterThan(1e-3);
   }, 90_000);
 
+  it('--kv per-channel: calibrated on the first L (or --kv-calibration) tokens, clipping counted; :hadamard changes the int4 error', async () => {
+    const base = ['--model', 'builtin', '--text', text0, '--contexts', '256,1024', '--rope', 'yarn:4', '--json'];
+    const reportOf = async (extra: string[]) => {
+      const r = await cli([...base, ...extra]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      return JSON.parse(r.stdout) as Report & { contexts: Array<{ kvClipped?: number; kvClippedShare?: number }> };
+    };
+    const fp = await reportOf([]);
+    const i8 = await reportOf(['--kv', 'int8:channel:post']);
+    expect(i8.settings).toMatchObject({ kv: 'int8:channel:post', kvCalibration: { tokens: 256, definition: expect.stringMatching(/first S tokens/) } });
+    // Within the calibrated length int8 per-channel is close to float; at 4× L saturation costs more.
+    expect(Math.abs(i8.contexts[0].nll - fp.contexts[0].nll)).toBeLessThan(0.01);
+    for (const c of i8.contexts) expect(c.kvClippedShare).toBeLessThan(0.05);
+    expect(i8.contexts[1].kvClippedShare!).toBeGreaterThan(i8.contexts[0].kvClippedShare!);
+    const i4 = await reportOf(['--kv', 'int4:channel:post', '--kv-calibration', '128']);
+    const i4h = await reportOf(['--kv', 'int4:channel:post:hadamard', '--kv-calibration', '128']);
+    expect(i4.settings).toMatchObject({ kvCalibration: { tokens: 128 } });
+    expect(i4h.settings.kv).toBe('int4:channel:post:hadamard');
+    // Past the calibration range, the long context saturates more than the short one.
+    expect(i4.contexts[1].kvClipped!).toBeGreaterThan(0);
+    expect(i4.contexts[1].kvClippedShare!).toBeGreaterThan(i4.contexts[0].kvClippedShare!);
+    expect(Math.abs(i4h.contexts[1].nll - i4.contexts[1].nll)).toBeGreaterThan(1e-3);
+    const plain = await reportOf(['--kv', 'int4:token:post:hadamard']);
+    expect(plain.settings).toMatchObject({ kv: 'int4:token:post:hadamard', kvCalibration: null });
+    expect('kvClipped' in plain.contexts[0]).toBe(false);
+  }, 120_000);
+
   const bad: Array<[string, string[], RegExp]> = [
     ['bad kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int3:token:post'], /--kv/],
-    ['per-channel kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post'], /per-channel/],
+    ['kv calibration beyond the trained window', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post', '--kv-calibration', '512'], /calibration context 512 exceeds the trained window 256/],
+    ['kv calibration without per-channel kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:token:post', '--kv-calibration', '64'], /--kv-calibration applies to a per-channel --kv/],
+    ['kv calibration not a number', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post', '--kv-calibration', 'all'], /--kv-calibration must be a token count/],
+    ['kv rotation misspelt', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int4:token:post:hadamrd'], /--kv: bad KV quant spec.*target "hadamrd"/],
     ['qroar file of another format', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', text0], /text0\.txt/],
     ['missing qroar file', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', join(dir, 'none.json')], /none\.json/],
     ['missing --model', ['--text', text0, '--contexts', '64'], /--model is required/],

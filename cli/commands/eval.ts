@@ -1,7 +1,7 @@
 /**
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
- *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--qroar scales.json] [--trained-window N]
+ *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--kv-calibration S] [--qroar scales.json] [--trained-window N]
  *  [--score bandscope|llama-perplexity] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
@@ -10,8 +10,12 @@
  * 'fake' runs dequantized float32 weights, 'nbits' runs com.microsoft.MatMulNBits.
  * --json prints one object: {device, model, settings, contexts: [{context, windows, tokens, nll,
  * ppl, seconds, tokensPerSecond}]}.
- * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar); per-token only here
- * (per-channel needs calibrated scales: not offered by this command yet).
+ * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar, e.g. int8:token:post,
+ * int4:channel:post, int4:token:post:hadamard). Per-channel scales are calibrated first by
+ * lib/eval/kvCalibration.ts (KV_CALIBRATION_DEFINITION: the first S tokens of --text, S =
+ * --kv-calibration, default and at most the trained window L, run once through the same model
+ * with a float cache); every context then uses those fixed scales, and the report counts the
+ * elements that saturated beyond them (contexts[].kvClipped, kvClippedShare).
  * --score llama-perplexity: llama.cpp `llama-perplexity`'s rule (lib/eval/scoring.ts) — each window's first
  *   token replaced by BOS when the vocabulary adds one, predictions from ⌊C/2⌋ on — to compare with llama.cpp.
  * --qroar: band scales (lib/export/scalesJson.ts file) applied to W_Q/W_K before quantization.
@@ -21,7 +25,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
-import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
+import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
+import type { NllEngine } from '../../lib/eval/engine';
+import { calibrateKvChannelScales, KV_CALIBRATION_DEFINITION } from '../../lib/eval/kvCalibration';
+import { hadamardSizeError } from '../../lib/quant/hadamard';
 import { evaluatePerplexity } from '../../lib/eval/perplexity';
 import { describeScoring, parseScoreMode, type ScoreMode, type WindowScoring } from '../../lib/eval/scoring';
 import { addedBosId, describeTokenizerSource } from '../../lib/tokenize/describeSource';
@@ -73,6 +80,23 @@ function parseQuant(raw: string): RtnOptions | undefined {
   }
 }
 
+const EVAL_HELP = [
+  'usage: bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]',
+  '  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…] [--quant-format fake|nbits]',
+  '  [--kv <int8|int4>:<token|channel>:<pre|post>[:<k|v|kv>][:hadamard]] [--kv-calibration S] [--qroar scales.json]',
+  '  [--trained-window N] [--json]',
+  '--kv …:hadamard rotates each head\'s keys and values by the normalized Walsh–Hadamard matrix before quantizing',
+  '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
+  `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
+  '--kv-calibration S: the calibration context S in tokens (2 ≤ S ≤ L; default L).',
+].join('\n');
+
+/** Clipped count and its share of the cached elements quantized (layers × tokens × KV heads × headDim × caches). */
+function kvClipFields(count: number, tokensFed: number, spec: { numLayers: number; numKvHeads: number; headDim: number }, target: 'k' | 'v' | 'kv') {
+  const elements = spec.numLayers * tokensFed * spec.numKvHeads * spec.headDim * (target === 'kv' ? 2 : 1);
+  return { kvClipped: count, kvClippedShare: elements > 0 ? count / elements : 0 };
+}
+
 export async function run(argv: string[]): Promise<void> {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -89,14 +113,20 @@ export async function run(argv: string[]): Promise<void> {
         quant: { type: 'string' },
         'quant-format': { type: 'string' },
         kv: { type: 'string' },
+        'kv-calibration': { type: 'string' },
         qroar: { type: 'string' },
         json: { type: 'boolean' },
         'trained-window': { type: 'string' },
+        help: { type: 'boolean' },
         score: { type: 'string' },
       },
     }));
   } catch (err) {
     throw new UsageError(`${COMMAND}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+  }
+  if (values.help === true) {
+    process.stdout.write(`${EVAL_HELP}\n`);
+    return;
   }
   const stringFlag = (name: string, required = false): string | undefined => {
     const v = values[name];
@@ -125,8 +155,12 @@ export async function run(argv: string[]): Promise<void> {
     } catch (err) {
       throw new UsageError(`${COMMAND}: --kv: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (kvQuant.granularity === 'channel') throw new UsageError(`${COMMAND}: --kv '${kvRaw}': per-channel KV quant needs calibrated scales; eval offers per-token only`);
   }
+  const kvCalibrationRaw = stringFlag('kv-calibration');
+  if (kvCalibrationRaw !== undefined && kvQuant?.granularity !== 'channel') {
+    throw new UsageError(`${COMMAND}: --kv-calibration applies to a per-channel --kv (e.g. int8:channel:post), got --kv ${kvRaw}`);
+  }
+  if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw)) throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
   const qroarPath = stringFlag('qroar');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
   let scoreMode: ScoreMode;
@@ -152,6 +186,27 @@ export async function run(argv: string[]): Promise<void> {
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
     const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, ...qroar?.hooks });
+    let graphKv: GraphKvQuant | undefined = kvQuant;
+    let kvCalibrationTokens: number | null = null;
+    if (kvQuant?.hadamard) {
+      const why = hadamardSizeError(spec.headDim);
+      if (why) throw new UsageError(`${COMMAND}: --kv '${kvRaw}': ${why}`);
+    }
+    if (kvQuant?.granularity === 'channel') {
+      const trained = model.trainedWindow.windowTokens;
+      kvCalibrationTokens = kvCalibrationRaw === undefined ? trained : Number(kvCalibrationRaw);
+      const channelScales = await calibrateKvChannelScales({
+        kv: kvQuant,
+        tokens,
+        calibrationTokens: kvCalibrationTokens,
+        trainedWindowTokens: trained,
+        rope,
+        dims: spec,
+        openEngine: (graph) => createNodeEngine(buildLlamaGraph(spec, weights, graph)),
+      });
+      graphKv = { ...kvQuant, channelScales };
+    }
+    const clipped = new Map<number, number>();
     let device = 'ort-node:cpu';
     const scoring: WindowScoring = { mode: scoreMode, bosId: addedBosId(model.tokenizer) };
     const results = await evaluatePerplexity({
@@ -160,10 +215,22 @@ export async function run(argv: string[]): Promise<void> {
       contexts,
       maxWindows,
       prepare: async (context) => {
-        const graph = buildLlamaGraph(spec, weights, { seqLen: context, kvQuant });
-        const engine = await createNodeEngine(graph);
-        device = engine.device;
+        const graph = buildLlamaGraph(spec, weights, { seqLen: context, kvQuant: graphKv, kvClipCount: kvCalibrationTokens !== null });
+        const inner = await createNodeEngine(graph);
+        device = inner.device;
         const { cos, sin } = graphRopeInputs(rope, context);
+        // Sum the graph's per-run clip count over this context's windows.
+        const engine: NllEngine = {
+          device: inner.device,
+          seqLen: inner.seqLen,
+          async run(input) {
+            const out = await inner.run(input);
+            const n = out.taps?.kv_clipped;
+            if (n) clipped.set(context, (clipped.get(context) ?? 0) + n[0]);
+            return out;
+          },
+          dispose: () => inner.dispose(),
+        };
         return { engine, cos, sin, release: () => engine.dispose() };
       },
     });
@@ -180,6 +247,7 @@ export async function run(argv: string[]): Promise<void> {
         quant: quantRaw,
         quantFormat: rtn ? quantFormat : undefined,
         kv: kvRaw,
+        kvCalibration: kvCalibrationTokens === null ? null : { tokens: kvCalibrationTokens, definition: KV_CALIBRATION_DEFINITION },
         qroar: qroar?.summary ?? null,
         maxWindows: maxWindows ?? null,
         score: scoreMode,
@@ -194,13 +262,16 @@ export async function run(argv: string[]): Promise<void> {
         ppl: r.ppl,
         seconds: r.seconds,
         tokensPerSecond: r.tokensPerSecond,
+        ...(kvCalibrationTokens === null ? {} : kvClipFields(clipped.get(r.context) ?? 0, r.tokens, spec, kvQuant!.target)),
       })),
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
+      if (kvCalibrationTokens !== null) process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);
       for (const r of report.contexts) {
-        process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s\n`);
+        const clip = 'kvClippedShare' in r ? `, KV clipped ${(100 * (r.kvClippedShare as number)).toFixed(3)}%` : '';
+        process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s${clip}\n`);
       }
     }
   } finally {

@@ -39,8 +39,11 @@ export function parseQuantChoice(command: string, raw: string): RtnOptions | und
   }
 }
 
-/** `none | int8:token:post | …` (lib/quant/kvSpec grammar); per-token only, as in eval. */
-export function parseKvChoice(command: string, raw: string): KvQuantSpec | undefined {
+/**
+ * `none | int8:token:post | int4:token:post:hadamard | …` (lib/quant/kvSpec grammar). Per-channel
+ * only where the command calibrates scales (`allowChannel`: eval, diagnose).
+ */
+export function parseKvChoice(command: string, raw: string, opts: { allowChannel?: boolean } = {}): KvQuantSpec | undefined {
   if (raw === 'none') return undefined;
   let spec: KvQuantSpec;
   try {
@@ -48,7 +51,9 @@ export function parseKvChoice(command: string, raw: string): KvQuantSpec | undef
   } catch (err) {
     throw new UsageError(`${command}: --kv: ${why(err)}`);
   }
-  if (spec.granularity === 'channel') throw new UsageError(`${command}: --kv '${raw}': per-channel KV quant needs calibrated scales; only per-token is offered here`);
+  if (spec.granularity === 'channel' && !opts.allowChannel) {
+    throw new UsageError(`${command}: --kv '${raw}': per-channel KV quant (calibrated scales) is offered by 'bandscope eval', 'bandscope diagnose' and the dashboard; ${command} takes per-token, with or without :hadamard`);
+  }
   return spec;
 }
 

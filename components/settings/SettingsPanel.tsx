@@ -1,6 +1,7 @@
 'use client';
 /** The settings column: model, PI, context, quantization, bands, text, device. Props in, changes out. */
 import { useId, useState } from 'react';
+import { KV_CALIBRATION_DEFINITION } from '@/lib/eval/kvCalibration';
 import { bandSpecString, GROUP_SIZES, ROPE_TYPES, type GroupSize, type KvQuantSettings, type Settings } from '@/lib/settings/settings';
 import { parseBands } from '@/lib/settings/codec';
 import type { RopeType } from '@/lib/rope/types';
@@ -109,7 +110,7 @@ export function SettingsPanel(props: SettingsPanelProps) {
       </Group>
 
       <Group title="KV-cache quantization">
-        <CheckField label="Quantize KV cache" checked={kv !== null} onChange={(on) => set({ kvQuant: on ? { bits: 8, keys: true, values: true, grouping: 'token', keyStage: 'post' } : null })} />
+        <CheckField label="Quantize KV cache" checked={kv !== null} onChange={(on) => set({ kvQuant: on ? { bits: 8, keys: true, values: true, grouping: 'token', keyStage: 'post', hadamard: false } : null })} />
         {kv ? (
           <>
             <SelectField label="KV bits" value={String(kv.bits) as '4' | '8'} options={[{ value: '8', label: 'int8' }, { value: '4', label: 'int4' }] as const} onChange={(v) => setKv({ bits: Number(v) as 4 | 8 })} />
@@ -117,6 +118,9 @@ export function SettingsPanel(props: SettingsPanelProps) {
             <CheckField label="values" checked={kv.values} onChange={(values) => (values || kv.keys) && setKv({ values })} />
             <SelectField label="KV groups" value={kv.grouping} options={[{ value: 'token', label: 'per token' }, { value: 'channel', label: 'per channel' }] as const} onChange={(grouping) => setKv({ grouping })} />
             <SelectField label="Keys quantized" value={kv.keyStage} options={[{ value: 'post', label: 'post-RoPE' }, { value: 'pre', label: 'pre-RoPE' }] as const} onChange={(keyStage) => setKv({ keyStage })} />
+            <CheckField label="Hadamard-rotate k/v per head" checked={kv.hadamard} onChange={(hadamard) => setKv({ hadamard })} />
+            {kv.hadamard ? <p className="text-[11px] text-zinc-500">Keys and values are rotated per head by a normalized Walsh–Hadamard matrix before quantizing (llama.cpp&apos;s default for quantized caches): logits are unchanged in float, only the quantization error moves. Needs a power-of-two head dim.</p> : null}
+            {kv.grouping === 'channel' ? <p className="text-[11px] text-zinc-500">{KV_CALIBRATION_DEFINITION}</p> : null}
           </>
         ) : null}
       </Group>

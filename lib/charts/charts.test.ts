@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CHART_DEFINITIONS } from './definitions';
 import { klOption, logitErrorOption, logitErrorTable, pplOption, pplTable } from './curves';
 import { pressureBandOption, pressurePairOption, pressurePairTable } from './pressure';
-import { searchOption, searchTable } from './search';
+import { ACCEPTED_SYMBOL, REJECTED_SYMBOL, searchOption, searchTable } from './search';
+import { LOG_AXIS_SPREAD, resolveAxisScale } from './axisScale';
 import { tableToCsv, tableToJson } from './table';
 import { tirHeatmapOption, tirPairOption } from './tir';
 import type { ChartBand, PressureData, TirData } from './types';
@@ -86,6 +87,24 @@ describe('curves', () => {
     expect(s[1].data).toEqual([[64, 3.2], [256, 2.7], [1024, 3.1]]);
     expect(pplTable(d).rows).toHaveLength(6);
   });
+  it('perplexity y-axis: auto goes log past a 3× spread; the choice overrides', () => {
+    const flat = { trainedWindowTokens: 256, curves: [{ method: 'yarn', variant: 'fp' as const, contextTokens: [64, 256], perplexity: [4, 11.9] }] };
+    const steep = { trainedWindowTokens: 256, curves: [...flat.curves, { method: 'linear', variant: 'ptq' as const, contextTokens: [64, 256], perplexity: [4.2, 50] }] };
+    const yOf = (o: unknown) => (o as { yAxis: { type: string; name: string } }).yAxis;
+    expect(yOf(pplOption(flat, light)).type).toBe('value'); // 11.9 / 4 < 3
+    expect(yOf(pplOption(steep, light))).toMatchObject({ type: 'log', name: 'perplexity (log scale)' }); // 50 / 4 = 12.5
+    expect(yOf(pplOption(steep, light, 'linear')).type).toBe('value');
+    expect(yOf(pplOption(flat, light, 'log')).type).toBe('log');
+  });
+  it('resolveAxisScale: the threshold is strict, non-positive and non-finite values are ignored', () => {
+    expect(LOG_AXIS_SPREAD).toBe(3);
+    expect(resolveAxisScale('auto', [2, 6])).toBe('linear');
+    expect(resolveAxisScale('auto', [2, 6.01])).toBe('log');
+    expect(resolveAxisScale('auto', [0, -1, NaN, Infinity, 5])).toBe('linear');
+    expect(resolveAxisScale('auto', [])).toBe('linear');
+    expect(resolveAxisScale('log', [])).toBe('log');
+    expect(resolveAxisScale('linear', [1, 1000])).toBe('linear');
+  });
   it('KL checks lengths', () => {
     expect(() => klOption({ contextTokens: 8, positions: [0, 1], klNats: [0.1], trainedWindowTokens: 4 }, light)).toThrow(/2 positions, 1 values/);
   });
@@ -98,11 +117,17 @@ describe('search chart', () => {
       { bandIndex: 1, scale: 1.25, objective: 1.4, guard: 1.3, rejected: true, elapsedMs: 11 },
       { bandIndex: 0, scale: 0.8, objective: 1.45, guard: 1.2, rejected: false, elapsedMs: 12 },
     ] };
-    const s = seriesOf(searchOption(d, light));
-    expect(s.map((x) => x.name)).toEqual(['B0', 'B0 rejected', 'B1', 'B1 rejected', 'baseline (g = 1)']);
+    const o = searchOption(d, light) as unknown as { legend: { data: Array<{ name: string; icon: string }> } };
+    const s = seriesOf(o as never) as Array<AnySeries & { symbol?: string }>;
+    // Accepted and rejected series of a band share its name: one legend entry per band, shape tells the verdict.
+    expect(s.map((x) => x.name)).toEqual(['B0', 'B0', 'B1', 'B1', 'baseline (g = 1)']);
+    expect(s.map((x) => x.symbol)).toEqual([ACCEPTED_SYMBOL, REJECTED_SYMBOL, ACCEPTED_SYMBOL, REJECTED_SYMBOL, 'diamond']);
+    expect(ACCEPTED_SYMBOL).not.toBe(REJECTED_SYMBOL);
+    expect(o.legend.data).toEqual([{ name: 'B0', icon: 'circle' }, { name: 'B1', icon: 'circle' }, { name: 'baseline (g = 1)', icon: 'diamond' }]);
     expect(s[4].data).toEqual([[1, 1.5]]);
     expect(s[0].data).toEqual([[0.8, 1.45]]);
     expect(s[3].data).toEqual([[1.25, 1.4]]);
+    expect(s[2].data).toEqual([[1, 1.5]]);
     expect(searchTable(d).rows[1]).toEqual([1, 1, 1.25, 1.4, 1.3, 'yes', 11, '', '', '']);
     const tie = { ...d.candidates[2], withinNoise: true, vsBaselineNats: -0.002, vsBaselineSeNats: 0.003 };
     expect(searchTable({ ...d, candidates: [tie] }).rows[0].slice(7)).toEqual(['yes', -0.002, 0.003]);

@@ -1,4 +1,5 @@
 /** Option builders for the line charts over positions and contexts: logit error, perplexity, KL. */
+import { resolveAxisScale, type AxisScaleChoice } from './axisScale';
 import { axis, bandColor, baseOption, ink } from './palette';
 import type { ChartOption, ChartTable, ChartTheme, KlData, LogitErrorData, PplData } from './types';
 
@@ -47,13 +48,18 @@ const VARIANT_STYLE: Record<string, { type: string; label: string }> = {
   'ptq+qroar': { type: 'dotted', label: 'PTQ+Q-ROAR' },
 };
 
-/** Perplexity against context (log2 axis): colour = PI method, dash = FP / PTQ / PTQ + Q-ROAR. */
-export function pplOption(data: PplData, theme: ChartTheme): ChartOption {
+/**
+ * Perplexity against context (log2 axis): colour = PI method, dash = FP / PTQ / PTQ + Q-ROAR.
+ * y-axis: `yScale` ('auto' by default: log when the plotted perplexities span more than
+ * LOG_AXIS_SPREAD, lib/charts/axisScale.ts); the axis name says which is in force.
+ */
+export function pplOption(data: PplData, theme: ChartTheme, yScale: AxisScaleChoice = 'auto'): ChartOption {
   const methods = [...new Set(data.curves.map((c) => c.method))];
+  const scale = resolveAxisScale(yScale, data.curves.flatMap((c) => c.perplexity));
   return {
     ...baseOption(theme),
     xAxis: axis(theme, 'context (tokens)', 'log', { logBase: 2 }),
-    yAxis: axis(theme, 'perplexity', 'value', { scale: true }),
+    yAxis: scale === 'log' ? axis(theme, 'perplexity (log scale)', 'log', { logBase: 10, min: 'dataMin', max: 'dataMax' }) : axis(theme, 'perplexity', 'value', { scale: true }),
     series: data.curves.map((curve, k) => {
       if (curve.contextTokens.length !== curve.perplexity.length) {
         throw new Error(`pplOption: curve ${curve.method}/${curve.variant} has ${curve.contextTokens.length} contexts and ${curve.perplexity.length} values`);

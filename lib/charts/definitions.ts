@@ -58,7 +58,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'ppl-context': {
     title: 'Perplexity against context',
     definition:
-      'exp(mean token NLL) on held-out text at each context, for full precision, quantized and quantized + Q-ROAR, per PI method. Dashed: trained window L.',
+      'exp(mean token NLL) on held-out text at each context, for full precision, quantized and quantized + Q-ROAR, per PI method. Dashed: trained window L. y-axis: log when the curves span more than 3× (or as chosen), so a curve that blows up does not flatten the others.',
     scienceAnchor: 'perplexity-against-context',
   },
   'kl-position': {
@@ -75,7 +75,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'search-candidates': {
     title: 'Q-ROAR search candidates',
     definition:
-      'Objective (mean NLL on the long dev set at L′) against the band’s scale g; crosses: rejected by the guard (short-context NLL up more than 0.5 %). Dashed: g = 1 everywhere. A candidate is taken only when the paired per-window difference to the incumbent is below −max(2 SE, 1e-5 nats).',
+      'Objective (mean NLL on the long dev set at L′) against the band’s scale g; colour = band (one legend entry each), shape = the guard’s verdict: circle accepted, cross rejected (short-context NLL up more than the guard tolerance, 0.5 % by default). Dashed and diamond: g = 1 everywhere. A candidate is taken only when the paired per-window difference to the incumbent is below −max(2 SE, 1e-5 nats).',
     scienceAnchor: 'search',
   },
   'search-penalty': {

@@ -1,7 +1,15 @@
 import { axis, bandColor, baseOption, ink } from './palette';
 import type { ChartOption, ChartTable, ChartTheme, SearchData } from './types';
 
-/** Objective against scale g per band; guard-rejected candidates drawn as crosses. */
+/** Marker of a candidate the guard accepted (filled circle) and rejected (cross). */
+export const ACCEPTED_SYMBOL = 'circle';
+export const REJECTED_SYMBOL = 'path://M0,0 L10,10 M10,0 L0,10';
+
+/**
+ * Objective against scale g per band: colour = band, shape = guard verdict (circle accepted, cross
+ * rejected). Both series of a band share the band's name, so the legend has one entry per band
+ * (ECharts merges same-named series) and toggling it shows or hides all of that band's candidates.
+ */
 export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
   const c = ink(theme);
   const series: Array<Record<string, unknown>> = [];
@@ -12,7 +20,9 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
       name: band.label,
       type: 'scatter',
       color,
+      symbol: ACCEPTED_SYMBOL,
       symbolSize: 7,
+      tooltip: { formatter: '{a} · accepted<br/>g, objective = {c}' },
       data: mine.filter((x) => !x.rejected).map((x) => [x.scale, x.objective]),
       markLine:
         series.length === 0 && data.baselineObjective !== null
@@ -20,11 +30,12 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
           : undefined,
     });
     series.push({
-      name: `${band.label} rejected`,
+      name: band.label,
       type: 'scatter',
       color,
-      symbol: 'path://M0,0 L10,10 M10,0 L0,10',
+      symbol: REJECTED_SYMBOL,
       symbolSize: 8,
+      tooltip: { formatter: '{a} · rejected by the guard<br/>g, objective = {c}' },
       itemStyle: { borderColor: color, borderWidth: 1.5 },
       data: mine.filter((x) => x.rejected).map((x) => [x.scale, x.objective]),
     });
@@ -36,8 +47,13 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
   const base = baseOption(theme) as Record<string, unknown> & { legend: Record<string, unknown>; grid: Record<string, unknown> };
   return {
     ...base,
-    // Band labels are long (pairs and wavelengths): one scrolling legend row keeps the plot clear.
-    legend: { ...base.legend, type: 'scroll' },
+    // One entry per band (plus the baseline), drawn as a circle whatever the verdicts; band labels
+    // are long (pairs and wavelengths), so the row still scrolls when it must.
+    legend: {
+      ...base.legend,
+      type: 'scroll',
+      data: [...data.bands.map((b) => ({ name: b.label, icon: ACCEPTED_SYMBOL })), ...(data.baselineObjective !== null ? [{ name: 'baseline (g = 1)', icon: 'diamond' }] : [])],
+    },
     grid: { ...base.grid, right: 36 },
     tooltip: { trigger: 'item', confine: true },
     xAxis: axis(theme, 'scale g', 'log', { logBase: 1.25, min: 'dataMin', max: 'dataMax' }),

@@ -1,7 +1,7 @@
 import { assertContextWithinWindow } from '../model/errors';
 import type { ModelSpec } from '../model/spec';
-import type { KvQuantSpec } from '../quant/kvSpec';
 import { GraphBuilder } from './graphBuilder';
+import { createKvCacheQuant, type GraphKvQuant } from './kvCacheQuant';
 import { OnnxDataType } from './proto';
 import { interleavedToHalfSplitRowOrder, permuteLinearRows, type DecoderWeights, type LinearWeight } from './weights';
 
@@ -19,19 +19,18 @@ export interface LlamaGraphOptions {
   attentionBudgetBytes?: number;
   /** Also output `v_L` [T, numKvHeads, headDim] for each tap layer (per-channel KV calibration). */
   tapValues?: boolean;
-  /** KV-cache fake quant inside the graph (SPEC §3); off when absent. */
+  /** false: leave out q_pre_L / q_post_L (a KV calibration run reads only k and v; q taps are the largest). Default true. */
+  tapQueries?: boolean;
+  /** KV-cache fake quant inside the graph (SPEC §3; lib/onnx/kvCacheQuant.ts); off when absent. */
   kvQuant?: GraphKvQuant;
+  /**
+   * With per-channel kvQuant: also output `kv_clipped` float32 scalar, the number of cached
+   * elements (all layers, k and v) that saturated at ±qmax·s beyond the calibrated range.
+   */
+  kvClipCount?: boolean;
 }
 
-/**
- * KV-cache fake quant as lib/quant/kvcache.ts defines it: symmetric, q = clamp(round-half-even(x/s),
- * ±qmax), x̂ = q·s. 'token': s = max|x|/qmax per (token, head) over headDim, computed in-graph.
- * 'channel': s per (head, channel) from `channelScales` (calibrated on a short context).
- */
-export interface GraphKvQuant extends KvQuantSpec {
-  /** Per layer, float32 [numKvHeads, headDim] (calibrateKvPerChannel); required for 'channel'. */
-  channelScales?: { k?: Float32Array[]; v?: Float32Array[] };
-}
+export type { GraphKvQuant };
 
 export interface LlamaGraph {
   /** The .onnx bytes. */
@@ -63,7 +62,8 @@ export function attentionQueryChunk(seqLen: number, numHeads: number, budgetByte
  * [T, vocab], optional taps [T, heads, headDim] (k/v taps have numKvHeads heads), always in the
  * half-split layout: interleaved (GGUF) q/k rows are permuted to half-split here, at build time.
  * Taps q_pre/k_pre/q_post/k_post (and v_L) are before any KV quant; with kvQuant, k_kv_L and
- * v_kv_L are the keys (post-RoPE) and values attention actually used.
+ * v_kv_L are the keys (post-RoPE) and values attention actually used, in the model's own basis
+ * also when the cache is Hadamard-rotated (kvCacheQuant.ts says why).
  * Memory: queries are processed in chunks so each score tensor holds at most
  * `attentionBudgetBytes` (default 64 MiB); peak transient ≈ 3× that (scores, masked, softmax).
  */
@@ -169,28 +169,8 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
   };
 
   const kv = options.kvQuant;
-  if (kv && kv.bits !== 4 && kv.bits !== 8) throw new Error(`kvQuant bits must be 4 or 8, got ${kv.bits}`);
-  const kvQMax = kv ? 2 ** (kv.bits - 1) - 1 : 0;
-  const quantKv = (x: string, which: 'k' | 'v', layer: number): string => {
-    if (!kv || (kv.target !== 'kv' && kv.target !== which)) return x;
-    let scale: string;
-    let safeScale: string;
-    if (kv.granularity === 'token') {
-      const absMax = g.op('ReduceMax', [g.op('Abs', [x])], { axes: { kind: 'ints', value: [-1] }, keepdims: { kind: 'int', value: 1 } });
-      scale = g.op('Div', [absMax, g.scalar(kvQMax)]);
-      // An all-zero group divides by 1 instead of 0 and still dequantizes to 0·s = 0.
-      safeScale = g.op('Where', [g.op('Equal', [scale, g.scalar(0)]), g.scalar(1), scale]);
-    } else {
-      const given = kv.channelScales?.[which]?.[layer];
-      if (!given || given.length !== numKvHeads * headDim) {
-        throw new Error(`kvQuant channel: ${which} scales of layer ${layer} need [${numKvHeads}, ${headDim}], got ${given ? given.length : 'none'}`);
-      }
-      scale = g.f32(`kv.${which}_scale.${layer}`, given, [numKvHeads, headDim]);
-      safeScale = g.f32(`kv.${which}_safe_scale.${layer}`, given.map((v) => (v === 0 ? 1 : v)), [numKvHeads, headDim]);
-    }
-    const codes = g.op('Clip', [g.op('Round', [g.op('Div', [x, safeScale])]), g.scalar(-kvQMax), g.scalar(kvQMax)]);
-    return g.op('Mul', [codes, scale]);
-  };
+  const kvCache = createKvCacheQuant(g, kv, { numKvHeads, headDim }, options.kvClipCount === true);
+  const quantKv = kvCache.apply;
 
   const tapOutputs: string[] = [];
   const tap = (x: string, name: string, heads: number): void => {
@@ -214,9 +194,9 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     const kRot = kv?.keyRope === 'pre' ? rope(quantKv(k3, 'k', l)) : quantKv(kUnquantRot, 'k', l);
     const vUsed = quantKv(v3, 'v', l);
     if (taps.has(l)) {
-      tap(q3, `q_pre_${l}`, numHeads);
+      if (options.tapQueries !== false) tap(q3, `q_pre_${l}`, numHeads);
       tap(k3, `k_pre_${l}`, numKvHeads);
-      tap(qRot, `q_post_${l}`, numHeads);
+      if (options.tapQueries !== false) tap(qRot, `q_post_${l}`, numHeads);
       tap(kUnquantRot, `k_post_${l}`, numKvHeads);
       if (options.tapValues) tap(v3, `v_${l}`, numKvHeads);
       if (kv) {
@@ -266,6 +246,12 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     outputNames.push('logits');
   }
   outputNames.push(...tapOutputs);
+  const clipped = kvCache.clippedTotal();
+  if (clipped !== null) {
+    g.op('Identity', [clipped], undefined, { output: 'kv_clipped' });
+    g.outputs.push({ name: 'kv_clipped', dataType: OnnxDataType.FLOAT, dims: [] });
+    outputNames.push('kv_clipped');
+  }
 
   const opsets = [{ domain: '', version: 17 }];
   if (usesNBits) opsets.push({ domain: 'com.microsoft', version: 1 });

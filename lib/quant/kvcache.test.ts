@@ -97,6 +97,15 @@ describe('KV spec grammar', () => {
     expect(formatKvSpec(parseKvSpec('int8:token:post:kv'))).toBe('int8:token:post');
   });
 
+  it('reads and writes the :hadamard suffix, with or without a target', () => {
+    expect(parseKvSpec('int4:token:post:hadamard')).toEqual({ bits: 4, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: true });
+    expect(parseKvSpec('int8:channel:pre:k:hadamard')).toEqual({ bits: 8, granularity: 'channel', keyRope: 'pre', target: 'k', hadamard: true });
+    expect(parseKvSpec('int8:token:post').hadamard).toBeUndefined();
+    for (const s of ['int4:token:post:hadamard', 'int8:channel:pre:k:hadamard']) expect(formatKvSpec(parseKvSpec(s))).toBe(s);
+    expect(formatKvSpec(parseKvSpec('int8:token:post:kv:hadamard'))).toBe('int8:token:post:hadamard');
+    expect(formatKvSpec({ bits: 8, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: false })).toBe('int8:token:post');
+  });
+
   it('names the bad field', () => {
     expect(() => parseKvSpec('int2:token:post')).toThrow(/bits "int2"/);
     expect(() => parseKvSpec('int8:head:post')).toThrow(/granularity "head"/);
@@ -105,5 +114,8 @@ describe('KV spec grammar', () => {
     expect(() => parseKvSpec('int8:token')).toThrow(/expected <int8\|int4>/);
     expect(() => parseKvSpec('int8:token:post:kv:x')).toThrow(/expected/);
     expect(() => parseKvSpec('INT8:token:post')).toThrow(/bits/);
+    expect(() => parseKvSpec('int8:token:hadamard')).toThrow(/key stage "hadamard"/);
+    expect(() => parseKvSpec('int8:token:post:hadamard:k')).toThrow(/expected/);
+    expect(() => parseKvSpec('int8:token:post:k:hadamard:x')).toThrow(/expected/);
   });
 });

@@ -11,10 +11,15 @@ describe('quantBuildOf / kvSpecOf', () => {
     expect(kvSpecOf({ ...kv, bits: 4, values: false, keyStage: 'pre' })).toBe('int4:token:pre:k');
     expect(kvSpecOf({ ...kv, keys: false })).toBe('int8:token:post:v');
     expect(kvSpecOf({ ...kv, keys: false, values: false })).toBeNull();
+    expect(kvSpecOf({ ...kv, grouping: 'channel', hadamard: true })).toBe('int8:channel:post:hadamard');
+    expect(kvSpecOf({ ...kv, bits: 4, keys: false, hadamard: true })).toBe('int4:token:post:v:hadamard');
   });
 
-  it('names per-channel KV as unsupported, per-token as fine', () => {
-    expect(unsupportedQuantBuild({ ...kv, grouping: 'channel' })).toMatch(/per-channel/);
+  it('builds per-channel KV (calibrated first); refuses Hadamard only for a non-power-of-two head dim', () => {
+    expect(unsupportedQuantBuild({ ...kv, grouping: 'channel' })).toBeNull(); // calibrated first, then built
+    expect(unsupportedQuantBuild({ ...kv, hadamard: true }, 64)).toBeNull();
+    expect(unsupportedQuantBuild({ ...kv, hadamard: true }, 96)).toMatch(/power-of-two head dim.*96/);
+    expect(unsupportedQuantBuild({ ...kv, hadamard: false }, 96)).toBeNull();
     expect(unsupportedQuantBuild(kv)).toBeNull();
     expect(unsupportedQuantBuild(null)).toBeNull();
   });

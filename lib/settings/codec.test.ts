@@ -16,7 +16,7 @@ describe('settings URL codec', () => {
       pi: { method: 'llama3', factor: 8, betaFast: 16, betaSlow: 2, lowFreqFactor: 1, highFreqFactor: 4 },
       targetContextTokens: 2048,
       weightQuant: { bits: 3, group: 'channel', symmetric: true, layers: 'qk' },
-      kvQuant: { bits: 4, keys: true, values: false, grouping: 'channel', keyStage: 'pre' },
+      kvQuant: { bits: 4, keys: true, values: false, grouping: 'channel', keyStage: 'pre', hadamard: false },
       bands: { kind: 'custom', ranges: [[0, 7], [8, 31]] },
       text: 'user',
       device: 'webgpu',
@@ -26,8 +26,10 @@ describe('settings URL codec', () => {
       tirQuantile: 0.99,
       trainedWindowTokens: 512,
       scoreMode: 'llama-perplexity',
+      pplAxis: 'log',
     };
     const q = encodeSettings(s);
+    expect(q).toContain('ppy=log');
     expect(q).toContain('L=512');
     expect(q).toContain('score=llama-perplexity');
     expect(q).toContain('pi=llama3');
@@ -44,6 +46,23 @@ describe('settings URL codec', () => {
     expect(problems[5]).toMatch(/^L=3: trained window must be an integer from 8/);
     expect(problems[6]).toMatch(/^score=fast: score mode must be one of bandscope, llama-perplexity/);
     expect(problems[0]).toMatch(/^pi=warp: must be one of/);
+  });
+
+  it('round-trips the Hadamard-rotated KV cache and every perplexity axis choice', () => {
+    const kv = { bits: 8 as const, keys: true, values: true, grouping: 'token' as const, keyStage: 'post' as const, hadamard: true };
+    const s: Settings = { ...defaultSettings(), kvQuant: kv };
+    expect(encodeSettings(s)).toBe('kv=kv8-token-post-hadamard');
+    expect(decodeSettings('kv=kv8-token-post-hadamard').settings.kvQuant).toEqual(kv);
+    expect(decodeSettings('kv=kv8-token-post').settings.kvQuant).toEqual({ ...kv, hadamard: false });
+    for (const pplAxis of ['auto', 'linear', 'log'] as const) {
+      const t: Settings = { ...defaultSettings(), pplAxis };
+      expect(decodeSettings(encodeSettings(t))).toEqual({ settings: t, problems: [] });
+    }
+    expect(encodeSettings({ ...defaultSettings(), pplAxis: 'auto' })).toBe('');
+    const bad = decodeSettings('ppy=sqrt&kv=kv8-token-post-rotated');
+    expect(bad.settings).toEqual(defaultSettings());
+    expect(bad.problems).toHaveLength(2);
+    expect(bad.problems[1]).toMatch(/^ppy=sqrt: must be one of/);
   });
 
   it('writes full-precision and float KV explicitly', () => {

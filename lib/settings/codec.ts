@@ -15,6 +15,7 @@ import {
   type GroupSize,
   type KvQuantSettings,
   type ModelChoice,
+  type PplAxisChoice,
   type QroarVariant,
   type QuantLayers,
   type Settings,
@@ -53,6 +54,7 @@ export function encodeSettings(settings: Settings): string {
   put('p', num(settings.tirQuantile), num(d.tirQuantile));
   put('L', settings.trainedWindowTokens === null ? '' : String(settings.trainedWindowTokens), '');
   put('score', settings.scoreMode, d.scoreMode);
+  put('ppy', settings.pplAxis, d.pplAxis);
   return out.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',').replace(/%3A/g, ':').replace(/%40/g, '@')}`).join('&');
 }
 
@@ -97,6 +99,7 @@ export function decodeSettings(query: string): DecodedSettings {
     return n;
   }, (v) => (settings.trainedWindowTokens = v));
   read('score', parseScoreMode, (v) => (settings.scoreMode = v));
+  read('ppy', (raw) => oneOf<PplAxisChoice>(raw, ['auto', 'linear', 'log']), (v) => (settings.pplAxis = v));
   return { settings, problems };
 }
 
@@ -154,16 +157,16 @@ function decodeWeightQuant(raw: string): WeightQuantSettings | null {
   return { bits, group, symmetric: m[3] === 's', layers: (m[4] ?? 'all') as QuantLayers };
 }
 
-/** 'k8v8-token-post' style: which tensors, bits, grouping, key stage; 'off' = float cache. */
+/** 'kv8-token-post' style: which tensors, bits, grouping, key stage, '-hadamard' when rotated; 'off' = float cache. */
 function encodeKv(q: KvQuantSettings | null): string {
   if (q === null) return 'off';
-  return `${q.keys ? 'k' : ''}${q.values ? 'v' : ''}${q.bits}-${q.grouping}-${q.keyStage}`;
+  return `${q.keys ? 'k' : ''}${q.values ? 'v' : ''}${q.bits}-${q.grouping}-${q.keyStage}${q.hadamard ? '-hadamard' : ''}`;
 }
 function decodeKv(raw: string): KvQuantSettings | null {
   if (raw === 'off') return null;
-  const m = /^(k?)(v?)(4|8)-(token|channel)-(pre|post)$/.exec(raw);
-  if (!m || (m[1] === '' && m[2] === '')) throw new Error(`kv quant must look like kv8-token-post or off`);
-  return { keys: m[1] === 'k', values: m[2] === 'v', bits: Number(m[3]) as 4 | 8, grouping: m[4] as 'token' | 'channel', keyStage: m[5] as 'pre' | 'post' };
+  const m = /^(k?)(v?)(4|8)-(token|channel)-(pre|post)(-hadamard)?$/.exec(raw);
+  if (!m || (m[1] === '' && m[2] === '')) throw new Error(`kv quant must look like kv8-token-post, kv4-channel-post-hadamard or off`);
+  return { keys: m[1] === 'k', values: m[2] === 'v', bits: Number(m[3]) as 4 | 8, grouping: m[4] as 'token' | 'channel', keyStage: m[5] as 'pre' | 'post', hadamard: m[6] !== undefined };
 }
 
 function ropeType(raw: string): RopeType {

@@ -38,9 +38,14 @@ export interface KvQuantSettings {
   keys: boolean;
   values: boolean;
   grouping: 'token' | 'channel';
-  /** Whether keys are quantized before or after the rotation. */
+  /** Whether keys are quantized before or after RoPE. */
   keyStage: 'pre' | 'post';
+  /** Rotate k/v per head by the normalized Walsh–Hadamard matrix before quantizing (lib/onnx/kvCacheQuant.ts). */
+  hadamard: boolean;
 }
+
+/** Perplexity chart y-axis: log when the curves span more than a factor (lib/charts/axisScale.ts), or forced. */
+export type PplAxisChoice = 'auto' | 'linear' | 'log';
 
 export type QroarVariant = 'symmetric' | 'shared' | 'query-only';
 export type TextChoice = 'brown' | 'user';
@@ -72,6 +77,8 @@ export interface Settings {
   trainedWindowTokens: number | null;
   /** How perplexity windows are scored (lib/eval/scoring.ts). */
   scoreMode: ScoreMode;
+  /** Perplexity chart y-axis scale. */
+  pplAxis: PplAxisChoice;
 }
 
 export const ROPE_TYPES: readonly RopeType[] = ['default', 'linear', 'ntk', 'dynamic', 'yarn', 'llama3', 'longrope'];
@@ -94,6 +101,7 @@ export function defaultSettings(): Settings {
     tirQuantile: 0.999,
     trainedWindowTokens: null,
     scoreMode: 'bandscope',
+    pplAxis: 'auto',
   };
 }
 

@@ -92,10 +92,13 @@ describe('handler without a file builder', () => {
 });
 
 describe('build options', () => {
-  it('graphKvQuant: per-token parsed, per-channel refused, null = off', () => {
+  it('graphKvQuant: per-token parsed, per-channel takes the calibrated scales (refused without), null = off', () => {
     expect(graphKvQuant('int8:token:post')).toEqual({ bits: 8, granularity: 'token', keyRope: 'post', target: 'kv' });
+    expect(graphKvQuant('int4:token:post:hadamard')).toEqual({ bits: 4, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: true });
     expect(graphKvQuant(null)).toBeUndefined();
-    expect(() => graphKvQuant('int8:channel:pre')).toThrow(/per-token only/);
+    expect(() => graphKvQuant('int8:channel:pre')).toThrow(/needs calibrated scales/);
+    const scales = { k: [new Float32Array([0.5, 1])] };
+    expect(graphKvQuant('int8:channel:pre:k', scales)).toEqual({ bits: 8, granularity: 'channel', keyRope: 'pre', target: 'k', channelScales: scales });
   });
 
   it('graphBuildKey differs whenever quantLayers, kv or qroar differ', () => {
@@ -104,6 +107,11 @@ describe('build options', () => {
       base,
       { ...base, quantLayers: 'qk' as const },
       { ...base, kv: 'int8:token:post' },
+      { ...base, kv: 'int8:token:post:hadamard' },
+      { ...base, kv: 'int8:channel:post', kvChannelScales: { k: [new Float32Array([1, 2])] } },
+      { ...base, kv: 'int8:channel:post', kvChannelScales: { k: [new Float32Array([1, 2.0000002])] } },
+      { ...base, tapValues: true },
+      { ...base, tapQueries: false },
       { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.5] } },
       { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.25] } },
     ].map(graphBuildKey);

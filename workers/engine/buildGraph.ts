@@ -5,6 +5,7 @@
  */
 import { byteSourceFromBlob, type ByteSource } from '../../lib/model/byteSource';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
+import type { KvChannelScales } from '../../lib/eval/kvCalibration';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import type { BuildContext } from './handler';
 import type { FetchLike, LoadedHfModel } from './hfFolder';
@@ -12,12 +13,13 @@ import { loadHfFolder, loadModelSources } from './hfFolder';
 import type { GraphBuildRequest, ModelFile } from './protocol';
 import type { TensorCache } from './tensorCache';
 
-/** The in-graph KV quant of a build request; per-channel needs calibration scales, which builds do not carry. */
-export function graphKvQuant(kv: string | null | undefined): GraphKvQuant | undefined {
+/** The in-graph KV quant of a build request; per-channel needs the calibrated scales in the request. */
+export function graphKvQuant(kv: string | null | undefined, channelScales?: KvChannelScales | null): GraphKvQuant | undefined {
   if (!kv) return undefined;
   const spec = parseKvSpec(kv);
-  if (spec.granularity === 'channel') throw new Error(`KV quant '${kv}': per-channel KV quant needs calibrated scales; the engine offers per-token only (e.g. int8:token:post)`);
-  return spec;
+  if (spec.granularity !== 'channel') return spec;
+  if (!channelScales) throw new Error(`KV quant '${kv}': per-channel KV quant needs calibrated scales (lib/eval/kvCalibration.ts); this build request carries none`);
+  return { ...spec, channelScales };
 }
 
 function loadOptions(build: GraphBuildRequest, tensorCache?: TensorCache) {
@@ -32,7 +34,7 @@ function loadOptions(build: GraphBuildRequest, tensorCache?: TensorCache) {
 }
 
 async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
-  const kvQuant = graphKvQuant(build.kv); // bad KV specs fail before any tensor is read
+  const kvQuant = graphKvQuant(build.kv, build.kvChannelScales); // bad KV specs fail before any tensor is read
   const model = await load();
   ctx.throwIfCancelled();
   ctx.onProgress('build-graph', 0, `${model.spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`);
@@ -40,6 +42,8 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
     seqLen: build.seqLen,
     ...(build.tapLayers ? { tapLayers: build.tapLayers } : {}),
     ...(build.logits ? { logits: true } : {}),
+    ...(build.tapValues ? { tapValues: true } : {}),
+    ...(build.tapQueries === false ? { tapQueries: false } : {}),
     ...(kvQuant ? { kvQuant } : {}),
   });
   ctx.onProgress('build-graph', 1);

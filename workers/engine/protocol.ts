@@ -3,6 +3,7 @@
  * Discriminated on `kind`; every request carries a `requestId` that its responses echo.
  * Payloads are plain data and typed arrays; the big ones are transferred, never copied.
  */
+import type { KvChannelScales } from '../../lib/eval/kvCalibration';
 import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceReport, DeviceRequest, FetchedTensor } from '../runtime/types';
 
@@ -52,8 +53,17 @@ export interface GraphBuildRequest {
   logits?: boolean;
   /** Which decoder linears `quant` applies to: all seven (default); q,k,v,o; or q,k only. */
   quantLayers?: 'all' | 'attention' | 'qk';
-  /** KV-cache fake quant, lib/quant/kvSpec grammar (e.g. 'int8:token:post'); per-token only. */
+  /** KV-cache fake quant, lib/quant/kvSpec grammar (e.g. 'int8:token:post', 'int4:channel:post:hadamard'). */
   kv?: string | null;
+  /**
+   * Per-channel `kv`: the calibrated scales (lib/eval/kvCalibration.ts calibrateKvChannelScales),
+   * per layer float32 [numKvHeads, headDim]; required when `kv` is per-channel.
+   */
+  kvChannelScales?: KvChannelScales | null;
+  /** Also output v_L [T, numKvHeads, headDim] for every tap layer (a KV calibration run reads them). */
+  tapValues?: boolean;
+  /** false: no q taps (a KV calibration run needs only k and v). Default true. */
+  tapQueries?: boolean;
   /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
   qroar?: GraphQroar | null;
   /**
@@ -75,10 +85,31 @@ export function graphBuildKey(build: GraphBuildRequest): string {
     build.quant ? (build.quantLayers ?? 'all') : '-',
     build.quantFormat ?? 'fake',
     `kv=${build.kv ?? 'none'}`,
+    ...(build.kvChannelScales ? [`kvs=${kvScalesDigest(build.kvChannelScales)}`] : []),
+    ...(build.tapValues ? ['v'] : []),
+    ...(build.tapQueries === false ? ['noq'] : []),
     `qroar=${q}`,
     `taps${(build.tapLayers ?? []).join('.')}`,
     build.logits ? 'logits' : 'nll',
   ].join('|');
+}
+
+/** FNV-1a over the scales' float32 bits, hex: two calibrations share a session only when their scales are identical. */
+export function kvScalesDigest(scales: KvChannelScales): string {
+  let h = 0x811c9dc5;
+  const mix = (x: number) => {
+    h ^= x;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (const [which, layers] of [['k', scales.k], ['v', scales.v]] as const) {
+    if (!layers) continue;
+    mix(which.charCodeAt(0));
+    for (const layer of layers) {
+      const bytes = new Uint8Array(layer.buffer, layer.byteOffset, layer.byteLength);
+      for (let i = 0; i < bytes.length; i++) mix(bytes[i]);
+    }
+  }
+  return h.toString(16).padStart(8, '0');
 }
 
 export type EngineRequest =
