@@ -93,4 +93,10 @@ describe('openModel', () => {
     const text = await readFile('public/models/bandscope-byte-4m/bandscope_tokenizer.json', 'utf8');
     expect(JSON.parse(text)).toEqual({ type: 'bytes', vocab_size: 256, bos: null, eos: null });
   });
+  it('refuses a GGUF whose tensors use a ggml type it cannot dequantize, naming the tensor, at open', async () => {
+    const data = new Uint8Array((TINY.heads * TINY.headDim * TINY.hidden / 32) * 36);
+    const file = tinyGguf('llama', {}, { 'blk.0.attn_q.weight': { ggmlType: 'Q8_1', data } });
+    await expect(openModel([byteSourceFromBytes(file, 'q81.gguf')])).rejects.toThrow(/q81\.gguf: tensor blk\.0\.attn_q\.weight is stored as ggml type Q8_1, which Bandscope cannot dequantize yet \(supported: F32, F16, BF16, Q4_0/);
+    await expect(openModel([byteSourceFromBytes(file, 'q81.gguf')])).rejects.toBeInstanceOf(ModelFormatError);
+  });
 });

@@ -15,6 +15,8 @@ import {
   type SafetensorsFile,
   type SafetensorsTensorInfo,
 } from './safetensors';
+import { DECODABLE_GGML_TYPES } from '../quant/gguf/dequantize';
+import { ggmlTypeByName } from '../quant/gguf/types';
 import { Sha256 } from './sha256';
 import type { ModelSpec } from './spec';
 import { aliasesByStoredName, embeddingsShareStorage, resolveTensorAliases, withAliases } from './tensorAliases';
@@ -249,6 +251,13 @@ async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: A
   const freqInfo = infos.get('rope_freqs.weight');
   const freqFactors = freqInfo ? await readGgufF32(freqInfo) : undefined;
   const spec = specFromGgufMetadata(file.metadata, shapes, freqFactors);
+  // Refuse up front, naming the tensor, rather than when the engine first reads it.
+  const undecodable = [...file.tensors.values()].find((t) => !ggmlTypeByName(t.ggmlType)?.decodable);
+  if (undecodable) {
+    throw new ModelFormatError(
+      `${baseName(source.name)}: tensor ${undecodable.name} is stored as ggml type ${undecodable.ggmlType}, which Bandscope cannot dequantize yet (supported: ${DECODABLE_GGML_TYPES.join(', ')}); use a GGUF quantized with one of those, or its F16/F32 file`,
+    );
+  }
   // No output.weight means tied (specFromGgufMetadata): lm_head.weight then reads token_embd.
   const aliases = resolveTensorAliases(new Set(infos.keys()), { tieWordEmbeddings: spec.tieWordEmbeddings });
   const resolved = withAliases(infos, aliases);

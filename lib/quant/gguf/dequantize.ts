@@ -1,6 +1,7 @@
 import { halfBitsToNumber } from './halfScalar';
 import { dequantizeQ4_0, dequantizeQ4_1, dequantizeQ5_0, dequantizeQ5_1, dequantizeQ8_0 } from './legacyBlocks';
 import { dequantizeQ4_K, dequantizeQ5_K, dequantizeQ6_K } from './kBlocks';
+import { ModelFormatError } from '../../model/errors';
 import { ggmlByteLength, ggmlTypeByName } from './types';
 
 /** GGML type names we turn into float32. */
@@ -13,7 +14,7 @@ export const DECODABLE_GGML_TYPES = ['F32', 'F16', 'BF16', 'Q4_0', 'Q4_1', 'Q5_0
  */
 export function dequantizeGgml(typeName: string, bytes: Uint8Array, elementCount: number): Float32Array {
   const info = ggmlTypeByName(typeName);
-  if (!info || !info.decodable) throw new Error(`cannot dequantize ggml type ${typeName}; supported: ${DECODABLE_GGML_TYPES.join(', ')}`);
+  if (!info || !info.decodable) throw new ModelFormatError(`cannot dequantize ggml type ${typeName}; supported: ${DECODABLE_GGML_TYPES.join(', ')}`);
   const needBytes = ggmlByteLength(info, elementCount);
   if (bytes.length !== needBytes) {
     throw new Error(`${typeName}: ${elementCount} elements need ${needBytes} bytes, got ${bytes.length}`);
