@@ -5,19 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tinyGguf } from '../../lib/model/testing/tinyModels';
 import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { openModelAtPath } from './nodeByteSource';
+import { TINY_BPE_TOKENIZER_JSON } from '../../lib/tokenize/testing/tinyBpe';
 
-// Hand-built BPE tokenizer.json: whitespace pre-tokenizer, merges a+b → ab, ab+c → abc.
-const tokenizerJson = {
-  version: '1.0',
-  truncation: null,
-  padding: null,
-  added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-  normalizer: null,
-  pre_tokenizer: { type: 'Whitespace' },
-  post_processor: null,
-  decoder: null,
-  model: { type: 'BPE', vocab: { '[UNK]': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5 }, merges: ['a b', 'ab c'], unk_token: '[UNK]', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false },
-};
 
 describe('openModelAtPath on a .gguf file', () => {
   const dirs: string[] = [];
@@ -41,7 +30,7 @@ describe('openModelAtPath on a .gguf file', () => {
   it('finds tokenizer.json and tokenizer_config.json beside it, which override the embedded tokenizer', async () => {
     const dir = await folder({
       'm.gguf': tinyGguf('llama'),
-      'tokenizer.json': JSON.stringify(tokenizerJson),
+      'tokenizer.json': JSON.stringify(TINY_BPE_TOKENIZER_JSON),
       'tokenizer_config.json': JSON.stringify({ add_bos_token: true, bos_token: 'abc' }),
       'unrelated.json': '{}',
     });

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createHfTokenizer, createTokenizer } from './hfTokenizer';
+import { TINY_BPE_TOKENIZER_JSON } from './testing/tinyBpe';
 
-// A tiny BPE tokenizer.json built by hand: whitespace pre-tokenizer, merges a+b → ab, ab+c → abc.
-const wordLevel = {
-  version: '1.0',
-  truncation: null,
-  padding: null,
-  added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-  normalizer: null,
-  pre_tokenizer: { type: 'Whitespace' },
-  post_processor: null,
-  decoder: null,
-  model: { type: 'BPE', vocab: { '[UNK]': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5 }, merges: ['a b', 'ab c'], unk_token: '[UNK]', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false },
-};
 
 describe('Hugging Face tokenizer.json', () => {
   it('encodes and decodes with a BPE model', () => {
-    const t = createHfTokenizer(wordLevel);
+    const t = createHfTokenizer(TINY_BPE_TOKENIZER_JSON);
     expect(t.vocabSize).toBe(6);
     expect(t.encode('abc ab ba')).toEqual([5, 4, 2, 1]);
     expect(t.encode('ax')).toEqual([1, 0]);
@@ -25,7 +14,7 @@ describe('Hugging Face tokenizer.json', () => {
   });
   it('routes sources: bytes, tokenizer.json, GGUF-embedded; none is refused', () => {
     expect(createTokenizer({ kind: 'bytes', vocabSize: 256, bos: null, eos: null }).encode('a')).toEqual([97]);
-    expect(createTokenizer({ kind: 'hf-json', json: wordLevel }).encode('ab')).toEqual([4]);
+    expect(createTokenizer({ kind: 'hf-json', json: TINY_BPE_TOKENIZER_JSON }).encode('ab')).toEqual([4]);
     const gguf = createTokenizer({
       kind: 'gguf', model: 'llama', pre: null, tokens: ['<unk>', '<s>', '</s>', '▁', 'a', '▁a'], scores: [0, 0, 0, -3, -2, -1], tokenTypes: null, merges: null,
       bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true,
@@ -38,9 +27,9 @@ describe('Hugging Face tokenizer.json', () => {
 
 // Llama-2's tokenizer.json shape: TemplateProcessing "<s> $A", special tokens as added tokens.
 const templated = {
-  ...wordLevel,
+  ...TINY_BPE_TOKENIZER_JSON,
   added_tokens: [
-    ...wordLevel.added_tokens,
+    ...TINY_BPE_TOKENIZER_JSON.added_tokens,
     { id: 6, content: '<s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
     { id: 7, content: '</s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
   ],
@@ -65,9 +54,9 @@ describe('the special-token rule of a tokenizer.json', () => {
   });
   it('lets tokenizer_config.json flags win and looks bos/eos up by content', () => {
     expect(createHfTokenizer(templated, { add_bos_token: false, add_eos_token: true, bos_token: '<s>', eos_token: { content: '</s>' } }).special).toEqual({ bosId: 6, eosId: 7, addBos: false, addEos: true });
-    expect(createHfTokenizer(wordLevel, { add_bos_token: true, bos_token: 'abc' }).special).toEqual({ bosId: 5, eosId: null, addBos: true, addEos: false });
+    expect(createHfTokenizer(TINY_BPE_TOKENIZER_JSON, { add_bos_token: true, bos_token: 'abc' }).special).toEqual({ bosId: 5, eosId: null, addBos: true, addEos: false });
     // A flag whose token is nowhere adds nothing.
-    expect(createHfTokenizer(wordLevel, { add_bos_token: true, bos_token: '<nope>' }).special).toEqual({ bosId: null, eosId: null, addBos: false, addEos: false });
-    expect(createHfTokenizer(wordLevel).special).toEqual({ bosId: null, eosId: null, addBos: false, addEos: false });
+    expect(createHfTokenizer(TINY_BPE_TOKENIZER_JSON, { add_bos_token: true, bos_token: '<nope>' }).special).toEqual({ bosId: null, eosId: null, addBos: false, addEos: false });
+    expect(createHfTokenizer(TINY_BPE_TOKENIZER_JSON).special).toEqual({ bosId: null, eosId: null, addBos: false, addEos: false });
   });
 });
