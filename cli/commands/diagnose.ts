@@ -20,9 +20,7 @@
  * {model, settings, bands, layers, logitError, seconds}; NaN/∞ ratios (a zero tail) print as null.
  */
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
-import { calibrateKvChannelScales } from '../../lib/eval/kvCalibration';
-import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
-import { createNodeEngine } from '../engine/nodeRunner';
+import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
@@ -115,20 +113,8 @@ export async function run(argv: string[]): Promise<void> {
     if (quantized) {
       log(`quantized run at ${context} tokens`);
       const qWeights = rtn ? await scenarioWeights(model, { rtn }) : fpWeights;
-      let graphKv: GraphKvQuant | undefined = kvQuant;
-      if (kvQuant?.granularity === 'channel') {
-        log(`per-channel KV scales calibrated on the first ${shortContext} tokens (the short window)`);
-        const channelScales = await calibrateKvChannelScales({
-          kv: kvQuant,
-          tokens,
-          calibrationTokens: shortContext,
-          trainedWindowTokens: trainedWindow,
-          rope,
-          dims: spec,
-          openEngine: (graph) => createNodeEngine(buildLlamaGraph(spec, qWeights, graph)),
-        });
-        graphKv = { ...kvQuant, channelScales };
-      }
+      if (kvQuant?.granularity === 'channel') log(`per-channel KV scales calibrated on the first ${shortContext} tokens (the short window)`);
+      const graphKv = await calibratedGraphKv(kvQuant, { spec, weights: qWeights, rope, tokens, calibrationTokens: shortContext, trainedWindowTokens: trainedWindow });
       longQ = await runTappedWindow(spec, qWeights, rope, tokens.subarray(0, context), { tapLayers: layers, kvQuant: graphKv });
     }
 

@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
 import type { NllEngine } from '../../lib/eval/engine';
-import { calibrateKvChannelScales, KV_CALIBRATION_DEFINITION } from '../../lib/eval/kvCalibration';
+import { KV_CALIBRATION_DEFINITION } from '../../lib/eval/kvCalibration';
 import { hadamardSizeError } from '../../lib/quant/hadamard';
 import { evaluatePerplexity } from '../../lib/eval/perplexity';
 import { describeScoring, parseScoreMode, type ScoreMode, type WindowScoring } from '../../lib/eval/scoring';
@@ -43,6 +43,7 @@ import { parseArgs } from 'node:util';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
 import { createNodeEngine } from '../engine/nodeRunner';
+import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
 import { trainedWindowFlag } from '../args';
@@ -195,16 +196,7 @@ export async function run(argv: string[]): Promise<void> {
     if (kvQuant?.granularity === 'channel') {
       const trained = model.trainedWindow.windowTokens;
       kvCalibrationTokens = kvCalibrationRaw === undefined ? trained : Number(kvCalibrationRaw);
-      const channelScales = await calibrateKvChannelScales({
-        kv: kvQuant,
-        tokens,
-        calibrationTokens: kvCalibrationTokens,
-        trainedWindowTokens: trained,
-        rope,
-        dims: spec,
-        openEngine: (graph) => createNodeEngine(buildLlamaGraph(spec, weights, graph)),
-      });
-      graphKv = { ...kvQuant, channelScales };
+      graphKv = await calibratedGraphKv(kvQuant, { spec, weights, rope, tokens, calibrationTokens: kvCalibrationTokens, trainedWindowTokens: trained });
     }
     const clipped = new Map<number, number>();
     let device = 'ort-node:cpu';
