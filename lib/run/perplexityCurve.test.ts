@@ -1,23 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { NllEngine } from '../eval/engine';
 import type { RopeConfig } from '../rope/types';
-import { perplexityCurve } from './perplexityCurve';
+import { graphRopeInputs } from '../eval/ropeInputs';
+import { frequencyGroups, perplexityCurve } from './perplexityCurve';
 
 const rope: RopeConfig = { type: 'default', thetaBase: 10000, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 16 };
-
-// A hand-built engine: NLL of every prediction = ln(seqLen), so perplexity at context C is exactly C.
-function fakeEngine(seqLen: number, calls: number[]): NllEngine {
-  return {
-    device: 'test',
-    seqLen,
-    async run({ cos }) {
-      calls.push(seqLen);
-      expect(cos.length).toBe(seqLen * 8);
-      return { nll: new Float32Array(seqLen - 1).fill(Math.log(seqLen)) };
-    },
-    async dispose() {},
-  };
-}
 
 describe('perplexityCurve', () => {
   it('static PI: one long graph, shorter contexts from window prefixes', async () => {
@@ -59,18 +46,33 @@ describe('perplexityCurve', () => {
     expect(curve.perplexity[1]).toBeCloseTo(Math.exp(12), 10);
     expect(perContext.map((r) => [r.predictions, r.firstScoredPrediction])).toEqual([[2, 2], [14, 8]]);
   });
-  it('dynamic NTK: each context in its own graph with its own budget', async () => {
-    const calls: number[] = [];
+  it('dynamic NTK: one T = C_max graph, one run per distinct base; each prefix equals a direct run with that context\'s own tables', async () => {
+    const dynamic: RopeConfig = { ...rope, type: 'dynamic', factor: 2 };
+    expect(frequencyGroups(dynamic, [4, 16, 32])).toEqual([[4, 16], [32]]); // seq ≤ L = 16 keeps the base
+    expect(frequencyGroups(rope, [4, 16, 32])).toEqual([[4, 16, 32]]);
+    const seqLens: number[] = [];
     const progress: number[] = [];
+    // NLL at prediction p = 2 + cos of position p + 1, column 1: depends on the frequencies fed.
+    const engine: NllEngine = {
+      device: 'test', seqLen: 32,
+      async run({ cos }) {
+        seqLens.push(cos.length / 8);
+        return { nll: Float32Array.from({ length: 31 }, (_, p) => 2 + cos[(p + 1) * 8 + 1]) };
+      },
+      async dispose() {},
+    };
     const { curve, perContext } = await perplexityCurve({
-      method: 'dynamic', variant: 'fp', rope: { ...rope, type: 'dynamic', factor: 2 }, tokens: new Int32Array(200), contexts: [4, 16], tokenBudget: 32,
-      openEngine: async (c) => fakeEngine(c, calls), onProgress: (f) => progress.push(f),
+      method: 'dynamic', variant: 'fp', rope: dynamic, tokens: new Int32Array(200), contexts: [4, 16, 32], tokenBudget: 64,
+      openEngine: async (c) => { expect(c).toBe(32); return engine; }, onProgress: (f) => progress.push(f),
     });
-    expect(curve.contextTokens).toEqual([4, 16]);
-    expect(curve.perplexity[0]).toBeCloseTo(4, 5);
-    expect(curve.perplexity[1]).toBeCloseTo(16, 5);
-    expect(perContext.map((r) => r.windows)).toEqual([8, 2]);
-    expect(calls).toEqual([4, 4, 4, 4, 4, 4, 4, 4, 16, 16]);
+    expect(seqLens).toEqual([32, 32, 32, 32]); // 2 windows × 2 frequency groups
+    for (const [k, c] of [4, 16, 32].entries()) {
+      const direct = graphRopeInputs(dynamic, c).cos;
+      let sum = 0;
+      for (let p = 0; p < c - 1; p++) sum += 2 + direct[(p + 1) * 8 + 1];
+      expect(curve.perplexity[k]).toBeCloseTo(Math.exp(sum / (c - 1)), 5);
+      expect(perContext[k].windows).toBe(2);
+    }
     expect(progress.at(-1)).toBe(1);
   });
 });

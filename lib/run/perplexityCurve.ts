@@ -4,9 +4,10 @@
  */
 import type { PplCurve } from '../charts/types';
 import type { NllEngine } from '../eval/engine';
-import { evaluatePerplexity, type ContextPerplexity } from '../eval/perplexity';
+import { evaluatePerplexity, windowCount, type ContextPerplexity } from '../eval/perplexity';
 import { graphRopeInputs } from '../eval/ropeInputs';
 import { firstScoredPrediction, type WindowScoring } from '../eval/scoring';
+import { ropeFrequencies } from '../rope/frequencies';
 import type { RopeConfig } from '../rope/types';
 import { windowsForContext } from './contexts';
 
@@ -34,93 +35,86 @@ export interface CurveResult {
 }
 
 /**
- * Static PI methods: one graph at the longest context C_max, and perplexity at each shorter C from
- * the prefixes of those windows — exact for a causal model, since the NLL at position p of a
- * C_max-window is the NLL at p of the C-window that starts at the same token. One session per
- * variant instead of one per context. Dynamic NTK changes its base with the evaluated length, so
- * it (and longrope) runs each context in its own graph.
+ * One graph at the longest context C_max, and perplexity at each shorter C from the prefixes of
+ * those windows — exact for a causal model, since the NLL at position p of a C_max-window depends
+ * only on tokens and rope tables at positions ≤ p. Methods whose frequencies depend on the
+ * evaluated length (dynamic NTK, longrope) run the same C_max windows once per distinct frequency
+ * set, with that context's tables (graphRopeInputs frequencyLengthTokens): the C-prefix then sees
+ * exactly what a C-token run with its own base sees. Contexts with equal frequencies (dynamic at
+ * C ≤ L) share a run. One session per variant, whatever the method.
  */
 export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
-  const lengthDependent = req.rope.type === 'dynamic' || req.rope.type === 'longrope';
-  return lengthDependent ? perContextCurve(req) : prefixCurve(req);
-}
-
-async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
   const contexts = [...req.contexts].sort((a, b) => a - b);
   const longest = contexts[contexts.length - 1];
-  const windows = Math.min(windowsForContext(longest, req.tokenBudget, req.maxWindows), Math.floor(req.tokens.length / longest));
-  // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
+  const maxWindows = windowsForContext(longest, req.tokenBudget, req.maxWindows);
+  // 0 when the text is shorter than one window: evaluatePerplexity then refuses with both numbers.
+  const windows = windowCount(req.tokens.length, longest, maxWindows);
   const firstOf = (context: number): number => (req.scoring ? firstScoredPrediction(req.scoring, context) : 0);
-  // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
-  const perWindowByContext = contexts.map(() => new Float64Array(Math.max(0, windows)));
-  const [full] = await evaluatePerplexity({
-    tokens: req.tokens,
-    contexts: [longest],
-    maxWindows: windows,
-    scoring: req.scoring,
-    prepare: async (c) => {
-      const engine = await req.openEngine(c);
-      const { cos, sin } = graphRopeInputs(req.rope, c);
-      return { engine, cos, sin };
-    },
-    onWindow: ({ windowIndex, windows: n, nll }) => {
-      contexts.forEach((context, k) => {
-        const first = firstOf(context);
-        let sum = 0;
-        for (let p = first; p < context - 1; p++) sum += nll[p];
-        perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
+  const groups = frequencyGroups(req.rope, contexts);
+  const engine = await req.openEngine(longest);
+  const byContext = new Map<number, ContextPerplexity>();
+  let done = 0;
+  for (const group of groups) {
+    // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
+    const perWindowByContext = group.map(() => new Float64Array(Math.max(0, windows)));
+    const tables = graphRopeInputs(req.rope, longest, { frequencyLengthTokens: group[group.length - 1] });
+    const [full] = await evaluatePerplexity({
+      tokens: req.tokens,
+      contexts: [longest],
+      maxWindows,
+      scoring: req.scoring,
+      prepare: async () => ({ engine, cos: tables.cos, sin: tables.sin }),
+      onWindow: ({ windowIndex, nll }) => {
+        group.forEach((context, k) => {
+          const first = firstOf(context);
+          let sum = 0;
+          for (let p = first; p < context - 1; p++) sum += nll[p];
+          perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
+        });
+        done++;
+        const what = groups.length > 1 ? `, frequencies of ${group[group.length - 1]}` : '';
+        req.onProgress?.(done / (windows * groups.length), `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${windows}${what}`);
+      },
+    });
+    group.forEach((context, k) => {
+      // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
+      const first = firstOf(context);
+      let sum = 0;
+      for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
+      const nll = sum / (context - 1 - first);
+      byContext.set(context, {
+        ...full,
+        context,
+        tokens: full.windows * context,
+        predictions: full.windows * (context - 1 - first),
+        firstScoredPrediction: first,
+        nll,
+        ppl: Math.exp(nll),
+        perPositionNll: full.perPositionNll.slice(0, context - 1),
+        perWindowNll: perWindowByContext[k],
       });
-      req.onProgress?.((windowIndex + 1) / n, `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${n}`);
-    },
-  });
-  const perContext: ContextPerplexity[] = contexts.map((context, k) => {
-    const first = firstOf(context);
-    let sum = 0;
-    for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
-    const nll = sum / (context - 1 - first);
-    return {
-      ...full,
-      context,
-      tokens: full.windows * context,
-      predictions: full.windows * (context - 1 - first),
-      firstScoredPrediction: first,
-      nll,
-      ppl: Math.exp(nll),
-      perPositionNll: full.perPositionNll.slice(0, context - 1),
-      perWindowNll: perWindowByContext[k],
-    };
-  });
+    });
+  }
+  const perContext = contexts.map((c) => byContext.get(c)!);
   return {
     curve: { method: req.method, variant: req.variant, contextTokens: contexts, perplexity: perContext.map((r) => r.ppl) },
     perContext,
   };
 }
 
-async function perContextCurve(req: CurveRequest): Promise<CurveResult> {
-  const totalWindows = req.contexts.reduce((a, c) => a + windowsForContext(c, req.tokenBudget, req.maxWindows), 0);
-  let done = 0;
-  const perContext: ContextPerplexity[] = [];
-  // evaluatePerplexity takes one maxWindows for all contexts; the budget varies by C, so go one context at a time.
-  for (const context of req.contexts) {
-    const [result] = await evaluatePerplexity({
-      tokens: req.tokens,
-      contexts: [context],
-      maxWindows: windowsForContext(context, req.tokenBudget, req.maxWindows),
-      scoring: req.scoring,
-      prepare: async (c) => {
-        const engine = await req.openEngine(c);
-        const { cos, sin } = graphRopeInputs(req.rope, c);
-        return { engine, cos, sin };
-      },
-      onWindow: ({ windowIndex, windows }) => {
-        done++;
-        req.onProgress?.(done / totalWindows, `${req.method} ${req.variant}: context ${context}, window ${windowIndex + 1}/${windows}`);
-      },
-    });
-    perContext.push(result);
+/**
+ * Contexts (ascending) grouped by identical rope frequencies and attention factor: one group for
+ * length-independent methods; for dynamic NTK / longrope, one per distinct evaluated-length result.
+ */
+export function frequencyGroups(rope: RopeConfig, contextsAscending: number[]): number[][] {
+  if (rope.type !== 'dynamic' && rope.type !== 'longrope') return [contextsAscending.slice()];
+  const groups = new Map<string, number[]>();
+  for (const c of contextsAscending) {
+    const f = ropeFrequencies(rope, { sequenceLengthTokens: c });
+    const key = `${f.attentionFactor}|${Array.from(f.invFreqRadPerToken).join(',')}`;
+    const g = groups.get(key);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
   }
-  return {
-    curve: { method: req.method, variant: req.variant, contextTokens: perContext.map((r) => r.context), perplexity: perContext.map((r) => r.ppl) },
-    perContext,
-  };
+  return [...groups.values()];
 }

@@ -1,0 +1,43 @@
+// Dynamic NTK curves from one T = C_max graph (lib/run/perplexityCurve: each context's tables fed to
+// the long graph, its prefix read) equal direct C-token runs with that context's own base, through
+// the real engine on the built-in model.
+import { describe, expect, it } from 'vitest';
+import { evaluatePerplexity } from '../../lib/eval/perplexity';
+import { graphRopeInputs } from '../../lib/eval/ropeInputs';
+import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
+import { applyInterpolation } from '../../lib/rope/interpolation';
+import { perplexityCurve } from '../../lib/run/perplexityCurve';
+import { openScenarioModel } from '../scenario/model';
+import { scenarioWeights } from '../scenario/runs';
+import { REPO } from '../testing/spawnCli';
+import { createNodeEngine } from './nodeRunner';
+
+describe('dynamic NTK perplexity curve through one long graph', () => {
+  it('every context equals a direct run of its own length and base (1e-5 nats)', async () => {
+    const model = await openScenarioModel('builtin');
+    try {
+      const tokens = await model.readTokens('test', 'text', `${REPO}/public/text/brown-test.txt`);
+      const rope = applyInterpolation(model.spec.rope, { method: 'dynamic', factor: 4 });
+      const weights = await scenarioWeights(model, {});
+      const contexts = [64, 256, 512, 1024];
+      const opened: number[] = [];
+      const curve = await perplexityCurve({
+        method: 'dynamic', variant: 'fp', rope, tokens, contexts, tokenBudget: 1024, maxWindows: 1,
+        openEngine: async (seqLen) => {
+          opened.push(seqLen);
+          return createNodeEngine(buildLlamaGraph(model.spec, weights, { seqLen }));
+        },
+      });
+      expect(opened).toEqual([1024]);
+      for (const [k, c] of contexts.entries()) {
+        const [direct] = await evaluatePerplexity({
+          tokens: tokens.subarray(0, c), contexts: [c],
+          prepare: async () => ({ engine: await createNodeEngine(buildLlamaGraph(model.spec, weights, { seqLen: c })), ...graphRopeInputs(rope, c) }),
+        });
+        expect(Math.abs(curve.perContext[k].nll - direct.nll), `context ${c}`).toBeLessThan(1e-5);
+      }
+    } finally {
+      await model.close();
+    }
+  });
+});
