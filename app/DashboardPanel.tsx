@@ -27,6 +27,7 @@ import type { ReportSearch } from '@/lib/report/searchRecord';
 import { DiagnosticsSection } from './sections/DiagnosticsSection';
 import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
 import { describeTokenizerSource } from '@/lib/tokenize/describeSource';
+import { DEFAULT_SCENARIO_WHY, isDefaultScenario } from '@/lib/settings/settings';
 
 
 
@@ -175,6 +176,7 @@ export function DashboardPanel() {
           {problems.length ? (
             <p role="alert" className="mb-2 text-[11px] text-amber-700 dark:text-amber-400">Ignored in the link: {problems.join('; ')}</p>
           ) : null}
+          {isDefaultScenario(settings) ? <p className="mb-2 text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="default-why">{DEFAULT_SCENARIO_WHY}</p> : null}
           <SettingsPanel
             settings={settings}
             onChange={setSettings}

@@ -54,10 +54,10 @@ describe('run report', () => {
   });
   it('compare lists differing settings and shared perplexity points', () => {
     const left = sample();
-    const right = sample({ ...defaultSettings(), targetContextTokens: 2048 });
+    const right = sample({ ...defaultSettings(), targetContextTokens: 4096 });
     right.perplexity = { ...perplexity, curves: [{ ...perplexity.curves[0], contextTokens: [64, 2048], perplexity: [3.4, 5] }] };
     const d = compareReports(left, right);
-    expect(d.settings).toEqual([['ctx', '', '2048']]);
+    expect(d.settings).toEqual([['ctx', '', '4096']]);
     expect(d.sameModel).toBe(true);
     expect(d.perplexity).toEqual([{ method: 'yarn', variant: 'ptq', contextTokens: 64, left: 3.5, right: 3.4 }]);
   });

@@ -8,7 +8,7 @@ const builtin: RopeConfig = { type: 'default', thetaBase: 10000, headDim: 64, ro
 
 describe('pressureChartData', () => {
   it('linear ×4: every pair fully interpolated, D_i = L′(θ_i − θ_i/4)/2π', () => {
-    const s = { ...defaultSettings(), pi: { ...defaultSettings().pi, method: 'linear' as const } };
+    const s = { ...defaultSettings(), pi: { ...defaultSettings().pi, method: 'linear' as const, factor: 4 }, targetContextTokens: 1024 };
     const d = pressureChartData(builtin, s);
     expect(d.ipPerPair).toHaveLength(32);
     expect(d.trainedWindowTokens).toBe(256);
@@ -20,7 +20,7 @@ describe('pressureChartData', () => {
     expect(d.wavelengthTokens[0]).toBeCloseTo(2 * Math.PI, 12);
   });
   it('YaRN ×4: fast pairs untouched, slow pairs divided, 4 bands with their means', () => {
-    const d = pressureChartData(builtin, defaultSettings());
+    const d = pressureChartData(builtin, { ...defaultSettings(), pi: { ...defaultSettings().pi, method: 'yarn', factor: 4 }, targetContextTokens: 1024 });
     expect(d.interpolatedFractionPerPair[0]).toBeCloseTo(0, 12);
     expect(d.interpolatedFractionPerPair[31]).toBeCloseTo(1, 9);
     expect(d.bands).toHaveLength(4);

@@ -40,7 +40,7 @@ describe('settings URL codec', () => {
   });
 
   it('falls back to defaults and reports unreadable parameters', () => {
-    const { settings, problems } = decodeSettings('pi=warp&s=-2&ctx=1024&wq=w9g32a&bands=equal-log:40&g=1,x&L=3&score=fast');
+    const { settings, problems } = decodeSettings('pi=warp&s=-2&ctx=2048&wq=w9g32a&bands=equal-log:40&g=1,x&L=3&score=fast');
     expect(settings).toEqual(defaultSettings());
     expect(problems).toHaveLength(7);
     expect(problems[5]).toMatch(/^L=3: trained window must be an integer from 8/);
