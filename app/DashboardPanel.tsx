@@ -12,6 +12,10 @@ import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
 import { pplChartState } from './pplState';
+import { compoundingChartState, compoundingReadyState } from './compoundingState';
+import { CompoundingViewToggle } from '@/components/charts/CompoundingViewToggle';
+import type { CompoundingView } from '@/lib/charts/compoundingChart';
+import { compoundingData, methodCurvesOf } from '@/lib/charts/compounding';
 import { AxisScaleToggle } from '@/components/charts/AxisScaleToggle';
 import { resolveAxisScale } from '@/lib/charts/axisScale';
 import { KV_CALIBRATION_DEFINITION } from '@/lib/eval/kvCalibration';
@@ -53,6 +57,7 @@ export function DashboardPanel() {
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
   const [searchRecord, setSearchRecord] = useState<ReportSearch | null>(null);
+  const [compoundingView, setCompoundingView] = useState<CompoundingView>('relative');
   const deviceUsed = useDeviceUsed();
   const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize, model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
@@ -71,6 +76,19 @@ export function DashboardPanel() {
     upstreamError: model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null,
     yScale: settings.pplAxis,
     kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
+  });
+
+  const upstreamError = model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null;
+  const compoundingLive = compoundingChartState({
+    jobs: ppl.jobs,
+    results: ppl.results,
+    progress: ppl.progressKeys.map((k) => progressOf(k)),
+    mainMethod: ppl.mainMethod,
+    blocked: ppl.blocked,
+    trainedWindowTokens,
+    theme,
+    upstreamError,
+    view: compoundingView,
   });
 
   const pressure = useMemo((): { pair: ChartState; band: ChartState; data?: PressureData } => {
@@ -115,6 +133,12 @@ export function DashboardPanel() {
       : { status: 'error', message: 'This report holds no perplexity curves.' }
     : pplView.state;
 
+  const compoundingState: ChartState = openedReport
+    ? reportPpl && reportPpl.curves.length
+      ? compoundingReadyState({ ...compoundingData(methodCurvesOf(reportPpl.curves.map((curve) => ({ curve }))), reportPpl.trainedWindowTokens), positions: reportPpl.positionGaps ?? [] }, compoundingView, theme, 'From the opened report.')
+      : { status: 'error', message: 'This report holds no perplexity curves.' }
+    : compoundingLive.state;
+
   const saveReport = (): void => {
     if (!model.data) return;
     const report = buildReport({
@@ -122,7 +146,7 @@ export function DashboardPanel() {
       model: { id: model.data.id, label: model.data.label, identity: model.data.identity, weightsSizeBytes: model.data.weightsSizeBytes, trainedWindow: model.data.trainedWindow },
       device: deviceUsed,
       pressure: pressure.data ?? null,
-      perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET } : null,
+      perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET, positionGaps: compoundingLive.data?.positions ?? [] } : null,
       search: searchRecord,
       diagnostics: diagnosticsRun.outcome?.result ?? null,
       createdAt: new Date(),
@@ -195,6 +219,11 @@ export function DashboardPanel() {
           />
         </aside>
         <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
+          {/* The chart that answers the product's question sits first, across both columns. */}
+          <div className="xl:col-span-2">
+            <ChartCard id="compounding" state={compoundingState} dark={dark} heightPx={280}
+              controls={<CompoundingViewToggle value={compoundingView} onChange={setCompoundingView} />} />
+          </div>
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280}

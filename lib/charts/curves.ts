@@ -1,7 +1,7 @@
 /** Option builders for the line charts over positions and contexts: logit error, perplexity, KL. */
 import { resolveAxisScale, type AxisScaleChoice } from './axisScale';
 import { axis, bandColor, baseOption, ink } from './palette';
-import type { ChartOption, ChartTable, ChartTheme, KlData, LogitErrorData, PplData } from './types';
+import type { ChartOption, ChartTable, ChartTheme, KlData, LogitErrorData, PplCurve, PplData } from './types';
 
 function windowLine(theme: ChartTheme, trainedWindowTokens: number): Record<string, unknown> {
   const c = ink(theme);
@@ -42,14 +42,16 @@ export function logitErrorTable(data: LogitErrorData): ChartTable {
   };
 }
 
-const VARIANT_STYLE: Record<string, { type: string; label: string }> = {
+const VARIANT_STYLE: Record<PplCurve['variant'], { type: string | number[]; label: string }> = {
   fp: { type: 'solid', label: 'FP' },
   ptq: { type: 'dashed', label: 'PTQ' },
   'ptq+qroar': { type: 'dotted', label: 'PTQ+Q-ROAR' },
+  // Dash-dot: the control of the dotted PTQ + Q-ROAR curve.
+  'fp+qroar': { type: [8, 3, 2, 3], label: 'FP+Q-ROAR' },
 };
 
 /**
- * Perplexity against context (log2 axis): colour = PI method, dash = FP / PTQ / PTQ + Q-ROAR.
+ * Perplexity against context (log2 axis): colour = PI method, dash = FP / PTQ / PTQ + Q-ROAR / FP + Q-ROAR.
  * y-axis: `yScale` ('auto' by default: log when the plotted perplexities span more than
  * LOG_AXIS_SPREAD, lib/charts/axisScale.ts); the axis name says which is in force.
  */

@@ -22,6 +22,12 @@ export function scienceHref(def: ChartDefinition): string {
 }
 
 export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
+  compounding: {
+    title: 'Quantization gap against context',
+    definition:
+      'What quantization costs at each context, per PI method: relative gap PPL_PTQ/PPL_FP − 1, absolute gap PPL_PTQ − PPL_FP, or per position NLL_PTQ(m) − NLL_FP(m) in log-spaced bins of m across the longest window (same held-out windows, same PI on both sides). Solid: before Q-ROAR; dashed: after (PTQ + Q-ROAR vs FP + Q-ROAR, the same scales on both). Dashed vertical: trained window L.',
+    scienceAnchor: 'quantization-gap-against-context',
+  },
   'pressure-pair': {
     title: 'Interpolation pressure per pair',
     definition:
@@ -58,7 +64,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'ppl-context': {
     title: 'Perplexity against context',
     definition:
-      'exp(mean token NLL) on held-out text at each context, for full precision, quantized and quantized + Q-ROAR, per PI method. Dashed: trained window L. y-axis: log when the curves span more than 3× (or as chosen), so a curve that blows up does not flatten the others.',
+      'exp(mean token NLL) on held-out text at each context, for full precision, quantized and quantized + Q-ROAR (with its control, FP + Q-ROAR: the same scales on the full-precision model), per PI method. Dashed: trained window L. y-axis: log when the curves span more than 3× (or as chosen), so a curve that blows up does not flatten the others.',
     scienceAnchor: 'perplexity-against-context',
   },
   'kl-position': {

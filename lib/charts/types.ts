@@ -5,6 +5,7 @@
 import type { EChartsOption } from 'echarts';
 
 export type ChartId =
+  | 'compounding'
   | 'pressure-pair'
   | 'pressure-band'
   | 'tir-heatmap'
@@ -81,10 +82,13 @@ export interface LogitErrorData {
   trainedWindowTokens: number;
 }
 
-/** One perplexity curve: a PI method × a weight variant, over contexts in tokens. */
+/**
+ * One perplexity curve: a PI method × a weight variant, over contexts in tokens. 'fp+qroar' is the
+ * control: the full-precision model with the applied Q-ROAR scales (same PI).
+ */
 export interface PplCurve {
   method: string;
-  variant: 'fp' | 'ptq' | 'ptq+qroar';
+  variant: 'fp' | 'ptq' | 'ptq+qroar' | 'fp+qroar';
   contextTokens: number[];
   perplexity: number[];
 }
