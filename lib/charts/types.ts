@@ -80,6 +80,11 @@ export interface LogitErrorData {
   rmsTotal: number[];
   p99Total: number[];
   trainedWindowTokens: number;
+  /**
+   * Noise floor [bins]: RMS of the total ε between the FP model with float16-rounded weights and
+   * the FP model (same pairs, same bins); absent when not measured (older reports).
+   */
+  noiseFloorRmsTotal?: number[];
 }
 
 /**
@@ -104,6 +109,8 @@ export interface KlData {
   positions: number[];
   klNats: number[];
   trainedWindowTokens: number;
+  /** Noise floor [positions]: KL(p_FP ‖ p_FP-float16) per position, nats; absent when not measured. */
+  noiseFloorKlNats?: number[];
 }
 
 /** One evaluated Q-ROAR candidate (SPEC §5). */
