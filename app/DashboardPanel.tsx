@@ -12,7 +12,7 @@ import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
 import { pplChartState } from './pplState';
-import { compoundingChartState, compoundingReadyState } from './compoundingState';
+import { compoundingReadyState, useCompoundingChartState } from './compoundingState';
 import { CompoundingViewToggle } from '@/components/charts/CompoundingViewToggle';
 import type { CompoundingView } from '@/lib/charts/compoundingChart';
 import { compoundingData, methodCurvesOf } from '@/lib/charts/compounding';
@@ -79,7 +79,7 @@ export function DashboardPanel() {
   });
 
   const upstreamError = model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null;
-  const compoundingLive = compoundingChartState({
+  const compoundingLive = useCompoundingChartState({
     jobs: ppl.jobs,
     results: ppl.results,
     progress: ppl.progressKeys.map((k) => progressOf(k)),
@@ -133,11 +133,14 @@ export function DashboardPanel() {
       : { status: 'error', message: 'This report holds no perplexity curves.' }
     : pplView.state;
 
-  const compoundingState: ChartState = openedReport
-    ? reportPpl && reportPpl.curves.length
-      ? compoundingReadyState({ ...compoundingData(methodCurvesOf(reportPpl.curves.map((curve) => ({ curve }))), reportPpl.trainedWindowTokens), positions: reportPpl.positionGaps ?? [] }, compoundingView, theme, 'From the opened report.')
-      : { status: 'error', message: 'This report holds no perplexity curves.' }
-    : compoundingLive.state;
+  const reportCompounding = useMemo((): ChartState | null => {
+    const p = openedReport?.perplexity;
+    if (!openedReport) return null;
+    if (!p || p.curves.length === 0) return { status: 'error', message: 'This report holds no perplexity curves.' };
+    const data = { ...compoundingData(methodCurvesOf(p.curves.map((curve) => ({ curve }))), p.trainedWindowTokens), positions: p.positionGaps ?? [] };
+    return compoundingReadyState(data, compoundingView, theme, 'From the opened report.');
+  }, [openedReport, compoundingView, theme]);
+  const compoundingState: ChartState = reportCompounding ?? compoundingLive.state;
 
   const saveReport = (): void => {
     if (!model.data) return;

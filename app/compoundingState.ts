@@ -4,6 +4,7 @@
  * arrived (overlay methods, the Q-ROAR pair after Apply).
  */
 import type { UseQueryResult } from '@tanstack/react-query';
+import { useRef } from 'react';
 import type { ChartState } from '@/components/charts/ChartCard';
 import { compoundingData, methodCurvesOf, type CompoundingData } from '@/lib/charts/compounding';
 import { compoundingOption, compoundingTable, compoundingViewHasData, type CompoundingView } from '@/lib/charts/compoundingChart';
@@ -22,7 +23,7 @@ export function compoundingReadyState(data: CompoundingData, view: CompoundingVi
   return { status: 'ready', option: compoundingOption(data, view, theme), table: compoundingTable(data, view), ...(note ? { note } : {}) };
 }
 
-export function compoundingChartState(args: {
+export interface CompoundingArgs {
   jobs: CurveJob[];
   results: Array<UseQueryResult<CurveResult>>;
   progress: Array<JobProgress | undefined>;
@@ -32,7 +33,18 @@ export function compoundingChartState(args: {
   theme: ChartTheme;
   upstreamError: string | null;
   view: CompoundingView;
-}): { state: ChartState; data: CompoundingData | null } {
+}
+
+type Built = { state: ChartState; data: CompoundingData | null };
+
+/** Lays out the ready curve results (in job order) with the note; the expensive part, memoised by the hook below. */
+function buildReady(ready: CurveResult[], note: string, args: Pick<CompoundingArgs, 'trainedWindowTokens' | 'theme' | 'view'>): Built {
+  const data = compoundingData(methodCurvesOf(ready), args.trainedWindowTokens);
+  return { state: compoundingReadyState(data, args.view, args.theme, note), data };
+}
+
+/** See module doc. `build` lays out the ready results (default: no memo). */
+export function compoundingChartState(args: CompoundingArgs, build: (ready: CurveResult[], note: string) => Built = (r, n) => buildReady(r, n, args)): Built {
   const { jobs, results, progress } = args;
   if (args.upstreamError) return { state: { status: 'error', message: args.upstreamError, hint: 'Go back to the built-in model and the bundled text, or fix the file.' }, data: null };
   if (!jobs.some((j) => j.variant === 'ptq')) {
@@ -50,13 +62,29 @@ export function compoundingChartState(args: {
     return { state: { status: 'loading', message: `Waiting for the ${args.mainMethod} ${isFp(waiting.j) ? 'full-precision' : 'quantized'} curve — ${waiting.p?.message ?? 'queued'}`, fraction: waiting.p?.fraction ?? 0 }, data: null };
   }
   const ready = results.flatMap((r) => (r.data ? [r.data] : []));
-  const data = compoundingData(methodCurvesOf(ready), args.trainedWindowTokens);
   const pending = jobs.filter((_, i) => !results[i].data && !results[i].isError).map((j) => j.key);
-  const hasAfter = data.contexts.some((s) => s.stage === 'after');
+  const hasAfter = jobs.some((j, i) => j.variant === 'ptq+qroar' && results[i].data) && jobs.some((j, i) => j.variant === 'fp+qroar' && results[i].data);
   const appliedPending = jobs.some((j, i) => (j.variant === 'ptq+qroar' || j.variant === 'fp+qroar') && !results[i].data);
   const notes = [
     pending.length ? `still running: ${pending.join(', ')}` : '',
     hasAfter ? 'Dashed: after Q-ROAR, the quantized model with the applied scales against the full-precision model with the same scales.' : appliedPending ? '' : 'The dashed after-Q-ROAR lines appear after Apply in the Q-ROAR panel.',
   ].filter(Boolean);
-  return { state: compoundingReadyState(data, args.view, args.theme, notes.join(' · ')), data };
+  return build(ready, notes.join(' · '));
+}
+
+/**
+ * compoundingChartState for the panel, which re-renders many times a second with progress: the
+ * ready chart (data, option, table) is rebuilt only when a curve result, the note, the view, the
+ * theme or L changes, so the chart is not handed a new option on every progress message.
+ */
+export function useCompoundingChartState(args: CompoundingArgs): Built {
+  const last = useRef<{ key: unknown[]; value: Built } | null>(null);
+  return compoundingChartState(args, (ready, note) => {
+    const key: unknown[] = [note, args.view, args.theme.dark, args.trainedWindowTokens, ...ready];
+    const prev = last.current;
+    if (prev && prev.key.length === key.length && prev.key.every((k, i) => k === key[i])) return prev.value;
+    const value = buildReady(ready, note, args);
+    last.current = { key, value };
+    return value;
+  });
 }
