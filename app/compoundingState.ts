@@ -39,8 +39,13 @@ type Built = { state: ChartState; data: CompoundingData | null };
 
 /** Lays out the ready curve results (in job order) with the note; the expensive part, memoised by the hook below. */
 function buildReady(ready: CurveResult[], note: string, args: Pick<CompoundingArgs, 'trainedWindowTokens' | 'theme' | 'view'>): Built {
-  const data = compoundingData(methodCurvesOf(ready), args.trainedWindowTokens);
-  return { state: compoundingReadyState(data, args.view, args.theme, note), data };
+  try {
+    const data = compoundingData(methodCurvesOf(ready), args.trainedWindowTokens);
+    return { state: compoundingReadyState(data, args.view, args.theme, note), data };
+  } catch (err) {
+    // Inconsistent curve results (e.g. windows of different lengths) must not take the page down.
+    return { state: { status: 'error', message: err instanceof Error ? err.message : String(err), hint: 'Change the settings or reload; the other charts keep working.' }, data: null };
+  }
 }
 
 /** See module doc. `build` lays out the ready results (default: no memo). */

@@ -14,11 +14,13 @@ describe('compounding gaps', () => {
     expect(g.absoluteGap).toEqual([2, 1, 10]);
   });
 
-  it('keeps only the contexts both curves hold, ascending; refuses a broken perplexity', () => {
+  it('keeps only the contexts both curves hold, ascending; a blown-up perplexity is a gap, not a number', () => {
     const g = contextGap('ntk', 'before', curve('ntk', 'ptq', [6, 4], [256, 64]), curve('ntk', 'fp', [2, 3, 5], [64, 128, 256]));
     expect(g.contextTokens).toEqual([64, 256]);
     expect(g.absoluteGap).toEqual([2, 1]);
-    expect(() => contextGap('ntk', 'before', curve('ntk', 'ptq', [Number.NaN], [64]), curve('ntk', 'fp', [2], [64]))).toThrow(/ntk at 64 tokens has perplexity NaN/);
+    const blown = contextGap('ntk', 'before', curve('ntk', 'ptq', [Number.POSITIVE_INFINITY, 3], [64, 128]), curve('ntk', 'fp', [2, 2], [64, 128]));
+    expect(blown.relativeGap).toEqual([Number.NaN, 0.5]);
+    expect(blown.absoluteGap).toEqual([Number.NaN, 1]);
   });
 
   it('log-spaced position edges: two per octave, whole tokens, covering 1 … max', () => {

@@ -68,7 +68,7 @@ export const POSITION_BINS_PER_OCTAVE = 2;
 
 /**
  * Gap series from a PTQ and an FP curve of one method: one point per context both curves hold
- * (ascending). Throws when a perplexity is not positive and finite (no chart from broken numbers).
+ * (ascending); NaN where either perplexity is not positive and finite.
  */
 export function contextGap(method: string, stage: CompoundingStage, ptq: PplCurve, fp: PplCurve): ContextGapSeries {
   const fpAt = new Map<number, number>();
@@ -77,12 +77,18 @@ export function contextGap(method: string, stage: CompoundingStage, ptq: PplCurv
   ptq.contextTokens.forEach((c, i) => {
     const f = fpAt.get(c);
     if (f === undefined) return;
-    const q = ptq.perplexity[i];
-    if (!(q > 0 && f > 0 && Number.isFinite(q) && Number.isFinite(f))) throw new Error(`contextGap: ${method} at ${c} tokens has perplexity ${q} (${ptq.variant}) and ${f} (${fp.variant}); both must be positive and finite`);
-    rows.push([c, q, f]);
+    rows.push([c, ptq.perplexity[i], f]);
   });
   rows.sort((a, b) => a[0] - b[0]);
-  return { method, stage, contextTokens: rows.map((r) => r[0]), relativeGap: rows.map(([, q, f]) => q / f - 1), absoluteGap: rows.map(([, q, f]) => q - f) };
+  // A perplexity that blew up (∞) or is missing gives a gap in the line, not a made-up number.
+  const ok = (q: number, f: number) => q > 0 && f > 0 && Number.isFinite(q) && Number.isFinite(f);
+  return {
+    method,
+    stage,
+    contextTokens: rows.map((r) => r[0]),
+    relativeGap: rows.map(([, q, f]) => (ok(q, f) ? q / f - 1 : Number.NaN)),
+    absoluteGap: rows.map(([, q, f]) => (ok(q, f) ? q - f : Number.NaN)),
+  };
 }
 
 /**

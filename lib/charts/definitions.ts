@@ -25,7 +25,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   compounding: {
     title: 'Quantization gap against context',
     definition:
-      'What quantization costs at each context, per PI method: relative gap PPL_PTQ/PPL_FP − 1, absolute gap PPL_PTQ − PPL_FP, or per position NLL_PTQ(m) − NLL_FP(m) in log-spaced bins of m across the longest window (same held-out windows, same PI on both sides). Solid: before Q-ROAR; dashed: after (PTQ + Q-ROAR vs FP + Q-ROAR, the same scales on both). Dashed vertical: trained window L.',
+      'What quantization costs at each context, per PI method: relative gap PPL_PTQ/PPL_FP − 1, absolute gap PPL_PTQ − PPL_FP, or per position NLL_PTQ(m) − NLL_FP(m) in log-spaced bins of m across the longest window (same held-out windows, same PI on both sides). Solid: before Q-ROAR; dashed: after (PTQ + Q-ROAR vs FP + Q-ROAR, the same scales on both). Red vertical line: trained window L.',
     scienceAnchor: 'quantization-gap-against-context',
   },
   'pressure-pair': {

@@ -33,7 +33,8 @@ describe('controlShares', () => {
     expect(worse.fpShareOfGain).toBeNull();
     expect(worse.notQuantizationSpecific).toBe(false);
     expect(formatShare(null)).toBe('n/a');
-    expect(() => controlShares({ ptqBefore: Number.NaN, ptqAfter: 1, fpBefore: 1, fpAfter: 1 })).toThrow(/ptqBefore NLL is NaN/);
+    // A blown-up context reports nothing rather than failing the whole result.
+    expect(controlShares({ ptqBefore: Number.POSITIVE_INFINITY, ptqAfter: 1, fpBefore: 1, fpAfter: 1 })).toEqual({ ptqGainNats: Number.NaN, fpGainNats: Number.NaN, gapClosedShare: null, fpShareOfGain: null, notQuantizationSpecific: false });
   });
 
   it('contextPenalty carries the shares of its mean NLLs', () => {

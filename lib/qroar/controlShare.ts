@@ -35,7 +35,7 @@ export interface ControlNll {
 }
 
 export interface ControlShares {
-  /** PTQ_before − PTQ_after, nats (positive = the scales help the quantized model). */
+  /** PTQ_before − PTQ_after, nats (positive = the scales help the quantized model); NaN when an NLL is not finite. */
   ptqGainNats: number;
   /** FP_before − FP_after, nats. */
   fpGainNats: number;
@@ -47,9 +47,12 @@ export interface ControlShares {
   notQuantizationSpecific: boolean;
 }
 
-/** See the module comment. Throws on a non-finite NLL (a result that should never reach here). */
+/**
+ * See the module comment. A non-finite NLL (a model that blew up at some context) gives NaN gains
+ * and undefined shares rather than an error, so the other contexts still report.
+ */
 export function controlShares(nll: ControlNll, threshold = CONTROL_GAIN_SHARE): ControlShares {
-  for (const [k, v] of Object.entries(nll)) if (!Number.isFinite(v)) throw new Error(`controlShares: ${k} NLL is ${v}, expected a finite number of nats`);
+  if (!Object.values(nll).every(Number.isFinite)) return { ptqGainNats: Number.NaN, fpGainNats: Number.NaN, gapClosedShare: null, fpShareOfGain: null, notQuantizationSpecific: false };
   const ptqGainNats = nll.ptqBefore - nll.ptqAfter;
   const fpGainNats = nll.fpBefore - nll.fpAfter;
   const gapNats = nll.ptqBefore - nll.fpBefore;

@@ -126,6 +126,10 @@ export function reviveSearchRun(run: ReportSearchRun): ReportSearchRun {
     for (const k of STAT_KEYS) reviveStat(p[k]);
     p.penaltyRelativeChange = numOrNaN(p.penaltyRelativeChange);
     p.penaltyRelativeChangeStdError = numOrNaN(p.penaltyRelativeChangeStdError);
+    if (p.shares) {
+      p.shares.ptqGainNats = numOrNaN(p.shares.ptqGainNats);
+      p.shares.fpGainNats = numOrNaN(p.shares.fpGainNats);
+    }
   }
   return run;
 }
@@ -163,7 +167,7 @@ function outcomeProblem(r: Record<string, unknown>): string | null {
       if (p.shares !== undefined) {
         const sh = p.shares as Record<string, unknown> | null;
         const shareOk = (v: unknown) => v === null || typeof v === 'number';
-        if (typeof sh !== 'object' || sh === null || typeof sh.ptqGainNats !== 'number' || typeof sh.fpGainNats !== 'number' || !shareOk(sh.gapClosedShare) || !shareOk(sh.fpShareOfGain) || typeof sh.notQuantizationSpecific !== 'boolean') {
+        if (typeof sh !== 'object' || sh === null || !shareOk(sh.ptqGainNats) || !shareOk(sh.fpGainNats) || !shareOk(sh.gapClosedShare) || !shareOk(sh.fpShareOfGain) || typeof sh.notQuantizationSpecific !== 'boolean') {
           return `search.run.penalty[${i}].shares must hold ptqGainNats, fpGainNats, gapClosedShare, fpShareOfGain (numbers or null) and notQuantizationSpecific`;
         }
       }
