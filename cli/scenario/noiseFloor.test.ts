@@ -1,4 +1,4 @@
-// The noise floor on the built-in model, through the page's own sequencing (lib/run/diagnosticsRuns)
+// The noise floor on the built-in model (and, when the team fixtures are present, stories260K), through the page's own sequencing (lib/run/diagnosticsRuns)
 // and analysis (lib/run/diagnosticsCompute) over onnxruntime-node: FP with float16-rounded weights
 // against FP must disagree (nonzero) but far less than RTN w4g32a does, by distance, by query
 // position and in KL — else the baseline would hide or mimic the effect it is there to frame.
@@ -12,11 +12,26 @@ import { scenarioDecoderWeights } from '../../lib/run/weights';
 import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { REPO } from '../testing/spawnCli';
+import { fixtureSkipMessage, sharedFixture } from '../../lib/testing/sharedFixtures';
 import { openScenarioModel } from './model';
 
-describe('noise floor on the built-in model', () => {
-  it('float16 vs float32 weights: nonzero, and far below the RTN w4g32a error and KL', async () => {
-    const model = await openScenarioModel('builtin');
+const STORIES = ['stories260K', 'stories260K.gguf'] as const;
+const storiesPath = sharedFixture(...STORIES);
+
+describe('noise floor', () => {
+  it('built-in model: float16 vs float32 weights are nonzero, and far below the RTN w4g32a error and KL', async () => {
+    await checkNoiseFloor('builtin');
+  });
+
+  // A model nobody on this team trained (llama2.c stories260K, GGUF, interleaved q/k rows); the built-in test above stands alone.
+  it.skipIf(!storiesPath)(`stories260K (GGUF): the same${storiesPath ? '' : ` — ${fixtureSkipMessage(...STORIES)}`}`, async () => {
+    await checkNoiseFloor(storiesPath!);
+  });
+});
+
+async function checkNoiseFloor(modelArg: string): Promise<void> {
+  {
+    const model = await openScenarioModel(modelArg);
     try {
       const { spec } = model;
       const tokens = await model.readTokens('test', 'text', join(REPO, 'public/text/brown-dev.txt'));
@@ -40,7 +55,7 @@ describe('noise floor on the built-in model', () => {
       });
       const bands = bandsFor(parseBandSpec('equal-log:4'), rope);
       const d = computeDiagnostics({
-        geometry: { heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', layers, bands, trainedWindowTokens: 256 },
+        geometry: { heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', layers, bands, trainedWindowTokens: model.trainedWindow.windowTokens },
         longTokens,
         shortTokens: 128,
         longFp: runs.longFp,
@@ -68,9 +83,9 @@ describe('noise floor on the built-in model', () => {
       const klPtq = mean(d.kl!.klNats);
       expect(klFloor).toBeGreaterThan(0);
       expect(klFloor).toBeLessThan(0.01 * klPtq);
-      console.log(`noise floor (built-in, ${longTokens} tokens): logit-error RMS floor/PTQ by distance ${d.logitErrorDistance!.noiseFloorRmsTotal!.map((f, i) => (f / d.logitErrorDistance!.rmsTotal[i]).toExponential(2)).join(' ')}; mean KL floor ${klFloor.toExponential(3)} vs PTQ ${klPtq.toExponential(3)} nats`);
+      console.log(`noise floor (${model.name}, ${longTokens} tokens): logit-error RMS floor/PTQ by distance ${d.logitErrorDistance!.noiseFloorRmsTotal!.map((f, i) => (f / d.logitErrorDistance!.rmsTotal[i]).toExponential(2)).join(' ')}; mean KL floor ${klFloor.toExponential(3)} vs PTQ ${klPtq.toExponential(3)} nats`);
     } finally {
       await model.close();
     }
-  });
-});
+  }
+}
