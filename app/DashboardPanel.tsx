@@ -12,6 +12,10 @@ import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
 import { pplChartState } from './pplState';
+import { compoundingReadyState, useCompoundingChartState } from './compoundingState';
+import { CompoundingViewToggle } from '@/components/charts/CompoundingViewToggle';
+import type { CompoundingView } from '@/lib/charts/compoundingChart';
+import { compoundingData, methodCurvesOf } from '@/lib/charts/compounding';
 import { AxisScaleToggle } from '@/components/charts/AxisScaleToggle';
 import { resolveAxisScale } from '@/lib/charts/axisScale';
 import { KV_CALIBRATION_DEFINITION } from '@/lib/eval/kvCalibration';
@@ -54,6 +58,7 @@ export function DashboardPanel() {
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
   const [searchRecord, setSearchRecord] = useState<ReportSearch | null>(null);
+  const [compoundingView, setCompoundingView] = useState<CompoundingView>('relative');
   const deviceUsed = useDeviceUsed();
   const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize, model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
@@ -72,6 +77,19 @@ export function DashboardPanel() {
     upstreamError: model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null,
     yScale: settings.pplAxis,
     kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
+  });
+
+  const upstreamError = model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null;
+  const compoundingLive = useCompoundingChartState({
+    jobs: ppl.jobs,
+    results: ppl.results,
+    progress: ppl.progressKeys.map((k) => progressOf(k)),
+    mainMethod: ppl.mainMethod,
+    blocked: ppl.blocked,
+    trainedWindowTokens,
+    theme,
+    upstreamError,
+    view: compoundingView,
   });
 
   const pressure = useMemo((): { pair: ChartState; band: ChartState; data?: PressureData } => {
@@ -116,6 +134,15 @@ export function DashboardPanel() {
       : { status: 'error', message: 'This report holds no perplexity curves.' }
     : pplView.state;
 
+  const reportCompounding = useMemo((): ChartState | null => {
+    const p = openedReport?.perplexity;
+    if (!openedReport) return null;
+    if (!p || p.curves.length === 0) return { status: 'error', message: 'This report holds no perplexity curves.' };
+    const data = { ...compoundingData(methodCurvesOf(p.curves.map((curve) => ({ curve }))), p.trainedWindowTokens), positions: p.positionGaps ?? [] };
+    return compoundingReadyState(data, compoundingView, theme, 'From the opened report.');
+  }, [openedReport, compoundingView, theme]);
+  const compoundingState: ChartState = reportCompounding ?? compoundingLive.state;
+
   const saveReport = (): void => {
     if (!model.data) return;
     const report = buildReport({
@@ -123,7 +150,7 @@ export function DashboardPanel() {
       model: { id: model.data.id, label: model.data.label, identity: model.data.identity, weightsSizeBytes: model.data.weightsSizeBytes, trainedWindow: model.data.trainedWindow },
       device: deviceUsed,
       pressure: pressure.data ?? null,
-      perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET } : null,
+      perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET, positionGaps: compoundingLive.data?.positions ?? [] } : null,
       search: searchRecord,
       diagnostics: diagnosticsRun.outcome?.result ?? null,
       createdAt: new Date(),
@@ -197,6 +224,11 @@ export function DashboardPanel() {
           />
         </aside>
         <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
+          {/* The chart that answers the product's question sits first, across both columns. */}
+          <div className="xl:col-span-2">
+            <ChartCard id="compounding" state={compoundingState} dark={dark} heightPx={280}
+              controls={<CompoundingViewToggle value={compoundingView} onChange={setCompoundingView} />} />
+          </div>
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280}

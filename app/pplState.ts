@@ -5,7 +5,7 @@ import { pplOption, pplTable } from '@/lib/charts/curves';
 import type { ChartTheme, PplCurve } from '@/lib/charts/types';
 import type { AxisScaleChoice } from '@/lib/charts/axisScale';
 import type { CurveResult } from '@/lib/run/perplexityCurve';
-import type { CurveJob } from '@/hooks/usePerplexityCurves';
+import { isFp, type CurveJob } from '@/hooks/usePerplexityCurves';
 import type { JobProgress } from '@/hooks/jobStore';
 
 export function pplChartState(args: {
@@ -32,7 +32,7 @@ export function pplChartState(args: {
     const r = results[i];
     if (r.data) curves.push(r.data.curve);
     else if (r.isError) failed.push(`${job.key}: ${r.error instanceof Error ? r.error.message : String(r.error)}`);
-    else if (!(job.variant !== 'fp' && args.blocked)) {
+    else if (!(!isFp(job) && args.blocked)) {
       pending.push(job.key);
       if (job.method === args.mainMethod && !mainLoading) mainLoading = { fraction: progress[i]?.fraction ?? 0, message: progress[i]?.message ?? `queued: ${job.key}` };
     }
@@ -49,7 +49,7 @@ export function pplChartState(args: {
     pending.length ? `still running: ${pending.join(', ')}` : '',
     failed.length ? `failed: ${failed.join('; ')}` : '',
     args.blocked ? `quantized curves not run: ${args.blocked}` : '',
-    curves.some((c) => c.variant === 'ptq+qroar') ? '' : 'The PTQ + Q-ROAR curve appears after Apply in the Q-ROAR panel.',
+    curves.some((c) => c.variant === 'ptq+qroar') ? 'FP + Q-ROAR (dash-dot): the same scales on the full-precision model, the control.' : 'The PTQ + Q-ROAR curve and its FP + Q-ROAR control appear after Apply in the Q-ROAR panel.',
     curves.some((c) => c.variant !== 'fp') ? (args.kvNote ?? '') : '',
   ].filter(Boolean);
   const data = { curves, trainedWindowTokens: args.trainedWindowTokens };

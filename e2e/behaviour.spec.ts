@@ -12,7 +12,7 @@ const LONG_TASK_GUARD_MS = 400;
 const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
 
 /** The charts the default view must bring to data-state=ready without a click. */
-const DEFAULT_CHARTS = ['pressure-pair', 'pressure-band', 'ppl-context'];
+const DEFAULT_CHARTS = ['compounding', 'pressure-pair', 'pressure-band', 'ppl-context'];
 
 /**
  * Installed before any page script: records every long task (the browser reports tasks ≥ 50 ms)

@@ -24,6 +24,39 @@ test.describe('dashboard', () => {
     expect(foreign).toEqual([]);
   });
 
+  test('the quantization-gap chart comes first, reaches ready on a fresh open, and switches views', async ({ page }) => {
+    test.setTimeout(240_000);
+    await page.goto('/');
+    const gap = chart(page, 'compounding');
+    // First chart on the page: it answers the product's question.
+    expect(await page.locator('main [data-chart]').first().getAttribute('data-chart')).toBe('compounding');
+    await expect(gap).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    await expect(gap).toContainText('PPL_PTQ/PPL_FP − 1');
+    await expect(gap.getByRole('radio', { name: 'relative PPL gap' })).toHaveAttribute('aria-checked', 'true');
+    const rowsOf = async () => {
+      const [file] = await Promise.all([page.waitForEvent('download'), gap.getByRole('button', { name: /download JSON/ }).click()]);
+      return JSON.parse(readFileSync((await file.path())!, 'utf8')) as Array<Record<string, number | string>>;
+    };
+    const contexts = await rowsOf();
+    expect(contexts.length).toBeGreaterThan(0);
+    expect(contexts.every((r) => r.stage === 'before' && typeof r.relativePplGap === 'number' && typeof r.absolutePplGap === 'number')).toBe(true);
+    // The same numbers as the perplexity chart: relative = PTQ/FP − 1 of its rows.
+    await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    const [pplFile] = await Promise.all([page.waitForEvent('download'), chart(page, 'ppl-context').getByRole('button', { name: /download JSON/ }).click()]);
+    const ppl = JSON.parse(readFileSync((await pplFile.path())!, 'utf8')) as Array<{ method: string; variant: string; contextTokens: number; perplexity: number }>;
+    const at = (method: string, variant: string, c: number) => ppl.find((r) => r.method === method && r.variant === variant && r.contextTokens === c)?.perplexity;
+    const first = contexts[0];
+    expect(Number(first.relativePplGap)).toBeCloseTo(at(String(first.method), 'ptq', Number(first.contextTokens))! / at(String(first.method), 'fp', Number(first.contextTokens))! - 1, 9);
+
+    await gap.getByRole('radio', { name: 'per-position NLL gap' }).click();
+    await expect(gap).toHaveAttribute('data-state', 'ready');
+    const positions = await rowsOf();
+    expect(positions.length).toBeGreaterThan(3);
+    expect(positions.every((r) => typeof r.nllGapNats === 'number' && Number(r.positionLo) < Number(r.positionHi))).toBe(true);
+    await gap.getByRole('radio', { name: 'absolute PPL gap' }).click();
+    await expect(gap).toHaveAttribute('data-state', 'ready');
+  });
+
   test('settings survive a reload', async ({ page }) => {
     await page.goto('/?pi=ntk&s=2&ctx=512&bands=equal-log:6');
     await expect(page.getByLabel('PI method', { exact: true })).toHaveValue('ntk');

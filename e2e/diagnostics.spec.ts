@@ -12,6 +12,16 @@ test.describe('diagnostics', () => {
     // Definitions (SPEC §4) are stated beside the charts.
     await expect(chart(page, 'tir-heatmap')).toContainText('TIR_B = Q_p(|X_B|');
     await expect(chart(page, 'logit-error-distance')).toContainText('ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n)');
+    // The noise floor (FP with float16 weights vs FP) under the logit error and KL, in the same job.
+    for (const [id, column] of [['logit-error-distance', 'noiseFloorRmsTotal'], ['kl-position', 'noiseFloorKlNats']] as const) {
+      await expect(chart(page, id)).toContainText('Shaded: the noise floor');
+      const [file] = await Promise.all([page.waitForEvent('download'), chart(page, id).getByRole('button', { name: /download JSON/ }).click()]);
+      let body = '';
+      for await (const chunk of await file.createReadStream()) body += chunk.toString();
+      const rows = JSON.parse(body) as Array<Record<string, number>>;
+      expect(rows.some((r) => r[column] > 0), `${id}: a nonzero floor`).toBe(true);
+      if (column === 'noiseFloorRmsTotal') expect(rows.every((r) => r[column] < r.rmsTotal), `${id}: floor below the quantized error`).toBe(true);
+    }
 
     const picker = page.getByLabel('TIR tensor (heat map)');
     await expect(picker).toHaveValue('k-post');

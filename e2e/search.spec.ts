@@ -32,6 +32,18 @@ test.describe('Q-ROAR search', () => {
     await expect(card).toContainText('Short-context check');
     // The quantization penalty (PTQ − FP, scales on both sides) per context, with the FP control.
     await expect(card.locator('[data-search-penalty]')).toBeVisible();
+    // The control (issue #12): FP before/after beside PTQ, the share of the PTQ−FP gap closed and
+    // the FP's own gain at every context; a sentence whenever the gain is not specific to quantization.
+    await expect(card.locator('[data-fp-before]').first()).toBeVisible();
+    await expect(card.locator('[data-fp-after]').first()).toBeVisible();
+    expect(Number(await card.locator('[data-fp-before]').first().getAttribute('data-fp-before'))).toBeGreaterThan(1);
+    const controlRows = card.locator('[data-control-context]');
+    expect(await controlRows.count()).toBeGreaterThan(0);
+    await expect(card.locator('[data-gap-closed]').first()).toHaveText(/^(-?\d+ %|n\/a)$/);
+    await expect(card.locator('[data-fp-gain]').first()).toHaveText(/^-?\d+\.\d{4}$/);
+    await expect(card).toContainText('FP share of the gain');
+    const notSpecific = await card.locator('[data-control-context][data-not-specific="true"]').count();
+    await expect(card.locator('[data-search-not-specific]')).toHaveCount(notSpecific > 0 ? 1 : 0);
     await expect(page.locator('[data-chart="search-penalty"]')).toHaveAttribute('data-state', 'ready');
     await panel(page).screenshot({ path: screenshotPath('qroar-search.png') });
 
@@ -50,7 +62,16 @@ test.describe('Q-ROAR search', () => {
     const ppl = page.locator('[data-chart="ppl-context"]');
     await expect(ppl).toHaveAttribute('data-state', 'ready', { timeout: 200_000 });
     const [json] = await Promise.all([page.waitForEvent('download'), ppl.getByRole('button', { name: /download JSON/ }).click()]);
-    expect(readFileSync((await json.path())!, 'utf8')).toContain('ptq+qroar');
+    const pplRows = readFileSync((await json.path())!, 'utf8');
+    expect(pplRows).toContain('ptq+qroar');
+    // Its control: the same scales on the full-precision model.
+    expect(pplRows).toContain('fp+qroar');
+    // The quantization-gap chart gains the dashed after-Q-ROAR series (PTQ + g against FP + g).
+    const gap = page.locator('[data-chart="compounding"]');
+    await expect(gap).toHaveAttribute('data-state', 'ready');
+    const [gapJson] = await Promise.all([page.waitForEvent('download'), gap.getByRole('button', { name: /download JSON/ }).click()]);
+    const gapRows = JSON.parse(readFileSync((await gapJson.path())!, 'utf8')) as Array<{ stage: string }>;
+    expect(gapRows.some((r) => r.stage === 'after')).toBe(true);
   });
 
   test('Apply writes the chosen scales into the link', async ({ page }) => {

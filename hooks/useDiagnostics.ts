@@ -51,12 +51,14 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
   const spec = model.spec;
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
     if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
-    const quant = variant === 'fp' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
+    const quant = variant === 'fp' || variant === 'fp16' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
     // Per-channel KV: scales calibrated on the short context first (hooks/kvCalibration.ts).
     const build = await withKvCalibration(model, {
       seqLen,
       ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
       ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
+      // The noise floor: the same FP model with every weight rounded to float16 (lib/run/weightsF16).
+      ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
       tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
       logits,
     }, { ...kvCalibration, device: settings.device, signal });
@@ -118,6 +120,7 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
         shortTokens,
         quantized,
         qroar: settings.appliedScales !== null && settings.appliedScales.length === bands.length,
+        noiseFloor: true,
         openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m), { tokens, rope }),
         onProgress: (f, m) => progress(f * 0.9, m),
       });
@@ -135,6 +138,8 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
           longQuant: runs.longQuant,
           longQroar: runs.longQroar,
           ...(runs.qroarLogits ? { qroarLogits: runs.qroarLogits } : {}),
+          ...(runs.longFp16 ? { longFp16: runs.longFp16 } : {}),
+          ...(runs.fp16Logits ? { fp16Logits: runs.fp16Logits } : {}),
           ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
           tirQuantile: settings.tirQuantile,
           pairCount: DIAGNOSTICS_PAIRS,

@@ -33,25 +33,26 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
   const note = fromReport ? 'From the opened report.' : undefined;
   // Logit error and KL compare FP with this quantized model; say so when Q-ROAR scales are in it.
   const quantNote = result.quantVariant === 'ptq+qroar' ? 'Quantized model with the applied Q-ROAR scales vs full precision.' : undefined;
-  const notes = (extra: string | undefined): string | undefined => [note, extra].filter(Boolean).join(' ') || undefined;
+  const floorNote = (measured: boolean) => (measured ? 'Shaded: the noise floor, the same measurement between the FP model with float16-rounded weights and the FP model.' : undefined);
+  const notes = (...extra: Array<string | undefined>): string | undefined => [note, ...extra].filter(Boolean).join(' ') || undefined;
   const noQuant: ChartState = fromReport
     ? { status: 'error', message: 'This report holds no quantized-run diagnostics.' }
     : { status: 'error', message: `No quantized run: ${source.quantSkipped ?? 'nothing is quantized'}.`, hint: 'Choose a weight quantization to compare against full precision.' };
   const tir = result.tir[tensor];
-  const withNote = (s: ChartState, extra?: string): ChartState => {
-    const n = notes(extra);
+  const withNote = (s: ChartState, ...extra: Array<string | undefined>): ChartState => {
+    const n = notes(...extra);
     return s.status === 'ready' && n ? { ...s, note: n } : s;
   };
   return {
     'tir-heatmap': guarded(() => withNote({ status: 'ready', option: tirHeatmapOption(tir, theme), table: tirTable(tir) })),
     'tir-pair': guarded(() => withNote({ status: 'ready', option: tirPairOption(tir, theme), table: tirPairTable(tir) })),
     'logit-error-distance': result.logitErrorDistance
-      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }, quantNote))
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }, quantNote, floorNote(result.logitErrorDistance!.noiseFloorRmsTotal !== undefined)))
       : noQuant,
     'logit-error-query': result.logitErrorQuery
-      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }, quantNote))
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }, quantNote, floorNote(result.logitErrorQuery!.noiseFloorRmsTotal !== undefined)))
       : noQuant,
-    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) }, quantNote)) : noQuant,
+    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) }, quantNote, floorNote(result.kl!.noiseFloorKlNats !== undefined))) : noQuant,
     'ip-activation': result.activationIp
       ? guarded(() => withNote({ status: 'ready', option: activationIpOption(result.activationIp!, theme), table: activationIpTable(result.activationIp!) }))
       : { status: 'error', message: fromReport ? 'This report holds no activation-based IP.' : 'Activation-based IP was not computed.' },

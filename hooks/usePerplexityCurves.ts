@@ -6,12 +6,11 @@
  */
 import { useQueries } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import type { PplCurve } from '@/lib/charts/types';
 import { evaluationContexts } from '@/lib/run/contexts';
 import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
 import type { GraphQroar } from '@/workers/engine/protocol';
-import type { RopeType } from '@/lib/rope/types';
+import { curveBuild, curveJobs, isFp, type CurveJob } from '@/lib/run/curveJobs';
 import type { Settings } from '@/lib/settings/settings';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import { engineOpener } from './engineNll';
@@ -28,20 +27,7 @@ import { addedBosId } from '@/lib/tokenize/describeSource';
 export const PPL_TOKEN_BUDGET = 1024;
 export const PPL_MAX_WINDOWS = 4;
 
-export interface CurveJob {
-  key: string;
-  method: RopeType;
-  variant: PplCurve['variant'];
-}
-
-export function curveJobs(settings: Settings): CurveJob[] {
-  const methods = [settings.pi.method, ...settings.compareMethods.filter((m) => m !== settings.pi.method)];
-  const variants: Array<PplCurve['variant']> = quantBuildOf(settings.weightQuant, settings.kvQuant) ? ['fp', 'ptq'] : ['fp'];
-  const jobs: CurveJob[] = methods.flatMap((method) => variants.map((variant) => ({ key: `${method}/${variant}`, method, variant })));
-  // Applied Q-ROAR scales (the Q-ROAR panel's Apply) belong to the main method's band partition.
-  if (variants.length > 1 && settings.appliedScales) jobs.splice(variants.length, 0, { key: `${settings.pi.method}/ptq+qroar`, method: settings.pi.method, variant: 'ptq+qroar' });
-  return jobs;
-}
+export { curveJobs, isFp, type CurveJob };
 
 /** Why the quantized variant cannot run with these settings, or null. */
 export function unsupportedQuantReason(settings: Settings, headDim?: number): string | null {
@@ -72,10 +58,10 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
   const piKey = [settings.pi.factor, settings.pi.betaFast, settings.pi.betaSlow, settings.pi.lowFreqFactor, settings.pi.highFreqFactor];
   const mainMethod = settings.pi.method;
   const qroarKey = settings.appliedScales ? [settings.qroarVariant, settings.appliedScales, settings.bands] : null;
-  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, job.variant === 'fp' ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, scoring, job.variant === 'ptq+qroar' ? qroarKey : null] as const;
+  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, isFp(job) ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, scoring, job.variant === 'ptq+qroar' || job.variant === 'fp+qroar' ? qroarKey : null] as const;
   const makeQuery = (job: CurveJob, ready: boolean) => ({
     queryKey: keyOf(job),
-    enabled: ready && model !== undefined && tokens !== undefined && !(job.variant !== 'fp' && blocked),
+    enabled: ready && model !== undefined && tokens !== undefined && !(!isFp(job) && blocked),
     queryFn: async ({ signal }: { signal: AbortSignal }): Promise<CurveResult> => {
       if (!model || !tokens) throw new Error('model or text not ready');
       const progressKey = JSON.stringify(keyOf(job));
@@ -88,7 +74,7 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
         contexts,
         tokenBudget: PPL_TOKEN_BUDGET,
         maxWindows: PPL_MAX_WINDOWS,
-        openEngine: engineOpener(model, job.variant === 'fp' || !quant ? { quant: null } : job.variant === 'ptq+qroar' ? { ...quant, qroar: appliedQroar(model, settings) } : quant, settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m }), { tokens, rope }),
+        openEngine: engineOpener(model, curveBuild(job, quant, () => appliedQroar(model, settings)), settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m }), { tokens, rope }),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
         scoring,
       });

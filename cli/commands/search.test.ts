@@ -51,6 +51,12 @@ describe('bandscope search', () => {
     expect(p512.ptqChange.standardErrorNats).toBeNull();
     expect(p512.withinNoise).toEqual({ ptqChange: true, fpChange: true, penaltyChange: true });
     expect(s.control.before.nll).toBe(p512.nll.fpBefore);
+    // The control's shares (issue #12): gap closed and FP share of the gain, from the same mean NLLs.
+    const gain = p512.nll.ptqBefore - p512.nll.ptqAfter;
+    expect(p512.shares.ptqGainNats).toBeCloseTo(gain, 12);
+    expect(p512.shares.fpGainNats).toBeCloseTo(p512.nll.fpBefore - p512.nll.fpAfter, 12);
+    if (p512.nll.ptqBefore > p512.nll.fpBefore) expect(p512.shares.gapClosedShare).toBeCloseTo(gain / (p512.nll.ptqBefore - p512.nll.fpBefore), 12);
+    else expect(p512.shares.gapClosedShare).toBeNull();
     expect(Array.isArray(s.edge.hits)).toBe(true);
     expect(r.stderr).toMatch(/test text, FP at g = 1 \(control\): 1 windows of 512/);
     expect(r.stderr).toMatch(/#0 band - g 1\.0000/);

@@ -14,6 +14,7 @@ import { gridEdgeMessage, WIDEN_DEFINITION, type SearchWindow } from '../../lib/
 import { objectiveInvariantReason } from '../../lib/qroar/invariance';
 import { FLOAT_TOLERANCE_NATS, NOISE_SIGMAS, pairedDifference, type NoiseSettings } from '../../lib/qroar/noise';
 import { formatPplChange, noiseDefinition, PENALTY_DEFINITION, penaltyLine } from '../../lib/qroar/outcomeText';
+import { CONTROL_SHARE_DEFINITION, controlShares, notSpecificSentence } from '../../lib/qroar/controlShare';
 import { runBandSearch, type CandidateRecord, type SearchResult } from '../../lib/qroar/search';
 import { searchWithWidening } from '../../lib/qroar/widenSearch';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
@@ -54,6 +55,7 @@ Objective: mean NLL of the dev windows at L′ with the candidate scales applied
 Noise: ${noiseDefinition({ sigmas: NOISE_SIGMAS, floatToleranceNats: FLOAT_TOLERANCE_NATS })}
 The chosen scales are then measured on the held-out --test text at the short context and at L′,
 on PTQ and on the full-precision model (the control, same PI). ${PENALTY_DEFINITION}
+${CONTROL_SHARE_DEFINITION} --json: penalty[].shares holds them per context.
 
 Variants: shared scales both W_Q and W_K rows of a band by g (band logit × g², a per-band
 temperature); query-only scales W_Q only (× g); symmetric scales W_Q by g and W_K by 1/g.
@@ -249,6 +251,7 @@ export async function run(argv: string[]): Promise<void> {
       seconds: (performance.now() - started) / 1000,
     };
     const unchanged = chosen.every((g) => g === 1);
+    const notSpecific = notSpecificSentence(penalty.map((p) => ({ contextTokens: p.contextTokens, shares: p.shares ?? controlShares(p.nll) })));
     emit(
       report,
       `${report.model}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands, ${result.candidates.length} candidates` +
@@ -256,6 +259,7 @@ export async function run(argv: string[]): Promise<void> {
         `dev  NLL ${report.dev.before.nll.toFixed(5)} → ${report.dev.after.nll.toFixed(5)} (PPL ${formatPplChange(devChange, noise)}, ${windows} windows)\n` +
         `test NLL ${report.test.before.nll.toFixed(5)} → ${report.test.after.nll.toFixed(5)} (PPL ${formatPplChange(atLong.ptqChange, noise)}, ${atLong.windows} windows of ${atLong.contextTokens})\n` +
         penalty.map((p) => `${penaltyLine(p, noise)}\n`).join('') +
+        (notSpecific ? `${notSpecific}\n` : '') +
         `short-context NLL ${report.shortContext.before.nll.toFixed(5)} → ${report.shortContext.after.nll.toFixed(5)} (${report.shortContext.withinGuard ? 'within' : 'outside'} guard)\n` +
         (edgeMessage ? `edge: ${edgeMessage}${firstPass ? ' (after one --widen step)' : '; --widen searches one step further'}\n` : ''),
     );

@@ -76,6 +76,8 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
               <th className={`${cell} font-normal`}>test before</th>
               <th className={`${cell} font-normal`}>test after</th>
               <th className={`${cell} font-normal`}>test change (PTQ)</th>
+              {run.control ? <th className={`${cell} font-normal`}>FP before</th> : null}
+              {run.control ? <th className={`${cell} font-normal`}>FP after</th> : null}
             </tr>
           </thead>
           <tbody>
@@ -87,6 +89,8 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
                 <td className={cell} data-test-before={run.test!.before[i]}>{fmt(run.test!.before[i])}</td>
                 <td className={cell} data-test-after={run.test!.after[i]}>{fmt(run.test!.after[i])}</td>
                 <td className={cell} data-within-noise={outcome.testWithinNoise[c] ?? ''}>{outcome.penaltyRows.find((r) => r.contextTokens === c)?.ptqChange ?? '—'}</td>
+                {run.control ? <td className={cell} data-fp-before={run.control.before[i]}>{fmt(run.control.before[i])}</td> : null}
+                {run.control ? <td className={cell} data-fp-after={run.control.after[i]}>{fmt(run.control.after[i])}</td> : null}
               </tr>
             ))}
           </tbody>
@@ -104,11 +108,15 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
               <th className={`${cell} font-normal`}>penalty before (nats)</th>
               <th className={`${cell} font-normal`}>penalty after (nats)</th>
               <th className={`${cell} font-normal`}>penalty change</th>
+              <th className={`${cell} font-normal`} title="(PTQ before − PTQ after)/(PTQ before − FP before), mean NLL">PTQ−FP gap closed</th>
+              <th className={`${cell} font-normal`} title="before − after, mean NLL, nats">PTQ gain (nats)</th>
+              <th className={`${cell} font-normal`} title="before − after with the same scales on the full-precision model, nats">FP gain (nats)</th>
+              <th className={`${cell} font-normal`} title="(FP before − FP after)/(PTQ before − PTQ after)">FP share of the gain</th>
             </tr>
           </thead>
           <tbody>
             {outcome.penaltyRows.map((r) => (
-              <tr key={r.contextTokens}>
+              <tr key={r.contextTokens} data-control-context={r.contextTokens} data-not-specific={r.notQuantizationSpecific}>
                 <td className="px-1.5 tabular-nums">{r.contextTokens}</td>
                 <td className={cell}>{r.windows}</td>
                 <td className={cell}>{r.ptqChange}</td>
@@ -116,11 +124,16 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
                 <td className={cell}>{r.penaltyBefore}</td>
                 <td className={cell}>{r.penaltyAfter}</td>
                 <td className={cell}>{r.penaltyRelativeChange}</td>
+                <td className={cell} data-gap-closed={r.gapClosed}>{r.gapClosed}</td>
+                <td className={cell}>{r.ptqGain}</td>
+                <td className={cell} data-fp-gain={r.fpGain}>{r.fpGain}</td>
+                <td className={cell}>{r.fpShareOfGain}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
+      {outcome.notSpecific ? <p role="note" data-search-not-specific className="text-amber-700 dark:text-amber-400">{outcome.notSpecific}</p> : null}
       {run.shortContext ? (
         <p>
           Short-context check ({run.shortContext.contextTokens} tokens, dev NLL): {run.shortContext.beforeNll.toFixed(4)} → {run.shortContext.afterNll.toFixed(4)} nats —{' '}
@@ -130,7 +143,7 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
         </p>
       ) : null}
       <p className="text-[11px] text-zinc-500">
-        Perplexity of the quantized model without (before) and with (after) the chosen scales; dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text
+        Perplexity of the quantized model without (before) and with (after) the chosen scales, and of the full-precision model with the same scales (FP, the control); dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text
         {run.testWindows ? ` (${run.testWindows} windows of ${run.contextTokens})` : ''}, shorter contexts from window prefixes. {outcome.caption}
       </p>
     </section>

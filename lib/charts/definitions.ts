@@ -22,6 +22,12 @@ export function scienceHref(def: ChartDefinition): string {
 }
 
 export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
+  compounding: {
+    title: 'Quantization gap against context',
+    definition:
+      'What quantization costs at each context, per PI method: relative gap PPL_PTQ/PPL_FP − 1, absolute gap PPL_PTQ − PPL_FP, or per position NLL_PTQ(m) − NLL_FP(m) in log-spaced bins of m across the longest window (same held-out windows, same PI on both sides). Solid: before Q-ROAR; dashed: after (PTQ + Q-ROAR vs FP + Q-ROAR, the same scales on both). Red vertical line: trained window L.',
+    scienceAnchor: 'quantization-gap-against-context',
+  },
   'pressure-pair': {
     title: 'Interpolation pressure per pair',
     definition:
@@ -47,23 +53,23 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'logit-error-distance': {
     title: 'Logit error against distance',
     definition:
-      'ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n) of the pre-softmax logit q_m·k_n·a²/√d, same PI on both sides; RMS per log-spaced bin of Δ = m − n, per band (ε = Σ_B ε_B). Sampled (m, n) pairs.',
+      'ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n) of the pre-softmax logit q_m·k_n·a²/√d, same PI on both sides; RMS per log-spaced bin of Δ = m − n, per band (ε = Σ_B ε_B). Sampled (m, n) pairs. Shaded: the noise floor, the same RMS between the FP model with float16-rounded weights and the FP model.',
     scienceAnchor: 'position-dependent-logit-error',
   },
   'logit-error-query': {
     title: 'Logit error against query position',
-    definition: 'RMS of ε(m, n) over sampled keys n < m, binned by query position m, per band; dashed: the trained window L.',
+    definition: 'RMS of ε(m, n) over sampled keys n < m, binned by query position m, per band; dashed: the trained window L. Shaded: the noise floor (FP float16 weights vs FP).',
     scienceAnchor: 'position-dependent-logit-error',
   },
   'ppl-context': {
     title: 'Perplexity against context',
     definition:
-      'exp(mean token NLL) on held-out text at each context, for full precision, quantized and quantized + Q-ROAR, per PI method. Dashed: trained window L. y-axis: log when the curves span more than 3× (or as chosen), so a curve that blows up does not flatten the others.',
+      'exp(mean token NLL) on held-out text at each context, for full precision, quantized and quantized + Q-ROAR (with its control, FP + Q-ROAR: the same scales on the full-precision model), per PI method. Dashed: trained window L. y-axis: log when the curves span more than 3× (or as chosen), so a curve that blows up does not flatten the others.',
     scienceAnchor: 'perplexity-against-context',
   },
   'kl-position': {
     title: 'KL per position',
-    definition: 'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits.',
+    definition: 'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits. Shaded: the noise floor KL(p_FP ‖ p_FP-float16), the FP model against itself with float16-rounded weights.',
     scienceAnchor: 'kl-per-position',
   },
   'ip-activation': {

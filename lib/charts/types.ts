@@ -5,6 +5,7 @@
 import type { EChartsOption } from 'echarts';
 
 export type ChartId =
+  | 'compounding'
   | 'pressure-pair'
   | 'pressure-band'
   | 'tir-heatmap'
@@ -79,12 +80,20 @@ export interface LogitErrorData {
   rmsTotal: number[];
   p99Total: number[];
   trainedWindowTokens: number;
+  /**
+   * Noise floor [bins]: RMS of the total ε between the FP model with float16-rounded weights and
+   * the FP model (same pairs, same bins); absent when not measured (older reports).
+   */
+  noiseFloorRmsTotal?: number[];
 }
 
-/** One perplexity curve: a PI method × a weight variant, over contexts in tokens. */
+/**
+ * One perplexity curve: a PI method × a weight variant, over contexts in tokens. 'fp+qroar' is the
+ * control: the full-precision model with the applied Q-ROAR scales (same PI).
+ */
 export interface PplCurve {
   method: string;
-  variant: 'fp' | 'ptq' | 'ptq+qroar';
+  variant: 'fp' | 'ptq' | 'ptq+qroar' | 'fp+qroar';
   contextTokens: number[];
   perplexity: number[];
 }
@@ -100,6 +109,8 @@ export interface KlData {
   positions: number[];
   klNats: number[];
   trainedWindowTokens: number;
+  /** Noise floor [positions]: KL(p_FP ‖ p_FP-float16) per position, nats; absent when not measured. */
+  noiseFloorKlNats?: number[];
 }
 
 /** One evaluated Q-ROAR candidate (SPEC §5). */

@@ -4,6 +4,7 @@
  * noise" where the paired test (lib/qroar/noise) cannot tell it from zero.
  */
 import { DEFAULT_NOISE, isWithinNoise, pplChangePercent, type NoiseSettings, type PairedStat } from './noise';
+import { controlShares, formatShare } from './controlShare';
 import type { ContextPenalty } from './penalty';
 
 /** The definitions behind every "within noise", for captions and --help. */
@@ -35,11 +36,13 @@ export function formatRelativeChange(relative: number, standardError: number, wi
   return `${sign(100 * relative, 1)} %${se}${withinNoise ? ' (within noise)' : ''}`;
 }
 
-/** One human line per context: PTQ change, FP control, penalty before → after and its relative change. */
+/** One human line per context: PTQ change, FP control, penalty before → after and its relative change, gap closed and FP share of the gain. */
 export function penaltyLine(p: ContextPenalty, noise: NoiseSettings = DEFAULT_NOISE): string {
+  const shares = p.shares ?? controlShares(p.nll);
   return (
     `at ${p.contextTokens} (${p.windows} test windows): PTQ ${formatPplChange(p.ptqChange, noise)}, FP control ${formatPplChange(p.fpChange, noise)}; ` +
     `penalty ${p.penaltyBefore.meanNats.toFixed(5)} → ${p.penaltyAfter.meanNats.toFixed(5)} nats ` +
-    `(${formatRelativeChange(p.penaltyRelativeChange, p.penaltyRelativeChangeStdError, p.withinNoise.penaltyChange)})`
+    `(${formatRelativeChange(p.penaltyRelativeChange, p.penaltyRelativeChangeStdError, p.withinNoise.penaltyChange)}); ` +
+    `gap closed ${formatShare(shares.gapClosedShare)}, FP gets ${formatShare(shares.fpShareOfGain)} of the gain`
   );
 }

@@ -16,6 +16,7 @@
  * the relative change's error is SE(change)/|penalty before| (the delta method, ignoring the
  * smaller relative error of the penalty before itself).
  */
+import { controlShares, type ControlShares } from './controlShare';
 import { isWithinNoise, pairedDifference, type NoiseSettings, type PairedStat, DEFAULT_NOISE } from './noise';
 
 export interface PenaltyWindows {
@@ -42,6 +43,11 @@ export interface ContextPenalty {
   penaltyRelativeChangeStdError: number;
   /** Which changes are indistinguishable from noise (lib/qroar/noise isWithinNoise). */
   withinNoise: { ptqChange: boolean; fpChange: boolean; penaltyChange: boolean };
+  /**
+   * Share of the PTQ−FP gap closed and the part of the gain FP gets too (lib/qroar/controlShare),
+   * from `nll`; absent in reports saved before it was recorded (derive it with controlShares(nll)).
+   */
+  shares?: ControlShares;
 }
 
 const mean = (xs: ArrayLike<number>) => {
@@ -65,10 +71,11 @@ export function contextPenalty(w: PenaltyWindows, noise: NoiseSettings = DEFAULT
   const penaltyAfter = pairedDifference(penAfter, zeros);
   const penaltyChange = pairedDifference(penAfter, penBefore);
   const denom = penaltyBefore.meanNats;
+  const nll = { ptqBefore: mean(w.ptqBefore), ptqAfter: mean(w.ptqAfter), fpBefore: mean(w.fpBefore), fpAfter: mean(w.fpAfter) };
   return {
     contextTokens: w.contextTokens,
     windows: n,
-    nll: { ptqBefore: mean(w.ptqBefore), ptqAfter: mean(w.ptqAfter), fpBefore: mean(w.fpBefore), fpAfter: mean(w.fpAfter) },
+    nll,
     ptqChange,
     fpChange,
     penaltyBefore,
@@ -77,5 +84,6 @@ export function contextPenalty(w: PenaltyWindows, noise: NoiseSettings = DEFAULT
     penaltyRelativeChange: denom === 0 ? Number.NaN : penaltyChange.meanNats / denom,
     penaltyRelativeChangeStdError: denom === 0 ? Number.NaN : penaltyChange.standardErrorNats / Math.abs(denom),
     withinNoise: { ptqChange: isWithinNoise(ptqChange, noise), fpChange: isWithinNoise(fpChange, noise), penaltyChange: isWithinNoise(penaltyChange, noise) },
+    shares: controlShares(nll),
   };
 }

@@ -36,6 +36,21 @@ function report(d: DiagnosticsResult | null) {
 }
 
 describe('report diagnostics', () => {
+  it('keeps the noise floor when measured, and opens reports without it', () => {
+    const withFloor: DiagnosticsResult = {
+      ...diagnostics,
+      logitErrorDistance: { ...le('distance'), noiseFloorRmsTotal: [0.001, 0.002] },
+      kl: { ...diagnostics.kl!, noiseFloorKlNats: [0, 1e-8, 2e-8] },
+    };
+    const back = parseReport(serializeReport(report(withFloor))).report.diagnostics!;
+    expect(back.logitErrorDistance?.noiseFloorRmsTotal).toEqual([0.001, 0.002]);
+    expect(back.logitErrorQuery?.noiseFloorRmsTotal).toBeUndefined();
+    expect(back.kl?.noiseFloorKlNats).toEqual([0, 1e-8, 2e-8]);
+    const bad = JSON.parse(serializeReport(report(withFloor)));
+    bad.diagnostics.kl.noiseFloorKlNats = [1];
+    expect(() => parseReport(JSON.stringify(bad))).toThrow(/diagnostics.kl.noiseFloorKlNats has 1 values, expected 3/);
+  });
+
   it('round-trips through JSON; NaN and ∞ come back as NaN gaps', () => {
     const { report: back } = parseReport(serializeReport(report(diagnostics)));
     const d = back.diagnostics;

@@ -1,7 +1,8 @@
 /**
  * The diagnostics part of the run report (SPEC §4, §7): TIR (every tapped tensor, per layer ×
  * band and per pair), logit error by distance and query position, KL per position — the chart
- * data of lib/run/diagnosticsCompute as plain JSON, with the activation-based IP per layer × band. JSON has no NaN/Infinity: an undefined ratio
+ * data of lib/run/diagnosticsCompute as plain JSON, with the activation-based IP per layer × band
+ * and (optional, issue #12) the noise floor beside logit error and KL. JSON has no NaN/Infinity: an undefined ratio
  * is written as null and read back as NaN (a gap in the chart).
  */
 import type { LogitErrorData } from '../charts/types';
@@ -56,6 +57,7 @@ function logitErrorOf(v: unknown, where: string): LogitErrorData | null {
     rmsTotal: numbers(o.rmsTotal, `${where}.rmsTotal`, bins),
     p99Total: numbers(o.p99Total, `${where}.p99Total`, bins),
     trainedWindowTokens: finite(o.trainedWindowTokens, `${where}.trainedWindowTokens`),
+    ...(o.noiseFloorRmsTotal !== undefined ? { noiseFloorRmsTotal: numbers(o.noiseFloorRmsTotal, `${where}.noiseFloorRmsTotal`, bins) } : {}),
   };
 }
 
@@ -87,6 +89,7 @@ export function reviveDiagnostics(v: unknown): DiagnosticsResult {
     const k = obj(o.kl, `${where}.kl`);
     const positions = numbers(k.positions, `${where}.kl.positions`);
     kl = { contextTokens: finite(k.contextTokens, `${where}.kl.contextTokens`), positions, klNats: numbers(k.klNats, `${where}.kl.klNats`, positions.length), trainedWindowTokens: finite(k.trainedWindowTokens, `${where}.kl.trainedWindowTokens`) };
+    if (k.noiseFloorKlNats !== undefined) kl.noiseFloorKlNats = numbers(k.noiseFloorKlNats, `${where}.kl.noiseFloorKlNats`, positions.length);
   }
   let activationIp: DiagnosticsResult['activationIp'] = null;
   if (o.activationIp !== undefined && o.activationIp !== null) {

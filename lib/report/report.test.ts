@@ -18,6 +18,23 @@ function sample(settings = defaultSettings()) {
 }
 
 describe('run report', () => {
+  it('keeps the FP + Q-ROAR control curves and the per-position gaps in optional fields an older reader ignores', () => {
+    const control = { method: 'yarn', variant: 'fp+qroar' as const, contextTokens: [64, 1024], perplexity: [3.4, 4.0] };
+    const positionGaps = [{ method: 'yarn', stage: 'before' as const, windowTokens: 1024, binLo: [1, 2], binHi: [2, 3], centreTokens: [1, 1.41], nllGapNats: [0.01, 0.02] }];
+    const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: { ...perplexity, curves: [...perplexity.curves, control], positionGaps }, search: null, createdAt: new Date(0) });
+    // Written apart from `curves`, whose variants a reader from before the control checks.
+    expect(report.perplexity?.curves.map((c) => c.variant)).toEqual(['ptq']);
+    expect(report.perplexity?.controlCurves?.map((c) => c.variant)).toEqual(['fp+qroar']);
+    const back = parseReport(serializeReport(report)).report;
+    expect(back.perplexity?.curves.map((c) => c.variant)).toEqual(['ptq', 'fp+qroar']);
+    expect(back.perplexity?.positionGaps?.[0].nllGapNats).toEqual([0.01, 0.02]);
+    const bad = JSON.parse(serializeReport(report));
+    bad.perplexity.positionGaps[0].binHi = [2];
+    expect(() => parseReport(JSON.stringify(bad))).toThrow(/perplexity.positionGaps\[0\].binHi has a different length/);
+    bad.perplexity.controlCurves[0].variant = 'ptq';
+    expect(() => parseReport(JSON.stringify(bad))).toThrow(/perplexity.controlCurves\[0\].variant is "ptq"/);
+  });
+
   it('round-trips every number and the settings', () => {
     const s = { ...defaultSettings(), pi: { ...defaultSettings().pi, method: 'ntk' as const } };
     const { report, settings } = parseReport(serializeReport(sample(s)));

@@ -4,6 +4,7 @@
  * draws the same charts without recomputing. Versioned; parse validates structure and says where
  * a file is wrong.
  */
+import type { PositionGapSeries } from '../charts/compounding';
 import type { PplCurve, PressureData } from '../charts/types';
 import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
@@ -35,6 +36,20 @@ export type ReportPressure = Omit<PressureData, 'ipPerPair' | 'displacementTurns
   displacementTurnsPerBand: number[];
 };
 
+/**
+ * Perplexity curves. Issue #12 added two optional fields, so a report opens in a dashboard that
+ * predates them: `controlCurves` holds the FP + Q-ROAR curves (variant 'fp+qroar'; kept out of
+ * `curves`, whose variants an older reader checks) — parseReport merges them back into `curves`;
+ * `positionGaps` holds the quantization-gap chart's per-position series (lib/charts/compounding).
+ */
+export interface ReportPerplexity {
+  curves: PplCurve[];
+  trainedWindowTokens: number;
+  tokenBudget: number;
+  controlCurves?: PplCurve[];
+  positionGaps?: PositionGapSeries[];
+}
+
 export interface RunReport {
   format: typeof REPORT_FORMAT;
   version: number;
@@ -44,7 +59,7 @@ export interface RunReport {
   model: ReportModel;
   device: string | null;
   pressure: ReportPressure | null;
-  perplexity: { curves: PplCurve[]; trainedWindowTokens: number; tokenBudget: number } | null;
+  perplexity: ReportPerplexity | null;
   /** Q-ROAR search; `run` (lib/report/searchRecord) holds its settings, candidate scales and result. */
   search: ReportSearch | null;
   /** SPEC §4 diagnostics (lib/report/diagnosticsRecord); absent in reports saved before they existed. */
@@ -82,10 +97,17 @@ export function buildReport(parts: ReportParts): RunReport {
           displacementTurnsPerBand: Array.from(p.displacementTurnsPerBand),
         }
       : null,
-    perplexity: parts.perplexity,
+    perplexity: parts.perplexity ? splitControlCurves(parts.perplexity) : null,
     search: parts.search,
     diagnostics: parts.diagnostics ?? null,
   };
+}
+
+function splitControlCurves(p: ReportPerplexity): ReportPerplexity {
+  const control = p.curves.filter((c) => c.variant === 'fp+qroar');
+  const out: ReportPerplexity = { ...p, curves: p.curves.filter((c) => c.variant !== 'fp+qroar') };
+  if (control.length) out.controlCurves = [...(p.controlCurves ?? []), ...control];
+  return out;
 }
 
 export function serializeReport(report: RunReport): string {
@@ -147,13 +169,30 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
   if (r.perplexity !== null) {
     const pp = obj(r.perplexity, 'perplexity');
     num(pp.trainedWindowTokens, 'perplexity.trainedWindowTokens');
-    arr(pp.curves, 'perplexity.curves').forEach((c, i) => {
-      const curve = obj(c, `perplexity.curves[${i}]`);
-      str(curve.method, `perplexity.curves[${i}].method`);
-      if (!['fp', 'ptq', 'ptq+qroar'].includes(curve.variant as string)) throw new ReportFormatError(`perplexity.curves[${i}].variant is ${JSON.stringify(curve.variant)}`);
-      const n = nums(curve.contextTokens, `perplexity.curves[${i}].contextTokens`).length;
-      if (nums(curve.perplexity, `perplexity.curves[${i}].perplexity`).length !== n) throw new ReportFormatError(`perplexity.curves[${i}] has ${n} contexts but a different number of values`);
-    });
+    const checkCurves = (field: 'curves' | 'controlCurves', variants: string[]) =>
+      arr(pp[field], `perplexity.${field}`).forEach((c, i) => {
+        const curve = obj(c, `perplexity.${field}[${i}]`);
+        str(curve.method, `perplexity.${field}[${i}].method`);
+        if (!variants.includes(curve.variant as string)) throw new ReportFormatError(`perplexity.${field}[${i}].variant is ${JSON.stringify(curve.variant)}, expected one of ${variants.join(', ')}`);
+        const n = nums(curve.contextTokens, `perplexity.${field}[${i}].contextTokens`).length;
+        if (nums(curve.perplexity, `perplexity.${field}[${i}].perplexity`).length !== n) throw new ReportFormatError(`perplexity.${field}[${i}] has ${n} contexts but a different number of values`);
+      });
+    checkCurves('curves', ['fp', 'ptq', 'ptq+qroar']);
+    if (pp.controlCurves !== undefined) {
+      checkCurves('controlCurves', ['fp+qroar']);
+      pp.curves = [...(pp.curves as unknown[]), ...(pp.controlCurves as unknown[])];
+    }
+    if (pp.positionGaps !== undefined) {
+      arr(pp.positionGaps, 'perplexity.positionGaps').forEach((g, i) => {
+        const where = `perplexity.positionGaps[${i}]`;
+        const gap = obj(g, where);
+        str(gap.method, `${where}.method`);
+        if (gap.stage !== 'before' && gap.stage !== 'after') throw new ReportFormatError(`${where}.stage is ${JSON.stringify(gap.stage)}, expected "before" or "after"`);
+        num(gap.windowTokens, `${where}.windowTokens`);
+        const n = nums(gap.centreTokens, `${where}.centreTokens`).length;
+        for (const k of ['binLo', 'binHi', 'nllGapNats'] as const) if (nums(gap[k], `${where}.${k}`).length !== n) throw new ReportFormatError(`${where}.${k} has a different length from ${where}.centreTokens (${n})`);
+      });
+    }
   }
   if (r.search !== null) {
     const s = obj(r.search, 'search');

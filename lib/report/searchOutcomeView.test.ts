@@ -22,6 +22,9 @@ describe('searchOutcomeView', () => {
     expect(v.penaltyRows).toHaveLength(1);
     expect(v.penaltyRows[0]).toMatchObject({ contextTokens: 512, windows: 2, ptqChange: '−9.52 % ± 0.00 %', fpChange: '±0.00 % ± 0.00 % (within noise)', penaltyBefore: '0.3000 ± 0.0000', penaltyAfter: '0.2000 ± 0.0000', ptqWithinNoise: false });
     expect(v.penaltyRows[0].penaltyRelativeChange).toBe('−33.3 % ± 0.0 %');
+    // Gap 0.3, PTQ gain 0.1 → a third closed; FP gains nothing → 0 % of the gain, specific.
+    expect(v.penaltyRows[0]).toMatchObject({ ptqGain: '0.1000', fpGain: '0.0000', gapClosed: '33 %', fpShareOfGain: '0 %', notQuantizationSpecific: false });
+    expect(v.notSpecific).toBeNull();
     expect(v.testWithinNoise).toEqual({ 512: false });
     expect(v.edge?.message).toMatch(/band 1 at g = 0\.8000 \(lower edge\) of the safe window \[0\.8, 1\.25\]/);
     expect(v.edge?.widenLabel).toBe('Widen to [0.640, 1.250] (13 points) and search again');
@@ -29,6 +32,15 @@ describe('searchOutcomeView', () => {
     expect(v.devChange).toBe('−0.10 % ± 0.20 % (within noise) on 4 dev windows');
     expect(v.olderReport).toBeNull();
     expect(v.caption).toMatch(/paired differences.*Quantization penalty = NLL\(PTQ\) − NLL\(FP\)/);
+  });
+
+  it('says in words when FP gets at least half the gain, also for a report saved without the shares', () => {
+    const p = contextPenalty({ contextTokens: 512, ptqBefore: [2.3, 2.4], ptqAfter: [2.2, 2.3], fpBefore: [2.0, 2.1], fpAfter: [1.94, 2.04] });
+    delete p.shares;
+    const v = searchOutcomeView({ ...base, noise: { sigmas: 2, floatToleranceNats: 1e-5 }, penalty: [p], edgeHits: [] });
+    expect(v.penaltyRows[0]).toMatchObject({ gapClosed: '33 %', fpShareOfGain: '60 %', notQuantizationSpecific: true });
+    expect(v.notSpecific).toMatch(/^The gain is not specific to quantization at context 512 \(FP gets 60 %\)/);
+    expect(v.caption).toMatch(/Gap closed = \(PTQ before − PTQ after\)\/\(PTQ before − FP before\).*at least 50 % as much/);
   });
 
   it('says what an older report lacks, and passes the no-op reason on', () => {

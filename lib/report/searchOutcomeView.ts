@@ -4,6 +4,7 @@
  * change written with its standard error and "within noise" where it is. Pure: the React card
  * only lays these strings out.
  */
+import { CONTROL_SHARE_DEFINITION, controlShares, formatShare, notSpecificSentence } from '../qroar/controlShare';
 import { gridEdgeMessage, WIDEN_DEFINITION, type SearchWindow } from '../qroar/gridEdge';
 import { DEFAULT_NOISE } from '../qroar/noise';
 import { formatPplChange, formatRelativeChange, noiseDefinition, PENALTY_DEFINITION } from '../qroar/outcomeText';
@@ -19,6 +20,15 @@ export interface PenaltyRowView {
   penaltyRelativeChange: string;
   /** The PTQ change at this context cannot be told from noise. */
   ptqWithinNoise: boolean;
+  /** PTQ gain and the FP model's own gain with the same scales, nats (before − after). */
+  ptqGain: string;
+  fpGain: string;
+  /** (PTQ_before − PTQ_after)/(PTQ_before − FP_before), e.g. "20 %", "n/a". */
+  gapClosed: string;
+  /** (FP_before − FP_after)/(PTQ_before − PTQ_after). */
+  fpShareOfGain: string;
+  /** FP gains at least CONTROL_GAIN_SHARE of the PTQ gain here. */
+  notQuantizationSpecific: boolean;
 }
 
 export interface SearchOutcomeView {
@@ -31,8 +41,11 @@ export interface SearchOutcomeView {
   penaltyRows: PenaltyRowView[];
   /** Test contexts (of run.test) whose PTQ change is within noise, for the before/after table. */
   testWithinNoise: Record<number, boolean>;
+  /** The sentence saying at which contexts the gain is not specific to quantization, or null. */
+  notSpecific: string | null;
   caption: string;
 }
+
 
 const nats = (x: number) => `${x.toFixed(4)}`;
 
@@ -42,7 +55,8 @@ export function searchOutcomeView(run: ReportSearchRun): SearchOutcomeView {
   const hits = run.edgeHits ?? [];
   const message = run.window ? gridEdgeMessage(hits, run.window.lo, run.window.hi) : null;
   const widenTo = run.widenTo ?? null;
-  const penaltyRows: PenaltyRowView[] = (run.penalty ?? []).map((p) => ({
+  const shared = (run.penalty ?? []).map((p) => ({ contextTokens: p.contextTokens, shares: p.shares ?? controlShares(p.nll) }));
+  const penaltyRows: PenaltyRowView[] = (run.penalty ?? []).map((p, i) => ({
     contextTokens: p.contextTokens,
     windows: p.windows,
     ptqChange: formatPplChange(p.ptqChange, noise),
@@ -51,6 +65,11 @@ export function searchOutcomeView(run: ReportSearchRun): SearchOutcomeView {
     penaltyAfter: `${nats(p.penaltyAfter.meanNats)} ± ${nats(p.penaltyAfter.standardErrorNats)}`,
     penaltyRelativeChange: formatRelativeChange(p.penaltyRelativeChange, p.penaltyRelativeChangeStdError, p.withinNoise.penaltyChange),
     ptqWithinNoise: p.withinNoise.ptqChange,
+    ptqGain: nats(shared[i].shares.ptqGainNats),
+    fpGain: nats(shared[i].shares.fpGainNats),
+    gapClosed: formatShare(shared[i].shares.gapClosedShare),
+    fpShareOfGain: formatShare(shared[i].shares.fpShareOfGain),
+    notQuantizationSpecific: shared[i].shares.notQuantizationSpecific,
   }));
   const testWithinNoise: Record<number, boolean> = {};
   for (const p of run.penalty ?? []) testWithinNoise[p.contextTokens] = p.withinNoise.ptqChange;
@@ -61,6 +80,7 @@ export function searchOutcomeView(run: ReportSearchRun): SearchOutcomeView {
     devChange: run.devChange ? `${formatPplChange(run.devChange, noise)} on ${run.devChange.windows} dev windows` : null,
     penaltyRows,
     testWithinNoise,
-    caption: `${noiseDefinition(noise)} ${PENALTY_DEFINITION}`,
+    notSpecific: notSpecificSentence(shared),
+    caption: `${noiseDefinition(noise)} ${PENALTY_DEFINITION} ${CONTROL_SHARE_DEFINITION}`,
   };
 }

@@ -61,6 +61,19 @@ describe('report search record', () => {
     expect(back.search?.run?.edgeHits).toEqual([{ bandIndex: 1, scale: 0.8, edge: 'lo' }]);
     expect(back.search?.run?.control?.after).toEqual([4.9, 6.5]);
     expect(missingOutcomeFields(back.search!.run!)).toEqual([]);
+    // 1024: gap 0.05, PTQ gain 0.1 → 2× the gap closed; FP gain 0.095 → 95 % of it: not specific.
+    expect(p[1].shares?.gapClosedShare).toBeCloseTo(2, 12);
+    expect(p[1].shares?.fpShareOfGain).toBeCloseTo(0.95, 12);
+    expect(p[1].shares?.notQuantizationSpecific).toBe(true);
+    // 256: no gain → the FP share is undefined, written as null and read back as null.
+    expect(p[0].shares?.fpShareOfGain).toBeNull();
+  });
+
+  it('refuses malformed control shares, naming the field', () => {
+    const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: null, search: reportSearchOf(result, run), createdAt: new Date(0) });
+    const bad = JSON.parse(serializeReport(report));
+    bad.search.run.penalty[1].shares.gapClosedShare = 'most';
+    expect(() => parseReport(JSON.stringify(bad))).toThrow(/search.run.penalty\[1\].shares must hold/);
   });
 
   it('opens a report saved before the noise/penalty fields and says what it lacks', () => {

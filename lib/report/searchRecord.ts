@@ -7,6 +7,7 @@
  * Issue #13 added (all optional, so reports saved before still open — `missingOutcomeFields`
  * names what such a report lacks): the noise settings, the no-op reason, the search window and
  * its edge hits, the paired dev change, the FP control and the quantization penalty per context.
+ * Issue #12 added `penalty[].shares` (lib/qroar/controlShare; optional, derived from `nll` when absent).
  * JSON has no NaN: a standard error that could not be estimated (one window) is written as null
  * and read back as NaN (`reviveSearchRun`).
  */
@@ -125,6 +126,10 @@ export function reviveSearchRun(run: ReportSearchRun): ReportSearchRun {
     for (const k of STAT_KEYS) reviveStat(p[k]);
     p.penaltyRelativeChange = numOrNaN(p.penaltyRelativeChange);
     p.penaltyRelativeChangeStdError = numOrNaN(p.penaltyRelativeChangeStdError);
+    if (p.shares) {
+      p.shares.ptqGainNats = numOrNaN(p.shares.ptqGainNats);
+      p.shares.fpGainNats = numOrNaN(p.shares.fpGainNats);
+    }
   }
   return run;
 }
@@ -159,6 +164,13 @@ function outcomeProblem(r: Record<string, unknown>): string | null {
       if (typeof nll !== 'object' || nll === null || !['ptqBefore', 'ptqAfter', 'fpBefore', 'fpAfter'].every((k) => typeof nll[k] === 'number')) return `search.run.penalty[${i}].nll must hold ptqBefore, ptqAfter, fpBefore and fpAfter`;
       const w = p.withinNoise as Record<string, unknown> | null;
       if (typeof w !== 'object' || w === null || !['ptqChange', 'fpChange', 'penaltyChange'].every((k) => typeof w[k] === 'boolean')) return `search.run.penalty[${i}].withinNoise must hold three true/false flags`;
+      if (p.shares !== undefined) {
+        const sh = p.shares as Record<string, unknown> | null;
+        const shareOk = (v: unknown) => v === null || typeof v === 'number';
+        if (typeof sh !== 'object' || sh === null || !shareOk(sh.ptqGainNats) || !shareOk(sh.fpGainNats) || !shareOk(sh.gapClosedShare) || !shareOk(sh.fpShareOfGain) || typeof sh.notQuantizationSpecific !== 'boolean') {
+          return `search.run.penalty[${i}].shares must hold ptqGainNats, fpGainNats, gapClosedShare, fpShareOfGain (numbers or null) and notQuantizationSpecific`;
+        }
+      }
     }
   }
   return null;

@@ -1,6 +1,7 @@
 /**
  * Taps → the SPEC §4 diagnostic chart data (TIR per layer × band and per pair, logit error by
- * distance and by query position, KL per position). Pure; the analysis worker runs it so the
+ * distance and by query position, KL per position, and their noise floor: FP with float16 weights
+ * against FP). Pure; the analysis worker runs it so the
  * page never blocks. Mirrors cli/commands/diagnose.ts: long and short full-precision runs under
  * the same PI for TIR; quantized vs full precision at L′, same PI, for logit error and KL.
  */
@@ -49,6 +50,13 @@ export interface DiagnosticsInput {
   fpLogits?: Float32Array;
   quantLogits?: Float32Array;
   vocab?: number;
+  /**
+   * Noise floor (issue #12 item 6): the FP model with every weight rounded to float16 at L′, taps
+   * and logits [longTokens, vocab]. Its logit error and KL against FP (same pairs and bins) are
+   * drawn as a baseline on the logit-error and KL charts.
+   */
+  longFp16?: TapSet | null;
+  fp16Logits?: Float32Array;
   /** TIR tail level p in (0, 1]. */
   tirQuantile: number;
   /** Sampled (m, n) pairs for the logit error, and the sampler seed. */
@@ -134,11 +142,11 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
   if (compared) {
     const keyTap = input.quantKeyTap ?? 'k_post';
     const stack = (set: TapSet, tap: string, heads: number) => stackLayersAsHeads(g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)), longTokens, heads, g.headDim);
-    const e = logitError({
+    const errorAgainstFp = (other: TapSet, otherKeyTap: string) => logitError({
       refQ: stack(longFp, 'q_post', g.heads),
       refK: stack(longFp, 'k_post', g.kvHeads),
-      quantQ: stack(compared, 'q_post', g.heads),
-      quantK: stack(compared, keyTap, g.kvHeads),
+      quantQ: stack(other, 'q_post', g.heads),
+      quantK: stack(other, otherKeyTap, g.kvHeads),
       tokens: longTokens,
       heads: g.heads * g.layers.length,
       kvHeads: g.kvHeads * g.layers.length,
@@ -150,15 +158,23 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
       distanceBinEdges: octaveEdges(longTokens - 1),
       queryBinEdges: linearEdges(longTokens, QUERY_BINS),
     });
+    const e = errorAgainstFp(compared, keyTap);
     // Distance bins are octaves [lo, hi): the geometric centre sits mid-bin on the log axis.
     logitErrorDistance = binsToChart(e.distanceBins, 'distance', bands, g.trainedWindowTokens, (b) => Math.sqrt(b.lo * (b.hi - 1 || 1)));
     logitErrorQuery = binsToChart(e.queryBins, 'query', bands, g.trainedWindowTokens, (b) => (b.lo + b.hi - 1) / 2);
+    if (input.longFp16) {
+      // Same sampler and seed, so the same pairs land in the same bins as the quantized error.
+      const floor = errorAgainstFp(input.longFp16, 'k_post');
+      logitErrorDistance.noiseFloorRmsTotal = alignedRms(e.distanceBins, floor.distanceBins);
+      logitErrorQuery.noiseFloorRmsTotal = alignedRms(e.queryBins, floor.queryBins);
+    }
   }
 
   let kl: KlData | null = null;
   if (compared && input.fpLogits && comparedLogits && input.vocab) {
     const values = klDivergenceRows(input.fpLogits, comparedLogits, longTokens, input.vocab);
     kl = { contextTokens: longTokens, positions: Array.from({ length: longTokens }, (_, p) => p), klNats: Array.from(values), trainedWindowTokens: g.trainedWindowTokens };
+    if (input.fp16Logits) kl.noiseFloorKlNats = Array.from(klDivergenceRows(input.fpLogits, input.fp16Logits, longTokens, input.vocab));
   }
   let activationIp: ActivationIpData | null = null;
   if (input.frequencies) {
@@ -188,6 +204,11 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
   }
   const quantVariant = input.longQroar ? ('ptq+qroar' as const) : ('ptq' as const);
   return { tir, logitErrorDistance, logitErrorQuery, kl, quantVariant, activationIp, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
+}
+
+/** The noise floor's total RMS in the bins binsToChart keeps of `bins` (count > 0); NaN where the floor's bin is empty. */
+function alignedRms(bins: LogitErrorBin[], floor: LogitErrorBin[]): number[] {
+  return bins.flatMap((b, i) => (b.count > 0 ? [floor[i] && floor[i].count > 0 ? floor[i].rmsTotal : Number.NaN] : []));
 }
 
 function binsToChart(bins: LogitErrorBin[], axis: LogitErrorData['axis'], bands: ChartBand[], trainedWindowTokens: number, centre: (b: LogitErrorBin) => number): LogitErrorData {

@@ -52,13 +52,23 @@ describe('runDiagnosticsWindows', () => {
     expect(runs.qroarLogits?.[0]).toBe(12);
   });
 
+  it('adds the noise floor run (FP, float16 weights) at L′ with logits, last', async () => {
+    const { calls, openEngine } = recorder();
+    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, qroar: true, noiseFloor: true, openEngine });
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true], ['ptq+qroar', 12, true], ['fp16', 12, true]]);
+    expect(calls[4].ids).toEqual(calls[0].ids);
+    expect(runs.longFp16).not.toBeNull();
+    expect(runs.fp16Logits).not.toBeNull();
+  });
+
   it('skips the quantized run and the logits when nothing is quantized', async () => {
     const { calls, openEngine } = recorder();
-    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: false, openEngine });
+    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: false, noiseFloor: true, openEngine });
     expect(calls.map((c) => [c.variant, c.logits])).toEqual([['fp', false], ['fp', false]]);
     expect(runs.longQuant).toBeNull();
     expect(runs.longQroar).toBeNull();
     expect(runs.fpLogits).toBeNull();
+    expect(runs.longFp16).toBeNull();
   });
 
   it('refuses a text shorter than L′ and a short context above L′', async () => {

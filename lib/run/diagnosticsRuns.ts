@@ -3,14 +3,16 @@
  * the browser worker and a Node runner run the same science (cf. cli/commands/diagnose.ts):
  * full precision at L′ (taps + logits), full precision at the short context ≤ L (taps), and the
  * quantized model at L′ (taps + logits), and — when Q-ROAR scales are applied — the quantized
- * model with those scales at L′ (taps + logits), all under the same PI, on the first tokens of the text.
+ * model with those scales at L′ (taps + logits), and — for the noise floor — the FP model with
+ * float16-rounded weights at L′ (taps + logits), all under the same PI, on the first tokens of the text.
  */
 import type { NllEngine, NllEngineOutput } from '../eval/engine';
 import { graphRopeInputs } from '../eval/ropeInputs';
 import type { RopeConfig } from '../rope/types';
 import type { TapSet } from './diagnosticsCompute';
 
-export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar';
+/** 'fp16': the FP model with every weight rounded to float16 (the noise floor, lib/run/weightsF16). */
+export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar' | 'fp16';
 
 export interface DiagnosticsRunRequest {
   /** The PI rope (lib/run/pressure scenarioRope); both variants use it. */
@@ -25,6 +27,8 @@ export interface DiagnosticsRunRequest {
   quantized: boolean;
   /** Also run the quantized model with the applied Q-ROAR scales at L′ (needs `quantized`). */
   qroar?: boolean;
+  /** Also run the FP model with float16-rounded weights at L′ (taps + logits), the noise floor (needs `quantized`: it is drawn beside the quantized error). */
+  noiseFloor?: boolean;
   /** Opens a graph of T = seqLen tokens tapping every layer; `logits` adds the logits output. */
   openEngine: (variant: DiagnosticsVariant, seqLen: number, logits: boolean) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
@@ -40,6 +44,9 @@ export interface DiagnosticsRuns {
   /** Quantized + Q-ROAR at L′ (taps, logits), when asked. */
   longQroar: TapSet | null;
   qroarLogits: Float32Array | null;
+  /** FP with float16 weights at L′ (taps, logits), when asked. */
+  longFp16: TapSet | null;
+  fp16Logits: Float32Array | null;
   device: string;
 }
 
@@ -62,7 +69,8 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
   if (!(Number.isInteger(shortTokens) && shortTokens >= 2 && shortTokens <= longTokens)) throw new Error(`diagnostics: need 2 ≤ short context ${shortTokens} ≤ long context ${longTokens}`);
   if (req.tokens.length < longTokens) throw new Error(`diagnostics: the text has ${req.tokens.length} tokens, fewer than the long context ${longTokens}; use a longer text or a shorter target context`);
   const withQroar = req.quantized && req.qroar === true;
-  const steps = (req.quantized ? 3 : 2) + (withQroar ? 1 : 0);
+  const withFloor = req.quantized && req.noiseFloor === true;
+  const steps = (req.quantized ? 3 : 2) + (withQroar ? 1 : 0) + (withFloor ? 1 : 0);
   req.onProgress?.(0, `full precision at ${longTokens} tokens`);
   const longFp = await runOnce(req, 'fp', longTokens, req.quantized);
   req.onProgress?.(1 / steps, `full precision at ${shortTokens} tokens`);
@@ -77,6 +85,11 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     req.onProgress?.(3 / steps, `quantized + Q-ROAR at ${longTokens} tokens`);
     longQroar = await runOnce(req, 'ptq+qroar', longTokens, true);
   }
+  let longFp16: Awaited<ReturnType<typeof runOnce>> | null = null;
+  if (withFloor) {
+    req.onProgress?.((steps - 1) / steps, `noise floor: full precision with float16 weights at ${longTokens} tokens`);
+    longFp16 = await runOnce(req, 'fp16', longTokens, true);
+  }
   req.onProgress?.(1, 'runs done');
   return {
     longFp: longFp.out.taps as TapSet,
@@ -86,6 +99,8 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     quantLogits: longQuant?.out.logits ?? null,
     longQroar: (longQroar?.out.taps as TapSet | undefined) ?? null,
     qroarLogits: longQroar?.out.logits ?? null,
+    longFp16: (longFp16?.out.taps as TapSet | undefined) ?? null,
+    fp16Logits: longFp16?.out.logits ?? null,
     device: longFp.device,
   };
 }

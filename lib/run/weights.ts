@@ -9,6 +9,7 @@ import type { DecoderWeights } from '../onnx/weights';
 import { rtnDequantize, rtnQuantize, type RtnOptions } from '../quant/rtn';
 import { qroarRowFactors, scaleRowsInPlace, type QroarRowFactors, type QroarVariant } from '../qroar/transform';
 import type { Band } from '../rope/types';
+import { roundDecoderWeightsToF16, type WeightPrecision } from './weightsF16';
 
 /** Which decoder linears RTN applies to: all seven; q, k, v, o; or q, k only. */
 export type QuantLayers = 'all' | 'attention' | 'qk';
@@ -91,6 +92,8 @@ export interface ScenarioWeightOptions {
   /** Default 'fake' (dequantized float32). */
   quantFormat?: 'fake' | 'nbits';
   qroar?: QroarSetting;
+  /** 'f16': every weight rounded to float16 after any scaling (the noise-floor twin, lib/run/weightsF16); full precision only. Default 'f32'. */
+  weightPrecision?: WeightPrecision;
 }
 
 /**
@@ -98,6 +101,10 @@ export interface ScenarioWeightOptions {
  * before RTN, RTN on the linears of `quantLayers`. Linear weights stay [out, in] (HF layout).
  */
 export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF32Source, opts: ScenarioWeightOptions = {}): Promise<DecoderWeights> {
+  if (opts.weightPrecision === 'f16') {
+    if (opts.rtn) throw new Error('weightPrecision f16 is the full-precision noise-floor twin; it cannot be combined with RTN');
+    return roundDecoderWeightsToF16(await scenarioDecoderWeights(spec, tensorF32, { ...opts, weightPrecision: 'f32' }));
+  }
   const layers = opts.quantLayers ?? 'all';
   if (!(layers in QUANT_LAYER_KEYS)) throw new Error(`quantLayers must be all, attention or qk, got '${String(layers)}'`);
   const factors = opts.qroar ? qroarFactors(spec, opts.qroar) : undefined;

@@ -117,5 +117,8 @@ describe('build options', () => {
     ].map(graphBuildKey);
     expect(new Set(keys).size).toBe(keys.length);
     expect(graphBuildKey({ ...base, quantLayers: 'all' })).toBe(graphBuildKey(base));
+    // The noise floor's float16 twin never shares a session with the float32 model.
+    expect(graphBuildKey({ seqLen: 8, weightPrecision: 'f16' })).not.toBe(graphBuildKey({ seqLen: 8 }));
+    expect(graphBuildKey({ seqLen: 8, weightPrecision: 'f32' })).toBe(graphBuildKey({ seqLen: 8 }));
   });
 });

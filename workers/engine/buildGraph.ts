@@ -29,6 +29,7 @@ function loadOptions(build: GraphBuildRequest, tensorCache?: TensorCache) {
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
     ...(build.quantLayers ? { quantLayers: build.quantLayers } : {}),
     ...(build.qroar ? { qroar: build.qroar } : {}),
+    ...(build.weightPrecision ? { weightPrecision: build.weightPrecision } : {}),
     ...(build.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: build.memoryBudgetBytes } : {}),
   };
 }

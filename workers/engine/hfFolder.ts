@@ -78,6 +78,8 @@ export interface LoadOptions {
   quantFormat?: 'fake' | 'nbits';
   quantLayers?: QuantLayers;
   qroar?: GraphQroar | null;
+  /** 'f16': every weight rounded to float16 (lib/run/weightsF16). */
+  weightPrecision?: 'f32' | 'f16';
   /** Refuse before reading any tensor when the load's peak (lib/run/weightsBudget peakLoadBytes) exceeds this. */
   memoryBudgetBytes?: number;
   /** Tensors already read from this model (by identity) are taken from here instead of the files. */
@@ -116,6 +118,7 @@ export async function loadModelSources(
     {
       ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
       ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
+      ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
     },
   );
   return { spec: model.spec, weights, identity: model.identity };

@@ -66,6 +66,8 @@ export interface GraphBuildRequest {
   tapQueries?: boolean;
   /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
   qroar?: GraphQroar | null;
+  /** 'f16': full-precision weights rounded to float16 (the diagnostics' noise floor, lib/run/weightsF16); no `quant` with it. Default 'f32'. */
+  weightPrecision?: 'f32' | 'f16';
   /**
    * Refuse up front (lib/model assertWithinBudget, message with both numbers) when holding the
    * weights as float32 would need more bytes than this; absent = no check.
@@ -81,7 +83,7 @@ export function graphBuildKey(build: GraphBuildRequest): string {
   const q = build.qroar ? `${build.qroar.variant}:${build.qroar.bands.map(([a, b]) => `${a}-${b}`).join(',')}:${build.qroar.scales.join(',')}` : 'none';
   return [
     `T${build.seqLen}`,
-    build.quant ?? 'fp32',
+    build.quant ?? (build.weightPrecision === 'f16' ? 'fp16' : 'fp32'),
     build.quant ? (build.quantLayers ?? 'all') : '-',
     build.quantFormat ?? 'fake',
     `kv=${build.kv ?? 'none'}`,
