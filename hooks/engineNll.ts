@@ -19,7 +19,7 @@ export function sessionKeyOf(model: ModelInfo, build: GraphBuildRequest): string
  * ('files', read by byte range in the worker). The page's memory budget travels with the build.
  */
 export function modelSourceOf(model: ModelInfo, build: GraphBuildRequest): ModelSource {
-  const withBudget: GraphBuildRequest = { memoryBudgetBytes: model.memoryBudgetBytes, ...build };
+  const withBudget: GraphBuildRequest = { memoryBudgetBytes: model.memoryBudgetBytes, memoryBudgetReason: model.memoryBudgetReason, ...build };
   if (model.baseUrl !== null) return { kind: 'hf-url', baseUrl: model.baseUrl, build: withBudget };
   if (model.files !== null) return { kind: 'files', files: model.files, build: withBudget };
   throw new Error(`model '${model.label}' has neither a served folder nor local files to run`);

@@ -2,7 +2,7 @@
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
  *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--kv-calibration S] [--qroar scales.json] [--trained-window N]
- *  [--score bandscope|llama-perplexity] [--json]`
+ *  [--score bandscope|llama-perplexity] [--memory-budget 6G] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -45,7 +45,9 @@ import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
-import { trainedWindowFlag } from '../args';
+import { memoryBudgetFlag, trainedWindowFlag } from '../args';
+import { checkRunBudget } from '../scenario/budget';
+import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 
 const COMMAND = 'eval';
 const BUILTIN_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
@@ -84,7 +86,8 @@ const EVAL_HELP = [
   'usage: bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]',
   '  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…] [--quant-format fake|nbits]',
   '  [--kv <int8|int4>:<token|channel>:<pre|post>[:<k|v|kv>][:hadamard]] [--kv-calibration S] [--qroar scales.json]',
-  '  [--trained-window N] [--json]',
+  '  [--trained-window N] [--memory-budget 6G] [--json]',
+  '--memory-budget: refuse (exit 2) a run whose peak memory (lib/model/runBudget.ts) exceeds this; default 75% of RAM.',
   '--kv …:hadamard rotates each head\'s keys and values by the normalized Walsh–Hadamard matrix before quantizing',
   '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
   `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
@@ -119,6 +122,7 @@ export async function run(argv: string[]): Promise<void> {
         'trained-window': { type: 'string' },
         help: { type: 'boolean' },
         score: { type: 'string' },
+        'memory-budget': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -163,6 +167,7 @@ export async function run(argv: string[]): Promise<void> {
   if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw)) throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
   const qroarPath = stringFlag('qroar');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
+  const memory = memoryBudgetFlag(COMMAND, { values, positionals: [] });
   let scoreMode: ScoreMode;
   try {
     scoreMode = parseScoreMode(stringFlag('score') ?? 'bandscope');
@@ -182,6 +187,8 @@ export async function run(argv: string[]): Promise<void> {
   const model = opened.model;
   try {
     const { spec } = model;
+    // Refuse before any tensor is read: the longest context is the run's peak.
+    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined }, Math.max(...contexts));
     const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);

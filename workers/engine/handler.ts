@@ -4,7 +4,7 @@
  * and disposes execute one at a time in arrival order; cancel acts at once and is honoured
  * between steps.
  */
-import type { EngineRuntime, FeedTensor, RuntimeSession } from '../runtime/types';
+import type { EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ProgressStage } from './protocol';
 import { toWireError, transferablesOf } from './protocol';
 import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
@@ -14,6 +14,8 @@ export interface BuildContext {
   onProgress(stage: ProgressStage, fraction?: number, message?: string): void;
   /** Throws an AbortError when the request was cancelled; call between steps. */
   throwIfCancelled(): void;
+  /** The WebGPU adapter's buffer limits when the session will run on WebGPU, else null/absent. */
+  gpuLimits?: GpuBufferLimits | null;
 }
 
 export interface EngineHandlerDeps {
@@ -59,6 +61,8 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
       return;
     }
     throwIfCancelled(requestId);
+    // Asked before the build so a buffer above the adapter's limits is refused before any tensor is read.
+    const gpuLimits = device !== 'wasm' && deps.runtime.gpuLimits ? await deps.runtime.gpuLimits(device) : null;
     let graphBytes: Uint8Array;
     switch (source.kind) {
       case 'graph':
@@ -68,6 +72,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
         graphBytes = await deps.buildGraphFromUrl(source.baseUrl, source.build, {
           onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
           throwIfCancelled: () => throwIfCancelled(requestId),
+          gpuLimits,
         });
         break;
       case 'files':
@@ -75,6 +80,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
         graphBytes = await deps.buildGraphFromFiles(source.files, source.build, {
           onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
           throwIfCancelled: () => throwIfCancelled(requestId),
+          gpuLimits,
         });
         break;
       default: {

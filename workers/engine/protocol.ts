@@ -67,10 +67,12 @@ export interface GraphBuildRequest {
   /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
   qroar?: GraphQroar | null;
   /**
-   * Refuse up front (lib/model assertWithinBudget, message with both numbers) when holding the
-   * weights as float32 would need more bytes than this; absent = no check.
+   * Refuse up front, before any tensor is read (lib/model/budgetCheck assertRunFits: bytes needed,
+   * bytes available, why), when this build's run peak (lib/model/runBudget) exceeds this; absent = no check.
    */
   memoryBudgetBytes?: number;
+  /** Why memoryBudgetBytes is what it is, for the refusal (e.g. '60% of the 8 GB the browser reports'). */
+  memoryBudgetReason?: string;
 }
 
 /**
