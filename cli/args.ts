@@ -8,6 +8,7 @@ import { UsageError } from './errors';
 import { checkTrainedWindowOverride } from '../lib/model/trainedWindow';
 import type { MemoryAvailable } from '../lib/model/budgetCheck';
 import { formatBytes, parseByteSize } from '../lib/format/bytes';
+import type { NodeEngineSettings } from './engine/nodeRunner';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -94,4 +95,15 @@ export function memoryBudgetFlag(command: string, flags: ParsedFlags, totalMemBy
   const budgetBytes = parseByteSize(raw);
   if (budgetBytes === null) throw new UsageError(`${command}: --memory-budget must be a size such as 6G, 512M or 1.5GiB (binary units), got '${raw}'`);
   return { budgetBytes, reason: `--memory-budget ${raw}` };
+}
+
+/** `--threads N` and `--device cpu|webgpu|auto` (eval, diagnose, search). */
+export const ENGINE_FLAGS: FlagSpec = { threads: { type: 'string' }, device: { type: 'string' } };
+
+/** The engine settings of --threads (default all cores) and --device (default cpu). */
+export function engineFlags(command: string, flags: ParsedFlags): NodeEngineSettings {
+  const device = stringFlag(command, flags, 'device') ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu' && device !== 'auto') throw new UsageError(`${command}: --device must be cpu, webgpu or auto, got '${device}'`);
+  const threads = positiveIntFlag(command, flags, 'threads');
+  return { device, ...(threads !== undefined ? { threads } : {}) };
 }

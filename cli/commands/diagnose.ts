@@ -2,7 +2,7 @@
  * `bandscope diagnose --model <builtin | hf-folder | file.gguf> --text <file> [--context N] [--short-context N]
  *  [--rope none|yarn:4|…] [--quant none|rtn:w4g32a|…] [--kv none|int8:token:post|…]
  *  [--bands equal-log:4|yarn|custom:…] [--layers all|0,1] [--pairs 4096] [--seed 1]
- *  [--tail 0.999] [--memory-budget 6G] [--json]`
+ *  [--tail 0.999] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]`
  *
  * The SPEC §4 diagnostics per band and per layer, from real taps of real runs on
  * onnxruntime-node (CPU), all with the same PI:
@@ -24,14 +24,14 @@
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
 import { calibrateKvChannelScales } from '../../lib/eval/kvCalibration';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
-import { createNodeEngine } from '../engine/nodeRunner';
+import { configureNodeEngines, createNodeEngine } from '../engine/nodeRunner';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
 import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
-import { booleanFlag, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import { booleanFlag, ENGINE_FLAGS, engineFlags, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { checkRunBudget } from '../scenario/budget';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
@@ -58,6 +58,7 @@ export async function run(argv: string[]): Promise<void> {
   const flags = parseFlags(COMMAND, argv, {
     ...TRAINED_WINDOW_FLAG,
     ...MEMORY_BUDGET_FLAG,
+    ...ENGINE_FLAGS,
     model: { type: 'string' },
     text: { type: 'string' },
     context: { type: 'string' },
@@ -86,6 +87,11 @@ export async function run(argv: string[]): Promise<void> {
   if (!(tail > 0 && tail <= 1)) throw new UsageError(`${COMMAND}: --tail must be in (0, 1], got ${tail}`);
 
   const memory = memoryBudgetFlag(COMMAND, flags);
+  // --device is resolved (a one-node probe) before the model is opened: 'webgpu' without an adapter is refused here.
+  const engineSettings = engineFlags(COMMAND, flags);
+  const engine = await configureNodeEngines(engineSettings);
+  // Said when asked for (the default cpu run keeps stderr to its progress lines).
+  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
   try {
     const { spec } = model;
