@@ -57,7 +57,8 @@ export function engineOpener(
         const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim }, { signal });
         return { nll: r.nll };
       },
-      async dispose() {},
+      // The context is done: release the worker's session (its LRU would otherwise hold it until evicted).
+      dispose: () => client.dispose(sessionKey),
     };
   };
 }

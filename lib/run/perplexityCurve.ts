@@ -61,7 +61,7 @@ async function prefixCurve(req: CurveRequest): Promise<CurveResult> {
     prepare: async (c) => {
       const engine = await req.openEngine(c);
       const { cos, sin } = graphRopeInputs(req.rope, c);
-      return { engine, cos, sin };
+      return { engine, cos, sin, release: () => engine.dispose() };
     },
     onWindow: ({ windowIndex, windows: n, nll }) => {
       contexts.forEach((context, k) => {
@@ -110,7 +110,7 @@ async function perContextCurve(req: CurveRequest): Promise<CurveResult> {
       prepare: async (c) => {
         const engine = await req.openEngine(c);
         const { cos, sin } = graphRopeInputs(req.rope, c);
-        return { engine, cos, sin };
+        return { engine, cos, sin, release: () => engine.dispose() };
       },
       onWindow: ({ windowIndex, windows }) => {
         done++;

@@ -122,6 +122,12 @@ export type EngineRequest =
       sessionKey: string;
       source: ModelSource;
       device: DeviceRequest;
+      /**
+       * Bytes every session of this worker may hold together (an LRU by each session's ONNX bytes);
+       * the latest value given wins. Absent: half the build's memoryBudgetBytes when it has one,
+       * else the worker's current budget (no limit at first).
+       */
+      sessionBudgetBytes?: number;
     }
   | {
       kind: 'run';
@@ -166,6 +172,8 @@ export type EngineResponse =
       /** True when the session came from the cache. */
       cached: boolean;
       elapsedMs: number;
+      /** Sessions released to keep every session within the worker's session budget. */
+      evicted: string[];
     }
   | {
       kind: 'result';
