@@ -74,9 +74,10 @@ export const PROTOBUF_LIMIT_BYTES = 2 * 1024 * 1024 * 1024;
 /**
  * Node/tsx or the worker, onnxruntime's code, thread pools and arena slack, before any weight — an
  * allowance, set so that the whole-graph peaks of `bandscope eval --contexts 1024` on the built-in
- * model and on 128k-vocabulary synthetic checkpoints come out 1–10 % above the measured peak RSS.
+ * model and on 128k-vocabulary synthetic checkpoints come out at or above the measured peak RSS
+ * (within 1 % over several runs on the 128k ones, +18 % on the built-in one).
  */
-export const RUNTIME_ALLOWANCE_BYTES = 224 * 1024 * 1024;
+export const RUNTIME_ALLOWANCE_BYTES = 256 * 1024 * 1024;
 
 const LINEARS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 type LinearKey = (typeof LINEARS)[number];

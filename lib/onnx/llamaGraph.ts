@@ -240,8 +240,8 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
   }
 
   const final = rmsNorm(x, weights.finalNorm, 'norm');
-  const { nllFull, logits } = head.applyHead(final, options.logits === true);
-  g.reshape(g.slice(nllFull, 0, 0, seqLen - 1), [seqLen - 1], 'nll');
+  const { nll, logits } = head.applyHead(final, options.logits === true);
+  g.reshape(nll, [seqLen - 1], 'nll');
   g.outputs.unshift({ name: 'nll', dataType: OnnxDataType.FLOAT, dims: [seqLen - 1] });
   const outputNames = ['nll'];
   if (logits !== null) {

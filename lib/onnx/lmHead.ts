@@ -39,11 +39,11 @@ export interface EmbeddingAndHead {
   /** Output name of the embedded tokens, float32 [T, hidden]. */
   embedded: string;
   /**
-   * Adds the head on `final` [T, hidden]: returns the names of `nllFull` float32 [T, 1] (nats;
-   * row t scores token t+1, the last row is padding for the caller to drop) and, when
-   * `wantLogits`, `logits` float32 [T, vocab] (one Concat of the chunks).
+   * Adds the head on `final` [T, hidden]: returns the names of `nll` float32 [T − 1, 1] (nats;
+   * row t scores token t+1) and, when `wantLogits`, `logits` float32 [T, vocab] (one Concat of
+   * the chunks).
    */
-  applyHead(final: string, wantLogits: boolean): { nllFull: string; logits: string | null };
+  applyHead(final: string, wantLogits: boolean): { nll: string; logits: string | null };
   /** Vocabulary chunks used. */
   chunks: VocabChunk[];
 }
@@ -98,8 +98,9 @@ export function embeddingAndHead(
   }
 
   const applyHead = (final: string, wantLogits: boolean) => {
-    // Targets for every row: token t+1, and 0 as padding on the last row (dropped by the caller).
-    const targets = g.reshape(g.op('Concat', [g.slice(ids, 0, 1, seqLen), g.i64([0])], { axis: { kind: 'int', value: 0 } }), [seqLen, 1]);
+    // Rows 0…T−2 score tokens 1…T−1; the last row predicts nothing, so only logits need it.
+    const targets = g.reshape(g.slice(ids, 0, 1, seqLen), [seqLen - 1, 1]);
+    const scored = wantLogits ? final : g.slice(final, 0, 0, seqLen - 1);
     const keep1 = { axes: { kind: 'ints' as const, value: [-1] }, keepdims: { kind: 'int' as const, value: 1 } };
     const maxes: string[] = [];
     const sums: string[] = [];
@@ -109,10 +110,11 @@ export function embeddingAndHead(
     // all [T, rows] chunks would be alive at once. Each chunk after the first reads `final` plus
     // 0 × (a scalar of the previous chunk's sum and pick): a real data dependency, so a chunk's logits
     // die before the next are made. A non-finite scalar only appears when the NLL is non-finite anyway.
-    let input = final;
+    let input = scored;
     chunks.forEach((c, i) => {
-      const logits = g.op('Gemm', [input, headInits[i]], { transB: { kind: 'int', value: 1 } });
-      if (wantLogits) logitChunks.push(logits);
+      const chunkLogits = g.op('Gemm', [input, headInits[i]], { transB: { kind: 'int', value: 1 } });
+      if (wantLogits) logitChunks.push(chunkLogits);
+      const logits = wantLogits ? g.slice(chunkLogits, 0, 0, seqLen - 1) : chunkLogits;
       const m = g.op('ReduceMax', [logits], keep1);
       maxes.push(m);
       sums.push(g.op('ReduceSum', [g.op('Exp', [g.op('Sub', [logits, m])]), g.i64([-1])], { keepdims: { kind: 'int', value: 1 } }));
@@ -124,7 +126,7 @@ export function embeddingAndHead(
       if (i + 1 < chunks.length && !wantLogits) {
         const scalarOf = (x: string) => g.op('ReduceMax', [x], { keepdims: { kind: 'int', value: 0 } });
         const dep = g.op('Mul', [g.op('Add', [scalarOf(sums[i]), scalarOf(picks[i])]), g.scalar(0)]);
-        input = g.op('Add', [final, dep]);
+        input = g.op('Add', [scored, dep]);
       }
     });
     // log Σ_v exp ℓ_v = M + log Σ_c exp(m_c − M)·s_c with M = max_c m_c (every term ≤ s_c, no overflow).
@@ -132,9 +134,9 @@ export function embeddingAndHead(
     const total = single ? sums[0] : sums.map((s, i) => g.op('Mul', [s, g.op('Exp', [g.op('Sub', [maxes[i], bigM])])])).reduce((acc, t) => g.op('Add', [acc, t]));
     const lse = g.op('Add', [bigM, g.op('Log', [total])]);
     const picked = picks.reduce((acc, p) => g.op('Add', [acc, p]));
-    const nllFull = g.op('Sub', [lse, picked]);
+    const nll = g.op('Sub', [lse, picked]);
     const logits = wantLogits ? (single ? logitChunks[0] : g.op('Concat', logitChunks, { axis: { kind: 'int', value: 1 } })) : null;
-    return { nllFull, logits };
+    return { nll, logits };
   };
 
   return { embedded, applyHead, chunks };

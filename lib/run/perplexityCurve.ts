@@ -21,7 +21,7 @@ export interface CurveRequest {
   /** Tokens scored per context (windows = min(maxWindows, max(1, ⌊budget/C⌋))). */
   tokenBudget: number;
   maxWindows?: number;
-  /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'). */
+  /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'); disposed after its context. */
   openEngine: (seqLen: number) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
   /** Which predictions count (lib/eval/scoring.ts); default bandscope. */
