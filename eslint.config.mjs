@@ -25,7 +25,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'No export * barrels (ARCHITECTURE.md).' }],
       '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [{ group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' }],
+        patterns: [
+          { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' },
+          { group: ['onnxruntime-node'], message: 'Only workers/runtime/ort-node.ts imports onnxruntime-node (one owner per runtime).' },
+        ],
       }],
     },
   },
@@ -55,10 +58,16 @@ export default tseslint.config(
       '@typescript-eslint/no-restricted-imports': ['error', {
         patterns: [
           { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' },
+          { group: ['onnxruntime-node'], message: 'Only workers/runtime/ort-node.ts imports onnxruntime-node (one owner per runtime).' },
           { group: ['react', 'react-dom', 'echarts', 'echarts/*', 'next', 'next/*'], message: 'Workers never render.' },
         ],
       }],
     },
+  },
+  {
+    // The onnxruntime-node owner, and kernel tests that check one op against the runtime directly.
+    files: ['workers/runtime/ort-node.ts', 'lib/**/*.ort.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': 'off' },
   },
   {
     files: ['components/**/*.tsx', 'components/**/*.ts'],

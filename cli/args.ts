@@ -2,9 +2,13 @@
  * Typed flag parsing over node:util parseArgs, turning its TypeError-style failures into
  * UsageError so they print as one line with exit status 2.
  */
+import { totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
 import { checkTrainedWindowOverride } from '../lib/model/trainedWindow';
+import type { MemoryAvailable } from '../lib/model/budgetCheck';
+import { formatBytes, parseByteSize } from '../lib/format/bytes';
+import type { NodeEngineSettings } from './engine/nodeRunner';
 
 export type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
@@ -72,4 +76,34 @@ export function trainedWindowFlag(command: string, flags: ParsedFlags): number |
     throw new UsageError(`${command}: --trained-window: ${err instanceof Error ? err.message : String(err)}`);
   }
   return n;
+}
+
+/** `--memory-budget 6G`: eval, diagnose and search refuse a run whose peak (lib/model/runBudget) exceeds it. */
+export const MEMORY_BUDGET_FLAG: FlagSpec = { 'memory-budget': { type: 'string' } };
+/** Default budget: this share of os.totalmem() — room for the OS and other processes. */
+export const DEFAULT_MEMORY_BUDGET_FRACTION = 0.75;
+
+/** The memory a run may use, and why that much: --memory-budget, else 75 % of the machine's RAM. */
+export function memoryBudgetFlag(command: string, flags: ParsedFlags, totalMemBytes: number = totalmem()): MemoryAvailable {
+  const raw = stringFlag(command, flags, 'memory-budget');
+  if (raw === undefined) {
+    return {
+      budgetBytes: Math.floor(DEFAULT_MEMORY_BUDGET_FRACTION * totalMemBytes),
+      reason: `${DEFAULT_MEMORY_BUDGET_FRACTION * 100}% of this machine's ${formatBytes(totalMemBytes)} RAM (os.totalmem(); set --memory-budget to change it)`,
+    };
+  }
+  const budgetBytes = parseByteSize(raw);
+  if (budgetBytes === null) throw new UsageError(`${command}: --memory-budget must be a size such as 6G, 512M or 1.5GiB (binary units), got '${raw}'`);
+  return { budgetBytes, reason: `--memory-budget ${raw}` };
+}
+
+/** `--threads N` and `--device cpu|webgpu|auto` (eval, diagnose, search). */
+export const ENGINE_FLAGS: FlagSpec = { threads: { type: 'string' }, device: { type: 'string' } };
+
+/** The engine settings of --threads (default all cores) and --device (default cpu). */
+export function engineFlags(command: string, flags: ParsedFlags): NodeEngineSettings {
+  const device = stringFlag(command, flags, 'device') ?? 'cpu';
+  if (device !== 'cpu' && device !== 'webgpu' && device !== 'auto') throw new UsageError(`${command}: --device must be cpu, webgpu or auto, got '${device}'`);
+  const threads = positiveIntFlag(command, flags, 'threads');
+  return { device, ...(threads !== undefined ? { threads } : {}) };
 }

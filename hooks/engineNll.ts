@@ -19,7 +19,7 @@ export function sessionKeyOf(model: ModelInfo, build: GraphBuildRequest): string
  * ('files', read by byte range in the worker). The page's memory budget travels with the build.
  */
 export function modelSourceOf(model: ModelInfo, build: GraphBuildRequest): ModelSource {
-  const withBudget: GraphBuildRequest = { memoryBudgetBytes: model.memoryBudgetBytes, ...build };
+  const withBudget: GraphBuildRequest = { memoryBudgetBytes: model.memoryBudgetBytes, memoryBudgetReason: model.memoryBudgetReason, ...build };
   if (model.baseUrl !== null) return { kind: 'hf-url', baseUrl: model.baseUrl, build: withBudget };
   if (model.files !== null) return { kind: 'files', files: model.files, build: withBudget };
   throw new Error(`model '${model.label}' has neither a served folder nor local files to run`);
@@ -57,7 +57,8 @@ export function engineOpener(
         const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim }, { signal });
         return { nll: r.nll };
       },
-      async dispose() {},
+      // The context is done: release the worker's session (its LRU would otherwise hold it until evicted).
+      dispose: () => client.dispose(sessionKey),
     };
   };
 }

@@ -3,18 +3,21 @@
  * What the page knows about the chosen model before any worker runs: its ModelSpec/RoPE (from
  * config.json or GGUF metadata, a few KiB) and an identity hash for reports. Cached by TanStack
  * Query, keyed by the model choice. User files are opened with lib/model openModel (headers only)
- * and refused up front when their float32 weights exceed the page's memory budget.
+ * and refused up front when a full-precision run at their trained window (lib/model/runBudget)
+ * exceeds the page's memory budget; every build is checked again in the worker with its own settings.
  */
 import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import type { ModelSpec } from '@/lib/model/spec';
 import type { RopeConfig } from '@/lib/rope/types';
 import type { ModelChoice } from '@/lib/settings/settings';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
-import { assertWithinBudget, estimateLoadBytes } from '@/lib/model/budget';
+import { assertRunFits } from '@/lib/model/budgetCheck';
+import { runBudget } from '@/lib/model/runBudget';
+import { formatBytes } from '@/lib/format/bytes';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { openModel } from '@/lib/model/open';
 import { resolveTrainedWindow, withTrainedWindow, type TrainedWindow } from '@/lib/model/trainedWindow';
-import { memoryBudgetFor, peakLoadBytes } from '@/lib/run/weightsBudget';
+import { memoryBudgetFor } from '@/lib/run/weightsBudget';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import type { ModelFile } from '@/workers/engine/protocol';
 
@@ -32,9 +35,11 @@ export interface ModelInfo {
   files: ModelFile[] | null;
   /** How text becomes token ids for this model (lib/tokenize createTokenizer). */
   tokenizer: TokenizerSource;
-  /** Bytes the worker may hold as float32 weights (sent with every build request). */
+  /** Bytes a run in the worker may peak at (sent with every build request). */
   memoryBudgetBytes: number;
-  /** Estimated peak bytes of a worker load (lib/run/weightsBudget peakLoadBytes); null when not estimated. */
+  /** Why that budget (navigator.deviceMemory or the fallback), for refusals. */
+  memoryBudgetReason: string;
+  /** Peak bytes of a full-precision run at the trained window (lib/model/runBudget); null when not estimated. */
   loadBytes: number | null;
   /** sha256 hex of config.json (or the GGUF header bytes) plus the weight file's size. */
   identity: string;
@@ -72,6 +77,7 @@ async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInf
     files: null,
     tokenizer: { kind: 'bytes', vocabSize: 256, bos: null, eos: null },
     memoryBudgetBytes: pageBudget().budgetBytes,
+    memoryBudgetReason: pageBudget().rule,
     loadBytes: null,
     identity: await sha256Hex(new TextEncoder().encode(`${configText}\n${size}`)),
     weightsSizeBytes: Number.isFinite(size) ? size : null,
@@ -92,7 +98,6 @@ function pageBudget() {
   return memoryBudgetFor(nav?.deviceMemory);
 }
 
-const MB = 1024 * 1024;
 const MODEL_FILE = /^(config\.json|tokenizer\.json|tokenizer_config\.json|bandscope_tokenizer\.json|model\.safetensors\.index\.json|.*\.safetensors|.*\.gguf)$/;
 
 /**
@@ -106,26 +111,29 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
   if (files.length === 0) throw new Error(`no model files found (got ${picked.slice(0, 6).map((f) => f.name).join(', ') || 'nothing'}); expected config.json with .safetensors weights, or one .gguf file`);
   const top = (files[0]?.webkitRelativePath || files[0]?.name || '').split('/')[0];
   const model = await openModel(files.map((f) => byteSourceFromBlob(f, f.name)), trainedWindowTokens === null ? {} : { trainedWindowTokens });
-  const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
-  const loadBytes = peakLoadBytes(estimateLoadBytes(model, names));
+  // The smallest run the page makes: full precision at the trained window, float32 sources kept by the worker.
+  const { spec } = model;
+  const contextTokens = Math.max(2, model.trainedWindow.windowTokens);
+  const run = runBudget(spec, { weights: { kind: 'float32' }, layerGroupSize: spec.numLayers, sourceTensors: 'kept' }, contextTokens);
+  const loadBytes = run.peakBytes;
   const budget = pageBudget();
   try {
-    assertWithinBudget(loadBytes, budget.budgetBytes);
+    assertRunFits(run, { budgetBytes: budget.budgetBytes, reason: `the page's budget is ${budget.rule}` }, `a full-precision run at the trained window (${contextTokens} tokens)`);
   } catch (err) {
-    throw new Error(`this model is too large for the page: ${err instanceof Error ? err.message : String(err)}; the budget is ${budget.rule}. Use a smaller model.`);
+    throw new Error(`this model is too large for the page: ${err instanceof Error ? err.message : String(err)}. Use a smaller model.`);
   }
   const size = files.filter((f) => /\.(safetensors|gguf)$/.test(f.name)).reduce((a, f) => a + f.size, 0);
-  const { spec } = model;
   const what = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
   return {
     id: `file:${model.identity}${windowKey(trainedWindowTokens)}`,
-    label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; needs ${(loadBytes / MB).toFixed(1)} MB (3 copies of the float32 weights at load) of a ${(budget.budgetBytes / MB).toFixed(0)} MB budget)`,
+    label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; a full-precision run at ${contextTokens} tokens peaks at ${formatBytes(loadBytes)} of a ${formatBytes(budget.budgetBytes)} budget)`,
     rope: spec.rope,
     spec,
     baseUrl: null,
     files: files.map((f) => ({ name: f.name, blob: f })),
     tokenizer: model.tokenizer,
     memoryBudgetBytes: budget.budgetBytes,
+    memoryBudgetReason: `the page's budget is ${budget.rule}`,
     loadBytes,
     identity: model.identity,
     weightsSizeBytes: size,

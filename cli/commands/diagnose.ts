@@ -2,7 +2,7 @@
  * `bandscope diagnose --model <builtin | hf-folder | file.gguf> --text <file> [--context N] [--short-context N]
  *  [--rope none|yarn:4|…] [--quant none|rtn:w4g32a|…] [--kv none|int8:token:post|…]
  *  [--bands equal-log:4|yarn|custom:…] [--layers all|0,1] [--pairs 4096] [--seed 1]
- *  [--tail 0.999] [--json]`
+ *  [--tail 0.999] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]`
  *
  * The SPEC §4 diagnostics per band and per layer, from real taps of real runs on
  * onnxruntime-node (CPU), all with the same PI:
@@ -16,18 +16,23 @@
  *   the chosen layers and heads (and per layer as overall RMS). null when nothing is quantized.
  * --kv takes the lib/quant/kvSpec grammar (':hadamard' for the rotated cache); per-channel scales
  * are calibrated on the short window (lib/eval/kvCalibration.ts) before the quantized long run.
+ * --memory-budget: refuse (exit 2, one line) a run whose peak memory (lib/model/runBudget.ts) exceeds
+ * it, before any tensor is read; default 75% of os.totalmem().
  * Defaults: --context = s × trained window L, --short-context = L. --json prints one object
  * {model, settings, bands, layers, logitError, seconds}; NaN/∞ ratios (a zero tail) print as null.
  */
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
 import { calibratedGraphKv } from '../scenario/kvCalibration';
+import { configureNodeEngines } from '../engine/nodeRunner';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
 import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
-import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import { booleanFlag, ENGINE_FLAGS, engineFlags, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import { checkRunBudget } from '../scenario/budget';
+import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
@@ -51,6 +56,8 @@ export async function run(argv: string[]): Promise<void> {
   const started = performance.now();
   const flags = parseFlags(COMMAND, argv, {
     ...TRAINED_WINDOW_FLAG,
+    ...MEMORY_BUDGET_FLAG,
+    ...ENGINE_FLAGS,
     model: { type: 'string' },
     text: { type: 'string' },
     context: { type: 'string' },
@@ -78,6 +85,12 @@ export async function run(argv: string[]): Promise<void> {
   const tail = numberFlag(COMMAND, 'tail', stringFlag(COMMAND, flags, 'tail'), 0.999);
   if (!(tail > 0 && tail <= 1)) throw new UsageError(`${COMMAND}: --tail must be in (0, 1], got ${tail}`);
 
+  const memory = memoryBudgetFlag(COMMAND, flags);
+  // --device is resolved (a one-node probe) before the model is opened: 'webgpu' without an adapter is refused here.
+  const engineSettings = engineFlags(COMMAND, flags);
+  const engine = await configureNodeEngines(engineSettings);
+  // Said when asked for (the default cpu run keeps stderr to its progress lines).
+  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
   try {
     const { spec } = model;
@@ -89,6 +102,8 @@ export async function run(argv: string[]): Promise<void> {
       'TIR compares against a run at ≤ L',
     );
     const layers = parseLayerList(COMMAND, stringFlag(COMMAND, flags, 'layers') ?? 'all', spec.numLayers);
+    // Refuse before any tensor is read: the tapped long run (float32 sources kept, quantized copies beside them).
+    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: layers.length, sourceTensors: 'kept' }, context);
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
     const tokens = await model.readTokens(COMMAND, 'text', textPath);
     requireWindow(COMMAND, 'text', tokens, context);

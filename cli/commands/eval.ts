@@ -2,7 +2,7 @@
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
  *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--kv-calibration S] [--qroar scales.json] [--trained-window N]
- *  [--score bandscope|llama-perplexity] [--json]`
+ *  [--score bandscope|llama-perplexity] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -42,11 +42,13 @@ import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
-import { createNodeEngine } from '../engine/nodeRunner';
+import { configureNodeEngines, createNodeEngine } from '../engine/nodeRunner';
 import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
-import { trainedWindowFlag } from '../args';
+import { engineFlags, memoryBudgetFlag, trainedWindowFlag } from '../args';
+import { checkRunBudget } from '../scenario/budget';
+import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 
 const COMMAND = 'eval';
 const BUILTIN_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
@@ -85,7 +87,10 @@ const EVAL_HELP = [
   'usage: bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]',
   '  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…] [--quant-format fake|nbits]',
   '  [--kv <int8|int4>:<token|channel>:<pre|post>[:<k|v|kv>][:hadamard]] [--kv-calibration S] [--qroar scales.json]',
-  '  [--trained-window N] [--json]',
+  '  [--trained-window N] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]',
+  '--threads: intra-op threads (default all cores). --device: onnxruntime-node execution provider (default cpu);',
+  '  webgpu needs a GPU adapter and is refused without one; auto tries WebGPU and falls back to the CPU, reported.',
+  '--memory-budget: refuse (exit 2) a run whose peak memory (lib/model/runBudget.ts) exceeds this; default 75% of RAM.',
   '--kv …:hadamard rotates each head\'s keys and values by the normalized Walsh–Hadamard matrix before quantizing',
   '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
   `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
@@ -120,6 +125,9 @@ export async function run(argv: string[]): Promise<void> {
         'trained-window': { type: 'string' },
         help: { type: 'boolean' },
         score: { type: 'string' },
+        'memory-budget': { type: 'string' },
+        threads: { type: 'string' },
+        device: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -164,6 +172,8 @@ export async function run(argv: string[]): Promise<void> {
   if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw)) throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
   const qroarPath = stringFlag('qroar');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
+  const memory = memoryBudgetFlag(COMMAND, { values, positionals: [] });
+  const engineSettings = engineFlags(COMMAND, { values, positionals: [] });
   let scoreMode: ScoreMode;
   try {
     scoreMode = parseScoreMode(stringFlag('score') ?? 'bandscope');
@@ -179,10 +189,14 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`${COMMAND}: cannot read --text '${textPath}': ${(err as { code?: string }).code ?? 'unreadable'}`);
   }
 
+  // --device is resolved (a one-node probe) before the model is opened: 'webgpu' without an adapter is refused here.
+  const engine = await configureNodeEngines(engineSettings);
   const opened = await openModelAtPath(modelPath, { trainedWindowTokens });
   const model = opened.model;
   try {
     const { spec } = model;
+    // Refuse before any tensor is read: the longest context is the run's peak.
+    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined }, Math.max(...contexts));
     const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
@@ -199,7 +213,7 @@ export async function run(argv: string[]): Promise<void> {
       graphKv = await calibratedGraphKv(kvQuant, { spec, weights, rope, tokens, calibrationTokens: kvCalibrationTokens, trainedWindowTokens: trained });
     }
     const clipped = new Map<number, number>();
-    let device = 'ort-node:cpu';
+    let device = engine.device;
     const scoring: WindowScoring = { mode: scoreMode, bosId: addedBosId(model.tokenizer) };
     const results = await evaluatePerplexity({
       tokens,
@@ -228,6 +242,9 @@ export async function run(argv: string[]): Promise<void> {
     });
     const report = {
       device,
+      deviceRequested: engine.requested,
+      threads: engine.threads,
+      ...(engine.note !== undefined ? { deviceNote: engine.note } : {}),
       model: modelArg === 'builtin' ? 'builtin:bandscope-byte-4m' : modelArg,
       modelIdentity: model.identity,
       trainedWindow: model.trainedWindow,
@@ -259,7 +276,7 @@ export async function run(argv: string[]): Promise<void> {
     };
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      process.stdout.write(`${report.model} on ${device}, rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
+      process.stdout.write(`${report.model} on ${device} (${engine.threads} threads${engine.note ? `; ${engine.note}` : ''}), rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
       if (kvCalibrationTokens !== null) process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);
       for (const r of report.contexts) {
         const clip = 'kvClippedShare' in r ? `, KV clipped ${(100 * (r.kvClippedShare as number)).toFixed(3)}%` : '';

@@ -21,8 +21,11 @@ import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
 import { scalesOutcomeSettings } from '../../lib/run/searchExport';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
-import { booleanFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import { booleanFlag, ENGINE_FLAGS, engineFlags, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import { checkRunBudget } from '../scenario/budget';
+import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
+import { configureNodeEngines } from '../engine/nodeRunner';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
 import { measureTestPenalty } from '../scenario/penalty';
@@ -47,6 +50,9 @@ const HELP = `usage: bandscope search --model <builtin|hf-folder|file.gguf> --de
   [--widen]              when a chosen scale lies on the window edge, search once more with the
                          window widened one step: ${WIDEN_DEFINITION}
   [--out DIR]            write DIR/qroar-patched.safetensors and DIR/qroar-scales.json
+  [--memory-budget 6G]   refuse (exit 2) when the run's peak memory exceeds it (default 75% of RAM)
+  [--threads N]          onnxruntime-node intra-op threads (default all cores)
+  [--device cpu|webgpu|auto]  execution provider (default cpu; webgpu refused without an adapter, auto falls back)
   [--json]
 
 Objective: mean NLL of the dev windows at L′ with the candidate scales applied to W_Q/W_K
@@ -68,6 +74,8 @@ export async function run(argv: string[]): Promise<void> {
   const started = performance.now();
   const flags = parseFlags(COMMAND, argv, {
     ...TRAINED_WINDOW_FLAG,
+    ...MEMORY_BUDGET_FLAG,
+    ...ENGINE_FLAGS,
     model: { type: 'string' }, dev: { type: 'string' }, test: { type: 'string' },
     context: { type: 'string' }, 'short-context': { type: 'string' }, rope: { type: 'string' },
     quant: { type: 'string' }, kv: { type: 'string' }, bands: { type: 'string' }, variant: { type: 'string' },
@@ -106,6 +114,12 @@ export async function run(argv: string[]): Promise<void> {
   const outDir = stringFlag(COMMAND, flags, 'out');
   const log = (msg: string) => process.stderr.write(`${COMMAND}: ${msg}\n`);
 
+  const memory = memoryBudgetFlag(COMMAND, flags);
+  // --device is resolved (a one-node probe) before the model is opened: 'webgpu' without an adapter is refused here.
+  const engineSettings = engineFlags(COMMAND, flags);
+  const engine = await configureNodeEngines(engineSettings);
+  // Said when asked for (the default cpu run keeps stderr to its progress lines).
+  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
   try {
     const { spec } = model;
@@ -117,6 +131,8 @@ export async function run(argv: string[]): Promise<void> {
       'the guard runs at ≤ L',
     );
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
+    // Refuse before any tensor is read: the all-layer tapped run at L′ (float32 sources kept, candidates beside them).
+    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: spec.numLayers, sourceTensors: 'kept' }, context);
     const devTokens = await model.readTokens(COMMAND, 'dev', devPath);
     const testTokens = await model.readTokens(COMMAND, 'test', testPath);
     requireWindow(COMMAND, 'dev', devTokens, context);

@@ -1,45 +1,83 @@
-import * as ort from 'onnxruntime-node';
 import { idsToInt64, type EngineGraph, type NllEngine, type NllEngineInput, type NllEngineOutput } from '../../lib/eval/engine';
+import { availableParallelism } from 'node:os';
+import { createNodeSession, resolveNodeDevice, type NodeDevice } from '../../workers/runtime/ort-node';
+
+/** Device and threads of every engine this process creates (the CLI's --device / --threads). */
+export interface NodeEngineSettings {
+  device: NodeDevice;
+  /** Intra-op threads; undefined = all cores. */
+  threads?: number;
+}
+
+/** What the engines of this process run on, after --device auto's fallback. */
+export interface NodeEngineReport {
+  device: string;
+  requested: NodeDevice;
+  threads: number;
+  /** Why 'auto' ran on the CPU. */
+  note?: string;
+}
+
+let defaults: { device: 'cpu' | 'webgpu'; threads?: number } = { device: 'cpu' };
+let report: NodeEngineReport = { device: 'ort-node:cpu', requested: 'cpu', threads: availableParallelism() };
 
 /**
- * NllEngine over onnxruntime-node's CPU execution provider. One InferenceSession per graph;
- * `run` feeds input_ids [1, T], cos/sin [T, headDim] and returns the graph's outputs as
- * Float32Arrays (nll always; logits and taps when the graph has them).
+ * Resolves --device once, before any tensor is read (a one-node probe session: 'webgpu' without an
+ * adapter throws the user-facing DeviceUnavailableError, 'auto' falls back to the CPU and says so),
+ * and sets the device and threads of every later createNodeEngine call. Returns what will run.
  */
-export async function createNodeEngine(graph: EngineGraph, opts: { intraOpThreads?: number } = {}): Promise<NllEngine> {
-  const session = await ort.InferenceSession.create(graph.modelBytes, {
-    executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
-    intraOpNumThreads: opts.intraOpThreads ?? 0,
-  });
+export async function configureNodeEngines(settings: NodeEngineSettings): Promise<NodeEngineReport> {
+  const resolved = await resolveNodeDevice(settings.device);
+  defaults = { device: resolved.used, ...(settings.threads !== undefined ? { threads: settings.threads } : {}) };
+  report = {
+    device: `ort-node:${resolved.used}`,
+    requested: settings.device,
+    threads: settings.threads ?? availableParallelism(),
+    ...(resolved.fallbackReason !== undefined ? { note: resolved.fallbackReason } : {}),
+  };
+  return report;
+}
+
+/** The device report of the engines configured last (default: CPU, all cores). */
+export function nodeEngineReport(): NodeEngineReport {
+  return report;
+}
+
+/**
+ * NllEngine over onnxruntime-node (the session comes from workers/runtime/ort-node.ts, the one
+ * owner). One session per graph; `run` feeds input_ids [1, T], cos/sin [T, headDim] and returns the
+ * graph's outputs as Float32Arrays (nll always; logits and taps when the graph has them).
+ * `device` reads 'ort-node:cpu' or 'ort-node:webgpu'; `deviceNote` says why 'auto' fell back.
+ */
+export async function createNodeEngine(graph: EngineGraph, opts: { intraOpThreads?: number; device?: NodeDevice } = {}): Promise<NllEngine & { threads: number; deviceNote?: string }> {
+  // The configured device is already resolved (never 'auto' here unless a caller passes it).
+  const session = await createNodeSession(graph.modelBytes, { device: opts.device ?? defaults.device, threads: opts.intraOpThreads ?? defaults.threads });
   const seqLen = graph.seqLen;
-  const headDimFromInput = (n: number) => n / seqLen;
   return {
-    device: 'ort-node:cpu',
+    device: `ort-node:${session.used}`,
+    threads: session.threads,
+    ...(session.fallbackReason !== undefined ? { deviceNote: session.fallbackReason } : {}),
     seqLen,
     async run(input: NllEngineInput): Promise<NllEngineOutput> {
       if (input.ids.length !== seqLen) throw new Error(`ids has ${input.ids.length} tokens, the graph was built for ${seqLen}`);
       if (input.cos.length !== input.sin.length || input.cos.length % seqLen !== 0) {
         throw new Error(`cos/sin have ${input.cos.length}/${input.sin.length} values, expected [${seqLen}, headDim]`);
       }
-      const headDim = headDimFromInput(input.cos.length);
-      const feeds = {
-        input_ids: new ort.Tensor('int64', idsToInt64(input.ids), [1, seqLen]),
-        cos: new ort.Tensor('float32', input.cos, [seqLen, headDim]),
-        sin: new ort.Tensor('float32', input.sin, [seqLen, headDim]),
-      };
-      const result = await session.run(feeds);
-      const out: NllEngineOutput = { nll: result.nll.data as Float32Array };
+      const headDim = input.cos.length / seqLen;
+      const result = await session.run({
+        input_ids: { type: 'int64', data: idsToInt64(input.ids), dims: [1, seqLen] },
+        cos: { type: 'float32', data: input.cos, dims: [seqLen, headDim] },
+        sin: { type: 'float32', data: input.sin, dims: [seqLen, headDim] },
+      });
+      const out: NllEngineOutput = { nll: result.nll.data };
       for (const name of graph.outputNames) {
         if (name === 'nll') continue;
-        const data = result[name].data as Float32Array;
+        const data = result[name].data;
         if (name === 'logits') out.logits = data;
         else (out.taps ??= {})[name] = data;
       }
       return out;
     },
-    async dispose() {
-      await session.release();
-    },
+    dispose: () => session.release(),
   };
 }

@@ -2,6 +2,7 @@ import { assertContextWithinWindow } from '../model/errors';
 import type { ModelSpec } from '../model/spec';
 import { GraphBuilder } from './graphBuilder';
 import { createKvCacheQuant, type GraphKvQuant } from './kvCacheQuant';
+import { DEFAULT_HEAD_BUDGET_BYTES, embeddingAndHead } from './lmHead';
 import { OnnxDataType } from './proto';
 import { interleavedToHalfSplitRowOrder, permuteLinearRows, type DecoderWeights, type LinearWeight } from './weights';
 
@@ -11,8 +12,13 @@ export const DEFAULT_ATTENTION_BUDGET_BYTES = 64 * 1024 * 1024;
 export interface LlamaGraphOptions {
   /** Tokens per run T; the graph's shapes are fixed to it. */
   seqLen: number;
-  /** Also output `logits` float32 [T, vocab]. */
+  /** Also output `logits` float32 [T, vocab] (the only [T, vocab] tensor the graph then holds). */
   logits?: boolean;
+  /**
+   * Bytes allowed for one vocabulary chunk's logits (T × rows × 4) in the LM head
+   * (lib/onnx/lmHead.ts); default 64 MiB. The NLL never needs a [T, vocab] tensor.
+   */
+  headBudgetBytes?: number;
   /** Layers whose q/k are output as q_pre_L, k_pre_L, q_post_L, k_post_L. */
   tapLayers?: number[];
   /** Bytes allowed for one chunk's score tensor (numHeads × chunk × T × 4). */
@@ -40,6 +46,8 @@ export interface LlamaGraph {
   outputNames: string[];
   /** Query rows per attention chunk actually used. */
   queryChunk: number;
+  /** Vocabulary rows per LM-head chunk actually used (the last chunk may be shorter). */
+  vocabChunkRows: number;
 }
 
 /**
@@ -66,6 +74,8 @@ export function attentionQueryChunk(seqLen: number, numHeads: number, budgetByte
  * also when the cache is Hadamard-rotated (kvCacheQuant.ts says why).
  * Memory: queries are processed in chunks so each score tensor holds at most
  * `attentionBudgetBytes` (default 64 MiB); peak transient ≈ 3× that (scores, masked, softmax).
+ * The LM head runs in vocabulary chunks of ≤ `headBudgetBytes` logits (lib/onnx/lmHead.ts), so
+ * only an asked-for `logits` output is ever [T, vocab]; a tied embedding is stored once.
  */
 export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, options: LlamaGraphOptions): LlamaGraph {
   const { seqLen, vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim } = { ...spec, seqLen: options.seqLen };
@@ -102,11 +112,9 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     let y: string;
     if (w.kind === 'f32') {
       if (w.weight.length !== outFeatures * inFeatures) throw new Error(`${prefix}: ${w.weight.length} values for [${outFeatures}, ${inFeatures}]`);
+      // Gemm with transB reads the [out, in] weight as stored: no transposed copy at build time.
       const wt = new Float32Array(inFeatures * outFeatures);
-      for (let n = 0; n < outFeatures; n++) {
-        const src = n * inFeatures;
-        for (let k = 0; k < inFeatures; k++) wt[k * outFeatures + n] = w.weight[src + k];
-      }
+      for (let n = 0; n < outFeatures; n++) for (let k = 0; k < inFeatures; k++) wt[k * outFeatures + n] = w.weight[n * inFeatures + k];
       y = g.op('MatMul', [x, g.f32(`${prefix}.weight_t`, wt, [inFeatures, outFeatures])]);
     } else {
       usesNBits = true;
@@ -179,7 +187,8 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
     tapOutputs.push(name);
   };
 
-  let x = g.op('Gather', [g.f32('embed_tokens', weights.embedTokens, [vocabSize, hiddenSize]), ids], { axis: { kind: 'int', value: 0 } });
+  const head = embeddingAndHead(g, ids, { seqLen, vocabSize, hiddenSize }, weights, options.headBudgetBytes ?? DEFAULT_HEAD_BUDGET_BYTES);
+  let x = head.embedded;
   for (let l = 0; l < numLayers; l++) {
     const lw = weights.layers[l];
     const p = `layers.${l}`;
@@ -231,16 +240,11 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
   }
 
   const final = rmsNorm(x, weights.finalNorm, 'norm');
-  const lmHeadT = new Float32Array(hiddenSize * vocabSize);
-  for (let v = 0; v < vocabSize; v++) for (let k = 0; k < hiddenSize; k++) lmHeadT[k * vocabSize + v] = weights.lmHead[v * hiddenSize + k];
-  const logits = g.op('MatMul', [final, g.f32('lm_head.weight_t', lmHeadT, [hiddenSize, vocabSize])]);
-  const logProbs = g.op('LogSoftmax', [g.slice(logits, 0, 0, seqLen - 1)], { axis: { kind: 'int', value: -1 } });
-  const targets = g.reshape(g.slice(ids, 0, 1, seqLen), [seqLen - 1, 1]);
-  const picked = g.op('GatherElements', [logProbs, targets], { axis: { kind: 'int', value: 1 } });
-  g.reshape(g.op('Neg', [picked]), [seqLen - 1], 'nll');
+  const { nll, logits } = head.applyHead(final, options.logits === true);
+  g.reshape(nll, [seqLen - 1], 'nll');
   g.outputs.unshift({ name: 'nll', dataType: OnnxDataType.FLOAT, dims: [seqLen - 1] });
   const outputNames = ['nll'];
-  if (options.logits) {
+  if (logits !== null) {
     g.op('Identity', [logits], undefined, { output: 'logits' });
     g.outputs.push({ name: 'logits', dataType: OnnxDataType.FLOAT, dims: [seqLen, vocabSize] });
     outputNames.push('logits');
@@ -255,5 +259,5 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
 
   const opsets = [{ domain: '', version: 17 }];
   if (usesNBits) opsets.push({ domain: 'com.microsoft', version: 1 });
-  return { modelBytes: g.encode(opsets), seqLen, outputNames, queryChunk: chunk };
+  return { modelBytes: g.encode(opsets), seqLen, outputNames, queryChunk: chunk, vocabChunkRows: head.chunks[0].endRow };
 }

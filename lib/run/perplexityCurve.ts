@@ -22,7 +22,7 @@ export interface CurveRequest {
   /** Tokens scored per context (windows = min(maxWindows, max(1, ⌊budget/C⌋))). */
   tokenBudget: number;
   maxWindows?: number;
-  /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'). */
+  /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'); disposed after its context. */
   openEngine: (seqLen: number) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
   /** Which predictions count (lib/eval/scoring.ts); default bandscope. */
@@ -54,46 +54,51 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
   const engine = await req.openEngine(longest);
   const byContext = new Map<number, ContextPerplexity>();
   let done = 0;
-  for (const group of groups) {
-    // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
-    const perWindowByContext = group.map(() => new Float64Array(Math.max(0, windows)));
-    const tables = graphRopeInputs(req.rope, longest, { frequencyLengthTokens: group[group.length - 1] });
-    const [full] = await evaluatePerplexity({
-      tokens: req.tokens,
-      contexts: [longest],
-      maxWindows,
-      scoring: req.scoring,
-      prepare: async () => ({ engine, cos: tables.cos, sin: tables.sin }),
-      onWindow: ({ windowIndex, nll }) => {
-        group.forEach((context, k) => {
-          const first = firstOf(context);
-          let sum = 0;
-          for (let p = first; p < context - 1; p++) sum += nll[p];
-          perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
-        });
-        done++;
-        const what = groups.length > 1 ? `, frequencies of ${group[group.length - 1]}` : '';
-        req.onProgress?.(done / (windows * groups.length), `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${windows}${what}`);
-      },
-    });
-    group.forEach((context, k) => {
-      // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
-      const first = firstOf(context);
-      let sum = 0;
-      for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
-      const nll = sum / (context - 1 - first);
-      byContext.set(context, {
-        ...full,
-        context,
-        tokens: full.windows * context,
-        predictions: full.windows * (context - 1 - first),
-        firstScoredPrediction: first,
-        nll,
-        ppl: Math.exp(nll),
-        perPositionNll: full.perPositionNll.slice(0, context - 1),
-        perWindowNll: perWindowByContext[k],
+  // Released when the curve is done (the worker's session cache keeps it if another user holds it).
+  try {
+    for (const group of groups) {
+      // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
+      const perWindowByContext = group.map(() => new Float64Array(Math.max(0, windows)));
+      const tables = graphRopeInputs(req.rope, longest, { frequencyLengthTokens: group[group.length - 1] });
+      const [full] = await evaluatePerplexity({
+        tokens: req.tokens,
+        contexts: [longest],
+        maxWindows,
+        scoring: req.scoring,
+        prepare: async () => ({ engine, cos: tables.cos, sin: tables.sin }),
+        onWindow: ({ windowIndex, nll }) => {
+          group.forEach((context, k) => {
+            const first = firstOf(context);
+            let sum = 0;
+            for (let p = first; p < context - 1; p++) sum += nll[p];
+            perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
+          });
+          done++;
+          const what = groups.length > 1 ? `, frequencies of ${group[group.length - 1]}` : '';
+          req.onProgress?.(done / (windows * groups.length), `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${windows}${what}`);
+        },
       });
-    });
+      group.forEach((context, k) => {
+        // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
+        const first = firstOf(context);
+        let sum = 0;
+        for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
+        const nll = sum / (context - 1 - first);
+        byContext.set(context, {
+          ...full,
+          context,
+          tokens: full.windows * context,
+          predictions: full.windows * (context - 1 - first),
+          firstScoredPrediction: first,
+          nll,
+          ppl: Math.exp(nll),
+          perPositionNll: full.perPositionNll.slice(0, context - 1),
+          perWindowNll: perWindowByContext[k],
+        });
+      });
+    }
+  } finally {
+    await engine.dispose();
   }
   const perContext = contexts.map((c) => byContext.get(c)!);
   return {

@@ -201,29 +201,20 @@ export async function runSearch(req: SearchRunRequest): Promise<SearchRunResult>
   const edge = { edgeHits, widenTo: edgeHits.length > 0 ? widenedWindow(window, edgeHits) : null };
   const ones = new Float64Array(bandCount).fill(1);
   const unchanged = chosen.every((g) => g === 1);
-  const opened: NllEngine[] = [];
   const measure = async (tokens: Int32Array, scales: Float64Array, precision: EnginePrecision, windows: number | undefined, label: string) => {
     req.onProgress?.(`measuring ${label}`);
-    try {
-      const { curve: c, perContext } = await perplexityCurve({
-        method: req.rope.type,
-        variant: precision === 'fp' ? 'fp' : 'ptq+qroar',
-        rope: req.rope,
-        tokens,
-        contexts: req.reportContexts,
-        tokenBudget: windows === undefined ? tokens.length : windows * L,
-        maxWindows: windows,
-        openEngine: async (seqLen) => {
-          // perplexityCurve never disposes; hand it an engine that is released after its last window.
-          const engine = await req.openEngine(seqLen, scales, precision);
-          opened.push(engine);
-          return engine;
-        },
-      });
-      return { ppl: c.perplexity, perWindow: perContext.map((r) => r.perWindowNll), windows: perContext.map((r) => r.windows) };
-    } finally {
-      for (const e of opened.splice(0)) await e.dispose();
-    }
+    // perplexityCurve disposes each engine after its last window (also when a run fails).
+    const { curve: c, perContext } = await perplexityCurve({
+      method: req.rope.type,
+      variant: precision === 'fp' ? 'fp' : 'ptq+qroar',
+      rope: req.rope,
+      tokens,
+      contexts: req.reportContexts,
+      tokenBudget: windows === undefined ? tokens.length : windows * L,
+      maxWindows: windows,
+      openEngine: (seqLen) => req.openEngine(seqLen, scales, precision),
+    });
+    return { ppl: c.perplexity, perWindow: perContext.map((r) => r.perWindowNll), windows: perContext.map((r) => r.windows) };
   };
   const cancelledResult = () => ({ ...base, cancelled: true, dev: null, test: null, shortContext: null, seconds: (performance.now() - started) / 1000, ...none });
   if (req.signal?.aborted) return cancelledResult();

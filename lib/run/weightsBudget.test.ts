@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FALLBACK_BUDGET_BYTES, memoryBudgetFor, peakLoadBytes } from './weightsBudget';
+import { FALLBACK_BUDGET_BYTES, memoryBudgetFor } from './weightsBudget';
 
 describe('memoryBudgetFor', () => {
   it('is 60% of the reported GB, or 2 GiB when unknown', () => {
@@ -9,7 +9,4 @@ describe('memoryBudgetFor', () => {
     expect(memoryBudgetFor(0).budgetBytes).toBe(2 * 1024 ** 3);
   });
 
-  it('counts three copies of the weights at the peak of a load', () => {
-    expect(peakLoadBytes(1000)).toBe(3000);
-  });
 });

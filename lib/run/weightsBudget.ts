@@ -1,5 +1,5 @@
 /**
- * The page's memory budget for holding a model's weights as float32: 60 % of
+ * The page's memory budget for one run (its peak, lib/model/runBudget.ts): 60 % of
  * navigator.deviceMemory (GB, as the browser reports it) or 2 GiB when the browser does not say.
  */
 const GIB = 1024 * 1024 * 1024;
@@ -21,15 +21,4 @@ export function memoryBudgetFor(deviceMemoryGb: number | undefined): MemoryBudge
     budgetBytes: Math.floor(BUDGET_FRACTION_OF_DEVICE_MEMORY * deviceMemoryGb * GIB),
     rule: `60% of the ${deviceMemoryGb} GB the browser reports (navigator.deviceMemory)`,
   };
-}
-
-/**
- * Copies of the float32 weights alive at the peak of a worker load: the assembled arrays, the
- * serialized ONNX bytes that embed them, and the runtime session's own copy.
- */
-export const PEAK_WEIGHT_COPIES = 3;
-
-/** Peak bytes of a worker load from lib/model estimateLoadBytes (float32 weights + largest raw read). */
-export function peakLoadBytes(estimatedLoadBytes: number): number {
-  return PEAK_WEIGHT_COPIES * estimatedLoadBytes;
 }

@@ -76,9 +76,30 @@ describe("engine 'files' source (tiny HF folder as Blobs)", () => {
     expect((await run(files.filter((f) => f.name !== 'config.json'), {})).error).toMatch(/no config\.json/);
   });
 
-  it('refuses a model over the memory budget with both numbers', async () => {
-    const { error } = await run(await tinyFiles(), { memoryBudgetBytes: 1000 });
-    expect(error).toMatch(/needs [\d.]+ MB, budget 0\.0 MB/);
+  it('refuses a run over the memory budget with bytes needed, bytes available and the reason', async () => {
+    const { error } = await run(await tinyFiles(), { memoryBudgetBytes: 1000, memoryBudgetReason: "the page's budget is 60% of the 8 GB the browser reports" });
+    expect(error).toMatch(/a \d+-token run of this model needs [\d.]+ MiB at peak \(\d+ bytes; .*\), available 1000 B \(1000 bytes\): the page's budget is 60% of the 8 GB the browser reports$/);
+  });
+});
+
+describe('WebGPU adapter limits', () => {
+  it('a buffer above maxStorageBufferBindingSize is refused before any tensor is read, naming the limit', async () => {
+    const responses: EngineResponse[] = [];
+    const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
+    const asked: string[] = [];
+    const handler = createEngineHandler({
+      runtime: { createSession: (b, d) => inner.createSession(b, d), gpuLimits: async (d) => (asked.push(d), { maxBufferSize: 4096, maxStorageBufferBindingSize: 2048 }) },
+      buildGraphFromUrl: () => Promise.reject(new Error('no URLs here')),
+      buildGraphFromFiles,
+      post: (r) => responses.push(r),
+    });
+    const files = await tinyFiles();
+    await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 's', source: { kind: 'files', files, build: { seqLen: T, memoryBudgetBytes: 2 ** 40 } }, device: 'auto' });
+    expect(asked).toEqual(['auto']);
+    const err = responses.find((r) => r.kind === 'error');
+    expect(err?.kind === 'error' && err.error.message).toMatch(/needs one [\d.]+ KiB buffer \(.*\), above this WebGPU adapter's maxStorageBufferBindingSize of 2\.00 KiB \(2048 bytes\)/);
+    // No tensor was read: the only progress before the error is none from 'fetch'.
+    expect(responses.filter((r) => r.kind === 'progress' && r.stage === 'fetch')).toHaveLength(0);
   });
 });
 

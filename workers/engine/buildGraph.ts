@@ -22,7 +22,8 @@ export function graphKvQuant(kv: string | null | undefined, channelScales?: KvCh
   return { ...spec, channelScales };
 }
 
-function loadOptions(build: GraphBuildRequest, tensorCache?: TensorCache) {
+function loadOptions(build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache) {
+  const gpuLimits = ctx.gpuLimits ?? undefined;
   return {
     ...(tensorCache ? { tensorCache } : {}),
     quant: build.quant,
@@ -30,7 +31,15 @@ function loadOptions(build: GraphBuildRequest, tensorCache?: TensorCache) {
     ...(build.quantLayers ? { quantLayers: build.quantLayers } : {}),
     ...(build.qroar ? { qroar: build.qroar } : {}),
     ...(build.weightPrecision ? { weightPrecision: build.weightPrecision } : {}),
-    ...(build.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: build.memoryBudgetBytes } : {}),
+    ...(build.memoryBudgetBytes !== undefined
+      ? {
+          budget: {
+            memory: { budgetBytes: build.memoryBudgetBytes, reason: build.memoryBudgetReason ?? 'the memory budget of the load request', ...(gpuLimits ? { gpuLimits } : {}) },
+            contextTokens: build.seqLen,
+            scenario: { kvQuant: !!build.kv, tapLayerCount: build.tapLayers?.length ?? 0, tapQueries: build.tapQueries !== false, tapValues: build.tapValues === true, logits: build.logits === true },
+          },
+        }
+      : {}),
   };
 }
 
@@ -55,7 +64,7 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
 export function createUrlGraphBuilder(fetchFn: FetchLike, tensorCache?: TensorCache) {
   return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
     return graphBytesOf(
-      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build, ctx, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
       build,
       ctx,
     );
@@ -64,7 +73,7 @@ export function createUrlGraphBuilder(fetchFn: FetchLike, tensorCache?: TensorCa
 
 /** Builds from ByteSources (tests) or, via buildGraphFromFiles, from File/Blob handles read by range. */
 export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache): Promise<Uint8Array> {
-  return graphBytesOf(() => loadModelSources(sources, loadOptions(build, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
+  return graphBytesOf(() => loadModelSources(sources, loadOptions(build, ctx, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
 }
 
 export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache): Promise<Uint8Array> {

@@ -44,7 +44,8 @@ export interface RunInput {
 }
 
 export interface EngineClient {
-  loadModel(sessionKey: string, source: ModelSource, device: DeviceRequest, options?: RequestOptions): Promise<LoadedInfo>;
+  /** `sessionBudgetBytes`: bytes every session of the worker may hold together (protocol 'load-model'). */
+  loadModel(sessionKey: string, source: ModelSource, device: DeviceRequest, options?: RequestOptions & { sessionBudgetBytes?: number }): Promise<LoadedInfo>;
   run(input: RunInput, options?: RequestOptions): Promise<RunResult>;
   /** Token ids of `text` with the model's tokenizer, computed in the worker (queued like runs). */
   tokenize(tokenizer: TokenizerSource, text: string, options?: RequestOptions): Promise<Int32Array>;
@@ -143,7 +144,8 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
 
   return {
     async loadModel(sessionKey, source, device, options) {
-      const response = await request((requestId) => ({ kind: 'load-model', requestId, sessionKey, source, device }), options);
+      const budget = options?.sessionBudgetBytes;
+      const response = await request((requestId) => ({ kind: 'load-model', requestId, sessionKey, source, device, ...(budget !== undefined ? { sessionBudgetBytes: budget } : {}) }), options);
       if (response.kind !== 'loaded') throw new Error(`load-model answered with '${response.kind}'`);
       const { kind: _kind, requestId: _id, ...info } = response;
       return info;

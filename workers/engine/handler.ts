@@ -2,10 +2,12 @@
  * The engine worker's logic, with its runtime and graph builder injected so it runs in Node
  * tests (onnxruntime-node) exactly as in the browser (onnxruntime-web). One queue: loads, runs
  * and disposes execute one at a time in arrival order; cancel acts at once and is honoured
- * between steps.
+ * between steps. Sessions live in one LRU by bytes (sessionCache.ts) shared by every session of
+ * the worker; one evicted while a client still holds it is rebuilt on its next run.
  */
-import type { EngineRuntime, FeedTensor, RuntimeSession } from '../runtime/types';
-import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ProgressStage } from './protocol';
+import type { DeviceRequest, EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
+import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ModelSource, ProgressStage } from './protocol';
+import { createSessionCache } from './sessionCache';
 import { toWireError, transferablesOf } from './protocol';
 import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { encodeTokenStream } from '../../lib/tokenize/stream';
@@ -14,6 +16,8 @@ export interface BuildContext {
   onProgress(stage: ProgressStage, fraction?: number, message?: string): void;
   /** Throws an AbortError when the request was cancelled; call between steps. */
   throwIfCancelled(): void;
+  /** The WebGPU adapter's buffer limits when the session will run on WebGPU, else null/absent. */
+  gpuLimits?: GpuBufferLimits | null;
 }
 
 export interface EngineHandlerDeps {
@@ -24,11 +28,15 @@ export interface EngineHandlerDeps {
   buildGraphFromFiles?(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array>;
   post(response: EngineResponse, transfer: ArrayBuffer[]): void;
   now?: () => number;
+  /** Bytes every session may hold together until a load request sets it (default: no limit). */
+  sessionBudgetBytes?: number;
 }
 
 export interface EngineHandler {
   /** Resolves when the request has been answered (queued kinds wait their turn). */
   handle(request: EngineRequest): Promise<void>;
+  /** The cached sessions (least recently used first), their ONNX bytes and the budget. */
+  sessionStats(): { keys: string[]; totalBytes: number; budgetBytes: number };
 }
 
 const NLL_OUTPUT = 'nll';
@@ -38,9 +46,15 @@ class AbortError extends Error {
   override name = 'AbortError';
 }
 
+/** Without an explicit session budget, the sessions may hold this share of the build's run budget (the run needs the rest). */
+export const SESSION_SHARE_OF_RUN_BUDGET = 0.5;
+
 export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   const now = deps.now ?? (() => performance.now());
-  const sessions = new Map<string, RuntimeSession>();
+  const sessions = createSessionCache<RuntimeSession>(deps.sessionBudgetBytes ?? Infinity);
+  // How to rebuild each session its clients still hold (loads minus disposes): an evicted one is
+  // rebuilt transparently on its next run. 'graph' sources are not kept (their bytes are the weight).
+  const recipes = new Map<string, { source: ModelSource; device: DeviceRequest; holders: number }>();
   const cancelled = new Set<number>();
   let queue: Promise<void> = Promise.resolve();
 
@@ -50,32 +64,27 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     if (cancelled.has(requestId)) throw new AbortError(`request ${requestId} was cancelled`);
   };
 
-  async function loadModel(request: Extract<EngineRequest, { kind: 'load-model' }>): Promise<void> {
-    const { requestId, sessionKey, source, device } = request;
-    const startMs = now();
-    const existing = sessions.get(sessionKey);
-    if (existing) {
-      send({ kind: 'loaded', requestId, sessionKey, device: existing.device, inputNames: [...existing.inputNames], outputNames: [...existing.outputNames], cached: true, elapsedMs: now() - startMs });
-      return;
-    }
+  /** Builds the graph of `source` and creates its session (not yet cached). */
+  async function createFrom(requestId: number, source: ModelSource, device: DeviceRequest): Promise<{ session: RuntimeSession; sizeBytes: number }> {
     throwIfCancelled(requestId);
+    // Asked before the build so a buffer above the adapter's limits is refused before any tensor is read.
+    const gpuLimits = device !== 'wasm' && deps.runtime.gpuLimits ? await deps.runtime.gpuLimits(device) : null;
+    const ctx: BuildContext = {
+      onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
+      throwIfCancelled: () => throwIfCancelled(requestId),
+      gpuLimits,
+    };
     let graphBytes: Uint8Array;
     switch (source.kind) {
       case 'graph':
         graphBytes = source.graphBytes;
         break;
       case 'hf-url':
-        graphBytes = await deps.buildGraphFromUrl(source.baseUrl, source.build, {
-          onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
-          throwIfCancelled: () => throwIfCancelled(requestId),
-        });
+        graphBytes = await deps.buildGraphFromUrl(source.baseUrl, source.build, ctx);
         break;
       case 'files':
         if (!deps.buildGraphFromFiles) throw new Error('this engine cannot read local model files (no file graph builder wired)');
-        graphBytes = await deps.buildGraphFromFiles(source.files, source.build, {
-          onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
-          throwIfCancelled: () => throwIfCancelled(requestId),
-        });
+        graphBytes = await deps.buildGraphFromFiles(source.files, source.build, ctx);
         break;
       default: {
         const unreachable: never = source;
@@ -94,21 +103,54 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
       await session.release();
       throwIfCancelled(requestId);
     }
-    sessions.set(sessionKey, session);
-    send({ kind: 'loaded', requestId, sessionKey, device: session.device, inputNames: [...session.inputNames], outputNames: [...session.outputNames], cached: false, elapsedMs: now() - startMs });
+    return { session, sizeBytes: graphBytes.length };
+  }
+
+  async function loadModel(request: Extract<EngineRequest, { kind: 'load-model' }>): Promise<void> {
+    const { requestId, sessionKey, source, device } = request;
+    const startMs = now();
+    const budget = request.sessionBudgetBytes ?? (source.kind !== 'graph' && source.build.memoryBudgetBytes !== undefined ? SESSION_SHARE_OF_RUN_BUDGET * source.build.memoryBudgetBytes : undefined);
+    const evicted = budget !== undefined && budget !== sessions.budgetBytes ? await sessions.setBudget(budget) : [];
+    const hold = () => {
+      if (source.kind === 'graph') return;
+      const recipe = recipes.get(sessionKey);
+      if (recipe) recipe.holders += 1;
+      else recipes.set(sessionKey, { source, device, holders: 1 });
+    };
+    const existing = sessions.get(sessionKey);
+    if (existing) {
+      hold();
+      send({ kind: 'loaded', requestId, sessionKey, device: existing.device, inputNames: [...existing.inputNames], outputNames: [...existing.outputNames], cached: true, elapsedMs: now() - startMs, evicted });
+      return;
+    }
+    const { session, sizeBytes } = await createFrom(requestId, source, device);
+    evicted.push(...(await sessions.put(sessionKey, session, sizeBytes)));
+    hold();
+    send({ kind: 'loaded', requestId, sessionKey, device: session.device, inputNames: [...session.inputNames], outputNames: [...session.outputNames], cached: false, elapsedMs: now() - startMs, evicted });
+  }
+
+  /** The session of `sessionKey`, rebuilt from its recipe when the LRU released it. */
+  async function sessionFor(requestId: number, sessionKey: string): Promise<RuntimeSession> {
+    const cached = sessions.get(sessionKey);
+    if (cached) return cached;
+    const recipe = recipes.get(sessionKey);
+    if (!recipe) throw new Error(`no session '${sessionKey}' is loaded (loaded: [${sessions.keys().join(', ')}])`);
+    send({ kind: 'progress', requestId, stage: 'build-graph', message: `rebuilding '${sessionKey}' (released earlier to stay within the ${sessions.budgetBytes}-byte session budget)` });
+    const { session, sizeBytes } = await createFrom(requestId, recipe.source, recipe.device);
+    await sessions.put(sessionKey, session, sizeBytes);
+    return session;
   }
 
   async function run(request: Extract<EngineRequest, { kind: 'run' }>): Promise<void> {
     const { requestId, sessionKey, ids, cos, sin, headDim, wantTaps } = request;
     throwIfCancelled(requestId);
-    const session = sessions.get(sessionKey);
-    if (!session) throw new Error(`no session '${sessionKey}' is loaded (loaded: [${[...sessions.keys()].join(', ')}])`);
     const tokenCount = ids.length;
     if (tokenCount < 2) throw new Error(`run needs at least 2 tokens, got ids [${tokenCount}]`);
     if (!Number.isInteger(headDim) || headDim <= 0) throw new Error(`headDim must be a positive integer, got ${headDim}`);
     if (cos.length !== tokenCount * headDim || sin.length !== tokenCount * headDim) {
       throw new Error(`cos/sin must be [T=${tokenCount}, headDim=${headDim}] = ${tokenCount * headDim} floats, got cos ${cos.length}, sin ${sin.length}`);
     }
+    const session = await sessionFor(requestId, sessionKey);
     const ids64 = new BigInt64Array(tokenCount);
     for (let t = 0; t < tokenCount; t++) ids64[t] = BigInt(ids[t]);
     const feeds: Record<string, FeedTensor> = {
@@ -138,11 +180,18 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   }
 
   async function dispose(request: Extract<EngineRequest, { kind: 'dispose' }>): Promise<void> {
-    const keys = request.sessionKey === undefined ? [...sessions.keys()] : [request.sessionKey];
-    for (const key of keys) {
-      const session = sessions.get(key);
-      sessions.delete(key);
-      if (session) await session.release();
+    const key = request.sessionKey;
+    if (key === undefined) {
+      recipes.clear();
+      await sessions.clear();
+    } else {
+      // A session loaded by several clients stays until the last of them disposes it.
+      const recipe = recipes.get(key);
+      if (recipe && recipe.holders > 1) recipe.holders -= 1;
+      else {
+        recipes.delete(key);
+        await sessions.delete(key);
+      }
     }
     send({ kind: 'disposed', requestId: request.requestId });
   }
@@ -162,6 +211,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   }
 
   return {
+    sessionStats: () => ({ keys: sessions.keys(), totalBytes: sessions.totalBytes, budgetBytes: sessions.budgetBytes }),
     handle(request: EngineRequest): Promise<void> {
       switch (request.kind) {
         case 'load-model':

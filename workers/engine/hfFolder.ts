@@ -6,11 +6,11 @@
 import type { ByteSource } from '../../lib/model/byteSource';
 import { openModel } from '../../lib/model/open';
 import type { ModelSpec } from '../../lib/model/spec';
-import { assertWithinBudget, estimateLoadBytes } from '../../lib/model/budget';
+import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../lib/model/budgetCheck';
+import { runBudget, type RunScenario } from '../../lib/model/runBudget';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { bandsFromPairRanges, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
-import { peakLoadBytes } from '../../lib/run/weightsBudget';
 import type { GraphQroar } from './protocol';
 import type { TensorCache } from './tensorCache';
 
@@ -80,8 +80,11 @@ export interface LoadOptions {
   qroar?: GraphQroar | null;
   /** 'f16': every weight rounded to float16 (lib/run/weightsF16). */
   weightPrecision?: 'f32' | 'f16';
-  /** Refuse before reading any tensor when the load's peak (lib/run/weightsBudget peakLoadBytes) exceeds this. */
-  memoryBudgetBytes?: number;
+  /**
+   * Refuse before reading any tensor when the run's peak (lib/model/runBudget, today's whole-graph
+   * engine, with this load's quant) exceeds `memory`: context, taps, logits and KV quant of the run.
+   */
+  budget?: { memory: MemoryAvailable; contextTokens: number; scenario: Pick<RunScenario, 'kvQuant' | 'tapLayerCount' | 'tapQueries' | 'tapValues' | 'logits'> };
   /** Tensors already read from this model (by identity) are taken from here instead of the files. */
   tensorCache?: TensorCache;
 }
@@ -99,9 +102,16 @@ export async function loadModelSources(
 ): Promise<LoadedHfModel> {
   const model = await openModel(sources);
   const tensorCount = model.spec.numLayers * 9 + 3;
-  if (options.memoryBudgetBytes !== undefined) {
-    const names = model.tensors.map((t) => t.name).filter((n) => n.startsWith('model.') || n === 'lm_head.weight');
-    assertWithinBudget(peakLoadBytes(estimateLoadBytes(model, names)), options.memoryBudgetBytes);
+  if (options.budget) {
+    const { memory, contextTokens, scenario } = options.budget;
+    const weights = weightPrecisionOf(options.quant ? parseRtnSpec(options.quant) : undefined, options.quantFormat ?? 'fake');
+    const budget = runBudget(
+      model.spec,
+      // The worker's tensor cache keeps every float32 source tensor it reads.
+      { ...scenario, weights, quantLayers: options.quantLayers ?? 'all', layerGroupSize: model.spec.numLayers, sourceTensors: options.tensorCache ? 'kept' : 'transient' },
+      contextTokens,
+    );
+    assertRunFits(budget, memory, `a ${contextTokens}-token run${options.quant ? ` (${options.quant})` : ''} of this model`);
   }
   let read = 0;
   const weights = await scenarioDecoderWeights(

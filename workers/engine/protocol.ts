@@ -69,10 +69,12 @@ export interface GraphBuildRequest {
   /** 'f16': full-precision weights rounded to float16 (the diagnostics' noise floor, lib/run/weightsF16); no `quant` with it. Default 'f32'. */
   weightPrecision?: 'f32' | 'f16';
   /**
-   * Refuse up front (lib/model assertWithinBudget, message with both numbers) when holding the
-   * weights as float32 would need more bytes than this; absent = no check.
+   * Refuse up front, before any tensor is read (lib/model/budgetCheck assertRunFits: bytes needed,
+   * bytes available, why), when this build's run peak (lib/model/runBudget) exceeds this; absent = no check.
    */
   memoryBudgetBytes?: number;
+  /** Why memoryBudgetBytes is what it is, for the refusal (e.g. '60% of the 8 GB the browser reports'). */
+  memoryBudgetReason?: string;
 }
 
 /**
@@ -122,6 +124,12 @@ export type EngineRequest =
       sessionKey: string;
       source: ModelSource;
       device: DeviceRequest;
+      /**
+       * Bytes every session of this worker may hold together (an LRU by each session's ONNX bytes);
+       * the latest value given wins. Absent: half the build's memoryBudgetBytes when it has one,
+       * else the worker's current budget (no limit at first).
+       */
+      sessionBudgetBytes?: number;
     }
   | {
       kind: 'run';
@@ -166,6 +174,8 @@ export type EngineResponse =
       /** True when the session came from the cache. */
       cached: boolean;
       elapsedMs: number;
+      /** Sessions released to keep every session within the worker's session budget. */
+      evicted: string[];
     }
   | {
       kind: 'result';

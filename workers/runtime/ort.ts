@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { GraphBuilder } from '../../lib/onnx/graphBuilder';
 import { OnnxDataType } from '../../lib/onnx/proto';
+import { wasmThreadsFor } from './threads';
 import type {
   AdapterInfo,
   DeviceReport,
@@ -13,6 +14,7 @@ import type {
   EngineRuntime,
   FeedTensor,
   FetchedTensor,
+  GpuBufferLimits,
   RuntimeSession,
 } from './types';
 
@@ -26,7 +28,7 @@ const EP_TABLE: Record<ConcreteDevice, ConcreteDevice[]> = {
 
 /** Minimal WebGPU surface we touch; the DOM lib of this TS version may not declare it. */
 interface GpuLike {
-  requestAdapter(): Promise<{ info?: Partial<AdapterInfo> } | null>;
+  requestAdapter(): Promise<{ info?: Partial<AdapterInfo>; limits?: Partial<GpuBufferLimits> } | null>;
 }
 
 export interface OrtWebOptions {
@@ -36,10 +38,10 @@ export interface OrtWebOptions {
 
 let envConfigured = false;
 
-/** Sets ORT's global env once: threads depend on cross-origin isolation (SharedArrayBuffer). */
+/** Sets ORT's global env once: threads from the cores, when cross-origin isolation allows them. */
 function configureEnv(options: OrtWebOptions): number {
   const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const threads = isolated ? 2 : 1;
+  const threads = wasmThreadsFor((globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency, isolated);
   if (!envConfigured) {
     ort.env.wasm.numThreads = threads;
     if (options.wasmPaths !== undefined) ort.env.wasm.wasmPaths = options.wasmPaths;
@@ -49,7 +51,7 @@ function configureEnv(options: OrtWebOptions): number {
   return ort.env.wasm.numThreads ?? threads;
 }
 
-async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo } | { ok: false; reason: string }> {
+async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: GpuBufferLimits | null } | { ok: false; reason: string }> {
   const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (no WebGPU in this context)' };
   let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>>;
@@ -60,8 +62,11 @@ async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo } | { ok: fa
   }
   if (!adapter) return { ok: false, reason: 'navigator.gpu.requestAdapter() returned null' };
   const info = adapter.info ?? {};
+  const maxBufferSize = adapter.limits?.maxBufferSize;
+  const maxStorageBufferBindingSize = adapter.limits?.maxStorageBufferBindingSize;
   return {
     ok: true,
+    limits: typeof maxBufferSize === 'number' && typeof maxStorageBufferBindingSize === 'number' ? { maxBufferSize, maxStorageBufferBindingSize } : null,
     info: {
       vendor: info.vendor ?? '',
       architecture: info.architecture ?? '',
@@ -138,6 +143,11 @@ export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime 
     // A failed warm-up only loses the head start; the real session reports its own error.
   });
   return {
+    async gpuLimits(requested: DeviceRequest): Promise<GpuBufferLimits | null> {
+      if (requested === 'wasm') return null;
+      const probe = await probeWebGpu();
+      return probe.ok ? probe.limits : null;
+    },
     async createSession(modelBytes: Uint8Array, requested: DeviceRequest): Promise<RuntimeSession> {
       await warmUp;
       const threads = configureEnv(options);

@@ -21,7 +21,10 @@ export interface DeviceReport {
   requested: DeviceRequest;
   used: DeviceUsed;
   adapterInfo?: AdapterInfo;
-  /** Intra-op threads of the CPU/WASM EP (2 under cross-origin isolation in the browser, else 1). */
+  /**
+   * Intra-op threads of the CPU/WASM EP: in the browser min(hardwareConcurrency, 8) under
+   * cross-origin isolation, else 1; in Node the count asked for (0 = onnxruntime's default, all cores).
+   */
   threads: number;
   fallbackReason?: string;
 }
@@ -46,7 +49,18 @@ export interface RuntimeSession {
   release(): Promise<void>;
 }
 
+/** A WebGPU adapter's buffer limits, bytes (GPUSupportedLimits). */
+export interface GpuBufferLimits {
+  maxBufferSize: number;
+  maxStorageBufferBindingSize: number;
+}
+
 export interface EngineRuntime {
   /** Creates a session from serialized ONNX model bytes on the requested device (with fallback). */
   createSession(modelBytes: Uint8Array, device: DeviceRequest): Promise<RuntimeSession>;
+  /**
+   * The WebGPU adapter's buffer limits when a session on `device` would run on WebGPU; null when it
+   * would not (WASM/CPU). Asked before a graph is built, so a too-large buffer is refused up front.
+   */
+  gpuLimits?(device: DeviceRequest): Promise<GpuBufferLimits | null>;
 }
