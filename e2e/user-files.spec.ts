@@ -55,7 +55,7 @@ test.describe('user model files', () => {
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
     await page.getByLabel('Open a Hugging Face model folder').setInputFiles(join(root, 'my-byte-llama'));
     await expect(page.getByTestId('model-label')).toContainText('Folder: my-byte-llama');
-    await expect(page.getByTestId('model-label')).toContainText(/needs [\d.]+ MB .* of a \d+ MB budget/);
+    await expect(page.getByTestId('model-label')).toContainText(/a full-precision run at \d+ tokens peaks at [\d.]+ MiB of a [\d.]+ [GM]iB budget/);
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
     const ppl = chart(page, 'ppl-context');
     await expect(ppl).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
@@ -89,7 +89,7 @@ test.describe('user model files', () => {
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 0.05, configurable: true }));
     await page.goto('/?cmp=yarn&wq=off');
     await page.getByLabel('Open a Hugging Face model folder').setInputFiles(join(root, 'my-byte-llama'));
-    await expect(page.getByTestId('model-label')).toContainText(/too large.*needs [\d.]+ MB, budget 30\.7 MB.*60% of the 0\.05 GB/);
+    await expect(page.getByTestId('model-label')).toContainText(/too large.*needs [\d.]+ MiB at peak.*available 30\.72 MiB.*60% of the 0\.05 GB/);
     await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'error');
   });
 
