@@ -11,7 +11,7 @@ import { useTheme } from '@/hooks/useTheme';
 import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
-import { pplChartState } from './pplState';
+import { pplChartState, type CurveStateArgs } from './pplState';
 import { compoundingReadyState, useCompoundingChartState } from './compoundingState';
 import { CompoundingViewToggle } from '@/components/charts/CompoundingViewToggle';
 import type { CompoundingView } from '@/lib/charts/compoundingChart';
@@ -66,21 +66,9 @@ export function DashboardPanel() {
   const diagnosticsRun = useDiagnosticsRun(settings, model.data, model.isError ? model.error : null, userText, !openedReport);
   useJobProgress('');
   const trainedWindowTokens = model.data?.trainedWindow.windowTokens ?? 0;
-  const pplView = pplChartState({
-    jobs: ppl.jobs,
-    results: ppl.results,
-    progress: ppl.progressKeys.map((k) => progressOf(k)),
-    mainMethod: ppl.mainMethod,
-    blocked: ppl.blocked,
-    trainedWindowTokens,
-    theme,
-    upstreamError: model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null,
-    yScale: settings.pplAxis,
-    kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
-  });
-
   const upstreamError = model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null;
-  const compoundingLive = useCompoundingChartState({
+  // The perplexity and quantization-gap charts read the same curve results.
+  const curveInputs: CurveStateArgs = {
     jobs: ppl.jobs,
     results: ppl.results,
     progress: ppl.progressKeys.map((k) => progressOf(k)),
@@ -89,8 +77,14 @@ export function DashboardPanel() {
     trainedWindowTokens,
     theme,
     upstreamError,
-    view: compoundingView,
+  };
+  const pplView = pplChartState({
+    ...curveInputs,
+    yScale: settings.pplAxis,
+    kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
   });
+
+  const compoundingLive = useCompoundingChartState({ ...curveInputs, view: compoundingView });
 
   const pressure = useMemo((): { pair: ChartState; band: ChartState; data?: PressureData } => {
     if (openedReport) {

@@ -3,15 +3,14 @@
  * of its own: it waits for the main method's FP and PTQ curves and lays out whatever else has
  * arrived (overlay methods, the Q-ROAR pair after Apply).
  */
-import type { UseQueryResult } from '@tanstack/react-query';
 import { useRef } from 'react';
 import type { ChartState } from '@/components/charts/ChartCard';
 import { compoundingData, methodCurvesOf, type CompoundingData } from '@/lib/charts/compounding';
 import { compoundingOption, compoundingTable, compoundingViewHasData, type CompoundingView } from '@/lib/charts/compoundingChart';
 import type { ChartTheme } from '@/lib/charts/types';
 import type { CurveResult } from '@/lib/run/perplexityCurve';
-import { isFp, type CurveJob } from '@/hooks/usePerplexityCurves';
-import type { JobProgress } from '@/hooks/jobStore';
+import { isFp } from '@/hooks/usePerplexityCurves';
+import type { CurveStateArgs } from './pplState';
 
 /** Ready state of a compounding data set (a live run or a report), or an error when the view has nothing to draw. */
 export function compoundingReadyState(data: CompoundingData, view: CompoundingView, theme: ChartTheme, note: string): ChartState {
@@ -23,15 +22,7 @@ export function compoundingReadyState(data: CompoundingData, view: CompoundingVi
   return { status: 'ready', option: compoundingOption(data, view, theme), table: compoundingTable(data, view), ...(note ? { note } : {}) };
 }
 
-export interface CompoundingArgs {
-  jobs: CurveJob[];
-  results: Array<UseQueryResult<CurveResult>>;
-  progress: Array<JobProgress | undefined>;
-  mainMethod: string;
-  blocked: string | null;
-  trainedWindowTokens: number;
-  theme: ChartTheme;
-  upstreamError: string | null;
+export interface CompoundingArgs extends CurveStateArgs {
   view: CompoundingView;
 }
 

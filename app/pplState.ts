@@ -8,7 +8,8 @@ import type { CurveResult } from '@/lib/run/perplexityCurve';
 import { isFp, type CurveJob } from '@/hooks/usePerplexityCurves';
 import type { JobProgress } from '@/hooks/jobStore';
 
-export function pplChartState(args: {
+/** What every chart drawn from the perplexity-curve queries reads. */
+export interface CurveStateArgs {
   jobs: CurveJob[];
   results: Array<UseQueryResult<CurveResult>>;
   progress: Array<JobProgress | undefined>;
@@ -17,6 +18,9 @@ export function pplChartState(args: {
   trainedWindowTokens: number;
   theme: ChartTheme;
   upstreamError: string | null;
+}
+
+export function pplChartState(args: CurveStateArgs & {
   /** y-axis choice (settings.pplAxis). */
   yScale: AxisScaleChoice;
   /** Shown in the note when set, e.g. how per-channel KV scales were calibrated. */
