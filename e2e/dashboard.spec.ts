@@ -24,6 +24,23 @@ test.describe('dashboard', () => {
     expect(foreign).toEqual([]);
   });
 
+  test('perplexity y-axis: auto picks log when curves differ more than 3×, the toggle overrides it and lives in the link', async ({ page }) => {
+    // Linear PI ×4 reaches perplexity ~50 at 1024 where YaRN stays near 3.6: auto must choose log.
+    await page.goto('/?pi=linear&s=4&ctx=1024&wq=off&cmp=yarn');
+    const ppl = chart(page, 'ppl-context');
+    await expect(ppl).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    const axis = page.getByRole('radiogroup', { name: 'Perplexity y-axis scale' });
+    await expect(axis.getByRole('radio', { name: 'auto (log)' })).toHaveAttribute('aria-checked', 'true');
+    await axis.getByRole('radio', { name: 'linear' }).click();
+    await expect(page).toHaveURL(/ppy=linear/);
+    await expect(axis.getByRole('radio', { name: 'linear' })).toHaveAttribute('aria-checked', 'true');
+    await expect(ppl).toHaveAttribute('data-state', 'ready');
+    // The default scenario's curves stay within 3×: auto keeps a linear axis.
+    await page.goto('/?wq=off&cmp=');
+    await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    await expect(page.getByRole('radiogroup', { name: 'Perplexity y-axis scale' }).getByRole('radio', { name: 'auto (linear)' })).toBeVisible();
+  });
+
   test('the quantization-gap chart comes first, reaches ready on a fresh open, and switches views', async ({ page }) => {
     test.setTimeout(240_000);
     await page.goto('/');
