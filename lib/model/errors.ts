@@ -35,7 +35,7 @@ export class ContextBeyondWindowError extends Error {
   ) {
     super(
       `a context of ${contextTokens} tokens is longer than this model's sliding attention window of ${slidingWindowTokens} tokens; ` +
-        `sliding-window attention is not implemented, so only contexts ≤ ${slidingWindowTokens} tokens can be evaluated`,
+        `Bandscope's engine has full causal attention only (no sliding window), which matches the model up to its window: evaluate contexts ≤ ${slidingWindowTokens} tokens`,
     );
     this.name = 'ContextBeyondWindowError';
   }
