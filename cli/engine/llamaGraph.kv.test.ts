@@ -1,32 +1,18 @@
 // In-graph KV-cache fake quant vs lib/quant/kvcache.ts (the TS reference) on the built-in model.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
-import { buildLlamaGraph, type LlamaGraphOptions } from '../../lib/onnx/llamaGraph';
-import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { calibrateKvPerChannel, kvFakeQuant } from '../../lib/quant/kvcache';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import type { ModelSpec } from '../../lib/model/spec';
-import type { DecoderWeights } from '../../lib/onnx/weights';
-import { createNodeEngine } from './nodeRunner';
-import { builtinSpec, builtinTensors, fixtureIndex, readTokens } from './testing/builtin';
+import { fixtureIndex, readTokens } from './testing/builtin';
+import { builtinGraphRunner, type BuiltinRunner } from './testing/builtinRun';
 
-let spec: ModelSpec;
-let weights: DecoderWeights;
 const tokens = readTokens(fixtureIndex().texts[1].file);
+let spec: ModelSpec;
+let run: BuiltinRunner['run'];
 
 beforeAll(async () => {
-  spec = builtinSpec();
-  const tensors = builtinTensors();
-  weights = await assembleDecoderWeights(spec, async (n) => tensors.get(n)!);
+  ({ spec, run } = await builtinGraphRunner(tokens));
 });
-
-async function run(T: number, opts: Omit<LlamaGraphOptions, 'seqLen'>) {
-  const engine = await createNodeEngine(buildLlamaGraph(spec, weights, { seqLen: T, ...opts }));
-  const { cos, sin } = graphRopeInputs(spec.rope, T);
-  const out = await engine.run({ ids: tokens.subarray(0, T), cos, sin });
-  await engine.dispose();
-  return out;
-}
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   expect(a.length).toBe(b.length);

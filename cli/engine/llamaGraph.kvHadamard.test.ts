@@ -2,9 +2,7 @@
 // lib/quant (fast Walsh–Hadamard transform + kvFakeQuant on the unquantized taps: an independent
 // path from the graph's MatMul by the Hadamard matrix) and lib/eval kvCalibration.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
-import { buildLlamaGraph, type LlamaGraphOptions } from '../../lib/onnx/llamaGraph';
-import { graphRopeInputs } from '../../lib/eval/ropeInputs';
+import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { calibrateKvChannelScales } from '../../lib/eval/kvCalibration';
 import { hadamardRotateRows } from '../../lib/quant/hadamard';
 import { kvFakeQuant } from '../../lib/quant/kvcache';
@@ -12,25 +10,17 @@ import { parseKvSpec } from '../../lib/quant/kvSpec';
 import type { ModelSpec } from '../../lib/model/spec';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { createNodeEngine } from './nodeRunner';
-import { builtinSpec, builtinTensors, fixtureIndex, readTokens } from './testing/builtin';
+import { fixtureIndex, readTokens } from './testing/builtin';
+import { builtinGraphRunner, type BuiltinRunner } from './testing/builtinRun';
 
+const tokens = readTokens(fixtureIndex().texts[1].file);
 let spec: ModelSpec;
 let weights: DecoderWeights;
-const tokens = readTokens(fixtureIndex().texts[1].file);
+let run: BuiltinRunner['run'];
 
 beforeAll(async () => {
-  spec = builtinSpec();
-  const tensors = builtinTensors();
-  weights = await assembleDecoderWeights(spec, async (n) => tensors.get(n)!);
+  ({ spec, weights, run } = await builtinGraphRunner(tokens));
 });
-
-async function run(T: number, opts: Omit<LlamaGraphOptions, 'seqLen'>) {
-  const engine = await createNodeEngine(buildLlamaGraph(spec, weights, { seqLen: T, ...opts }));
-  const { cos, sin } = graphRopeInputs(spec.rope, T);
-  const out = await engine.run({ ids: tokens.subarray(0, T), cos, sin });
-  await engine.dispose();
-  return out;
-}
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 const meanAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((s, v, i) => s + Math.abs(v - b[i]), 0) / a.length;
