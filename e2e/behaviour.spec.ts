@@ -76,7 +76,8 @@ test.describe.serial('behaviour: default run', () => {
       const stages = (window as unknown as { __pplStages: unknown[] }).__pplStages;
       const longFrames = (window as unknown as { __longFrames: unknown[] }).__longFrames;
       const slowChartJobs = performance.getEntriesByType('measure').filter((m) => m.name.startsWith('echart ') && m.duration > 50).map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name]);
-      return { firstPaintMs: paint?.startTime ?? 0, readyMs: performance.now(), longTasks: w.__longTasks, longFrames, slowChartJobs, isolated: crossOriginIsolated, stages };
+      const engine = performance.getEntriesByType('measure').filter((m) => m.name.startsWith('engine ')).map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name.slice(0, 90)]);
+      return { firstPaintMs: paint?.startTime ?? 0, readyMs: performance.now(), longTasks: w.__longTasks, longFrames, slowChartJobs, isolated: crossOriginIsolated, stages, engine };
     });
     const readyAfterPaintS = (timing.readyMs - timing.firstPaintMs) / 1000;
     test.info().annotations.push({ type: 'default charts ready after first paint (s)', description: readyAfterPaintS.toFixed(1) });
@@ -84,6 +85,8 @@ test.describe.serial('behaviour: default run', () => {
     console.log(`default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint (${Math.round(timing.firstPaintMs)} ms); long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`);
     console.log(`chart jobs over 50 ms [start, ms, name]: ${JSON.stringify(timing.slowChartJobs)}`);
     console.log(`long animation frames over 100 ms [start, ms, scripts]: ${JSON.stringify(timing.longFrames)}`);
+    const engineMs = (kind: string) => timing.engine.filter((e) => String(e[2]).startsWith(`engine ${kind}`)).reduce((a, e) => a + Number(e[1]), 0);
+    console.log(`engine timeline [start, ms, what]: ${JSON.stringify(timing.engine)}; loads ${Math.round(engineMs('load'))} ms, runs ${Math.round(engineMs('run'))} ms`);
     console.log(`perplexity card stages [ms, text]: ${JSON.stringify((timing.stages as Array<{ atMs: number; text: string }>).filter((st) => !st.text.includes('fetch:')).map((st) => [st.atMs, st.text]))}`);
 
     run = timing;

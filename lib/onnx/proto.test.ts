@@ -32,8 +32,9 @@ describe('encodeModel (hand-decoded protobuf bytes)', () => {
 });
 
 describe('attention chunking and layout permutation', () => {
-  it('a 4096-token run of 4 heads at 64 MiB uses 1024-row chunks (score tensor exactly 64 MiB)', () => {
-    expect(attentionQueryChunk(4096, 4, 64 * 1024 * 1024)).toBe(1024);
+  it('chunks are capped at 256 query rows, and smaller when the 64 MiB score budget says so', () => {
+    expect(attentionQueryChunk(4096, 4, 64 * 1024 * 1024)).toBe(256);
+    expect(attentionQueryChunk(4096, 32, 64 * 1024 * 1024)).toBe(128);
     expect(attentionQueryChunk(256, 4, 64 * 1024 * 1024)).toBe(256);
     expect(attentionQueryChunk(32768, 32, 64 * 1024 * 1024)).toBe(16);
     expect(attentionQueryChunk(10, 4, 1)).toBe(1);
