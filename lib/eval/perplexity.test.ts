@@ -78,6 +78,10 @@ describe('evaluatePerplexity', () => {
   it('caps windows, and refuses texts shorter than one window', async () => {
     expect(windowCount(10, 3, 2)).toBe(2);
     expect(windowCount(10, 3)).toBe(3);
+    // Prefixes of 4-token windows every 8 tokens: starts 0 and 8 (the last needs tokens 8…11 of 12).
+    expect(windowCount(12, 4, undefined, 8)).toBe(2);
+    expect(windowCount(11, 4, undefined, 8)).toBe(1);
+    expect(windowCount(3, 4, undefined, 8)).toBe(0);
     const prepare = async (c: number) => ({ engine: idEngine(c, []), cos: new Float32Array(0), sin: new Float32Array(0) });
     const r = await evaluatePerplexity({ tokens: new Int32Array(10), contexts: [3], maxWindows: 1, prepare });
     expect(r[0].windows).toBe(1);

@@ -19,6 +19,11 @@ export interface PerplexityOptions {
   contexts: number[];
   /** Use at most the first N windows of each context (default: every whole window). */
   maxWindows?: number;
+  /**
+   * Window w starts at token w × stride (default: the context C, i.e. tiled windows). A stride
+   * above C scores the C-prefixes of longer tiled windows (lib/run/perplexityCurve).
+   */
+  windowStrideTokens?: number;
   prepare: (context: number) => Promise<ContextRun>;
   /** Which predictions are scored and what each window is fed (lib/eval/scoring.ts; default: bandscope). */
   scoring?: WindowScoring;
@@ -50,14 +55,15 @@ export interface ContextPerplexity {
   perWindowNll: Float64Array;
 }
 
-/** Number of whole windows of length C in n tokens, capped by maxWindows. */
-export function windowCount(tokenCount: number, context: number, maxWindows?: number): number {
-  const whole = Math.floor(tokenCount / context);
+/** Number of whole windows of length C starting every `strideTokens` (default C) in n tokens, capped by maxWindows. */
+export function windowCount(tokenCount: number, context: number, maxWindows?: number, strideTokens = context): number {
+  const whole = tokenCount < context ? 0 : Math.floor((tokenCount - context) / strideTokens) + 1;
   return maxWindows === undefined ? whole : Math.min(whole, maxWindows);
 }
 
 /**
- * Perplexity of a token stream at each context C: window w covers tokens [w·C, (w+1)·C) and
+ * Perplexity of a token stream at each context C: window w covers tokens [w·S, w·S + C) (stride
+ * S = C unless windowStrideTokens says otherwise) and
  * is scored on its C − 1 next-token predictions (or as `scoring` says: lib/eval/scoring.ts); the
  * first `maxWindows` windows are used. perPositionNll always covers all C − 1 predictions.
  * Throws when the text holds no whole window of some C.
@@ -71,7 +77,9 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
   const results: ContextPerplexity[] = [];
   for (const context of contexts) {
     if (!Number.isInteger(context) || context < 2) throw new EvalInputError(`context must be an integer ≥ 2, got ${context}`);
-    const windows = windowCount(tokens.length, context, opts.maxWindows);
+    const stride = opts.windowStrideTokens ?? context;
+    if (!(Number.isInteger(stride) && stride >= context)) throw new EvalInputError(`windowStrideTokens must be an integer ≥ the context ${context}, got ${stride}`);
+    const windows = windowCount(tokens.length, context, opts.maxWindows, stride);
     if (windows === 0) throw new EvalInputError(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
     const scoring = opts.scoring ?? BANDSCOPE_SCORING;
     const first = firstScoredPrediction(scoring, context);
@@ -84,7 +92,7 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
     let elapsedMs = 0;
     try {
       for (let w = 0; w < windows; w++) {
-        const ids = windowInputIds(scoring, tokens.subarray(w * context, (w + 1) * context));
+        const ids = windowInputIds(scoring, tokens.subarray(w * stride, w * stride + context));
         const started = nowMs();
         const { nll } = await run.engine.run({ ids, cos: run.cos, sin: run.sin });
         elapsedMs += nowMs() - started;

@@ -46,26 +46,30 @@ describe('perplexityCurve', () => {
     expect(curve.perplexity[1]).toBeCloseTo(Math.exp(12), 10);
     expect(perContext.map((r) => [r.predictions, r.firstScoredPrediction])).toEqual([[2, 2], [14, 8]]);
   });
-  it('dynamic NTK: one T = C_max graph, one run per distinct base; each prefix equals a direct run with that context\'s own tables', async () => {
+  it('dynamic NTK: one run per distinct base, each only as long as its group; each prefix equals a direct run with that context\'s own tables', async () => {
     const dynamic: RopeConfig = { ...rope, type: 'dynamic', factor: 2 };
     expect(frequencyGroups(dynamic, [4, 16, 32])).toEqual([[4, 16], [32]]); // seq ≤ L = 16 keeps the base
     expect(frequencyGroups(rope, [4, 16, 32])).toEqual([[4, 16, 32]]);
-    const seqLens: number[] = [];
+    const opened: number[] = [];
+    const runs: Array<[number, number]> = [];
     const progress: number[] = [];
     // NLL at prediction p = 2 + cos of position p + 1, column 1: depends on the frequencies fed.
-    const engine: NllEngine = {
-      device: 'test', seqLen: 32,
-      async run({ cos }) {
-        seqLens.push(cos.length / 8);
-        return { nll: Float32Array.from({ length: 31 }, (_, p) => 2 + cos[(p + 1) * 8 + 1]) };
+    const engineOf = (seqLen: number): NllEngine => ({
+      device: 'test', seqLen,
+      async run({ ids, cos }) {
+        runs.push([cos.length / 8, Number(ids[0])]);
+        return { nll: Float32Array.from({ length: seqLen - 1 }, (_, p) => 2 + cos[(p + 1) * 8 + 1]) };
       },
       async dispose() {},
-    };
-    const { curve, perContext } = await perplexityCurve({
-      method: 'dynamic', variant: 'fp', rope: dynamic, tokens: new Int32Array(200), contexts: [4, 16, 32], tokenBudget: 64,
-      openEngine: async (c) => { expect(c).toBe(32); return engine; }, onProgress: (f) => progress.push(f),
     });
-    expect(seqLens).toEqual([32, 32, 32, 32]); // 2 windows × 2 frequency groups
+    const tokens = Int32Array.from({ length: 200 }, (_, i) => i);
+    const { curve, perContext } = await perplexityCurve({
+      method: 'dynamic', variant: 'fp', rope: dynamic, tokens, contexts: [4, 16, 32], tokenBudget: 64,
+      openEngine: async (c) => { opened.push(c); return engineOf(c); }, onProgress: (f) => progress.push(f),
+    });
+    expect(opened).toEqual([16, 32]);
+    // 2 windows per group, both groups at the C_max windows' starts (0 and 32): the 16-group runs their prefixes.
+    expect(runs).toEqual([[16, 0], [16, 32], [32, 0], [32, 32]]);
     for (const [k, c] of [4, 16, 32].entries()) {
       const direct = graphRopeInputs(dynamic, c).cos;
       let sum = 0;

@@ -35,13 +35,15 @@ export interface CurveResult {
 }
 
 /**
- * One graph at the longest context C_max, and perplexity at each shorter C from the prefixes of
- * those windows — exact for a causal model, since the NLL at position p of a C_max-window depends
- * only on tokens and rope tables at positions ≤ p. Methods whose frequencies depend on the
- * evaluated length (dynamic NTK, longrope) run the same C_max windows once per distinct frequency
- * set, with that context's tables (graphRopeInputs frequencyLengthTokens): the C-prefix then sees
- * exactly what a C-token run with its own base sees. Contexts with equal frequencies (dynamic at
- * C ≤ L) share a run. One session per variant, whatever the method.
+ * Perplexity at each C from the C-prefixes of the same windows of the longest context C_max —
+ * exact for a causal model, since the NLL at position p of a C_max-window depends only on tokens
+ * and rope tables at positions ≤ p. Length-independent methods: one graph at C_max, every
+ * context read from its prefixes. Methods whose frequencies depend on the evaluated length
+ * (dynamic NTK, longrope) need one run per distinct frequency set (graphRopeInputs
+ * frequencyLengthTokens); each such group runs only the prefix it needs — a graph of the group's
+ * longest context G over the first G tokens of every C_max window — so dynamic NTK at 8× costs
+ * 1/8 + 1/4 + 1/2 + 1 window lengths instead of 4 (same numbers: the G-prefix is what the
+ * C_max run would have computed there). Contexts with equal frequencies share a run.
  */
 export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
   const contexts = [...req.contexts].sort((a, b) => a - b);
@@ -51,19 +53,23 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
   const windows = windowCount(req.tokens.length, longest, maxWindows);
   const firstOf = (context: number): number => (req.scoring ? firstScoredPrediction(req.scoring, context) : 0);
   const groups = frequencyGroups(req.rope, contexts);
-  const engine = await req.openEngine(longest);
   const byContext = new Map<number, ContextPerplexity>();
   let done = 0;
-  // Released when the curve is done (the worker's session cache keeps it if another user holds it).
-  try {
-    for (const group of groups) {
-      // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
-      const perWindowByContext = group.map(() => new Float64Array(Math.max(0, windows)));
-      const tables = graphRopeInputs(req.rope, longest, { frequencyLengthTokens: group[group.length - 1] });
-      const [full] = await evaluatePerplexity({
+  for (const group of groups) {
+    const groupLength = group[group.length - 1];
+    // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
+    const perWindowByContext = group.map(() => new Float64Array(Math.max(0, windows)));
+    const tables = graphRopeInputs(req.rope, groupLength, { frequencyLengthTokens: groupLength });
+    const engine = await req.openEngine(groupLength);
+    let full: ContextPerplexity;
+    // Released when the group is done (the worker's session cache keeps it if another user holds it).
+    try {
+      [full] = await evaluatePerplexity({
         tokens: req.tokens,
-        contexts: [longest],
-        maxWindows,
+        contexts: [groupLength],
+        // The same windows as C_max's (never more): their prefixes, so every context sees the same text.
+        maxWindows: Math.max(1, windows),
+        windowStrideTokens: longest,
         scoring: req.scoring,
         prepare: async () => ({ engine, cos: tables.cos, sin: tables.sin }),
         onWindow: ({ windowIndex, nll }) => {
@@ -74,31 +80,31 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
             perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
           });
           done++;
-          const what = groups.length > 1 ? `, frequencies of ${group[group.length - 1]}` : '';
-          req.onProgress?.(done / (windows * groups.length), `${req.method} ${req.variant}: ${longest}-token window ${windowIndex + 1}/${windows}${what}`);
+          const what = groups.length > 1 ? `, frequencies of ${groupLength}` : '';
+          req.onProgress?.(done / (windows * groups.length), `${req.method} ${req.variant}: ${groupLength}-token window ${windowIndex + 1}/${windows}${what}`);
         },
       });
-      group.forEach((context, k) => {
-        // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
-        const first = firstOf(context);
-        let sum = 0;
-        for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
-        const nll = sum / (context - 1 - first);
-        byContext.set(context, {
-          ...full,
-          context,
-          tokens: full.windows * context,
-          predictions: full.windows * (context - 1 - first),
-          firstScoredPrediction: first,
-          nll,
-          ppl: Math.exp(nll),
-          perPositionNll: full.perPositionNll.slice(0, context - 1),
-          perWindowNll: perWindowByContext[k],
-        });
-      });
+    } finally {
+      await engine.dispose();
     }
-  } finally {
-    await engine.dispose();
+    group.forEach((context, k) => {
+      // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
+      const first = firstOf(context);
+      let sum = 0;
+      for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
+      const nll = sum / (context - 1 - first);
+      byContext.set(context, {
+        ...full,
+        context,
+        tokens: full.windows * context,
+        predictions: full.windows * (context - 1 - first),
+        firstScoredPrediction: first,
+        nll,
+        ppl: Math.exp(nll),
+        perPositionNll: full.perPositionNll.slice(0, context - 1),
+        perWindowNll: perWindowByContext[k],
+      });
+    });
   }
   const perContext = contexts.map((c) => byContext.get(c)!);
   return {
