@@ -12,6 +12,7 @@ import type { FetchLike, LoadedHfModel } from './hfFolder';
 import { loadHfFolder, loadModelSources } from './hfFolder';
 import type { GraphBuildRequest, ModelFile } from './protocol';
 import type { TensorCache } from './tensorCache';
+import type { WeightsMemo } from './weightsMemo';
 
 /** The in-graph KV quant of a build request; per-channel needs the calibrated scales in the request. */
 export function graphKvQuant(kv: string | null | undefined, channelScales?: KvChannelScales | null): GraphKvQuant | undefined {
@@ -22,10 +23,17 @@ export function graphKvQuant(kv: string | null | undefined, channelScales?: KvCh
   return { ...spec, channelScales };
 }
 
-function loadOptions(build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache) {
+/** What the worker keeps between builds: source tensors (float32) and assembled decoder weights. */
+export interface BuildCaches {
+  tensorCache?: TensorCache;
+  weightsMemo?: WeightsMemo;
+}
+
+function loadOptions(build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}) {
   const gpuLimits = ctx.gpuLimits ?? undefined;
   return {
-    ...(tensorCache ? { tensorCache } : {}),
+    ...(caches.tensorCache ? { tensorCache: caches.tensorCache } : {}),
+    ...(caches.weightsMemo ? { weightsMemo: caches.weightsMemo } : {}),
     quant: build.quant,
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
     ...(build.quantLayers ? { quantLayers: build.quantLayers } : {}),
@@ -60,11 +68,14 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
   return graph.modelBytes;
 }
 
-/** With a tensorCache, every build of the same model (by identity) reads each weight over HTTP once. */
-export function createUrlGraphBuilder(fetchFn: FetchLike, tensorCache?: TensorCache) {
+/**
+ * With a tensorCache, every build of the same model (by identity) reads each weight over HTTP
+ * once; with a weightsMemo, builds with the same weight options assemble (quantize) them once.
+ */
+export function createUrlGraphBuilder(fetchFn: FetchLike, caches: BuildCaches = {}) {
   return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
     return graphBytesOf(
-      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build, ctx, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
       build,
       ctx,
     );
@@ -72,15 +83,15 @@ export function createUrlGraphBuilder(fetchFn: FetchLike, tensorCache?: TensorCa
 }
 
 /** Builds from ByteSources (tests) or, via buildGraphFromFiles, from File/Blob handles read by range. */
-export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache): Promise<Uint8Array> {
-  return graphBytesOf(() => loadModelSources(sources, loadOptions(build, ctx, tensorCache), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
+export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<Uint8Array> {
+  return graphBytesOf(() => loadModelSources(sources, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
 }
 
-export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, tensorCache?: TensorCache): Promise<Uint8Array> {
+export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<Uint8Array> {
   return buildGraphFromSources(
     files.map((f) => byteSourceFromBlob(f.blob, f.name)),
     build,
     ctx,
-    tensorCache,
+    caches,
   );
 }

@@ -5,15 +5,17 @@ import { buildGraphFromFiles, createUrlGraphBuilder } from './buildGraph';
 import { createEngineHandler } from './handler';
 import type { EngineRequest } from './protocol';
 import { createTensorCache } from './tensorCache';
+import { createWeightsMemo } from './weightsMemo';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-// One cache for both sources: the perplexity, diagnostics and Q-ROAR builds of a model share its weights.
-const tensorCache = createTensorCache();
+// One set of caches for both sources: the perplexity, diagnostics and Q-ROAR builds of a model
+// share its source tensors, and builds with the same weight options share the assembled weights.
+const caches = { tensorCache: createTensorCache(), weightsMemo: createWeightsMemo() };
 const handler = createEngineHandler({
   runtime: createOrtWebRuntime(),
-  buildGraphFromUrl: createUrlGraphBuilder((url, init) => fetch(url, init), tensorCache),
-  buildGraphFromFiles: (files, build, ctx) => buildGraphFromFiles(files, build, ctx, tensorCache),
+  buildGraphFromUrl: createUrlGraphBuilder((url, init) => fetch(url, init), caches),
+  buildGraphFromFiles: (files, build, ctx) => buildGraphFromFiles(files, build, ctx, caches),
   post: (response, transfer) => scope.postMessage(response, transfer),
 });
 

@@ -13,6 +13,7 @@ import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import { bandsFromPairRanges, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
 import type { GraphQroar } from './protocol';
 import type { TensorCache } from './tensorCache';
+import type { WeightsMemo } from './weightsMemo';
 
 export type FetchLike = (
   url: string,
@@ -87,6 +88,8 @@ export interface LoadOptions {
   budget?: { memory: MemoryAvailable; contextTokens: number; scenario: Pick<RunScenario, 'kvQuant' | 'tapLayerCount' | 'tapQueries' | 'tapValues' | 'logits'> };
   /** Tensors already read from this model (by identity) are taken from here instead of the files. */
   tensorCache?: TensorCache;
+  /** Decoder weights already assembled for this model and these weight options (workers/engine/weightsMemo). */
+  weightsMemo?: WeightsMemo;
 }
 
 /**
@@ -114,7 +117,12 @@ export async function loadModelSources(
     assertRunFits(budget, memory, `a ${contextTokens}-token run${options.quant ? ` (${options.quant})` : ''} of this model`);
   }
   let read = 0;
-  const weights = await scenarioDecoderWeights(
+  const weightOptions = {
+    ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
+    ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
+    ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
+  } as const;
+  const assemble = () => scenarioDecoderWeights(
     model.spec,
     async (hfName) => {
       throwIfCancelled();
@@ -125,12 +133,9 @@ export async function loadModelSources(
       onProgress(Math.min(1, ++read / tensorCount), hfName);
       return tensor;
     },
-    {
-      ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
-      ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
-      ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
-    },
+    weightOptions,
   );
+  const weights = options.weightsMemo ? await options.weightsMemo.weights(`${model.identity}|${JSON.stringify(weightOptions)}`, assemble) : await assemble();
   return { spec: model.spec, weights, identity: model.identity };
 }
 

@@ -8,6 +8,7 @@ import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { specFromHfConfig } from '../../lib/model/hfConfig';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createUrlGraphBuilder } from './buildGraph';
+import { createWeightsMemo } from './weightsMemo';
 import { createEngineHandler } from './handler';
 import type { EngineResponse } from './protocol';
 import { createTensorCache } from './tensorCache';
@@ -55,12 +56,13 @@ const tokens0 = Int32Array.from(readFileSync(join(ROOT, 'training', 'fixture', '
 const config = JSON.parse(readFileSync(join(ROOT, 'public', MODEL_URL, 'config.json'), 'utf8')) as Record<string, unknown>;
 
 describe('engine builds sharing one tensor cache (onnxruntime-node)', () => {
-  it('reads the weights once for fp, RTN and fp again, and each NLL matches the PyTorch fixture', async () => {
+  it('reads the weights once for fp, RTN and fp again, quantizes once per weight option, and each NLL matches the PyTorch fixture', async () => {
     const counter = { bytes: 0 };
     const responses: EngineResponse[] = [];
+    const weightsMemo = createWeightsMemo();
     const handler = createEngineHandler({
       runtime: createOrtNodeRuntime({ intraOpNumThreads: 2 }),
-      buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), counter), createTensorCache()),
+      buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), counter), { tensorCache: createTensorCache(), weightsMemo }),
       post: (r) => responses.push(r),
     });
     const tokenCount = 256;
@@ -68,8 +70,8 @@ describe('engine builds sharing one tensor cache (onnxruntime-node)', () => {
     const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope);
     const { cos, sin } = ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, tokenCount, 'half-split');
     let requestId = 0;
-    const meanNll = async (sessionKey: string, quant: string | null): Promise<number> => {
-      await handler.handle({ kind: 'load-model', requestId: ++requestId, sessionKey, source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant } }, device: 'wasm' });
+    const meanNll = async (sessionKey: string, quant: string | null, extra: { logits?: boolean } = {}): Promise<number> => {
+      await handler.handle({ kind: 'load-model', requestId: ++requestId, sessionKey, source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...extra } }, device: 'wasm' });
       await handler.handle({ kind: 'run', requestId: ++requestId, sessionKey, ids: tokens0.slice(0, tokenCount), cos, sin, headDim: spec.headDim, wantTaps: false });
       const result = responses.at(-1);
       if (result?.kind !== 'result') throw new Error(`expected a result, got ${JSON.stringify(responses.filter((r) => r.kind === 'error'))}`);
@@ -79,6 +81,9 @@ describe('engine builds sharing one tensor cache (onnxruntime-node)', () => {
     expect(Math.abs((await meanNll('fp', null)) - 1.3841627836227417)).toBeLessThan(1e-4);
     expect(Math.abs((await meanNll('ptq', 'rtn:w4g32a')) - 1.4122800827026367)).toBeLessThan(1e-3);
     expect(Math.abs((await meanNll('fp-again', null)) - 1.3841627836227417)).toBeLessThan(1e-4);
+    // Another graph of the same quantized weights (logits out): the memo's assembled weights, same NLL.
+    expect(Math.abs((await meanNll('ptq-logits', 'rtn:w4g32a', { logits: true })) - 1.4122800827026367)).toBeLessThan(1e-3);
+    expect(weightsMemo.keys()).toHaveLength(2);
     // Headers are probed per build; tensor bytes cross the wire once.
     expect(counter.bytes).toBeGreaterThan(WEIGHTS_SIZE_BYTES * 0.9);
     expect(counter.bytes).toBeLessThan(WEIGHTS_SIZE_BYTES + 64 * 1024);
