@@ -31,7 +31,8 @@ export function modelSourceOf(model: ModelInfo, build: GraphBuildRequest): Model
  */
 export function engineOpener(
   model: ModelInfo,
-  build: Omit<GraphBuildRequest, 'seqLen'>,
+  /** The build, or the build for each T (a perplexity graph that takes on the diagnostics' outputs at their lengths). */
+  build: Omit<GraphBuildRequest, 'seqLen'> | ((seqLen: number) => Omit<GraphBuildRequest, 'seqLen'>),
   device: DeviceChoice,
   signal: AbortSignal,
   onLoadProgress?: (message: string) => void,
@@ -39,9 +40,10 @@ export function engineOpener(
 ): (seqLen: number) => Promise<NllEngine> {
   const client = getEngineClient();
   return async (seqLen) => {
+    const base = typeof build === 'function' ? build(seqLen) : build;
     const fullBuild: GraphBuildRequest = kvCalibration
-      ? await withKvCalibration(model, { ...build, seqLen }, { ...kvCalibration, device, signal })
-      : { ...build, seqLen };
+      ? await withKvCalibration(model, { ...base, seqLen }, { ...kvCalibration, device, signal })
+      : { ...base, seqLen };
     const sessionKey = sessionKeyOf(model, fullBuild);
     const loaded = await client.loadModel(sessionKey, modelSourceOf(model, fullBuild), device, {
       signal,

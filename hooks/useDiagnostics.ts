@@ -62,7 +62,8 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
       tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
       logits,
     }, { ...kvCalibration, device: settings.device, signal });
-    const sessionKey = `diag|${sessionKeyOf(model, build)}`;
+    // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/run/sharedOutputs) and shares the session.
+    const sessionKey = sessionKeyOf(model, build);
     const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, {
       signal,
       onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),

@@ -10,7 +10,8 @@ import { evaluationContexts } from '@/lib/run/contexts';
 import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
 import type { GraphQroar } from '@/workers/engine/protocol';
-import { curveBuild, curveJobs, isFp, type CurveJob } from '@/lib/run/curveJobs';
+import { curveBuild, curveJobs, isFp, type CurveBuild, type CurveJob } from '@/lib/run/curveJobs';
+import { sharedDiagnosticsOutputs } from '@/lib/run/sharedOutputs';
 import type { Settings } from '@/lib/settings/settings';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import { engineOpener } from './engineNll';
@@ -59,6 +60,13 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
   const mainMethod = settings.pi.method;
   const qroarKey = settings.appliedScales ? [settings.qroarVariant, settings.appliedScales, settings.bands] : null;
   const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, isFp(job) ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, scoring, job.variant === 'ptq+qroar' || job.variant === 'fp+qroar' ? qroarKey : null] as const;
+  // At the diagnostics' lengths a curve's graph takes on their tap/logit outputs, so both use one
+  // session (any PI method: RoPE tables are inputs); the Q-ROAR control has no diagnostics twin.
+  const diagnosticsShape = { longTokens: settings.targetContextTokens, shortTokens: Math.min(trained, settings.targetContextTokens), quantized: quant !== null && blocked === null };
+  const sharedBuildOf = (job: CurveJob, build: CurveBuild) => (seqLen: number) => {
+    const shared = model?.spec && job.variant !== 'fp+qroar' ? sharedDiagnosticsOutputs(model.spec, seqLen, diagnosticsShape) : null;
+    return shared ? { ...build, ...shared } : build;
+  };
   const makeQuery = (job: CurveJob, ready: boolean) => ({
     queryKey: keyOf(job),
     enabled: ready && model !== undefined && tokens !== undefined && !(!isFp(job) && blocked),
@@ -74,7 +82,7 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
         contexts,
         tokenBudget: PPL_TOKEN_BUDGET,
         maxWindows: PPL_MAX_WINDOWS,
-        openEngine: engineOpener(model, curveBuild(job, quant, () => appliedQroar(model, settings)), settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m }), { tokens, rope }),
+        openEngine: engineOpener(model, sharedBuildOf(job, curveBuild(job, quant, () => appliedQroar(model, settings))), settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m }), { tokens, rope }),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
         scoring,
       });
