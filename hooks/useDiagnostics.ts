@@ -51,7 +51,9 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
   const spec = model.spec;
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
     if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
-    const quant = variant === 'fp' || variant === 'fp16' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
+    const quant = variant === 'fp' || variant === 'fp16' || variant === 'fp-wasm' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
+    // The backend noise floor: the FP graph again, on the WASM EP (lib/run/diagnosticsRuns noiseFloorPlan).
+    const device = variant === 'fp-wasm' ? 'wasm' : settings.device;
     // Per-channel KV: scales calibrated on the short context first (hooks/kvCalibration.ts).
     const build = await withKvCalibration(model, {
       seqLen,
@@ -61,10 +63,11 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
       ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
       tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
       logits,
-    }, { ...kvCalibration, device: settings.device, signal });
+    }, { ...kvCalibration, device, signal });
     // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/run/sharedOutputs) and shares the session.
-    const sessionKey = sessionKeyOf(model, build);
-    const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, {
+    // The keys hold no device, so the WASM twin of a WebGPU session gets its own.
+    const sessionKey = `${variant === 'fp-wasm' ? 'wasm|' : ''}${sessionKeyOf(model, build)}`;
+    const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), device, {
       signal,
       onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),
     });
@@ -139,8 +142,9 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
           longQuant: runs.longQuant,
           longQroar: runs.longQroar,
           ...(runs.qroarLogits ? { qroarLogits: runs.qroarLogits } : {}),
-          ...(runs.longFp16 ? { longFp16: runs.longFp16 } : {}),
-          ...(runs.fp16Logits ? { fp16Logits: runs.fp16Logits } : {}),
+          ...(runs.longFloor ? { longFloor: runs.longFloor } : {}),
+          ...(runs.floorLogits ? { floorLogits: runs.floorLogits } : {}),
+          ...(runs.floorSource ? { floorSource: runs.floorSource } : {}),
           ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
           tirQuantile: settings.tirQuantile,
           pairCount: DIAGNOSTICS_PAIRS,

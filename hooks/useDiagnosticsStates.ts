@@ -6,7 +6,7 @@ import type { ChartState } from '../components/charts/ChartCard';
 import { activationIpOption, activationIpTable } from '../lib/charts/activationIp';
 import { klOption, klTable, logitErrorOption, logitErrorTable } from '../lib/charts/curves';
 import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '../lib/charts/tir';
-import type { ChartTheme, TapTensor } from '../lib/charts/types';
+import type { ChartTheme, NoiseFloorSource, TapTensor } from '../lib/charts/types';
 import type { DiagnosticsResult } from '../lib/run/diagnosticsCompute';
 
 export type DiagnosticsChartKey = 'tir-heatmap' | 'tir-pair' | 'logit-error-distance' | 'logit-error-query' | 'kl-position' | 'ip-activation';
@@ -33,7 +33,8 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
   const note = fromReport ? 'From the opened report.' : undefined;
   // Logit error and KL compare FP with this quantized model; say so when Q-ROAR scales are in it.
   const quantNote = result.quantVariant === 'ptq+qroar' ? 'Quantized model with the applied Q-ROAR scales vs full precision.' : undefined;
-  const floorNote = (measured: boolean) => (measured ? 'Shaded: the noise floor, the same measurement between the FP model with float16-rounded weights and the FP model.' : undefined);
+  const floorNote = (measured: boolean, source: NoiseFloorSource | undefined) =>
+    measured ? `Shaded: the noise floor, the same measurement between ${source === 'backend' ? 'the FP model on WebGPU and the FP model on WASM' : 'the FP model with float16-rounded weights and the FP model'}.` : undefined;
   const notes = (...extra: Array<string | undefined>): string | undefined => [note, ...extra].filter(Boolean).join(' ') || undefined;
   const noQuant: ChartState = fromReport
     ? { status: 'error', message: 'This report holds no quantized-run diagnostics.' }
@@ -47,12 +48,12 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
     'tir-heatmap': guarded(() => withNote({ status: 'ready', option: tirHeatmapOption(tir, theme), table: tirTable(tir) })),
     'tir-pair': guarded(() => withNote({ status: 'ready', option: tirPairOption(tir, theme), table: tirPairTable(tir) })),
     'logit-error-distance': result.logitErrorDistance
-      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }, quantNote, floorNote(result.logitErrorDistance!.noiseFloorRmsTotal !== undefined)))
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorDistance!, theme), table: logitErrorTable(result.logitErrorDistance!) }, quantNote, floorNote(result.logitErrorDistance!.noiseFloorRmsTotal !== undefined, result.logitErrorDistance!.noiseFloorSource)))
       : noQuant,
     'logit-error-query': result.logitErrorQuery
-      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }, quantNote, floorNote(result.logitErrorQuery!.noiseFloorRmsTotal !== undefined)))
+      ? guarded(() => withNote({ status: 'ready', option: logitErrorOption(result.logitErrorQuery!, theme), table: logitErrorTable(result.logitErrorQuery!) }, quantNote, floorNote(result.logitErrorQuery!.noiseFloorRmsTotal !== undefined, result.logitErrorQuery!.noiseFloorSource)))
       : noQuant,
-    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) }, quantNote, floorNote(result.kl!.noiseFloorKlNats !== undefined))) : noQuant,
+    'kl-position': result.kl ? guarded(() => withNote({ status: 'ready', option: klOption(result.kl!, theme), table: klTable(result.kl!) }, quantNote, floorNote(result.kl!.noiseFloorKlNats !== undefined, result.kl!.noiseFloorSource))) : noQuant,
     'ip-activation': result.activationIp
       ? guarded(() => withNote({ status: 'ready', option: activationIpOption(result.activationIp!, theme), table: activationIpTable(result.activationIp!) }))
       : { status: 'error', message: fromReport ? 'This report holds no activation-based IP.' : 'Activation-based IP was not computed.' },

@@ -111,7 +111,8 @@ describe('curves', () => {
   it('noise floor: a shaded baseline series on logit error and KL, and a column in their tables', () => {
     const d = { binCentres: [1, 4], axis: 'distance' as const, bands: bands.slice(0, 1), rmsPerBand: [[0.1, 0.2]], rmsTotal: [0.1, 0.2], p99Total: [0.3, 0.5], trainedWindowTokens: 256, noiseFloorRmsTotal: [0.001, 0.002] };
     const o = logitErrorOption(d, light) as unknown as { series: Array<AnySeries & { areaStyle?: unknown }> };
-    expect(o.series.map((s) => s.name)).toEqual(['B0', 'total', 'total p99', NOISE_FLOOR_SERIES]);
+    expect(o.series.map((s) => s.name)).toEqual(['B0', 'total', 'total p99', NOISE_FLOOR_SERIES.precision]);
+    expect((logitErrorOption({ ...d, noiseFloorSource: 'backend' }, light) as unknown as { series: AnySeries[] }).series.at(-1)?.name).toBe('noise floor (FP on WebGPU vs WASM)');
     expect(o.series[3].data).toEqual([[1, 0.001], [4, 0.002]]);
     expect(o.series[3].areaStyle).toBeDefined();
     expect(logitErrorTable(d).columns.at(-1)).toBe('noiseFloorRmsTotal');
@@ -119,7 +120,7 @@ describe('curves', () => {
     expect(() => logitErrorOption({ ...d, noiseFloorRmsTotal: [1] }, light)).toThrow(/2 bins but 1 noise-floor values/);
     const kl = { contextTokens: 2, positions: [0, 1], klNats: [0.1, 0.2], trainedWindowTokens: 4, noiseFloorKlNats: [1e-7, 2e-7] };
     const k = klOption(kl, light) as unknown as { series: AnySeries[] };
-    expect(k.series.map((s) => s.name)).toEqual(['KL(FP ‖ PTQ)', NOISE_FLOOR_SERIES]);
+    expect(k.series.map((s) => s.name)).toEqual(['KL(FP ‖ PTQ)', NOISE_FLOOR_SERIES.precision]);
     expect(klTable(kl)).toEqual({ columns: ['position', 'klNats', 'noiseFloorKlNats'], rows: [[0, 0.1, 1e-7], [1, 0.2, 2e-7]] });
   });
 });

@@ -1,7 +1,7 @@
 /** Option builders for the line charts over positions and contexts: logit error, perplexity, KL. */
 import { resolveAxisScale, type AxisScaleChoice } from './axisScale';
 import { axis, bandColor, baseOption, ink } from './palette';
-import type { ChartOption, ChartTable, ChartTheme, KlData, LogitErrorData, PplCurve, PplData } from './types';
+import type { ChartOption, ChartTable, ChartTheme, KlData, LogitErrorData, NoiseFloorSource, PplCurve, PplData } from './types';
 
 function windowLine(theme: ChartTheme, trainedWindowTokens: number): Record<string, unknown> {
   const c = ink(theme);
@@ -18,7 +18,10 @@ function windowLine(theme: ChartTheme, trainedWindowTokens: number): Record<stri
  * Name of the baseline series on the logit-error and KL charts: the same measurement between the
  * FP model with float16-rounded weights and the FP model (lib/run/weightsF16), shaded to zero.
  */
-export const NOISE_FLOOR_SERIES = 'noise floor (FP float16 vs float32 weights)';
+export const NOISE_FLOOR_SERIES: Readonly<Record<NoiseFloorSource, string>> = {
+  backend: 'noise floor (FP on WebGPU vs WASM)',
+  precision: 'noise floor (FP float16 vs float32 weights)',
+};
 
 /** RMS |ε| per bin, one line per band plus the total (and its p99), x on a log axis for distance; the noise floor shaded when measured. */
 export function logitErrorOption(data: LogitErrorData, theme: ChartTheme): ChartOption {
@@ -39,7 +42,7 @@ export function logitErrorOption(data: LogitErrorData, theme: ChartTheme): Chart
       ...data.bands.map((b, k) => ({ name: b.label, type: 'line', showSymbol: false, color: bandColor(b.bandIndex, theme), data: xy(data.rmsPerBand[k]) })),
       { name: 'total', type: 'line', showSymbol: false, color: c.text, lineStyle: { width: 2 }, data: xy(data.rmsTotal), markLine: windowLine(theme, data.trainedWindowTokens) },
       { name: 'total p99', type: 'line', showSymbol: false, color: c.muted, lineStyle: { type: 'dotted' }, data: xy(data.p99Total) },
-      ...(floor ? [{ name: NOISE_FLOOR_SERIES, type: 'line', showSymbol: false, color: c.muted, lineStyle: { type: [2, 2], width: 2 }, areaStyle: { color: c.muted, opacity: 0.15 }, data: xy(floor) }] : []),
+      ...(floor ? [{ name: NOISE_FLOOR_SERIES[data.noiseFloorSource ?? 'precision'], type: 'line', showSymbol: false, color: c.muted, lineStyle: { type: [2, 2], width: 2 }, areaStyle: { color: c.muted, opacity: 0.15 }, data: xy(floor) }] : []),
     ],
   } as ChartOption;
 }
@@ -106,7 +109,7 @@ export function klOption(data: KlData, theme: ChartTheme): ChartOption {
     yAxis: axis(theme, 'KL (nats)', 'value'),
     series: [
       { name: 'KL(FP ‖ PTQ)', type: 'line', showSymbol: false, sampling: 'lttb', data: data.positions.map((x, i) => [x, data.klNats[i]]), markLine: windowLine(theme, data.trainedWindowTokens) },
-      ...(floor ? [{ name: NOISE_FLOOR_SERIES, type: 'line', showSymbol: false, sampling: 'lttb', color: c.muted, lineStyle: { type: [2, 2] }, areaStyle: { color: c.muted, opacity: 0.15 }, data: data.positions.map((x, i) => [x, floor[i]]) }] : []),
+      ...(floor ? [{ name: NOISE_FLOOR_SERIES[data.noiseFloorSource ?? 'precision'], type: 'line', showSymbol: false, sampling: 'lttb', color: c.muted, lineStyle: { type: [2, 2] }, areaStyle: { color: c.muted, opacity: 0.15 }, data: data.positions.map((x, i) => [x, floor[i]]) }] : []),
     ],
   } as ChartOption;
 }

@@ -53,12 +53,12 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'logit-error-distance': {
     title: 'Logit error against distance',
     definition:
-      'ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n) of the pre-softmax logit q_m·k_n·a²/√d, same PI on both sides; RMS per log-spaced bin of Δ = m − n, per band (ε = Σ_B ε_B). Sampled (m, n) pairs. Shaded: the noise floor, the same RMS between the FP model with float16-rounded weights and the FP model.',
+      'ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n) of the pre-softmax logit q_m·k_n·a²/√d, same PI on both sides; RMS per log-spaced bin of Δ = m − n, per band (ε = Σ_B ε_B). Sampled (m, n) pairs. Shaded: the noise floor, the same RMS between two full-precision runs that should agree — on WebGPU and on WASM when the run is on WebGPU, else with float16-rounded and float32 weights.',
     scienceAnchor: 'position-dependent-logit-error',
   },
   'logit-error-query': {
     title: 'Logit error against query position',
-    definition: 'RMS of ε(m, n) over sampled keys n < m, binned by query position m, per band; dashed: the trained window L. Shaded: the noise floor (FP float16 weights vs FP).',
+    definition: 'RMS of ε(m, n) over sampled keys n < m, binned by query position m, per band; dashed: the trained window L. Shaded: the noise floor (FP on WebGPU vs WASM, or float16 vs float32 weights).',
     scienceAnchor: 'position-dependent-logit-error',
   },
   'ppl-context': {
@@ -69,7 +69,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   },
   'kl-position': {
     title: 'KL per position',
-    definition: 'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits. Shaded: the noise floor KL(p_FP ‖ p_FP-float16), the FP model against itself with float16-rounded weights.',
+    definition: 'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits. Shaded: the noise floor KL(p_FP ‖ p_FP′), the FP model against itself on the other backend (WebGPU vs WASM) or, with one backend, with float16-rounded weights.',
     scienceAnchor: 'kl-per-position',
   },
   'ip-activation': {

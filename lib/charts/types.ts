@@ -81,11 +81,20 @@ export interface LogitErrorData {
   p99Total: number[];
   trainedWindowTokens: number;
   /**
-   * Noise floor [bins]: RMS of the total ε between the FP model with float16-rounded weights and
-   * the FP model (same pairs, same bins); absent when not measured (older reports).
+   * Noise floor [bins]: RMS of the total ε between two full-precision runs that should agree (see
+   * noiseFloorSource), same pairs, same bins; absent when not measured (older reports).
    */
   noiseFloorRmsTotal?: number[];
+  /** What the floor compares; absent = 'precision' (reports written before there was a choice). */
+  noiseFloorSource?: NoiseFloorSource;
 }
+
+/**
+ * The two full-precision runs a noise floor compares: 'backend' = the FP model on WebGPU against
+ * the same model on WASM (when the run was on WebGPU); 'precision' = the FP model with every
+ * weight rounded to float16 against float32 weights (on one backend).
+ */
+export type NoiseFloorSource = 'backend' | 'precision';
 
 /**
  * One perplexity curve: a PI method × a weight variant, over contexts in tokens. 'fp+qroar' is the
@@ -109,8 +118,10 @@ export interface KlData {
   positions: number[];
   klNats: number[];
   trainedWindowTokens: number;
-  /** Noise floor [positions]: KL(p_FP ‖ p_FP-float16) per position, nats; absent when not measured. */
+  /** Noise floor [positions]: KL(p_FP ‖ p_floor) per position, nats (p_floor: see noiseFloorSource); absent when not measured. */
   noiseFloorKlNats?: number[];
+  /** Absent = 'precision'. */
+  noiseFloorSource?: NoiseFloorSource;
 }
 
 /** One evaluated Q-ROAR candidate (SPEC §5). */

@@ -5,7 +5,7 @@
  * and (optional, issue #12) the noise floor beside logit error and KL. JSON has no NaN/Infinity: an undefined ratio
  * is written as null and read back as NaN (a gap in the chart).
  */
-import type { LogitErrorData } from '../charts/types';
+import type { LogitErrorData, NoiseFloorSource } from '../charts/types';
 import type { DiagnosticsResult } from '../run/diagnosticsCompute';
 import { TAP_TENSORS } from '../run/diagnosticsCompute';
 
@@ -58,7 +58,13 @@ function logitErrorOf(v: unknown, where: string): LogitErrorData | null {
     p99Total: numbers(o.p99Total, `${where}.p99Total`, bins),
     trainedWindowTokens: finite(o.trainedWindowTokens, `${where}.trainedWindowTokens`),
     ...(o.noiseFloorRmsTotal !== undefined ? { noiseFloorRmsTotal: numbers(o.noiseFloorRmsTotal, `${where}.noiseFloorRmsTotal`, bins) } : {}),
+    ...(o.noiseFloorSource !== undefined ? { noiseFloorSource: floorSourceOf(o.noiseFloorSource, `${where}.noiseFloorSource`) } : {}),
   };
+}
+
+function floorSourceOf(v: unknown, where: string): NoiseFloorSource {
+  if (v === 'backend' || v === 'precision') return v;
+  throw new Problem(`${where} must be "backend" or "precision", got ${JSON.stringify(v)}`);
 }
 
 /** Validates report JSON `diagnostics` and returns it revived (null → NaN); throws with the bad field. */
@@ -90,6 +96,7 @@ export function reviveDiagnostics(v: unknown): DiagnosticsResult {
     const positions = numbers(k.positions, `${where}.kl.positions`);
     kl = { contextTokens: finite(k.contextTokens, `${where}.kl.contextTokens`), positions, klNats: numbers(k.klNats, `${where}.kl.klNats`, positions.length), trainedWindowTokens: finite(k.trainedWindowTokens, `${where}.kl.trainedWindowTokens`) };
     if (k.noiseFloorKlNats !== undefined) kl.noiseFloorKlNats = numbers(k.noiseFloorKlNats, `${where}.kl.noiseFloorKlNats`, positions.length);
+    if (k.noiseFloorSource !== undefined) kl.noiseFloorSource = floorSourceOf(k.noiseFloorSource, `${where}.kl.noiseFloorSource`);
   }
   let activationIp: DiagnosticsResult['activationIp'] = null;
   if (o.activationIp !== undefined && o.activationIp !== null) {

@@ -1,11 +1,11 @@
 /**
  * Taps → the SPEC §4 diagnostic chart data (TIR per layer × band and per pair, logit error by
- * distance and by query position, KL per position, and their noise floor: FP with float16 weights
+ * distance and by query position, KL per position, and their noise floor: FP on another backend or with float16 weights
  * against FP). Pure; the analysis worker runs it so the
  * page never blocks. Mirrors cli/commands/diagnose.ts: long and short full-precision runs under
  * the same PI for TIR; quantized vs full precision at L′, same PI, for logit error and KL.
  */
-import type { ActivationIpData, ChartBand, KlData, LogitErrorData, TapTensor, TirData } from '../charts/types';
+import type { ActivationIpData, ChartBand, KlData, LogitErrorData, NoiseFloorSource, TapTensor, TirData } from '../charts/types';
 import { activationPressure } from '../diagnostics/activationPressure';
 import { klDivergenceRows } from '../diagnostics/kl';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../diagnostics/logitError';
@@ -51,12 +51,14 @@ export interface DiagnosticsInput {
   quantLogits?: Float32Array;
   vocab?: number;
   /**
-   * Noise floor (issue #12 item 6): the FP model with every weight rounded to float16 at L′, taps
-   * and logits [longTokens, vocab]. Its logit error and KL against FP (same pairs and bins) are
-   * drawn as a baseline on the logit-error and KL charts.
+   * Noise floor (issue #12 item 6): a second FP run at L′ that should agree with the first — on
+   * another backend, or with float16-rounded weights (`floorSource`) — taps and logits
+   * [longTokens, vocab]. Its logit error and KL against FP (same pairs and bins) are drawn as a
+   * baseline on the logit-error and KL charts.
    */
-  longFp16?: TapSet | null;
-  fp16Logits?: Float32Array;
+  longFloor?: TapSet | null;
+  floorLogits?: Float32Array;
+  floorSource?: NoiseFloorSource;
   /** TIR tail level p in (0, 1]. */
   tirQuantile: number;
   /** Sampled (m, n) pairs for the logit error, and the sampler seed. */
@@ -162,11 +164,14 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
     // Distance bins are octaves [lo, hi): the geometric centre sits mid-bin on the log axis.
     logitErrorDistance = binsToChart(e.distanceBins, 'distance', bands, g.trainedWindowTokens, (b) => Math.sqrt(b.lo * (b.hi - 1 || 1)));
     logitErrorQuery = binsToChart(e.queryBins, 'query', bands, g.trainedWindowTokens, (b) => (b.lo + b.hi - 1) / 2);
-    if (input.longFp16) {
+    if (input.longFloor) {
       // Same sampler and seed, so the same pairs land in the same bins as the quantized error.
-      const floor = errorAgainstFp(input.longFp16, 'k_post');
+      const floor = errorAgainstFp(input.longFloor, 'k_post');
+      const source = input.floorSource ?? 'precision';
       logitErrorDistance.noiseFloorRmsTotal = alignedRms(e.distanceBins, floor.distanceBins);
+      logitErrorDistance.noiseFloorSource = source;
       logitErrorQuery.noiseFloorRmsTotal = alignedRms(e.queryBins, floor.queryBins);
+      logitErrorQuery.noiseFloorSource = source;
     }
   }
 
@@ -174,7 +179,10 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
   if (compared && input.fpLogits && comparedLogits && input.vocab) {
     const values = klDivergenceRows(input.fpLogits, comparedLogits, longTokens, input.vocab);
     kl = { contextTokens: longTokens, positions: Array.from({ length: longTokens }, (_, p) => p), klNats: Array.from(values), trainedWindowTokens: g.trainedWindowTokens };
-    if (input.fp16Logits) kl.noiseFloorKlNats = Array.from(klDivergenceRows(input.fpLogits, input.fp16Logits, longTokens, input.vocab));
+    if (input.floorLogits) {
+      kl.noiseFloorKlNats = Array.from(klDivergenceRows(input.fpLogits, input.floorLogits, longTokens, input.vocab));
+      kl.noiseFloorSource = input.floorSource ?? 'precision';
+    }
   }
   let activationIp: ActivationIpData | null = null;
   if (input.frequencies) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NllEngine, NllEngineInput } from '../eval/engine';
 import type { RopeConfig } from '../rope/types';
-import { runDiagnosticsWindows, type DiagnosticsVariant } from './diagnosticsRuns';
+import { noiseFloorPlan, runDiagnosticsWindows, type DiagnosticsVariant } from './diagnosticsRuns';
 
 const rope: RopeConfig = { type: 'default', thetaBase: 10000, headDim: 4, rotaryDim: 4, maxPositionEmbeddings: 8 };
 
@@ -52,13 +52,26 @@ describe('runDiagnosticsWindows', () => {
     expect(runs.qroarLogits?.[0]).toBe(12);
   });
 
-  it('adds the noise floor run (FP, float16 weights) at L′ with logits, last', async () => {
+  it('adds the noise floor run (FP, float16 weights, on a backend other than WebGPU) at L′ with logits, last', async () => {
     const { calls, openEngine } = recorder();
     const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, qroar: true, noiseFloor: true, openEngine });
     expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true], ['ptq+qroar', 12, true], ['fp16', 12, true]]);
     expect(calls[4].ids).toEqual(calls[0].ids);
-    expect(runs.longFp16).not.toBeNull();
-    expect(runs.fp16Logits).not.toBeNull();
+    expect(runs.longFloor).not.toBeNull();
+    expect(runs.floorLogits).not.toBeNull();
+    expect(runs.floorSource).toBe('precision');
+  });
+
+  it('on WebGPU the noise floor is the same FP model on WASM (two backends), not float16 weights', async () => {
+    const { calls, openEngine } = recorder();
+    const onGpu: typeof openEngine = async (variant, seqLen, logits) => {
+      const engine = await openEngine(variant, seqLen, logits);
+      return { ...engine, device: variant === 'fp-wasm' ? 'ort-web:wasm' : 'ort-web:webgpu', run: engine.run, dispose: engine.dispose };
+    };
+    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, noiseFloor: true, openEngine: onGpu });
+    expect(calls.map((c) => c.variant)).toEqual(['fp', 'fp', 'ptq', 'fp-wasm']);
+    expect(runs.floorSource).toBe('backend');
+    expect(noiseFloorPlan('ort-node:cpu')).toEqual({ variant: 'fp16', source: 'precision' });
   });
 
   it('skips the quantized run and the logits when nothing is quantized', async () => {
@@ -68,7 +81,8 @@ describe('runDiagnosticsWindows', () => {
     expect(runs.longQuant).toBeNull();
     expect(runs.longQroar).toBeNull();
     expect(runs.fpLogits).toBeNull();
-    expect(runs.longFp16).toBeNull();
+    expect(runs.longFloor).toBeNull();
+    expect(runs.floorSource).toBeNull();
   });
 
   it('refuses a text shorter than L′ and a short context above L′', async () => {

@@ -3,16 +3,30 @@
  * the browser worker and a Node runner run the same science (cf. cli/commands/diagnose.ts):
  * full precision at L′ (taps + logits), full precision at the short context ≤ L (taps), and the
  * quantized model at L′ (taps + logits), and — when Q-ROAR scales are applied — the quantized
- * model with those scales at L′ (taps + logits), and — for the noise floor — the FP model with
- * float16-rounded weights at L′ (taps + logits), all under the same PI, on the first tokens of the text.
+ * model with those scales at L′ (taps + logits), and — for the noise floor — the FP model on
+ * WASM when the rest ran on WebGPU, else with float16-rounded weights, at L′ (taps + logits); all
+ * under the same PI, on the first tokens of the text.
  */
 import type { NllEngine, NllEngineOutput } from '../eval/engine';
 import { graphRopeInputs } from '../eval/ropeInputs';
 import type { RopeConfig } from '../rope/types';
+import type { NoiseFloorSource } from '../charts/types';
 import type { TapSet } from './diagnosticsCompute';
 
-/** 'fp16': the FP model with every weight rounded to float16 (the noise floor, lib/run/weightsF16). */
-export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar' | 'fp16';
+/**
+ * The noise floor's run: 'fp16' = the FP model with every weight rounded to float16
+ * (lib/run/weightsF16); 'fp-wasm' = the FP model on the WASM backend, when the others ran on WebGPU.
+ */
+export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar' | 'fp16' | 'fp-wasm';
+
+/**
+ * Which run the noise floor compares against the FP run at L′ (SPEC noise floor): another
+ * backend when there is one to compare (the FP run was on WebGPU, so WASM is the second), else
+ * another weight precision (float16) on the same backend.
+ */
+export function noiseFloorPlan(fpDevice: string): { variant: 'fp-wasm' | 'fp16'; source: NoiseFloorSource } {
+  return /webgpu/i.test(fpDevice) ? { variant: 'fp-wasm', source: 'backend' } : { variant: 'fp16', source: 'precision' };
+}
 
 export interface DiagnosticsRunRequest {
   /** The PI rope (lib/run/pressure scenarioRope); both variants use it. */
@@ -27,7 +41,7 @@ export interface DiagnosticsRunRequest {
   quantized: boolean;
   /** Also run the quantized model with the applied Q-ROAR scales at L′ (needs `quantized`). */
   qroar?: boolean;
-  /** Also run the FP model with float16-rounded weights at L′ (taps + logits), the noise floor (needs `quantized`: it is drawn beside the quantized error). */
+  /** Also run the noise floor's FP run at L′ (taps + logits; noiseFloorPlan says which), needs `quantized`: it is drawn beside the quantized error. */
   noiseFloor?: boolean;
   /** Opens a graph of T = seqLen tokens tapping every layer; `logits` adds the logits output. */
   openEngine: (variant: DiagnosticsVariant, seqLen: number, logits: boolean) => Promise<NllEngine>;
@@ -44,9 +58,10 @@ export interface DiagnosticsRuns {
   /** Quantized + Q-ROAR at L′ (taps, logits), when asked. */
   longQroar: TapSet | null;
   qroarLogits: Float32Array | null;
-  /** FP with float16 weights at L′ (taps, logits), when asked. */
-  longFp16: TapSet | null;
-  fp16Logits: Float32Array | null;
+  /** The noise floor's FP run at L′ (taps, logits), when asked, and what it is. */
+  longFloor: TapSet | null;
+  floorLogits: Float32Array | null;
+  floorSource: NoiseFloorSource | null;
   device: string;
 }
 
@@ -85,10 +100,11 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     req.onProgress?.(3 / steps, `quantized + Q-ROAR at ${longTokens} tokens`);
     longQroar = await runOnce(req, 'ptq+qroar', longTokens, true);
   }
-  let longFp16: Awaited<ReturnType<typeof runOnce>> | null = null;
+  let longFloor: Awaited<ReturnType<typeof runOnce>> | null = null;
+  const floor = noiseFloorPlan(longFp.device);
   if (withFloor) {
-    req.onProgress?.((steps - 1) / steps, `noise floor: full precision with float16 weights at ${longTokens} tokens`);
-    longFp16 = await runOnce(req, 'fp16', longTokens, true);
+    req.onProgress?.((steps - 1) / steps, `noise floor: full precision ${floor.source === 'backend' ? 'on WASM' : 'with float16 weights'} at ${longTokens} tokens`);
+    longFloor = await runOnce(req, floor.variant, longTokens, true);
   }
   req.onProgress?.(1, 'runs done');
   return {
@@ -99,8 +115,9 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     quantLogits: longQuant?.out.logits ?? null,
     longQroar: (longQroar?.out.taps as TapSet | undefined) ?? null,
     qroarLogits: longQroar?.out.logits ?? null,
-    longFp16: (longFp16?.out.taps as TapSet | undefined) ?? null,
-    fp16Logits: longFp16?.out.logits ?? null,
+    longFloor: (longFloor?.out.taps as TapSet | undefined) ?? null,
+    floorLogits: longFloor?.out.logits ?? null,
+    floorSource: longFloor ? floor.source : null,
     device: longFp.device,
   };
 }

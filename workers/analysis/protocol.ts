@@ -56,8 +56,8 @@ export function analysisRequestTransferables(request: AnalysisRequest): ArrayBuf
     if (i.qroarLogits) out.push(i.qroarLogits.buffer as ArrayBuffer);
     if (i.fpLogits) out.push(i.fpLogits.buffer as ArrayBuffer);
     if (i.quantLogits) out.push(i.quantLogits.buffer as ArrayBuffer);
-    buffersOfTaps(i.longFp16, out);
-    if (i.fp16Logits) out.push(i.fp16Logits.buffer as ArrayBuffer);
+    buffersOfTaps(i.longFloor, out);
+    if (i.floorLogits) out.push(i.floorLogits.buffer as ArrayBuffer);
   } else if (request.kind === 'proxy-setup') {
     for (const l of request.input.layers) out.push(...([l.refQ.buffer, l.refK.buffer, l.quantQ.buffer, l.quantK.buffer] as ArrayBuffer[]));
   }
