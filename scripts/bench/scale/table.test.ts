@@ -43,6 +43,8 @@ describe('formatScaleTable', () => {
     expect(lines[0].startsWith(`| ${TABLE_HEADER[0]}`)).toBe(true);
     expect(new Set(lines.map((l) => l.length)).size).toBe(1);
     expect(lines[3]).toContain('| 2.50 ');
+    const refused = formatScaleTable([{ ...okRow, ours: { kind: 'refused', line: 'bad a|b', wallSeconds: 1, peakRssBytes: 1 } }]);
+    expect(refused).toContain('refused: bad a\\|b');
   });
 });
 

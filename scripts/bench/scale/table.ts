@@ -71,11 +71,12 @@ export function rowCells(row: ScaleRow): string[] {
   return [precision, String(c), `${rate(oursWall)} (${rate(ours.forwardTokensPerSecond)})`, torchRate, ratio, rss, fixed(ours.nll, 6), torchNll, delta];
 }
 
-export const TABLE_HEADER = ['precision', 'tokens', 'ours tok/s wall (fwd)', 'torch tok/s wall (fwd)', 'ours/torch', 'our peak RSS GB (target)', 'NLL ours', 'NLL torch', '|ΔNLL|'];
+export const TABLE_HEADER = ['precision', 'tokens', 'ours tok/s wall (fwd)', 'torch tok/s wall (fwd)', 'ours/torch', 'our peak RSS GB (target)', 'NLL ours', 'NLL torch', 'ΔNLL (abs)'];
 
 /** A Markdown table (pipes, header rule) of the rows, columns padded to line up in a terminal. */
 export function formatScaleTable(rows: readonly ScaleRow[]): string {
-  const body = rows.map(rowCells);
+  // A '|' inside a cell (an error line may hold one) would split it: escape it as Markdown does.
+  const body = rows.map((r) => rowCells(r).map((c) => c.replace(/\|/g, '\\|')));
   const widths = TABLE_HEADER.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(TABLE_HEADER), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
