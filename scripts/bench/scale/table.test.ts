@@ -23,7 +23,7 @@ describe('rowCells', () => {
     expect(cells[0]).toBe('FP (BF16→f32)');
     expect(cells[2]).toBe(`refused: ${REFUSAL}`);
     expect(cells[4]).toBe('—');
-    expect(cells[5]).toBe('0.15 (< 4: met)');
+    expect(cells[5]).toBe('0.15 (no run: target n/a)');
     expect(cells[8]).toBe('—');
   });
 

@@ -58,7 +58,9 @@ const rate = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFix
 export function rowCells(row: ScaleRow): string[] {
   const { ours, torch, contextTokens: c } = row;
   const precision = row.quant === 'none' ? 'FP (BF16→f32)' : row.quant;
-  const rss = `${fixed(ours.peakRssBytes / GB, 2)}${row.targetRssBytes === null ? '' : ` (< ${fixed(row.targetRssBytes / GB, 0)}: ${ours.peakRssBytes < row.targetRssBytes ? 'met' : 'NOT met'})`}`;
+  // A refused or failed run loaded no model, so its RSS says nothing about the target.
+  const verdict = ours.kind !== 'ok' ? ' (no run: target n/a)' : row.targetRssBytes === null ? '' : ` (< ${fixed(row.targetRssBytes / GB, 0)}: ${ours.peakRssBytes < row.targetRssBytes ? 'met' : 'NOT met'})`;
+  const rss = `${fixed(ours.peakRssBytes / GB, 2)}${verdict}`;
   const torchRate = torch.kind === 'ok' ? `${rate(wallTokensPerSecond(c, torch.wallSeconds))} (${rate(torch.forwardTokensPerSecond)})` : `skipped: ${torch.reason}`;
   const torchNll = torch.kind === 'ok' ? fixed(torch.meanNll, 6) : '—';
   if (ours.kind !== 'ok') {

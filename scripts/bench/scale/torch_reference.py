@@ -168,9 +168,13 @@ def forward_nll(cfg, w, ids):
         del gate, hs
     head = w.get("lm_head.weight") if not cfg.get("tie_word_embeddings", False) else None
     head = w["model.embed_tokens.weight"] if head is None else head
-    logits = rms_norm(x, w["model.norm.weight"], eps)[:-1] @ head.T
-    logp = torch.log_softmax(logits.to(torch.float64), dim=-1)
-    return -logp.gather(1, ids[1:, None]).squeeze(1)
+    xn = rms_norm(x, w["model.norm.weight"], eps)[:-1]
+    nll = torch.empty(t - 1, dtype=torch.float64)
+    # 256 rows of logits at a time: a 2048 x 128256 float64 log-softmax at once would add ~3 GB.
+    for i in range(0, t - 1, 256):
+        logp = torch.log_softmax((xn[i:i + 256] @ head.T).to(torch.float64), dim=-1)
+        nll[i:i + 256] = -logp.gather(1, ids[i + 1:i + 257, None]).squeeze(1)
+    return nll
 
 
 def main():
