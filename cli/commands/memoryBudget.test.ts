@@ -75,7 +75,7 @@ describe('--memory-budget', () => {
     const layered = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--memory-budget', '1G']);
     expect(layered.code).toBe(2);
     expect(layered.stderr.trim().split('\n')).toHaveLength(1);
-    expect(layered.stderr).toMatch(/eval at 4096 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs 1\.\d\d GiB at peak .*available 1\.00 GiB \(1073741824 bytes\): --memory-budget 1G/);
+    expect(layered.stderr).toMatch(/eval at 4096 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs \d\.\d\d GiB at peak .*available 1\.00 GiB \(1073741824 bytes\): --memory-budget 1G/);
     for (const [command, ...args] of [
       ['diagnose', '--text', text, '--context', '2048', '--quant', 'rtn:w4g32a'],
       ['search', '--dev', text, '--test', text, '--context', '2048'],
