@@ -147,7 +147,7 @@ export function initializerBinding(g: GraphBuilder, spec: ModelSpec, lw: Decoder
       checkLinear(w, name, inFeatures, outFeatures);
       let y: string;
       if (w.kind === 'f32') {
-        // Gemm with transB reads the [out, in] weight as stored: no transposed copy at build time.
+        // MatMul on a transposed [in, out] initializer, which onnxruntime prepacks once per session.
         const wt = new Float32Array(inFeatures * outFeatures);
         for (let n = 0; n < outFeatures; n++) for (let k = 0; k < inFeatures; k++) wt[k * outFeatures + n] = w.weight[n * inFeatures + k];
         y = g.op('MatMul', [x, g.f32(`${name}.weight_t`, wt, [inFeatures, outFeatures])]);
