@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from './errors';
 import { checkTrainedWindowOverride } from '../lib/model/trainedWindow';
 import type { MemoryAvailable } from '../lib/model/budgetCheck';
+import type { EngineChoice } from '../lib/model/enginePlan';
 import { formatBytes, parseByteSize } from '../lib/format/bytes';
 import type { NodeEngineSettings } from './engine/nodeRunner';
 
@@ -106,4 +107,16 @@ export function engineFlags(command: string, flags: ParsedFlags): NodeEngineSett
   if (device !== 'cpu' && device !== 'webgpu' && device !== 'auto') throw new UsageError(`${command}: --device must be cpu, webgpu or auto, got '${device}'`);
   const threads = positiveIntFlag(command, flags, 'threads');
   return { device, ...(threads !== undefined ? { threads } : {}) };
+}
+
+/** `--engine whole|layered|auto` and `--layer-group N` (eval). */
+export const ENGINE_CHOICE_FLAGS: FlagSpec = { engine: { type: 'string' }, 'layer-group': { type: 'string' } };
+
+/** --engine (default auto: the whole graph when it fits the memory budget, else layer-streamed) and --layer-group. */
+export function engineChoiceFlags(command: string, flags: ParsedFlags): { engine: EngineChoice; layerGroupSize?: number } {
+  const engine = stringFlag(command, flags, 'engine') ?? 'auto';
+  if (engine !== 'whole' && engine !== 'layered' && engine !== 'auto') throw new UsageError(`${command}: --engine must be whole, layered or auto, got '${engine}'`);
+  const layerGroupSize = positiveIntFlag(command, flags, 'layer-group');
+  if (layerGroupSize !== undefined && engine === 'whole') throw new UsageError(`${command}: --layer-group applies to the layered engine, not --engine whole`);
+  return { engine, ...(layerGroupSize !== undefined ? { layerGroupSize } : {}) };
 }

@@ -2,7 +2,7 @@
  * `bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]
  *  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…]
  *  [--quant-format fake|nbits] [--kv int8:token:post|…] [--kv-calibration S] [--qroar scales.json] [--trained-window N]
- *  [--score bandscope|llama-perplexity] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]`
+ *  [--score bandscope|llama-perplexity] [--memory-budget 6G] [--engine whole|layered|auto] [--layer-group N] [--threads N] [--device cpu|webgpu|auto] [--json]`
  *
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
@@ -46,9 +46,15 @@ import { configureNodeEngines, createNodeEngine } from '../engine/nodeRunner';
 import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
-import { engineFlags, memoryBudgetFlag, trainedWindowFlag } from '../args';
-import { checkRunBudget } from '../scenario/budget';
+import { engineChoiceFlags, engineFlags, memoryBudgetFlag, trainedWindowFlag } from '../args';
+import { planRunEngine } from '../scenario/budget';
+import { createLayerWeightCache } from '../../workers/engine/layerWeightCache';
+import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { LayeredSessionOptions } from '../../workers/engine/layeredSession';
+import { layeredWeightSource } from '../engine/layeredSource';
+import { createLayeredNodeEngine } from '../engine/nodeRunner';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
+import { formatBytes } from '../../lib/format/bytes';
 
 const COMMAND = 'eval';
 const BUILTIN_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
@@ -87,10 +93,12 @@ const EVAL_HELP = [
   'usage: bandscope eval --model <builtin | hf-folder | file.gguf> --text <file> --contexts 256,1024 [--windows N]',
   '  [--rope none|linear:S|ntk:S|dynamic:S|yarn:S|llama3:S] [--quant none|rtn:w4g32a|…] [--quant-format fake|nbits]',
   '  [--kv <int8|int4>:<token|channel>:<pre|post>[:<k|v|kv>][:hadamard]] [--kv-calibration S] [--qroar scales.json]',
-  '  [--trained-window N] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]',
+  '  [--trained-window N] [--memory-budget 6G] [--engine whole|layered|auto] [--layer-group N] [--threads N] [--device cpu|webgpu|auto] [--json]',
   '--threads: intra-op threads (default all cores). --device: onnxruntime-node execution provider (default cpu);',
   '  webgpu needs a GPU adapter and is refused without one; auto tries WebGPU and falls back to the CPU, reported.',
   '--memory-budget: refuse (exit 2) a run whose peak memory (lib/model/runBudget.ts) exceeds this; default 75% of RAM.',
+  '--engine: whole = every weight in one ONNX graph; layered = the decoder in groups of layers, weights read per group;',
+  '  auto (default) = whole when it fits --memory-budget, else layered. --layer-group N: layers per group (layered).',
   '--kv …:hadamard rotates each head\'s keys and values by the normalized Walsh–Hadamard matrix before quantizing',
   '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
   `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
@@ -128,6 +136,8 @@ export async function run(argv: string[]): Promise<void> {
         'memory-budget': { type: 'string' },
         threads: { type: 'string' },
         device: { type: 'string' },
+        engine: { type: 'string' },
+        'layer-group': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -174,6 +184,7 @@ export async function run(argv: string[]): Promise<void> {
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
   const memory = memoryBudgetFlag(COMMAND, { values, positionals: [] });
   const engineSettings = engineFlags(COMMAND, { values, positionals: [] });
+  const engineChoice = engineChoiceFlags(COMMAND, { values, positionals: [] });
   let scoreMode: ScoreMode;
   try {
     scoreMode = parseScoreMode(stringFlag('score') ?? 'bandscope');
@@ -196,11 +207,19 @@ export async function run(argv: string[]): Promise<void> {
   try {
     const { spec } = model;
     // Refuse before any tensor is read: the longest context is the run's peak.
-    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined }, Math.max(...contexts));
+    const plan = planRunEngine(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined }, Math.max(...contexts), engineChoice);
+    const layered = plan.engine === 'layer-streamed';
     const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
-    const weights = await assembleDecoderWeights(spec, (n) => model.tensorF32(n), { rtn, quantFormat, ...qroar?.hooks });
+    const assemble = { rtn, quantFormat, ...qroar?.hooks } as const;
+    // Whole graph: every weight assembled now. Layer-streamed: a layer is read and converted when a
+    // group needs it, kept only within the plan's layer cache.
+    const weights = layered ? null : await assembleDecoderWeights(spec, (n) => model.tensorF32(n), assemble);
+    const source = layered ? layeredWeightSource(spec, (n) => model.tensorF32(n), assemble, model.identity, `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`) : null;
+    const layerCache = createLayerWeightCache<DecoderLayerWeights>(plan.layerCacheBytes);
+    const openLayered = (options: Omit<LayeredSessionOptions, 'layerGroupSize'>) =>
+      createLayeredNodeEngine(source!, { ...options, layerGroupSize: plan.layerGroupSize }, layerCache);
     let graphKv: GraphKvQuant | undefined = kvQuant;
     let kvCalibrationTokens: number | null = null;
     if (kvQuant?.hadamard) {
@@ -210,7 +229,8 @@ export async function run(argv: string[]): Promise<void> {
     if (kvQuant?.granularity === 'channel') {
       const trained = model.trainedWindow.windowTokens;
       kvCalibrationTokens = kvCalibrationRaw === undefined ? trained : Number(kvCalibrationRaw);
-      graphKv = await calibratedGraphKv(kvQuant, { spec, weights, rope, tokens, calibrationTokens: kvCalibrationTokens, trainedWindowTokens: trained });
+      const run = { spec, rope, tokens, calibrationTokens: kvCalibrationTokens, trainedWindowTokens: trained };
+      graphKv = await calibratedGraphKv(kvQuant, weights ? { ...run, weights } : { ...run, openEngine: (graph) => openLayered(graph) });
     }
     const clipped = new Map<number, number>();
     let device = engine.device;
@@ -221,8 +241,8 @@ export async function run(argv: string[]): Promise<void> {
       contexts,
       maxWindows,
       prepare: async (context) => {
-        const graph = buildLlamaGraph(spec, weights, { seqLen: context, kvQuant: graphKv, kvClipCount: kvCalibrationTokens !== null });
-        const inner = await createNodeEngine(graph);
+        const graphOptions = { seqLen: context, kvQuant: graphKv, kvClipCount: kvCalibrationTokens !== null };
+        const inner = weights ? await createNodeEngine(buildLlamaGraph(spec, weights, graphOptions)) : await openLayered(graphOptions);
         device = inner.device;
         const { cos, sin } = graphRopeInputs(rope, context);
         // Sum the graph's per-run clip count over this context's windows.
@@ -242,6 +262,7 @@ export async function run(argv: string[]): Promise<void> {
     });
     const report = {
       device,
+      engine: { kind: plan.engine, layerGroupSize: plan.layerGroupSize, layerCacheBytes: plan.layerCacheBytes, peakBytesEstimate: plan.budget.peakBytes },
       deviceRequested: engine.requested,
       threads: engine.threads,
       ...(engine.note !== undefined ? { deviceNote: engine.note } : {}),
@@ -277,6 +298,7 @@ export async function run(argv: string[]): Promise<void> {
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stdout.write(`${report.model} on ${device} (${engine.threads} threads${engine.note ? `; ${engine.note}` : ''}), rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
+      if (layered) process.stdout.write(`layer-streamed engine: ${plan.layerGroupSize} layer(s) per group, ${formatBytes(plan.layerCacheBytes)} layer cache, estimated peak ${formatBytes(plan.budget.peakBytes)}\n`);
       if (kvCalibrationTokens !== null) process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);
       for (const r of report.contexts) {
         const clip = 'kvClippedShare' in r ? `, KV clipped ${(100 * (r.kvClippedShare as number)).toFixed(3)}%` : '';

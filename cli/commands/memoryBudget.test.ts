@@ -54,20 +54,28 @@ describe('--memory-budget', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/eval at 1024 tokens needs [\d.]+ MiB at peak \(\d+ bytes; whole-graph engine, largest item: .*\), available 100\.00 MiB \(104857600 bytes\): --memory-budget 100M/);
+    // --engine auto: the whole graph does not fit, so one layer at a time is tried and does not fit either.
+    expect(r.stderr).toMatch(/eval at 1024 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs [\d.]+ MiB at peak \(\d+ bytes; largest item: .*\), available 100\.00 MiB \(104857600 bytes\): --memory-budget 100M/);
+    const whole = await runCli(['eval', '--model', 'builtin', '--text', text, '--contexts', '1024', '--memory-budget', '100M', '--engine', 'whole']);
+    expect(whole.code).toBe(2);
+    expect(whole.stderr).toMatch(/eval at 1024 tokens needs [\d.]+ MiB at peak \(\d+ bytes; whole-graph engine, largest item: .*\), available 100\.00 MiB/);
     const bad = await runCli(['eval', '--model', 'builtin', '--text', text, '--contexts', '1024', '--memory-budget', 'lots']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--memory-budget must be a size such as 6G/);
   });
 
-  it('a 1B-shape model: float32 is refused for the 2 GiB protobuf limit, w4 for the budget, by eval, diagnose and search', async () => {
+  it('a 1B-shape model: the whole graph is refused for the 2 GiB protobuf limit and the budget; layer-streamed below one layer’s peak; diagnose and search', async () => {
     const dir = hollowLlama1b();
-    const fp = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--memory-budget', '1T']);
+    const fp = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--memory-budget', '1T', '--engine', 'whole']);
     expect(fp.code).toBe(2);
     expect(fp.stderr).toMatch(/eval at 4096 tokens cannot run: one ONNX protobuf cannot exceed 2 GiB, .* 4\.60 GiB of weights/);
-    const w4 = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--quant', 'rtn:w4g32a', '--quant-format', 'nbits', '--memory-budget', '4G']);
+    const w4 = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--quant', 'rtn:w4g32a', '--quant-format', 'nbits', '--memory-budget', '4G', '--engine', 'whole']);
     expect(w4.code).toBe(2);
     expect(w4.stderr).toMatch(/eval at 4096 tokens needs 6\.\d\d GiB .* available 4\.00 GiB \(4294967296 bytes\): --memory-budget 4G/);
+    const layered = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--memory-budget', '1G']);
+    expect(layered.code).toBe(2);
+    expect(layered.stderr.trim().split('\n')).toHaveLength(1);
+    expect(layered.stderr).toMatch(/eval at 4096 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs \d\.\d\d GiB at peak .*available 1\.00 GiB \(1073741824 bytes\): --memory-budget 1G/);
     for (const [command, ...args] of [
       ['diagnose', '--text', text, '--context', '2048', '--quant', 'rtn:w4g32a'],
       ['search', '--dev', text, '--test', text, '--context', '2048'],

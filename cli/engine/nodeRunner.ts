@@ -1,6 +1,10 @@
 import { idsToInt64, type EngineGraph, type NllEngine, type NllEngineInput, type NllEngineOutput } from '../../lib/eval/engine';
 import { availableParallelism } from 'node:os';
+import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import { createLayeredSession, type LayeredSessionOptions, type LayeredWeightSource } from '../../workers/engine/layeredSession';
+import type { LayerWeightCache } from '../../workers/engine/layerWeightCache';
 import { createNodeSession, resolveNodeDevice, type NodeDevice } from '../../workers/runtime/ort-node';
+import type { DeviceReport, EngineRuntime, RuntimeSession } from '../../workers/runtime/types';
 
 /** Device and threads of every engine this process creates (the CLI's --device / --threads). */
 export interface NodeEngineSettings {
@@ -80,4 +84,52 @@ export async function createNodeEngine(graph: EngineGraph, opts: { intraOpThread
     },
     dispose: () => session.release(),
   };
+}
+
+/**
+ * The EngineRuntime of this process's configured device and threads (configureNodeEngines), over
+ * workers/runtime/ort-node.ts: what the layer-streamed engine creates its sessions with.
+ */
+export function nodeEngineRuntime(): EngineRuntime {
+  return {
+    async createSession(modelBytes) {
+      const session = await createNodeSession(modelBytes, { device: defaults.device, threads: defaults.threads });
+      const device: DeviceReport = { requested: 'auto', used: session.used, threads: session.threads, ...(session.fallbackReason !== undefined ? { fallbackReason: session.fallbackReason } : {}) };
+      return { inputNames: session.inputNames, outputNames: session.outputNames, device, run: (feeds, names) => session.run(feeds, names), release: () => session.release() };
+    },
+  };
+}
+
+/** NllEngine over any RuntimeSession with the whole graph's inputs and outputs (e.g. a layered session). */
+export function nllEngineOfSession(session: RuntimeSession, seqLen: number, outputNames: readonly string[]): NllEngine {
+  return {
+    device: `ort-node:${session.device.used}`,
+    seqLen,
+    async run(input: NllEngineInput): Promise<NllEngineOutput> {
+      if (input.ids.length !== seqLen) throw new Error(`ids has ${input.ids.length} tokens, the engine was built for ${seqLen}`);
+      if (input.cos.length !== input.sin.length || input.cos.length % seqLen !== 0) {
+        throw new Error(`cos/sin have ${input.cos.length}/${input.sin.length} values, expected [${seqLen}, headDim]`);
+      }
+      const headDim = input.cos.length / seqLen;
+      const result = await session.run({
+        input_ids: { type: 'int64', data: idsToInt64(input.ids), dims: [1, seqLen] },
+        cos: { type: 'float32', data: input.cos, dims: [seqLen, headDim] },
+        sin: { type: 'float32', data: input.sin, dims: [seqLen, headDim] },
+      });
+      const out: NllEngineOutput = { nll: result.nll.data };
+      for (const name of outputNames) {
+        if (name === 'nll') continue;
+        if (name === 'logits') out.logits = result[name].data;
+        else (out.taps ??= {})[name] = result[name].data;
+      }
+      return out;
+    },
+    dispose: () => session.release(),
+  };
+}
+
+/** A layer-streamed NllEngine (workers/engine/layeredSession.ts) on this process's configured device. */
+export async function createLayeredNodeEngine(source: LayeredWeightSource, options: LayeredSessionOptions, cache: LayerWeightCache<DecoderLayerWeights>): Promise<NllEngine> {
+  const session = await createLayeredSession(nodeEngineRuntime(), 'auto', source, options, cache);
+  return nllEngineOfSession(session, options.seqLen, session.outputNames);
 }

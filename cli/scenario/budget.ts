@@ -1,8 +1,9 @@
 /**
- * The CLI's up-front refusal: a run's peak (lib/model/runBudget.ts, today's whole-graph engine)
- * against the memory budget, checked after the headers are read and before any tensor is.
+ * The CLI's up-front refusal and engine choice: a run's peak (lib/model/runBudget.ts) against the
+ * memory budget, checked after the headers are read and before any tensor is.
  */
 import { assertRunFits, type MemoryAvailable } from '../../lib/model/budgetCheck';
+import { planEngine, type EngineChoice, type EnginePlan } from '../../lib/model/enginePlan';
 import { runBudget, type RunBudget, type RunScenario } from '../../lib/model/runBudget';
 import type { ModelSpec } from '../../lib/model/spec';
 
@@ -14,4 +15,23 @@ export function checkRunBudget(command: string, available: MemoryAvailable, spec
   const budget = runBudget(spec, { ...scenario, layerGroupSize: spec.numLayers }, contextTokens);
   assertRunFits(budget, available, `${command} at ${contextTokens} tokens`);
   return budget;
+}
+
+/**
+ * The engine of a run (lib/model/enginePlan.ts): --engine auto takes the whole graph when it fits
+ * `available` and streams layers otherwise; a run that fits neither (or --engine whole that does not
+ * fit) throws BudgetExceededError with the numbers. WebGPU buffer limits are checked on the plan.
+ */
+export function planRunEngine(
+  command: string,
+  available: MemoryAvailable,
+  spec: ModelSpec,
+  scenario: Omit<RunScenario, 'layerGroupSize' | 'layerCacheBytes' | 'engine'>,
+  contextTokens: number,
+  choice: { engine: EngineChoice; layerGroupSize?: number },
+): EnginePlan {
+  const what = `${command} at ${contextTokens} tokens`;
+  const plan = planEngine(spec, scenario, contextTokens, available, { ...choice, what });
+  assertRunFits(plan.budget, available, what);
+  return plan;
 }

@@ -3,7 +3,8 @@
  * text, run once through the same weights and rope on onnxruntime-node), folded into the graph's
  * KV setting; other KV settings pass through unchanged.
  */
-import { calibrateKvChannelScales } from '../../lib/eval/kvCalibration';
+import { calibrateKvChannelScales, type KvCalibrationGraph } from '../../lib/eval/kvCalibration';
+import type { NllEngine } from '../../lib/eval/engine';
 import type { ModelSpec } from '../../lib/model/spec';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
 import type { DecoderWeights } from '../../lib/onnx/weights';
@@ -13,7 +14,13 @@ import { createNodeEngine } from '../engine/nodeRunner';
 
 export async function calibratedGraphKv(
   kvQuant: KvQuantSpec | undefined,
-  run: { spec: ModelSpec; weights: DecoderWeights; rope: RopeConfig; tokens: Int32Array; calibrationTokens: number; trainedWindowTokens: number },
+  run: {
+    spec: ModelSpec;
+    rope: RopeConfig;
+    tokens: Int32Array;
+    calibrationTokens: number;
+    trainedWindowTokens: number;
+  } & ({ weights: DecoderWeights } | { openEngine: (graph: KvCalibrationGraph) => Promise<NllEngine> }),
 ): Promise<GraphKvQuant | undefined> {
   if (kvQuant?.granularity !== 'channel') return kvQuant;
   const channelScales = await calibrateKvChannelScales({
@@ -23,7 +30,7 @@ export async function calibratedGraphKv(
     trainedWindowTokens: run.trainedWindowTokens,
     rope: run.rope,
     dims: run.spec,
-    openEngine: (graph) => createNodeEngine(buildLlamaGraph(run.spec, run.weights, graph)),
+    openEngine: 'openEngine' in run ? run.openEngine : (graph) => createNodeEngine(buildLlamaGraph(run.spec, run.weights, graph)),
   });
   return { ...kvQuant, channelScales };
 }

@@ -68,23 +68,25 @@ describe('runBudget: today’s whole-graph engine', () => {
   });
 });
 
-describe('runBudget: layer-streamed groups (planned engine)', () => {
-  it('one layer at a time: the embedding resident once, three copies of one layer', () => {
+describe('runBudget: layer-streamed groups (workers/engine/layeredSession.ts)', () => {
+  it('one layer at a time: the embedding resident once, one copy of one layer, no protobuf of weights', () => {
     const b = runBudget(llama1b, { weights: { kind: 'float32' }, layerGroupSize: 1 }, 4096);
     expect(b.engine).toBe('layer-streamed');
     expect(b.refusal).toBeNull();
-    expect(b.largestProtobufBytes).toBe(LAYER_F32);
+    expect(b.largestProtobufBytes).toBe(0);
     expect(item(b, 'resident-head')).toBe(EMBED_F32 + 4 * 2048);
-    expect(item(b, 'group-weights') + item(b, 'onnx-bytes') + item(b, 'ort-weights')).toBe(3 * LAYER_F32);
+    expect(item(b, 'group-weights')).toBe(LAYER_F32);
+    expect(b.items.some((i) => i.key === 'onnx-bytes' || i.key === 'ort-weights')).toBe(false);
     expect(b.peakBytes).toBeLessThan(runBudget(llama1b, whole(W4G32A), 4096).peakBytes);
   });
 
-  it('float16 halves the weights of a streamed group and the head; groups scale the group items', () => {
+  it('groups scale the group item; the layer cache counts up to every layer; float16 is counted as float32', () => {
     const f32 = runBudget(llama1b, { weights: { kind: 'float32' }, layerGroupSize: 4 }, 1024);
     const f16 = runBudget(llama1b, { weights: { kind: 'float16' }, layerGroupSize: 4 }, 1024);
     expect(item(f32, 'group-weights')).toBe(4 * LAYER_F32);
-    expect(item(f16, 'group-weights')).toBe(4 * (LAYER_F32 - 4 * 60_817_408 / 2));
-    expect(item(f16, 'resident-head')).toBe(EMBED_F32 / 2 + 4 * 2048);
+    expect(item(f16, 'group-weights')).toBe(4 * LAYER_F32);
+    const cached = runBudget(llama1b, { weights: { kind: 'float32' }, layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
+    expect(item(cached, 'layer-cache')).toBe(16 * LAYER_F32);
   });
 
   it('an untied head doubles the resident matrix', () => {

@@ -1,8 +1,8 @@
 /**
  * Honest budgets: the peak bytes of one run, itemised, from the ModelSpec, the scenario (weight
  * precision, KV quant, taps, logits), the context T and the layer-group size. Group = all layers
- * describes today's whole-graph engine (lib/onnx/llamaGraph.ts: every weight inside one ONNX
- * protobuf); a smaller group describes the planned layer-streamed engine (issue #11 item 1).
+ * describes the whole-graph engine (lib/onnx/llamaGraph.ts: every weight inside one ONNX
+ * protobuf); a smaller group describes the layer-streamed engine (workers/engine/layeredSession.ts).
  * Pure arithmetic; the copies it counts are stated in each item's label and in `assumptions`.
  */
 import { attentionQueryChunk, DEFAULT_ATTENTION_BUDGET_BYTES } from '../onnx/llamaGraph';
@@ -12,7 +12,7 @@ import type { ModelSpec } from './spec';
 /** The weights of the decoder linears as the run holds them (embeddings/head: float32, or float16 with 'float16'). */
 export type WeightPrecision =
   | { kind: 'float32' }
-  /** Planned (streamed engine, EPs with fp16); today's engine has no float16 path and counts it as float32. */
+  /** Planned (EPs with fp16); neither engine has a float16 path yet, so it is counted as float32. */
   | { kind: 'float16' }
   /** RTN as com.microsoft.MatMulNBits codes ('nbits') or dequantized float32 ('fake'). */
   | { kind: 'rtn'; bits: number; groupSize: number | 'channel'; symmetric: boolean; format: 'nbits' | 'fake' };
@@ -29,8 +29,10 @@ export interface RunScenario {
   tapValues?: boolean;
   /** The caller asks for logits [T, vocab]. */
   logits?: boolean;
-  /** Decoder layers per group: ≥ numLayers = today's whole-graph engine; 1 = one layer at a time. */
+  /** Decoder layers per group: ≥ numLayers = the whole-graph engine (unless `engine` says layer-streamed); 1 = one layer at a time. */
   layerGroupSize: number;
+  /** 'layer-streamed' prices the streamed engine even with every layer in one group. Default: by layerGroupSize. */
+  engine?: 'whole-graph' | 'layer-streamed';
   /**
    * 'kept': every tensor read stays cached as float32 (the dashboard worker's tensorCache, the CLI's
    * scenario model); 'transient' (default): only the assembled weights stay (bandscope eval).
@@ -38,6 +40,11 @@ export interface RunScenario {
   sourceTensors?: 'kept' | 'transient';
   attentionBudgetBytes?: number;
   headBudgetBytes?: number;
+  /**
+   * Layer-streamed only: bytes of decoder weights the engine keeps between runs
+   * (workers/engine/layerWeightCache.ts); counted up to what all layers need. Default 0.
+   */
+  layerCacheBytes?: number;
 }
 
 /** When an item is alive: the whole run, while the graph is built, or while it runs. */
@@ -112,7 +119,7 @@ interface LayerBytes {
   largestTensorF32: number;
 }
 
-function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers'], streamed: boolean): LayerBytes {
+function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers']): LayerBytes {
   const shapes = linearShapes(spec);
   const quantized = QUANTIZED[quantLayers ?? 'all'];
   const smallF32 = 4 * (2 * spec.hiddenSize + (spec.qkNorm ? 2 * spec.headDim : 0) + (spec.attentionBias ? (spec.numHeads + 2 * spec.numKvHeads) * spec.headDim : 0));
@@ -126,7 +133,6 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
     f32Linears += f32;
     largestTensorF32 = Math.max(largestTensorF32, f32);
     if (w.kind === 'rtn' && w.format === 'nbits' && quantized.has(key)) held += nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric);
-    else if (w.kind === 'float16' && streamed) held += f32 / 2;
     else {
       held += f32;
       f32HeldLinears += f32;
@@ -145,8 +151,9 @@ const gib = (bytes: number) => `${(bytes / GIB).toFixed(2)} GiB`;
  * when 'kept'), the ONNX bytes embedding every weight, a transposed float32 copy of every float
  * linear while building (MatMul wants [in, out]), onnxruntime's own copy of the initializers
  * (plus a prepacked copy of a tied embedding, which Gather also reads), and the run's activations.
- * Layer-streamed (smaller groups, planned): embedding/head resident once, one group's weights in
- * three copies (assembled, protobuf, session), the hidden state handed between groups.
+ * Layer-streamed (smaller groups; workers/engine/layeredSession.ts): embedding/head resident once
+ * (fed to the head graph as views), one group's assembled weights fed as graph inputs (no protobuf or
+ * session copy), the layer cache, the residual stream handed between groups.
  */
 export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens: number): RunBudget {
   const { vocabSize, hiddenSize, numLayers, numHeads, numKvHeads, headDim, intermediateSize } = spec;
@@ -154,20 +161,19 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   if (!Number.isInteger(T) || T < 2) throw new Error(`contextTokens must be an integer ≥ 2, got ${T}`);
   const group = Math.min(numLayers, Math.max(1, Math.floor(scenario.layerGroupSize)));
   if (!(scenario.layerGroupSize >= 1)) throw new Error(`layerGroupSize must be ≥ 1, got ${scenario.layerGroupSize}`);
-  const streamed = group < numLayers;
+  const streamed = scenario.engine === 'layer-streamed' || group < numLayers;
   const w = scenario.weights;
-  const layer = layerBytes(spec, w, scenario.quantLayers, streamed);
+  const layer = layerBytes(spec, w, scenario.quantLayers);
   const tied = spec.tieWordEmbeddings;
   const matrixF32 = 4 * vocabSize * hiddenSize;
-  const headElementBytes = streamed && w.kind === 'float16' ? 2 : 4;
   const embedHeadF32 = matrixF32 * (tied ? 1 : 2);
-  const embedHeadHeld = (embedHeadF32 / 4) * headElementBytes;
   const finalNorm = 4 * hiddenSize;
   const items: BudgetItem[] = [];
   const add = (key: string, label: string, bytes: number, phase: BudgetPhase) => {
     if (bytes > 0) items.push({ key, label, bytes, phase });
   };
   const assumptions = [
+    ...(w.kind === 'float16' ? ['no engine has a float16 path yet: float16 is counted as float32'] : []),
     `runtime allowance ${gib(RUNTIME_ALLOWANCE_BYTES)} (JS runtime, onnxruntime code, thread pools, arena slack)`,
     'one attention chunk and one LM-head chunk alive at a time, each ×3 (scores/logits, shifted, exponentiated)',
     'outputs (taps, logits) count twice: onnxruntime’s buffer and the copy handed to the caller',
@@ -177,7 +183,6 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   const groupProtobuf = layer.held * group;
   let largestProtobufBytes: number;
   if (!streamed) {
-    if (w.kind === 'float16') assumptions.push('today’s engine has no float16 path: float16 is counted as float32');
     const protobuf = layer.held * numLayers + embedHeadF32 + finalNorm;
     largestProtobufBytes = protobuf;
     const fp32Weights = w.kind === 'float32' || w.kind === 'float16';
@@ -195,14 +200,17 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     if (tied) add('ort-prepack', 'prepacked copy of the tied embedding (Gemm prepacks it; Gather still reads the original)', matrixF32, 'run');
     assumptions.push('whole graph: the ONNX bytes stay alive until the run ends (the caller holds them while the session is created)');
   } else {
-    largestProtobufBytes = groupProtobuf;
-    add('resident-head', `embedding and LM head resident once${tied ? ' (tied: one matrix)' : ''}, fed to the head graphs as inputs`, embedHeadHeld + finalNorm, 'always');
-    add('hidden', 'hidden state [T, hidden] handed between groups (in and out)', 2 * 4 * T * hiddenSize, 'always');
-    add('group-weights', `one group of ${group} layer(s): assembled weights`, groupProtobuf, 'always');
-    add('onnx-bytes', 'the group’s ONNX protobuf', groupProtobuf, 'always');
-    add('source-read', 'largest tensor in flight while reading (raw + float32)', 2 * layer.largestTensorF32, 'build');
-    add('ort-weights', 'onnxruntime session copy of the group’s initializers', groupProtobuf, 'run');
-    assumptions.push('layer-streamed (planned): a group is read by byte range, run and released before the next; nothing else of the decoder stays');
+    // What workers/engine/layeredSession.ts does: weights are graph inputs (no protobuf or session
+    // copy of them), the group's layers are assembled arrays fed as they are.
+    largestProtobufBytes = 0;
+    add('resident-head', `embedding and LM head read once${tied ? ' (tied: one matrix)' : ''}, fed to the head graph as inputs (views, no copy)`, embedHeadF32 + finalNorm, 'always');
+    add('hidden', 'residual stream [T, hidden]: embedded, fed, returned, copied out', 4 * 4 * T * hiddenSize, 'always');
+    add('group-weights', `one group of ${group} layer(s): assembled weights fed as inputs`, groupProtobuf, 'always');
+    const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.held * numLayers);
+    add('layer-cache', 'decoder weights kept between runs (layer cache)', cached, 'always');
+    const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : 0;
+    add('source-read', 'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales)', 2 * layer.largestTensorF32 + quantTemp, 'build');
+    assumptions.push('layer-streamed: a group is read by byte range, fed as graph inputs, run and released before the next; only the layer cache keeps decoder weights between runs');
   }
 
   // Activations of one layer (memory planner reuses buffers across layers).
@@ -231,14 +239,14 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     ['attention score chunk', scoreBytes],
     ['LM-head logits chunk', headChunkBytes],
     ['MLP activation [T, intermediate]', 4 * T * intermediateSize],
-    ['largest decoder weight', streamed && w.kind === 'float16' ? layer.largestTensorF32 / 2 : layer.largestTensorF32],
-    [streamed ? 'LM-head weight chunk' : tied ? 'tied embedding chunk' : 'embedding [vocab, hidden]', streamed || tied ? vocabRows * hiddenSize * headElementBytes : matrixF32],
+    ['largest decoder weight', layer.largestTensorF32],
+    [streamed ? 'LM-head weight chunk' : tied ? 'tied embedding chunk' : 'embedding [vocab, hidden]', streamed || tied ? vocabRows * hiddenSize * 4 : matrixF32],
   ];
   if (scenario.logits) buffers.push(['logits [T, vocab]', logitsBytes]);
   const [largestBufferName, largestBufferBytes] = buffers.reduce((a, b) => (b[1] > a[1] ? b : a));
   const refusal =
     largestProtobufBytes > PROTOBUF_LIMIT_BYTES
-      ? `one ONNX protobuf cannot exceed 2 GiB, and ${streamed ? `one group of ${group} layer(s)` : 'today’s engine puts every weight in one graph:'} ${gib(largestProtobufBytes)} of weights`
+      ? `one ONNX protobuf cannot exceed 2 GiB, and the whole-graph engine puts every weight in one graph: ${gib(largestProtobufBytes)} of weights`
       : null;
   return {
     engine: streamed ? 'layer-streamed' : 'whole-graph',

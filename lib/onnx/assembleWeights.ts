@@ -31,6 +31,27 @@ export interface AssembleOptions {
  * transform and RTN. Linear weights stay [out, in] (HF layout).
  */
 export async function assembleDecoderWeights(spec: ModelSpec, tensorF32: TensorF32Source, opts: AssembleOptions = {}): Promise<DecoderWeights> {
+  const layers: DecoderLayerWeights[] = [];
+  for (let l = 0; l < spec.numLayers; l++) layers.push(await assembleLayerWeights(spec, l, tensorF32, opts));
+  return { ...(await assembleHeadWeights(spec, tensorF32)), layers };
+}
+
+/** The embedding, final norm and LM head (the very embedding array when tied), float32 as read. */
+export async function assembleHeadWeights(spec: ModelSpec, tensorF32: TensorF32Source): Promise<Omit<DecoderWeights, 'layers'>> {
+  const embedTokens = await tensorF32('model.embed_tokens.weight');
+  return {
+    embedTokens,
+    finalNorm: await tensorF32('model.norm.weight'),
+    lmHead: spec.tieWordEmbeddings ? embedTokens : await tensorF32('lm_head.weight'),
+  };
+}
+
+/**
+ * Decoder layer `layerIndex` of `spec` from a tensor source, with the pre-quant transform and RTN
+ * of `opts` — what assembleDecoderWeights does for each layer, so the layer-streamed engine reads
+ * one layer at a time and gets the same arrays' values.
+ */
+export async function assembleLayerWeights(spec: ModelSpec, layerIndex: number, tensorF32: TensorF32Source, opts: AssembleOptions = {}): Promise<DecoderLayerWeights> {
   const { hiddenSize, intermediateSize, numHeads, numKvHeads, headDim } = spec;
   const shapes: Record<DecoderLinearKey, [number, number]> = {
     q: [numHeads * headDim, hiddenSize],
@@ -42,40 +63,31 @@ export async function assembleDecoderWeights(spec: ModelSpec, tensorF32: TensorF
     down: [hiddenSize, intermediateSize],
   };
   const hasBias = (key: DecoderLinearKey) => spec.attentionBias && (key === 'q' || key === 'k' || key === 'v');
-  const layers: DecoderLayerWeights[] = [];
-  for (let l = 0; l < spec.numLayers; l++) {
-    const names = decoderLinearNames(l);
-    const linears = {} as Record<DecoderLinearKey, LinearWeight>;
-    for (const key of Object.keys(shapes) as DecoderLinearKey[]) {
-      const [rows, cols] = shapes[key];
-      let weight = await tensorF32(`${names[key]}.weight`);
-      let bias = hasBias(key) ? await tensorF32(`${names[key]}.bias`) : undefined;
-      if (weight.length !== rows * cols) throw new Error(`${names[key]}.weight has ${weight.length} values, expected [${rows}, ${cols}]`);
-      if (opts.preQuant) ({ weight, bias } = opts.preQuant(l, key, weight, bias));
-      linears[key] = quantizeLinear(weight, rows, cols, bias, opts);
-    }
-    const qkNorms: { qNorm?: Float32Array; kNorm?: Float32Array } = {};
-    if (spec.qkNorm) {
-      for (const which of ['q', 'k'] as const) {
-        let w = await tensorF32(`model.layers.${l}.self_attn.${which}_norm.weight`);
-        if (w.length !== headDim) throw new Error(`model.layers.${l}.self_attn.${which}_norm.weight has ${w.length} values, expected [${headDim}]`);
-        if (opts.qkNormTransform) w = opts.qkNormTransform(l, which, w);
-        qkNorms[which === 'q' ? 'qNorm' : 'kNorm'] = w;
-      }
-    }
-    layers.push({
-      inputNorm: await tensorF32(`model.layers.${l}.input_layernorm.weight`),
-      postAttentionNorm: await tensorF32(`model.layers.${l}.post_attention_layernorm.weight`),
-      ...qkNorms,
-      ...linears,
-    });
+  const l = layerIndex;
+  const names = decoderLinearNames(l);
+  const linears = {} as Record<DecoderLinearKey, LinearWeight>;
+  for (const key of Object.keys(shapes) as DecoderLinearKey[]) {
+    const [rows, cols] = shapes[key];
+    let weight = await tensorF32(`${names[key]}.weight`);
+    let bias = hasBias(key) ? await tensorF32(`${names[key]}.bias`) : undefined;
+    if (weight.length !== rows * cols) throw new Error(`${names[key]}.weight has ${weight.length} values, expected [${rows}, ${cols}]`);
+    if (opts.preQuant) ({ weight, bias } = opts.preQuant(l, key, weight, bias));
+    linears[key] = quantizeLinear(weight, rows, cols, bias, opts);
   }
-  const embedTokens = await tensorF32('model.embed_tokens.weight');
+  const qkNorms: { qNorm?: Float32Array; kNorm?: Float32Array } = {};
+  if (spec.qkNorm) {
+    for (const which of ['q', 'k'] as const) {
+      let w = await tensorF32(`model.layers.${l}.self_attn.${which}_norm.weight`);
+      if (w.length !== headDim) throw new Error(`model.layers.${l}.self_attn.${which}_norm.weight has ${w.length} values, expected [${headDim}]`);
+      if (opts.qkNormTransform) w = opts.qkNormTransform(l, which, w);
+      qkNorms[which === 'q' ? 'qNorm' : 'kNorm'] = w;
+    }
+  }
   return {
-    embedTokens,
-    layers,
-    finalNorm: await tensorF32('model.norm.weight'),
-    lmHead: spec.tieWordEmbeddings ? embedTokens : await tensorF32('lm_head.weight'),
+    inputNorm: await tensorF32(`model.layers.${l}.input_layernorm.weight`),
+    postAttentionNorm: await tensorF32(`model.layers.${l}.post_attention_layernorm.weight`),
+    ...qkNorms,
+    ...linears,
   };
 }
 

@@ -43,11 +43,22 @@ export interface KvCacheQuant {
 /** Zero calibrated scale (a channel never nonzero in calibration): divide by this, so any nonzero long-context value saturates and is counted, then dequantizes to 0·s = 0. */
 const ZERO_SCALE_DIVISOR = 1e-30;
 
+/** What a per-channel quantizer divides by: the calibrated scales, a zero scale replaced by ZERO_SCALE_DIVISOR. Same shape. */
+export function channelScaleDivisor(scales: Float32Array): Float32Array {
+  return scales.map((v) => (v === 0 ? ZERO_SCALE_DIVISOR : v));
+}
+
 export function createKvCacheQuant(
   g: GraphBuilder,
   kv: GraphKvQuant | undefined,
   dims: { numKvHeads: number; headDim: number },
   countClipped: boolean,
+  /**
+   * Per-channel only: where layer `layer`'s scale and divisor tensors [numKvHeads, headDim] come
+   * from (graph inputs in the layer-group graph; the caller feeds `channelScaleDivisor(scales)`).
+   * Absent: initializers from `kv.channelScales`.
+   */
+  channelTensors?: (which: 'k' | 'v', layer: number) => { scale: string; divisor: string },
 ): KvCacheQuant {
   const { numKvHeads, headDim } = dims;
   if (kv && kv.bits !== 4 && kv.bits !== 8) throw new Error(`kvQuant bits must be 4 or 8, got ${kv.bits}`);
@@ -64,13 +75,15 @@ export function createKvCacheQuant(
       scale = g.op('Div', [absMax, g.scalar(qmax)]);
       // An all-zero group divides by 1 instead of 0 and still dequantizes to 0·s = 0.
       divisor = g.op('Where', [g.op('Equal', [scale, g.scalar(0)]), g.scalar(1), scale]);
+    } else if (channelTensors) {
+      ({ scale, divisor } = channelTensors(which, layer));
     } else {
       const given = kv!.channelScales?.[which]?.[layer];
       if (!given || given.length !== numKvHeads * headDim) {
         throw new Error(`kvQuant channel: ${which} scales of layer ${layer} need [${numKvHeads}, ${headDim}], got ${given ? given.length : 'none'}`);
       }
       scale = g.f32(`kv.${which}_scale.${layer}`, given, [numKvHeads, headDim]);
-      divisor = g.f32(`kv.${which}_divisor.${layer}`, given.map((v) => (v === 0 ? ZERO_SCALE_DIVISOR : v)), [numKvHeads, headDim]);
+      divisor = g.f32(`kv.${which}_divisor.${layer}`, channelScaleDivisor(given), [numKvHeads, headDim]);
     }
     const rounded = g.op('Round', [g.op('Div', [x, divisor])]);
     if (countClipped && kv!.granularity === 'channel') {

@@ -96,7 +96,8 @@ const webgpuRefusal = (reason: string) => `--device webgpu: onnxruntime-node's W
 const autoFallback = (reason: string) => `--device auto: WebGPU unavailable (${reason}), ran on the CPU`;
 
 function toOrtTensor(feed: FeedTensor): ort.Tensor {
-  return feed.type === 'int64' ? new ort.Tensor('int64', feed.data, feed.dims) : new ort.Tensor('float32', feed.data, feed.dims);
+  if (feed.type === 'int64') return new ort.Tensor('int64', feed.data, feed.dims);
+  return feed.type === 'uint8' ? new ort.Tensor('uint8', feed.data, feed.dims) : new ort.Tensor('float32', feed.data, feed.dims);
 }
 
 function wrap(session: ort.InferenceSession, used: NodeSession['used'], threads: number, fallbackReason?: string): NodeSession {

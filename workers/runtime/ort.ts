@@ -76,9 +76,8 @@ async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: Gpu
 }
 
 function toOrtTensor(feed: FeedTensor): ort.Tensor {
-  return feed.type === 'int64'
-    ? new ort.Tensor('int64', feed.data, feed.dims)
-    : new ort.Tensor('float32', feed.data, feed.dims);
+  if (feed.type === 'int64') return new ort.Tensor('int64', feed.data, feed.dims);
+  return feed.type === 'uint8' ? new ort.Tensor('uint8', feed.data, feed.dims) : new ort.Tensor('float32', feed.data, feed.dims);
 }
 
 class OrtWebSession implements RuntimeSession {

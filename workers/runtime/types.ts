@@ -29,10 +29,15 @@ export interface DeviceReport {
   fallbackReason?: string;
 }
 
-/** An input tensor as plain data: int64 ids or float32 tables, row-major (last dim contiguous). */
+/**
+ * An input tensor as plain data, row-major (last dim contiguous): int64 ids, float32 tables and
+ * weights, uint8 MatMulNBits codes (the layer-streamed engine feeds its weights). A typed-array
+ * view (non-zero byteOffset) is fed as the view.
+ */
 export type FeedTensor =
   | { type: 'int64'; data: BigInt64Array; dims: number[] }
-  | { type: 'float32'; data: Float32Array; dims: number[] };
+  | { type: 'float32'; data: Float32Array; dims: number[] }
+  | { type: 'uint8'; data: Uint8Array; dims: number[] };
 
 /** An output tensor copied out of the runtime (float32 only: nll and taps), row-major. */
 export interface FetchedTensor {

@@ -1,0 +1,73 @@
+/**
+ * Which engine a run uses and, when layer-streamed, how many layers per group and how many bytes
+ * of decoder weights to keep between runs — from the memory budget and runBudget.ts, before any
+ * tensor is read. 'auto' runs the whole graph when it fits and streams layers otherwise.
+ */
+import { formatBytes } from '../format/bytes';
+import { BudgetExceededError } from './errors';
+import { runBudget, type RunBudget, type RunScenario } from './runBudget';
+import type { ModelSpec } from './spec';
+
+export type EngineChoice = 'whole' | 'layered' | 'auto';
+
+/**
+ * Most bytes of decoder weights one group holds by default: the built-in model (16 MiB) is one
+ * group, a 1B-class float32 layer (232 MiB) is a group of its own. Bigger groups save nothing but
+ * session runs (weights are inputs; lib/onnx/README.md), so there is no reason to hold more.
+ */
+export const DEFAULT_GROUP_WEIGHT_BYTES = 256 * 1024 * 1024;
+/**
+ * Most bytes of decoder weights kept between runs by default (the built-in model entirely; for a
+ * large model a few layers — re-reading a layer costs less than the forward pass through it).
+ */
+export const DEFAULT_LAYER_CACHE_BYTES = 512 * 1024 * 1024;
+
+export interface EnginePlan {
+  engine: 'whole-graph' | 'layer-streamed';
+  layerGroupSize: number;
+  /** Layer cache budget, bytes (0 for the whole graph). */
+  layerCacheBytes: number;
+  budget: RunBudget;
+}
+
+/**
+ * The plan for `spec` at `contextTokens` tokens in `scenario` under `budgetBytes`. `layerGroupSize`
+ * forces a group size (layered); otherwise the largest group ≤ DEFAULT_GROUP_WEIGHT_BYTES (at least
+ * one layer) whose peak fits. Throws BudgetExceededError (user-facing, one line with the numbers)
+ * when nothing fits: the whole graph when asked for, else one layer at a time with no cache.
+ */
+export function planEngine(
+  spec: ModelSpec,
+  scenario: Omit<RunScenario, 'layerGroupSize' | 'layerCacheBytes' | 'engine'>,
+  contextTokens: number,
+  memory: { budgetBytes: number; reason: string },
+  choice: { engine: EngineChoice; layerGroupSize?: number; what: string },
+): EnginePlan {
+  const N = spec.numLayers;
+  const fits = (b: RunBudget) => b.refusal === null && b.peakBytes <= memory.budgetBytes;
+  const wholeBudget = runBudget(spec, { ...scenario, layerGroupSize: N }, contextTokens);
+  if (choice.engine === 'whole' || (choice.engine === 'auto' && choice.layerGroupSize === undefined && fits(wholeBudget))) {
+    return { engine: 'whole-graph', layerGroupSize: N, layerCacheBytes: 0, budget: wholeBudget };
+  }
+  const layered = (group: number, cacheBytes: number) => runBudget(spec, { ...scenario, engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes }, contextTokens);
+  const perLayer = layered(1, 0).items.find((i) => i.key === 'group-weights')?.bytes ?? 0;
+  const maxUseful = perLayer * N;
+  let group: number;
+  if (choice.layerGroupSize !== undefined) group = Math.min(N, Math.max(1, Math.floor(choice.layerGroupSize)));
+  else {
+    group = Math.max(1, Math.min(N, Math.floor(DEFAULT_GROUP_WEIGHT_BYTES / Math.max(1, perLayer))));
+    while (group > 1 && !fits(layered(group, 0))) group -= 1;
+  }
+  const bare = layered(group, 0);
+  if (!fits(bare)) {
+    const top = [...bare.items].filter((i) => i.key !== 'runtime').sort((a, b) => b.bytes - a.bytes)[0];
+    throw new BudgetExceededError(
+      `${choice.what} does not fit even layer-streamed (${group} layer(s) per group): needs ${formatBytes(bare.peakBytes)} at peak (${bare.peakBytes} bytes; largest item: ${top.label} ${formatBytes(top.bytes)}), available ${formatBytes(memory.budgetBytes)} (${memory.budgetBytes} bytes): ${memory.reason}`,
+      bare.peakBytes,
+      memory.budgetBytes,
+    );
+  }
+  // The cache gets what the budget leaves, up to the default and to what all layers need.
+  const cacheBytes = Math.max(0, Math.min(DEFAULT_LAYER_CACHE_BYTES, maxUseful, memory.budgetBytes - bare.peakBytes));
+  return { engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes, budget: layered(group, cacheBytes) };
+}

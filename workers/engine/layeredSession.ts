@@ -1,0 +1,200 @@
+/**
+ * The layer-streamed engine: the decoder run group by group (lib/onnx/layerGroupGraph.ts) with
+ * the embedding as a row gather and the head as its own graph (lib/onnx/headGraph.ts), presented
+ * as a `RuntimeSession` with the whole graph's inputs (`input_ids`, `cos`, `sin`) and outputs
+ * (`nll`, optional `logits`, taps, `kv_clipped`), so callers (the CLI's NllEngine, the worker's
+ * session LRU) need not know it is layered. The runtime is injected (onnxruntime-node in the CLI,
+ * onnxruntime-web in the worker); nothing here imports one.
+ *
+ * Per run: embed → for each group: acquire its layers from the shared LayerWeightCache (read and
+ * converted by `source.loadLayer` on a miss), feed them as inputs to the group's session (one
+ * session per distinct group structure — sessions hold no weights), release → head. So at most
+ * one group's weights plus what the cache keeps are alive.
+ */
+import type { ModelSpec } from '../../lib/model/spec';
+import { buildHeadGraph, embedRows, headFeeds, type HeadGraph } from '../../lib/onnx/headGraph';
+import type { GraphKvQuant } from '../../lib/onnx/kvCacheQuant';
+import { buildLayerGroupGraph, layerGroupFeeds, layerSlotFormat, slotFormatKey } from '../../lib/onnx/layerGroupGraph';
+import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { DeviceRequest, EngineRuntime, FeedTensor, FetchedTensor, RuntimeSession } from '../runtime/types';
+import type { LayerWeightCache } from './layerWeightCache';
+
+/** Where a layered session gets its weights (read when needed, at the scenario's precision). */
+export interface LayeredWeightSource {
+  spec: ModelSpec;
+  /**
+   * Names the weights' precision and source (model identity, quant, Q-ROAR …): cache entries are
+   * keyed by it, so two scenarios never share a layer by mistake.
+   */
+  weightsKey: string;
+  /** Layer `layer` assembled (lib/onnx assembleLayerWeights: Q-ROAR, then RTN), tensors read by byte range. */
+  loadLayer(layer: number): Promise<DecoderLayerWeights>;
+  /** Embedding [vocab, hidden], LM head (the same array when tied), final norm [hidden]; read once per session. */
+  loadHead(): Promise<{ embedTokens: Float32Array; lmHead: Float32Array; finalNorm: Float32Array }>;
+}
+
+/** The graph options of buildLlamaGraph that a layered session honours, plus its group size. */
+export interface LayeredSessionOptions {
+  seqLen: number;
+  /** Decoder layers per group (≥ 1; clamped to numLayers). */
+  layerGroupSize: number;
+  tapLayers?: number[];
+  tapValues?: boolean;
+  tapQueries?: boolean;
+  kvQuant?: GraphKvQuant;
+  kvClipCount?: boolean;
+  logits?: boolean;
+  attentionBudgetBytes?: number;
+  headBudgetBytes?: number;
+}
+
+/** Bytes of a layer's arrays (what the cache counts). */
+export function layerWeightBytes(lw: DecoderLayerWeights): number {
+  let n = lw.inputNorm.byteLength + lw.postAttentionNorm.byteLength + (lw.qNorm?.byteLength ?? 0) + (lw.kNorm?.byteLength ?? 0);
+  for (const w of [lw.q, lw.k, lw.v, lw.o, lw.gate, lw.up, lw.down]) {
+    n += w.bias?.byteLength ?? 0;
+    n += w.kind === 'f32' ? w.weight.byteLength : w.packed.byteLength + w.scales.byteLength + (w.zeroPoints?.byteLength ?? 0);
+  }
+  return n;
+}
+
+/** Layer ranges [first, first + count) of groups of `size` layers (the last may be shorter). */
+export function layerGroups(numLayers: number, size: number): Array<{ first: number; count: number }> {
+  const n = Math.min(numLayers, Math.max(1, Math.floor(size)));
+  if (!(size >= 1)) throw new Error(`layerGroupSize must be ≥ 1, got ${size}`);
+  const out: Array<{ first: number; count: number }> = [];
+  for (let first = 0; first < numLayers; first += n) out.push({ first, count: Math.min(n, numLayers - first) });
+  return out;
+}
+
+function floatFeed(data: Float32Array, dims: number[]): FeedTensor {
+  return { type: 'float32', data, dims };
+}
+
+/**
+ * Creates the layered session of `source` at `options.seqLen` on `device`. The head session is
+ * created here; group sessions when first needed. `release()` releases every session (the cache's
+ * kept weights stay in the cache, shared with other sessions).
+ */
+export async function createLayeredSession(
+  runtime: EngineRuntime,
+  device: DeviceRequest,
+  source: LayeredWeightSource,
+  options: LayeredSessionOptions,
+  cache: LayerWeightCache<DecoderLayerWeights>,
+): Promise<RuntimeSession> {
+  const { spec } = source;
+  const { seqLen } = options;
+  const { hiddenSize, headDim, numLayers } = spec;
+  const groups = layerGroups(numLayers, options.layerGroupSize);
+  const taps = new Set(options.tapLayers ?? []);
+  for (const l of taps) if (!(l >= 0 && l < numLayers)) throw new Error(`tap layer ${l} outside 0…${numLayers - 1}`);
+  const head: HeadGraph = buildHeadGraph(spec, { seqLen, logits: options.logits === true, headBudgetBytes: options.headBudgetBytes });
+  const headWeights = await source.loadHead();
+  const headSession = await runtime.createSession(head.modelBytes, device);
+  const headWeightFeeds: Record<string, FeedTensor> = {};
+  for (const f of headFeeds(spec, head, headWeights.lmHead, headWeights.finalNorm)) headWeightFeeds[f.name] = floatFeed(f.data, f.dims);
+
+  // One session per distinct group structure (layer count, formats, taps in it, KV setting).
+  const groupSessions = new Map<string, Promise<{ session: RuntimeSession; outputNames: string[] }>>();
+  const groupSession = (first: number, layers: DecoderLayerWeights[]) => {
+    const slots = layers.map(layerSlotFormat);
+    const tapped = layers.map((_, j) => first + j).filter((l) => taps.has(l));
+    const key = `${slots.map(slotFormatKey).join('|')}#taps:${tapped.join(',')}`;
+    let s = groupSessions.get(key);
+    if (!s) {
+      const graph = buildLayerGroupGraph(spec, {
+        seqLen,
+        firstLayer: first,
+        slots,
+        tapLayers: tapped,
+        tapValues: options.tapValues,
+        tapQueries: options.tapQueries,
+        kvQuant: options.kvQuant,
+        kvClipCount: options.kvClipCount,
+        attentionBudgetBytes: options.attentionBudgetBytes,
+      });
+      s = runtime.createSession(graph.modelBytes, device).then((session) => ({ session, outputNames: graph.outputNames }));
+      s.catch(() => groupSessions.delete(key));
+      groupSessions.set(key, s);
+    }
+    return s;
+  };
+
+  const tapNames: string[] = [];
+  for (let l = 0; l < numLayers; l++) {
+    if (!taps.has(l)) continue;
+    if (options.tapQueries !== false) tapNames.push(`q_pre_${l}`);
+    tapNames.push(`k_pre_${l}`);
+    if (options.tapQueries !== false) tapNames.push(`q_post_${l}`);
+    tapNames.push(`k_post_${l}`);
+    if (options.tapValues) tapNames.push(`v_${l}`);
+    if (options.kvQuant) tapNames.push(`k_kv_${l}`, `v_kv_${l}`);
+  }
+  const clips = options.kvClipCount === true && options.kvQuant?.granularity === 'channel';
+  const outputNames = [...head.outputNames, ...tapNames, ...(clips ? ['kv_clipped'] : [])];
+  let released = false;
+
+  return {
+    inputNames: ['input_ids', 'cos', 'sin'],
+    outputNames,
+    device: headSession.device,
+    async run(feeds, wanted) {
+      if (released) throw new Error('layered session was released');
+      const ids = feeds.input_ids;
+      const cos = feeds.cos;
+      const sin = feeds.sin;
+      if (!ids || ids.type !== 'int64' || ids.data.length !== seqLen) throw new Error(`input_ids must be int64 [1, ${seqLen}]`);
+      if (!cos || !sin || cos.type !== 'float32' || sin.type !== 'float32' || cos.data.length !== seqLen * headDim || sin.data.length !== seqLen * headDim) {
+        throw new Error(`cos/sin must be float32 [${seqLen}, ${headDim}]`);
+      }
+      const names = wanted ?? outputNames;
+      for (const n of names) if (!outputNames.includes(n)) throw new Error(`layered session has no output '${n}' (has ${outputNames.join(', ')})`);
+      const out: Record<string, FetchedTensor> = {};
+      let hidden = embedRows(headWeights.embedTokens, hiddenSize, ids.data);
+      let clipped = 0;
+      cache.beginPass();
+      for (const grp of groups) {
+        const keys = Array.from({ length: grp.count }, (_, j) => `${source.weightsKey}#L${grp.first + j}`);
+        const layers: DecoderLayerWeights[] = [];
+        try {
+          for (let j = 0; j < grp.count; j++) {
+            const layer = grp.first + j;
+            layers.push(
+              await cache.acquire(keys[j], async () => {
+                const value = await source.loadLayer(layer);
+                return { value, bytes: layerWeightBytes(value) };
+              }),
+            );
+          }
+          const { session, outputNames: groupOutputs } = await groupSession(grp.first, layers);
+          const groupFeeds: Record<string, FeedTensor> = { hidden: floatFeed(hidden, [seqLen, hiddenSize]), cos, sin };
+          for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant)) groupFeeds[f.name] = f.type === 'uint8' ? { type: 'uint8', data: f.data, dims: f.dims } : floatFeed(f.data, f.dims);
+          const fetch = groupOutputs.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
+          const res = await session.run(groupFeeds, fetch);
+          hidden = res.hidden_out.data;
+          for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res[n];
+          if (res.kv_clipped) clipped += res.kv_clipped.data[0];
+        } finally {
+          for (let j = 0; j < layers.length; j++) cache.release(keys[j]);
+        }
+      }
+      const headOut = await headSession.run(
+        { ...headWeightFeeds, hidden: floatFeed(hidden, [seqLen, hiddenSize]), input_ids: ids },
+        head.outputNames.filter((n) => n === 'nll' || names.includes(n)),
+      );
+      out.nll = headOut.nll;
+      if (headOut.logits) out.logits = headOut.logits;
+      if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
+      return out;
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      const all = await Promise.allSettled([...groupSessions.values()]);
+      groupSessions.clear();
+      for (const s of all) if (s.status === 'fulfilled') await s.value.session.release();
+      await headSession.release();
+    },
+  };
+}
