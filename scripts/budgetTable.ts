@@ -1,8 +1,8 @@
 /**
  * `npm run budget:table [-- --write]`: the README's memory table, from lib/model/runBudget.ts for
  * four research-scale configs (lib/model/testing/researchConfigs.ts) at 4K and 32K tokens, full
- * precision (float32) and RTN w4g32a as MatMulNBits, for today's whole-graph engine and for the
- * planned one-layer groups. Prints the markdown; --write replaces the block in README.md.
+ * precision (float32) and RTN w4g32a as MatMulNBits, for the whole-graph engine and for the
+ * layer-streamed one with one-layer groups. Prints the markdown; --write replaces the block in README.md.
  * scripts/budgetTable.test.ts fails when README.md holds a stale table.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ function cell(b: RunBudget): string {
 /** The table as markdown lines (no markers). */
 export function budgetTableMarkdown(): string {
   const lines = [
-    '| model (layers · hidden · heads/kv · head_dim · MLP · vocab, tied) | T | weights | today: whole graph | planned: one layer at a time |',
+    '| model (layers · hidden · heads/kv · head_dim · MLP · vocab, tied) | T | weights | whole graph | layer-streamed, one layer at a time |',
     '|---|---|---|---|---|',
   ];
   for (const [name, config] of Object.entries(RESEARCH_CONFIGS)) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError } from './errors';
 import { DEFAULT_LAYER_CACHE_BYTES, planEngine } from './enginePlan';
+import { runBudget } from './runBudget';
 import { specFromHfConfig } from './hfConfig';
 import { RESEARCH_CONFIGS } from './testing/researchConfigs';
 import { tinyHfConfig } from './testing/tinyModels';
@@ -26,10 +27,12 @@ describe('planEngine', () => {
     const p = planEngine(spec, fp, 64, memory(8), { engine: 'layered', what: 'eval' });
     expect([p.engine, p.layerGroupSize, p.budget.engine]).toEqual(['layer-streamed', 4, 'layer-streamed']);
     expect(planEngine(spec, fp, 64, memory(8), { engine: 'auto', layerGroupSize: 2, what: 'eval' }).layerGroupSize).toBe(2);
-    const bare = planEngine(llama1b, fp, 512, memory(16), { engine: 'layered', what: 'eval' }).budget.peakBytes - DEFAULT_LAYER_CACHE_BYTES;
-    const tight = planEngine(llama1b, fp, 512, { budgetBytes: bare + 1000, reason: 'r' }, { engine: 'layered', what: 'eval' });
-    expect(tight.layerCacheBytes).toBe(1000);
-    expect(tight.budget.peakBytes).toBe(bare + 1000);
+    const roomy = planEngine(llama1b, fp, 512, memory(16), { engine: 'layered', what: 'eval' });
+    const bare = runBudget(llama1b, { ...fp, engine: 'layer-streamed', layerGroupSize: roomy.layerGroupSize, layerCacheBytes: 0 }, 512).peakBytes;
+    // 1000 cached bytes cost 1100 with the 10 % layer-streamed slack (one byte held back for its rounding).
+    const tight = planEngine(llama1b, fp, 512, { budgetBytes: bare + 1100, reason: 'r' }, { engine: 'layered', what: 'eval' });
+    expect(tight.layerCacheBytes).toBe(999);
+    expect(tight.budget.peakBytes).toBeLessThanOrEqual(bare + 1100);
   });
 
   it('refuses a run that does not fit one layer at a time, with the numbers', () => {

@@ -5,7 +5,7 @@
  */
 import { formatBytes } from '../format/bytes';
 import { BudgetExceededError } from './errors';
-import { runBudget, type RunBudget, type RunScenario } from './runBudget';
+import { LAYERED_SLACK_SHARE, runBudget, type RunBudget, type RunScenario } from './runBudget';
 import type { ModelSpec } from './spec';
 
 export type EngineChoice = 'whole' | 'layered' | 'auto';
@@ -68,6 +68,7 @@ export function planEngine(
     );
   }
   // The cache gets what the budget leaves, up to the default and to what all layers need.
-  const cacheBytes = Math.max(0, Math.min(DEFAULT_LAYER_CACHE_BYTES, maxUseful, memory.budgetBytes - bare.peakBytes));
+  // Each cached byte also raises the slack item (runBudget's LAYERED_SLACK_SHARE; −1 for its rounding up).
+  const cacheBytes = Math.max(0, Math.min(DEFAULT_LAYER_CACHE_BYTES, maxUseful, Math.floor((memory.budgetBytes - bare.peakBytes - 1) / (1 + LAYERED_SLACK_SHARE))));
   return { engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes, budget: layered(group, cacheBytes) };
 }
