@@ -12,6 +12,15 @@ const ort = [
   { group: ['onnxruntime-node'], message: 'Only workers/runtime/ort-node.ts imports onnxruntime-node (one owner per runtime).' },
 ];
 
+const workerPatterns = (noCli) => [
+  ...ort,
+  { group: ['react', 'react-dom', 'echarts', 'echarts/*', 'next', 'next/*'], message: 'Workers never render.' },
+  {
+    group: [...folder('hooks'), ...folder('components'), ...folder('app'), ...(noCli ? folder('cli') : [])],
+    message: 'workers/ imports only lib/ and workers/ (the page and the CLI import it, never the reverse).',
+  },
+];
+
 export default tseslint.config(
   {
     ignores: ['node_modules/**', '.next/**', 'out/**', 'training/**', 'public/**', 'test-results/**', 'playwright-report/**', 'next-env.d.ts', 'bench/**'],
@@ -62,15 +71,12 @@ export default tseslint.config(
   {
     files: ['workers/**/*.ts'],
     ignores: ['workers/runtime/ort.ts'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' },
-          { group: ['onnxruntime-node'], message: 'Only workers/runtime/ort-node.ts imports onnxruntime-node (one owner per runtime).' },
-          { group: ['react', 'react-dom', 'echarts', 'echarts/*', 'next', 'next/*'], message: 'Workers never render.' },
-        ],
-      }],
-    },
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: workerPatterns(true) }] },
+  },
+  {
+    // Worker tests may compare the worker path with the CLI's engine (an independent run of the same graph).
+    files: ['workers/**/*.test.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: workerPatterns(false) }] },
   },
   {
     // The onnxruntime-node owner, and kernel tests that check one op against the runtime directly.
@@ -100,6 +106,28 @@ export default tseslint.config(
           ...ort,
           { group: folder('components'), message: 'Hooks never render and never import components (the page wires them together in app/).' },
           { group: folder('app'), message: 'Hooks are imported by app/, never the reverse.' },
+        ],
+      }],
+    },
+  },
+  {
+    // app/ wires hooks to components; the workers are reached through hooks. The engine harness is a
+    // test-only route that drives the engine worker's client directly.
+    files: ['app/**/*.ts', 'app/**/*.tsx'],
+    ignores: ['app/engine-harness/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [...ort, { group: folder('workers'), message: 'app/ reaches the workers through hooks/ (hooks own the worker clients).' }],
+      }],
+    },
+  },
+  {
+    files: ['cli/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', {
+        patterns: [
+          ...ort,
+          { group: [...folder('hooks'), ...folder('components'), ...folder('app')], message: 'The CLI runs on lib/ (and the onnxruntime-node owner in workers/runtime), never the page.' },
         ],
       }],
     },
