@@ -12,6 +12,7 @@ describe('chart state wording', () => {
   it('waiting for a job: the progress line with its fraction, or "waiting for the engine" while queued', () => {
     expect(engineState('Diagnostics', { fraction: 0.25, message: 'layer 2 of 8' })).toEqual({ status: 'loading', message: 'Diagnostics: layer 2 of 8', fraction: 0.25 });
     expect(engineState('Diagnostics')).toEqual({ status: 'loading', message: 'Diagnostics: waiting for the engine…' });
+    expect(engineState('Diagnostics', { fraction: 0.1, message: '' })).toEqual({ status: 'loading', message: 'Diagnostics: waiting for the engine…', fraction: 0.1 });
     expect(engineState('Perplexity (yarn/fp)', null)).toEqual({ status: 'loading', message: 'Perplexity (yarn/fp): waiting for the engine…' });
     expect(waitingState('the model config')).toEqual({ status: 'loading', message: 'Waiting for the model config…' });
   });

@@ -71,11 +71,13 @@ export function waitingState(what: string): LoadingState {
 
 /**
  * A chart waiting for an engine or worker job: `<subject>: <progress message>` with its fraction
- * while the job reports progress, `<subject>: waiting for the engine…` while it is queued.
+ * while the job reports progress, `<subject>: waiting for the engine…` while it is queued (or
+ * reports a fraction with no message).
  */
 export function engineState(subject: string, progress?: JobProgressLike | null): LoadingState {
-  if (progress) return { status: 'loading', message: `${subject}: ${progress.message}`, fraction: progress.fraction };
-  return { status: 'loading', message: `${subject}: waiting for the engine…` };
+  if (progress?.message) return { status: 'loading', message: `${subject}: ${progress.message}`, fraction: progress.fraction };
+  const waiting = `${subject}: waiting for the engine…`;
+  return progress ? { status: 'loading', message: waiting, fraction: progress.fraction } : { status: 'loading', message: waiting };
 }
 
 /** The opened report has no section for this chart. `what` is a noun phrase ("perplexity curves"). */
