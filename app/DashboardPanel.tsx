@@ -1,29 +1,26 @@
 'use client';
 /** The dashboard route's one client panel: wires settings, model and worker hooks to presentational components. */
 import { memo, useDeferredValue, useMemo, useState } from 'react';
-import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
+import { ChartCard } from '@/components/charts/ChartCard';
 import { SettingsPanel } from '@/components/settings/SettingsPanel';
-import { pressureBandOption, pressureBandTable, pressurePairOption, pressurePairTable } from '@/lib/charts/pressure';
-import { pressureChartData } from '@/lib/run/pressure';
 import { useModelInfo, type UserModelFiles } from '@/hooks/useModelInfo';
 import { useSettings } from '@/hooks/useSettings';
 import { useTheme } from '@/hooks/useTheme';
 import { useTokens } from '@/hooks/useTokens';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
-import { pplChartState, type CurveStateArgs } from './pplState';
-import { compoundingReadyState, useCompoundingChartState } from './compoundingState';
+import { pplChartState, reportCompoundingState, reportPplState, type CurveStateArgs } from '@/lib/views/curveStates';
+import { pressureStates, reportPressureStates } from '@/lib/views/pressureStates';
+import { errorText, type ChartState } from '@/lib/views/chartState';
+import { compoundingChartStateMemo } from './compoundingState';
 import { CompoundingViewToggle } from '@/components/charts/CompoundingViewToggle';
 import type { CompoundingView } from '@/lib/charts/compoundingChart';
-import { compoundingData, methodCurvesOf } from '@/lib/charts/compounding';
 import { AxisScaleToggle } from '@/components/charts/AxisScaleToggle';
 import { resolveAxisScale } from '@/lib/charts/axisScale';
 import { KV_CALIBRATION_DEFINITION } from '@/lib/eval/kvCalibration';
 import { ReportBar } from '@/components/report/ReportBar';
 import { buildReport, parseReport, serializeReport, type RunReport } from '@/lib/report/report';
-import { pplOption, pplTable } from '@/lib/charts/curves';
 import { downloadBlob } from '@/components/download';
-import type { PressureData } from '@/lib/charts/types';
 import { PPL_TOKEN_BUDGET } from '@/hooks/usePerplexityCurves';
 import { CompareSection } from './sections/CompareSection';
 import { QroarSection } from './sections/QroarSection';
@@ -39,10 +36,6 @@ import { DEFAULT_SCENARIO_WHY, isDefaultScenario } from '@/lib/settings/settings
 const QroarSectionMemo = memo(QroarSection);
 const CompareSectionMemo = memo(CompareSection);
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export function DashboardPanel() {
   const { settings, problems, setSettings } = useSettings();
   const { dark, toggle } = useTheme();
@@ -53,7 +46,7 @@ export function DashboardPanel() {
   // whole dashboard from loading to data, one main-thread task of 100+ ms. Deferred, React renders
   // that in interruptible slices after an urgent pass with the previous value.
   const modelData = useDeferredValue(modelInfo.data);
-  const model = { data: modelData, isError: modelInfo.isError, error: modelInfo.error };
+  const model = useMemo(() => ({ data: modelData, isError: modelInfo.isError, error: modelInfo.error }), [modelData, modelInfo.isError, modelInfo.error]);
   const theme = useMemo(() => ({ dark }), [dark]);
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
@@ -84,57 +77,21 @@ export function DashboardPanel() {
     kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
   });
 
-  const compoundingLive = useCompoundingChartState({ ...curveInputs, view: compoundingView });
+  const compoundingLive = compoundingChartStateMemo({ ...curveInputs, view: compoundingView });
 
-  const pressure = useMemo((): { pair: ChartState; band: ChartState; data?: PressureData } => {
-    if (openedReport) {
-      if (!openedReport.pressure) {
-        const e: ChartState = { status: 'error', message: 'This report holds no pressure data.' };
-        return { pair: e, band: e };
-      }
-      const data = openedReport.pressure;
-      return {
-        pair: { status: 'ready', option: pressurePairOption(data, theme), table: pressurePairTable(data), note: 'From the opened report.' },
-        band: { status: 'ready', option: pressureBandOption(data, theme), table: pressureBandTable(data), note: 'From the opened report.' },
-        data,
-      };
-    }
-    if (model.isError) {
-      const e: ChartState = { status: 'error', message: `Model could not be read: ${errorText(model.error)}`, hint: 'Open another model or go back to the built-in one.' };
-      return { pair: e, band: e };
-    }
-    if (!model.data) {
-      const l: ChartState = { status: 'loading', message: 'Reading model config…' };
-      return { pair: l, band: l };
-    }
-    try {
-      const data = pressureChartData(model.data.rope, settings);
-      return {
-        pair: { status: 'ready', option: pressurePairOption(data, theme), table: pressurePairTable(data) },
-        band: { status: 'ready', option: pressureBandOption(data, theme), table: pressureBandTable(data) },
-        data,
-      };
-    } catch (err) {
-      const e: ChartState = { status: 'error', message: errorText(err), hint: 'Change the PI method, its scale or the band partition.' };
-      return { pair: e, band: e };
-    }
-  }, [model.data, model.isError, model.error, settings, theme, openedReport]);
+  const pressure = useMemo(
+    () => (openedReport ? reportPressureStates(openedReport.pressure, theme) : pressureStates(model, settings, theme)),
+    [model, settings, theme, openedReport],
+  );
 
   const reportPpl = openedReport?.perplexity;
   const pplAxisInForce = resolveAxisScale(settings.pplAxis, (openedReport ? (reportPpl?.curves ?? []) : pplView.curves).flatMap((c) => c.perplexity));
-  const pplState: ChartState = openedReport
-    ? reportPpl && reportPpl.curves.length
-      ? { status: 'ready', option: pplOption(reportPpl, theme, settings.pplAxis), table: pplTable(reportPpl), note: 'From the opened report.' }
-      : { status: 'error', message: 'This report holds no perplexity curves.' }
-    : pplView.state;
+  const pplState: ChartState = openedReport ? reportPplState(reportPpl ?? null, theme, settings.pplAxis) : pplView.state;
 
-  const reportCompounding = useMemo((): ChartState | null => {
-    const p = openedReport?.perplexity;
-    if (!openedReport) return null;
-    if (!p || p.curves.length === 0) return { status: 'error', message: 'This report holds no perplexity curves.' };
-    const data = { ...compoundingData(methodCurvesOf(p.curves.map((curve) => ({ curve }))), p.trainedWindowTokens), positions: p.positionGaps ?? [] };
-    return compoundingReadyState(data, compoundingView, theme, 'From the opened report.');
-  }, [openedReport, compoundingView, theme]);
+  const reportCompounding = useMemo(
+    (): ChartState | null => (openedReport ? reportCompoundingState(openedReport.perplexity, compoundingView, theme) : null),
+    [openedReport, compoundingView, theme],
+  );
   const compoundingState: ChartState = reportCompounding ?? compoundingLive.state;
 
   const saveReport = (): void => {

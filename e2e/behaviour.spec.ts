@@ -67,7 +67,8 @@ test.describe.serial('behaviour: default run', () => {
     await page.goto('/');
     for (const id of DEFAULT_CHARTS) await expect(chart(page, id)).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
     // Every chart the default page computes without a click counts (sections added later included);
-    // the search candidates wait for "Run search".
+    // the search candidates wait for "Run search", and say so: idle, not loading.
+    await expect(chart(page, 'search-candidates')).toHaveAttribute('data-state', 'idle');
     const shown = await page.locator('[data-chart]').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart') ?? '').filter((id) => id !== 'search-candidates'));
     for (const id of shown) await expect(chart(page, id), `${id} on the default page`).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
     const timing = await page.evaluate(() => {

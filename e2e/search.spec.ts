@@ -11,6 +11,8 @@ test.describe('Q-ROAR search', () => {
     test.setTimeout(400_000);
     await page.goto(SHORT);
     await expect(panel(page)).toHaveAttribute('data-search-state', 'idle');
+    // Before a search the candidates chart waits for the click: idle, not loading.
+    await expect(page.locator('[data-chart="search-candidates"]')).toHaveAttribute('data-state', 'idle');
     await page.getByLabel('Search grid points per band').fill('3');
     // Four held-out windows keep the four test curves (PTQ and FP control, before/after) short here.
     await page.getByLabel('Held-out test windows').fill('4');

@@ -21,7 +21,7 @@ import { modelSourceOf, sessionKeyOf } from './engineNll';
 import { withKvCalibration } from './kvCalibration';
 import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
 import { useTokens } from './useTokens';
-import type { DiagnosticsSource } from './useDiagnosticsStates';
+import { diagnosticsSource, type DiagnosticsSource } from '@/lib/views/diagnosticsStates';
 import { unsupportedQuantReason } from './usePerplexityCurves';
 import type { ModelInfo } from './useModelInfo';
 
@@ -181,13 +181,6 @@ export function useDiagnosticsRun(settings: Settings, model: ModelInfo | undefin
   const { query, progressKey } = useDiagnostics(settings, model, tokens.data, textKey, enabled);
   useJobProgress(progressKey);
   const p = progressOf(progressKey);
-  const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
-  let source: DiagnosticsSource;
-  if (query.data) source = { kind: 'result', result: query.data.result, fromReport: false, quantSkipped: query.data.quantSkipped };
-  else if (modelError) source = { kind: 'error', message: `Model: ${errorText(modelError)}`, hint: 'Open another model or go back to the built-in one.' };
-  else if (tokens.isError) source = { kind: 'error', message: `Text: ${errorText(tokens.error)}`, hint: 'Switch back to the bundled text.' };
-  else if (model && !model.spec) source = { kind: 'error', message: 'This model’s architecture could not be read, so it cannot be run.' };
-  else if (query.isError) source = { kind: 'error', message: errorText(query.error), hint: 'Change the settings or reload; the other charts keep working.' };
-  else source = { kind: 'loading', message: p?.message ? `Diagnostics: ${p.message}` : 'Waiting for the engine…', ...(p ? { fraction: p.fraction } : {}) };
+  const source = diagnosticsSource({ outcome: query.data, modelError, tokensError: tokens.isError ? tokens.error : null, modelRunnable: !(model && !model.spec), queryError: query.isError ? query.error : null, progress: p });
   return { source, outcome: query.data };
 }

@@ -1,11 +1,11 @@
 'use client';
 /**
- * Downloads of a search result: patched full-precision q_proj/k_proj of every layer (safetensors,
+ * Files of a search result, for the page to save (hooks never render or touch components, so the
+ * caller hands them to components/download): patched full-precision q_proj/k_proj of every layer (safetensors,
  * the model's own row order, as `bandscope search --out` writes) and the versioned scales JSON.
  * Reads the served model folder (config + weights) with lib/model; scaling a few projection
  * matrices is milliseconds for the built-in model.
  */
-import { downloadBlob } from '@/components/download';
 import { writeSafetensorsF32 } from '@/lib/export/safetensorsWriter';
 import { formatQroarScalesJson } from '@/lib/export/scalesJson';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
@@ -14,6 +14,13 @@ import type { ReportSearchRun } from '@/lib/report/searchRecord';
 import { patchedQkTensors, scalesFileOf, scalesOutcomeSettings } from '@/lib/run/searchExport';
 import { bandsFromPairRanges } from '@/lib/run/weights';
 import type { ModelInfo } from './useModelInfo';
+
+/** A file to save: name, contents, MIME type. */
+export interface DownloadFile {
+  fileName: string;
+  data: Blob | string;
+  mimeType: string;
+}
 
 async function fetchBlob(url: string): Promise<Blob> {
   const res = await fetch(url);
@@ -25,7 +32,7 @@ function qroarOf(run: ReportSearchRun, scales: number[]) {
   return { variant: run.variant, bands: bandsFromPairRanges(run.bands.map((b) => [b.firstPair, b.lastPair] as [number, number])), scales };
 }
 
-export async function downloadPatchedQk(model: ModelInfo, run: ReportSearchRun, scales: number[]): Promise<void> {
+export async function patchedQkFile(model: ModelInfo, run: ReportSearchRun, scales: number[]): Promise<DownloadFile> {
   let sources;
   if (model.files !== null) sources = model.files.map((f) => byteSourceFromBlob(f.blob, f.name));
   else if (model.baseUrl !== null) {
@@ -36,10 +43,10 @@ export async function downloadPatchedQk(model: ModelInfo, run: ReportSearchRun, 
   const opened = await openModel(sources);
   const tensors = await patchedQkTensors(opened.spec, (name) => opened.tensorF32(name), qroarOf(run, scales));
   const bytes = writeSafetensorsF32(tensors, { format: 'pt', producer: 'bandscope dashboard', variant: run.variant });
-  downloadBlob('qroar-patched.safetensors', new Blob([bytes as BlobPart]), 'application/octet-stream');
+  return { fileName: 'qroar-patched.safetensors', data: new Blob([bytes as BlobPart]), mimeType: 'application/octet-stream' };
 }
 
-export function downloadScalesJson(model: ModelInfo, run: ReportSearchRun, scales: number[], bandSource: string, settingsQuery: string): void {
+export function scalesJsonFile(model: ModelInfo, run: ReportSearchRun, scales: number[], bandSource: string, settingsQuery: string): DownloadFile {
   if (!model.spec) throw new Error('the model spec is not known; cannot write the scales file');
   const file = scalesFileOf({
     spec: model.spec,
@@ -49,5 +56,5 @@ export function downloadScalesJson(model: ModelInfo, run: ReportSearchRun, scale
     modelIdentity: model.identity,
     settings: { settingsQuery, context: run.contextTokens, shortContext: run.shortContextTokens, grid: run.grid, guard: run.guardTolerance, windows: run.windows, objective: 'mean dev NLL at context (nats/token)', ...scalesOutcomeSettings(run) },
   });
-  downloadBlob('qroar-scales.json', formatQroarScalesJson(file), 'application/json');
+  return { fileName: 'qroar-scales.json', data: formatQroarScalesJson(file), mimeType: 'application/json' };
 }

@@ -22,22 +22,32 @@ export function useQroarProxy(setupId: string | null, scales: number[], variant:
   const busy = useRef(false);
   const queued = useRef<{ scales: number[]; variant: QroarVariant } | null>(null);
   const setupRef = useRef(setupId);
-  setupRef.current = setupId;
-
   useEffect(() => {
+    setupRef.current = setupId;
+  }, [setupId]);
+
+  // The baseline depends on the setup, band count and variant only; a new one clears the figures
+  // while rendering (React's "adjusting state when a prop changes"), not in an effect.
+  const bandCount = scales.length;
+  const baselineKey = `${setupId}|${bandCount}|${variant}`;
+  const [figuresKey, setFiguresKey] = useState(baselineKey);
+  if (figuresKey !== baselineKey) {
+    setFiguresKey(baselineKey);
     setRms(null);
     setBaselineRms(null);
     setError(null);
-    if (!setupId || scales.length === 0) return;
+  }
+
+  useEffect(() => {
+    if (!setupId || bandCount === 0) return;
     let live = true;
     getAnalysisClient()
-      .proxyEval(setupId, scales.map(() => 1), variant)
+      .proxyEval(setupId, Array.from({ length: bandCount }, () => 1), variant)
       .then((v) => live && setBaselineRms(v.rms), (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
     return () => {
       live = false;
     };
-    // The baseline depends on the setup, band count and variant only.
-  }, [setupId, scales.length, variant]);
+  }, [setupId, bandCount, variant]);
 
   useEffect(() => {
     if (!setupId || scales.length === 0) return;

@@ -24,8 +24,7 @@ import { modelSourceOf } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
-
-export type SearchState = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
+import type { SearchState } from '@/lib/views/searchStates';
 
 /** Dev windows of L′ per candidate: 2 × 1024 tokens keeps a 33-candidate search within ~3 min of WASM here (2 is also the least the paired noise test can use). */
 export const SEARCH_WINDOWS = 2;

@@ -10,7 +10,7 @@ import { TirTensorPicker } from '@/components/diagnostics/TirTensorPicker';
 import type { TapTensor } from '@/lib/charts/types';
 import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
 import type { DiagnosticsRun } from '@/hooks/useDiagnostics';
-import { diagnosticsChartStates, type DiagnosticsSource } from '@/hooks/useDiagnosticsStates';
+import { diagnosticsChartStates, reportDiagnosticsSource } from '@/lib/views/diagnosticsStates';
 
 export interface DiagnosticsSectionProps {
   run: DiagnosticsRun;
@@ -29,8 +29,7 @@ export function DiagnosticsSection({ run, report, reportOpen, dark }: Diagnostic
     () => (ready ? diagnosticsChartStates({ kind: 'result', result: ready, fromReport: reportOpen, quantSkipped }, tensor, { dark }) : null),
     [ready, reportOpen, quantSkipped, tensor, dark],
   );
-  const fallback: DiagnosticsSource = reportOpen ? { kind: 'error', message: 'This report holds no diagnostics.' } : run.source;
-  const states = readyStates ?? diagnosticsChartStates(fallback, tensor, { dark });
+  const states = readyStates ?? diagnosticsChartStates(reportOpen ? reportDiagnosticsSource(null) : run.source, tensor, { dark });
   const picker = (which: string) => <TirTensorPicker value={tensor} onChange={setTensor} label={`TIR tensor (${which})`} />;
   return (
     <>

@@ -5,21 +5,22 @@
  * downloads. Carries data-search-state for the test contract; hands its report record upward.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
+import { ChartCard } from '@/components/charts/ChartCard';
 import { ScaleSliders } from '@/components/qroar/ScaleSliders';
 import { SearchControls } from '@/components/qroar/SearchControls';
 import { SearchResultCard } from '@/components/qroar/SearchResultCard';
-import { penaltyOption, penaltyTable } from '@/lib/charts/penalty';
-import { searchOption, searchTable } from '@/lib/charts/search';
 import { searchOutcomeView } from '@/lib/report/searchOutcomeView';
-import type { ChartBand, SearchData, TirData } from '@/lib/charts/types';
+import type { ChartBand, TirData } from '@/lib/charts/types';
+import { errorText } from '@/lib/views/chartState';
+import { searchCandidatesState, searchPenaltyState } from '@/lib/views/searchStates';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { toSearchCandidate } from '@/lib/report/searchRecord';
 import { scenarioBands } from '@/lib/run/pressure';
 import { measurementCandidateEquivalents, meanTirPerBand, searchEtaMs } from '@/lib/run/searchRun';
 import { encodeSettings } from '@/lib/settings/codec';
 import { bandSpecString, type Settings } from '@/lib/settings/settings';
-import { downloadPatchedQk, downloadScalesJson } from '@/hooks/useQroarDownloads';
+import { patchedQkFile, scalesJsonFile, type DownloadFile } from '@/hooks/useQroarDownloads';
+import { downloadBlob } from '@/components/download';
 import { useQroarProxy } from '@/hooks/useQroarProxy';
 import { SEARCH_TEST_WINDOWS, SEARCH_WINDOW_HI, SEARCH_WINDOW_LO, SEARCH_WINDOWS, searchBlockedReason, useQroarSearch } from '@/hooks/useQroarSearch';
 import type { ModelInfo } from '@/hooks/useModelInfo';
@@ -42,7 +43,6 @@ export interface QroarSectionProps {
   onRecord: (record: ReportSearch | null) => void;
 }
 
-const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 const sameScales = (a: number[] | null, b: number[] | null) => a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 
 export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, tirKPost, reportSearch, onRecord }: QroarSectionProps) {
@@ -63,12 +63,13 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   }, [model, settings]);
 
   const [scales, setScales] = useState<number[]>([]);
-  useEffect(() => {
-    setScales((prev) => {
-      if (settings.appliedScales && settings.appliedScales.length === bands.length) return settings.appliedScales;
-      return prev.length === bands.length ? prev : bands.map(() => 1);
-    });
-  }, [bands, settings.appliedScales]);
+  // The sliders follow the band partition and the applied scales, adjusted while rendering (React's
+  // "adjusting state when a prop changes"), not in an effect that renders twice.
+  const [scalesFor, setScalesFor] = useState<{ bands: ChartBand[]; applied: number[] | null } | null>(null);
+  if (!scalesFor || scalesFor.bands !== bands || scalesFor.applied !== settings.appliedScales) {
+    setScalesFor({ bands, applied: settings.appliedScales });
+    setScales(settings.appliedScales && settings.appliedScales.length === bands.length ? settings.appliedScales : scales.length === bands.length ? scales : bands.map(() => 1));
+  }
   const proxy = useQroarProxy(proxySetupId, scales, settings.qroarVariant);
 
   useEffect(() => {
@@ -80,27 +81,23 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   }, [view.record, onRecord]);
 
   const shownBands: ChartBand[] = view.record?.run?.bands ?? bands;
-  const liveCandidates = view.state === 'running' ? view.candidates.map(toSearchCandidate) : (view.record?.candidates ?? view.candidates.map(toSearchCandidate));
-  const baseline = liveCandidates.find((c) => c.bandIndex === -1);
-  const chart: ChartState = useMemo(() => {
-    if (view.state === 'error') return { status: 'error', message: `Search failed: ${view.error}`, hint: 'Check the settings on the left and run again; the rest of the page keeps working.' };
-    if (liveCandidates.length === 0) {
-      const noOp = view.record?.run?.noOpReason;
-      return { status: 'loading', message: view.state === 'running' ? `${view.message || 'starting…'}` : noOp ? 'No candidates: this variant cannot change the objective (see the result).' : 'No candidates yet: press “Run search”.' };
-    }
-    const data: SearchData = { bands: shownBands, candidates: liveCandidates.filter((c) => c.bandIndex >= 0), baselineObjective: baseline?.objective ?? null };
-    return { status: 'ready', option: searchOption(data, { dark }), table: searchTable({ ...data, candidates: liveCandidates }) };
-  }, [view.state, view.error, view.message, view.record, liveCandidates, shownBands, baseline, dark]);
+  const liveCandidates = useMemo(
+    () => (view.state === 'running' ? view.candidates.map(toSearchCandidate) : (view.record?.candidates ?? view.candidates.map(toSearchCandidate))),
+    [view.state, view.candidates, view.record],
+  );
+  const noOpReason = view.record?.run?.noOpReason ?? null;
+  // Rebuilt when the candidates or the status change, not on every slider move.
+  const chart = useMemo(
+    () => searchCandidatesState({ state: view.state, message: view.message, error: view.error, candidates: liveCandidates, bands: shownBands, noOpReason }, { dark }),
+    [view.state, view.message, view.error, liveCandidates, shownBands, noOpReason, dark],
+  );
 
   const blocked = reportSearch !== undefined ? 'a report is open (close it to search)' : searchBlockedReason(settings, model) ?? (devTokens.isError ? `dev text: ${errorText(devTokens.error)}` : !devTokens.data || !testTokens ? 'the texts are still loading' : null);
   const run = view.record?.run;
   const chosen = view.record?.chosenScales ?? null;
   const etaMs = view.state === 'running' ? searchEtaMs(view.candidates.map((c) => c.elapsedMs), view.totalCandidates, measurementCandidateEquivalents(SEARCH_WINDOWS, testWindows)) : null;
   const outcome = useMemo(() => (run ? searchOutcomeView(run) : null), [run]);
-  const penaltyChart: ChartState | null = useMemo(
-    () => (run?.penalty && run.penalty.length > 0 ? { status: 'ready', option: penaltyOption({ rows: run.penalty }, { dark }), table: penaltyTable({ rows: run.penalty }) } : null),
-    [run, dark],
-  );
+  const penaltyChart = useMemo(() => searchPenaltyState(run?.penalty, { dark }), [run, dark]);
 
   const startSearch = (window: { lo: number; hi: number }, points: number) => {
     if (!model || !devTokens.data || !testTokens) return;
@@ -109,10 +106,11 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
     void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints: points, guardTolerance: 0.005, window, testWindows, tirPerBand });
   };
 
-  const guarded = (fn: () => Promise<void> | void) => async () => {
+  const guarded = (make: () => Promise<DownloadFile> | DownloadFile) => async () => {
     try {
       setDownloadError(null);
-      await fn();
+      const f = await make();
+      downloadBlob(f.fileName, f.data, f.mimeType);
     } catch (err) {
       setDownloadError(`Download failed: ${errorText(err)}`);
     }
@@ -181,8 +179,8 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
               chosenScales={chosen}
               applied={sameScales(settings.appliedScales, chosen) && settings.qroarVariant === run.variant}
               onApply={reportSearch !== undefined ? null : () => setSettings({ ...settings, appliedScales: chosen, qroarVariant: run.variant })}
-              onDownloadPatched={model ? guarded(() => downloadPatchedQk(model, run, chosen)) : null}
-              onDownloadScales={model ? guarded(() => downloadScalesJson(model, run, chosen, bandSpecString(settings.bands), encodeSettings(settings))) : null}
+              onDownloadPatched={model ? guarded(() => patchedQkFile(model, run, chosen)) : null}
+              onDownloadScales={model ? guarded(() => scalesJsonFile(model, run, chosen, bandSpecString(settings.bands), encodeSettings(settings))) : null}
               downloadError={downloadError}
             />
           ) : null}

@@ -17,6 +17,7 @@ import { bandsFromPairRanges } from '../../lib/run/weights';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { createNodeEngine } from './nodeRunner';
 import { archFixtureAsGguf, archReference, ARCH_FIXTURE_DIR, type ArchRun } from './testing/archFixtures';
+import { tolerance } from '../../lib/testing/tolerances';
 
 const reference = archReference();
 
@@ -38,15 +39,16 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+const NLL_TOL = tolerance('per-token-nll', 'float32', 'cpu');
 const label = (r: ArchRun): string => `${r.method}${r.method === 'none' ? '' : ` ×${r.factor}`}, ${r.tokens} tokens`;
 
 describe('architecture checkpoints vs the PyTorch reference (HF folders, onnxruntime-node)', () => {
   for (const [name, runs] of Object.entries(reference.cases)) {
     for (const run of runs) {
-      it(`${name}: per-token NLL within 1e-4 (${label(run)})`, async () => {
+      it(`${name}: per-token NLL within ${NLL_TOL} (${label(run)})`, async () => {
         const opened = await openModelAtPath(join(ARCH_FIXTURE_DIR, name));
         try {
-          expect(maxAbsDiff(await engineNll(opened.model, run), run.nll)).toBeLessThan(1e-4);
+          expect(maxAbsDiff(await engineNll(opened.model, run), run.nll)).toBeLessThan(NLL_TOL);
         } finally {
           await opened.close();
         }
@@ -89,7 +91,7 @@ describe('the tied llama re-saved as transformers may save it: only lm_head.weig
       byteSourceFromBytes(writeSafetensors(tensors, { format: 'pt', 'model.embed_tokens.weight': 'lm_head.weight' }), 'model.safetensors'),
     ]);
     expect(model.tensors.some((t) => t.name === 'model.embed_tokens.weight')).toBe(false);
-    for (const run of reference.cases['llama-tied']) expect(maxAbsDiff(await engineNll(model, run), run.nll), label(run)).toBeLessThan(1e-4);
+    for (const run of reference.cases['llama-tied']) expect(maxAbsDiff(await engineNll(model, run), run.nll), label(run)).toBeLessThan(NLL_TOL);
   });
 });
 
@@ -98,7 +100,7 @@ describe('GGUF forms (llama.cpp names, fused attn_qkv/ffn_up, interleaved llama 
     it(`${name}.gguf`, async () => {
       const model = await openModel([byteSourceFromBytes(archFixtureAsGguf(name), `${name}.gguf`)]);
       expect(model.spec.pairLayout).toBe(name.startsWith('llama') || name.startsWith('mistral') ? 'interleaved' : 'half-split');
-      for (const run of reference.cases[name]) expect(maxAbsDiff(await engineNll(model, run), run.nll), label(run)).toBeLessThan(1e-4);
+      for (const run of reference.cases[name]) expect(maxAbsDiff(await engineNll(model, run), run.nll), label(run)).toBeLessThan(NLL_TOL);
     });
   }
 });

@@ -11,9 +11,10 @@ import { openScenarioModel } from '../scenario/model';
 import { scenarioWeights } from '../scenario/runs';
 import { REPO } from '../testing/spawnCli';
 import { createNodeEngine } from './nodeRunner';
+import { tolerance } from '../../lib/testing/tolerances';
 
 describe('dynamic NTK perplexity curve, one run per base, each as long as its group', () => {
-  it('every context equals a direct run of its own length and base (1e-5 nats)', async () => {
+  it(`every context equals a direct run of its own length and base (${tolerance('same-function-nll', 'float32', 'cpu')} nats)`, async () => {
     const model = await openScenarioModel('builtin');
     try {
       const tokens = await model.readTokens('test', 'text', `${REPO}/public/text/brown-test.txt`);
@@ -35,7 +36,7 @@ describe('dynamic NTK perplexity curve, one run per base, each as long as its gr
           tokens: tokens.subarray(0, c), contexts: [c],
           prepare: async () => ({ engine: await createNodeEngine(buildLlamaGraph(model.spec, weights, { seqLen: c })), ...graphRopeInputs(rope, c) }),
         });
-        expect(Math.abs(curve.perContext[k].nll - direct.nll), `context ${c}`).toBeLessThan(1e-5);
+        expect(Math.abs(curve.perContext[k].nll - direct.nll), `context ${c}`).toBeLessThan(tolerance('same-function-nll', 'float32', 'cpu'));
       }
     } finally {
       await model.close();

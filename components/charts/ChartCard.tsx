@@ -1,20 +1,16 @@
 'use client';
 /**
- * A chart with its contract: `data-chart` id, `data-state` loading|ready|error, the definition
+ * A chart with its contract: `data-chart` id, `data-state` idle|loading|ready|error, the definition
  * as caption (linking its section of the science page, opened in a new tab so the run stays), and PNG / SVG / CSV / JSON export. Without data it shows its state,
  * never numbers that no computation produced.
  */
 import { useCallback, useRef, type ReactNode } from 'react';
 import { CHART_DEFINITIONS, scienceHref } from '@/lib/charts/definitions';
 import { tableToCsv, tableToJson } from '@/lib/charts/table';
-import type { ChartId, ChartOption, ChartTable } from '@/lib/charts/types';
+import type { ChartId } from '@/lib/charts/types';
+import type { ChartState } from '@/lib/views/chartState';
 import { downloadBlob, downloadDataUrl } from '../download';
 import { EChart, type ChartExporter } from './EChart';
-
-export type ChartState =
-  | { status: 'loading'; message: string; fraction?: number }
-  | { status: 'error'; message: string; hint?: string }
-  | { status: 'ready'; option: ChartOption; table: ChartTable; note?: string };
 
 export interface ChartCardProps {
   id: ChartId;
@@ -69,6 +65,12 @@ export function ChartCard({ id, state, dark, heightPx = 240, controls, instance 
           <EChart option={state.option} heightPx={heightPx} ariaLabel={def.title} onExporter={onExporter} />
           {state.note ? <p className="text-[11px] text-zinc-500">{state.note}</p> : null}
         </>
+      ) : state.status === 'idle' ? (
+        // Waiting for the user, not for a job: no spinner or progress bar, a dashed frame instead.
+        <div className="m-2 flex flex-col items-center justify-center gap-1 rounded border border-dashed border-zinc-300 px-4 text-center text-xs text-zinc-500 dark:border-zinc-700" style={{ height: heightPx - 16 }} role="note">
+          <span>{state.message}</span>
+          {state.hint ? <span className="text-zinc-600 dark:text-zinc-400">{state.hint}</span> : null}
+        </div>
       ) : state.status === 'loading' ? (
         <div className="flex flex-col items-center justify-center gap-2 text-xs text-zinc-500" style={{ height: heightPx }} role="status">
           <span>{state.message}</span>

@@ -86,12 +86,18 @@ function runNextChartJob(): void {
 export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRendered }: EChartProps) {
   const boxRef = useRef<HTMLDivElement>(null);
   const chartRef = useRef<ECharts | null>(null);
+  // Latest props for the chart's async callbacks (init, export, resize), updated after each render:
+  // refs are not written while rendering. Declared first, so it runs before the effects below.
   const optionRef = useRef(option);
-  optionRef.current = option;
   const renderedRef = useRef(onRendered);
-  renderedRef.current = onRendered;
   const labelRef = useRef(ariaLabel);
-  labelRef.current = ariaLabel;
+  const exporterRef = useRef(onExporter);
+  useEffect(() => {
+    optionRef.current = option;
+    renderedRef.current = onRendered;
+    labelRef.current = ariaLabel;
+    exporterRef.current = onExporter;
+  });
 
   useEffect(() => {
     let disposed = false;
@@ -130,7 +136,7 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
         }, true);
       });
       observer.observe(box);
-      onExporter?.({
+      exporterRef.current?.({
         png: (background) => chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background }),
         svg: async () => {
           const width = chart.getWidth();
@@ -148,7 +154,7 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
       observer?.disconnect();
       chartRef.current?.dispose();
       chartRef.current = null;
-      onExporter?.(null);
+      exporterRef.current?.(null);
     };
     // The chart instance lives as long as the component; options are pushed by the effect below.
   }, []);
@@ -156,7 +162,7 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
   useEffect(() => {
     const chart = chartRef.current;
     if (chart) {
-      scheduleChartJob(`${ariaLabel} option`, () => {
+      scheduleChartJob(`${labelRef.current} option`, () => {
         if (!chart.isDisposed()) chart.setOption(option, { notMerge: true, lazyUpdate: true });
       }, true);
     }

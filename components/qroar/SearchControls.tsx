@@ -1,6 +1,6 @@
 'use client';
 /** Run / Cancel of the Q-ROAR search with grid size, progress and ETA. Presentational. */
-import type { SearchState } from '@/hooks/useQroarSearch';
+import type { SearchState } from '@/lib/views/searchStates';
 
 export interface SearchControlsProps {
   state: SearchState;

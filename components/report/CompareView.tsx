@@ -3,35 +3,14 @@
  * Two saved reports side by side: the same charts for each (pressure, perplexity, search
  * candidates when present) and a table of what differs. Presentational: reports in, nothing out.
  */
-import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
-import { pplOption, pplTable } from '@/lib/charts/curves';
-import { pressureBandOption, pressureBandTable, pressurePairOption, pressurePairTable } from '@/lib/charts/pressure';
-import { searchOption, searchTable } from '@/lib/charts/search';
-import type { ChartId, ChartTheme } from '@/lib/charts/types';
+import { ChartCard } from '@/components/charts/ChartCard';
 import type { RunReport } from '@/lib/report/report';
-import { reportChartData } from '@/lib/report/reportViews';
+import { reportChartStates } from '@/lib/views/reportStates';
 import { ReportDiffTable } from './ReportDiffTable';
 
 export type CompareSlot = { status: 'empty' } | { status: 'error'; fileName: string; message: string } | { status: 'ready'; fileName: string; report: RunReport };
 
 export type Side = 'left' | 'right';
-
-function chartStates(report: RunReport, theme: ChartTheme): Array<{ id: ChartId; state: ChartState }> {
-  const d = reportChartData(report);
-  const absent = (what: string): ChartState => ({ status: 'error', message: `This report holds no ${what}.`, hint: 'Saved before that part of the run finished, or not computed for this model.' });
-  const out: Array<{ id: ChartId; state: ChartState }> = [
-    { id: 'pressure-band', state: d.pressure ? { status: 'ready', option: pressureBandOption(d.pressure, theme), table: pressureBandTable(d.pressure) } : absent('pressure data') },
-    { id: 'pressure-pair', state: d.pressure ? { status: 'ready', option: pressurePairOption(d.pressure, theme), table: pressurePairTable(d.pressure) } : absent('pressure data') },
-    {
-      id: 'ppl-context',
-      state: d.perplexity
-        ? { status: 'ready', option: pplOption(d.perplexity, theme), table: pplTable(d.perplexity), note: report.perplexity ? `${report.perplexity.tokenBudget} tokens scored per context (from the report).` : undefined }
-        : absent('perplexity curves'),
-    },
-  ];
-  if (d.search) out.push({ id: 'search-candidates', state: { status: 'ready', option: searchOption(d.search, theme), table: searchTable(d.search) } });
-  return out;
-}
 
 export interface CompareViewProps {
   left: CompareSlot;
@@ -56,7 +35,7 @@ export function CompareView({ left, right, dark }: CompareViewProps) {
         <p className="text-xs text-zinc-600 dark:text-zinc-400">
           <span className="font-medium">{slot.fileName}</span> · {r.model.label} · {r.createdAt} · numbers from the file, not recomputed
         </p>
-        {chartStates(r, theme).map(({ id, state }) => (
+        {reportChartStates(r, theme).map(({ id, state }) => (
           <ChartCard key={id} id={id} state={state} dark={dark} instance={`compare-${side}`} heightPx={220} />
         ))}
       </div>

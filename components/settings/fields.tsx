@@ -1,6 +1,6 @@
 'use client';
 /** Small labelled form controls; every one has an accessible name through its <label>. */
-import { useEffect, useId, useState, type ReactNode } from 'react';
+import { useId, useState, type ReactNode } from 'react';
 
 const control = 'w-full rounded border border-zinc-300 bg-white px-1 py-0.5 text-xs dark:border-zinc-700 dark:bg-zinc-900';
 
@@ -30,7 +30,12 @@ export function SelectField<T extends string>({ label, value, options, onChange 
 export function NumberField({ label, value, min, max, step, integer, onChange }: { label: string; value: number; min: number; max: number; step?: number; integer?: boolean; onChange: (v: number) => void }) {
   const id = useId();
   const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
+  // A new value from outside replaces the draft, adjusted while rendering (not in an effect, which renders twice).
+  const [shownValue, setShownValue] = useState(value);
+  if (!Object.is(shownValue, value)) {
+    setShownValue(value);
+    setText(String(value));
+  }
   const parsed = Number(text);
   const valid = text.trim() !== '' && Number.isFinite(parsed) && parsed >= min && parsed <= max && (!integer || Number.isInteger(parsed));
   const commit = (): void => {
@@ -48,7 +53,11 @@ export function NumberField({ label, value, min, max, step, integer, onChange }:
 export function TextField({ label, value, onCommit, error }: { label: string; value: string; onCommit: (v: string) => void; error?: string | null }) {
   const id = useId();
   const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
+  const [shownValue, setShownValue] = useState(value);
+  if (shownValue !== value) {
+    setShownValue(value);
+    setText(value);
+  }
   return (
     <div className="flex flex-col gap-0.5">
       <Field label={label} htmlFor={id}>
