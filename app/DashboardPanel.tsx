@@ -228,7 +228,7 @@ export function DashboardPanel() {
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280}
             controls={<AxisScaleToggle label="Perplexity y-axis scale" value={settings.pplAxis} resolved={pplAxisInForce} onChange={(pplAxis) => setSettings({ ...settings, pplAxis })} />} />
           <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
-          <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
+          <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
       <div className="px-3 pb-3"><CompareSectionMemo dark={dark} /></div>

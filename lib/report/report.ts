@@ -19,7 +19,7 @@ export const REPORT_VERSION = 1;
 export interface ReportModel {
   id: string;
   label: string;
-  /** sha256 hex (see hooks/useModelInfo for what is hashed). */
+  /** lib/model identity (MODEL_IDENTITY_SCHEME, SHA-256 hex of the files' names, sizes and headers), the same for the dashboard and the CLI. */
   identity: string;
   weightsSizeBytes: number | null;
   /** Trained window L in force and where it came from ('override' or a config/GGUF key); absent in reports saved before it was recorded. */

@@ -1,0 +1,91 @@
+// One Q-ROAR search through both drivers (issue #10 item 3): the CLI's path (cli/scenario/searchEngine
+// over onnxruntime-node, in this process) and the dashboard's (hooks/searchEngine over the engine
+// client → in-process worker → workers/engine/handler → onnxruntime-node, the built-in folder read by
+// HTTP ranges) on the built-in model, same settings → identical candidates, scales and figures.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseKvSpec } from '../../lib/quant/kvSpec';
+import { parseRtnSpec } from '../../lib/quant/rtnSpec';
+import type { CandidateRecord } from '../../lib/qroar/search';
+import { evaluationContexts } from '../../lib/run/contexts';
+import { scenarioBands, scenarioRope } from '../../lib/run/pressure';
+import { quantBuildOf } from '../../lib/run/weightsBuild';
+import { runSearch, type SearchJob, type SearchRunResult } from '../../lib/scenario/search';
+import { createUrlGraphBuilder } from '../../workers/engine/buildGraph';
+import { createEngineClient } from '../../workers/engine/client';
+import { createInProcessWorker } from '../../workers/engine/testing/inProcessWorker';
+import { diskFetch } from '../../workers/engine/testing/diskFetch';
+import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
+import { searchEngineOpener } from '../../hooks/searchEngine';
+import { configureNodeEngines } from '../engine/nodeRunner';
+import { REPO } from '../testing/spawnCli';
+import { openScenarioModel } from './model';
+import { cliReportSettings } from './report';
+import { cliSearchOpener } from './searchEngine';
+
+const THREADS = 2;
+
+/** A candidate without its timings (the only fields that differ between two runs). */
+const comparable = (c: CandidateRecord) => {
+  const { elapsedMs: _e, sinceStartMs: _s, ...rest } = c;
+  return rest;
+};
+const figures = (r: SearchRunResult) => ({
+  ipPerBand: r.ipPerBand, tirPerBand: r.tirPerBand, bandOrder: r.bandOrder, grid: r.grid, candidates: r.candidates.map(comparable),
+  chosenScales: r.chosenScales, baseline: r.baseline, best: r.best, guardWindows: r.guardWindows, dev: r.dev, test: r.test,
+  control: r.control, shortContext: r.shortContext, penalty: r.penalty, devChange: r.devChange, testWindows: r.testWindows,
+});
+
+describe('one search, two drivers', () => {
+  it('the CLI and the dashboard paths give identical candidates, scales and figures on the built-in model', async () => {
+    // Dynamic NTK ×4 (L′ = 384 > L: its own base at L′, the trained one at S = 128), 2-bit RTN and an
+    // int8 KV cache, 2 bands, 3 grid points: 5 candidates, each an L′ graph and a guard graph.
+    await configureNodeEngines({ device: 'cpu', threads: THREADS });
+    const model = await openScenarioModel('builtin');
+    try {
+      const rtn = parseRtnSpec('rtn:w2g32a');
+      const kvQuant = parseKvSpec('int8:token:post');
+      const contextTokens = 384;
+      const shortContextTokens = 128;
+      const settings = cliReportSettings('test', { modelArg: 'builtin', rope: { method: 'dynamic', factor: 4 }, contextTokens, rtn, kvQuant, bands: 'equal-log:2', textPaths: ['brown-dev.txt'], variant: 'shared' });
+      // The dashboard derives rope, bands and build fields from Settings, as hooks/useQroarSearch does.
+      const rope = scenarioRope(model.spec.rope, settings);
+      const bands = scenarioBands(model.spec.rope, settings);
+      const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant)!;
+      // The settings round trip names the same quantization the CLI runs.
+      expect(parseRtnSpec(quantBuild.quant!)).toEqual(rtn);
+      expect({ hadamard: false, ...parseKvSpec(quantBuild.kv!) }).toEqual({ hadamard: false, ...kvQuant });
+      expect(rope).toEqual(model.spec.rope.type === 'default' ? { ...rope } : rope);
+      const devTokens = await model.readTokens('test', 'dev', join(REPO, 'public/text/brown-dev.txt'));
+      const testTokens = await model.readTokens('test', 'test', join(REPO, 'public/text/brown-test.txt'));
+      const job: Omit<SearchJob, 'openEngine'> = {
+        rope, bands, geometry: model.spec, devTokens, testTokens, contextTokens, shortContextTokens,
+        reportContexts: evaluationContexts(model.trainedWindow.windowTokens, contextTokens).filter((c) => c >= shortContextTokens),
+        windows: 2, testWindows: 1, grid: { pointCount: 3, lo: 0.9, hi: 1.1 }, guardTolerance: 0.05,
+        variant: 'shared', keysQuantized: true,
+      };
+
+      const cli = await runSearch({ ...job, openEngine: cliSearchOpener({ model, rtn, kvQuant, variant: 'shared', bands }) });
+
+      const worker = createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: THREADS }), createUrlGraphBuilder(diskFetch(join(REPO, 'public'))));
+      const client = createEngineClient(() => worker);
+      let device = '';
+      const page = await runSearch({
+        ...job,
+        openEngine: searchEngineOpener({
+          client, modelId: 'builtin:bandscope-byte-4m', sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+          quantBuild, variant: settings.qroarVariant, bands, headDim: model.spec.headDim, device: settings.device, onDevice: (d) => (device = d.used),
+        }),
+      });
+      client.terminate();
+
+      expect(device).toBe('cpu');
+      expect(cli.cancelled).toBe(false);
+      expect(cli.candidates).toHaveLength(1 + 2 * 2);
+      expect(cli.guardWindows).toBe(2 * 3);
+      expect(figures(page)).toEqual(figures(cli));
+    } finally {
+      await model.close();
+    }
+  }, 120_000);
+});
