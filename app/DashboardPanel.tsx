@@ -57,6 +57,8 @@ export function DashboardPanel() {
   const theme = useMemo(() => ({ dark }), [dark]);
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
+  // What an older report version measured differently (lib/report parseReport notes).
+  const [reportNotes, setReportNotes] = useState<string[]>([]);
   const [searchRecord, setSearchRecord] = useState<ReportSearch | null>(null);
   const [compoundingView, setCompoundingView] = useState<CompoundingView>('relative');
   const deviceUsed = useDeviceUsed();
@@ -153,8 +155,9 @@ export function DashboardPanel() {
   };
   const openReport = async (file: File): Promise<void> => {
     try {
-      const { report, settings: reportSettings } = parseReport(await file.text());
+      const { report, settings: reportSettings, notes } = parseReport(await file.text());
       setOpenedReport(report);
+      setReportNotes(notes);
       setReportError(null);
       setSettings(reportSettings);
     } catch (err) {
@@ -188,7 +191,7 @@ export function DashboardPanel() {
         canSave={model.data !== undefined && !openedReport}
         onSave={saveReport}
         onOpen={(f) => void openReport(f)}
-        opened={openedReport ? `${openedReport.model.label} · ${openedReport.createdAt}` : null}
+        opened={openedReport ? `${openedReport.model.label} · ${openedReport.createdAt}${reportNotes.length ? ` — ${reportNotes.join(' ')}` : ''}` : null}
         onClose={() => setOpenedReport(null)}
         error={reportError}
       />

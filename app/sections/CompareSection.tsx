@@ -3,9 +3,19 @@
  * Compare two saved run reports side by side. Independent of the live view: opening files here
  * changes no settings and runs nothing; a bad file is reported on its side only.
  */
-import { useId, useState } from 'react';
-import { CompareView, type CompareSlot, type Side } from '@/components/report/CompareView';
+import { useId, useMemo, useState } from 'react';
+import { CompareView, type CompareSlot, type DiagnosticsCharts, type Side } from '@/components/report/CompareView';
+import { diagnosticsChartStates, type DiagnosticsChartKey } from '@/hooks/useDiagnosticsStates';
 import { parseReport } from '@/lib/report/report';
+
+const DIAGNOSTICS_CHARTS: readonly DiagnosticsChartKey[] = ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'kl-position', 'ip-activation'];
+
+/** The diagnostics charts of a report that holds diagnostics (k post-RoPE TIR, as the live view opens), drawn from the file. */
+function diagnosticsOf(slot: CompareSlot, dark: boolean): DiagnosticsCharts | undefined {
+  if (slot.status !== 'ready' || !slot.report.diagnostics) return undefined;
+  const states = diagnosticsChartStates({ kind: 'result', result: slot.report.diagnostics, fromReport: true, quantSkipped: null }, 'k-post', { dark });
+  return DIAGNOSTICS_CHARTS.map((id) => ({ id, state: states[id] }));
+}
 
 export function CompareSection({ dark }: { dark: boolean }) {
   const [slots, setSlots] = useState<Record<Side, CompareSlot>>({ left: { status: 'empty' }, right: { status: 'empty' } });
@@ -23,6 +33,7 @@ export function CompareSection({ dark }: { dark: boolean }) {
   };
   const button = 'cursor-pointer rounded border border-zinc-300 px-2 py-0.5 text-xs dark:border-zinc-700';
   const anyOpen = slots.left.status !== 'empty' || slots.right.status !== 'empty';
+  const diagnostics = useMemo(() => ({ left: diagnosticsOf(slots.left, dark), right: diagnosticsOf(slots.right, dark) }), [slots, dark]);
   return (
     <section aria-label="Compare two reports" className="rounded border border-zinc-200 p-2 dark:border-zinc-800">
       <header className="flex flex-wrap items-center gap-2">
@@ -43,7 +54,7 @@ export function CompareSection({ dark }: { dark: boolean }) {
           <span className="text-[11px] text-zinc-500">Reports saved with “Save report”; the same charts and a table of differences.</span>
         )}
       </header>
-      {open && anyOpen ? <div className="mt-2"><CompareView left={slots.left} right={slots.right} dark={dark} /></div> : null}
+      {open && anyOpen ? <div className="mt-2"><CompareView left={slots.left} right={slots.right} dark={dark} diagnostics={diagnostics} /></div> : null}
     </section>
   );
 }

@@ -1,7 +1,8 @@
 'use client';
 /**
  * Two saved reports side by side: the same charts for each (pressure, perplexity, search
- * candidates when present) and a table of what differs. Presentational: reports in, nothing out.
+ * candidates, and the diagnostics sections a report has) and a table of what differs.
+ * Presentational: reports and their diagnostics chart states in, nothing out.
  */
 import { ChartCard, type ChartState } from '@/components/charts/ChartCard';
 import { pplOption, pplTable } from '@/lib/charts/curves';
@@ -33,13 +34,18 @@ function chartStates(report: RunReport, theme: ChartTheme): Array<{ id: ChartId;
   return out;
 }
 
+/** A report's diagnostics charts (TIR, logit error, KL, activation IP), as the dashboard draws them. */
+export type DiagnosticsCharts = Array<{ id: ChartId; state: ChartState }>;
+
 export interface CompareViewProps {
   left: CompareSlot;
   right: CompareSlot;
   dark: boolean;
+  /** Per side, the diagnostics charts of a report that holds diagnostics (absent: none shown). */
+  diagnostics?: Partial<Record<Side, DiagnosticsCharts>>;
 }
 
-export function CompareView({ left, right, dark }: CompareViewProps) {
+export function CompareView({ left, right, dark, diagnostics }: CompareViewProps) {
   const theme = { dark };
   const column = (side: Side, slot: CompareSlot) => {
     if (slot.status === 'empty') return <p className="text-xs text-zinc-500">No {side} report open.</p>;
@@ -56,7 +62,7 @@ export function CompareView({ left, right, dark }: CompareViewProps) {
         <p className="text-xs text-zinc-600 dark:text-zinc-400">
           <span className="font-medium">{slot.fileName}</span> · {r.model.label} · {r.createdAt} · numbers from the file, not recomputed
         </p>
-        {chartStates(r, theme).map(({ id, state }) => (
+        {[...chartStates(r, theme), ...(diagnostics?.[side] ?? [])].map(({ id, state }) => (
           <ChartCard key={id} id={id} state={state} dark={dark} instance={`compare-${side}`} heightPx={220} />
         ))}
       </div>
