@@ -117,3 +117,31 @@ export async function writeCliReport(command: string, path: string, parts: Omit<
   }
   process.stderr.write(`${command}: wrote the run report ${path} (open it in the dashboard with "Open report")\n`);
 }
+
+/**
+ * `bandscope eval`'s results as the report's perplexity section: one curve (this PI method, this
+ * weight variant) over the evaluated contexts, ascending, with the tokens scored at the longest.
+ */
+export function evalPerplexity(
+  method: RopeType | 'none',
+  variant: 'fp' | 'ptq' | 'ptq+qroar' | 'fp+qroar',
+  results: ReadonlyArray<{ context: number; ppl: number; tokens: number }>,
+  trainedWindowTokens: number,
+): NonNullable<ReportParts['perplexity']> {
+  const sorted = [...results].sort((a, b) => a.context - b.context);
+  return {
+    curves: [{ method: method === 'none' ? 'default' : method, variant, contextTokens: sorted.map((r) => r.context), perplexity: sorted.map((r) => r.ppl) }],
+    trainedWindowTokens,
+    tokenBudget: Math.max(...sorted.map((r) => r.tokens)),
+  };
+}
+
+/** The dashboard's applied-scales settings of an eval --qroar file (global per-band scales only). */
+export function evalQroarScenario(command: string, summary: Record<string, unknown> | undefined): Pick<CliScenario, 'variant' | 'appliedScales' | 'bands'> {
+  if (!summary) return {};
+  const scales = summary.scales;
+  if (!Array.isArray(scales) || !scales.every((g) => typeof g === 'number')) {
+    throw new UsageError(`${command}: --report: the dashboard applies one scale per band to every layer; this --qroar file holds per-layer scales`);
+  }
+  return { variant: summary.variant as QroarVariant, appliedScales: scales as number[], bands: String(summary.bandSource ?? summary.bands) };
+}
