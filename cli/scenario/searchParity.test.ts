@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
+import { applyInterpolation } from '../../lib/rope/interpolation';
 import type { CandidateRecord } from '../../lib/qroar/search';
 import { evaluationContexts } from '../../lib/run/contexts';
 import { scenarioBands, scenarioRope } from '../../lib/run/pressure';
@@ -38,8 +39,9 @@ const figures = (r: SearchRunResult) => ({
 
 describe('one search, two drivers', () => {
   it('the CLI and the dashboard paths give identical candidates, scales and figures on the built-in model', async () => {
-    // Dynamic NTK ×4 (L′ = 384 > L: its own base at L′, the trained one at S = 128), 2-bit RTN and an
-    // int8 KV cache, 2 bands, 3 grid points: 5 candidates, each an L′ graph and a guard graph.
+    // No PI, L′ = 384 past the trained 256, S = 128: every band's analytic IP is 0, so the TIR
+    // tie-break runs (FP key taps through both engines) before 5 candidates (2 bands, 3 grid points),
+    // each an L′ graph and a guard graph; 2-bit RTN and an int8 KV cache.
     await configureNodeEngines({ device: 'cpu', threads: THREADS });
     const model = await openScenarioModel('builtin');
     try {
@@ -47,7 +49,7 @@ describe('one search, two drivers', () => {
       const kvQuant = parseKvSpec('int8:token:post');
       const contextTokens = 384;
       const shortContextTokens = 128;
-      const settings = cliReportSettings('test', { modelArg: 'builtin', rope: { method: 'dynamic', factor: 4 }, contextTokens, rtn, kvQuant, bands: 'equal-log:2', textPaths: ['brown-dev.txt'], variant: 'shared' });
+      const settings = cliReportSettings('test', { modelArg: 'builtin', rope: { method: 'none', factor: 1 }, contextTokens, rtn, kvQuant, bands: 'equal-log:2', textPaths: ['brown-dev.txt'], variant: 'shared' });
       // The dashboard derives rope, bands and build fields from Settings, as hooks/useQroarSearch does.
       const rope = scenarioRope(model.spec.rope, settings);
       const bands = scenarioBands(model.spec.rope, settings);
@@ -55,7 +57,8 @@ describe('one search, two drivers', () => {
       // The settings round trip names the same quantization the CLI runs.
       expect(parseRtnSpec(quantBuild.quant!)).toEqual(rtn);
       expect({ hadamard: false, ...parseKvSpec(quantBuild.kv!) }).toEqual({ hadamard: false, ...kvQuant });
-      expect(rope).toEqual(model.spec.rope.type === 'default' ? { ...rope } : rope);
+      // …and the same RoPE the CLI's flags give (cli/scenario/flags resolveRunLengths).
+      expect(rope).toEqual(applyInterpolation(model.spec.rope, { method: 'none', factor: 1 }));
       const devTokens = await model.readTokens('test', 'dev', join(REPO, 'public/text/brown-dev.txt'));
       const testTokens = await model.readTokens('test', 'test', join(REPO, 'public/text/brown-test.txt'));
       const job: Omit<SearchJob, 'openEngine'> = {
@@ -81,6 +84,9 @@ describe('one search, two drivers', () => {
 
       expect(device).toBe('cpu');
       expect(cli.cancelled).toBe(false);
+      expect(cli.ipPerBand).toEqual([0, 0]);
+      expect(cli.tirPerBand).toHaveLength(2);
+      expect(cli.tirPerBand!.every((t) => t > 0)).toBe(true);
       expect(cli.candidates).toHaveLength(1 + 2 * 2);
       expect(cli.guardWindows).toBe(2 * 3);
       expect(figures(page)).toEqual(figures(cli));

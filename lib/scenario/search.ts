@@ -189,7 +189,7 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
 
   // The tie-break only matters when IP ties; then two full-precision tapped runs on the first dev tokens.
   let tirPerBand: number[] | null = null;
-  if (hasTies(ipPerBand)) {
+  if (hasTies(ipPerBand) && job.geometry.numLayers >= 1) {
     job.onProgress?.(`band order: IP ties, full-precision key taps at ${L} and ${S} tokens`);
     const layers = Array.from({ length: job.geometry.numLayers }, (_, l) => l);
     const ones = bands.map(() => 1);

@@ -4,11 +4,13 @@
 export const MEASUREMENT_GRAPHS = 6;
 
 /**
- * The measurement's cost in candidate-equivalents: dev before/after run `windows` windows each
- * (≈ one candidate), the four test curves `testWindows` windows each.
+ * The measurement's cost in candidate-equivalents. A candidate runs `windows` windows of L′ and its
+ * guard's short windows over the same tokens (≈ 2·windows L′-windows); the measurement runs dev
+ * before/after (`windows` L′-windows each) and the four test curves (`testWindows` each):
+ * (2·windows + 4·testWindows) / (2·windows).
  */
 export function measurementCandidateEquivalents(windows: number, testWindows: number): number {
-  return 2 + (4 * testWindows) / windows;
+  return 1 + (2 * testWindows) / windows;
 }
 
 /**
