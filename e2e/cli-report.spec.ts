@@ -72,5 +72,13 @@ test.describe('CLI run reports in the dashboard', () => {
     }
     // The CLI does not capture logits, so the report has no KL; the card says so instead of computing one.
     await expect(chart(page, 'kl-position')).toContainText('This report holds no quantized-run diagnostics.');
+
+    // Compare shows the diagnostics sections each report holds (the eval report has none).
+    await page.getByLabel('Open the left report to compare').setInputFiles({ name: 'diagnose.json', mimeType: 'application/json', buffer: readFileSync(diagnosePath) });
+    await page.getByLabel('Open the right report to compare').setInputFiles({ name: 'eval.json', mimeType: 'application/json', buffer: readFileSync(evalPath) });
+    for (const id of ['tir-heatmap', 'logit-error-distance', 'ip-activation']) await expect(chart(page, `compare-left:${id}`)).toHaveAttribute('data-state', 'ready');
+    await expect(chart(page, 'compare-right:tir-heatmap')).toHaveCount(0);
+    await expect(chart(page, 'compare-right:ppl-context')).toHaveAttribute('data-state', 'ready');
+    await expect(page.getByTestId('compare-diff')).toContainText('TIR, logit error, activation IP at 512 tokens');
   });
 });
