@@ -6,6 +6,11 @@
  * over the worker handler in-process (lib/scenario/search.parity.test.ts).
  */
 import type { NllEngine } from '../lib/eval/engine';
+import type { RopeConfig } from '../lib/rope/types';
+import { evaluationContexts } from '../lib/run/contexts';
+import { scenarioBands, scenarioRope } from '../lib/run/pressure';
+import type { SearchJob } from '../lib/scenario/search';
+import type { Settings } from '../lib/settings/settings';
 import type { QroarVariant } from '../lib/qroar/transform';
 import type { Band } from '../lib/rope/types';
 import type { QuantBuild } from '../lib/run/weightsBuild';
@@ -31,6 +36,49 @@ export interface SearchEngineAdapter {
   /** Per-channel KV: calibrates the build's scales on its own model (hooks/kvCalibration); identity otherwise. */
   calibrate?: (build: GraphBuildRequest) => Promise<GraphBuildRequest>;
   onDevice?: (device: DeviceReport) => void;
+}
+
+/** What the page's search settings add to the scenario's Settings. */
+export interface PageSearchChoice {
+  devTokens: Int32Array;
+  testTokens: Int32Array;
+  gridPoints: number;
+  guardTolerance: number;
+  window: { lo: number; hi: number };
+  /** Dev windows of L′ per candidate. */
+  windows: number;
+  /** Test windows of L′; undefined = every whole window. */
+  testWindows?: number;
+}
+
+/**
+ * The dashboard's search job (without engines and callbacks) from its Settings: PI rope and bands
+ * of the scenario (lib/run/pressure), S = min(L, L′) — the CLI's default too — and the page's
+ * report contexts (powers of two from L/4 to L′).
+ */
+export function pageSearchJob(
+  model: { rope: RopeConfig; spec: { numLayers: number; numKvHeads: number; headDim: number } | null },
+  settings: Settings,
+  c: PageSearchChoice,
+): Omit<SearchJob, 'openEngine' | 'onCandidate' | 'onProgress' | 'onWiden' | 'signal'> {
+  const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
+  const L = settings.targetContextTokens;
+  return {
+    rope: scenarioRope(model.rope, settings),
+    bands: scenarioBands(model.rope, settings),
+    geometry: { numLayers: model.spec?.numLayers ?? 0, numKvHeads: model.spec?.numKvHeads ?? 0, headDim: model.spec?.headDim ?? model.rope.headDim },
+    devTokens: c.devTokens,
+    testTokens: c.testTokens,
+    contextTokens: L,
+    shortContextTokens: Math.min(trained, L),
+    reportContexts: evaluationContexts(trained, L),
+    windows: c.windows,
+    ...(c.testWindows !== undefined ? { testWindows: c.testWindows } : {}),
+    variant: settings.qroarVariant,
+    keysQuantized: Boolean(settings.kvQuant?.keys),
+    grid: { pointCount: c.gridPoints, lo: c.window.lo, hi: c.window.hi },
+    guardTolerance: c.guardTolerance,
+  };
 }
 
 /** The worker build of a search engine: the FP control drops weight and KV quantization, same PI and scales. */

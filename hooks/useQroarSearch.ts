@@ -10,7 +10,6 @@
 import { useCallback, useRef, useState } from 'react';
 import type { CandidateRecord } from '@/lib/qroar/search';
 import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
-import { evaluationContexts } from '@/lib/run/contexts';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
 import { cancelledSearchResult, plannedCandidateCount, runSearch, type SearchJob, type SearchRunResult } from '@/lib/scenario/search';
 import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
@@ -21,7 +20,7 @@ import { withKvCalibration } from './kvCalibration';
 import { modelSourceOf } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
-import { searchEngineOpener } from './searchEngine';
+import { pageSearchJob, searchEngineOpener } from './searchEngine';
 import type { ModelInfo } from './useModelInfo';
 
 export type SearchState = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
@@ -138,22 +137,16 @@ export function useQroarSearch() {
         contextTokens: L,
         shortContextTokens: setup.shortContextTokens,
       });
-    const grid = { pointCount: inputs.gridPoints, lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI };
     const job: SearchJob = {
-      rope,
-      bands,
-      geometry: { numLayers: model.spec?.numLayers ?? 0, numKvHeads: model.spec?.numKvHeads ?? 0, headDim: model.spec?.headDim ?? model.rope.headDim },
-      devTokens: inputs.devTokens,
-      testTokens: inputs.testTokens,
-      contextTokens: L,
-      shortContextTokens: setup.shortContextTokens,
-      reportContexts: evaluationContexts(trained, L),
-      windows: SEARCH_WINDOWS,
-      ...(inputs.testWindows === null ? {} : { testWindows: inputs.testWindows ?? SEARCH_TEST_WINDOWS }),
-      variant: setup.variant,
-      keysQuantized: Boolean(settings.kvQuant?.keys),
-      grid,
-      guardTolerance: inputs.guardTolerance,
+      ...pageSearchJob(model, settings, {
+        devTokens: inputs.devTokens,
+        testTokens: inputs.testTokens,
+        gridPoints: inputs.gridPoints,
+        guardTolerance: inputs.guardTolerance,
+        window: { lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
+        windows: SEARCH_WINDOWS,
+        ...(inputs.testWindows === null ? {} : { testWindows: inputs.testWindows ?? SEARCH_TEST_WINDOWS }),
+      }),
       signal: abort.signal,
       openEngine,
       onCandidate: (c) => {

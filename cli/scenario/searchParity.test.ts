@@ -6,10 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
-import { applyInterpolation } from '../../lib/rope/interpolation';
 import type { CandidateRecord } from '../../lib/qroar/search';
-import { evaluationContexts } from '../../lib/run/contexts';
-import { scenarioBands, scenarioRope } from '../../lib/run/pressure';
 import { quantBuildOf } from '../../lib/run/weightsBuild';
 import { runSearch, type SearchJob, type SearchRunResult } from '../../lib/scenario/search';
 import { createUrlGraphBuilder } from '../../workers/engine/buildGraph';
@@ -17,7 +14,9 @@ import { createEngineClient } from '../../workers/engine/client';
 import { createInProcessWorker } from '../../workers/engine/testing/inProcessWorker';
 import { diskFetch } from '../../workers/engine/testing/diskFetch';
 import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
-import { searchEngineOpener } from '../../hooks/searchEngine';
+import { pageSearchJob, searchEngineOpener } from '../../hooks/searchEngine';
+import { SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
+import { parseBandsChoice, resolveRunLengths } from './flags';
 import { configureNodeEngines } from '../engine/nodeRunner';
 import { REPO } from '../testing/spawnCli';
 import { openScenarioModel } from './model';
@@ -39,7 +38,7 @@ const figures = (r: SearchRunResult) => ({
 
 describe('one search, two drivers', () => {
   it('the CLI and the dashboard paths give identical candidates, scales and figures on the built-in model', async () => {
-    // No PI, L′ = 384 past the trained 256, S = 128: every band's analytic IP is 0, so the TIR
+    // No PI, L′ = 384 past the trained 256, S = L = 256 (both sides' default): every band's analytic IP is 0, so the TIR
     // tie-break runs (FP key taps through both engines) before 5 candidates (2 bands, 3 grid points),
     // each an L′ graph and a guard graph; 2-bit RTN and an int8 KV cache.
     await configureNodeEngines({ device: 'cpu', threads: THREADS });
@@ -48,36 +47,39 @@ describe('one search, two drivers', () => {
       const rtn = parseRtnSpec('rtn:w2g32a');
       const kvQuant = parseKvSpec('int8:token:post');
       const contextTokens = 384;
-      const shortContextTokens = 128;
       const settings = cliReportSettings('test', { modelArg: 'builtin', rope: { method: 'none', factor: 1 }, contextTokens, rtn, kvQuant, bands: 'equal-log:2', textPaths: ['brown-dev.txt'], variant: 'shared' });
-      // The dashboard derives rope, bands and build fields from Settings, as hooks/useQroarSearch does.
-      const rope = scenarioRope(model.spec.rope, settings);
-      const bands = scenarioBands(model.spec.rope, settings);
+      const devTokens = await model.readTokens('test', 'dev', join(REPO, 'public/text/brown-dev.txt'));
+      const testTokens = await model.readTokens('test', 'test', join(REPO, 'public/text/brown-test.txt'));
+      // The CLI's job, as cli/commands/search.ts builds it from its flags.
+      const lengths = resolveRunLengths('search', { context: String(contextTokens) }, model.spec.rope, { method: 'none', factor: 1 }, 'the guard runs at ≤ L');
+      const job: Omit<SearchJob, 'openEngine'> = {
+        rope: lengths.rope, bands: parseBandsChoice('search', 'equal-log:2', lengths.rope), geometry: model.spec, devTokens, testTokens,
+        contextTokens: lengths.context, shortContextTokens: lengths.shortContext, reportContexts: [lengths.shortContext, lengths.context],
+        windows: 2, testWindows: 1, grid: { pointCount: 3, lo: 0.9, hi: 1.1 }, guardTolerance: 0.05, noise: SEARCH_DEFAULTS.noise, sweeps: SEARCH_DEFAULTS.sweeps, widen: false,
+        variant: 'shared', keysQuantized: true,
+      };
+      // The dashboard's job, as hooks/useQroarSearch builds it from the same Settings: equal but for the page's report contexts.
+      const pageJob = pageSearchJob({ rope: model.spec.rope, spec: model.spec }, settings, { devTokens, testTokens, gridPoints: 3, guardTolerance: 0.05, window: { lo: 0.9, hi: 1.1 }, windows: 2, testWindows: 1 });
+      const { reportContexts: pageContexts, ...pageRest } = pageJob;
+      const { reportContexts: cliContexts, noise: _n, sweeps: _s, widen: _w, ...cliRest } = job;
+      expect(pageRest).toEqual({ ...cliRest, geometry: { numLayers: model.spec.numLayers, numKvHeads: model.spec.numKvHeads, headDim: model.spec.headDim } });
+      expect(pageContexts).toEqual([64, 128, 256, 384]);
+      expect(cliContexts).toEqual([256, 384]);
       const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant)!;
       // The settings round trip names the same quantization the CLI runs.
       expect(parseRtnSpec(quantBuild.quant!)).toEqual(rtn);
       expect({ hadamard: false, ...parseKvSpec(quantBuild.kv!) }).toEqual({ hadamard: false, ...kvQuant });
-      // …and the same RoPE the CLI's flags give (cli/scenario/flags resolveRunLengths).
-      expect(rope).toEqual(applyInterpolation(model.spec.rope, { method: 'none', factor: 1 }));
-      const devTokens = await model.readTokens('test', 'dev', join(REPO, 'public/text/brown-dev.txt'));
-      const testTokens = await model.readTokens('test', 'test', join(REPO, 'public/text/brown-test.txt'));
-      const job: Omit<SearchJob, 'openEngine'> = {
-        rope, bands, geometry: model.spec, devTokens, testTokens, contextTokens, shortContextTokens,
-        reportContexts: evaluationContexts(model.trainedWindow.windowTokens, contextTokens).filter((c) => c >= shortContextTokens),
-        windows: 2, testWindows: 1, grid: { pointCount: 3, lo: 0.9, hi: 1.1 }, guardTolerance: 0.05,
-        variant: 'shared', keysQuantized: true,
-      };
 
-      const cli = await runSearch({ ...job, openEngine: cliSearchOpener({ model, rtn, kvQuant, variant: 'shared', bands }) });
+      const cli = await runSearch({ ...job, openEngine: cliSearchOpener({ model, rtn, kvQuant, variant: 'shared', bands: job.bands }) });
 
       const worker = createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: THREADS }), createUrlGraphBuilder(diskFetch(join(REPO, 'public'))));
       const client = createEngineClient(() => worker);
       let device = '';
       const page = await runSearch({
-        ...job,
+        ...pageJob,
         openEngine: searchEngineOpener({
           client, modelId: 'builtin:bandscope-byte-4m', sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
-          quantBuild, variant: settings.qroarVariant, bands, headDim: model.spec.headDim, device: settings.device, onDevice: (d) => (device = d.used),
+          quantBuild, variant: settings.qroarVariant, bands: pageJob.bands, headDim: model.spec.headDim, device: settings.device, onDevice: (d) => (device = d.used),
         }),
       });
       client.terminate();
@@ -88,8 +90,14 @@ describe('one search, two drivers', () => {
       expect(cli.tirPerBand).toHaveLength(2);
       expect(cli.tirPerBand!.every((t) => t > 0)).toBe(true);
       expect(cli.candidates).toHaveLength(1 + 2 * 2);
-      expect(cli.guardWindows).toBe(2 * 3);
-      expect(figures(page)).toEqual(figures(cli));
+      expect(cli.guardWindows).toBe(2 * 1);
+      // Every figure at the contexts both report (the page's list is longer; shorter contexts are prefixes of the same L′ windows).
+      const atShared = (r: SearchRunResult, contexts: number[]) => {
+        const pick = <T,>(values: T[]) => cliContexts.map((c) => values[contexts.indexOf(c)]);
+        const ba = (x: SearchRunResult['test']) => x && { contextTokens: pick(x.contextTokens), before: pick(x.before), after: pick(x.after) };
+        return { ...figures(r), dev: ba(r.dev), test: ba(r.test), control: ba(r.control), penalty: r.penalty && pick(r.penalty) };
+      };
+      expect(atShared(page, pageContexts)).toEqual(atShared(cli, cliContexts));
     } finally {
       await model.close();
     }
