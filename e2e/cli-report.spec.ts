@@ -45,6 +45,12 @@ test.describe('CLI run reports in the dashboard', () => {
     await expect(card.locator('[data-test-after]').first()).toHaveAttribute('data-test-after', String(report.search.run.test.after[0]));
     await expect(card).toContainText(printed.chosen.scales[0].toFixed(4));
     for (const id of ['search-candidates', 'pressure-band', 'pressure-pair']) await expect(chart(page, id)).toHaveAttribute('data-state', 'ready');
+
+    // A report from a newer Bandscope is refused with the versions this dashboard reads.
+    const newer = { ...JSON.parse(readFileSync(path, 'utf8')), version: 99 };
+    await page.getByRole('button', { name: 'Back to live view' }).click();
+    await page.getByLabel('Open a saved report').setInputFiles({ name: 'newer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(newer)) });
+    await expect(page.getByTestId('report-error')).toContainText('written by a newer Bandscope (report version 99) and this dashboard reads report versions 1 to 2');
   });
 
   test('bandscope eval and diagnose --report: the perplexity curve holds the printed perplexities; the diagnostics charts draw from the file', async ({ page }) => {

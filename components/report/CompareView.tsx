@@ -52,7 +52,7 @@ export function CompareView({ left, right, dark, diagnostics }: CompareViewProps
     if (slot.status === 'error') {
       return (
         <p role="alert" data-testid={`compare-error-${side}`} className="text-xs text-red-700 dark:text-red-400">
-          Could not open {slot.fileName} — {slot.message}. Pick a file saved by “Save report”.
+          Could not open {slot.fileName} — {slot.message}. Pick a file saved by “Save report” or written by <code>bandscope … --report</code>.
         </p>
       );
     }
