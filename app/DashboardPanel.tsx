@@ -50,6 +50,8 @@ export function DashboardPanel() {
   const theme = useMemo(() => ({ dark }), [dark]);
   const [openedReport, setOpenedReport] = useState<RunReport | null>(null);
   const [reportError, setReportError] = useState<string | null>(null);
+  // What an older report version measured differently (lib/report parseReport notes).
+  const [reportNotes, setReportNotes] = useState<string[]>([]);
   const [searchRecord, setSearchRecord] = useState<ReportSearch | null>(null);
   const [compoundingView, setCompoundingView] = useState<CompoundingView>('relative');
   const deviceUsed = useDeviceUsed();
@@ -110,8 +112,9 @@ export function DashboardPanel() {
   };
   const openReport = async (file: File): Promise<void> => {
     try {
-      const { report, settings: reportSettings } = parseReport(await file.text());
+      const { report, settings: reportSettings, notes } = parseReport(await file.text());
       setOpenedReport(report);
+      setReportNotes(notes);
       setReportError(null);
       setSettings(reportSettings);
     } catch (err) {
@@ -145,7 +148,7 @@ export function DashboardPanel() {
         canSave={model.data !== undefined && !openedReport}
         onSave={saveReport}
         onOpen={(f) => void openReport(f)}
-        opened={openedReport ? `${openedReport.model.label} · ${openedReport.createdAt}` : null}
+        opened={openedReport ? `${openedReport.model.label} · ${openedReport.createdAt}${reportNotes.length ? ` — ${reportNotes.join(' ')}` : ''}` : null}
         onClose={() => setOpenedReport(null)}
         error={reportError}
       />
@@ -185,7 +188,7 @@ export function DashboardPanel() {
           <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280}
             controls={<AxisScaleToggle label="Perplexity y-axis scale" value={settings.pplAxis} resolved={pplAxisInForce} onChange={(pplAxis) => setSettings({ ...settings, pplAxis })} />} />
           <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
-          <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} tirKPost={diagnosticsRun.outcome?.result.tir['k-post'] ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
+          <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
         </main>
       </div>
       <div className="px-3 pb-3"><CompareSectionMemo dark={dark} /></div>

@@ -20,6 +20,7 @@ import { resolveTrainedWindow, withTrainedWindow, type TrainedWindow } from '@/l
 import { memoryBudgetFor } from '@/lib/run/weightsBudget';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import type { ModelFile } from '@/workers/engine/protocol';
+import { servedModelIdentity } from './modelIdentity';
 
 export const BUILTIN_MODEL_URL = '/models/bandscope-byte-4m/';
 
@@ -41,7 +42,7 @@ export interface ModelInfo {
   memoryBudgetReason: string;
   /** Peak bytes of a full-precision run at the trained window (lib/model/runBudget); null when not estimated. */
   loadBytes: number | null;
-  /** sha256 hex of config.json (or the GGUF header bytes) plus the weight file's size. */
+  /** lib/model identity (MODEL_IDENTITY_SCHEME): SHA-256 of the model files' names, sizes and headers — the CLI's too. */
   identity: string;
   weightsSizeBytes: number | null;
   /** Trained window L in force (the user's override or the files'), its source, and what the files state. */
@@ -54,11 +55,6 @@ export type UserModelFiles =
   /** `extra`: side files given with it, e.g. the model's tokenizer.json. */
   | { kind: 'gguf'; file: File; extra?: File[] }
   | null;
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInfo> {
   const configText = await (await fetch(`${BUILTIN_MODEL_URL}config.json`)).text();
@@ -79,7 +75,8 @@ async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInf
     memoryBudgetBytes: pageBudget().budgetBytes,
     memoryBudgetReason: pageBudget().rule,
     loadBytes: null,
-    identity: await sha256Hex(new TextEncoder().encode(`${configText}\n${size}`)),
+    // The one identity scheme (lib/model MODEL_IDENTITY_SCHEME): `bandscope` prints the same hash for these files.
+    identity: await servedModelIdentity(fetch, BUILTIN_MODEL_URL),
     weightsSizeBytes: Number.isFinite(size) ? size : null,
     trainedWindow,
   };

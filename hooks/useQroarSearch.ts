@@ -1,33 +1,31 @@
 'use client';
 /**
- * The live Q-ROAR search (SPEC §5): lib/run/searchRun over the engine worker. Every candidate
- * builds its own quantized graph with the candidate scales baked into W_Q/W_K (the worker does
- * the weights, graph and session), runs the dev windows, and is released before the next, so
- * worker memory stays at one search session. The loop on this thread only awaits and records.
- * Cancel aborts the in-flight engine request and stops before the next candidate.
+ * The live Q-ROAR search (SPEC §5): lib/scenario/search — the one search job `bandscope search`
+ * runs too — over the engine worker (hooks/searchEngine). Every candidate builds its own quantized
+ * graphs with the candidate scales baked into W_Q/W_K, runs the dev windows and the guard's short
+ * windows, and is released before the next, so worker memory stays at one search session. The
+ * loop on this thread only awaits and records. Cancel aborts the in-flight engine request and
+ * stops before the next candidate.
  */
 import { useCallback, useRef, useState } from 'react';
-import type { NllEngine } from '@/lib/eval/engine';
-import { DEFAULT_NOISE } from '@/lib/qroar/noise';
 import type { CandidateRecord } from '@/lib/qroar/search';
 import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
-import { evaluationContexts } from '@/lib/run/contexts';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
-import { plannedCandidateCount, runSearch, type EnginePrecision, type SearchRunResult } from '@/lib/run/searchRun';
-import { analyticPressure, bandMeans } from '@/lib/rope/pressure';
+import { cancelledSearchResult, plannedCandidateCount, runSearch, type SearchJob, type SearchRunResult } from '@/lib/scenario/search';
+import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
 import type { Band } from '@/lib/rope/types';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
-import { graphBuildKey, type GraphBuildRequest } from '@/workers/engine/protocol';
 import { withKvCalibration } from './kvCalibration';
 import { modelSourceOf } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
+import { pageSearchJob, searchEngineOpener } from './searchEngine';
 import type { ModelInfo } from './useModelInfo';
 import type { SearchState } from '@/lib/views/searchStates';
 
-/** Dev windows of L′ per candidate: 2 × 1024 tokens keeps a 33-candidate search within ~3 min of WASM here (2 is also the least the paired noise test can use). */
-export const SEARCH_WINDOWS = 2;
+/** Dev windows of L′ per candidate: the one default of both drivers (lib/scenario/searchPlan SEARCH_DEFAULTS). */
+export const SEARCH_WINDOWS = SEARCH_DEFAULTS.devWindows;
 /**
  * Default held-out test windows of L′ for the before/after and penalty figures in the page. The
  * CLI uses every window by default; in WASM the four test curves (PTQ and FP, before/after) over
@@ -35,8 +33,8 @@ export const SEARCH_WINDOWS = 2;
  * time) and lets the user raise it; every figure carries its standard error either way.
  */
 export const SEARCH_TEST_WINDOWS = 16;
-export const SEARCH_WINDOW_LO = 0.8;
-export const SEARCH_WINDOW_HI = 1.25;
+export const SEARCH_WINDOW_LO = SEARCH_DEFAULTS.lo;
+export const SEARCH_WINDOW_HI = SEARCH_DEFAULTS.hi;
 
 export interface SearchSetup {
   variant: Settings['qroarVariant'];
@@ -73,8 +71,6 @@ export interface SearchInputs {
   window?: { lo: number; hi: number };
   /** Test windows of L′ (default SEARCH_TEST_WINDOWS; null = every window of the test text). */
   testWindows?: number | null;
-  /** TIR of k post-RoPE per band (mean over layers) from the diagnostics: the visit-order tie-break. */
-  tirPerBand?: Float64Array | null;
 }
 
 /** Why the search cannot run with these settings, or null. */
@@ -118,76 +114,56 @@ export function useQroarSearch() {
     };
     const total = plannedCandidateCount(bands.length, inputs.gridPoints);
     setView({ ...IDLE, state: 'running', setup, totalCandidates: total, message: 'building the first graph…', startedAtMs: performance.now() });
-    const client = getEngineClient();
-    const headDim = model.spec?.headDim ?? model.rope.headDim;
-    const openEngine = async (seqLen: number, scales: Float64Array, precision: EnginePrecision): Promise<NllEngine> => {
+    const openEngine = searchEngineOpener({
+      client: getEngineClient(),
+      modelId: model.id,
+      sourceOf: (build) => modelSourceOf(model, build),
+      quantBuild,
+      variant: setup.variant,
+      bands,
+      headDim: model.spec?.headDim ?? model.rope.headDim,
+      device: settings.device,
+      signal: abort.signal,
       // Per-channel KV: each candidate's keys differ, so its scales are calibrated on its own model (memoised).
-      const build: GraphBuildRequest = await withKvCalibration(model, {
-        seqLen,
-        // The FP control: same weights, same PI, no weight or KV quantization.
-        ...(precision === 'fp' ? { ...quantBuild, quant: null, kv: null } : quantBuild),
-        qroar: { variant: setup.variant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: Array.from(scales) },
-      }, { tokens: inputs.devTokens, rope, device: settings.device, signal: abort.signal });
-      const sessionKey = `qroar-search|${model.id}|${graphBuildKey(build)}`;
-      const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), settings.device, { signal: abort.signal });
-      reportDevice(loaded.device);
-      return {
-        device: loaded.device.used,
-        seqLen,
-        async run({ ids, cos, sin }) {
-          const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim }, { signal: abort.signal });
-          return { nll: r.nll };
-        },
-        dispose: () => client.dispose(sessionKey),
-      };
-    };
+      calibrate: (build) => withKvCalibration(model, build, { tokens: inputs.devTokens, rope, device: settings.device, signal: abort.signal }),
+      onDevice: reportDevice,
+    });
     const candidates: CandidateRecord[] = [];
     const recordOf = (result: SearchRunResult) =>
       reportSearchOf(result, {
         variant: setup.variant,
         bands: bands.map((b) => ({ bandIndex: b.bandIndex, firstPair: b.firstPair, lastPair: b.lastPair, label: b.label })),
-        guardTolerance: setup.guardTolerance,
         contextTokens: L,
         shortContextTokens: setup.shortContextTokens,
-        windows: SEARCH_WINDOWS,
       });
-    try {
-      const result = await runSearch({
-        rope,
-        ipPerBand: bandMeans(analyticPressure(rope, L).ipTurns, bands),
-        ...(inputs.tirPerBand && inputs.tirPerBand.length === bands.length ? { tirPerBand: inputs.tirPerBand } : {}),
+    const job: SearchJob = {
+      ...pageSearchJob(model, settings, {
         devTokens: inputs.devTokens,
         testTokens: inputs.testTokens,
-        contextTokens: L,
-        shortContextTokens: setup.shortContextTokens,
-        reportContexts: evaluationContexts(trained, L),
+        gridPoints: inputs.gridPoints,
+        guardTolerance: inputs.guardTolerance,
+        window: { lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
         windows: SEARCH_WINDOWS,
         ...(inputs.testWindows === null ? {} : { testWindows: inputs.testWindows ?? SEARCH_TEST_WINDOWS }),
-        variant: setup.variant,
-        keysQuantized: Boolean(settings.kvQuant?.keys),
-        grid: { pointCount: inputs.gridPoints, lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
-        guardTolerance: inputs.guardTolerance,
-        signal: abort.signal,
-        openEngine,
-        onCandidate: (c) => {
-          candidates.push(c);
-          const snapshot = [...candidates];
-          setView((v) => (abortRef.current === abort ? { ...v, candidates: snapshot } : v));
-        },
-        onProgress: (message) => setView((v) => (abortRef.current === abort ? { ...v, message } : v)),
-      });
+      }),
+      signal: abort.signal,
+      openEngine,
+      onCandidate: (c) => {
+        candidates.push(c);
+        const snapshot = [...candidates];
+        setView((v) => (abortRef.current === abort ? { ...v, candidates: snapshot } : v));
+      },
+      onProgress: (message) => setView((v) => (abortRef.current === abort ? { ...v, message } : v)),
+    };
+    try {
+      const result = await runSearch(job);
       if (abortRef.current !== abort) return;
       setView((v) => ({ ...v, state: result.cancelled ? 'cancelled' : 'done', result, record: recordOf(result), message: result.cancelled ? 'cancelled' : `done in ${result.seconds.toFixed(1)} s` }));
     } catch (err) {
       if (abortRef.current !== abort) return;
       if (abort.signal.aborted) {
         // Aborted mid-candidate: keep what finished.
-        const partial: SearchRunResult = {
-          cancelled: true, bandOrder: [], grid: [], candidates: [...candidates], chosenScales: bands.map(() => 1),
-          baseline: null, best: null, dev: null, test: null, shortContext: null, seconds: 0,
-          noOpReason: null, noise: DEFAULT_NOISE, window: { pointCount: inputs.gridPoints, lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
-          edgeHits: [], widenTo: null, devChange: null, control: null, penalty: null, testWindows: null,
-        };
+        const partial = cancelledSearchResult(job, candidates);
         setView((v) => ({ ...v, state: 'cancelled', result: partial, record: recordOf(partial), message: 'cancelled' }));
         return;
       }

@@ -10,13 +10,14 @@ import { ScaleSliders } from '@/components/qroar/ScaleSliders';
 import { SearchControls } from '@/components/qroar/SearchControls';
 import { SearchResultCard } from '@/components/qroar/SearchResultCard';
 import { searchOutcomeView } from '@/lib/report/searchOutcomeView';
-import type { ChartBand, TirData } from '@/lib/charts/types';
+import type { ChartBand } from '@/lib/charts/types';
 import { errorText } from '@/lib/views/chartState';
 import { searchCandidatesState, searchPenaltyState } from '@/lib/views/searchStates';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { toSearchCandidate } from '@/lib/report/searchRecord';
 import { scenarioBands } from '@/lib/run/pressure';
-import { measurementCandidateEquivalents, meanTirPerBand, searchEtaMs } from '@/lib/run/searchRun';
+import { measurementCandidateEquivalents, searchEtaMs } from '@/lib/scenario/searchEta';
+import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
 import { encodeSettings } from '@/lib/settings/codec';
 import { bandSpecString, type Settings } from '@/lib/settings/settings';
 import { patchedQkFile, scalesJsonFile, type DownloadFile } from '@/hooks/useQroarDownloads';
@@ -35,8 +36,6 @@ export interface QroarSectionProps {
   dark: boolean;
   /** Analysis-worker proxy setup holding the FP/quantized post-RoPE taps, or null while none. */
   proxySetupId: string | null;
-  /** Diagnostics TIR of post-RoPE keys (layers × bands) for the band-order tie-break, or null. */
-  tirKPost?: TirData | null;
   /** The opened report's search (undefined when no report is open). */
   reportSearch: ReportSearch | null | undefined;
   /** Receives the search record for the run report whenever it changes. */
@@ -45,10 +44,10 @@ export interface QroarSectionProps {
 
 const sameScales = (a: number[] | null, b: number[] | null) => a !== null && b !== null && a.length === b.length && a.every((x, i) => x === b[i]);
 
-export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, tirKPost, reportSearch, onRecord }: QroarSectionProps) {
+export function QroarSection({ settings, setSettings, model, testTokens, userText, dark, proxySetupId, reportSearch, onRecord }: QroarSectionProps) {
   const { view, start, cancel, restore } = useQroarSearch();
   const devTokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
-  const [gridPoints, setGridPoints] = useState(9);
+  const [gridPoints, setGridPoints] = useState<number>(SEARCH_DEFAULTS.gridPoints);
   const [testWindows, setTestWindows] = useState(SEARCH_TEST_WINDOWS);
   const [searchWindow, setSearchWindow] = useState({ lo: SEARCH_WINDOW_LO, hi: SEARCH_WINDOW_HI });
   const [downloadError, setDownloadError] = useState<string | null>(null);
@@ -101,9 +100,8 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
 
   const startSearch = (window: { lo: number; hi: number }, points: number) => {
     if (!model || !devTokens.data || !testTokens) return;
-    const samePartition = tirKPost && tirKPost.bands.length === bands.length && tirKPost.bands.every((t, i) => t.firstPair === bands[i].firstPair && t.lastPair === bands[i].lastPair);
-    const tirPerBand = tirKPost && samePartition ? meanTirPerBand(tirKPost.tirLayerBand, tirKPost.layers.length, bands.length) : null;
-    void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints: points, guardTolerance: 0.005, window, testWindows, tirPerBand });
+    // The visit-order tie-break (TIR of k post-RoPE) is computed by the search itself, as the CLI does.
+    void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints: points, guardTolerance: SEARCH_DEFAULTS.guardTolerance, window, testWindows });
   };
 
   const guarded = (make: () => Promise<DownloadFile> | DownloadFile) => async () => {

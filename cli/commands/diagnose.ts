@@ -2,7 +2,7 @@
  * `bandscope diagnose --model <builtin | hf-folder | file.gguf> --text <file> [--context N] [--short-context N]
  *  [--rope none|yarn:4|…] [--quant none|rtn:w4g32a|…] [--kv none|int8:token:post|…]
  *  [--bands equal-log:4|yarn|custom:…] [--layers all|0,1] [--pairs 4096] [--seed 1]
- *  [--tail 0.999] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json]`
+ *  [--tail 0.999] [--memory-budget 6G] [--threads N] [--device cpu|webgpu|auto] [--json] [--report FILE]`
  *
  * The SPEC §4 diagnostics per band and per layer, from real taps of real runs on
  * onnxruntime-node (CPU), all with the same PI:
@@ -20,10 +20,15 @@
  * it, before any tensor is read; default 75% of os.totalmem().
  * Defaults: --context = s × trained window L, --short-context = L. --json prints one object
  * {model, settings, bands, layers, logitError, seconds}; NaN/∞ ratios (a zero tail) print as null.
+ * --report FILE writes the dashboard's run report (cli/scenario/report): its diagnostics record from
+ * the same taps (TIR, logit error, activation IP; no KL: logits are not captured here).
  */
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
 import { calibratedGraphKv } from '../scenario/kvCalibration';
-import { configureNodeEngines } from '../engine/nodeRunner';
+import { configureNodeEngines, nodeEngineReport } from '../engine/nodeRunner';
+import { computeDiagnostics } from '../../lib/run/diagnosticsCompute';
+import { pressureChartData } from '../../lib/run/pressure';
+import { cliReportModel, cliReportSettings, writeCliReport } from '../scenario/report';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
@@ -71,6 +76,7 @@ export async function run(argv: string[]): Promise<void> {
     seed: { type: 'string' },
     tail: { type: 'string' },
     json: { type: 'boolean' },
+    report: { type: 'string' },
   });
   const modelArg = stringFlag(COMMAND, flags, 'model', true) as string;
   const textPath = stringFlag(COMMAND, flags, 'text', true) as string;
@@ -84,6 +90,8 @@ export async function run(argv: string[]): Promise<void> {
   const seed = intFlag(COMMAND, 'seed', stringFlag(COMMAND, flags, 'seed'), 1, 0);
   const tail = numberFlag(COMMAND, 'tail', stringFlag(COMMAND, flags, 'tail'), 0.999);
   if (!(tail > 0 && tail <= 1)) throw new UsageError(`${COMMAND}: --tail must be in (0, 1], got ${tail}`);
+  const reportPath = stringFlag(COMMAND, flags, 'report');
+  const trainedWindowOverride = trainedWindowFlag(COMMAND, flags);
 
   const memory = memoryBudgetFlag(COMMAND, flags);
   // --device is resolved (a one-node probe) before the model is opened: 'webgpu' without an adapter is refused here.
@@ -91,7 +99,7 @@ export async function run(argv: string[]): Promise<void> {
   const engine = await configureNodeEngines(engineSettings);
   // Said when asked for (the default cpu run keeps stderr to its progress lines).
   if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
-  const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
+  const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowOverride });
   try {
     const { spec } = model;
     const { rope, trainedWindow, context, shortContext } = resolveRunLengths(
@@ -105,6 +113,11 @@ export async function run(argv: string[]): Promise<void> {
     // Refuse before any tensor is read: the tapped long run (float32 sources kept, quantized copies beside them).
     checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: layers.length, sourceTensors: 'kept' }, context);
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
+    // --report: refused here, before any run, when the dashboard cannot represent these settings.
+    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, {
+      modelArg, rope: choice, contextTokens: context, rtn, kvQuant, bands: bandsRaw, textPaths: [textPath], tirQuantile: tail,
+      ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
+    });
     const tokens = await model.readTokens(COMMAND, 'text', textPath);
     requireWindow(COMMAND, 'text', tokens, context);
     const { numHeads, numKvHeads, headDim } = spec;
@@ -258,6 +271,23 @@ export async function run(argv: string[]): Promise<void> {
       logitError: logitErrorReport,
       seconds: (performance.now() - started) / 1000,
     };
+    if (reportPath !== undefined && reportSettings !== null) {
+      // The dashboard's diagnostics record (lib/run/diagnosticsCompute) from these very taps: the same
+      // functions, pairs and bins as the figures above. No logits were captured, so no KL.
+      const diagnostics = computeDiagnostics({
+        geometry: { heads: numHeads, kvHeads: numKvHeads, headDim, rotaryDim, layout: 'half-split', layers, bands: bands.map(({ bandIndex, firstPair, lastPair, label }) => ({ bandIndex, firstPair, lastPair, label })), trainedWindowTokens: trainedWindow },
+        longTokens: context, shortTokens: shortContext, longFp: longFp.taps ?? {}, shortFp: shortFp.taps ?? {}, longQuant: longQ?.taps ?? null,
+        tirQuantile: tail, pairCount, seed, quantKeyTap,
+        frequencies: {
+          invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken), invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
+          attentionFactorOriginal: original.attentionFactor, attentionFactorInterpolated: interpolated.attentionFactor,
+        },
+      });
+      await writeCliReport(COMMAND, reportPath, {
+        settings: reportSettings, model: await cliReportModel(modelArg, model), device: nodeEngineReport().device,
+        pressure: pressureChartData(spec.rope, reportSettings), perplexity: null, search: null, diagnostics,
+      });
+    }
     if (booleanFlag(flags, 'json')) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
       return;

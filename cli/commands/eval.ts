@@ -55,6 +55,8 @@ import { layeredWeightSource } from '../engine/layeredSource';
 import { createLayeredNodeEngine } from '../engine/nodeRunner';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { formatBytes } from '../../lib/format/bytes';
+import { pressureChartData } from '../../lib/run/pressure';
+import { cliReportModel, cliReportSettings, evalPerplexity, evalQroarScenario, writeCliReport } from '../scenario/report';
 
 const COMMAND = 'eval';
 const BUILTIN_DIR = join(import.meta.dirname, '..', '..', 'public', 'models', 'bandscope-byte-4m');
@@ -103,6 +105,7 @@ const EVAL_HELP = [
   '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
   `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
   '--kv-calibration S: the calibration context S in tokens (2 ≤ S ≤ L; default L).',
+  '--report FILE: write the dashboard\'s run report (its perplexity curve; open it there with "Open report").',
 ].join('\n');
 
 /** Clipped count and its share of the cached elements quantized (layers × tokens × KV heads × headDim × caches). */
@@ -138,6 +141,7 @@ export async function run(argv: string[]): Promise<void> {
         device: { type: 'string' },
         engine: { type: 'string' },
         'layer-group': { type: 'string' },
+        report: { type: 'string' },
       },
     }));
   } catch (err) {
@@ -181,6 +185,7 @@ export async function run(argv: string[]): Promise<void> {
   }
   if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw)) throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
   const qroarPath = stringFlag('qroar');
+  const reportPath = stringFlag('report');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
   const memory = memoryBudgetFlag(COMMAND, { values, positionals: [] });
   const engineSettings = engineFlags(COMMAND, { values, positionals: [] });
@@ -212,6 +217,11 @@ export async function run(argv: string[]): Promise<void> {
     const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
+    // --report: refused here, before any run, when the dashboard cannot represent these settings.
+    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, {
+      modelArg, rope: ropeChoice, contextTokens: Math.max(...contexts), rtn, kvQuant, textPaths: [textPath], scoreMode,
+      ...(trainedWindowTokens !== undefined ? { trainedWindowTokens } : {}), ...evalQroarScenario(COMMAND, qroar?.summary),
+    });
     const assemble = { rtn, quantFormat, ...qroar?.hooks } as const;
     // Whole graph: every weight assembled now. Layer-streamed: a layer is read and converted when a
     // group needs it, kept only within the plan's layer cache.
@@ -295,6 +305,18 @@ export async function run(argv: string[]): Promise<void> {
         ...(kvCalibrationTokens === null ? {} : kvClipFields(clipped.get(r.context) ?? 0, r.tokens, spec, kvQuant!.target)),
       })),
     };
+    if (reportPath !== undefined && reportSettings !== null) {
+      const quantized = rtn !== undefined || kvQuant !== undefined;
+      await writeCliReport(COMMAND, reportPath, {
+        settings: reportSettings,
+        model: await cliReportModel(modelArg, { name: report.model, identity: model.identity, trainedWindow: model.trainedWindow }),
+        device,
+        pressure: pressureChartData(spec.rope, reportSettings),
+        perplexity: evalPerplexity(ropeChoice.method, quantized ? (qroar ? 'ptq+qroar' : 'ptq') : qroar ? 'fp+qroar' : 'fp', results, model.trainedWindow.windowTokens),
+        search: null,
+        diagnostics: null,
+      });
+    }
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
       process.stdout.write(`${report.model} on ${device} (${engine.threads} threads${engine.note ? `; ${engine.note}` : ''}), rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);

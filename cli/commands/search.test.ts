@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseQroarScalesJson } from '../../lib/export/scalesJson';
+import { parseReport } from '../../lib/report/report';
 import { byteSourceFromBytes } from '../../lib/model/byteSource';
 import { parseSafetensorsHeader, readSafetensorsF32 } from '../../lib/model/safetensors';
 import { builtinTensors } from '../engine/testing/builtin';
@@ -22,7 +23,8 @@ const BASE = ['--model', 'builtin', '--dev', DEV, '--test', TEST, '--rope', 'yar
 describe('bandscope search', () => {
   it('records every candidate, never picks worse than g = 1 on dev, writes patched q/k and scales that eval --qroar reproduces', async () => {
     const out = join(dir, 'out');
-    const r = await cli('search', [...BASE, '--grid', '3', '--window', '0.95,1.05', '--guard', '0.05', '--windows', '2', '--test-windows', '1', '--out', out, '--json']);
+    const reportPath = join(dir, 'search-report.json');
+    const r = await cli('search', [...BASE, '--grid', '3', '--window', '0.95,1.05', '--guard', '0.05', '--windows', '2', '--test-windows', '1', '--out', out, '--report', reportPath, '--json']);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.settings).toMatchObject({ context: 512, shortContext: 256, quant: 'rtn:w4g32a', variant: 'shared', grid: [0.95, 1, 1.05] });
@@ -58,7 +60,27 @@ describe('bandscope search', () => {
     if (p512.nll.ptqBefore > p512.nll.fpBefore) expect(p512.shares.gapClosedShare).toBeCloseTo(gain / (p512.nll.ptqBefore - p512.nll.fpBefore), 12);
     else expect(p512.shares.gapClosedShare).toBeNull();
     expect(Array.isArray(s.edge.hits)).toBe(true);
-    expect(r.stderr).toMatch(/test text, FP at g = 1 \(control\): 1 windows of 512/);
+    expect(r.stderr).toMatch(/measuring test before \(FP control\)/);
+    // The guard: 2 · ⌊512/256⌋ separate windows of 256.
+    expect(s.settings.guardWindows).toBe(4);
+    expect(s.shortContext.windows).toBe(4);
+
+    // --report: the dashboard's reader opens it, with the numbers --json printed (issue #10 item 4).
+    const { report, settings } = parseReport(readFileSync(reportPath, 'utf8'));
+    expect(report.model.identity).toBe(s.modelIdentity);
+    expect(report.model.id).toBe('builtin:bandscope-byte-4m');
+    expect(settings).toMatchObject({ pi: { method: 'yarn', factor: 2 }, targetContextTokens: 512, weightQuant: { bits: 4, group: 32, symmetric: false }, bands: { kind: 'equal-log', count: 2 }, text: 'brown', qroarVariant: 'shared' });
+    const run = report.search!.run!;
+    expect(report.search!.chosenScales).toEqual(s.chosen.scales);
+    expect(run.candidateScales).toEqual(s.candidates.map((c: { scales: number[] }) => c.scales));
+    expect(report.search!.candidates.map((c) => c.objective)).toEqual(s.candidates.map((c: { objective: number }) => c.objective));
+    expect(report.search!.candidates.map((c) => c.guard)).toEqual(s.candidates.map((c: { guard: number }) => c.guard));
+    expect(run).toMatchObject({ contextTokens: 512, shortContextTokens: 256, windows: 2, guardWindows: 4, guardTolerance: 0.05, bandOrder: s.bandOrder, grid: s.settings.grid });
+    expect(run.baseline!.objective).toBe(s.dev.before.nll);
+    expect(run.best!.guard).toBe(s.shortContext.after.nll);
+    expect(run.penalty!.map((p) => p.nll)).toEqual(s.penalty.map((p: { nll: unknown }) => p.nll));
+    expect(run.ipPerBand).toEqual(s.bands.map((b: { ipAnalytic: number }) => b.ipAnalytic));
+    expect(report.pressure?.bands).toHaveLength(2);
     expect(r.stderr).toMatch(/#0 band - g 1\.0000/);
 
     // Patched tensors: q/k of every layer, float32, HF names, own row order, scaled by the chosen g.

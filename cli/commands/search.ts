@@ -2,35 +2,37 @@
  * `bandscope search --model <builtin | hf-folder | file.gguf> --dev <file> --test <file> [flags] [--json]`
  * The Q-ROAR per-band W_Q/W_K scale search (SPEC §5) with the real objective; see HELP below.
  * --json prints one object {model, modelIdentity, settings, bands, candidates, chosen, dev, test,
- * shortContext, out, seconds}; progress lines always go to stderr.
+ * shortContext, out, seconds} (cli/scenario/searchJson); --report FILE writes the dashboard's run
+ * report (cli/scenario/report); progress lines always go to stderr.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tailInflationRatio } from '../../lib/diagnostics/tir';
 import { writeSafetensorsF32 } from '../../lib/export/safetensorsWriter';
 import { customBandSpec, formatQroarScalesJson, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION } from '../../lib/export/scalesJson';
-import { bandVisitOrder, logSpacedGrid } from '../../lib/qroar/grid';
-import { gridEdgeMessage, WIDEN_DEFINITION, type SearchWindow } from '../../lib/qroar/gridEdge';
-import { objectiveInvariantReason } from '../../lib/qroar/invariance';
-import { FLOAT_TOLERANCE_NATS, NOISE_SIGMAS, pairedDifference, type NoiseSettings } from '../../lib/qroar/noise';
+import { MODEL_IDENTITY_SCHEME } from '../../lib/model/open';
+import { logSpacedGrid } from '../../lib/qroar/grid';
+import { gridEdgeMessage, WIDEN_DEFINITION } from '../../lib/qroar/gridEdge';
+import { FLOAT_TOLERANCE_NATS, NOISE_SIGMAS, type NoiseSettings } from '../../lib/qroar/noise';
 import { formatPplChange, noiseDefinition, PENALTY_DEFINITION, penaltyLine } from '../../lib/qroar/outcomeText';
 import { CONTROL_SHARE_DEFINITION, controlShares, notSpecificSentence } from '../../lib/qroar/controlShare';
-import { runBandSearch, type CandidateRecord, type SearchResult } from '../../lib/qroar/search';
-import { searchWithWidening } from '../../lib/qroar/widenSearch';
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
-import { scalesOutcomeSettings } from '../../lib/run/searchExport';
-import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
+import { reportSearchOf } from '../../lib/report/searchRecord';
+import { pressureChartData } from '../../lib/run/pressure';
+import { patchedQkTensors, scalesOutcomeSettings } from '../../lib/run/searchExport';
+import { runSearch } from '../../lib/scenario/search';
+import { GUARD_DEFINITION, guardWindowCount, SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
 import { booleanFlag, ENGINE_FLAGS, engineFlags, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
 import { checkRunBudget } from '../scenario/budget';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
-import { configureNodeEngines } from '../engine/nodeRunner';
+import { configureNodeEngines, nodeEngineReport } from '../engine/nodeRunner';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
-import { measureTestPenalty } from '../scenario/penalty';
-import { qroarFactors, runTappedWindow, scenarioWeights, tapOf, windowedNll } from '../scenario/runs';
-import { patchedQkTensors } from '../../lib/run/searchExport';
+import { cliReportModel, cliReportSettings, writeCliReport } from '../scenario/report';
+import { cliSearchOpener } from '../scenario/searchEngine';
+import { searchJson } from '../scenario/searchJson';
+import { qroarFactors } from '../scenario/runs';
 
 const COMMAND = 'search';
 
@@ -42,22 +44,25 @@ const HELP = `usage: bandscope search --model <builtin|hf-folder|file.gguf> --de
   [--kv int8:token:post] per-token KV-cache fake quant (default none)
   [--bands equal-log:4|yarn|custom:0-7,…]
   [--variant shared|symmetric|query-only]   (default shared)
-  [--grid 9] [--window 0.8,1.25] [--sweeps 1] [--guard 0.005]
-  [--windows N]          dev windows at L′ per candidate (default 4, ≥ 2 for the noise test);
-                         the guard uses N·⌊L′/short⌋ short windows
-  [--test-windows N]     held-out windows at each reported context (default: all of the test text)
+  [--grid ${SEARCH_DEFAULTS.gridPoints}] [--window ${SEARCH_DEFAULTS.lo},${SEARCH_DEFAULTS.hi}] [--sweeps ${SEARCH_DEFAULTS.sweeps}] [--guard ${SEARCH_DEFAULTS.guardTolerance}]
+  [--windows N]          dev windows at L′ per candidate (default ${SEARCH_DEFAULTS.devWindows}, the dashboard's too; ≥ 2 for the
+                         noise test); the guard uses N·⌊L′/short⌋ separate short windows
+  [--test-windows N]     held-out windows of L′ (default: all of the test text); shorter reported
+                         contexts are the first tokens of those windows
   [--noise 2]            a candidate must beat the incumbent by more than this many standard errors
   [--widen]              when a chosen scale lies on the window edge, search once more with the
                          window widened one step: ${WIDEN_DEFINITION}
   [--out DIR]            write DIR/qroar-patched.safetensors and DIR/qroar-scales.json
+  [--report FILE]        write the dashboard's run report (open it there with "Open report")
   [--memory-budget 6G]   refuse (exit 2) when the run's peak memory exceeds it (default 75% of RAM)
   [--threads N]          onnxruntime-node intra-op threads (default all cores)
   [--device cpu|webgpu|auto]  execution provider (default cpu; webgpu refused without an adapter, auto falls back)
   [--json]
 
 Objective: mean NLL of the dev windows at L′ with the candidate scales applied to W_Q/W_K
-(scale first, then quantize). Guard: dev NLL at the short context may not rise more than --guard
-(relative). Bands are visited by descending analytic IP, ties by k post-RoPE TIR.
+(scale first, then quantize). ${GUARD_DEFINITION} The tolerance is --guard.
+Bands are visited by descending analytic IP, ties by k post-RoPE TIR. The search is the dashboard's
+own (lib/scenario/search): the same settings give the same candidates and scales there.
 Noise: ${noiseDefinition({ sigmas: NOISE_SIGMAS, floatToleranceNats: FLOAT_TOLERANCE_NATS })}
 The chosen scales are then measured on the held-out --test text at the short context and at L′,
 on PTQ and on the full-precision model (the control, same PI). ${PENALTY_DEFINITION}
@@ -81,7 +86,7 @@ export async function run(argv: string[]): Promise<void> {
     quant: { type: 'string' }, kv: { type: 'string' }, bands: { type: 'string' }, variant: { type: 'string' },
     grid: { type: 'string' }, window: { type: 'string' }, sweeps: { type: 'string' }, guard: { type: 'string' },
     windows: { type: 'string' }, 'test-windows': { type: 'string' }, noise: { type: 'string' }, widen: { type: 'boolean' },
-    out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    out: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
   });
   if (booleanFlag(flags, 'help')) {
     process.stdout.write(`${HELP}\n`);
@@ -97,21 +102,23 @@ export async function run(argv: string[]): Promise<void> {
   const bandsRaw = stringFlag(COMMAND, flags, 'bands') ?? 'equal-log:4';
   const variant = (stringFlag(COMMAND, flags, 'variant') ?? 'shared') as QroarVariant;
   if (!QROAR_VARIANTS.includes(variant)) throw new UsageError(`${COMMAND}: --variant must be one of ${QROAR_VARIANTS.join(', ')}, got '${variant}'`);
-  const gridPoints = intFlag(COMMAND, 'grid', stringFlag(COMMAND, flags, 'grid'), 9, 2);
-  const windowRaw = stringFlag(COMMAND, flags, 'window') ?? '0.8,1.25';
+  const gridPoints = intFlag(COMMAND, 'grid', stringFlag(COMMAND, flags, 'grid'), SEARCH_DEFAULTS.gridPoints, 2);
+  const windowRaw = stringFlag(COMMAND, flags, 'window') ?? `${SEARCH_DEFAULTS.lo},${SEARCH_DEFAULTS.hi}`;
   const windowParts = windowRaw.split(',').map((s) => (s.trim() === '' ? NaN : Number(s)));
   const [lo, hi] = windowParts;
   if (windowParts.length !== 2 || !(lo > 0 && lo <= 1 && hi >= 1 && Number.isFinite(hi)) || lo === hi) {
     throw new UsageError(`${COMMAND}: --window must be 'lo,hi' with 0 < lo ≤ 1 ≤ hi (not both 1), got '${windowRaw}'`);
   }
-  const sweeps = intFlag(COMMAND, 'sweeps', stringFlag(COMMAND, flags, 'sweeps'), 1);
-  const guardTolerance = numberFlag(COMMAND, 'guard', stringFlag(COMMAND, flags, 'guard'), 0.005);
-  const windows = intFlag(COMMAND, 'windows', stringFlag(COMMAND, flags, 'windows'), 4, 2);
+  const sweeps = intFlag(COMMAND, 'sweeps', stringFlag(COMMAND, flags, 'sweeps'), SEARCH_DEFAULTS.sweeps);
+  const guardTolerance = numberFlag(COMMAND, 'guard', stringFlag(COMMAND, flags, 'guard'), SEARCH_DEFAULTS.guardTolerance);
+  const windows = intFlag(COMMAND, 'windows', stringFlag(COMMAND, flags, 'windows'), SEARCH_DEFAULTS.devWindows, 2);
   const testWindowsRaw = stringFlag(COMMAND, flags, 'test-windows');
   const testWindows = testWindowsRaw === undefined ? undefined : intFlag(COMMAND, 'test-windows', testWindowsRaw, 1);
-  const noise: NoiseSettings = { sigmas: numberFlag(COMMAND, 'noise', stringFlag(COMMAND, flags, 'noise'), NOISE_SIGMAS), floatToleranceNats: FLOAT_TOLERANCE_NATS };
+  const noise: NoiseSettings = { sigmas: numberFlag(COMMAND, 'noise', stringFlag(COMMAND, flags, 'noise'), SEARCH_DEFAULTS.noise.sigmas), floatToleranceNats: SEARCH_DEFAULTS.noise.floatToleranceNats };
   const widen = booleanFlag(flags, 'widen');
   const outDir = stringFlag(COMMAND, flags, 'out');
+  const reportPath = stringFlag(COMMAND, flags, 'report');
+  const trainedWindowOverride = trainedWindowFlag(COMMAND, flags);
   const log = (msg: string) => process.stderr.write(`${COMMAND}: ${msg}\n`);
 
   const memory = memoryBudgetFlag(COMMAND, flags);
@@ -120,7 +127,7 @@ export async function run(argv: string[]): Promise<void> {
   const engine = await configureNodeEngines(engineSettings);
   // Said when asked for (the default cpu run keeps stderr to its progress lines).
   if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
-  const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
+  const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowOverride });
   try {
     const { spec } = model;
     const { rope, trainedWindow, context, shortContext } = resolveRunLengths(
@@ -137,147 +144,94 @@ export async function run(argv: string[]): Promise<void> {
     const testTokens = await model.readTokens(COMMAND, 'test', testPath);
     requireWindow(COMMAND, 'dev', devTokens, context);
     requireWindow(COMMAND, 'test', testTokens, context);
-    const guardWindows = windows * Math.max(1, Math.floor(context / shortContext));
+    if (devTokens.length < windows * context) throw new UsageError(`${COMMAND}: --dev has ${devTokens.length} tokens, fewer than --windows ${windows} windows of ${context}`);
     const testContexts = [...new Set([shortContext, context])].sort((a, b) => a - b);
+    const guardWindows = guardWindowCount(windows, context, shortContext, devTokens.length);
+    // Refused before any run when the dashboard could not represent these settings.
+    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, {
+      modelArg, rope: choice, contextTokens: context, rtn, kvQuant, bands: bandsRaw, textPaths: [devPath, testPath], variant,
+      ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
+    });
     const settings = {
       dev: devPath, test: testPath, trainedWindow, context, shortContext, rope: choice.label,
       quant: rtn ? formatRtnSpec(rtn) : 'none', kv: kvRaw, bands: bandsRaw, variant,
       grid: Array.from(logSpacedGrid(gridPoints, lo, hi)), window: [lo, hi], sweeps, guard: guardTolerance,
       windows, guardWindows, testWindows: testWindows ?? 'all', testContexts, noise, widen,
-      objective: 'mean dev NLL at context (nats/token)', guardMetric: 'mean dev NLL at shortContext',
+      objective: 'mean dev NLL at context (nats/token)', guardMetric: GUARD_DEFINITION,
     };
-    const bandsOut = (ip: ArrayLike<number> | null, tir: ArrayLike<number> | null) =>
-      bands.map((b, k) => ({ bandIndex: b.bandIndex, pairs: [b.firstPair, b.lastPair], label: b.label, ipAnalytic: ip ? ip[k] : null, tirKPost: tir ? tir[k] : null }));
     const emit = (report: Record<string, unknown>, human: string) => {
       if (booleanFlag(flags, 'json')) process.stdout.write(`${JSON.stringify(report)}\n`);
       else process.stdout.write(human);
     };
 
-    // A variant that cannot move the objective is reported before any forward pass (lib/qroar/invariance).
-    const noOp = objectiveInvariantReason(variant, { weightsRowLocal: true, keysQuantized: kvQuant !== undefined && kvQuant.target !== 'v' });
-    if (noOp) {
-      const chosen = bands.map(() => 1);
-      log(`no search: ${noOp}`);
+    // The one search job of the dashboard too (lib/scenario/search), over onnxruntime-node.
+    const result = await runSearch({
+      rope, bands, geometry: spec, devTokens, testTokens, contextTokens: context, shortContextTokens: shortContext, reportContexts: testContexts,
+      windows, ...(testWindows !== undefined ? { testWindows } : {}), grid: { pointCount: gridPoints, lo, hi }, sweeps, guardTolerance, noise, widen,
+      variant, keysQuantized: kvQuant !== undefined && kvQuant.target !== 'v',
+      openEngine: cliSearchOpener({ model, rtn, kvQuant, variant, bands }),
+      onProgress: (m) => {
+        if (!m.startsWith('candidate ')) log(m);
+      },
+      onCandidate: (c) =>
+        log(
+          `#${c.index} band ${c.bandIndex ?? '-'} g ${c.scale.toFixed(4)}: dev NLL ${c.objective.toFixed(5)}, guard ${c.guard.toFixed(5)}` +
+            `${c.vsBaseline ? ` (vs g = 1: ${formatPplChange(c.vsBaseline, noise)})` : ''}${c.accepted ? '' : ` rejected (${c.rejectedReason})`}` +
+            `${c.improved ? ' *' : c.withinNoise ? ' tie (within noise)' : ''}`,
+        ),
+      onWiden: (h, from, to) => log(`${gridEdgeMessage(h, from.lo, from.hi)}; --widen: searching again in [${to.lo.toFixed(4)}, ${to.hi.toFixed(4)}] with ${to.pointCount} points`),
+    });
+    const writeReport = async () => {
+      if (reportPath === undefined || reportSettings === null) return;
+      await writeCliReport(COMMAND, reportPath, {
+        settings: reportSettings,
+        model: await cliReportModel(modelArg, model),
+        device: nodeEngineReport().device,
+        pressure: pressureChartData(spec.rope, reportSettings),
+        perplexity: null,
+        search: reportSearchOf(result, { variant, bands: bands.map(({ bandIndex, firstPair, lastPair, label }) => ({ bandIndex, firstPair, lastPair, label })), contextTokens: context, shortContextTokens: shortContext }),
+        diagnostics: null,
+      });
+    };
+    const json = searchJson(result, { model: model.name, modelIdentity: model.identity, settings, bands });
+    const chosen = result.chosenScales;
+    if (result.noOpReason) {
+      log(`no search: ${result.noOpReason}`);
       if (outDir !== undefined) log(`--out: nothing written, the scales are all 1`);
-      emit(
-        {
-          model: model.name, modelIdentity: model.identity, settings, bands: bandsOut(null, null), bandOrder: [], candidates: [], noOp,
-          chosen: { scales: chosen, variant }, dev: null, test: null, control: null, penalty: null, shortContext: null, edge: null, firstPass: null,
-          out: null, seconds: (performance.now() - started) / 1000,
-        },
-        `${model.name}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands — no search: ${noOp}\n`,
-      );
+      await writeReport();
+      emit({ ...json, out: null, seconds: (performance.now() - started) / 1000 }, `${model.name}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands — no search: ${result.noOpReason}\n`);
       return;
     }
-
-    // Band order: analytic IP at L′, ties by TIR of post-RoPE keys (full precision, dev text, mean over layers).
-    const ip = bandMeans(analyticPressure(rope, context).ipTurns, bands);
-    log(`band order: full-precision taps at ${context} and ${shortContext} tokens`);
-    const allLayers = Array.from({ length: spec.numLayers }, (_, l) => l);
-    const fpWeights = await scenarioWeights(model, {});
-    const longFp = await runTappedWindow(spec, fpWeights, rope, devTokens.subarray(0, context), { tapLayers: allLayers });
-    const shortFp = await runTappedWindow(spec, fpWeights, rope, devTokens.subarray(0, shortContext), { tapLayers: allLayers });
-    const tir = new Float64Array(bands.length);
-    for (const l of allLayers) {
-      const r = tailInflationRatio({
-        longRun: tapOf(longFp, `k_post_${l}`), longTokens: context, shortRun: tapOf(shortFp, `k_post_${l}`), shortTokens: shortContext,
-        heads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', bands,
-      });
-      for (let b = 0; b < bands.length; b++) tir[b] += r.pooled[b] / spec.numLayers;
-    }
-    const bandOrder = bandVisitOrder(ip, tir);
-
-    const onCandidate = (c: CandidateRecord) =>
-      log(
-        `#${c.index} band ${c.bandIndex ?? '-'} g ${c.scale.toFixed(4)}: dev NLL ${c.objective.toFixed(5)}, guard ${c.guard.toFixed(5)}` +
-          `${c.vsBaseline ? ` (vs g = 1: ${formatPplChange(c.vsBaseline, noise)})` : ''}${c.accepted ? '' : ` rejected (${c.rejectedReason})`}` +
-          `${c.improved ? ' *' : c.withinNoise ? ' tie (within noise)' : ''}`,
-      );
-    const searchPass = (window: SearchWindow): Promise<SearchResult> =>
-      runBandSearch({
-        bandCount: bands.length,
-        bandOrder,
-        grid: window,
-        sweeps,
-        guardTolerance,
-        noise,
-        onCandidate,
-        evaluate: async (scales) => {
-          const weights = await scenarioWeights(model, { rtn, qroar: { variant, bands, scales } });
-          const long = await windowedNll(spec, weights, rope, devTokens, context, windows, kvQuant);
-          const short = await windowedNll(spec, weights, rope, devTokens, shortContext, guardWindows, kvQuant);
-          return { objective: long.nll, guard: short.nll, objectivePerWindow: long.perWindowNll };
-        },
-      });
-    const widened = await searchWithWidening(searchPass, { lo, hi, pointCount: gridPoints }, widen, (h, from, to) =>
-      log(`${gridEdgeMessage(h, from.lo, from.hi)}; --widen: searching again in [${to.lo.toFixed(4)}, ${to.hi.toFixed(4)}] with ${to.pointCount} points`),
-    );
-    const { result, window, edgeHits: hits, firstPass } = widened;
-    const edgeMessage = gridEdgeMessage(hits, Number(window.lo.toFixed(4)), Number(window.hi.toFixed(4)));
-    const edge = { hits, message: edgeMessage, widenTo: widened.widenTo, widened: firstPass !== null };
-    if (edgeMessage) log(`edge: ${edgeMessage}${firstPass || widen ? '' : ' (rerun with --widen to search one step further)'}`);
-    settings.grid = Array.from(result.grid);
-    settings.window = [window.lo, window.hi];
-
-    const baseline = result.baseline!;
-    const best = result.best!;
-    const chosen = Array.from(result.bestScales);
-    const bestRecord = result.candidates.filter((c) => c.improved).at(-1)!;
-    const devChange = bestRecord.vsBaseline ?? pairedDifference([0, 0], [0, 0]);
-    const penalty = await measureTestPenalty({
-      model, rope, tokens: testTokens, contexts: testContexts, testWindows, rtn, kvQuant,
-      qroar: { variant, bands }, chosenScales: result.bestScales, noise, log,
-    });
-    const atLong = penalty[penalty.length - 1];
-    const nllPpl = (nll: number) => ({ nll, ppl: Math.exp(nll) });
-
+    const edgeMessage = json.edge?.message ?? null;
+    if (edgeMessage) log(`edge: ${edgeMessage}${result.firstPass || widen ? '' : ' (rerun with --widen to search one step further)'}`);
+    const penalty = result.penalty!;
     let out: { safetensors: string; scales: string } | null = null;
     if (outDir !== undefined) {
       out = await writePatched(outDir, model, { variant, bands, scales: chosen }, {
         format: QROAR_SCALES_FORMAT, version: QROAR_SCALES_VERSION, variant, rotaryDim: rope.rotaryDim, pairLayout: spec.pairLayout,
         bands: customBandSpec(bands), bandSource: bandsRaw, scales: chosen,
-        model: { name: model.name, hashes: { 'bandscope-model-v1': model.identity } },
-        settings: { ...settings, ...scalesOutcomeSettings({ noise, noOpReason: null, edgeHits: hits, penalty }) },
+        model: { name: model.name, hashes: { [MODEL_IDENTITY_SCHEME]: model.identity } },
+        settings: { ...settings, ...scalesOutcomeSettings({ noise, noOpReason: null, edgeHits: result.edgeHits, penalty }) },
       });
       log(`wrote ${out.safetensors} and ${out.scales}`);
     }
-    const report = {
-      model: model.name,
-      modelIdentity: model.identity,
-      settings,
-      bands: bandsOut(ip, tir),
-      bandOrder: result.bandOrder,
-      noOp: null,
-      candidates: result.candidates,
-      firstPass,
-      chosen: { scales: chosen, variant },
-      edge,
-      dev: { before: nllPpl(baseline.objective), after: nllPpl(best.objective), windows, change: devChange },
-      test: {
-        contextTokens: atLong.contextTokens,
-        before: { ...nllPpl(atLong.nll.ptqBefore), windows: atLong.windows },
-        after: { ...nllPpl(atLong.nll.ptqAfter), windows: atLong.windows },
-        change: atLong.ptqChange,
-        withinNoise: atLong.withinNoise.ptqChange,
-      },
-      control: { contextTokens: atLong.contextTokens, before: nllPpl(atLong.nll.fpBefore), after: nllPpl(atLong.nll.fpAfter), change: atLong.fpChange, withinNoise: atLong.withinNoise.fpChange },
-      penalty,
-      shortContext: { before: nllPpl(baseline.guard), after: nllPpl(best.guard), withinGuard: best.guard <= baseline.guard + guardTolerance * Math.abs(baseline.guard) },
-      out,
-      seconds: (performance.now() - started) / 1000,
-    };
+    await writeReport();
+    const report = { ...json, out, seconds: (performance.now() - started) / 1000 };
+    const dev = report.dev!;
+    const test = report.test!;
+    const atLong = penalty[penalty.length - 1];
     const unchanged = chosen.every((g) => g === 1);
     const notSpecific = notSpecificSentence(penalty.map((p) => ({ contextTokens: p.contextTokens, shares: p.shares ?? controlShares(p.nll) })));
     emit(
       report,
       `${report.model}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands, ${result.candidates.length} candidates` +
         `${unchanged ? ' — no candidate beat g = 1 beyond noise' : ''}\n` +
-        `dev  NLL ${report.dev.before.nll.toFixed(5)} → ${report.dev.after.nll.toFixed(5)} (PPL ${formatPplChange(devChange, noise)}, ${windows} windows)\n` +
-        `test NLL ${report.test.before.nll.toFixed(5)} → ${report.test.after.nll.toFixed(5)} (PPL ${formatPplChange(atLong.ptqChange, noise)}, ${atLong.windows} windows of ${atLong.contextTokens})\n` +
+        `dev  NLL ${dev.before.nll.toFixed(5)} → ${dev.after.nll.toFixed(5)} (PPL ${formatPplChange(dev.change, noise)}, ${windows} windows)\n` +
+        `test NLL ${test.before.nll.toFixed(5)} → ${test.after.nll.toFixed(5)} (PPL ${formatPplChange(atLong.ptqChange, noise)}, ${atLong.windows} windows of ${atLong.contextTokens})\n` +
         penalty.map((p) => `${penaltyLine(p, noise)}\n`).join('') +
         (notSpecific ? `${notSpecific}\n` : '') +
-        `short-context NLL ${report.shortContext.before.nll.toFixed(5)} → ${report.shortContext.after.nll.toFixed(5)} (${report.shortContext.withinGuard ? 'within' : 'outside'} guard)\n` +
-        (edgeMessage ? `edge: ${edgeMessage}${firstPass ? ' (after one --widen step)' : '; --widen searches one step further'}\n` : ''),
+        `short-context NLL ${report.shortContext!.before.nll.toFixed(5)} → ${report.shortContext!.after.nll.toFixed(5)} (${report.shortContext!.withinGuard ? 'within' : 'outside'} guard, ${guardWindows} windows of ${shortContext})\n` +
+        (edgeMessage ? `edge: ${edgeMessage}${result.firstPass ? ' (after one --widen step)' : '; --widen searches one step further'}\n` : ''),
     );
   } finally {
     await model.close();

@@ -1,10 +1,10 @@
 /**
  * Forward runs shared by `diagnose` and `search`: decoder weights with optional Q-ROAR scaling
  * (scale W_Q/W_K first, then RTN — SPEC §5) and optional RTN, one ONNX graph per length on
- * onnxruntime-node, single tapped windows and windowed mean NLL.
+ * onnxruntime-node, single tapped windows. (The search's windowed runs: lib/scenario/search over
+ * cli/scenario/searchEngine.)
  */
 import type { NllEngineOutput } from '../../lib/eval/engine';
-import { evaluatePerplexity, type ContextPerplexity } from '../../lib/eval/perplexity';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import type { ModelSpec } from '../../lib/model/spec';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
@@ -37,29 +37,6 @@ export async function runTappedWindow(
   } finally {
     await engine.dispose();
   }
-}
-
-/** Mean NLL of the first `windows` whole windows of `context` tokens (lib/eval/perplexity). */
-export async function windowedNll(
-  spec: ModelSpec,
-  weights: DecoderWeights,
-  rope: RopeConfig,
-  tokens: Int32Array,
-  context: number,
-  windows: number,
-  kvQuant?: GraphKvQuant,
-): Promise<ContextPerplexity> {
-  const [result] = await evaluatePerplexity({
-    tokens,
-    contexts: [context],
-    maxWindows: windows,
-    prepare: async (c) => {
-      const engine = await createNodeEngine(buildLlamaGraph(spec, weights, { seqLen: c, kvQuant }));
-      const { cos, sin } = graphRopeInputs(rope, c);
-      return { engine, cos, sin, release: () => engine.dispose() };
-    },
-  });
-  return result;
 }
 
 /** The tap `name` of an engine output, or an error naming what the graph did return. */

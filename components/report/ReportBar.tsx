@@ -27,7 +27,7 @@ export function ReportBar({ canSave, onSave, onOpen, opened, onClose, error }: R
           <button type="button" className={button} onClick={onClose}>Back to live view</button>
         </span>
       ) : null}
-      {error ? <span role="alert" data-testid="report-error" className="text-red-700 dark:text-red-400">Could not open the report — {error}. Pick a file saved by “Save report”.</span> : null}
+      {error ? <span role="alert" data-testid="report-error" className="text-red-700 dark:text-red-400">Could not open the report — {error}. Pick a file saved by “Save report” or written by <code>bandscope … --report</code>.</span> : null}
     </div>
   );
 }

@@ -99,8 +99,14 @@ async function readJson(source: ByteSource): Promise<{ json: Record<string, unkn
   return { json: json as Record<string, unknown>, bytes };
 }
 
+/**
+ * The one model identity scheme (issue #10): every report, scales JSON, download and CLI output
+ * names a model by this hash of its files (see OpenedModel.identity), under this key.
+ */
+export const MODEL_IDENTITY_SCHEME = 'bandscope-model-v1';
+
 function identityOf(parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): string {
-  const h = new Sha256().updateText('bandscope-model-v1\0');
+  const h = new Sha256().updateText(`${MODEL_IDENTITY_SCHEME}\0`);
   for (const p of [...parts].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     h.updateText(`${p.name}\0${p.sizeBytes}\0`);
     h.update(p.headerBytes);

@@ -10,13 +10,16 @@
  * the two sides may have slightly different log-steps (piecewise log-spaced), which we accept
  * rather than dropping 1.0.
  */
+import { SEARCH_DEFAULTS } from '../scenario/searchPlan';
+
 export interface GridSpec {
   pointCount: number;
   lo: number;
   hi: number;
 }
 
-export const DEFAULT_GRID: GridSpec = { pointCount: 9, lo: 0.8, hi: 1.25 };
+/** The default grid, from the one spelling of the search defaults (lib/scenario/searchPlan). */
+export const DEFAULT_GRID: GridSpec = { pointCount: SEARCH_DEFAULTS.gridPoints, lo: SEARCH_DEFAULTS.lo, hi: SEARCH_DEFAULTS.hi };
 
 /** Output: Float64Array [pointCount], ascending, containing 1 exactly. Requires 0 < lo ≤ 1 ≤ hi. */
 export function logSpacedGrid(pointCount: number, lo: number, hi: number): Float64Array {

@@ -1,5 +1,6 @@
 import { DEFAULT_GRID, logSpacedGrid, type GridSpec } from './grid';
 import { checkNoiseSettings, DEFAULT_NOISE, isBetterBeyondNoise, pairedDifference, type NoiseSettings, type PairedStat } from './noise';
+import { SEARCH_DEFAULTS } from '../scenario/searchPlan';
 
 /**
  * Coordinate-wise Q-ROAR scale search (SPEC §5). The objective is injected, so the same driver
@@ -81,9 +82,9 @@ export interface SearchOptions {
   grid?: Partial<GridSpec>;
   /** Explicit grid values (> 0); use logSpacedGrid unless you know why not. */
   gridValues?: readonly number[];
-  /** Coordinate sweeps (default 1). */
+  /** Coordinate sweeps (default SEARCH_DEFAULTS.sweeps). */
   sweeps?: number;
-  /** Relative guard tolerance (default 0.005 = 0.5%). */
+  /** Relative guard tolerance (default SEARCH_DEFAULTS.guardTolerance = 0.5%). */
   guardTolerance?: number;
   /** When a lower objective counts as better (default lib/qroar/noise DEFAULT_NOISE). */
   noise?: NoiseSettings;
@@ -112,9 +113,9 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
   const gridSpec = { ...DEFAULT_GRID, ...options.grid };
   const grid = options.gridValues ? Float64Array.from(options.gridValues) : logSpacedGrid(gridSpec.pointCount, gridSpec.lo, gridSpec.hi);
   for (const g of grid) if (!(g > 0 && Number.isFinite(g))) throw new Error(`runBandSearch: grid value ${g} must be finite and > 0`);
-  const sweeps = options.sweeps ?? 1;
+  const sweeps = options.sweeps ?? SEARCH_DEFAULTS.sweeps;
   if (!Number.isInteger(sweeps) || sweeps < 1) throw new Error(`runBandSearch: sweeps must be an integer ≥ 1, got ${sweeps}`);
-  const tolerance = options.guardTolerance ?? 0.005;
+  const tolerance = options.guardTolerance ?? SEARCH_DEFAULTS.guardTolerance;
   if (!(tolerance >= 0)) throw new Error(`runBandSearch: guardTolerance must be ≥ 0, got ${tolerance}`);
   const noise = options.noise ?? DEFAULT_NOISE;
   const noiseProblem = checkNoiseSettings(noise);

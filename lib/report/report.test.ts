@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../settings/settings';
 import { compareReports } from './compare';
-import { buildReport, parseReport, serializeReport } from './report';
+import { buildReport, parseReport, REPORT_VERSION, serializeReport, V1_GUARD_NOTE } from './report';
 
 const model = { id: 'builtin:x', label: 'x', identity: 'ab'.repeat(32), weightsSizeBytes: 100 };
 const pressure = {
@@ -68,6 +68,24 @@ describe('run report', () => {
     const r3 = JSON.parse(serializeReport(sample()));
     r3.settingsQuery = 'pi=warp';
     expect(() => parseReport(JSON.stringify(r3))).toThrow(/pi=warp/);
+  });
+  it('opens an older supported version with a note, refuses a newer or unknown one with the versions it reads', () => {
+    expect(REPORT_VERSION).toBe(2);
+    const current = parseReport(serializeReport(sample()));
+    expect(current.report.version).toBe(2);
+    expect(current.notes).toEqual([]);
+    const v1 = JSON.parse(serializeReport(sample()));
+    v1.version = 1;
+    const old = parseReport(JSON.stringify(v1));
+    expect(old.report.search?.chosenScales).toEqual([1, 0.9]);
+    expect(old.notes).toEqual([V1_GUARD_NOTE]);
+    const v3 = { ...v1, version: 3 };
+    expect(() => parseReport(JSON.stringify(v3))).toThrow('it was written by a newer Bandscope (report version 3) and this dashboard reads report versions 1 to 2; open it with a newer dashboard');
+    for (const version of [0, 1.5, '2', null]) {
+      expect(() => parseReport(JSON.stringify({ ...v1, version }))).toThrow(/is not one Bandscope ever wrote \(this dashboard reads report versions 1 to 2\)/);
+    }
+    const { version: _v, ...noVersion } = v1;
+    expect(() => parseReport(JSON.stringify(noVersion))).toThrow(/report version null is not one/);
   });
   it('compare lists differing settings and shared perplexity points', () => {
     const left = sample();

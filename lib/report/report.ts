@@ -14,12 +14,24 @@ import type { DiagnosticsResult } from '../run/diagnosticsCompute';
 import { diagnosticsProblem } from './diagnosticsRecord';
 
 export const REPORT_FORMAT = 'bandscope-report';
-export const REPORT_VERSION = 1;
+/**
+ * Version 2 (issue #10): the Q-ROAR guard is measured on separate short dev windows on both sides
+ * (lib/scenario/searchPlan GUARD_DEFINITION), the CLI writes reports too, and the model identity is
+ * lib/model's one hash. Version 1 files still open (every v1 field is read as before); the reader
+ * says what differs (`ParsedReport.notes`). A newer version is refused with the numbers.
+ */
+export const REPORT_VERSION = 2;
+/** The oldest report version this reader opens. */
+export const OLDEST_REPORT_VERSION = 1;
+
+/** What a version-1 report measured differently, said when one is opened. */
+export const V1_GUARD_NOTE =
+  'This is a version-1 report: its Q-ROAR short-context guard was measured by the dashboard on the first S − 1 predictions of the long dev windows, not on separate short windows as version 2 measures it.';
 
 export interface ReportModel {
   id: string;
   label: string;
-  /** sha256 hex (see hooks/useModelInfo for what is hashed). */
+  /** lib/model identity (MODEL_IDENTITY_SCHEME, SHA-256 hex of the files' names, sizes and headers), the same for the dashboard and the CLI. */
   identity: string;
   weightsSizeBytes: number | null;
   /** Trained window L in force and where it came from ('override' or a config/GGUF key); absent in reports saved before it was recorded. */
@@ -118,8 +130,19 @@ export class ReportFormatError extends Error {
   override name = 'ReportFormatError';
 }
 
-/** Parses and validates report text; throws ReportFormatError naming the first bad field. */
-export function parseReport(text: string): { report: RunReport; settings: Settings } {
+export interface ParsedReport {
+  report: RunReport;
+  settings: Settings;
+  /** What an older version's numbers mean differently (empty for a current report). */
+  notes: string[];
+}
+
+/**
+ * Parses and validates report text; throws ReportFormatError with a sentence a person can act on:
+ * not JSON, not a Bandscope report, a newer or unknown version (with the versions this reader
+ * opens), or the first bad field of a damaged file.
+ */
+export function parseReport(text: string): ParsedReport {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -128,7 +151,14 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
   }
   const r = obj(raw, 'report');
   if (r.format !== REPORT_FORMAT) throw new ReportFormatError(`format is ${JSON.stringify(r.format)}, expected "${REPORT_FORMAT}" — this is not a Bandscope report`);
-  if (r.version !== REPORT_VERSION) throw new ReportFormatError(`report version ${JSON.stringify(r.version)} is not supported (this dashboard reads version ${REPORT_VERSION})`);
+  const readable = `this dashboard reads report versions ${OLDEST_REPORT_VERSION} to ${REPORT_VERSION}`;
+  if (typeof r.version !== 'number' || !Number.isInteger(r.version) || r.version < OLDEST_REPORT_VERSION) {
+    throw new ReportFormatError(`its report version ${JSON.stringify(r.version ?? null)} is not one Bandscope ever wrote (${readable})`);
+  }
+  if (r.version > REPORT_VERSION) {
+    throw new ReportFormatError(`it was written by a newer Bandscope (report version ${r.version}) and ${readable}; open it with a newer dashboard`);
+  }
+  const notes: string[] = r.version === 1 && r.search !== null && r.search !== undefined ? [V1_GUARD_NOTE] : [];
   str(r.createdAt, 'createdAt');
   str(r.settingsQuery, 'settingsQuery');
   const m = obj(r.model, 'model');
@@ -215,7 +245,7 @@ export function parseReport(text: string): { report: RunReport; settings: Settin
   }
   const { settings, problems } = decodeSettings(r.settingsQuery as string);
   if (problems.length) throw new ReportFormatError(`settingsQuery has unreadable settings: ${problems.join('; ')}`);
-  return { report: raw as RunReport, settings };
+  return { report: raw as RunReport, settings, notes };
 }
 
 function obj(v: unknown, where: string): Record<string, unknown> {

@@ -3,6 +3,7 @@ import { defaultSettings } from '../settings/settings';
 import { compareReports } from './compare';
 import { buildReport } from './report';
 import { pplDeltaRows, reportChartData, reportFactRows } from './reportViews';
+import type { RunReport } from './report';
 
 const model = { id: 'builtin:x', label: 'x', identity: 'ab'.repeat(32), weightsSizeBytes: 100 };
 const pressure = {
@@ -48,5 +49,7 @@ describe('report views', () => {
     const rows = reportFactRows(report([], true, 'wasm'), report([], true, null));
     expect(rows.find((r) => r.label === 'Device')).toEqual({ label: 'Device', left: 'wasm', right: 'not recorded', differs: true });
     expect(rows.find((r) => r.label === 'Model')?.differs).toBe(false);
+    const withDiagnostics = { ...report([], true, null), diagnostics: { tir: {}, logitErrorDistance: null, logitErrorQuery: null, kl: null, activationIp: null, longTokens: 512, shortTokens: 256, pairCount: 4, seed: 1 } } as unknown as RunReport;
+    expect(reportFactRows(report([], true, null), withDiagnostics).find((r) => r.label === 'Diagnostics')).toEqual({ label: 'Diagnostics', left: 'none', right: 'TIR at 512 tokens', differs: true });
   });
 });

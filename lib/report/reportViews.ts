@@ -43,6 +43,14 @@ export function pplDeltaRows(diff: ReportDiff): PplDeltaRow[] {
     .sort((a, b) => a.method.localeCompare(b.method) || a.variant.localeCompare(b.variant) || a.contextTokens - b.contextTokens);
 }
 
+/** Which diagnostics sections a report holds, e.g. 'TIR, logit error, KL' (or 'none'). */
+function diagnosticsFact(report: RunReport): string {
+  const d = report.diagnostics;
+  if (!d) return 'none';
+  const parts = ['TIR', ...(d.logitErrorDistance ? ['logit error'] : []), ...(d.kl ? ['KL'] : []), ...(d.activationIp ? ['activation IP'] : [])];
+  return `${parts.join(', ')} at ${d.longTokens} tokens`;
+}
+
 /** Facts about the two runs shown above the diff: [label, left, right]; differing ones flagged. */
 export function reportFactRows(left: RunReport, right: RunReport): Array<{ label: string; left: string; right: string; differs: boolean }> {
   const facts: Array<[string, string, string]> = [
@@ -52,6 +60,7 @@ export function reportFactRows(left: RunReport, right: RunReport): Array<{ label
     ['Saved', left.createdAt, right.createdAt],
     ['Tokens per context', left.perplexity ? String(left.perplexity.tokenBudget) : 'no curves', right.perplexity ? String(right.perplexity.tokenBudget) : 'no curves'],
     ['Search candidates', String(left.search?.candidates.length ?? 0), String(right.search?.candidates.length ?? 0)],
+    ['Diagnostics', diagnosticsFact(left), diagnosticsFact(right)],
   ];
   return facts.map(([label, l, r]) => ({ label, left: l, right: r, differs: l !== r }));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultSettings } from '../settings/settings';
-import type { SearchRunResult } from '../run/searchRun';
+import type { SearchRunResult } from '../scenario/search';
 import { buildReport, parseReport, serializeReport } from './report';
 import { contextPenalty } from '../qroar/penalty';
 import { missingOutcomeFields, reportSearchOf } from './searchRecord';
@@ -8,6 +8,12 @@ import { missingOutcomeFields, reportSearchOf } from './searchRecord';
 // Hand-built search result: a baseline, one accepted improving candidate, one guard-rejected one.
 const result: SearchRunResult = {
   cancelled: false,
+  ipPerBand: [0.1, 0.4],
+  tirPerBand: null,
+  windows: 2,
+  guardWindows: 8,
+  guardTolerance: 0.005,
+  firstPass: null,
   bandOrder: [1, 0],
   grid: [0.8, 1, 1.25],
   candidates: [
@@ -40,7 +46,7 @@ const bands = [
   { bandIndex: 0, firstPair: 0, lastPair: 15, label: '0-15' },
   { bandIndex: 1, firstPair: 16, lastPair: 31, label: '16-31' },
 ];
-const run = { variant: 'shared' as const, bands, guardTolerance: 0.005, contextTokens: 1024, shortContextTokens: 256, windows: 2 };
+const run = { variant: 'shared' as const, bands, contextTokens: 1024, shortContextTokens: 256 };
 const model = { id: 'builtin', label: 'b', identity: 'abc', weightsSizeBytes: 1 };
 
 describe('report search record', () => {

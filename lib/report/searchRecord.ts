@@ -16,7 +16,7 @@ import type { EdgeHit, SearchWindow } from '../qroar/gridEdge';
 import type { NoiseSettings, PairedStat } from '../qroar/noise';
 import type { ContextPenalty } from '../qroar/penalty';
 import type { CandidateRecord } from '../qroar/search';
-import type { SearchRunResult } from '../run/searchRun';
+import type { SearchRunResult } from '../scenario/search';
 
 export interface ReportBeforeAfter {
   contextTokens: number[];
@@ -52,6 +52,14 @@ export interface ReportSearchRun {
   control?: ReportBeforeAfter | null;
   penalty?: ContextPenalty[] | null;
   testWindows?: number | null;
+  /**
+   * Issue #10 (optional; absent in reports saved before): the guard's S-token dev windows
+   * (lib/scenario/searchPlan GUARD_DEFINITION), the analytic IP per band at L′ and the TIR
+   * tie-break per band (null when IP had no ties) behind `bandOrder`.
+   */
+  guardWindows?: number;
+  ipPerBand?: number[];
+  tirPerBand?: number[] | null;
 }
 
 /** The issue #13 fields a search run from an older report lacks (empty for a current one). */
@@ -63,7 +71,7 @@ export function missingOutcomeFields(run: ReportSearchRun): string[] {
   return missing;
 }
 
-type OutcomeKey = 'noOpReason' | 'noise' | 'window' | 'edgeHits' | 'widenTo' | 'devChange' | 'control' | 'penalty' | 'testWindows';
+type OutcomeKey = 'noOpReason' | 'noise' | 'window' | 'edgeHits' | 'widenTo' | 'devChange' | 'control' | 'penalty' | 'testWindows' | 'guardWindows' | 'ipPerBand' | 'tirPerBand' | 'windows' | 'guardTolerance';
 
 export interface ReportSearch {
   candidates: SearchCandidate[];
@@ -109,6 +117,11 @@ export function reportSearchOf(
       control: result.control,
       penalty: result.penalty,
       testWindows: result.testWindows,
+      windows: result.windows,
+      guardTolerance: result.guardTolerance,
+      guardWindows: result.guardWindows,
+      ipPerBand: result.ipPerBand,
+      tirPerBand: result.tirPerBand,
     },
   };
 }
@@ -141,6 +154,10 @@ function outcomeProblem(r: Record<string, unknown>): string | null {
     return typeof s === 'object' && s !== null && typeof s.meanNats === 'number' && (typeof s.standardErrorNats === 'number' || s.standardErrorNats === null) && typeof s.windows === 'number';
   };
   if (r.noOpReason !== undefined && r.noOpReason !== null && typeof r.noOpReason !== 'string') return 'search.run.noOpReason must be a string or null';
+  const isNums = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
+  if (r.guardWindows !== undefined && typeof r.guardWindows !== 'number') return 'search.run.guardWindows must be a number';
+  if (r.ipPerBand !== undefined && !isNums(r.ipPerBand)) return 'search.run.ipPerBand must be an array of numbers';
+  if (r.tirPerBand !== undefined && r.tirPerBand !== null && !isNums(r.tirPerBand)) return 'search.run.tirPerBand must be an array of numbers or null';
   if (r.noise !== undefined) {
     const n = r.noise as Record<string, unknown> | null;
     if (typeof n !== 'object' || n === null || typeof n.sigmas !== 'number' || typeof n.floatToleranceNats !== 'number') return 'search.run.noise must hold sigmas and floatToleranceNats numbers';

@@ -48,6 +48,8 @@ describe('scalesFileOf', () => {
     const back = parseQroarScalesJson(formatQroarScalesJson(file), 'scales.json');
     expect(back.bands).toBe('custom:0-0,1-1');
     expect(back.scales).toEqual([1.1, 0.9]);
+    // The one identity scheme, the key `bandscope search --out` writes too (issue #10).
+    expect(back.model.hashes).toEqual({ 'bandscope-model-v1': 'a'.repeat(64) });
   });
 });
 

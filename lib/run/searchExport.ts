@@ -7,6 +7,7 @@
 import type { SafetensorsTensorF32 } from '../export/safetensorsWriter';
 import { customBandSpec, QROAR_SCALES_FORMAT, QROAR_SCALES_VERSION, type QroarScalesFile } from '../export/scalesJson';
 import type { ModelSpec } from '../model/spec';
+import { MODEL_IDENTITY_SCHEME } from '../model/open';
 import { decoderLinearNames } from '../onnx/weights';
 import type { EdgeHit } from '../qroar/gridEdge';
 import type { NoiseSettings } from '../qroar/noise';
@@ -85,7 +86,7 @@ export function scalesFileOf(args: {
     bands: customBandSpec(args.qroar.bands),
     bandSource: args.bandSource,
     scales: Array.from(args.qroar.scales),
-    model: { name: args.modelName, hashes: { 'bandscope-dashboard-config-v1': args.modelIdentity } },
+    model: { name: args.modelName, hashes: { [MODEL_IDENTITY_SCHEME]: args.modelIdentity } },
     settings: args.settings,
   };
 }

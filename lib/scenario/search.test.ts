@@ -1,20 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import type { NllEngine } from '../eval/engine';
-import type { RopeConfig } from '../rope/types';
-import { plannedCandidateCount, runSearch, type EnginePrecision, type SearchRunRequest } from './searchRun';
+import type { Band, RopeConfig } from '../rope/types';
+import { cancelledSearchResult, plannedCandidateCount, runSearch, type SearchJob } from './search';
+import { guardWindowCount, type SearchEngineBuild } from './searchPlan';
 
-const rope: RopeConfig = { type: 'default', thetaBase: 10000, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 16 };
+// Linear PI ×2 over 8 trained tokens: IP falls with the pair index, so band 0 (fast pairs) goes first.
+const rope: RopeConfig = { type: 'linear', factor: 2, thetaBase: 10000, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 16, originalMaxPositionEmbeddings: 8 };
+const bands: Band[] = [
+  { bandIndex: 0, firstPair: 0, lastPair: 1, label: 'fast' },
+  { bandIndex: 1, firstPair: 2, lastPair: 3, label: 'slow' },
+];
+
+interface Log { opened: number; disposed: number; runs: number; fp?: number; lengths?: number[] }
 
 // Hand-built engine: NLL of every prediction = 2 + (g0 − 1.1)² + 10·max(0, g1 − 1)² at positions ≥ 7,
 // and 2 + 0.1·(g0 − 1)² below position 7 — so band 0 wants g ≈ 1.1 but the short-context guard
-// (positions < 7 with S = 8) rises for g0 ≠ 1; band 1 only hurts above 1.
+// (separate 8-token windows: positions 0…6 only) rises for g0 ≠ 1; band 1 only hurts above 1.
 // The FP control engine (precision 'fp') scores every prediction at q/2 + 1 where q is the quantized
 // value, so the penalty q − (q/2 + 1) = q/2 − 1 is known by hand.
-function engines(log: { opened: number; disposed: number; runs: number; fp?: number }) {
-  return async (seqLen: number, scales: Float64Array, precision: EnginePrecision = 'quantized'): Promise<NllEngine> => {
+function engines(log: Log) {
+  return async (build: SearchEngineBuild, seqLen: number): Promise<NllEngine> => {
     log.opened++;
-    if (precision === 'fp') log.fp = (log.fp ?? 0) + 1;
-    const [g0, g1] = scales;
+    log.lengths?.push(seqLen);
+    if (build.precision === 'fp') log.fp = (log.fp ?? 0) + 1;
+    const [g0, g1] = build.scales;
     return {
       device: 'test',
       seqLen,
@@ -22,8 +31,9 @@ function engines(log: { opened: number; disposed: number; runs: number; fp?: num
         log.runs++;
         const nll = new Float32Array(seqLen - 1);
         for (let p = 0; p < seqLen - 1; p++) nll[p] = p < 7 ? 2 + 0.1 * (g0 - 1) ** 2 : 2 + (g0 - 1.1) ** 2 + 10 * Math.max(0, g1 - 1) ** 2;
-        if (precision === 'fp') for (let p = 0; p < seqLen - 1; p++) nll[p] = nll[p] / 2 + 1;
-        return { nll };
+        if (build.precision === 'fp') for (let p = 0; p < seqLen - 1; p++) nll[p] = nll[p] / 2 + 1;
+        // Tie-break runs (kTapLayers): equal keys everywhere, so ties keep the band index order.
+        return build.kTapLayers ? { nll, taps: { k_post_0: new Float32Array(seqLen * 8).fill(1) } } : { nll };
       },
       async dispose() {
         log.disposed++;
@@ -32,10 +42,11 @@ function engines(log: { opened: number; disposed: number; runs: number; fp?: num
   };
 }
 
-function request(log: { opened: number; disposed: number; runs: number; fp?: number }, over: Partial<SearchRunRequest> = {}): SearchRunRequest {
+function request(log: Log, over: Partial<SearchJob> = {}): SearchJob {
   return {
     rope,
-    ipPerBand: [0.5, 0.1],
+    bands,
+    geometry: { numLayers: 1, numKvHeads: 1, headDim: 8 },
     devTokens: new Int32Array(64),
     testTokens: new Int32Array(64),
     contextTokens: 16,
@@ -65,8 +76,10 @@ describe('runSearch', () => {
     expect(r.baseline!.objective).toBeCloseTo((7 * 2 + 8 * (2 + 0.01)) / 15, 6);
     expect(r.baseline!.guard).toBeCloseTo(2, 6);
     expect(log.opened).toBe(log.disposed);
-    // 5 candidates + dev before + test PTQ and FP before, one L′ graph each ("after" = "before" at g = 1).
-    expect(log.opened).toBe(8);
+    // 5 candidates × (L′ graph + guard graph) + dev before + test PTQ and FP before ("after" = "before" at g = 1).
+    expect(log.opened).toBe(13);
+    expect(r.guardWindows).toBe(4);
+    expect(r.tirPerBand).toBeNull();
     expect(log.fp).toBe(1);
     expect(r.test!.contextTokens).toEqual([8, 16]);
     // Test text of 64 tokens: every window of 16 by default.
@@ -135,16 +148,54 @@ describe('runSearch', () => {
     expect(log.opened).toBe(log.disposed);
   });
 
-  it('runs the guard in its own short graph for dynamic NTK', async () => {
-    const log = { opened: 0, disposed: 0, runs: 0 };
-    const lengths: number[] = [];
-    const open = engines(log);
-    const r = await runSearch(request(log, {
-      rope: { ...rope, type: 'dynamic', factor: 2, originalMaxPositionEmbeddings: 8 },
-      openEngine: async (seqLen, scales) => { lengths.push(seqLen); return open(seqLen, scales); },
-    }));
-    expect(lengths.slice(0, 2)).toEqual([16, 8]);
-    expect(r.baseline!.guard).toBeCloseTo(2, 6);
+  it('runs the guard on separate S-token windows, the same way for every PI method', async () => {
+    for (const type of ['linear', 'dynamic'] as const) {
+      const log: Log = { opened: 0, disposed: 0, runs: 0, lengths: [] };
+      const r = await runSearch(request(log, { rope: { ...rope, type } }));
+      // Dynamic NTK's analytic IP is 0 for every band (a tie): two tapped FP runs first, at L′ and S.
+      const lengths = type === 'dynamic' ? log.lengths!.slice(2) : log.lengths!;
+      // Each candidate: one L′ graph (2 windows), then one S graph (2 · ⌊16/8⌋ = 4 windows).
+      expect(lengths.slice(0, 4)).toEqual([16, 8, 16, 8]);
+      expect(r.baseline!.guard).toBeCloseTo(2, 6);
+      expect(r.guardWindows).toBe(4);
+    }
+    expect(guardWindowCount(2, 2048, 256, 1e6)).toBe(16);
+    expect(guardWindowCount(2, 2048, 256, 3000)).toBe(11);
+    expect(guardWindowCount(4, 300, 256, 1e6)).toBe(4);
+  });
+
+  it('breaks IP ties by the TIR of full-precision post-RoPE keys', async () => {
+    // No PI: every band's IP is 0, so the order comes from TIR. Keys [T, 1 head, 8]: band 1's rows grow
+    // 3× in the long run, band 0's stay — band 1 first.
+    const log: Log = { opened: 0, disposed: 0, runs: 0 };
+    const plain = engines(log);
+    const taps: SearchEngineBuild[] = [];
+    const open = async (build: SearchEngineBuild, seqLen: number): Promise<NllEngine> => {
+      const e = await plain(build, seqLen);
+      if (!build.kTapLayers) return e;
+      taps.push(build);
+      const k = new Float32Array(seqLen * 8);
+      for (let t = 0; t < seqLen; t++) for (let d = 0; d < 8; d++) k[t * 8 + d] = (d % 4) >= 2 && seqLen === 16 ? 3 : 1;
+      return { ...e, run: async (input) => ({ ...(await e.run(input)), taps: { k_post_0: k } }) };
+    };
+    const r = await runSearch(request(log, { rope: { ...rope, type: 'default', factor: undefined }, openEngine: open }));
+    expect(r.ipPerBand).toEqual([0, 0]);
+    expect(taps.map((b) => [b.precision, b.kTapLayers])).toEqual([['fp', [0]], ['fp', [0]]]);
+    expect(r.tirPerBand![1]).toBeCloseTo(3, 6);
+    expect(r.tirPerBand![0]).toBeCloseTo(1, 6);
+    expect(r.bandOrder).toEqual([1, 0]);
+  });
+
+  it('searches once more in the widened window when asked', async () => {
+    const log: Log = { opened: 0, disposed: 0, runs: 0 };
+    const r = await runSearch(request(log, { grid: { pointCount: 3, lo: 0.8, hi: 1.118 }, widen: true }));
+    expect(r.firstPass!.chosen[0]).toBe(1.118);
+    expect(r.window.hi).toBeCloseTo(1.118 * 1.25, 12);
+    // The wider grid [0.8, 1, 1.182, 1.3975] (1 split piecewise): 1.182 is nearest band 0's 1.1, off the edge.
+    expect(r.grid).toHaveLength(4);
+    expect(r.chosenScales[0]).toBeCloseTo(Math.sqrt(1.118 * 1.25), 12);
+    expect(r.edgeHits).toEqual([]);
+    expect(cancelledSearchResult(request(log), []).chosenScales).toEqual([1, 1]);
   });
 
   it('refuses texts shorter than the windows', async () => {
@@ -154,23 +205,3 @@ describe('runSearch', () => {
   });
 });
 
-describe('searchEtaMs', () => {
-  it('is null before the first candidate, then mean × (left + measurement graphs)', async () => {
-    const { searchEtaMs } = await import('./searchRun');
-    expect(searchEtaMs([], 33)).toBeNull();
-    expect(searchEtaMs([1000, 3000], 33)).toBe((33 - 2 + 6) * 2000);
-    const { measurementCandidateEquivalents } = await import('./searchRun');
-    // dev before/after ≈ 2 candidates; 4 test curves × 16 windows at 2 windows per candidate = 32.
-    expect(measurementCandidateEquivalents(2, 16)).toBe(34);
-    expect(searchEtaMs([1000, 3000], 33, 34)).toBe((33 - 2 + 34) * 2000);
-  });
-});
-
-describe('meanTirPerBand', () => {
-  it('averages layers per band, refusing other partitions', async () => {
-    const { meanTirPerBand } = await import('./searchRun');
-    expect(Array.from(meanTirPerBand([1, 2, 3, 6], 2, 2)!)).toEqual([2, 4]);
-    expect(meanTirPerBand([1, 2, 3], 2, 2)).toBeNull();
-    expect(meanTirPerBand([1, NaN, 3, 6], 2, 2)).toBeNull();
-  });
-});

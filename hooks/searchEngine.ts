@@ -1,0 +1,114 @@
+/**
+ * The dashboard's engine adapter for the Q-ROAR search (lib/scenario/search SearchEngineOpener)
+ * over an engine client: every build becomes a GraphBuildRequest with the candidate scales baked
+ * into W_Q/W_K (the worker does the weights, graph and session) and runs as its own session,
+ * released when the search disposes it. Kept apart from the React hook so a Node test drives it
+ * over the worker handler in-process (lib/scenario/search.parity.test.ts).
+ */
+import type { NllEngine } from '../lib/eval/engine';
+import type { RopeConfig } from '../lib/rope/types';
+import { evaluationContexts } from '../lib/run/contexts';
+import { scenarioBands, scenarioRope } from '../lib/run/pressure';
+import type { SearchJob } from '../lib/scenario/search';
+import type { Settings } from '../lib/settings/settings';
+import type { QroarVariant } from '../lib/qroar/transform';
+import type { Band } from '../lib/rope/types';
+import type { QuantBuild } from '../lib/run/weightsBuild';
+import type { SearchEngineBuild, SearchEngineOpener } from '../lib/scenario/searchPlan';
+import type { DeviceChoice } from '../lib/settings/settings';
+import type { EngineClient } from '../workers/engine/client';
+import { graphBuildKey, type GraphBuildRequest, type ModelSource } from '../workers/engine/protocol';
+import type { DeviceReport } from '../workers/runtime/types';
+
+export interface SearchEngineAdapter {
+  client: EngineClient;
+  /** Cache-key prefix of the model (ModelInfo.id). */
+  modelId: string;
+  /** Where the worker reads the model from, for a build (hooks/engineNll modelSourceOf). */
+  sourceOf: (build: GraphBuildRequest) => ModelSource;
+  /** The scenario's quantized build fields (lib/run/weightsBuild quantBuildOf). */
+  quantBuild: QuantBuild;
+  variant: QroarVariant;
+  bands: Band[];
+  headDim: number;
+  device: DeviceChoice;
+  signal?: AbortSignal;
+  /** Per-channel KV: calibrates the build's scales on its own model (hooks/kvCalibration); identity otherwise. */
+  calibrate?: (build: GraphBuildRequest) => Promise<GraphBuildRequest>;
+  onDevice?: (device: DeviceReport) => void;
+}
+
+/** What the page's search settings add to the scenario's Settings. */
+export interface PageSearchChoice {
+  devTokens: Int32Array;
+  testTokens: Int32Array;
+  gridPoints: number;
+  guardTolerance: number;
+  window: { lo: number; hi: number };
+  /** Dev windows of L′ per candidate. */
+  windows: number;
+  /** Test windows of L′; undefined = every whole window. */
+  testWindows?: number;
+}
+
+/**
+ * The dashboard's search job (without engines and callbacks) from its Settings: PI rope and bands
+ * of the scenario (lib/run/pressure), S = min(L, L′) — the CLI's default too — and the page's
+ * report contexts (powers of two from L/4 to L′).
+ */
+export function pageSearchJob(
+  model: { rope: RopeConfig; spec: { numLayers: number; numKvHeads: number; headDim: number } | null },
+  settings: Settings,
+  c: PageSearchChoice,
+): Omit<SearchJob, 'openEngine' | 'onCandidate' | 'onProgress' | 'onWiden' | 'signal'> {
+  const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
+  const L = settings.targetContextTokens;
+  return {
+    rope: scenarioRope(model.rope, settings),
+    bands: scenarioBands(model.rope, settings),
+    geometry: { numLayers: model.spec?.numLayers ?? 0, numKvHeads: model.spec?.numKvHeads ?? 0, headDim: model.spec?.headDim ?? model.rope.headDim },
+    devTokens: c.devTokens,
+    testTokens: c.testTokens,
+    contextTokens: L,
+    shortContextTokens: Math.min(trained, L),
+    reportContexts: evaluationContexts(trained, L),
+    windows: c.windows,
+    ...(c.testWindows !== undefined ? { testWindows: c.testWindows } : {}),
+    variant: settings.qroarVariant,
+    keysQuantized: Boolean(settings.kvQuant?.keys),
+    grid: { pointCount: c.gridPoints, lo: c.window.lo, hi: c.window.hi },
+    guardTolerance: c.guardTolerance,
+  };
+}
+
+/** The worker build of a search engine: the FP control drops weight and KV quantization, same PI and scales. */
+export function searchGraphBuild(a: Pick<SearchEngineAdapter, 'quantBuild' | 'variant' | 'bands'>, build: SearchEngineBuild, seqLen: number): GraphBuildRequest {
+  return {
+    seqLen,
+    ...(build.precision === 'fp' ? { ...a.quantBuild, quant: null, kv: null } : a.quantBuild),
+    qroar: { variant: a.variant, bands: a.bands.map((b) => [b.firstPair, b.lastPair]), scales: [...build.scales] },
+    // The tie-break reads post-RoPE keys only.
+    ...(build.kTapLayers ? { tapLayers: [...build.kTapLayers], tapQueries: false } : {}),
+  };
+}
+
+export function searchEngineOpener(a: SearchEngineAdapter): SearchEngineOpener {
+  const options = a.signal ? { signal: a.signal } : {};
+  return async (build: SearchEngineBuild, seqLen: number): Promise<NllEngine> => {
+    const plain = searchGraphBuild(a, build, seqLen);
+    const graph = a.calibrate ? await a.calibrate(plain) : plain;
+    const sessionKey = `qroar-search|${a.modelId}|${graphBuildKey(graph)}`;
+    const loaded = await a.client.loadModel(sessionKey, a.sourceOf(graph), a.device, options);
+    a.onDevice?.(loaded.device);
+    const wantTaps = build.kTapLayers !== undefined;
+    return {
+      device: loaded.device.used,
+      seqLen,
+      async run({ ids, cos, sin }) {
+        const r = await a.client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: a.headDim, wantTaps }, options);
+        return wantTaps ? { nll: r.nll, taps: Object.fromEntries(Object.entries(r.taps ?? {}).map(([name, t]) => [name, t.data])) } : { nll: r.nll };
+      },
+      dispose: () => a.client.dispose(sessionKey),
+    };
+  };
+}
