@@ -30,36 +30,66 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: {
-        console: 'readonly', process: 'readonly', window: 'readonly', document: 'readonly', navigator: 'readonly', self: 'readonly',
-        URL: 'readonly', Blob: 'readonly', File: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', performance: 'readonly',
-        TextDecoder: 'readonly', TextEncoder: 'readonly', structuredClone: 'readonly', Worker: 'readonly', fetch: 'readonly',
-        queueMicrotask: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', crypto: 'readonly',
-        requestAnimationFrame: 'readonly', cancelAnimationFrame: 'readonly', MessageEvent: 'readonly', PerformanceObserver: 'readonly',
+        console: 'readonly',
+        process: 'readonly',
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        self: 'readonly',
+        URL: 'readonly',
+        Blob: 'readonly',
+        File: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        performance: 'readonly',
+        TextDecoder: 'readonly',
+        TextEncoder: 'readonly',
+        structuredClone: 'readonly',
+        Worker: 'readonly',
+        fetch: 'readonly',
+        queueMicrotask: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        Buffer: 'readonly',
+        crypto: 'readonly',
+        requestAnimationFrame: 'readonly',
+        cancelAnimationFrame: 'readonly',
+        MessageEvent: 'readonly',
+        PerformanceObserver: 'readonly',
       },
     },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
       'no-restricted-syntax': ['error', { selector: 'ExportAllDeclaration', message: 'No export * barrels (ARCHITECTURE.md).' }],
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' },
-          { group: ['onnxruntime-node'], message: 'Only workers/runtime/ort-node.ts imports onnxruntime-node (one owner per runtime).' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['onnxruntime-web', 'onnxruntime-web/*'], message: 'Only workers/runtime/ort.ts imports onnxruntime-web.' },
+            { group: ['onnxruntime-node'], message: 'Only workers/runtime/ort-node.ts imports onnxruntime-node (one owner per runtime).' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['lib/**/*.ts'],
     ignores: ['lib/**/*.test.ts', 'lib/**/testing/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: runtimeLibs, message: 'lib/ is pure: no React, Next, ORT or TanStack.' },
-          { group: nodeBuiltins, message: 'lib/ is isomorphic: no Node built-ins (put Node code in cli/).' },
-          { group: ['echarts', 'echarts/*'], allowTypeImports: true, message: 'lib/charts may import echarts types only.' },
-          { group: [...folder('hooks'), ...folder('components'), ...folder('app'), ...folder('workers'), ...folder('cli')], message: 'lib/ imports only lib/ (the app, hooks, workers and CLI import it, never the reverse).' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: runtimeLibs, message: 'lib/ is pure: no React, Next, ORT or TanStack.' },
+            { group: nodeBuiltins, message: 'lib/ is isomorphic: no Node built-ins (put Node code in cli/).' },
+            { group: ['echarts', 'echarts/*'], allowTypeImports: true, message: 'lib/charts may import echarts types only.' },
+            {
+              group: [...folder('hooks'), ...folder('components'), ...folder('app'), ...folder('workers'), ...folder('cli')],
+              message: 'lib/ imports only lib/ (the app, hooks, workers and CLI import it, never the reverse).',
+            },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', 'window', 'document', 'navigator', 'self', 'fetch', 'process', 'Buffer', 'localStorage'],
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded RNG (lib/diagnostics/rng.ts).' }],
     },
@@ -87,27 +117,36 @@ export default tseslint.config(
     files: ['components/**/*.tsx', 'components/**/*.ts'],
     ignores: ['components/charts/EChart.tsx'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['onnxruntime-web', 'onnxruntime-web/*', 'onnxruntime-node'], message: 'Components are presentational: no ORT.' },
-          { group: ['echarts', 'echarts/*'], allowTypeImports: true, message: 'Only components/charts/EChart.tsx imports echarts at runtime.' },
-          { group: folder('workers'), message: 'Components get data through props (hooks own the workers).' },
-          { group: folder('hooks'), message: 'Components get data through props, not from hooks (types included: shared types live in lib/, e.g. lib/views).' },
-          { group: folder('app'), message: 'Components are imported by app/, never the reverse.' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['onnxruntime-web', 'onnxruntime-web/*', 'onnxruntime-node'], message: 'Components are presentational: no ORT.' },
+            { group: ['echarts', 'echarts/*'], allowTypeImports: true, message: 'Only components/charts/EChart.tsx imports echarts at runtime.' },
+            { group: folder('workers'), message: 'Components get data through props (hooks own the workers).' },
+            {
+              group: folder('hooks'),
+              message: 'Components get data through props, not from hooks (types included: shared types live in lib/, e.g. lib/views).',
+            },
+            { group: folder('app'), message: 'Components are imported by app/, never the reverse.' },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['hooks/**/*.ts', 'hooks/**/*.tsx'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          ...ort,
-          { group: folder('components'), message: 'Hooks never render and never import components (the page wires them together in app/).' },
-          { group: folder('app'), message: 'Hooks are imported by app/, never the reverse.' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ort,
+            { group: folder('components'), message: 'Hooks never render and never import components (the page wires them together in app/).' },
+            { group: folder('app'), message: 'Hooks are imported by app/, never the reverse.' },
+          ],
+        },
+      ],
     },
   },
   {
@@ -116,9 +155,12 @@ export default tseslint.config(
     files: ['app/**/*.ts', 'app/**/*.tsx'],
     ignores: ['app/engine-harness/**'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [...ort, { group: folder('workers'), message: 'app/ reaches the workers through hooks/ (hooks own the worker clients).' }],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [...ort, { group: folder('workers'), message: 'app/ reaches the workers through hooks/ (hooks own the worker clients).' }],
+        },
+      ],
     },
   },
   {
@@ -126,12 +168,18 @@ export default tseslint.config(
     // The two-driver parity test runs the dashboard's search adapter beside the CLI's on purpose.
     ignores: ['cli/scenario/searchParity.test.ts'],
     rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', {
-        patterns: [
-          ...ort,
-          { group: [...folder('hooks'), ...folder('components'), ...folder('app')], message: 'The CLI runs on lib/ (and the onnxruntime-node owner in workers/runtime), never the page.' },
-        ],
-      }],
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...ort,
+            {
+              group: [...folder('hooks'), ...folder('components'), ...folder('app')],
+              message: 'The CLI runs on lib/ (and the onnxruntime-node owner in workers/runtime), never the page.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -30,8 +30,6 @@ import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
 import { describeTokenizerSource } from '@/lib/tokenize/describeSource';
 import { DEFAULT_SCENARIO_WHY, isDefaultScenario } from '@/lib/settings/settings';
 
-
-
 // Progress messages re-render the panel many times a second; these sections' props change only with data.
 const QroarSectionMemo = memo(QroarSection);
 const CompareSectionMemo = memo(CompareSection);
@@ -55,7 +53,13 @@ export function DashboardPanel() {
   const [searchRecord, setSearchRecord] = useState<ReportSearch | null>(null);
   const [compoundingView, setCompoundingView] = useState<CompoundingView>('relative');
   const deviceUsed = useDeviceUsed();
-  const testTokens = useTokens(settings.text, 'test', userText, model.data?.spec?.vocabSize, model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined);
+  const testTokens = useTokens(
+    settings.text,
+    'test',
+    userText,
+    model.data?.spec?.vocabSize,
+    model.data ? { key: model.data.id, tokenizer: model.data.tokenizer } : undefined,
+  );
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
   const ppl = usePerplexityCurves(settings, model.data, testTokens.data, textKey);
   const diagnosticsRun = useDiagnosticsRun(settings, model.data, model.isError ? model.error : null, userText, !openedReport);
@@ -76,7 +80,10 @@ export function DashboardPanel() {
   const pplView = pplChartState({
     ...curveInputs,
     yScale: settings.pplAxis,
-    kvNote: settings.kvQuant?.grouping === 'channel' ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.` : null,
+    kvNote:
+      settings.kvQuant?.grouping === 'channel'
+        ? `KV cache per channel: ${KV_CALIBRATION_DEFINITION} Here S = L = ${trainedWindowTokens} tokens of the test text.`
+        : null,
   });
 
   const compoundingLive = compoundingChartStateMemo({ ...curveInputs, view: compoundingView });
@@ -87,7 +94,10 @@ export function DashboardPanel() {
   );
 
   const reportPpl = openedReport?.perplexity;
-  const pplAxisInForce = resolveAxisScale(settings.pplAxis, (openedReport ? (reportPpl?.curves ?? []) : pplView.curves).flatMap((c) => c.perplexity));
+  const pplAxisInForce = resolveAxisScale(
+    settings.pplAxis,
+    (openedReport ? (reportPpl?.curves ?? []) : pplView.curves).flatMap((c) => c.perplexity),
+  );
   const pplState: ChartState = openedReport ? reportPplState(reportPpl ?? null, theme, settings.pplAxis) : pplView.state;
 
   const reportCompounding = useMemo(
@@ -100,10 +110,18 @@ export function DashboardPanel() {
     if (!model.data) return;
     const report = buildReport({
       settings,
-      model: { id: model.data.id, label: model.data.label, identity: model.data.identity, weightsSizeBytes: model.data.weightsSizeBytes, trainedWindow: model.data.trainedWindow },
+      model: {
+        id: model.data.id,
+        label: model.data.label,
+        identity: model.data.identity,
+        weightsSizeBytes: model.data.weightsSizeBytes,
+        trainedWindow: model.data.trainedWindow,
+      },
       device: deviceUsed,
       pressure: pressure.data ?? null,
-      perplexity: pplView.curves.length ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET, positionGaps: compoundingLive.data?.positions ?? [] } : null,
+      perplexity: pplView.curves.length
+        ? { curves: pplView.curves, trainedWindowTokens, tokenBudget: PPL_TOKEN_BUDGET, positionGaps: compoundingLive.data?.positions ?? [] }
+        : null,
       search: searchRecord,
       diagnostics: diagnosticsRun.outcome?.result ?? null,
       createdAt: new Date(),
@@ -140,7 +158,12 @@ export function DashboardPanel() {
       <header className="flex items-center gap-3 border-b border-zinc-200 px-4 py-2 dark:border-zinc-800">
         <h1 className="text-base font-semibold">Bandscope</h1>
         <span className="text-xs text-zinc-500">RoPE interpolation × quantization, per frequency band — computed locally</span>
-        <button type="button" className="ml-auto rounded border px-2 py-0.5 text-xs dark:border-zinc-700" onClick={toggle} aria-label={dark ? 'Switch to light theme' : 'Switch to dark theme'}>
+        <button
+          type="button"
+          className="ml-auto rounded border px-2 py-0.5 text-xs dark:border-zinc-700"
+          onClick={toggle}
+          aria-label={dark ? 'Switch to light theme' : 'Switch to dark theme'}
+        >
           {dark ? 'Light' : 'Dark'}
         </button>
       </header>
@@ -155,9 +178,15 @@ export function DashboardPanel() {
       <div className="flex flex-1 flex-col gap-3 p-3 lg:flex-row">
         <aside className="w-full shrink-0 lg:w-72">
           {problems.length ? (
-            <p role="alert" className="mb-2 text-[11px] text-amber-700 dark:text-amber-400">Ignored in the link: {problems.join('; ')}</p>
+            <p role="alert" className="mb-2 text-[11px] text-amber-700 dark:text-amber-400">
+              Ignored in the link: {problems.join('; ')}
+            </p>
           ) : null}
-          {isDefaultScenario(settings) ? <p className="mb-2 text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="default-why">{DEFAULT_SCENARIO_WHY}</p> : null}
+          {isDefaultScenario(settings) ? (
+            <p className="mb-2 text-[11px] text-zinc-600 dark:text-zinc-400" data-testid="default-why">
+              {DEFAULT_SCENARIO_WHY}
+            </p>
+          ) : null}
           <SettingsPanel
             settings={settings}
             onChange={setSettings}
@@ -180,18 +209,47 @@ export function DashboardPanel() {
         <main className="grid flex-1 grid-cols-1 gap-3 xl:grid-cols-2">
           {/* The chart that answers the product's question sits first, across both columns. */}
           <div className="xl:col-span-2">
-            <ChartCard id="compounding" state={compoundingState} dark={dark} heightPx={280}
-              controls={<CompoundingViewToggle value={compoundingView} onChange={setCompoundingView} />} />
+            <ChartCard
+              id="compounding"
+              state={compoundingState}
+              dark={dark}
+              heightPx={280}
+              controls={<CompoundingViewToggle value={compoundingView} onChange={setCompoundingView} />}
+            />
           </div>
           <ChartCard id="pressure-pair" state={pressure.pair} dark={dark} />
           <ChartCard id="pressure-band" state={pressure.band} dark={dark} />
-          <ChartCard id="ppl-context" state={pplState} dark={dark} heightPx={280}
-            controls={<AxisScaleToggle label="Perplexity y-axis scale" value={settings.pplAxis} resolved={pplAxisInForce} onChange={(pplAxis) => setSettings({ ...settings, pplAxis })} />} />
+          <ChartCard
+            id="ppl-context"
+            state={pplState}
+            dark={dark}
+            heightPx={280}
+            controls={
+              <AxisScaleToggle
+                label="Perplexity y-axis scale"
+                value={settings.pplAxis}
+                resolved={pplAxisInForce}
+                onChange={(pplAxis) => setSettings({ ...settings, pplAxis })}
+              />
+            }
+          />
           <DiagnosticsSection run={diagnosticsRun} report={openedReport?.diagnostics} reportOpen={openedReport !== null} dark={dark} />
-          <QroarSectionMemo settings={settings} setSettings={setSettings} model={model.data} testTokens={testTokens.data} userText={userText} dark={dark} proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null} reportSearch={openedReport ? openedReport.search : undefined} onRecord={setSearchRecord} />
+          <QroarSectionMemo
+            settings={settings}
+            setSettings={setSettings}
+            model={model.data}
+            testTokens={testTokens.data}
+            userText={userText}
+            dark={dark}
+            proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null}
+            reportSearch={openedReport ? openedReport.search : undefined}
+            onRecord={setSearchRecord}
+          />
         </main>
       </div>
-      <div className="px-3 pb-3"><CompareSectionMemo dark={dark} /></div>
+      <div className="px-3 pb-3">
+        <CompareSectionMemo dark={dark} />
+      </div>
     </div>
   );
 }

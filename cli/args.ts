@@ -115,7 +115,8 @@ export const ENGINE_CHOICE_FLAGS: FlagSpec = { engine: { type: 'string' }, 'laye
 /** --engine (default auto: the whole graph when it fits the memory budget, else layer-streamed) and --layer-group. */
 export function engineChoiceFlags(command: string, flags: ParsedFlags): { engine: EngineChoice; layerGroupSize?: number } {
   const engine = stringFlag(command, flags, 'engine') ?? 'auto';
-  if (engine !== 'whole' && engine !== 'layered' && engine !== 'auto') throw new UsageError(`${command}: --engine must be whole, layered or auto, got '${engine}'`);
+  if (engine !== 'whole' && engine !== 'layered' && engine !== 'auto')
+    throw new UsageError(`${command}: --engine must be whole, layered or auto, got '${engine}'`);
   const layerGroupSize = positiveIntFlag(command, flags, 'layer-group');
   if (layerGroupSize !== undefined && engine === 'whole') throw new UsageError(`${command}: --layer-group applies to the layered engine, not --engine whole`);
   return { engine, ...(layerGroupSize !== undefined ? { layerGroupSize } : {}) };

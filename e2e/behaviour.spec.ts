@@ -30,9 +30,15 @@ function installLongTaskObserver(): void {
   (window as unknown as { __longFrames: typeof frames }).__longFrames = frames;
   try {
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries() as Array<PerformanceEntry & { scripts?: Array<{ duration: number; invoker: string; sourceURL: string; sourceFunctionName: string }> }>) {
+      for (const e of list.getEntries() as Array<
+        PerformanceEntry & { scripts?: Array<{ duration: number; invoker: string; sourceURL: string; sourceFunctionName: string }> }
+      >) {
         if (e.duration <= 100) continue;
-        frames.push({ startMs: Math.round(e.startTime), durationMs: Math.round(e.duration), scripts: (e.scripts ?? []).map((s) => `${Math.round(s.duration)} ms ${s.invoker} ${s.sourceFunctionName} ${s.sourceURL.replace(/^.*\/_next\//, '')}`) });
+        frames.push({
+          startMs: Math.round(e.startTime),
+          durationMs: Math.round(e.duration),
+          scripts: (e.scripts ?? []).map((s) => `${Math.round(s.duration)} ms ${s.invoker} ${s.sourceFunctionName} ${s.sourceURL.replace(/^.*\/_next\//, '')}`),
+        });
       }
     }).observe({ type: 'long-animation-frame', buffered: true });
   } catch {
@@ -42,7 +48,10 @@ function installLongTaskObserver(): void {
   const stages: Array<{ atMs: number; text: string }> = [];
   (window as unknown as { __pplStages: typeof stages }).__pplStages = stages;
   new MutationObserver(() => {
-    const text = document.querySelector('[data-chart="ppl-context"] [role="status"] span')?.textContent ?? document.querySelector('[data-chart="ppl-context"]')?.getAttribute('data-state') ?? '';
+    const text =
+      document.querySelector('[data-chart="ppl-context"] [role="status"] span')?.textContent ??
+      document.querySelector('[data-chart="ppl-context"]')?.getAttribute('data-state') ??
+      '';
     if (text && stages[stages.length - 1]?.text !== text) stages.push({ atMs: Math.round(performance.now()), text });
   }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['data-state'] });
 }
@@ -69,26 +78,49 @@ test.describe.serial('behaviour: default run', () => {
     // Every chart the default page computes without a click counts (sections added later included);
     // the search candidates wait for "Run search", and say so: idle, not loading.
     await expect(chart(page, 'search-candidates')).toHaveAttribute('data-state', 'idle');
-    const shown = await page.locator('[data-chart]').evaluateAll((els) => els.map((e) => e.getAttribute('data-chart') ?? '').filter((id) => id !== 'search-candidates'));
+    const shown = await page
+      .locator('[data-chart]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('data-chart') ?? '').filter((id) => id !== 'search-candidates'));
     for (const id of shown) await expect(chart(page, id), `${id} on the default page`).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
     const timing = await page.evaluate(() => {
       const paint = performance.getEntriesByType('paint').find((e) => e.name === 'first-contentful-paint') ?? performance.getEntriesByType('paint')[0];
       const w = window as unknown as { __longTasks: Array<{ startMs: number; durationMs: number; name: string }> };
       const stages = (window as unknown as { __pplStages: unknown[] }).__pplStages;
       const longFrames = (window as unknown as { __longFrames: unknown[] }).__longFrames;
-      const slowChartJobs = performance.getEntriesByType('measure').filter((m) => m.name.startsWith('echart ') && m.duration > 50).map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name]);
-      const engine = performance.getEntriesByType('measure').filter((m) => m.name.startsWith('engine ')).map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name.slice(0, 90)]);
-      return { firstPaintMs: paint?.startTime ?? 0, readyMs: performance.now(), longTasks: w.__longTasks, longFrames, slowChartJobs, isolated: crossOriginIsolated, stages, engine };
+      const slowChartJobs = performance
+        .getEntriesByType('measure')
+        .filter((m) => m.name.startsWith('echart ') && m.duration > 50)
+        .map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name]);
+      const engine = performance
+        .getEntriesByType('measure')
+        .filter((m) => m.name.startsWith('engine '))
+        .map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name.slice(0, 90)]);
+      return {
+        firstPaintMs: paint?.startTime ?? 0,
+        readyMs: performance.now(),
+        longTasks: w.__longTasks,
+        longFrames,
+        slowChartJobs,
+        isolated: crossOriginIsolated,
+        stages,
+        engine,
+      };
     });
     const readyAfterPaintS = (timing.readyMs - timing.firstPaintMs) / 1000;
     test.info().annotations.push({ type: 'default charts ready after first paint (s)', description: readyAfterPaintS.toFixed(1) });
     await test.info().attach('timing.json', { body: JSON.stringify({ readyAfterPaintS, charts: shown, ...timing }, null, 1), contentType: 'application/json' });
-    console.log(`default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint (${Math.round(timing.firstPaintMs)} ms); long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`);
+    console.log(
+      `default charts (${shown.length}) ready ${readyAfterPaintS.toFixed(1)} s after first paint (${Math.round(timing.firstPaintMs)} ms); long tasks ≥ 50 ms [start, ms]: ${JSON.stringify(timing.longTasks.map((t) => [Math.round(t.startMs), Math.round(t.durationMs)]))}`,
+    );
     console.log(`chart jobs over 50 ms [start, ms, name]: ${JSON.stringify(timing.slowChartJobs)}`);
     console.log(`long animation frames over 100 ms [start, ms, scripts]: ${JSON.stringify(timing.longFrames)}`);
     const engineMs = (kind: string) => timing.engine.filter((e) => String(e[2]).startsWith(`engine ${kind}`)).reduce((a, e) => a + Number(e[1]), 0);
-    console.log(`engine timeline [start, ms, what]: ${JSON.stringify(timing.engine)}; loads ${Math.round(engineMs('load'))} ms, runs ${Math.round(engineMs('run'))} ms`);
-    console.log(`perplexity card stages [ms, text]: ${JSON.stringify((timing.stages as Array<{ atMs: number; text: string }>).filter((st) => !st.text.includes('fetch:')).map((st) => [st.atMs, st.text]))}`);
+    console.log(
+      `engine timeline [start, ms, what]: ${JSON.stringify(timing.engine)}; loads ${Math.round(engineMs('load'))} ms, runs ${Math.round(engineMs('run'))} ms`,
+    );
+    console.log(
+      `perplexity card stages [ms, text]: ${JSON.stringify((timing.stages as Array<{ atMs: number; text: string }>).filter((st) => !st.text.includes('fetch:')).map((st) => [st.atMs, st.text]))}`,
+    );
 
     run = timing;
     expect(timing.isolated, 'cross-origin isolation lets the WASM EP use 2 threads').toBe(true);
@@ -105,7 +137,9 @@ test.describe.serial('behaviour: default run', () => {
     const timing = run!;
     const inRun = timing.longTasks.filter((t) => t.startMs >= timing.firstPaintMs && t.startMs <= timing.readyMs);
     const overTarget = inRun.filter((t) => t.durationMs > LONG_TASK_TARGET_MS);
-    console.log(`main-thread tasks over the ${LONG_TASK_TARGET_MS} ms target during the run: ${JSON.stringify(overTarget.map((t) => Math.round(t.durationMs)))}`);
+    console.log(
+      `main-thread tasks over the ${LONG_TASK_TARGET_MS} ms target during the run: ${JSON.stringify(overTarget.map((t) => Math.round(t.durationMs)))}`,
+    );
     const overGuard = inRun.filter((t) => t.durationMs > LONG_TASK_GUARD_MS);
     expect(overGuard, `main-thread tasks over ${LONG_TASK_GUARD_MS} ms between first paint and charts ready`).toEqual([]);
   });
@@ -120,7 +154,11 @@ function reportFile(name: string, query: string, perplexity: number[]): { name: 
     model: { id: 'builtin:bandscope-byte-4m', label: 'bandscope-byte-4m', identity: 'ab'.repeat(32), weightsSizeBytes: null },
     device: 'wasm',
     pressure: pressureChartData(specFromHfConfig(config).rope, settings),
-    perplexity: { curves: [{ method: settings.pi.method, variant: 'fp', contextTokens: [64, 256, 1024], perplexity }], trainedWindowTokens: 256, tokenBudget: 2048 },
+    perplexity: {
+      curves: [{ method: settings.pi.method, variant: 'fp', contextTokens: [64, 256, 1024], perplexity }],
+      trainedWindowTokens: 256,
+      tokenBudget: 2048,
+    },
     search: null,
     createdAt: new Date('2026-01-02T03:04:05Z'),
   });
@@ -132,7 +170,8 @@ test('compare view: two saved reports render side by side with their differences
   await page.getByLabel('Open the left report to compare').setInputFiles(reportFile('left.json', 'pi=yarn&cmp=', [3, 3.5, 4]));
   await page.getByLabel('Open the right report to compare').setInputFiles(reportFile('right.json', 'pi=linear&cmp=', [3, 3.25, 5]));
   for (const side of ['left', 'right']) {
-    for (const id of ['pressure-band', 'pressure-pair', 'ppl-context']) await expect(chart(page, `compare-${side}:${id}`)).toHaveAttribute('data-state', 'ready');
+    for (const id of ['pressure-band', 'pressure-pair', 'ppl-context'])
+      await expect(chart(page, `compare-${side}:${id}`)).toHaveAttribute('data-state', 'ready');
   }
   const diff = page.getByTestId('compare-diff');
   await expect(diff.getByRole('table', { name: 'Settings that differ' })).toContainText('linear');
@@ -144,7 +183,9 @@ test('compare view: two saved reports render side by side with their differences
   await expect(deltas).toContainText('−0.25');
   await expect(deltas).toContainText('+25.0 %');
 
-  await page.getByLabel('Open the right report to compare').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format":') });
+  await page
+    .getByLabel('Open the right report to compare')
+    .setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format":') });
   await expect(page.getByTestId('compare-error-right')).toContainText('not a JSON file');
   await expect(chart(page, 'compare-left:ppl-context')).toHaveAttribute('data-state', 'ready');
   await expect(chart(page, 'pressure-band')).toHaveAttribute('data-state', 'ready');

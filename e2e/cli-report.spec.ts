@@ -13,7 +13,11 @@ const dir = mkdtempSync(join(tmpdir(), 'bandscope-cli-report-'));
 
 /** Runs `bandscope <args> --json` from the repository root (Playwright's cwd) and returns the parsed stdout. */
 async function cli(args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--json'], { cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024, env: { ...process.env, BANDSCOPE_DEBUG: '' } });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args, '--json'], {
+    cwd: process.cwd(),
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, BANDSCOPE_DEBUG: '' },
+  });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
@@ -28,8 +32,27 @@ test.describe('CLI run reports in the dashboard', () => {
     const path = join(dir, 'search.json');
     // Small: YaRN ×2 to 512, 2 bands, 3 grid points, 2 dev windows, 1 test window (≈ 15 s on 2 cores).
     const printed = (await cli([
-      'search', '--model', 'builtin', '--dev', 'public/text/brown-dev.txt', '--test', 'public/text/brown-test.txt', '--rope', 'yarn:2',
-      '--bands', 'equal-log:2', '--grid', '3', '--window', '0.95,1.05', '--windows', '2', '--test-windows', '1', '--report', path,
+      'search',
+      '--model',
+      'builtin',
+      '--dev',
+      'public/text/brown-dev.txt',
+      '--test',
+      'public/text/brown-test.txt',
+      '--rope',
+      'yarn:2',
+      '--bands',
+      'equal-log:2',
+      '--grid',
+      '3',
+      '--window',
+      '0.95,1.05',
+      '--windows',
+      '2',
+      '--test-windows',
+      '1',
+      '--report',
+      path,
     ])) as { chosen: { scales: number[] }; candidates: unknown[]; modelIdentity: string };
     const report = JSON.parse(readFileSync(path, 'utf8')) as { version: number; model: { identity: string }; search: { run: { test: { after: number[] } } } };
     expect(report.version).toBe(2);
@@ -49,14 +72,36 @@ test.describe('CLI run reports in the dashboard', () => {
     // A report from a newer Bandscope is refused with the versions this dashboard reads.
     const newer = { ...JSON.parse(readFileSync(path, 'utf8')), version: 99 };
     await page.getByRole('button', { name: 'Back to live view' }).click();
-    await page.getByLabel('Open a saved report').setInputFiles({ name: 'newer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(newer)) });
-    await expect(page.getByTestId('report-error')).toContainText('written by a newer Bandscope (report version 99) and this dashboard reads report versions 1 to 2');
+    await page
+      .getByLabel('Open a saved report')
+      .setInputFiles({ name: 'newer.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(newer)) });
+    await expect(page.getByTestId('report-error')).toContainText(
+      'written by a newer Bandscope (report version 99) and this dashboard reads report versions 1 to 2',
+    );
   });
 
-  test('bandscope eval and diagnose --report: the perplexity curve holds the printed perplexities; the diagnostics charts draw from the file', async ({ page }) => {
+  test('bandscope eval and diagnose --report: the perplexity curve holds the printed perplexities; the diagnostics charts draw from the file', async ({
+    page,
+  }) => {
     test.setTimeout(300_000);
     const evalPath = join(dir, 'eval.json');
-    const printed = (await cli(['eval', '--model', 'builtin', '--text', 'public/text/brown-test.txt', '--contexts', '128,512', '--windows', '2', '--rope', 'yarn:2', '--quant', 'rtn:w4g32a', '--report', evalPath])) as {
+    const printed = (await cli([
+      'eval',
+      '--model',
+      'builtin',
+      '--text',
+      'public/text/brown-test.txt',
+      '--contexts',
+      '128,512',
+      '--windows',
+      '2',
+      '--rope',
+      'yarn:2',
+      '--quant',
+      'rtn:w4g32a',
+      '--report',
+      evalPath,
+    ])) as {
       contexts: Array<{ context: number; ppl: number }>;
     };
     await page.goto('/');
@@ -70,7 +115,25 @@ test.describe('CLI run reports in the dashboard', () => {
     await page.getByRole('button', { name: 'Back to live view' }).click();
 
     const diagnosePath = join(dir, 'diagnose.json');
-    await cli(['diagnose', '--model', 'builtin', '--text', 'public/text/brown-test.txt', '--rope', 'yarn:2', '--quant', 'rtn:w4g32a', '--bands', 'equal-log:2', '--layers', '0,3', '--pairs', '256', '--report', diagnosePath]);
+    await cli([
+      'diagnose',
+      '--model',
+      'builtin',
+      '--text',
+      'public/text/brown-test.txt',
+      '--rope',
+      'yarn:2',
+      '--quant',
+      'rtn:w4g32a',
+      '--bands',
+      'equal-log:2',
+      '--layers',
+      '0,3',
+      '--pairs',
+      '256',
+      '--report',
+      diagnosePath,
+    ]);
     await openReport(page, diagnosePath);
     for (const id of ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'ip-activation']) {
       await expect(chart(page, id)).toHaveAttribute('data-state', 'ready');
@@ -80,9 +143,14 @@ test.describe('CLI run reports in the dashboard', () => {
     await expect(chart(page, 'kl-position')).toContainText('This report holds no quantized-run diagnostics.');
 
     // Compare shows the diagnostics sections each report holds (the eval report has none).
-    await page.getByLabel('Open the left report to compare').setInputFiles({ name: 'diagnose.json', mimeType: 'application/json', buffer: readFileSync(diagnosePath) });
-    await page.getByLabel('Open the right report to compare').setInputFiles({ name: 'eval.json', mimeType: 'application/json', buffer: readFileSync(evalPath) });
-    for (const id of ['tir-heatmap', 'logit-error-distance', 'ip-activation']) await expect(chart(page, `compare-left:${id}`)).toHaveAttribute('data-state', 'ready');
+    await page
+      .getByLabel('Open the left report to compare')
+      .setInputFiles({ name: 'diagnose.json', mimeType: 'application/json', buffer: readFileSync(diagnosePath) });
+    await page
+      .getByLabel('Open the right report to compare')
+      .setInputFiles({ name: 'eval.json', mimeType: 'application/json', buffer: readFileSync(evalPath) });
+    for (const id of ['tir-heatmap', 'logit-error-distance', 'ip-activation'])
+      await expect(chart(page, `compare-left:${id}`)).toHaveAttribute('data-state', 'ready');
     await expect(chart(page, 'compare-right:tir-heatmap')).toHaveCount(0);
     await expect(chart(page, 'compare-right:ppl-context')).toHaveAttribute('data-state', 'ready');
     await expect(page.getByTestId('compare-diff')).toContainText('TIR, logit error, activation IP at 512 tokens');

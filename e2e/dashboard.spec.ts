@@ -59,11 +59,25 @@ test.describe('dashboard', () => {
     expect(contexts.every((r) => r.stage === 'before' && typeof r.relativePplGap === 'number' && typeof r.absolutePplGap === 'number')).toBe(true);
     // The same numbers as the perplexity chart: relative = PTQ/FP − 1 of its rows.
     await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
-    const [pplFile] = await Promise.all([page.waitForEvent('download'), chart(page, 'ppl-context').getByRole('button', { name: /download JSON/ }).click()]);
-    const ppl = JSON.parse(readFileSync((await pplFile.path())!, 'utf8')) as Array<{ method: string; variant: string; contextTokens: number; perplexity: number }>;
-    const at = (method: string, variant: string, c: number) => ppl.find((r) => r.method === method && r.variant === variant && r.contextTokens === c)?.perplexity;
+    const [pplFile] = await Promise.all([
+      page.waitForEvent('download'),
+      chart(page, 'ppl-context')
+        .getByRole('button', { name: /download JSON/ })
+        .click(),
+    ]);
+    const ppl = JSON.parse(readFileSync((await pplFile.path())!, 'utf8')) as Array<{
+      method: string;
+      variant: string;
+      contextTokens: number;
+      perplexity: number;
+    }>;
+    const at = (method: string, variant: string, c: number) =>
+      ppl.find((r) => r.method === method && r.variant === variant && r.contextTokens === c)?.perplexity;
     const first = contexts[0];
-    expect(Number(first.relativePplGap)).toBeCloseTo(at(String(first.method), 'ptq', Number(first.contextTokens))! / at(String(first.method), 'fp', Number(first.contextTokens))! - 1, 9);
+    expect(Number(first.relativePplGap)).toBeCloseTo(
+      at(String(first.method), 'ptq', Number(first.contextTokens))! / at(String(first.method), 'fp', Number(first.contextTokens))! - 1,
+      9,
+    );
 
     await gap.getByRole('radio', { name: 'per-position NLL gap' }).click();
     await expect(gap).toHaveAttribute('data-state', 'ready');
@@ -86,7 +100,9 @@ test.describe('dashboard', () => {
   test('a corrupt report gives a clear error and the page keeps working', async ({ page }) => {
     await page.goto('/');
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
-    await page.getByLabel('Open a saved report').setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "bandscope-report", "version": 1, ') });
+    await page
+      .getByLabel('Open a saved report')
+      .setInputFiles({ name: 'broken.json', mimeType: 'application/json', buffer: Buffer.from('{"format": "bandscope-report", "version": 1, ') });
     await expect(page.getByTestId('report-error')).toContainText('not a JSON file');
     await page.getByLabel('PI method', { exact: true }).selectOption('ntk');
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
@@ -106,7 +122,12 @@ test.describe('dashboard', () => {
     await expect(page.getByTestId('report-open')).toBeVisible();
     await expect(page).not.toHaveURL(/pi=linear/);
     await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'ready');
-    const [csv] = await Promise.all([page.waitForEvent('download'), chart(page, 'ppl-context').getByRole('button', { name: /download JSON/ }).click()]);
+    const [csv] = await Promise.all([
+      page.waitForEvent('download'),
+      chart(page, 'ppl-context')
+        .getByRole('button', { name: /download JSON/ })
+        .click(),
+    ]);
     const rows = JSON.parse(readFileSync((await csv.path())!, 'utf8')) as Array<{ method: string; variant: string; contextTokens: number; perplexity: number }>;
     const first = saved.perplexity.curves[0];
     const row = rows.find((r) => r.method === first.method && r.variant === first.variant && r.contextTokens === first.contextTokens[0]);

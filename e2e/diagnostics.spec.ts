@@ -4,7 +4,9 @@ const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
 const DIAGNOSTICS = ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'kl-position', 'ip-activation'];
 
 test.describe('diagnostics', () => {
-  test('default open: TIR, logit error, KL and activation IP reach ready from real runs; the TIR picker redraws; a saved report reopens them', async ({ page }) => {
+  test('default open: TIR, logit error, KL and activation IP reach ready from real runs; the TIR picker redraws; a saved report reopens them', async ({
+    page,
+  }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto('/');
@@ -13,14 +15,29 @@ test.describe('diagnostics', () => {
     await expect(chart(page, 'tir-heatmap')).toContainText('TIR_B = Q_p(|X_B|');
     await expect(chart(page, 'logit-error-distance')).toContainText('ε(m, n) = ℓ_quant(m, n) − ℓ_ref(m, n)');
     // The noise floor (FP with float16 weights vs FP) under the logit error and KL, in the same job.
-    for (const [id, column] of [['logit-error-distance', 'noiseFloorRmsTotal'], ['kl-position', 'noiseFloorKlNats']] as const) {
+    for (const [id, column] of [
+      ['logit-error-distance', 'noiseFloorRmsTotal'],
+      ['kl-position', 'noiseFloorKlNats'],
+    ] as const) {
       await expect(chart(page, id)).toContainText('Shaded: the noise floor');
-      const [file] = await Promise.all([page.waitForEvent('download'), chart(page, id).getByRole('button', { name: /download JSON/ }).click()]);
+      const [file] = await Promise.all([
+        page.waitForEvent('download'),
+        chart(page, id)
+          .getByRole('button', { name: /download JSON/ })
+          .click(),
+      ]);
       let body = '';
       for await (const chunk of await file.createReadStream()) body += chunk.toString();
       const rows = JSON.parse(body) as Array<Record<string, number>>;
-      expect(rows.some((r) => r[column] > 0), `${id}: a nonzero floor`).toBe(true);
-      if (column === 'noiseFloorRmsTotal') expect(rows.every((r) => r[column] < r.rmsTotal), `${id}: floor below the quantized error`).toBe(true);
+      expect(
+        rows.some((r) => r[column] > 0),
+        `${id}: a nonzero floor`,
+      ).toBe(true);
+      if (column === 'noiseFloorRmsTotal')
+        expect(
+          rows.every((r) => r[column] < r.rmsTotal),
+          `${id}: floor below the quantized error`,
+        ).toBe(true);
     }
 
     const picker = page.getByLabel('TIR tensor (heat map)');
@@ -32,7 +49,9 @@ test.describe('diagnostics', () => {
     await expect(chart(page, 'tir-pair')).toHaveAttribute('data-state', 'ready');
     // CSV export of the heat map carries the chosen tensor.
     const download = page.waitForEvent('download');
-    await chart(page, 'tir-heatmap').getByRole('button', { name: /download CSV/ }).click();
+    await chart(page, 'tir-heatmap')
+      .getByRole('button', { name: /download CSV/ })
+      .click();
     const csv = await (await download).createReadStream();
     let text = '';
     for await (const chunk of csv) text += chunk.toString();

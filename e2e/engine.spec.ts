@@ -27,7 +27,10 @@ async function runInBrowser(page: Page, query: string): Promise<BrowserRun> {
   await page.goto(`/engine-harness?${query}`);
   const done = page.getByTestId('engine-mean-nll').or(page.getByTestId('engine-error'));
   await expect(done).toBeVisible({ timeout: 150_000 });
-  const error = await page.getByTestId('engine-error').textContent({ timeout: 100 }).catch(() => null);
+  const error = await page
+    .getByTestId('engine-error')
+    .textContent({ timeout: 100 })
+    .catch(() => null);
   expect(error, 'harness reported an error').toBeNull();
   return {
     meanNll: Number(await page.getByTestId('engine-mean-nll').textContent()),
@@ -44,7 +47,13 @@ async function runInNode(tokenCount: number): Promise<Float32Array> {
     buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'))),
     post: (r) => responses.push(r),
   });
-  await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount } }, device: 'wasm' });
+  await handler.handle({
+    kind: 'load-model',
+    requestId: 1,
+    sessionKey: 'k',
+    source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount } },
+    device: 'wasm',
+  });
   const spec = specFromHfConfig(JSON.parse(readFileSync(join(ROOT, 'public', MODEL_URL, 'config.json'), 'utf8')) as Record<string, unknown>);
   const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope);
   const { cos, sin } = ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, tokenCount, 'half-split');

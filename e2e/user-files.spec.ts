@@ -26,10 +26,25 @@ test.beforeAll(() => {
   writeFileSync(
     join(hfTok, 'tokenizer.json'),
     JSON.stringify({
-      version: '1.0', truncation: null, padding: null, normalizer: null, post_processor: null, decoder: null,
+      version: '1.0',
+      truncation: null,
+      padding: null,
+      normalizer: null,
+      post_processor: null,
+      decoder: null,
       added_tokens: [{ id: 0, content: '[UNK]', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
       pre_tokenizer: { type: 'Split', pattern: { Regex: '\\n' }, behavior: 'Isolated', invert: false },
-      model: { type: 'BPE', vocab, merges: [], unk_token: '[UNK]', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false },
+      model: {
+        type: 'BPE',
+        vocab,
+        merges: [],
+        unk_token: '[UNK]',
+        dropout: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: false,
+        byte_fallback: false,
+      },
     }),
   );
   // Header intact, tensor data cut short: only reading the tensors can find it.
@@ -68,7 +83,9 @@ test.describe('user model files', () => {
     await page.goto('/?cmp=yarn&wq=off');
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'ready');
 
-    await page.getByLabel('Open a GGUF file').setInputFiles({ name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from('XXXX this is not a GGUF file at all') });
+    await page
+      .getByLabel('Open a GGUF file')
+      .setInputFiles({ name: 'broken.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from('XXXX this is not a GGUF file at all') });
     await expect(page.getByTestId('model-label')).toContainText(/broken\.gguf.*(magic|GGUF)/i);
     await expect(chart(page, 'pressure-pair')).toHaveAttribute('data-state', 'error');
     await expect(chart(page, 'ppl-context')).toHaveAttribute('data-state', 'error');

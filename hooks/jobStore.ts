@@ -45,14 +45,27 @@ export function reportDevice(d: DeviceReport): void {
 }
 
 export function useJobProgress(jobKey: string): JobProgress | undefined {
-  useSyncExternalStore(subscribe, () => version, () => 0);
+  useSyncExternalStore(
+    subscribe,
+    () => version,
+    () => 0,
+  );
   return progress.get(jobKey);
 }
 
 export function useDeviceUsed(): string | null {
-  useSyncExternalStore(subscribe, () => version, () => 0);
+  useSyncExternalStore(
+    subscribe,
+    () => version,
+    () => 0,
+  );
   if (!device) return null;
-  const extra = device.used === 'webgpu' && device.adapterInfo ? `, ${device.adapterInfo.architecture || device.adapterInfo.vendor}` : device.used === 'wasm' ? `, ${device.threads} thread${device.threads === 1 ? '' : 's'}` : '';
+  const extra =
+    device.used === 'webgpu' && device.adapterInfo
+      ? `, ${device.adapterInfo.architecture || device.adapterInfo.vendor}`
+      : device.used === 'wasm'
+        ? `, ${device.threads} thread${device.threads === 1 ? '' : 's'}`
+        : '';
   return `${device.used}${extra}${device.fallbackReason ? ` (fell back: ${device.fallbackReason})` : ''}`;
 }
 

@@ -21,5 +21,10 @@ export async function withKvCalibration(model: ModelInfo, build: GraphBuildReque
   if (!build.kv) return build;
   const spec = model.spec;
   if (!spec) throw new Error(`model '${model.label}' has no readable architecture to calibrate the KV cache on`);
-  return calibrate(getEngineClient(), { modelId: model.id, spec, trainedWindowTokens: model.trainedWindow.windowTokens, sourceOf: (b) => modelSourceOf(model, b) }, build, inputs);
+  return calibrate(
+    getEngineClient(),
+    { modelId: model.id, spec, trainedWindowTokens: model.trainedWindow.windowTokens, sourceOf: (b) => modelSourceOf(model, b) },
+    build,
+    inputs,
+  );
 }

@@ -82,7 +82,11 @@ export function pageSearchJob(
 }
 
 /** The worker build of a search engine: the FP control drops weight and KV quantization, same PI and scales. */
-export function searchGraphBuild(a: Pick<SearchEngineAdapter, 'quantBuild' | 'variant' | 'bands'>, build: SearchEngineBuild, seqLen: number): GraphBuildRequest {
+export function searchGraphBuild(
+  a: Pick<SearchEngineAdapter, 'quantBuild' | 'variant' | 'bands'>,
+  build: SearchEngineBuild,
+  seqLen: number,
+): GraphBuildRequest {
   return {
     seqLen,
     ...(build.precision === 'fp' ? { ...a.quantBuild, quant: null, kv: null } : a.quantBuild),
@@ -105,7 +109,10 @@ export function searchEngineOpener(a: SearchEngineAdapter): SearchEngineOpener {
       device: loaded.device.used,
       seqLen,
       async run({ ids, cos, sin }) {
-        const r = await a.client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: a.headDim, wantTaps }, options);
+        const r = await a.client.run(
+          { sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: a.headDim, wantTaps },
+          options,
+        );
         return wantTaps ? { nll: r.nll, taps: Object.fromEntries(Object.entries(r.taps ?? {}).map(([name, t]) => [name, t.data])) } : { nll: r.nll };
       },
       dispose: () => a.client.dispose(sessionKey),

@@ -42,11 +42,18 @@ export interface DiagnosticsOutcome {
 function qroarBuild(model: ModelInfo, settings: Settings): GraphQroar {
   const bands = scenarioBands(model.rope, settings);
   const scales = settings.appliedScales;
-  if (!scales || scales.length !== bands.length) throw new Error(`the applied Q-ROAR scales have ${scales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
+  if (!scales || scales.length !== bands.length)
+    throw new Error(`the applied Q-ROAR scales have ${scales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
   return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales };
 }
 
-function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal, onMessage: (m: string) => void, kvCalibration: { tokens: Int32Array; rope: RopeConfig }) {
+function tappedOpener(
+  model: ModelInfo,
+  settings: Settings,
+  signal: AbortSignal,
+  onMessage: (m: string) => void,
+  kvCalibration: { tokens: Int32Array; rope: RopeConfig },
+) {
   const client = getEngineClient();
   const spec = model.spec;
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
@@ -55,15 +62,19 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
     // The backend noise floor: the FP graph again, on the WASM EP (lib/run/diagnosticsRuns noiseFloorPlan).
     const device = variant === 'fp-wasm' ? 'wasm' : settings.device;
     // Per-channel KV: scales calibrated on the short context first (hooks/kvCalibration.ts).
-    const build = await withKvCalibration(model, {
-      seqLen,
-      ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
-      ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
-      // The noise floor: the same FP model with every weight rounded to float16 (lib/run/weightsF16).
-      ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
-      tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
-      logits,
-    }, { ...kvCalibration, device, signal });
+    const build = await withKvCalibration(
+      model,
+      {
+        seqLen,
+        ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
+        ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
+        // The noise floor: the same FP model with every weight rounded to float16 (lib/run/weightsF16).
+        ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
+        tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
+        logits,
+      },
+      { ...kvCalibration, device, signal },
+    );
     // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/run/sharedOutputs) and shares the session.
     // The keys hold no device, so the WASM twin of a WebGPU session gets its own.
     const sessionKey = `${variant === 'fp-wasm' ? 'wasm|' : ''}${sessionKeyOf(model, build)}`;
@@ -76,7 +87,10 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
       device: loaded.device.used,
       seqLen,
       async run({ ids, cos, sin }) {
-        const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim, wantTaps: true }, { signal });
+        const r = await client.run(
+          { sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim, wantTaps: true },
+          { signal },
+        );
         const taps: Record<string, Float32Array> = {};
         let logitsOut: Float32Array | undefined;
         for (const [name, t] of Object.entries(r.taps ?? {})) {
@@ -92,7 +106,23 @@ function tappedOpener(model: ModelInfo, settings: Settings, signal: AbortSignal,
 }
 
 export function diagnosticsKey(settings: Settings, model: ModelInfo | undefined, textKey: string) {
-  return ['diagnostics', model?.identity, model?.id, settings.pi, settings.targetContextTokens, settings.weightQuant, settings.kvQuant, settings.bands, settings.tirQuantile, settings.appliedScales, settings.appliedScales ? settings.qroarVariant : null, textKey, settings.device, DIAGNOSTICS_PAIRS, DIAGNOSTICS_SEED] as const;
+  return [
+    'diagnostics',
+    model?.identity,
+    model?.id,
+    settings.pi,
+    settings.targetContextTokens,
+    settings.weightQuant,
+    settings.kvQuant,
+    settings.bands,
+    settings.tirQuantile,
+    settings.appliedScales,
+    settings.appliedScales ? settings.qroarVariant : null,
+    textKey,
+    settings.device,
+    DIAGNOSTICS_PAIRS,
+    DIAGNOSTICS_SEED,
+  ] as const;
 }
 
 export function useDiagnostics(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string, enabled = true) {
@@ -134,7 +164,16 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
       const proxySetupId = quantized ? `diag:${progressKey}` : null;
       const { result } = await getAnalysisClient().diagnostics(
         {
-          geometry: { heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', layers: Array.from({ length: spec.numLayers }, (_, l) => l), bands, trainedWindowTokens: trained },
+          geometry: {
+            heads: spec.numHeads,
+            kvHeads: spec.numKvHeads,
+            headDim: spec.headDim,
+            rotaryDim: rope.rotaryDim,
+            layout: 'half-split',
+            layers: Array.from({ length: spec.numLayers }, (_, l) => l),
+            bands,
+            trainedWindowTokens: trained,
+          },
           longTokens,
           shortTokens,
           longFp: runs.longFp,
@@ -175,12 +214,25 @@ export interface DiagnosticsRun {
  * The section's view of the run: dev text tokens (the search calibrates on dev, so the slider
  * proxy and these charts share one set of taps), the query, and its progress as a source state.
  */
-export function useDiagnosticsRun(settings: Settings, model: ModelInfo | undefined, modelError: unknown, userText: File | null, enabled: boolean): DiagnosticsRun {
+export function useDiagnosticsRun(
+  settings: Settings,
+  model: ModelInfo | undefined,
+  modelError: unknown,
+  userText: File | null,
+  enabled: boolean,
+): DiagnosticsRun {
   const tokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-dev';
   const { query, progressKey } = useDiagnostics(settings, model, tokens.data, textKey, enabled);
   useJobProgress(progressKey);
   const p = progressOf(progressKey);
-  const source = diagnosticsSource({ outcome: query.data, modelError, tokensError: tokens.isError ? tokens.error : null, modelRunnable: !(model && !model.spec), queryError: query.isError ? query.error : null, progress: p });
+  const source = diagnosticsSource({
+    outcome: query.data,
+    modelError,
+    tokensError: tokens.isError ? tokens.error : null,
+    modelRunnable: !(model && !model.spec),
+    queryError: query.isError ? query.error : null,
+    progress: p,
+  });
   return { source, outcome: query.data };
 }

@@ -105,9 +105,20 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
   // A picked folder lists every file below it; only top-level model files matter (and a nested
   // config.json must not shadow the real one).
   const files = picked.filter((f) => (f.webkitRelativePath || f.name).split('/').length <= 2 && MODEL_FILE.test(f.name));
-  if (files.length === 0) throw new Error(`no model files found (got ${picked.slice(0, 6).map((f) => f.name).join(', ') || 'nothing'}); expected config.json with .safetensors weights, or one .gguf file`);
+  if (files.length === 0)
+    throw new Error(
+      `no model files found (got ${
+        picked
+          .slice(0, 6)
+          .map((f) => f.name)
+          .join(', ') || 'nothing'
+      }); expected config.json with .safetensors weights, or one .gguf file`,
+    );
   const top = (files[0]?.webkitRelativePath || files[0]?.name || '').split('/')[0];
-  const model = await openModel(files.map((f) => byteSourceFromBlob(f, f.name)), trainedWindowTokens === null ? {} : { trainedWindowTokens });
+  const model = await openModel(
+    files.map((f) => byteSourceFromBlob(f, f.name)),
+    trainedWindowTokens === null ? {} : { trainedWindowTokens },
+  );
   // The smallest run the page makes: full precision at the trained window, float32 sources kept by the worker.
   const { spec } = model;
   const contextTokens = Math.max(2, model.trainedWindow.windowTokens);
@@ -115,7 +126,11 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
   const loadBytes = run.peakBytes;
   const budget = pageBudget();
   try {
-    assertRunFits(run, { budgetBytes: budget.budgetBytes, reason: `the page's budget is ${budget.rule}` }, `a full-precision run at the trained window (${contextTokens} tokens)`);
+    assertRunFits(
+      run,
+      { budgetBytes: budget.budgetBytes, reason: `the page's budget is ${budget.rule}` },
+      `a full-precision run at the trained window (${contextTokens} tokens)`,
+    );
   } catch (err) {
     throw new Error(`this model is too large for the page: ${err instanceof Error ? err.message : String(err)}. Use a smaller model.`);
   }
@@ -140,14 +155,21 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
 
 export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles, trainedWindowTokens: number | null): UseQueryResult<ModelInfo> {
   const fileKey =
-    userFiles === null ? 'none' : userFiles.kind === 'gguf' ? [userFiles.file, ...(userFiles.extra ?? [])].map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|') : userFiles.files.map((f) => `${f.name}:${f.size}`).join('|');
+    userFiles === null
+      ? 'none'
+      : userFiles.kind === 'gguf'
+        ? [userFiles.file, ...(userFiles.extra ?? [])].map((f) => `${f.name}:${f.size}:${f.lastModified}`).join('|')
+        : userFiles.files.map((f) => `${f.name}:${f.size}`).join('|');
   return useQuery({
     queryKey: ['model-info', choice, fileKey, trainedWindowTokens],
     staleTime: Infinity,
     retry: false,
     queryFn: async () => {
       if (choice.kind === 'builtin') return builtinInfo(trainedWindowTokens);
-      if (userFiles === null) throw new Error(`the settings name ${choice.kind === 'gguf' ? 'GGUF file' : 'folder'} '${choice.name}', but local files cannot travel in a link; open it again with the buttons on the left`);
+      if (userFiles === null)
+        throw new Error(
+          `the settings name ${choice.kind === 'gguf' ? 'GGUF file' : 'folder'} '${choice.name}', but local files cannot travel in a link; open it again with the buttons on the left`,
+        );
       if (userFiles.kind === 'gguf') return userFilesInfo([userFiles.file, ...(userFiles.extra ?? [])], 'gguf', trainedWindowTokens);
       return userFilesInfo(userFiles.files, 'hf-folder', trainedWindowTokens);
     },

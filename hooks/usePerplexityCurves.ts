@@ -39,7 +39,9 @@ export function unsupportedQuantReason(settings: Settings, headDim?: number): st
 function appliedQroar(model: ModelInfo, settings: Settings): GraphQroar {
   const bands = scenarioBands(model.rope, settings);
   if (!settings.appliedScales || settings.appliedScales.length !== bands.length) {
-    throw new Error(`the applied Q-ROAR scales have ${settings.appliedScales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
+    throw new Error(
+      `the applied Q-ROAR scales have ${settings.appliedScales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`,
+    );
   }
   return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: settings.appliedScales };
 }
@@ -59,10 +61,30 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
   const piKey = [settings.pi.factor, settings.pi.betaFast, settings.pi.betaSlow, settings.pi.lowFreqFactor, settings.pi.highFreqFactor];
   const mainMethod = settings.pi.method;
   const qroarKey = settings.appliedScales ? [settings.qroarVariant, settings.appliedScales, settings.bands] : null;
-  const keyOf = (job: CurveJob) => ['ppl', model?.identity, model?.id, job.method, job.variant, isFp(job) ? null : quant, piKey, contexts, PPL_TOKEN_BUDGET, PPL_MAX_WINDOWS, textKey, settings.device, scoring, job.variant === 'ptq+qroar' || job.variant === 'fp+qroar' ? qroarKey : null] as const;
+  const keyOf = (job: CurveJob) =>
+    [
+      'ppl',
+      model?.identity,
+      model?.id,
+      job.method,
+      job.variant,
+      isFp(job) ? null : quant,
+      piKey,
+      contexts,
+      PPL_TOKEN_BUDGET,
+      PPL_MAX_WINDOWS,
+      textKey,
+      settings.device,
+      scoring,
+      job.variant === 'ptq+qroar' || job.variant === 'fp+qroar' ? qroarKey : null,
+    ] as const;
   // At the diagnostics' lengths a curve's graph takes on their tap/logit outputs, so both use one
   // session (any PI method: RoPE tables are inputs); the Q-ROAR control has no diagnostics twin.
-  const diagnosticsShape = { longTokens: settings.targetContextTokens, shortTokens: Math.min(trained, settings.targetContextTokens), quantized: quant !== null && blocked === null };
+  const diagnosticsShape = {
+    longTokens: settings.targetContextTokens,
+    shortTokens: Math.min(trained, settings.targetContextTokens),
+    quantized: quant !== null && blocked === null,
+  };
   const sharedBuildOf = (job: CurveJob, build: CurveBuild) => (seqLen: number) => {
     const shared = model?.spec && job.variant !== 'fp+qroar' ? sharedDiagnosticsOutputs(model.spec, seqLen, diagnosticsShape) : null;
     return shared ? { ...build, ...shared } : build;
@@ -82,7 +104,17 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
         contexts,
         tokenBudget: PPL_TOKEN_BUDGET,
         maxWindows: PPL_MAX_WINDOWS,
-        openEngine: engineOpener(model, sharedBuildOf(job, curveBuild(job, quant, () => appliedQroar(model, settings))), settings.device, signal, (m) => reportProgress(progressKey, { fraction: 0, message: m }), { tokens, rope }),
+        openEngine: engineOpener(
+          model,
+          sharedBuildOf(
+            job,
+            curveBuild(job, quant, () => appliedQroar(model, settings)),
+          ),
+          settings.device,
+          signal,
+          (m) => reportProgress(progressKey, { fraction: 0, message: m }),
+          { tokens, rope },
+        ),
         onProgress: (fraction, message) => reportProgress(progressKey, { fraction, message }),
         scoring,
       });

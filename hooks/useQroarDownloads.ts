@@ -54,7 +54,16 @@ export function scalesJsonFile(model: ModelInfo, run: ReportSearchRun, scales: n
     bandSource,
     modelName: model.label,
     modelIdentity: model.identity,
-    settings: { settingsQuery, context: run.contextTokens, shortContext: run.shortContextTokens, grid: run.grid, guard: run.guardTolerance, windows: run.windows, objective: 'mean dev NLL at context (nats/token)', ...scalesOutcomeSettings(run) },
+    settings: {
+      settingsQuery,
+      context: run.contextTokens,
+      shortContext: run.shortContextTokens,
+      grid: run.grid,
+      guard: run.guardTolerance,
+      windows: run.windows,
+      objective: 'mean dev NLL at context (nats/token)',
+      ...scalesOutcomeSettings(run),
+    },
   });
   return { fileName: 'qroar-scales.json', data: formatQroarScalesJson(file), mimeType: 'application/json' };
 }

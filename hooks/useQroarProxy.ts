@@ -42,8 +42,15 @@ export function useQroarProxy(setupId: string | null, scales: number[], variant:
     if (!setupId || bandCount === 0) return;
     let live = true;
     getAnalysisClient()
-      .proxyEval(setupId, Array.from({ length: bandCount }, () => 1), variant)
-      .then((v) => live && setBaselineRms(v.rms), (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+      .proxyEval(
+        setupId,
+        Array.from({ length: bandCount }, () => 1),
+        variant,
+      )
+      .then(
+        (v) => live && setBaselineRms(v.rms),
+        (err: unknown) => live && setError(err instanceof Error ? err.message : String(err)),
+      );
     return () => {
       live = false;
     };

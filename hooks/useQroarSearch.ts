@@ -58,7 +58,17 @@ export interface SearchView {
   startedAtMs: number | null;
 }
 
-const IDLE: SearchView = { state: 'idle', setup: null, candidates: [], totalCandidates: 0, message: '', result: null, record: null, error: null, startedAtMs: null };
+const IDLE: SearchView = {
+  state: 'idle',
+  setup: null,
+  candidates: [],
+  totalCandidates: 0,
+  message: '',
+  result: null,
+  record: null,
+  error: null,
+  startedAtMs: null,
+};
 
 export interface SearchInputs {
   model: ModelInfo;
@@ -77,7 +87,8 @@ export interface SearchInputs {
 export function searchBlockedReason(settings: Settings, model: ModelInfo | undefined): string | null {
   if (!model) return 'the model is still loading';
   if (model.baseUrl === null && model.files === null) return 'the model has no weights the engine can read';
-  if (!quantBuildOf(settings.weightQuant, settings.kvQuant)) return 'Q-ROAR searches scales for a quantized model: choose a weight or KV-cache quantization first';
+  if (!quantBuildOf(settings.weightQuant, settings.kvQuant))
+    return 'Q-ROAR searches scales for a quantized model: choose a weight or KV-cache quantization first';
   return unsupportedQuantBuild(settings.kvQuant, model.spec?.headDim);
 }
 
@@ -158,7 +169,13 @@ export function useQroarSearch() {
     try {
       const result = await runSearch(job);
       if (abortRef.current !== abort) return;
-      setView((v) => ({ ...v, state: result.cancelled ? 'cancelled' : 'done', result, record: recordOf(result), message: result.cancelled ? 'cancelled' : `done in ${result.seconds.toFixed(1)} s` }));
+      setView((v) => ({
+        ...v,
+        state: result.cancelled ? 'cancelled' : 'done',
+        result,
+        record: recordOf(result),
+        message: result.cancelled ? 'cancelled' : `done in ${result.seconds.toFixed(1)} s`,
+      }));
     } catch (err) {
       if (abortRef.current !== abort) return;
       if (abort.signal.aborted) {

@@ -20,7 +20,11 @@ function subscribe(onChange: () => void): () => void {
 
 export function useSettings(): DecodedSettings & { setSettings: (next: Settings) => void } {
   // The server has no URL: render defaults there, the client re-renders with its query.
-  const search = useSyncExternalStore(subscribe, () => window.location.search, () => '');
+  const search = useSyncExternalStore(
+    subscribe,
+    () => window.location.search,
+    () => '',
+  );
   const decoded = useMemo(() => decodeSettings(search), [search]);
   const setSettings = useCallback((next: Settings) => {
     const query = encodeSettings(next);

@@ -47,14 +47,29 @@ async function benchNode(): Promise<Row[]> {
       buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'))),
       post: (r) => responses.push(r),
     });
-    await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokens } }, device: 'auto' });
+    await handler.handle({
+      kind: 'load-model',
+      requestId: 1,
+      sessionKey: 'k',
+      source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokens } },
+      device: 'auto',
+    });
     const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope);
     let bestMs = Infinity;
     let nll: Float32Array = new Float32Array(0);
     for (let r = 0; r <= REPEAT; r++) {
       const { cos, sin } = ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, tokens, spec.pairLayout);
       const start = performance.now();
-      await handler.handle({ kind: 'run', requestId: 2 + r, sessionKey: 'k', ids: Int32Array.from(text.subarray(0, tokens)), cos, sin, headDim: spec.headDim, wantTaps: false });
+      await handler.handle({
+        kind: 'run',
+        requestId: 2 + r,
+        sessionKey: 'k',
+        ids: Int32Array.from(text.subarray(0, tokens)),
+        cos,
+        sin,
+        headDim: spec.headDim,
+        wantTaps: false,
+      });
       const elapsed = performance.now() - start;
       const result = responses.at(-1);
       if (result?.kind !== 'result') throw new Error(`node run failed: ${JSON.stringify(result)}`);
@@ -112,7 +127,10 @@ function benchTorch(): { rows: Row[]; torch: string; threads: number } | { skipp
   if (!existsSync(python)) return { skipped: `${python} not found` };
   const probe = spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' });
   if (probe.status !== 0) return { skipped: `${python} has no torch` };
-  const run = spawnSync(python, [join(ROOT, 'training', 'bench_torch.py'), '--tokens', ...CONTEXTS.map(String), '--repeat', String(REPEAT)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const run = spawnSync(python, [join(ROOT, 'training', 'bench_torch.py'), '--tokens', ...CONTEXTS.map(String), '--repeat', String(REPEAT)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
   if (run.status !== 0) return { skipped: `bench_torch.py failed: ${run.stderr.slice(-500)}` };
   const parsed = JSON.parse(run.stdout) as { torch: string; threads: number; results: Array<{ tokens: number; bestSeconds: number; meanNll: number }> };
   for (const r of parsed.results) console.log(`pytorch eager     T=${r.tokens}: ${(r.bestSeconds * 1000).toFixed(1)} ms`);
@@ -162,7 +180,14 @@ async function main(): Promise<void> {
   };
   const results = {
     measuredAt: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, os: `${platform()} ${release()}`, node: process.version, loadAverageAtStart, loadAverageAtEnd: loadavg() },
+    machine: {
+      cpu: cpus()[0]?.model ?? 'unknown',
+      cores: cpus().length,
+      os: `${platform()} ${release()}`,
+      node: process.version,
+      loadAverageAtStart,
+      loadAverageAtEnd: loadavg(),
+    },
     model: 'public/models/bandscope-byte-4m (fp32)',
     text: 'public/text/brown-test.txt from byte 0',
     method: `best of ${REPEAT + 1} runs (first is warm-up) of one forward pass giving the per-token NLL of T tokens; graph built beforehand`,

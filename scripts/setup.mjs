@@ -41,8 +41,7 @@ export function ensureChromium() {
   const hasApt = existsSync('/usr/bin/apt-get');
   if (!isRoot || !hasApt) {
     throw new Error(
-      'No Chromium or Chrome found for the browser tests. Install one (Debian: apt-get install chromium) ' +
-        'or point CHROMIUM_PATH at its executable.',
+      'No Chromium or Chrome found for the browser tests. Install one (Debian: apt-get install chromium) ' + 'or point CHROMIUM_PATH at its executable.',
     );
   }
   console.log('[setup] installing Debian chromium (apt-get)…');

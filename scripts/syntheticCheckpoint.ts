@@ -34,7 +34,8 @@ const ones = (n: number): Float32Array => new Float32Array(n).fill(1);
 const tensors: SafetensorsTensorF32[] = [{ name: 'model.embed_tokens.weight', shape: [vocab, hidden], data: normal(vocab * hidden, 0.02) }];
 for (let l = 0; l < layers; l++) {
   const p = `model.layers.${l}.`;
-  const lin = (name: string, rows: number, cols: number) => tensors.push({ name: p + name, shape: [rows, cols], data: normal(rows * cols, 1 / Math.sqrt(cols)) });
+  const lin = (name: string, rows: number, cols: number) =>
+    tensors.push({ name: p + name, shape: [rows, cols], data: normal(rows * cols, 1 / Math.sqrt(cols)) });
   lin('self_attn.q_proj.weight', heads * headDim, hidden);
   lin('self_attn.k_proj.weight', kvHeads * headDim, hidden);
   lin('self_attn.v_proj.weight', kvHeads * headDim, hidden);
@@ -69,5 +70,8 @@ mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 writeFileSync(join(outDir, 'model.safetensors'), writeSafetensorsF32(tensors, { format: 'pt', bandscope: 'synthetic random weights, untrained' }));
 writeFileSync(join(outDir, 'bandscope_tokenizer.json'), '{ "type": "bytes", "vocab_size": 256, "bos": null, "eos": null }\n');
-writeFileSync(join(outDir, 'README.md'), `# SYNTHETIC checkpoint\n\nSeeded random weights (untrained), vocabulary ${vocab}, hidden ${hidden}, ${layers} layers, ${tied ? 'tied' : 'untied'} head. Written by scripts/syntheticCheckpoint.ts for memory and speed measurements; its NLL means nothing.\n`);
+writeFileSync(
+  join(outDir, 'README.md'),
+  `# SYNTHETIC checkpoint\n\nSeeded random weights (untrained), vocabulary ${vocab}, hidden ${hidden}, ${layers} layers, ${tied ? 'tied' : 'untied'} head. Written by scripts/syntheticCheckpoint.ts for memory and speed measurements; its NLL means nothing.\n`,
+);
 process.stdout.write(`wrote synthetic checkpoint to ${outDir} (vocab ${vocab}, hidden ${hidden}, ${layers} layers, ${tied ? 'tied' : 'untied'})\n`);

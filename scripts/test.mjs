@@ -1,4 +1,4 @@
-// `npm test`: set up what is missing, then typecheck, lint, unit tests, build and e2e.
+// `npm test`: set up what is missing, then typecheck, lint, format check, unit tests, build and e2e.
 // One command on a fresh Debian machine with only Node and npm.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,6 +29,9 @@ function tally() {
 rmSync(vitestJson, { force: true });
 rmSync(playwrightJson, { force: true });
 
+/** The code Prettier holds to .prettierrc.json (`npm run format` rewrites it; .prettierignore says what is left alone and why). */
+const PRETTIER_FILES = ['**/*.{ts,tsx,mjs,js,cjs,json,css}'];
+
 const steps = [];
 function step(name, fn) {
   const started = Date.now();
@@ -47,13 +50,12 @@ try {
   step('typecheck', () => run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']));
   step('typecheck lib (no DOM)', () => run('npx', ['tsc', '--noEmit', '-p', 'lib/tsconfig.json']));
   step('lint', () => run('npx', ['eslint', '.', '--max-warnings=0']));
+  step('format', () => run('npx', ['prettier', '--check', '--log-level=warn', ...PRETTIER_FILES]));
   step('unit tests', () => {
     run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
   });
   step('build', () => run('npx', ['next', 'build'], { env: nextEnv }));
-  step('e2e tests', () =>
-    run('npx', ['playwright', 'test', '--reporter=list,json'], { env: { ...nextEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson } }),
-  );
+  step('e2e tests', () => run('npx', ['playwright', 'test', '--reporter=list,json'], { env: { ...nextEnv, PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson } }));
 } catch (error) {
   console.error(`\n[test] FAILED: ${error instanceof Error ? error.message : String(error)}`);
   report();

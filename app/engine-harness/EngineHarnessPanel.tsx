@@ -40,12 +40,9 @@ export function EngineHarnessPanel() {
       const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope, { sequenceLengthTokens: tokenCount });
       const sessionKey = `bandscope-byte-4m|${quant ?? 'fp32'}|T${tokenCount}`;
       const loadStart = performance.now();
-      const loaded = await client.loadModel(
-        sessionKey,
-        { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant } },
-        device,
-        { onProgress: (e) => live && setStage(`${e.stage}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`) },
-      );
+      const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant } }, device, {
+        onProgress: (e) => live && setStage(`${e.stage}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`),
+      });
       const loadMs = performance.now() - loadStart;
       let last = null as Awaited<ReturnType<typeof client.run>> | null;
       let runMs = Infinity;
@@ -99,7 +96,9 @@ export function EngineHarnessPanel() {
           <dt>load / run (ms)</dt>
           <dd data-testid="engine-timing">{JSON.stringify({ loadMs: result.loadMs, runMs: result.runMs })}</dd>
           <dt>per-token NLL</dt>
-          <dd data-testid="engine-nll" className="break-all">{JSON.stringify(result.nll)}</dd>
+          <dd data-testid="engine-nll" className="break-all">
+            {JSON.stringify(result.nll)}
+          </dd>
         </>
       )}
     </dl>

@@ -21,7 +21,9 @@ export default function SciencePage() {
   return (
     <main className="mx-auto max-w-3xl px-4 py-6">
       <nav className="text-xs">
-        <a href="/" className="text-blue-700 underline dark:text-blue-400">← Back to the dashboard</a>
+        <a href="/" className="text-blue-700 underline dark:text-blue-400">
+          ← Back to the dashboard
+        </a>
       </nav>
       <ScienceDocument source={source} />
     </main>

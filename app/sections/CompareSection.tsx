@@ -29,21 +29,48 @@ export function CompareSection({ dark }: { dark: boolean }) {
         <h2 className="text-sm font-semibold">Compare two reports</h2>
         {(['left', 'right'] as const).map((side) => (
           <span key={side}>
-            <label htmlFor={ids[side]} className={button}>Open {side} report…</label>
-            <input id={ids[side]} className="sr-only" type="file" accept=".json,application/json" aria-label={`Open the ${side} report to compare`}
-              onChange={(e) => { const f = e.target.files?.[0]; if (f) void openFile(side, f); e.target.value = ''; }} />
+            <label htmlFor={ids[side]} className={button}>
+              Open {side} report…
+            </label>
+            <input
+              id={ids[side]}
+              className="sr-only"
+              type="file"
+              accept=".json,application/json"
+              aria-label={`Open the ${side} report to compare`}
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void openFile(side, f);
+                e.target.value = '';
+              }}
+            />
           </span>
         ))}
         {anyOpen ? (
           <>
-            <button type="button" className={button} aria-expanded={open} onClick={() => setOpen((o) => !o)}>{open ? 'Hide comparison' : 'Show comparison'}</button>
-            <button type="button" className={button} onClick={() => { setSlots({ left: { status: 'empty' }, right: { status: 'empty' } }); setOpen(false); }}>Close both</button>
+            <button type="button" className={button} aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+              {open ? 'Hide comparison' : 'Show comparison'}
+            </button>
+            <button
+              type="button"
+              className={button}
+              onClick={() => {
+                setSlots({ left: { status: 'empty' }, right: { status: 'empty' } });
+                setOpen(false);
+              }}
+            >
+              Close both
+            </button>
           </>
         ) : (
           <span className="text-[11px] text-zinc-500">Reports saved with “Save report”; the same charts and a table of differences.</span>
         )}
       </header>
-      {open && anyOpen ? <div className="mt-2"><CompareView left={slots.left} right={slots.right} dark={dark} /></div> : null}
+      {open && anyOpen ? (
+        <div className="mt-2">
+          <CompareView left={slots.left} right={slots.right} dark={dark} />
+        </div>
+      ) : null}
     </section>
   );
 }

@@ -67,7 +67,13 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   const [scalesFor, setScalesFor] = useState<{ bands: ChartBand[]; applied: number[] | null } | null>(null);
   if (!scalesFor || scalesFor.bands !== bands || scalesFor.applied !== settings.appliedScales) {
     setScalesFor({ bands, applied: settings.appliedScales });
-    setScales(settings.appliedScales && settings.appliedScales.length === bands.length ? settings.appliedScales : scales.length === bands.length ? scales : bands.map(() => 1));
+    setScales(
+      settings.appliedScales && settings.appliedScales.length === bands.length
+        ? settings.appliedScales
+        : scales.length === bands.length
+          ? scales
+          : bands.map(() => 1),
+    );
   }
   const proxy = useQroarProxy(proxySetupId, scales, settings.qroarVariant);
 
@@ -87,21 +93,45 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   const noOpReason = view.record?.run?.noOpReason ?? null;
   // Rebuilt when the candidates or the status change, not on every slider move.
   const chart = useMemo(
-    () => searchCandidatesState({ state: view.state, message: view.message, error: view.error, candidates: liveCandidates, bands: shownBands, noOpReason }, { dark }),
+    () =>
+      searchCandidatesState(
+        { state: view.state, message: view.message, error: view.error, candidates: liveCandidates, bands: shownBands, noOpReason },
+        { dark },
+      ),
     [view.state, view.message, view.error, liveCandidates, shownBands, noOpReason, dark],
   );
 
-  const blocked = reportSearch !== undefined ? 'a report is open (close it to search)' : searchBlockedReason(settings, model) ?? (devTokens.isError ? `dev text: ${errorText(devTokens.error)}` : !devTokens.data || !testTokens ? 'the texts are still loading' : null);
+  const blocked =
+    reportSearch !== undefined
+      ? 'a report is open (close it to search)'
+      : (searchBlockedReason(settings, model) ??
+        (devTokens.isError ? `dev text: ${errorText(devTokens.error)}` : !devTokens.data || !testTokens ? 'the texts are still loading' : null));
   const run = view.record?.run;
   const chosen = view.record?.chosenScales ?? null;
-  const etaMs = view.state === 'running' ? searchEtaMs(view.candidates.map((c) => c.elapsedMs), view.totalCandidates, measurementCandidateEquivalents(SEARCH_WINDOWS, testWindows)) : null;
+  const etaMs =
+    view.state === 'running'
+      ? searchEtaMs(
+          view.candidates.map((c) => c.elapsedMs),
+          view.totalCandidates,
+          measurementCandidateEquivalents(SEARCH_WINDOWS, testWindows),
+        )
+      : null;
   const outcome = useMemo(() => (run ? searchOutcomeView(run) : null), [run]);
   const penaltyChart = useMemo(() => searchPenaltyState(run?.penalty, { dark }), [run, dark]);
 
   const startSearch = (window: { lo: number; hi: number }, points: number) => {
     if (!model || !devTokens.data || !testTokens) return;
     // The visit-order tie-break (TIR of k post-RoPE) is computed by the search itself, as the CLI does.
-    void start({ model, settings, devTokens: devTokens.data, testTokens, gridPoints: points, guardTolerance: SEARCH_DEFAULTS.guardTolerance, window, testWindows });
+    void start({
+      model,
+      settings,
+      devTokens: devTokens.data,
+      testTokens,
+      gridPoints: points,
+      guardTolerance: SEARCH_DEFAULTS.guardTolerance,
+      window,
+      testWindows,
+    });
   };
 
   const guarded = (make: () => Promise<DownloadFile> | DownloadFile) => async () => {
@@ -115,7 +145,11 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
   };
 
   return (
-    <section data-search-state={view.state} aria-label="Q-ROAR" className="flex flex-col gap-2 rounded border border-zinc-200 bg-white p-2 xl:col-span-2 dark:border-zinc-800 dark:bg-zinc-900">
+    <section
+      data-search-state={view.state}
+      aria-label="Q-ROAR"
+      className="flex flex-col gap-2 rounded border border-zinc-200 bg-white p-2 xl:col-span-2 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <h3 className="text-sm font-semibold">Q-ROAR: per-band W_Q/W_K scales</h3>
       <div className="grid grid-cols-1 gap-3 lg:grid-cols-2">
         <div className="flex flex-col gap-2">
@@ -140,7 +174,11 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
             >
               Apply slider scales
             </button>
-            {settings.appliedScales ? <span className="text-zinc-500">Applied: [{settings.appliedScales.map((g) => g.toFixed(3)).join(', ')}] ({settings.qroarVariant})</span> : null}
+            {settings.appliedScales ? (
+              <span className="text-zinc-500">
+                Applied: [{settings.appliedScales.map((g) => g.toFixed(3)).join(', ')}] ({settings.qroarVariant})
+              </span>
+            ) : null}
           </div>
           <SearchControls
             state={view.state}
@@ -159,7 +197,11 @@ export function QroarSection({ settings, setSettings, model, testTokens, userTex
             onRun={() => startSearch(searchWindow, gridPoints)}
             onCancel={cancel}
           />
-          {view.state === 'error' ? <p role="alert" className="text-xs text-red-700 dark:text-red-400">Search failed: {view.error}</p> : null}
+          {view.state === 'error' ? (
+            <p role="alert" className="text-xs text-red-700 dark:text-red-400">
+              Search failed: {view.error}
+            </p>
+          ) : null}
           {run && chosen && outcome ? (
             <SearchResultCard
               run={run}

@@ -35,7 +35,10 @@ describe('--device and --threads', () => {
     expect(report).toMatchObject({ device: 'ort-node:cpu', deviceRequested: 'cpu' });
     expect(report.threads).toBeGreaterThanOrEqual(1);
     expect(report.deviceNote).toBeUndefined();
-    for (const [flag, value, message] of [['--device', 'cuda', /--device must be cpu, webgpu or auto, got 'cuda'/], ['--threads', '0', /--threads must be a positive integer, got '0'/]] as const) {
+    for (const [flag, value, message] of [
+      ['--device', 'cuda', /--device must be cpu, webgpu or auto, got 'cuda'/],
+      ['--threads', '0', /--threads must be a positive integer, got '0'/],
+    ] as const) {
       const bad = await runCli([...base, flag, value]);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toMatch(message);

@@ -12,17 +12,44 @@ writeFileSync(shortText, 'x'.repeat(300));
 
 const cli = (args: string[]) => runCli(['diagnose', ...args]);
 
-interface Bin { lo: number; hi: number; count: number; rmsByBand: number[]; p99ByBand: number[]; rmsTotal: number; p99Total: number }
+interface Bin {
+  lo: number;
+  hi: number;
+  count: number;
+  rmsByBand: number[];
+  p99ByBand: number[];
+  rmsTotal: number;
+  p99Total: number;
+}
 
 describe('bandscope diagnose', () => {
   it('builtin, YaRN ×2, w4g32a: one JSON object with per-band, per-layer diagnostics from real runs', async () => {
-    const r = await cli(['--model', 'builtin', '--text', TEXT, '--rope', 'yarn:2', '--quant', 'rtn:w4g32a', '--bands', 'equal-log:2', '--layers', '0,3', '--pairs', '256', '--json']);
+    const r = await cli([
+      '--model',
+      'builtin',
+      '--text',
+      TEXT,
+      '--rope',
+      'yarn:2',
+      '--quant',
+      'rtn:w4g32a',
+      '--bands',
+      'equal-log:2',
+      '--layers',
+      '0,3',
+      '--pairs',
+      '256',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
     expect(d.model).toBe('builtin:bandscope-byte-4m');
     expect(d.modelIdentity).toMatch(/^[0-9a-f]{64}$/);
     expect(d.settings).toMatchObject({ context: 512, shortContext: 256, trainedWindow: 256, rope: 'yarn:2', quant: 'rtn:w4g32a', layers: [0, 3] });
-    expect(d.bands.map((b: { pairs: number[] }) => b.pairs)).toEqual([[0, 15], [16, 31]]);
+    expect(d.bands.map((b: { pairs: number[] }) => b.pairs)).toEqual([
+      [0, 15],
+      [16, 31],
+    ]);
     // YaRN leaves fast pairs alone and interpolates slow ones; analytic IP/D are ≥ 0.
     for (const b of d.bands) {
       expect(b.ipAnalytic).toBeGreaterThanOrEqual(0);
@@ -52,7 +79,23 @@ describe('bandscope diagnose', () => {
   }, 60_000);
 
   it('without PI or quantization: logit error null, activation and analytic IP exactly 0', async () => {
-    const r = await cli(['--model', 'builtin', '--text', TEXT, '--context', '256', '--short-context', '128', '--bands', 'yarn', '--layers', '0', '--pairs', '64', '--json']);
+    const r = await cli([
+      '--model',
+      'builtin',
+      '--text',
+      TEXT,
+      '--context',
+      '256',
+      '--short-context',
+      '128',
+      '--bands',
+      'yarn',
+      '--layers',
+      '0',
+      '--pairs',
+      '64',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const d = JSON.parse(r.stdout);
     expect(d.logitError).toBeNull();
@@ -64,7 +107,23 @@ describe('bandscope diagnose', () => {
 
   it('--kv with :hadamard and per-channel (calibrated on the short window): band views still computed, the error moves', async () => {
     const errorOf = async (kv: string) => {
-      const r = await cli(['--model', 'builtin', '--text', TEXT, '--rope', 'yarn:2', '--kv', kv, '--bands', 'equal-log:4', '--layers', '0,5', '--pairs', '512', '--json']);
+      const r = await cli([
+        '--model',
+        'builtin',
+        '--text',
+        TEXT,
+        '--rope',
+        'yarn:2',
+        '--kv',
+        kv,
+        '--bands',
+        'equal-log:4',
+        '--layers',
+        '0,5',
+        '--pairs',
+        '512',
+        '--json',
+      ]);
       expect(r.code).toBe(0);
       const d = JSON.parse(r.stdout);
       expect(d.settings.kv).toBe(kv);

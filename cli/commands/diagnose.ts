@@ -35,7 +35,17 @@ import { tailInflationRatio } from '../../lib/diagnostics/tir';
 import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { analyticPressure, bandMeans } from '../../lib/rope/pressure';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
-import { booleanFlag, ENGINE_FLAGS, engineFlags, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import {
+  booleanFlag,
+  ENGINE_FLAGS,
+  engineFlags,
+  MEMORY_BUDGET_FLAG,
+  memoryBudgetFlag,
+  parseFlags,
+  stringFlag,
+  TRAINED_WINDOW_FLAG,
+  trainedWindowFlag,
+} from '../args';
 import { checkRunBudget } from '../scenario/budget';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
@@ -98,7 +108,8 @@ export async function run(argv: string[]): Promise<void> {
   const engineSettings = engineFlags(COMMAND, flags);
   const engine = await configureNodeEngines(engineSettings);
   // Said when asked for (the default cpu run keeps stderr to its progress lines).
-  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
+  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined)
+    process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowOverride });
   try {
     const { spec } = model;
@@ -111,13 +122,29 @@ export async function run(argv: string[]): Promise<void> {
     );
     const layers = parseLayerList(COMMAND, stringFlag(COMMAND, flags, 'layers') ?? 'all', spec.numLayers);
     // Refuse before any tensor is read: the tapped long run (float32 sources kept, quantized copies beside them).
-    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: layers.length, sourceTensors: 'kept' }, context);
+    checkRunBudget(
+      COMMAND,
+      memory,
+      spec,
+      { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: layers.length, sourceTensors: 'kept' },
+      context,
+    );
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
     // --report: refused here, before any run, when the dashboard cannot represent these settings.
-    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, {
-      modelArg, rope: choice, contextTokens: context, rtn, kvQuant, bands: bandsRaw, textPaths: [textPath], tirQuantile: tail,
-      ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
-    });
+    const reportSettings =
+      reportPath === undefined
+        ? null
+        : cliReportSettings(COMMAND, {
+            modelArg,
+            rope: choice,
+            contextTokens: context,
+            rtn,
+            kvQuant,
+            bands: bandsRaw,
+            textPaths: [textPath],
+            tirQuantile: tail,
+            ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
+          });
     const tokens = await model.readTokens(COMMAND, 'text', textPath);
     requireWindow(COMMAND, 'text', tokens, context);
     const { numHeads, numKvHeads, headDim } = spec;
@@ -142,7 +169,14 @@ export async function run(argv: string[]): Promise<void> {
       log(`quantized run at ${context} tokens`);
       const qWeights = rtn ? await scenarioWeights(model, { rtn }) : fpWeights;
       if (kvQuant?.granularity === 'channel') log(`per-channel KV scales calibrated on the first ${shortContext} tokens (the short window)`);
-      const graphKv = await calibratedGraphKv(kvQuant, { spec, weights: qWeights, rope, tokens, calibrationTokens: shortContext, trainedWindowTokens: trainedWindow });
+      const graphKv = await calibratedGraphKv(kvQuant, {
+        spec,
+        weights: qWeights,
+        rope,
+        tokens,
+        calibrationTokens: shortContext,
+        trainedWindowTokens: trainedWindow,
+      });
       longQ = await runTappedWindow(spec, qWeights, rope, tokens.subarray(0, context), { tapLayers: layers, kvQuant: graphKv });
     }
 
@@ -214,7 +248,13 @@ export async function run(argv: string[]): Promise<void> {
 
     let logitErrorReport: Record<string, unknown> | null = null;
     if (longQ) {
-      const stack = (out: typeof longFp, tap: string, heads: number) => stackLayersAsHeads(layers.map((l) => tapOf(out, `${tap}_${l}`)), context, heads, headDim);
+      const stack = (out: typeof longFp, tap: string, heads: number) =>
+        stackLayersAsHeads(
+          layers.map((l) => tapOf(out, `${tap}_${l}`)),
+          context,
+          heads,
+          headDim,
+        );
       const e = logitError({
         refQ: stack(longFp, 'q_post', numHeads),
         refK: stack(longFp, 'k_post', numKvHeads),
@@ -275,17 +315,40 @@ export async function run(argv: string[]): Promise<void> {
       // The dashboard's diagnostics record (lib/run/diagnosticsCompute) from these very taps: the same
       // functions, pairs and bins as the figures above. No logits were captured, so no KL.
       const diagnostics = computeDiagnostics({
-        geometry: { heads: numHeads, kvHeads: numKvHeads, headDim, rotaryDim, layout: 'half-split', layers, bands: bands.map(({ bandIndex, firstPair, lastPair, label }) => ({ bandIndex, firstPair, lastPair, label })), trainedWindowTokens: trainedWindow },
-        longTokens: context, shortTokens: shortContext, longFp: longFp.taps ?? {}, shortFp: shortFp.taps ?? {}, longQuant: longQ?.taps ?? null,
-        tirQuantile: tail, pairCount, seed, quantKeyTap,
+        geometry: {
+          heads: numHeads,
+          kvHeads: numKvHeads,
+          headDim,
+          rotaryDim,
+          layout: 'half-split',
+          layers,
+          bands: bands.map(({ bandIndex, firstPair, lastPair, label }) => ({ bandIndex, firstPair, lastPair, label })),
+          trainedWindowTokens: trainedWindow,
+        },
+        longTokens: context,
+        shortTokens: shortContext,
+        longFp: longFp.taps ?? {},
+        shortFp: shortFp.taps ?? {},
+        longQuant: longQ?.taps ?? null,
+        tirQuantile: tail,
+        pairCount,
+        seed,
+        quantKeyTap,
         frequencies: {
-          invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken), invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
-          attentionFactorOriginal: original.attentionFactor, attentionFactorInterpolated: interpolated.attentionFactor,
+          invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
+          invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
+          attentionFactorOriginal: original.attentionFactor,
+          attentionFactorInterpolated: interpolated.attentionFactor,
         },
       });
       await writeCliReport(COMMAND, reportPath, {
-        settings: reportSettings, model: await cliReportModel(modelArg, model), device: nodeEngineReport().device,
-        pressure: pressureChartData(spec.rope, reportSettings), perplexity: null, search: null, diagnostics,
+        settings: reportSettings,
+        model: await cliReportModel(modelArg, model),
+        device: nodeEngineReport().device,
+        pressure: pressureChartData(spec.rope, reportSettings),
+        perplexity: null,
+        search: null,
+        diagnostics,
       });
     }
     if (booleanFlag(flags, 'json')) {
@@ -295,12 +358,17 @@ export async function run(argv: string[]): Promise<void> {
     const f = (x: number) => (Number.isFinite(x) ? x.toPrecision(4) : String(x));
     const lines = [`${report.model}: rope ${choice.label}, quant ${report.settings.quant}, kv ${kvRaw}, L′ ${context}, short ${shortContext}`];
     lines.push('band  pairs     IP(analytic)  D(turns)');
-    for (const b of report.bands) lines.push(`${String(b.bandIndex).padEnd(5)} ${`${b.pairs[0]}-${b.pairs[1]}`.padEnd(9)} ${f(b.ipAnalytic).padStart(12)}  ${f(b.displacementTurns).padStart(8)}`);
+    for (const b of report.bands)
+      lines.push(
+        `${String(b.bandIndex).padEnd(5)} ${`${b.pairs[0]}-${b.pairs[1]}`.padEnd(9)} ${f(b.ipAnalytic).padStart(12)}  ${f(b.displacementTurns).padStart(8)}`,
+      );
     lines.push('layer band  IP(act)   TIR qPre  kPre  qPost  kPost   logit-err RMS');
     for (const l of layerReports) {
       for (const b of l.bands) {
         const rmsText = l.logitErrorRmsByBand ? f(l.logitErrorRmsByBand[b.bandIndex]) : '-';
-        lines.push(`${String(l.layer).padEnd(5)} ${String(b.bandIndex).padEnd(5)} ${f(b.ipActivation).padStart(8)}   ${[b.tir.qPre, b.tir.kPre, b.tir.qPost, b.tir.kPost].map(f).join(' ')}   ${rmsText}`);
+        lines.push(
+          `${String(l.layer).padEnd(5)} ${String(b.bandIndex).padEnd(5)} ${f(b.ipActivation).padStart(8)}   ${[b.tir.qPre, b.tir.kPre, b.tir.qPost, b.tir.kPost].map(f).join(' ')}   ${rmsText}`,
+        );
       }
     }
     process.stdout.write(`${lines.join('\n')}\n`);

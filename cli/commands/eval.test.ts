@@ -34,7 +34,21 @@ describe('bandscope eval', () => {
     expect(ra.contexts[0].ppl).toBeCloseTo(Math.exp(ra.contexts[0].nll), 10);
     expect(ra.contexts[0].tokensPerSecond).toBeGreaterThan(0);
 
-    const b = await cli(['--model', 'builtin', '--text', text0, '--contexts', '1024', '--rope', 'yarn:4', '--quant', 'rtn:w4g32a', '--quant-format', 'nbits', '--json']);
+    const b = await cli([
+      '--model',
+      'builtin',
+      '--text',
+      text0,
+      '--contexts',
+      '1024',
+      '--rope',
+      'yarn:4',
+      '--quant',
+      'rtn:w4g32a',
+      '--quant-format',
+      'nbits',
+      '--json',
+    ]);
     expect(b.code).toBe(0);
     const rb = JSON.parse(b.stdout) as Report;
     expect(rb.settings).toMatchObject({ rope: 'yarn:4', quant: 'rtn:w4g32a', quantFormat: 'nbits' });
@@ -44,7 +58,18 @@ describe('bandscope eval', () => {
   it('--qroar symmetric is a no-op without KV quant (fp32 and RTN); shared changes NLL; --kv int8 stays close', async () => {
     const write = (name: string, variant: string) => {
       const path = join(dir, name);
-      const body = { format: 'bandscope-qroar-scales', version: 1, variant, rotaryDim: 64, pairLayout: 'half-split', bands: 'custom:0-7,8-15,16-23,24-31', bandSource: 'equal-log:4', scales: [1.25, 0.8, 1.1, 0.9], model: { name: 'builtin', hashes: {} }, settings: {} };
+      const body = {
+        format: 'bandscope-qroar-scales',
+        version: 1,
+        variant,
+        rotaryDim: 64,
+        pairLayout: 'half-split',
+        bands: 'custom:0-7,8-15,16-23,24-31',
+        bandSource: 'equal-log:4',
+        scales: [1.25, 0.8, 1.1, 0.9],
+        model: { name: 'builtin', hashes: {} },
+        settings: {},
+      };
       writeFileSync(path, JSON.stringify(body));
       return path;
     };
@@ -110,10 +135,26 @@ describe('bandscope eval', () => {
 
   const bad: Array<[string, string[], RegExp]> = [
     ['bad kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int3:token:post'], /--kv/],
-    ['kv calibration beyond the trained window', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post', '--kv-calibration', '512'], /calibration context 512 exceeds the trained window 256/],
-    ['kv calibration without per-channel kv', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:token:post', '--kv-calibration', '64'], /--kv-calibration applies to a per-channel --kv/],
-    ['kv calibration not a number', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post', '--kv-calibration', 'all'], /--kv-calibration must be a token count/],
-    ['kv rotation misspelt', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int4:token:post:hadamrd'], /--kv: bad KV quant spec.*target "hadamrd"/],
+    [
+      'kv calibration beyond the trained window',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post', '--kv-calibration', '512'],
+      /calibration context 512 exceeds the trained window 256/,
+    ],
+    [
+      'kv calibration without per-channel kv',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:token:post', '--kv-calibration', '64'],
+      /--kv-calibration applies to a per-channel --kv/,
+    ],
+    [
+      'kv calibration not a number',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int8:channel:post', '--kv-calibration', 'all'],
+      /--kv-calibration must be a token count/,
+    ],
+    [
+      'kv rotation misspelt',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--kv', 'int4:token:post:hadamrd'],
+      /--kv: bad KV quant spec.*target "hadamrd"/,
+    ],
     ['qroar file of another format', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', text0], /text0\.txt/],
     ['missing qroar file', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--qroar', join(dir, 'none.json')], /none\.json/],
     ['missing --model', ['--text', text0, '--contexts', '64'], /--model is required/],
@@ -126,9 +167,21 @@ describe('bandscope eval', () => {
     ['not a model folder', ['--model', dir, '--text', text0, '--contexts', '64'], /bandscope: \S/],
     ['missing gguf', ['--model', join(dir, 'm.gguf'), '--text', text0, '--contexts', '64'], /m\.gguf/],
     ['text shorter than a window', ['--model', 'builtin', '--text', text0, '--contexts', '2048'], /1024 tokens.*2048/],
-    ['trained window too small', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', '4'], /--trained-window: trained window must be an integer from 8 .* got 4/],
-    ['bad score mode', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--score', 'fast'], /--score: score mode must be one of bandscope, llama-perplexity, got 'fast'/],
-    ['trained window not a number', ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', 'big'], /--trained-window must be a positive integer/],
+    [
+      'trained window too small',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', '4'],
+      /--trained-window: trained window must be an integer from 8 .* got 4/,
+    ],
+    [
+      'bad score mode',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--score', 'fast'],
+      /--score: score mode must be one of bandscope, llama-perplexity, got 'fast'/,
+    ],
+    [
+      'trained window not a number',
+      ['--model', 'builtin', '--text', text0, '--contexts', '64', '--trained-window', 'big'],
+      /--trained-window must be a positive integer/,
+    ],
   ];
   for (const [name, args, message] of bad) {
     it(`bad input → one stderr line, exit 2: ${name}`, async () => {

@@ -101,7 +101,7 @@ const EVAL_HELP = [
   '--memory-budget: refuse (exit 2) a run whose peak memory (lib/model/runBudget.ts) exceeds this; default 75% of RAM.',
   '--engine: whole = every weight in one ONNX graph; layered = the decoder in groups of layers, weights read per group;',
   '  auto (default) = whole when it fits --memory-budget, else layered. --layer-group N: layers per group (layered).',
-  '--kv …:hadamard rotates each head\'s keys and values by the normalized Walsh–Hadamard matrix before quantizing',
+  "--kv …:hadamard rotates each head's keys and values by the normalized Walsh–Hadamard matrix before quantizing",
   '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
   `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
   '--kv-calibration S: the calibration context S in tokens (2 ≤ S ≤ L; default L).',
@@ -183,7 +183,8 @@ export async function run(argv: string[]): Promise<void> {
   if (kvCalibrationRaw !== undefined && kvQuant?.granularity !== 'channel') {
     throw new UsageError(`${COMMAND}: --kv-calibration applies to a per-channel --kv (e.g. int8:channel:post), got --kv ${kvRaw}`);
   }
-  if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw)) throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
+  if (kvCalibrationRaw !== undefined && !/^\d+$/.test(kvCalibrationRaw))
+    throw new UsageError(`${COMMAND}: --kv-calibration must be a token count, got '${kvCalibrationRaw}'`);
   const qroarPath = stringFlag('qroar');
   const reportPath = stringFlag('report');
   const trainedWindowTokens = trainedWindowFlag(COMMAND, { values, positionals: [] });
@@ -212,21 +213,40 @@ export async function run(argv: string[]): Promise<void> {
   try {
     const { spec } = model;
     // Refuse before any tensor is read: the longest context is the run's peak.
-    const plan = planRunEngine(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined }, Math.max(...contexts), engineChoice);
+    const plan = planRunEngine(
+      COMMAND,
+      memory,
+      spec,
+      { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined },
+      Math.max(...contexts),
+      engineChoice,
+    );
     const layered = plan.engine === 'layer-streamed';
     const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
     const rope = applyInterpolation(spec.rope, ropeChoice);
     const qroar = qroarPath === undefined ? undefined : await loadQroarPreQuant(qroarPath, spec, rope);
     // --report: refused here, before any run, when the dashboard cannot represent these settings.
-    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, {
-      modelArg, rope: ropeChoice, contextTokens: Math.max(...contexts), rtn, kvQuant, textPaths: [textPath], scoreMode,
-      ...(trainedWindowTokens !== undefined ? { trainedWindowTokens } : {}), ...evalQroarScenario(COMMAND, qroar?.summary),
-    });
+    const reportSettings =
+      reportPath === undefined
+        ? null
+        : cliReportSettings(COMMAND, {
+            modelArg,
+            rope: ropeChoice,
+            contextTokens: Math.max(...contexts),
+            rtn,
+            kvQuant,
+            textPaths: [textPath],
+            scoreMode,
+            ...(trainedWindowTokens !== undefined ? { trainedWindowTokens } : {}),
+            ...evalQroarScenario(COMMAND, qroar?.summary),
+          });
     const assemble = { rtn, quantFormat, ...qroar?.hooks } as const;
     // Whole graph: every weight assembled now. Layer-streamed: a layer is read and converted when a
     // group needs it, kept only within the plan's layer cache.
     const weights = layered ? null : await assembleDecoderWeights(spec, (n) => model.tensorF32(n), assemble);
-    const source = layered ? layeredWeightSource(spec, (n) => model.tensorF32(n), assemble, model.identity, `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`) : null;
+    const source = layered
+      ? layeredWeightSource(spec, (n) => model.tensorF32(n), assemble, model.identity, `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`)
+      : null;
     const layerCache = createLayerWeightCache<DecoderLayerWeights>(plan.layerCacheBytes);
     const openLayered = (options: Omit<LayeredSessionOptions, 'layerGroupSize'>) =>
       createLayeredNodeEngine(source!, { ...options, layerGroupSize: plan.layerGroupSize }, layerCache);
@@ -312,19 +332,32 @@ export async function run(argv: string[]): Promise<void> {
         model: await cliReportModel(modelArg, { name: report.model, identity: model.identity, trainedWindow: model.trainedWindow }),
         device,
         pressure: pressureChartData(spec.rope, reportSettings),
-        perplexity: evalPerplexity(ropeChoice.method, quantized ? (qroar ? 'ptq+qroar' : 'ptq') : qroar ? 'fp+qroar' : 'fp', results, model.trainedWindow.windowTokens),
+        perplexity: evalPerplexity(
+          ropeChoice.method,
+          quantized ? (qroar ? 'ptq+qroar' : 'ptq') : qroar ? 'fp+qroar' : 'fp',
+          results,
+          model.trainedWindow.windowTokens,
+        ),
         search: null,
         diagnostics: null,
       });
     }
     if (values.json === true) process.stdout.write(`${JSON.stringify(report)}\n`);
     else {
-      process.stdout.write(`${report.model} on ${device} (${engine.threads} threads${engine.note ? `; ${engine.note}` : ''}), rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`);
-      if (layered) process.stdout.write(`layer-streamed engine: ${plan.layerGroupSize} layer(s) per group, ${formatBytes(plan.layerCacheBytes)} layer cache, estimated peak ${formatBytes(plan.budget.peakBytes)}\n`);
-      if (kvCalibrationTokens !== null) process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);
+      process.stdout.write(
+        `${report.model} on ${device} (${engine.threads} threads${engine.note ? `; ${engine.note}` : ''}), rope ${report.settings.rope}, quant ${quantRaw}\n${describeTrainedWindow(model.trainedWindow)}\ntokens: ${describeTokenizerSource(model.tokenizer)}; ${tokens.length} tokens in the text\n${describeScoring(scoring)}\n`,
+      );
+      if (layered)
+        process.stdout.write(
+          `layer-streamed engine: ${plan.layerGroupSize} layer(s) per group, ${formatBytes(plan.layerCacheBytes)} layer cache, estimated peak ${formatBytes(plan.budget.peakBytes)}\n`,
+        );
+      if (kvCalibrationTokens !== null)
+        process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);
       for (const r of report.contexts) {
         const clip = 'kvClippedShare' in r ? `, KV clipped ${(100 * (r.kvClippedShare as number)).toFixed(3)}%` : '';
-        process.stdout.write(`context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s${clip}\n`);
+        process.stdout.write(
+          `context ${r.context}: ${r.windows} windows, NLL ${r.nll.toFixed(4)} nats, PPL ${r.ppl.toFixed(3)}, ${r.tokensPerSecond.toFixed(0)} tok/s${clip}\n`,
+        );
       }
     }
   } finally {

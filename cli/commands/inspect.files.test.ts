@@ -28,7 +28,13 @@ async function writeFolder(name: string, files: ByteSource[]): Promise<string> {
 function patchedExport(): { bytes: Uint8Array; q: Float32Array; k: Float32Array } {
   const q = Float32Array.from({ length: 6 }, (_, i) => (i - 2) * 0.5);
   const k = Float32Array.from({ length: 4 }, (_, i) => -i);
-  const bytes = writeSafetensorsF32([{ name: Q, shape: [3, 2], data: q }, { name: K, shape: [2, 2], data: k }], { format: 'pt', producer: 'bandscope search', variant: 'qk' });
+  const bytes = writeSafetensorsF32(
+    [
+      { name: Q, shape: [3, 2], data: q },
+      { name: K, shape: [2, 2], data: k },
+    ],
+    { format: 'pt', producer: 'bandscope search', variant: 'qk' },
+  );
   return { bytes, q, k };
 }
 
@@ -48,8 +54,17 @@ describe('bandscope inspect on any file', () => {
     expect(report.spec).toBeUndefined();
     expect(report.files).toHaveLength(1);
     expect(report.files[0].tensors).toBeUndefined(); // listed once, at the top level
-    expect(report.files[0]).toMatchObject({ fileName: 'qroar-patched.safetensors', format: 'safetensors', sizeBytes: bytes.length, dataOffsetBytes: dataStart, metadata: { format: 'pt', producer: 'bandscope search', variant: 'qk' } });
-    expect(report.tensors.map((t: { name: string; offsetBytes: number; sizeBytes: number }) => [t.name, t.offsetBytes, t.sizeBytes])).toEqual([[Q, dataStart, 24], [K, dataStart + 24, 16]]);
+    expect(report.files[0]).toMatchObject({
+      fileName: 'qroar-patched.safetensors',
+      format: 'safetensors',
+      sizeBytes: bytes.length,
+      dataOffsetBytes: dataStart,
+      metadata: { format: 'pt', producer: 'bandscope search', variant: 'qk' },
+    });
+    expect(report.tensors.map((t: { name: string; offsetBytes: number; sizeBytes: number }) => [t.name, t.offsetBytes, t.sizeBytes])).toEqual([
+      [Q, dataStart, 24],
+      [K, dataStart + 24, 16],
+    ]);
     expect(report.tensor).toMatchObject({ name: Q, shape: [3, 2], first: Array.from(q), absMax: 1.5, nonFinite: 0 });
     expect(report.tensor.mean).toBeCloseTo(q.reduce((a, b) => a + b, 0) / 6, 9);
   }, 30_000);
@@ -68,7 +83,11 @@ describe('bandscope inspect on any file', () => {
     const path = join(dir, 'incomplete.gguf');
     writeFileSync(path, tinyGguf('llama', {}, {}, ['blk.0.attn_k.weight']));
     const report = await inspectPath(path, path, Q);
-    expect(report).toMatchObject({ format: 'gguf', architecture: 'llama', specError: `tensor ${K} is missing (the GGUF metadata says 1 KV heads × head_dim ${TINY.headDim})` });
+    expect(report).toMatchObject({
+      format: 'gguf',
+      architecture: 'llama',
+      specError: `tensor ${K} is missing (the GGUF metadata says 1 KV heads × head_dim ${TINY.headDim})`,
+    });
     expect(report.identity).toBeUndefined();
     expect(report.tensors).toHaveLength(11);
     expect(report.tensors[1]).toMatchObject({ name: 'blk.0.attn_q.weight', hfName: Q, dtype: 'F32', shape: [64, 64] });
@@ -96,7 +115,12 @@ describe('bandscope inspect on any file', () => {
     const lone = join(dir, 'lone');
     mkdirSync(lone);
     const head = f32Bytes(tinyTensorValues('model.embed_tokens.weight'));
-    writeFileSync(join(lone, 'm.safetensors'), writeSafetensors([{ name: 'lm_head.weight', dtype: 'F32', shape: [TINY.vocab, TINY.hidden], data: head }], { 'model.embed_tokens.weight': 'lm_head.weight' }));
+    writeFileSync(
+      join(lone, 'm.safetensors'),
+      writeSafetensors([{ name: 'lm_head.weight', dtype: 'F32', shape: [TINY.vocab, TINY.hidden], data: head }], {
+        'model.embed_tokens.weight': 'lm_head.weight',
+      }),
+    );
     const loneReport = await inspectPath(join(lone, 'm.safetensors'), 'm', 'model.embed_tokens.weight');
     expect(loneReport.tensors[0].aliases).toEqual(['model.embed_tokens.weight']);
     expect(loneReport.tensor!.name).toBe('lm_head.weight');
@@ -107,7 +131,10 @@ describe('bandscope inspect on any file', () => {
     const report = await inspectPath(folder, folder);
     expect(report.format).toBe('hf-safetensors');
     expect(report.files.map((f) => f.fileName)).toEqual(['model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors']);
-    expect(report.tensors.map((t) => t.fileName)).toEqual([...Array(6).fill('model-00001-of-00002.safetensors'), ...Array(6).fill('model-00002-of-00002.safetensors')]);
+    expect(report.tensors.map((t) => t.fileName)).toEqual([
+      ...Array(6).fill('model-00001-of-00002.safetensors'),
+      ...Array(6).fill('model-00002-of-00002.safetensors'),
+    ]);
   });
 
   it('builtin: the built-in model, as eval --model builtin takes it; text output too', async () => {
@@ -151,11 +178,25 @@ describe('bandscope inspect on real GGUFs (../shared/fixtures)', () => {
   else
     it('stories260K.gguf: 48 F32 tensors under llama.cpp names, spec as its README states', async () => {
       const report = await inspectPath(stories, stories, 'output_norm.weight');
-      expect(report.spec).toMatchObject({ numLayers: 5, hiddenSize: 64, numHeads: 8, numKvHeads: 4, headDim: 8, intermediateSize: 172, vocabSize: 512, tieWordEmbeddings: false, pairLayout: 'interleaved' });
+      expect(report.spec).toMatchObject({
+        numLayers: 5,
+        hiddenSize: 64,
+        numHeads: 8,
+        numKvHeads: 4,
+        headDim: 8,
+        intermediateSize: 172,
+        vocabSize: 512,
+        tieWordEmbeddings: false,
+        pairLayout: 'interleaved',
+      });
       expect(report.files[0]).toMatchObject({ format: 'gguf', ggufVersion: 3, sizeBytes: 1_185_376 });
       expect(report.tensors).toHaveLength(3 + 9 * 5);
       expect(report.tensors.every((t) => t.dtype === 'F32' && t.offsetBytes % 32 === 0)).toBe(true);
-      expect(report.tensors.find((t) => t.name === 'blk.4.ffn_down.weight')).toMatchObject({ hfName: 'model.layers.4.mlp.down_proj.weight', shape: [64, 172], sizeBytes: 64 * 172 * 4 });
+      expect(report.tensors.find((t) => t.name === 'blk.4.ffn_down.weight')).toMatchObject({
+        hfName: 'model.layers.4.mlp.down_proj.weight',
+        shape: [64, 172],
+        sizeBytes: 64 * 172 * 4,
+      });
       // Offsets checked against the raw file: the F32 values at output_norm's offset are its stats.
       const t = report.tensor!;
       const raw = readFileSync(stories).subarray(t.offsetBytes, t.offsetBytes + t.sizeBytes);
@@ -165,7 +206,11 @@ describe('bandscope inspect on real GGUFs (../shared/fixtures)', () => {
       const end = Math.max(...report.tensors.map((x) => x.offsetBytes + x.sizeBytes));
       expect(end).toBe(1_185_376);
       // It says 2048 (a converter setting); it was trained at 512, which --trained-window sets.
-      expect(report.trainedWindow).toEqual({ windowTokens: 2048, source: 'llama.context_length', candidates: [{ source: 'llama.context_length', windowTokens: 2048 }] });
+      expect(report.trainedWindow).toEqual({
+        windowTokens: 2048,
+        source: 'llama.context_length',
+        candidates: [{ source: 'llama.context_length', windowTokens: 2048 }],
+      });
       expect(report.tokenizer).toMatchObject({ kind: 'gguf', vocabSize: 512, bosId: 1, eosId: 2, addBos: true, addEos: false });
       expect(report.tokenizer?.description).toMatch(/GGUF-embedded SentencePiece \("llama"\), 512 tokens; adds BOS 1 at the start/);
       const fixed = await inspectPath(stories, stories, undefined, { trainedWindowTokens: 512 });

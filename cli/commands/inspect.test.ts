@@ -65,7 +65,15 @@ describe('bandscope inspect', () => {
     expect(r.stderr).toBe('');
     const report = JSON.parse(r.stdout);
     expect(report.spec.pairLayout).toBe('interleaved');
-    expect(report.tensor).toMatchObject({ name: 'blk.0.attn_q.weight', hfName: 'model.layers.0.self_attn.q_proj.weight', dtype: 'Q8_0', shape: [64, 64], sizeBytes: blocks * 34, nonFinite: 0, absMax: 2.5 });
+    expect(report.tensor).toMatchObject({
+      name: 'blk.0.attn_q.weight',
+      hfName: 'model.layers.0.self_attn.q_proj.weight',
+      dtype: 'Q8_0',
+      shape: [64, 64],
+      sizeBytes: blocks * 34,
+      nonFinite: 0,
+      absMax: 2.5,
+    });
     // The same tensor asked for by its Hugging Face name.
     const byHf = JSON.parse((await cli([path, '--tensor', 'model.layers.0.self_attn.q_proj.weight', '--json'])).stdout);
     expect(byHf.tensor).toEqual(report.tensor);
@@ -79,7 +87,8 @@ describe('bandscope inspect', () => {
     const norm = Float32Array.from({ length: 64 }, (_, i) => (i % 2 ? 1 : -3));
     norm[3] = NaN;
     norm[7] = -Infinity;
-    for (const s of tinyHfFolder({ values: { 'model.norm.weight': norm } })) writeFileSync(join(folder, s.name.split('/').pop()!), await s.read(0, s.sizeBytes));
+    for (const s of tinyHfFolder({ values: { 'model.norm.weight': norm } }))
+      writeFileSync(join(folder, s.name.split('/').pop()!), await s.read(0, s.sizeBytes));
     const r = await cli([folder, '--tensor', 'model.norm.weight', '--json']);
     const t = JSON.parse(r.stdout).tensor;
     expect(t.nonFinite).toBe(2);
@@ -105,5 +114,4 @@ describe('bandscope inspect', () => {
       expect(r.stderr).toMatch(pattern);
     }
   }, 60_000);
-
 });

@@ -122,7 +122,12 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
       // Aliases: the model's (tied embeddings, __metadata__); a file that is no model: its __metadata__.
       const aliasesOf = model
         ? new Map(model.tensors.filter((t) => t.aliases).map((t) => [t.name, t.aliases!]))
-        : aliasesByStoredName(metadataTensorAliases(new Set(tensors.map((t) => t.name)), Object.assign({}, ...listings.filter((l) => l.file.format === 'safetensors').map((l) => l.file.metadata)) as Record<string, string>));
+        : aliasesByStoredName(
+            metadataTensorAliases(
+              new Set(tensors.map((t) => t.name)),
+              Object.assign({}, ...listings.filter((l) => l.file.format === 'safetensors').map((l) => l.file.metadata)) as Record<string, string>,
+            ),
+          );
       for (const t of tensors) {
         const aliases = aliasesOf.get(t.hfName);
         if (aliases) t.aliases = aliases;
@@ -133,13 +138,21 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
         path: displayPath,
         format: model?.format ?? listings[0].file.format,
         ...(architecture !== undefined ? { architecture } : {}),
-        ...(model ? { identity: model.identity, spec: model.spec, trainedWindow: model.trainedWindow, tokenizer: summarizeTokenizerSource(model.tokenizer) } : { specError: opened.specError }),
+        ...(model
+          ? { identity: model.identity, spec: model.spec, trainedWindow: model.trainedWindow, tokenizer: summarizeTokenizerSource(model.tokenizer) }
+          : { specError: opened.specError }),
         files: listings.map(({ file: { tensors: _listed, ...file } }) => file),
         tensors,
       };
       if (tensorName !== undefined) {
         const t = tensors.find((x) => x.name === tensorName) ?? tensors.find((x) => x.hfName === tensorName || x.aliases?.includes(tensorName));
-        if (!t) throw new UsageError(`${COMMAND}: no tensor named '${tensorName}' (try one of: ${tensors.slice(0, 5).map((x) => x.name).join(', ')}, …)`);
+        if (!t)
+          throw new UsageError(
+            `${COMMAND}: no tensor named '${tensorName}' (try one of: ${tensors
+              .slice(0, 5)
+              .map((x) => x.name)
+              .join(', ')}, …)`,
+          );
         const listing = listings.find((l) => l.file.fileName === t.fileName)!;
         report.tensor = { ...t, ...(await tensorStatsInBatches(t.shape, (rows) => listing.tensorF32(t.name, rows))) };
       }
@@ -155,7 +168,10 @@ export async function inspectPath(path: string, displayPath: string, tensorName?
 const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n)}… (${s.length} chars)` : s);
 
 function textLines(r: InspectReport): string[] {
-  const lines = [`path          ${r.path}`, `format        ${r.format}${r.architecture ? ` (${r.architecture})` : ''}${r.identity ? `, identity ${r.identity.slice(0, 16)}…` : ''}`];
+  const lines = [
+    `path          ${r.path}`,
+    `format        ${r.format}${r.architecture ? ` (${r.architecture})` : ''}${r.identity ? `, identity ${r.identity.slice(0, 16)}…` : ''}`,
+  ];
   if (r.spec) {
     const s = r.spec;
     lines.push(
@@ -169,18 +185,25 @@ function textLines(r: InspectReport): string[] {
   }
   for (const f of r.files) {
     const keys = Object.entries(f.metadata);
-    lines.push(`file          ${f.fileName}: ${f.format}${f.ggufVersion ? ` v${f.ggufVersion}` : ''}, ${f.sizeBytes} bytes, data at ${f.dataOffsetBytes}, ${keys.length} metadata keys`);
+    lines.push(
+      `file          ${f.fileName}: ${f.format}${f.ggufVersion ? ` v${f.ggufVersion}` : ''}, ${f.sizeBytes} bytes, data at ${f.dataOffsetBytes}, ${keys.length} metadata keys`,
+    );
     for (const [k, v] of keys) lines.push(`  ${k} = ${cut(typeof v === 'string' ? v : JSON.stringify(v), 100)}`);
   }
   lines.push(`tensors       ${r.tensors.length}`);
   for (const t of r.tensors) {
     const hf = t.hfName !== t.name ? ` → ${t.hfName}` : '';
     const aliases = t.aliases ? `  (also ${t.aliases.join(', ')})` : '';
-    lines.push(`  ${t.name}${hf}  ${t.dtype}  [${t.shape.join(', ')}]  @${t.offsetBytes}  ${t.sizeBytes} B${r.files.length > 1 ? `  ${t.fileName}` : ''}${aliases}`);
+    lines.push(
+      `  ${t.name}${hf}  ${t.dtype}  [${t.shape.join(', ')}]  @${t.offsetBytes}  ${t.sizeBytes} B${r.files.length > 1 ? `  ${t.fileName}` : ''}${aliases}`,
+    );
   }
   if (r.tensor) {
     const t = r.tensor;
-    lines.push(`tensor ${t.name} ${t.dtype} [${t.shape.join(', ')}]: mean ${t.mean}, absMax ${t.absMax}, nonFinite ${t.nonFinite}`, `  first ${t.first.join(' ')}`);
+    lines.push(
+      `tensor ${t.name} ${t.dtype} [${t.shape.join(', ')}]: mean ${t.mean}, absMax ${t.absMax}, nonFinite ${t.nonFinite}`,
+      `  first ${t.first.join(' ')}`,
+    );
   }
   return lines;
 }
@@ -191,6 +214,11 @@ export async function run(argv: string[]): Promise<void> {
     throw new UsageError(`${COMMAND}: give exactly one path (builtin, an HF folder, a .safetensors file or a .gguf file), got ${flags.positionals.length}`);
   }
   const arg = flags.positionals[0];
-  const report = await inspectPath(arg === 'builtin' ? BUILTIN_MODEL_DIR : arg, arg === 'builtin' ? BUILTIN_MODEL_NAME : arg, stringFlag(COMMAND, flags, 'tensor'), { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) });
+  const report = await inspectPath(
+    arg === 'builtin' ? BUILTIN_MODEL_DIR : arg,
+    arg === 'builtin' ? BUILTIN_MODEL_NAME : arg,
+    stringFlag(COMMAND, flags, 'tensor'),
+    { trainedWindowTokens: trainedWindowFlag(COMMAND, flags) },
+  );
   process.stdout.write(booleanFlag(flags, 'json') ? `${JSON.stringify(report)}\n` : `${textLines(report).join('\n')}\n`);
 }

@@ -22,10 +22,18 @@ function hollowLlama1b(): string {
   const config = RESEARCH_CONFIGS['Llama-3.2-1B'];
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   const [h, i, v, q, kv] = [2048, 8192, 128256, 32 * 64, 8 * 64];
-  const shapes: Array<[string, number[]]> = [['model.embed_tokens.weight', [v, h]], ['model.norm.weight', [h]]];
+  const shapes: Array<[string, number[]]> = [
+    ['model.embed_tokens.weight', [v, h]],
+    ['model.norm.weight', [h]],
+  ];
   for (let l = 0; l < 16; l++) {
     const p = `model.layers.${l}.`;
-    shapes.push([`${p}self_attn.q_proj.weight`, [q, h]], [`${p}self_attn.k_proj.weight`, [kv, h]], [`${p}self_attn.v_proj.weight`, [kv, h]], [`${p}self_attn.o_proj.weight`, [h, q]]);
+    shapes.push(
+      [`${p}self_attn.q_proj.weight`, [q, h]],
+      [`${p}self_attn.k_proj.weight`, [kv, h]],
+      [`${p}self_attn.v_proj.weight`, [kv, h]],
+      [`${p}self_attn.o_proj.weight`, [h, q]],
+    );
     shapes.push([`${p}mlp.gate_proj.weight`, [i, h]], [`${p}mlp.up_proj.weight`, [i, h]], [`${p}mlp.down_proj.weight`, [h, i]]);
     shapes.push([`${p}input_layernorm.weight`, [h]], [`${p}post_attention_layernorm.weight`, [h]]);
   }
@@ -55,7 +63,9 @@ describe('--memory-budget', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     // --engine auto: the whole graph does not fit, so one layer at a time is tried and does not fit either.
-    expect(r.stderr).toMatch(/eval at 1024 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs [\d.]+ MiB at peak \(\d+ bytes; largest item: .*\), available 100\.00 MiB \(104857600 bytes\): --memory-budget 100M/);
+    expect(r.stderr).toMatch(
+      /eval at 1024 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs [\d.]+ MiB at peak \(\d+ bytes; largest item: .*\), available 100\.00 MiB \(104857600 bytes\): --memory-budget 100M/,
+    );
     const whole = await runCli(['eval', '--model', 'builtin', '--text', text, '--contexts', '1024', '--memory-budget', '100M', '--engine', 'whole']);
     expect(whole.code).toBe(2);
     expect(whole.stderr).toMatch(/eval at 1024 tokens needs [\d.]+ MiB at peak \(\d+ bytes; whole-graph engine, largest item: .*\), available 100\.00 MiB/);
@@ -69,13 +79,31 @@ describe('--memory-budget', () => {
     const fp = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--memory-budget', '1T', '--engine', 'whole']);
     expect(fp.code).toBe(2);
     expect(fp.stderr).toMatch(/eval at 4096 tokens cannot run: one ONNX protobuf cannot exceed 2 GiB, .* 4\.60 GiB of weights/);
-    const w4 = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--quant', 'rtn:w4g32a', '--quant-format', 'nbits', '--memory-budget', '4G', '--engine', 'whole']);
+    const w4 = await runCli([
+      'eval',
+      '--model',
+      dir,
+      '--text',
+      text,
+      '--contexts',
+      '4096',
+      '--quant',
+      'rtn:w4g32a',
+      '--quant-format',
+      'nbits',
+      '--memory-budget',
+      '4G',
+      '--engine',
+      'whole',
+    ]);
     expect(w4.code).toBe(2);
     expect(w4.stderr).toMatch(/eval at 4096 tokens needs 6\.\d\d GiB .* available 4\.00 GiB \(4294967296 bytes\): --memory-budget 4G/);
     const layered = await runCli(['eval', '--model', dir, '--text', text, '--contexts', '4096', '--memory-budget', '1G']);
     expect(layered.code).toBe(2);
     expect(layered.stderr.trim().split('\n')).toHaveLength(1);
-    expect(layered.stderr).toMatch(/eval at 4096 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs \d\.\d\d GiB at peak .*available 1\.00 GiB \(1073741824 bytes\): --memory-budget 1G/);
+    expect(layered.stderr).toMatch(
+      /eval at 4096 tokens does not fit even layer-streamed \(1 layer\(s\) per group\): needs \d\.\d\d GiB at peak .*available 1\.00 GiB \(1073741824 bytes\): --memory-budget 1G/,
+    );
     for (const [command, ...args] of [
       ['diagnose', '--text', text, '--context', '2048', '--quant', 'rtn:w4g32a'],
       ['search', '--dev', text, '--test', text, '--context', '2048'],

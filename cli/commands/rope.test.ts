@@ -168,7 +168,11 @@ describe.concurrent('bandscope rope (bad input → one line, exit 2)', () => {
     ['missing file', () => ['--config', join(dir, 'does-not-exist.json')], /cannot read config .*no such file/],
     ['malformed JSON', () => ['--config', writeConfig('bad.json', '{"hidden_size": 4096,')], /not valid JSON/],
     ['JSON that is not an object', () => ['--config', writeConfig('arr.json', '[1,2]')], /must hold a JSON object/],
-    ['unknown rope type', () => ['--config', writeConfig('unk.json', { ...llama7b, rope_scaling: { type: 'wobble', factor: 2 } })], /unknown rope type 'wobble'/],
+    [
+      'unknown rope type',
+      () => ['--config', writeConfig('unk.json', { ...llama7b, rope_scaling: { type: 'wobble', factor: 2 } })],
+      /unknown rope type 'wobble'/,
+    ],
     ['negative factor', () => ['--config', writeConfig('neg.json', { ...llama7b, rope_scaling: { type: 'linear', factor: -2 } })], /factor/],
     ['head_dim that does not divide', () => ['--config', writeConfig('hd.json', { ...llama7b, hidden_size: 4000, num_attention_heads: 3 })], /not divisible/],
     ['missing --config', () => ['--json'], /--config is required/],

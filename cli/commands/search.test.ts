@@ -24,7 +24,24 @@ describe('bandscope search', () => {
   it('records every candidate, never picks worse than g = 1 on dev, writes patched q/k and scales that eval --qroar reproduces', async () => {
     const out = join(dir, 'out');
     const reportPath = join(dir, 'search-report.json');
-    const r = await cli('search', [...BASE, '--grid', '3', '--window', '0.95,1.05', '--guard', '0.05', '--windows', '2', '--test-windows', '1', '--out', out, '--report', reportPath, '--json']);
+    const r = await cli('search', [
+      ...BASE,
+      '--grid',
+      '3',
+      '--window',
+      '0.95,1.05',
+      '--guard',
+      '0.05',
+      '--windows',
+      '2',
+      '--test-windows',
+      '1',
+      '--out',
+      out,
+      '--report',
+      reportPath,
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.settings).toMatchObject({ context: 512, shortContext: 256, quant: 'rtn:w4g32a', variant: 'shared', grid: [0.95, 1, 1.05] });
@@ -43,7 +60,10 @@ describe('bandscope search', () => {
     // Noise, edge and penalty fields (issue #13): the penalty at the short context and at L′, one test window each.
     expect(s.noOp).toBeNull();
     expect(s.settings).toMatchObject({ testWindows: 1, testContexts: [256, 512], noise: { sigmas: 2, floatToleranceNats: 1e-5 }, widen: false });
-    expect(s.penalty.map((p: { contextTokens: number; windows: number }) => [p.contextTokens, p.windows])).toEqual([[256, 1], [512, 1]]);
+    expect(s.penalty.map((p: { contextTokens: number; windows: number }) => [p.contextTokens, p.windows])).toEqual([
+      [256, 1],
+      [512, 1],
+    ]);
     const p512 = s.penalty[1];
     expect(p512.nll.ptqBefore).toBe(s.test.before.nll);
     expect(p512.nll.ptqAfter).toBe(s.test.after.nll);
@@ -69,13 +89,28 @@ describe('bandscope search', () => {
     const { report, settings } = parseReport(readFileSync(reportPath, 'utf8'));
     expect(report.model.identity).toBe(s.modelIdentity);
     expect(report.model.id).toBe('builtin:bandscope-byte-4m');
-    expect(settings).toMatchObject({ pi: { method: 'yarn', factor: 2 }, targetContextTokens: 512, weightQuant: { bits: 4, group: 32, symmetric: false }, bands: { kind: 'equal-log', count: 2 }, text: 'brown', qroarVariant: 'shared' });
+    expect(settings).toMatchObject({
+      pi: { method: 'yarn', factor: 2 },
+      targetContextTokens: 512,
+      weightQuant: { bits: 4, group: 32, symmetric: false },
+      bands: { kind: 'equal-log', count: 2 },
+      text: 'brown',
+      qroarVariant: 'shared',
+    });
     const run = report.search!.run!;
     expect(report.search!.chosenScales).toEqual(s.chosen.scales);
     expect(run.candidateScales).toEqual(s.candidates.map((c: { scales: number[] }) => c.scales));
     expect(report.search!.candidates.map((c) => c.objective)).toEqual(s.candidates.map((c: { objective: number }) => c.objective));
     expect(report.search!.candidates.map((c) => c.guard)).toEqual(s.candidates.map((c: { guard: number }) => c.guard));
-    expect(run).toMatchObject({ contextTokens: 512, shortContextTokens: 256, windows: 2, guardWindows: 4, guardTolerance: 0.05, bandOrder: s.bandOrder, grid: s.settings.grid });
+    expect(run).toMatchObject({
+      contextTokens: 512,
+      shortContextTokens: 256,
+      windows: 2,
+      guardWindows: 4,
+      guardTolerance: 0.05,
+      bandOrder: s.bandOrder,
+      grid: s.settings.grid,
+    });
     expect(run.baseline!.objective).toBe(s.dev.before.nll);
     expect(run.best!.guard).toBe(s.shortContext.after.nll);
     expect(run.penalty!.map((p) => p.nll)).toEqual(s.penalty.map((p: { nll: unknown }) => p.nll));
@@ -86,7 +121,9 @@ describe('bandscope search', () => {
     // Patched tensors: q/k of every layer, float32, HF names, own row order, scaled by the chosen g.
     const file = await parseSafetensorsHeader(byteSourceFromBytes(new Uint8Array(readFileSync(join(out, 'qroar-patched.safetensors'))), 'patched'));
     expect([...file.tensors.keys()].sort()).toEqual(
-      Array.from({ length: 6 }, (_, l) => [`model.layers.${l}.self_attn.k_proj.weight`, `model.layers.${l}.self_attn.q_proj.weight`]).flat().sort(),
+      Array.from({ length: 6 }, (_, l) => [`model.layers.${l}.self_attn.k_proj.weight`, `model.layers.${l}.self_attn.q_proj.weight`])
+        .flat()
+        .sort(),
     );
     const original = builtinTensors();
     const g = s.chosen.scales as number[];
@@ -103,11 +140,34 @@ describe('bandscope search', () => {
       }
     }
     const scales = parseQroarScalesJson(readFileSync(join(out, 'qroar-scales.json'), 'utf8'), 'scales');
-    expect(scales).toMatchObject({ variant: 'shared', rotaryDim: 64, pairLayout: 'half-split', bands: 'custom:0-15,16-31', bandSource: 'equal-log:2', scales: g });
+    expect(scales).toMatchObject({
+      variant: 'shared',
+      rotaryDim: 64,
+      pairLayout: 'half-split',
+      bands: 'custom:0-15,16-31',
+      bandSource: 'equal-log:2',
+      scales: g,
+    });
     expect(scales.model.hashes['bandscope-model-v1']).toBe(s.modelIdentity);
 
     // eval --qroar with the written file reproduces the search's own test NLL after.
-    const e = await cli('eval', ['--model', 'builtin', '--text', TEST, '--contexts', '512', '--windows', '1', '--rope', 'yarn:2', '--quant', 'rtn:w4g32a', '--qroar', join(out, 'qroar-scales.json'), '--json']);
+    const e = await cli('eval', [
+      '--model',
+      'builtin',
+      '--text',
+      TEST,
+      '--contexts',
+      '512',
+      '--windows',
+      '1',
+      '--rope',
+      'yarn:2',
+      '--quant',
+      'rtn:w4g32a',
+      '--qroar',
+      join(out, 'qroar-scales.json'),
+      '--json',
+    ]);
     expect(e.code).toBe(0);
     expect(Math.abs(JSON.parse(e.stdout).contexts[0].nll - s.test.after.nll)).toBeLessThan(1e-6);
   }, 90_000);

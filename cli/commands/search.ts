@@ -22,7 +22,17 @@ import { pressureChartData } from '../../lib/run/pressure';
 import { patchedQkTensors, scalesOutcomeSettings } from '../../lib/run/searchExport';
 import { runSearch } from '../../lib/scenario/search';
 import { GUARD_DEFINITION, guardWindowCount, SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
-import { booleanFlag, ENGINE_FLAGS, engineFlags, MEMORY_BUDGET_FLAG, memoryBudgetFlag, parseFlags, stringFlag, TRAINED_WINDOW_FLAG, trainedWindowFlag } from '../args';
+import {
+  booleanFlag,
+  ENGINE_FLAGS,
+  engineFlags,
+  MEMORY_BUDGET_FLAG,
+  memoryBudgetFlag,
+  parseFlags,
+  stringFlag,
+  TRAINED_WINDOW_FLAG,
+  trainedWindowFlag,
+} from '../args';
 import { checkRunBudget } from '../scenario/budget';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
@@ -81,12 +91,28 @@ export async function run(argv: string[]): Promise<void> {
     ...TRAINED_WINDOW_FLAG,
     ...MEMORY_BUDGET_FLAG,
     ...ENGINE_FLAGS,
-    model: { type: 'string' }, dev: { type: 'string' }, test: { type: 'string' },
-    context: { type: 'string' }, 'short-context': { type: 'string' }, rope: { type: 'string' },
-    quant: { type: 'string' }, kv: { type: 'string' }, bands: { type: 'string' }, variant: { type: 'string' },
-    grid: { type: 'string' }, window: { type: 'string' }, sweeps: { type: 'string' }, guard: { type: 'string' },
-    windows: { type: 'string' }, 'test-windows': { type: 'string' }, noise: { type: 'string' }, widen: { type: 'boolean' },
-    out: { type: 'string' }, report: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    model: { type: 'string' },
+    dev: { type: 'string' },
+    test: { type: 'string' },
+    context: { type: 'string' },
+    'short-context': { type: 'string' },
+    rope: { type: 'string' },
+    quant: { type: 'string' },
+    kv: { type: 'string' },
+    bands: { type: 'string' },
+    variant: { type: 'string' },
+    grid: { type: 'string' },
+    window: { type: 'string' },
+    sweeps: { type: 'string' },
+    guard: { type: 'string' },
+    windows: { type: 'string' },
+    'test-windows': { type: 'string' },
+    noise: { type: 'string' },
+    widen: { type: 'boolean' },
+    out: { type: 'string' },
+    report: { type: 'string' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   });
   if (booleanFlag(flags, 'help')) {
     process.stdout.write(`${HELP}\n`);
@@ -114,7 +140,10 @@ export async function run(argv: string[]): Promise<void> {
   const windows = intFlag(COMMAND, 'windows', stringFlag(COMMAND, flags, 'windows'), SEARCH_DEFAULTS.devWindows, 2);
   const testWindowsRaw = stringFlag(COMMAND, flags, 'test-windows');
   const testWindows = testWindowsRaw === undefined ? undefined : intFlag(COMMAND, 'test-windows', testWindowsRaw, 1);
-  const noise: NoiseSettings = { sigmas: numberFlag(COMMAND, 'noise', stringFlag(COMMAND, flags, 'noise'), SEARCH_DEFAULTS.noise.sigmas), floatToleranceNats: SEARCH_DEFAULTS.noise.floatToleranceNats };
+  const noise: NoiseSettings = {
+    sigmas: numberFlag(COMMAND, 'noise', stringFlag(COMMAND, flags, 'noise'), SEARCH_DEFAULTS.noise.sigmas),
+    floatToleranceNats: SEARCH_DEFAULTS.noise.floatToleranceNats,
+  };
   const widen = booleanFlag(flags, 'widen');
   const outDir = stringFlag(COMMAND, flags, 'out');
   const reportPath = stringFlag(COMMAND, flags, 'report');
@@ -126,7 +155,8 @@ export async function run(argv: string[]): Promise<void> {
   const engineSettings = engineFlags(COMMAND, flags);
   const engine = await configureNodeEngines(engineSettings);
   // Said when asked for (the default cpu run keeps stderr to its progress lines).
-  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined) process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
+  if (engineSettings.device !== 'cpu' || engineSettings.threads !== undefined)
+    process.stderr.write(`${COMMAND}: engines on ${engine.device}, ${engine.threads} threads${engine.note ? ` (${engine.note})` : ''}\n`);
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowOverride });
   try {
     const { spec } = model;
@@ -139,25 +169,59 @@ export async function run(argv: string[]): Promise<void> {
     );
     const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
     // Refuse before any tensor is read: the all-layer tapped run at L′ (float32 sources kept, candidates beside them).
-    checkRunBudget(COMMAND, memory, spec, { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: spec.numLayers, sourceTensors: 'kept' }, context);
+    checkRunBudget(
+      COMMAND,
+      memory,
+      spec,
+      { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: spec.numLayers, sourceTensors: 'kept' },
+      context,
+    );
     const devTokens = await model.readTokens(COMMAND, 'dev', devPath);
     const testTokens = await model.readTokens(COMMAND, 'test', testPath);
     requireWindow(COMMAND, 'dev', devTokens, context);
     requireWindow(COMMAND, 'test', testTokens, context);
-    if (devTokens.length < windows * context) throw new UsageError(`${COMMAND}: --dev has ${devTokens.length} tokens, fewer than --windows ${windows} windows of ${context}`);
+    if (devTokens.length < windows * context)
+      throw new UsageError(`${COMMAND}: --dev has ${devTokens.length} tokens, fewer than --windows ${windows} windows of ${context}`);
     const testContexts = [...new Set([shortContext, context])].sort((a, b) => a - b);
     const guardWindows = guardWindowCount(windows, context, shortContext, devTokens.length);
     // Refused before any run when the dashboard could not represent these settings.
-    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, {
-      modelArg, rope: choice, contextTokens: context, rtn, kvQuant, bands: bandsRaw, textPaths: [devPath, testPath], variant,
-      ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
-    });
+    const reportSettings =
+      reportPath === undefined
+        ? null
+        : cliReportSettings(COMMAND, {
+            modelArg,
+            rope: choice,
+            contextTokens: context,
+            rtn,
+            kvQuant,
+            bands: bandsRaw,
+            textPaths: [devPath, testPath],
+            variant,
+            ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
+          });
     const settings = {
-      dev: devPath, test: testPath, trainedWindow, context, shortContext, rope: choice.label,
-      quant: rtn ? formatRtnSpec(rtn) : 'none', kv: kvRaw, bands: bandsRaw, variant,
-      grid: Array.from(logSpacedGrid(gridPoints, lo, hi)), window: [lo, hi], sweeps, guard: guardTolerance,
-      windows, guardWindows, testWindows: testWindows ?? 'all', testContexts, noise, widen,
-      objective: 'mean dev NLL at context (nats/token)', guardMetric: GUARD_DEFINITION,
+      dev: devPath,
+      test: testPath,
+      trainedWindow,
+      context,
+      shortContext,
+      rope: choice.label,
+      quant: rtn ? formatRtnSpec(rtn) : 'none',
+      kv: kvRaw,
+      bands: bandsRaw,
+      variant,
+      grid: Array.from(logSpacedGrid(gridPoints, lo, hi)),
+      window: [lo, hi],
+      sweeps,
+      guard: guardTolerance,
+      windows,
+      guardWindows,
+      testWindows: testWindows ?? 'all',
+      testContexts,
+      noise,
+      widen,
+      objective: 'mean dev NLL at context (nats/token)',
+      guardMetric: GUARD_DEFINITION,
     };
     const emit = (report: Record<string, unknown>, human: string) => {
       if (booleanFlag(flags, 'json')) process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -166,9 +230,23 @@ export async function run(argv: string[]): Promise<void> {
 
     // The one search job of the dashboard too (lib/scenario/search), over onnxruntime-node.
     const result = await runSearch({
-      rope, bands, geometry: spec, devTokens, testTokens, contextTokens: context, shortContextTokens: shortContext, reportContexts: testContexts,
-      windows, ...(testWindows !== undefined ? { testWindows } : {}), grid: { pointCount: gridPoints, lo, hi }, sweeps, guardTolerance, noise, widen,
-      variant, keysQuantized: kvQuant !== undefined && kvQuant.target !== 'v',
+      rope,
+      bands,
+      geometry: spec,
+      devTokens,
+      testTokens,
+      contextTokens: context,
+      shortContextTokens: shortContext,
+      reportContexts: testContexts,
+      windows,
+      ...(testWindows !== undefined ? { testWindows } : {}),
+      grid: { pointCount: gridPoints, lo, hi },
+      sweeps,
+      guardTolerance,
+      noise,
+      widen,
+      variant,
+      keysQuantized: kvQuant !== undefined && kvQuant.target !== 'v',
       openEngine: cliSearchOpener({ model, rtn, kvQuant, variant, bands }),
       onProgress: (m) => {
         if (!m.startsWith('candidate ')) log(m);
@@ -179,7 +257,8 @@ export async function run(argv: string[]): Promise<void> {
             `${c.vsBaseline ? ` (vs g = 1: ${formatPplChange(c.vsBaseline, noise)})` : ''}${c.accepted ? '' : ` rejected (${c.rejectedReason})`}` +
             `${c.improved ? ' *' : c.withinNoise ? ' tie (within noise)' : ''}`,
         ),
-      onWiden: (h, from, to) => log(`${gridEdgeMessage(h, from.lo, from.hi)}; --widen: searching again in [${to.lo.toFixed(4)}, ${to.hi.toFixed(4)}] with ${to.pointCount} points`),
+      onWiden: (h, from, to) =>
+        log(`${gridEdgeMessage(h, from.lo, from.hi)}; --widen: searching again in [${to.lo.toFixed(4)}, ${to.hi.toFixed(4)}] with ${to.pointCount} points`),
     });
     const writeReport = async () => {
       if (reportPath === undefined || reportSettings === null) return;
@@ -189,7 +268,12 @@ export async function run(argv: string[]): Promise<void> {
         device: nodeEngineReport().device,
         pressure: pressureChartData(spec.rope, reportSettings),
         perplexity: null,
-        search: reportSearchOf(result, { variant, bands: bands.map(({ bandIndex, firstPair, lastPair, label }) => ({ bandIndex, firstPair, lastPair, label })), contextTokens: context, shortContextTokens: shortContext }),
+        search: reportSearchOf(result, {
+          variant,
+          bands: bands.map(({ bandIndex, firstPair, lastPair, label }) => ({ bandIndex, firstPair, lastPair, label })),
+          contextTokens: context,
+          shortContextTokens: shortContext,
+        }),
         diagnostics: null,
       });
     };
@@ -199,7 +283,10 @@ export async function run(argv: string[]): Promise<void> {
       log(`no search: ${result.noOpReason}`);
       if (outDir !== undefined) log(`--out: nothing written, the scales are all 1`);
       await writeReport();
-      emit({ ...json, out: null, seconds: (performance.now() - started) / 1000 }, `${model.name}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands — no search: ${result.noOpReason}\n`);
+      emit(
+        { ...json, out: null, seconds: (performance.now() - started) / 1000 },
+        `${model.name}: ${variant} scales [${chosen.map((g) => g.toFixed(4)).join(', ')}] over ${bands.length} bands — no search: ${result.noOpReason}\n`,
+      );
       return;
     }
     const edgeMessage = json.edge?.message ?? null;
@@ -207,12 +294,23 @@ export async function run(argv: string[]): Promise<void> {
     const penalty = result.penalty!;
     let out: { safetensors: string; scales: string } | null = null;
     if (outDir !== undefined) {
-      out = await writePatched(outDir, model, { variant, bands, scales: chosen }, {
-        format: QROAR_SCALES_FORMAT, version: QROAR_SCALES_VERSION, variant, rotaryDim: rope.rotaryDim, pairLayout: spec.pairLayout,
-        bands: customBandSpec(bands), bandSource: bandsRaw, scales: chosen,
-        model: { name: model.name, hashes: { [MODEL_IDENTITY_SCHEME]: model.identity } },
-        settings: { ...settings, ...scalesOutcomeSettings({ noise, noOpReason: null, edgeHits: result.edgeHits, penalty }) },
-      });
+      out = await writePatched(
+        outDir,
+        model,
+        { variant, bands, scales: chosen },
+        {
+          format: QROAR_SCALES_FORMAT,
+          version: QROAR_SCALES_VERSION,
+          variant,
+          rotaryDim: rope.rotaryDim,
+          pairLayout: spec.pairLayout,
+          bands: customBandSpec(bands),
+          bandSource: bandsRaw,
+          scales: chosen,
+          model: { name: model.name, hashes: { [MODEL_IDENTITY_SCHEME]: model.identity } },
+          settings: { ...settings, ...scalesOutcomeSettings({ noise, noOpReason: null, edgeHits: result.edgeHits, penalty }) },
+        },
+      );
       log(`wrote ${out.safetensors} and ${out.scales}`);
     }
     await writeReport();

@@ -124,7 +124,14 @@ describe('Q-ROAR export of a fused Phi-3', () => {
     const opened = await openModelAtPath(join(ARCH_FIXTURE_DIR, 'phi3-fused'));
     try {
       const { model } = opened;
-      const out = await patchedQkTensors(model.spec, (n) => model.tensorF32(n), { variant: 'shared', bands: bandsFromPairRanges([[0, 1], [2, 3]]), scales: [2, 0.5] });
+      const out = await patchedQkTensors(model.spec, (n) => model.tensorF32(n), {
+        variant: 'shared',
+        bands: bandsFromPairRanges([
+          [0, 1],
+          [2, 3],
+        ]),
+        scales: [2, 0.5],
+      });
       expect(out.map((t) => [t.name, t.shape])).toEqual([0, 1].map((l) => [`model.layers.${l}.self_attn.qkv_proj.weight`, [64, 32]]));
       const fused = await model.tensorF32('model.layers.1.self_attn.qkv_proj.weight');
       // head_dim 8: q row 1 (pair 1, band 0) ×2; q row 4+8 (head 1, pair 0) ×2; k row 32+3 (pair 3) ×0.5; v rows unchanged.

@@ -12,7 +12,13 @@ import type { LayeredWeightSource } from '../../workers/engine/layeredSession';
  * `identity` is the model's header hash and `settingsKey` names everything that changes the
  * assembled values (quant spec and format, Q-ROAR file): together they key the layer cache.
  */
-export function layeredWeightSource(spec: ModelSpec, tensorF32: TensorF32Source, opts: AssembleOptions, identity: string, settingsKey: string): LayeredWeightSource {
+export function layeredWeightSource(
+  spec: ModelSpec,
+  tensorF32: TensorF32Source,
+  opts: AssembleOptions,
+  identity: string,
+  settingsKey: string,
+): LayeredWeightSource {
   return {
     spec,
     weightsKey: `${identity}|${settingsKey}`,

@@ -30,7 +30,9 @@ describe('KV-cache fake quant in the graph', () => {
     const dims = { tokens: T, heads: spec.numKvHeads, headDim: spec.headDim };
     const out = await run(T, { tapLayers: [0], tapValues: true, kvQuant: parseKvSpec('int8:token:post') });
     const t = out.taps!;
-    expect(maxAbsDiff(t.k_kv_0, kvFakeQuant(t.k_post_0, dims, { bits: 8, granularity: 'token' }).values)).toBeLessThan(tolerance('kv-cache-vs-lib', 'int8', 'cpu'));
+    expect(maxAbsDiff(t.k_kv_0, kvFakeQuant(t.k_post_0, dims, { bits: 8, granularity: 'token' }).values)).toBeLessThan(
+      tolerance('kv-cache-vs-lib', 'int8', 'cpu'),
+    );
     expect(maxAbsDiff(t.v_kv_0, kvFakeQuant(t.v_0, dims, { bits: 8, granularity: 'token' }).values)).toBeLessThan(tolerance('kv-cache-vs-lib', 'int8', 'cpu'));
     expect(maxAbsDiff(t.k_kv_0, t.k_post_0)).toBeGreaterThan(0);
   });
@@ -42,7 +44,11 @@ describe('KV-cache fake quant in the graph', () => {
     );
     const T = 256;
     const out = await run(T, { tapLayers: [0], tapValues: true, kvQuant: { ...parseKvSpec('int4:channel:post:k'), channelScales: { k: kScales } } });
-    const ref = kvFakeQuant(out.taps!.k_post_0, { tokens: T, heads: spec.numKvHeads, headDim: spec.headDim }, { bits: 4, granularity: 'channel', channelScales: kScales[0] });
+    const ref = kvFakeQuant(
+      out.taps!.k_post_0,
+      { tokens: T, heads: spec.numKvHeads, headDim: spec.headDim },
+      { bits: 4, granularity: 'channel', channelScales: kScales[0] },
+    );
     expect(ref.clippedCount).toBeGreaterThan(0); // the long context leaves the calibrated range
     expect(maxAbsDiff(out.taps!.k_kv_0, ref.values)).toBeLessThan(tolerance('kv-cache-vs-lib', 'int4', 'cpu'));
     expect(maxAbsDiff(out.taps!.v_kv_0, out.taps!.v_0)).toBe(0); // target k: values untouched

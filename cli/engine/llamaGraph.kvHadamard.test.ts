@@ -56,7 +56,7 @@ describe('Hadamard-rotated KV cache in the graph', () => {
     const T = 256;
     const out = await run(T, { tapLayers: [0], tapValues: true, kvQuant: parseKvSpec('int4:token:post:hadamard') });
     const t = out.taps!;
-    const step = 2 * 8 / 7; // generous bound on one int4 code step of any head here (|x| < 8)
+    const step = (2 * 8) / 7; // generous bound on one int4 code step of any head here (|x| < 8)
     const refK = rotatedReference(t.k_post_0, T, { bits: 4, granularity: 'token' });
     const refV = rotatedReference(t.v_0, T, { bits: 4, granularity: 'token' });
     expect(mismatchShare(t.k_kv_0, refK.values, ROTATION_TOL)).toBeLessThan(1e-3);
@@ -100,14 +100,26 @@ describe('Hadamard-rotated KV cache in the graph', () => {
 
   it('per-channel without rotation: the graph clip count equals kvFakeQuant clippedCount exactly', async () => {
     const kv = parseKvSpec('int8:channel:pre:k');
-    const scales = await calibrateKvChannelScales({ kv, tokens, calibrationTokens: 32, trainedWindowTokens: 256, rope: spec.rope, dims: spec, openEngine: (g) => createNodeEngine(buildLlamaGraph(spec, weights, g)) });
+    const scales = await calibrateKvChannelScales({
+      kv,
+      tokens,
+      calibrationTokens: 32,
+      trainedWindowTokens: 256,
+      rope: spec.rope,
+      dims: spec,
+      openEngine: (g) => createNodeEngine(buildLlamaGraph(spec, weights, g)),
+    });
     expect(scales.v).toBeUndefined();
     const T = 256;
     const layers = Array.from({ length: spec.numLayers }, (_, l) => l);
     const out = await run(T, { tapLayers: layers, kvQuant: { ...kv, channelScales: scales }, kvClipCount: true });
     let refClipped = 0;
     for (const l of layers) {
-      const ref = kvFakeQuant(out.taps![`k_pre_${l}`], { tokens: T, heads: spec.numKvHeads, headDim: spec.headDim }, { bits: 8, granularity: 'channel', channelScales: scales.k![l] });
+      const ref = kvFakeQuant(
+        out.taps![`k_pre_${l}`],
+        { tokens: T, heads: spec.numKvHeads, headDim: spec.headDim },
+        { bits: 8, granularity: 'channel', channelScales: scales.k![l] },
+      );
       refClipped += ref.clippedCount;
     }
     expect(refClipped).toBeGreaterThan(0);
@@ -116,6 +128,8 @@ describe('Hadamard-rotated KV cache in the graph', () => {
 
   it('a head dim that is not a power of two is refused with a user-facing message', () => {
     const odd = { ...spec, headDim: 48, rope: { ...spec.rope, headDim: 48, rotaryDim: 48 } };
-    expect(() => buildLlamaGraph(odd, weights, { seqLen: 8, kvQuant: parseKvSpec('int8:token:post:hadamard') })).toThrow(expect.objectContaining({ userFacing: true, message: expect.stringMatching(/head dim is 48/) }));
+    expect(() => buildLlamaGraph(odd, weights, { seqLen: 8, kvQuant: parseKvSpec('int8:token:post:hadamard') })).toThrow(
+      expect.objectContaining({ userFacing: true, message: expect.stringMatching(/head dim is 48/) }),
+    );
   });
 });

@@ -48,7 +48,10 @@ describe.skipIf(!stories || !sample)(`stories260K against llama.cpp ${stories ? 
       expect(worst).toBeLessThan(tolerance('llamacpp-per-token-nll', 'float32', 'cpu'));
       // The llama-perplexity figure over those chunks, through lib/eval, equals llama.cpp's (lib/testing/tolerances).
       const [r] = await evaluatePerplexity({
-        tokens, contexts: [C], maxWindows: reference.chunks.length, scoring: { mode: 'llama-perplexity', bosId: addedBosId(model.tokenizer) },
+        tokens,
+        contexts: [C],
+        maxWindows: reference.chunks.length,
+        scoring: { mode: 'llama-perplexity', bosId: addedBosId(model.tokenizer) },
         prepare: async (c) => ({ engine: await createNodeEngine(buildLlamaGraph(model.spec, weights, { seqLen: c })), cos, sin }),
       });
       const first = C / 2;
@@ -60,12 +63,26 @@ describe.skipIf(!stories || !sample)(`stories260K against llama.cpp ${stories ? 
   });
 
   it('bandscope eval --score llama-perplexity from the file path alone prints the same figure', async () => {
-    const r = await runCli(['eval', '--model', stories!, '--text', sample!, '--contexts', String(reference.contextTokens), '--windows', String(reference.chunks.length), '--score', 'llama-perplexity', '--json']);
+    const r = await runCli([
+      'eval',
+      '--model',
+      stories!,
+      '--text',
+      sample!,
+      '--contexts',
+      String(reference.contextTokens),
+      '--windows',
+      String(reference.chunks.length),
+      '--score',
+      'llama-perplexity',
+      '--json',
+    ]);
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { settings: { tokenizer: string; score: string }; contexts: Array<{ nll: number; predictions: number }> };
     expect(out.settings.tokenizer).toMatch(/GGUF-embedded SentencePiece \("llama"\), 512 tokens; adds BOS 1 at the start/);
     const first = reference.contextTokens / 2;
-    const refNll = reference.chunks.flatMap((c) => c.nll.slice(first)).reduce((a, b) => a + b, 0) / (reference.chunks.length * (reference.contextTokens - 1 - first));
+    const refNll =
+      reference.chunks.flatMap((c) => c.nll.slice(first)).reduce((a, b) => a + b, 0) / (reference.chunks.length * (reference.contextTokens - 1 - first));
     expect(out.contexts[0].predictions).toBe(reference.chunks.length * (reference.contextTokens - 1 - first));
     expect(Math.abs(out.contexts[0].nll - refNll)).toBeLessThan(tolerance('llamacpp-mean-nll', 'float32', 'cpu'));
   }, 60_000);

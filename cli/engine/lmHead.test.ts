@@ -73,7 +73,10 @@ describe('headVocabChunks', () => {
 const SAME_TOL = tolerance('same-function-nll', 'float32', 'cpu');
 
 describe('chunked LM head (onnxruntime-node, CPU)', () => {
-  for (const [label, weights] of [['untied', () => untied], ['tied', () => tied]] as const) {
+  for (const [label, weights] of [
+    ['untied', () => untied],
+    ['tied', () => tied],
+  ] as const) {
     it(`${label}: 7 chunks give the one-chunk NLL and logits within ${SAME_TOL}, and the float64 log-softmax of those logits`, async () => {
       const one = await run(weights(), { logits: true });
       const many = await run(weights(), { logits: true, headBudgetBytes: CHUNKED });

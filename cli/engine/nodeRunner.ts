@@ -53,7 +53,10 @@ export function nodeEngineReport(): NodeEngineReport {
  * graph's outputs as Float32Arrays (nll always; logits and taps when the graph has them).
  * `device` reads 'ort-node:cpu' or 'ort-node:webgpu'; `deviceNote` says why 'auto' fell back.
  */
-export async function createNodeEngine(graph: EngineGraph, opts: { intraOpThreads?: number; device?: NodeDevice } = {}): Promise<NllEngine & { threads: number; deviceNote?: string }> {
+export async function createNodeEngine(
+  graph: EngineGraph,
+  opts: { intraOpThreads?: number; device?: NodeDevice } = {},
+): Promise<NllEngine & { threads: number; deviceNote?: string }> {
   // The configured device is already resolved (never 'auto' here unless a caller passes it).
   const session = await createNodeSession(graph.modelBytes, { device: opts.device ?? defaults.device, threads: opts.intraOpThreads ?? defaults.threads });
   const seqLen = graph.seqLen;
@@ -94,8 +97,19 @@ export function nodeEngineRuntime(): EngineRuntime {
   return {
     async createSession(modelBytes) {
       const session = await createNodeSession(modelBytes, { device: defaults.device, threads: defaults.threads });
-      const device: DeviceReport = { requested: 'auto', used: session.used, threads: session.threads, ...(session.fallbackReason !== undefined ? { fallbackReason: session.fallbackReason } : {}) };
-      return { inputNames: session.inputNames, outputNames: session.outputNames, device, run: (feeds, names) => session.run(feeds, names), release: () => session.release() };
+      const device: DeviceReport = {
+        requested: 'auto',
+        used: session.used,
+        threads: session.threads,
+        ...(session.fallbackReason !== undefined ? { fallbackReason: session.fallbackReason } : {}),
+      };
+      return {
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        device,
+        run: (feeds, names) => session.run(feeds, names),
+        release: () => session.release(),
+      };
     },
   };
 }
@@ -129,7 +143,11 @@ export function nllEngineOfSession(session: RuntimeSession, seqLen: number, outp
 }
 
 /** A layer-streamed NllEngine (workers/engine/layeredSession.ts) on this process's configured device. */
-export async function createLayeredNodeEngine(source: LayeredWeightSource, options: LayeredSessionOptions, cache: LayerWeightCache<DecoderLayerWeights>): Promise<NllEngine> {
+export async function createLayeredNodeEngine(
+  source: LayeredWeightSource,
+  options: LayeredSessionOptions,
+  cache: LayerWeightCache<DecoderLayerWeights>,
+): Promise<NllEngine> {
   const session = await createLayeredSession(nodeEngineRuntime(), 'auto', source, options, cache);
   return nllEngineOfSession(session, options.seqLen, session.outputNames);
 }

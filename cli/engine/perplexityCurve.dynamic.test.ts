@@ -23,7 +23,13 @@ describe('dynamic NTK perplexity curve, one run per base, each as long as its gr
       const contexts = [64, 256, 512, 1024];
       const opened: number[] = [];
       const curve = await perplexityCurve({
-        method: 'dynamic', variant: 'fp', rope, tokens, contexts, tokenBudget: 1024, maxWindows: 1,
+        method: 'dynamic',
+        variant: 'fp',
+        rope,
+        tokens,
+        contexts,
+        tokenBudget: 1024,
+        maxWindows: 1,
         openEngine: async (seqLen) => {
           opened.push(seqLen);
           return createNodeEngine(buildLlamaGraph(model.spec, weights, { seqLen }));
@@ -33,7 +39,8 @@ describe('dynamic NTK perplexity curve, one run per base, each as long as its gr
       expect(opened).toEqual([256, 512, 1024]);
       for (const [k, c] of contexts.entries()) {
         const [direct] = await evaluatePerplexity({
-          tokens: tokens.subarray(0, c), contexts: [c],
+          tokens: tokens.subarray(0, c),
+          contexts: [c],
           prepare: async () => ({ engine: await createNodeEngine(buildLlamaGraph(model.spec, weights, { seqLen: c })), ...graphRopeInputs(rope, c) }),
         });
         expect(Math.abs(curve.perContext[k].nll - direct.nll), `context ${c}`).toBeLessThan(tolerance('same-function-nll', 'float32', 'cpu'));

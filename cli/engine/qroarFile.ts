@@ -16,7 +16,11 @@ import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
 import type { RopeConfig } from '../../lib/rope/types';
 import { UsageError } from '../errors';
 
-export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: RopeConfig): Promise<{ hooks: Pick<AssembleOptions, 'preQuant' | 'qkNormTransform'>; summary: Record<string, unknown> }> {
+export async function loadQroarPreQuant(
+  path: string,
+  spec: ModelSpec,
+  rope: RopeConfig,
+): Promise<{ hooks: Pick<AssembleOptions, 'preQuant' | 'qkNormTransform'>; summary: Record<string, unknown> }> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -38,7 +42,16 @@ export async function loadQroarPreQuant(path: string, spec: ModelSpec, rope: Rop
       throw new UsageError(`--qroar '${path}': ${err instanceof Error ? err.message : String(err)}`);
     }
     factorsByLayer.push(
-      qroarRowFactors({ variant, bandScales, bands, layout: spec.pairLayout, numHeads: spec.numHeads, numKvHeads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim }),
+      qroarRowFactors({
+        variant,
+        bandScales,
+        bands,
+        layout: spec.pairLayout,
+        numHeads: spec.numHeads,
+        numKvHeads: spec.numKvHeads,
+        headDim: spec.headDim,
+        rotaryDim: rope.rotaryDim,
+      }),
     );
   }
   return {

@@ -18,7 +18,11 @@ import { archReference, ARCH_FIXTURE_DIR } from './testing/archFixtures';
 const T = 24;
 const ids = Int32Array.from(archReference().tokens.slice(0, T));
 // qwen3-qknorm: 4 heads, 2 KV heads, head_dim 16 = rotary dim → pairs 0…7, pair i = rows (i, i + 8).
-const bands = bandsFromPairRanges([[0, 2], [3, 5], [6, 7]]);
+const bands = bandsFromPairRanges([
+  [0, 2],
+  [3, 5],
+  [6, 7],
+]);
 const scales = [1.25, 0.8, 1.1];
 let opened: { model: OpenedModel; close(): Promise<void> };
 
@@ -54,7 +58,12 @@ describe('Q-ROAR with q/k norm (Qwen3)', () => {
     const [q0, k0, q1, k1] = [base.taps!.q_post_0, base.taps!.k_post_0, scaled.taps!.q_post_0, scaled.taps!.k_post_0];
     let checked = 0;
     for (const [b, band] of bands.entries()) {
-      for (const [t, s, h] of [[23, 0, 0], [17, 9, 3], [5, 5, 1], [12, 2, 2]]) {
+      for (const [t, s, h] of [
+        [23, 0, 0],
+        [17, 9, 3],
+        [5, 5, 1],
+        [12, 2, 2],
+      ]) {
         const before = bandLogit(q0, k0, band, t, s, h);
         expect(Math.abs(before)).toBeGreaterThan(1e-3);
         expect(bandLogit(q1, k1, band, t, s, h) / before).toBeCloseTo(scales[b] ** 2, 4);
@@ -76,7 +85,9 @@ describe('Q-ROAR with q/k norm (Qwen3)', () => {
 
   it('why: scaling W_Q/W_K rows on this model misses (the norm divides by a per-token RMS)', async () => {
     const { spec } = opened.model;
-    const rowsScaled = await assembleDecoderWeights(spec, (n) => opened.model.tensorF32(n), { preQuant: qroarPreQuantHook(qroarFactors(spec, { variant: 'shared', bands, scales })) });
+    const rowsScaled = await assembleDecoderWeights(spec, (n) => opened.model.tensorF32(n), {
+      preQuant: qroarPreQuantHook(qroarFactors(spec, { variant: 'shared', bands, scales })),
+    });
     const base = (await run(await weightsWith())).taps!.q_post_0;
     const out = (await run(rowsScaled)).taps!.q_post_0;
     // Pair-0 rows (band 0, g 1.25) of head 0: the factor they get is g × rms(x)/rms(D(g)x), not g.
@@ -88,7 +99,11 @@ describe('Q-ROAR with q/k norm (Qwen3)', () => {
     const { spec } = opened.model;
     const factors = qroarFactors(spec, { variant: 'shared', bands, scales });
     const ones = qroarFactors(spec, { variant: 'shared', bands, scales: [1, 1, 1] });
-    const w = await assembleDecoderWeights(spec, (n) => opened.model.tensorF32(n), qroarAssembleHooks(spec, (l) => (l === 0 ? factors : ones)));
+    const w = await assembleDecoderWeights(
+      spec,
+      (n) => opened.model.tensorF32(n),
+      qroarAssembleHooks(spec, (l) => (l === 0 ? factors : ones)),
+    );
     const q0 = await opened.model.tensorF32('model.layers.0.self_attn.q_norm.weight');
     const q1 = await opened.model.tensorF32('model.layers.1.self_attn.q_norm.weight');
     // Row 9 is pair 1 (band 0, g 1.25); row 14 is pair 6 (band 2, g 1.1).
@@ -96,7 +111,12 @@ describe('Q-ROAR with q/k norm (Qwen3)', () => {
     expect(w.layers[0].qNorm![14]).toBeCloseTo(q0[14] * 1.1, 6);
     expect(Array.from(w.layers[1].qNorm!)).toEqual(Array.from(q1));
     const exported = await patchedQkTensors(spec, (n) => opened.model.tensorF32(n), { variant: 'symmetric', bands, scales });
-    expect(exported.map((t) => t.name)).toEqual(['model.layers.0.self_attn.q_norm.weight', 'model.layers.0.self_attn.k_norm.weight', 'model.layers.1.self_attn.q_norm.weight', 'model.layers.1.self_attn.k_norm.weight']);
+    expect(exported.map((t) => t.name)).toEqual([
+      'model.layers.0.self_attn.q_norm.weight',
+      'model.layers.0.self_attn.k_norm.weight',
+      'model.layers.1.self_attn.q_norm.weight',
+      'model.layers.1.self_attn.k_norm.weight',
+    ]);
     const k1 = await opened.model.tensorF32('model.layers.1.self_attn.k_norm.weight');
     expect(exported[3].data[4]).toBeCloseTo(k1[4] / 0.8, 6); // pair 4, band 1: symmetric k gets 1/g
     expect(exported[3].data[4]).not.toBeCloseTo(k1[4], 3);

@@ -7,7 +7,6 @@ import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { openModelAtPath } from './nodeByteSource';
 import { TINY_BPE_TOKENIZER_JSON } from '../../lib/tokenize/testing/tinyBpe';
 
-
 describe('openModelAtPath on a .gguf file', () => {
   const dirs: string[] = [];
   afterAll(async () => {

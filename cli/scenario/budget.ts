@@ -11,7 +11,13 @@ import type { ModelSpec } from '../../lib/model/spec';
  * Throws BudgetExceededError (user-facing: one line, exit 2) when the whole-graph run of `spec`
  * at `contextTokens` in `scenario` cannot be made or needs more than `available`.
  */
-export function checkRunBudget(command: string, available: MemoryAvailable, spec: ModelSpec, scenario: Omit<RunScenario, 'layerGroupSize'>, contextTokens: number): RunBudget {
+export function checkRunBudget(
+  command: string,
+  available: MemoryAvailable,
+  spec: ModelSpec,
+  scenario: Omit<RunScenario, 'layerGroupSize'>,
+  contextTokens: number,
+): RunBudget {
   const budget = runBudget(spec, { ...scenario, layerGroupSize: spec.numLayers }, contextTokens);
   assertRunFits(budget, available, `${command} at ${contextTokens} tokens`);
   return budget;

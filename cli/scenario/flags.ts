@@ -52,7 +52,9 @@ export function parseKvChoice(command: string, raw: string, opts: { allowChannel
     throw new UsageError(`${command}: --kv: ${why(err)}`);
   }
   if (spec.granularity === 'channel' && !opts.allowChannel) {
-    throw new UsageError(`${command}: --kv '${raw}': per-channel KV quant (calibrated scales) is offered by 'bandscope eval', 'bandscope diagnose' and the dashboard; ${command} takes per-token, with or without :hadamard`);
+    throw new UsageError(
+      `${command}: --kv '${raw}': per-channel KV quant (calibrated scales) is offered by 'bandscope eval', 'bandscope diagnose' and the dashboard; ${command} takes per-token, with or without :hadamard`,
+    );
   }
   return spec;
 }
@@ -110,7 +112,8 @@ export function resolveRunLengths(
   const rope = applyInterpolation(modelRope, choice);
   const context = intFlag(command, 'context', raw.context, Math.round(choice.factor * trainedWindow), 2);
   const shortContext = intFlag(command, 'short-context', raw.shortContext, Math.min(trainedWindow, context), 2);
-  if (shortContext > trainedWindow) throw new UsageError(`${command}: --short-context ${shortContext} exceeds the trained window ${trainedWindow} (${shortPurpose})`);
+  if (shortContext > trainedWindow)
+    throw new UsageError(`${command}: --short-context ${shortContext} exceeds the trained window ${trainedWindow} (${shortPurpose})`);
   if (shortContext > context) throw new UsageError(`${command}: --short-context ${shortContext} exceeds --context ${context}`);
   return { rope, trainedWindow, context, shortContext };
 }

@@ -55,7 +55,16 @@ async function checkNoiseFloor(modelArg: string): Promise<void> {
       });
       const bands = bandsFor(parseBandSpec('equal-log:4'), rope);
       const d = computeDiagnostics({
-        geometry: { heads: spec.numHeads, kvHeads: spec.numKvHeads, headDim: spec.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', layers, bands, trainedWindowTokens: model.trainedWindow.windowTokens },
+        geometry: {
+          heads: spec.numHeads,
+          kvHeads: spec.numKvHeads,
+          headDim: spec.headDim,
+          rotaryDim: rope.rotaryDim,
+          layout: 'half-split',
+          layers,
+          bands,
+          trainedWindowTokens: model.trainedWindow.windowTokens,
+        },
         longTokens,
         shortTokens: 128,
         longFp: runs.longFp,
@@ -84,7 +93,9 @@ async function checkNoiseFloor(modelArg: string): Promise<void> {
       const klPtq = mean(d.kl!.klNats);
       expect(klFloor).toBeGreaterThan(0);
       expect(klFloor).toBeLessThan(0.01 * klPtq);
-      console.log(`noise floor (${model.name}, ${longTokens} tokens): logit-error RMS floor/PTQ by distance ${d.logitErrorDistance!.noiseFloorRmsTotal!.map((f, i) => (f / d.logitErrorDistance!.rmsTotal[i]).toExponential(2)).join(' ')}; mean KL floor ${klFloor.toExponential(3)} vs PTQ ${klPtq.toExponential(3)} nats`);
+      console.log(
+        `noise floor (${model.name}, ${longTokens} tokens): logit-error RMS floor/PTQ by distance ${d.logitErrorDistance!.noiseFloorRmsTotal!.map((f, i) => (f / d.logitErrorDistance!.rmsTotal[i]).toExponential(2)).join(' ')}; mean KL floor ${klFloor.toExponential(3)} vs PTQ ${klPtq.toExponential(3)} nats`,
+      );
     } finally {
       await model.close();
     }

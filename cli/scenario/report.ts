@@ -49,7 +49,11 @@ export function cliReportSettings(command: string, c: CliScenario): Settings {
     throw new UsageError(`${command}: --report: the dashboard cannot represent ${what}; run without --report or choose a setting the dashboard offers`);
   };
   const modelChoice: Settings['model'] =
-    c.modelArg === 'builtin' ? { kind: 'builtin' } : c.modelArg.toLowerCase().endsWith('.gguf') ? { kind: 'gguf', name: basename(c.modelArg) } : { kind: 'hf-folder', name: basename(c.modelArg.replace(/\/+$/, '')) };
+    c.modelArg === 'builtin'
+      ? { kind: 'builtin' }
+      : c.modelArg.toLowerCase().endsWith('.gguf')
+        ? { kind: 'gguf', name: basename(c.modelArg) }
+        : { kind: 'hf-folder', name: basename(c.modelArg.replace(/\/+$/, '')) };
   let group: GroupSize | undefined;
   if (c.rtn) {
     group = GROUP_SIZES.find((g) => g === c.rtn!.groupSize);
@@ -62,7 +66,14 @@ export function cliReportSettings(command: string, c: CliScenario): Settings {
     targetContextTokens: c.contextTokens,
     weightQuant: c.rtn ? { bits: c.rtn.bits, group: group!, symmetric: c.rtn.symmetric, layers: 'all' } : null,
     kvQuant: c.kvQuant
-      ? { bits: c.kvQuant.bits, keys: c.kvQuant.target !== 'v', values: c.kvQuant.target !== 'k', grouping: c.kvQuant.granularity, keyStage: c.kvQuant.keyRope, hadamard: c.kvQuant.hadamard === true }
+      ? {
+          bits: c.kvQuant.bits,
+          keys: c.kvQuant.target !== 'v',
+          values: c.kvQuant.target !== 'k',
+          grouping: c.kvQuant.granularity,
+          keyStage: c.kvQuant.keyRope,
+          hadamard: c.kvQuant.hadamard === true,
+        }
       : null,
     bands: c.bands ? parseBandSpec(c.bands) : d.bands,
     text: c.textPaths.every((p) => /^brown-(test|dev)\.txt$/.test(basename(p))) ? 'brown' : 'user',

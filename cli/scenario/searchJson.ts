@@ -10,9 +10,23 @@ import type { SearchRunResult } from '../../lib/scenario/search';
 const nllPpl = (nll: number) => ({ nll, ppl: Math.exp(nll) });
 
 export function searchJson(r: SearchRunResult, head: { model: string; modelIdentity: string; settings: Record<string, unknown>; bands: Band[] }) {
-  const bands = head.bands.map((b, k) => ({ bandIndex: b.bandIndex, pairs: [b.firstPair, b.lastPair], label: b.label, ipAnalytic: r.noOpReason ? null : r.ipPerBand[k], tirKPost: r.tirPerBand ? r.tirPerBand[k] : null }));
+  const bands = head.bands.map((b, k) => ({
+    bandIndex: b.bandIndex,
+    pairs: [b.firstPair, b.lastPair],
+    label: b.label,
+    ipAnalytic: r.noOpReason ? null : r.ipPerBand[k],
+    tirKPost: r.tirPerBand ? r.tirPerBand[k] : null,
+  }));
   const settings = { ...head.settings, grid: r.noOpReason ? head.settings.grid : r.grid, window: [r.window.lo, r.window.hi] };
-  const common = { model: head.model, modelIdentity: head.modelIdentity, settings, bands, bandOrder: r.bandOrder, candidates: r.candidates, chosen: { scales: r.chosenScales, variant: head.settings.variant } };
+  const common = {
+    model: head.model,
+    modelIdentity: head.modelIdentity,
+    settings,
+    bands,
+    bandOrder: r.bandOrder,
+    candidates: r.candidates,
+    chosen: { scales: r.chosenScales, variant: head.settings.variant },
+  };
   if (r.noOpReason || !r.baseline || !r.best || !r.penalty || r.penalty.length === 0) {
     return { ...common, noOp: r.noOpReason, firstPass: null, edge: null, dev: null, test: null, control: null, penalty: null, shortContext: null };
   }
@@ -31,8 +45,20 @@ export function searchJson(r: SearchRunResult, head: { model: string; modelIdent
       change: atLong.ptqChange,
       withinNoise: atLong.withinNoise.ptqChange,
     },
-    control: { contextTokens: atLong.contextTokens, before: nllPpl(atLong.nll.fpBefore), after: nllPpl(atLong.nll.fpAfter), change: atLong.fpChange, withinNoise: atLong.withinNoise.fpChange },
+    control: {
+      contextTokens: atLong.contextTokens,
+      before: nllPpl(atLong.nll.fpBefore),
+      after: nllPpl(atLong.nll.fpAfter),
+      change: atLong.fpChange,
+      withinNoise: atLong.withinNoise.fpChange,
+    },
     penalty: r.penalty,
-    shortContext: { before: nllPpl(r.baseline.guard), after: nllPpl(r.best.guard), withinGuard: r.shortContext?.withinGuard ?? false, windows: r.guardWindows, contextTokens: r.shortContext?.contextTokens ?? null },
+    shortContext: {
+      before: nllPpl(r.baseline.guard),
+      after: nllPpl(r.best.guard),
+      withinGuard: r.shortContext?.withinGuard ?? false,
+      windows: r.guardWindows,
+      contextTokens: r.shortContext?.contextTokens ?? null,
+    },
   };
 }

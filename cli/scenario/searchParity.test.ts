@@ -31,9 +31,22 @@ const comparable = (c: CandidateRecord) => {
   return rest;
 };
 const figures = (r: SearchRunResult) => ({
-  ipPerBand: r.ipPerBand, tirPerBand: r.tirPerBand, bandOrder: r.bandOrder, grid: r.grid, candidates: r.candidates.map(comparable),
-  chosenScales: r.chosenScales, baseline: r.baseline, best: r.best, guardWindows: r.guardWindows, dev: r.dev, test: r.test,
-  control: r.control, shortContext: r.shortContext, penalty: r.penalty, devChange: r.devChange, testWindows: r.testWindows,
+  ipPerBand: r.ipPerBand,
+  tirPerBand: r.tirPerBand,
+  bandOrder: r.bandOrder,
+  grid: r.grid,
+  candidates: r.candidates.map(comparable),
+  chosenScales: r.chosenScales,
+  baseline: r.baseline,
+  best: r.best,
+  guardWindows: r.guardWindows,
+  dev: r.dev,
+  test: r.test,
+  control: r.control,
+  shortContext: r.shortContext,
+  penalty: r.penalty,
+  devChange: r.devChange,
+  testWindows: r.testWindows,
 });
 
 describe('one search, two drivers', () => {
@@ -47,19 +60,49 @@ describe('one search, two drivers', () => {
       const rtn = parseRtnSpec('rtn:w2g32a');
       const kvQuant = parseKvSpec('int8:token:post');
       const contextTokens = 384;
-      const settings = cliReportSettings('test', { modelArg: 'builtin', rope: { method: 'none', factor: 1 }, contextTokens, rtn, kvQuant, bands: 'equal-log:2', textPaths: ['brown-dev.txt'], variant: 'shared' });
+      const settings = cliReportSettings('test', {
+        modelArg: 'builtin',
+        rope: { method: 'none', factor: 1 },
+        contextTokens,
+        rtn,
+        kvQuant,
+        bands: 'equal-log:2',
+        textPaths: ['brown-dev.txt'],
+        variant: 'shared',
+      });
       const devTokens = await model.readTokens('test', 'dev', join(REPO, 'public/text/brown-dev.txt'));
       const testTokens = await model.readTokens('test', 'test', join(REPO, 'public/text/brown-test.txt'));
       // The CLI's job, as cli/commands/search.ts builds it from its flags.
       const lengths = resolveRunLengths('search', { context: String(contextTokens) }, model.spec.rope, { method: 'none', factor: 1 }, 'the guard runs at ≤ L');
       const job: Omit<SearchJob, 'openEngine'> = {
-        rope: lengths.rope, bands: parseBandsChoice('search', 'equal-log:2', lengths.rope), geometry: model.spec, devTokens, testTokens,
-        contextTokens: lengths.context, shortContextTokens: lengths.shortContext, reportContexts: [lengths.shortContext, lengths.context],
-        windows: 2, testWindows: 1, grid: { pointCount: 3, lo: 0.9, hi: 1.1 }, guardTolerance: 0.05, noise: SEARCH_DEFAULTS.noise, sweeps: SEARCH_DEFAULTS.sweeps, widen: false,
-        variant: 'shared', keysQuantized: true,
+        rope: lengths.rope,
+        bands: parseBandsChoice('search', 'equal-log:2', lengths.rope),
+        geometry: model.spec,
+        devTokens,
+        testTokens,
+        contextTokens: lengths.context,
+        shortContextTokens: lengths.shortContext,
+        reportContexts: [lengths.shortContext, lengths.context],
+        windows: 2,
+        testWindows: 1,
+        grid: { pointCount: 3, lo: 0.9, hi: 1.1 },
+        guardTolerance: 0.05,
+        noise: SEARCH_DEFAULTS.noise,
+        sweeps: SEARCH_DEFAULTS.sweeps,
+        widen: false,
+        variant: 'shared',
+        keysQuantized: true,
       };
       // The dashboard's job, as hooks/useQroarSearch builds it from the same Settings: equal but for the page's report contexts.
-      const pageJob = pageSearchJob({ rope: model.spec.rope, spec: model.spec }, settings, { devTokens, testTokens, gridPoints: 3, guardTolerance: 0.05, window: { lo: 0.9, hi: 1.1 }, windows: 2, testWindows: 1 });
+      const pageJob = pageSearchJob({ rope: model.spec.rope, spec: model.spec }, settings, {
+        devTokens,
+        testTokens,
+        gridPoints: 3,
+        guardTolerance: 0.05,
+        window: { lo: 0.9, hi: 1.1 },
+        windows: 2,
+        testWindows: 1,
+      });
       const { reportContexts: pageContexts, ...pageRest } = pageJob;
       const { reportContexts: cliContexts, noise: _n, sweeps: _s, widen: _w, ...cliRest } = job;
       expect(pageRest).toEqual({ ...cliRest, geometry: { numLayers: model.spec.numLayers, numKvHeads: model.spec.numKvHeads, headDim: model.spec.headDim } });
@@ -78,8 +121,15 @@ describe('one search, two drivers', () => {
       const page = await runSearch({
         ...pageJob,
         openEngine: searchEngineOpener({
-          client, modelId: 'builtin:bandscope-byte-4m', sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
-          quantBuild, variant: settings.qroarVariant, bands: pageJob.bands, headDim: model.spec.headDim, device: settings.device, onDevice: (d) => (device = d.used),
+          client,
+          modelId: 'builtin:bandscope-byte-4m',
+          sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+          quantBuild,
+          variant: settings.qroarVariant,
+          bands: pageJob.bands,
+          headDim: model.spec.headDim,
+          device: settings.device,
+          onDevice: (d) => (device = d.used),
         }),
       });
       client.terminate();
@@ -93,7 +143,7 @@ describe('one search, two drivers', () => {
       expect(cli.guardWindows).toBe(2 * 1);
       // Every figure at the contexts both report (the page's list is longer; shorter contexts are prefixes of the same L′ windows).
       const atShared = (r: SearchRunResult, contexts: number[]) => {
-        const pick = <T,>(values: T[]) => cliContexts.map((c) => values[contexts.indexOf(c)]);
+        const pick = <T>(values: T[]) => cliContexts.map((c) => values[contexts.indexOf(c)]);
         const ba = (x: SearchRunResult['test']) => x && { contextTokens: pick(x.contextTokens), before: pick(x.before), after: pick(x.after) };
         return { ...figures(r), dev: ba(r.dev), test: ba(r.test), control: ba(r.control), penalty: r.penalty && pick(r.penalty) };
       };

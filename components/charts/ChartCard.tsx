@@ -34,29 +34,72 @@ export function ChartCard({ id, state, dark, heightPx = 240, controls, instance 
   const button = 'rounded border border-zinc-300 px-1.5 py-0.5 text-[11px] hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
 
   return (
-    <section data-chart={instance ? `${instance}:${id}` : id} data-state={dataState} aria-label={instance ? `${def.title} (${instance})` : def.title} className="flex flex-col rounded border border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900">
+    <section
+      data-chart={instance ? `${instance}:${id}` : id}
+      data-state={dataState}
+      aria-label={instance ? `${def.title} (${instance})` : def.title}
+      className="flex flex-col rounded border border-zinc-200 bg-white p-2 dark:border-zinc-800 dark:bg-zinc-900"
+    >
       <header className="flex flex-wrap items-center gap-2">
         <h3 className="text-sm font-semibold">{def.title}</h3>
         {controls}
         <div className="ml-auto flex gap-1">
-          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download PNG`} onClick={() => {
-            const url = exporterRef.current?.png(dark ? '#18181b' : '#ffffff');
-            if (url) downloadDataUrl(`${id}.png`, url);
-          }}>PNG</button>
-          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download SVG`} onClick={() => {
-            void exporterRef.current?.svg().then((svg) => downloadBlob(`${id}.svg`, svg, 'image/svg+xml'));
-          }}>SVG</button>
-          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download CSV`} onClick={() => {
-            if (state.status === 'ready') downloadBlob(`${id}.csv`, tableToCsv(state.table), 'text/csv');
-          }}>CSV</button>
-          <button type="button" className={button} disabled={!ready} aria-label={`${def.title}: download JSON`} onClick={() => {
-            if (state.status === 'ready') downloadBlob(`${id}.json`, tableToJson(state.table), 'application/json');
-          }}>JSON</button>
+          <button
+            type="button"
+            className={button}
+            disabled={!ready}
+            aria-label={`${def.title}: download PNG`}
+            onClick={() => {
+              const url = exporterRef.current?.png(dark ? '#18181b' : '#ffffff');
+              if (url) downloadDataUrl(`${id}.png`, url);
+            }}
+          >
+            PNG
+          </button>
+          <button
+            type="button"
+            className={button}
+            disabled={!ready}
+            aria-label={`${def.title}: download SVG`}
+            onClick={() => {
+              void exporterRef.current?.svg().then((svg) => downloadBlob(`${id}.svg`, svg, 'image/svg+xml'));
+            }}
+          >
+            SVG
+          </button>
+          <button
+            type="button"
+            className={button}
+            disabled={!ready}
+            aria-label={`${def.title}: download CSV`}
+            onClick={() => {
+              if (state.status === 'ready') downloadBlob(`${id}.csv`, tableToCsv(state.table), 'text/csv');
+            }}
+          >
+            CSV
+          </button>
+          <button
+            type="button"
+            className={button}
+            disabled={!ready}
+            aria-label={`${def.title}: download JSON`}
+            onClick={() => {
+              if (state.status === 'ready') downloadBlob(`${id}.json`, tableToJson(state.table), 'application/json');
+            }}
+          >
+            JSON
+          </button>
         </div>
       </header>
       <p className="mt-1 text-[11px] leading-snug text-zinc-600 dark:text-zinc-400">
         {def.definition}{' '}
-        <a href={scienceHref(def)} target="_blank" rel="noopener" className="whitespace-nowrap text-blue-700 underline dark:text-blue-400" aria-label={`${def.title}: definition on the science page`}>
+        <a
+          href={scienceHref(def)}
+          target="_blank"
+          rel="noopener"
+          className="whitespace-nowrap text-blue-700 underline dark:text-blue-400"
+          aria-label={`${def.title}: definition on the science page`}
+        >
           Definition ↗
         </a>
       </p>
@@ -67,7 +110,11 @@ export function ChartCard({ id, state, dark, heightPx = 240, controls, instance 
         </>
       ) : state.status === 'idle' ? (
         // Waiting for the user, not for a job: no spinner or progress bar, a dashed frame instead.
-        <div className="m-2 flex flex-col items-center justify-center gap-1 rounded border border-dashed border-zinc-300 px-4 text-center text-xs text-zinc-500 dark:border-zinc-700" style={{ height: heightPx - 16 }} role="note">
+        <div
+          className="m-2 flex flex-col items-center justify-center gap-1 rounded border border-dashed border-zinc-300 px-4 text-center text-xs text-zinc-500 dark:border-zinc-700"
+          style={{ height: heightPx - 16 }}
+          role="note"
+        >
           <span>{state.message}</span>
           {state.hint ? <span className="text-zinc-600 dark:text-zinc-400">{state.hint}</span> : null}
         </div>

@@ -35,10 +35,26 @@ function loadEcharts(): Promise<typeof import('echarts/core')> {
   echartsPromise ??= Promise.all([import('echarts/core'), import('echarts/charts'), import('echarts/components'), import('echarts/renderers')]).then(
     ([core, { BarChart, CustomChart, HeatmapChart, LineChart, ScatterChart }, c, { CanvasRenderer, SVGRenderer }]) => {
       core.use([
-        BarChart, CustomChart, HeatmapChart, LineChart, ScatterChart,
-        c.AriaComponent, c.AxisPointerComponent, c.DataZoomComponent, c.DatasetComponent, c.GraphicComponent, c.GridComponent, c.LegendComponent,
-        c.MarkAreaComponent, c.MarkLineComponent, c.MarkPointComponent, c.TitleComponent, c.TooltipComponent, c.VisualMapComponent,
-        CanvasRenderer, SVGRenderer,
+        BarChart,
+        CustomChart,
+        HeatmapChart,
+        LineChart,
+        ScatterChart,
+        c.AriaComponent,
+        c.AxisPointerComponent,
+        c.DataZoomComponent,
+        c.DatasetComponent,
+        c.GraphicComponent,
+        c.GridComponent,
+        c.LegendComponent,
+        c.MarkAreaComponent,
+        c.MarkLineComponent,
+        c.MarkPointComponent,
+        c.TitleComponent,
+        c.TooltipComponent,
+        c.VisualMapComponent,
+        CanvasRenderer,
+        SVGRenderer,
       ]);
       return core;
     },
@@ -78,8 +94,7 @@ function runNextChartJob(): void {
     if (chartJobs.length) {
       if (job?.paints) requestAnimationFrame(() => setTimeout(runNextChartJob, 0));
       else setTimeout(runNextChartJob, 0);
-    }
-    else draining = false;
+    } else draining = false;
   }
 }
 
@@ -102,53 +117,68 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
   useEffect(() => {
     let disposed = false;
     let observer: ResizeObserver | null = null;
-    void loadEcharts().then((echarts) => scheduleChartJob(`${labelRef.current} init`, () => {
-      if (disposed || !boxRef.current) return;
-      const box = boxRef.current;
-      const chart = echarts.init(box, null, { renderer: 'canvas' });
-      chartRef.current = chart;
-      let optionSet = false; // the cold frame's 'finished' is not the option's
-      chart.on('finished', () => {
-        if (optionSet) renderedRef.current?.();
-      });
-      // echarts reports each frame's render time; slow ones become measures beside the jobs'.
-      chart.on('rendered', (e) => {
-        const elapsedMs = (e as { elapsedTime?: number }).elapsedTime ?? 0;
-        if (elapsedMs > 20) performance.measure(`echart ${labelRef.current} frame`, { start: performance.now() - elapsedMs, end: performance.now() });
-      });
-      // The page's first chart runs echarts' layout and paint code cold (200+ ms in one frame on a
-      // loaded 2-core machine): it draws its frame (axes, legend, marks) one frame before its series.
-      if (coldStart) {
-        coldStart = false;
-        scheduleChartJob(`${labelRef.current} cold frame`, () => {
-          if (!disposed) chart.setOption({ ...optionRef.current, series: [] } as EChartsOption, { notMerge: true, lazyUpdate: true });
-        }, true);
-      }
-      scheduleChartJob(`${labelRef.current} first option`, () => {
-        if (disposed) return;
-        optionSet = true;
-        chart.setOption(optionRef.current, { notMerge: true, lazyUpdate: true });
-      }, true);
-      // The observer's first callback reports the size init already used; only real changes re-layout.
-      observer = new ResizeObserver(() => {
-        if (box.clientWidth !== chart.getWidth() || box.clientHeight !== chart.getHeight()) scheduleChartJob(`${labelRef.current} resize`, () => {
-          if (!disposed) chart.resize();
-        }, true);
-      });
-      observer.observe(box);
-      exporterRef.current?.({
-        png: (background) => chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background }),
-        svg: async () => {
-          const width = chart.getWidth();
-          const height = chart.getHeight();
-          const ssr = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
-          ssr.setOption({ ...optionRef.current, animation: false } as EChartsOption);
-          const text = ssr.renderToSVGString();
-          ssr.dispose();
-          return text;
-        },
-      });
-    }));
+    void loadEcharts().then((echarts) =>
+      scheduleChartJob(`${labelRef.current} init`, () => {
+        if (disposed || !boxRef.current) return;
+        const box = boxRef.current;
+        const chart = echarts.init(box, null, { renderer: 'canvas' });
+        chartRef.current = chart;
+        let optionSet = false; // the cold frame's 'finished' is not the option's
+        chart.on('finished', () => {
+          if (optionSet) renderedRef.current?.();
+        });
+        // echarts reports each frame's render time; slow ones become measures beside the jobs'.
+        chart.on('rendered', (e) => {
+          const elapsedMs = (e as { elapsedTime?: number }).elapsedTime ?? 0;
+          if (elapsedMs > 20) performance.measure(`echart ${labelRef.current} frame`, { start: performance.now() - elapsedMs, end: performance.now() });
+        });
+        // The page's first chart runs echarts' layout and paint code cold (200+ ms in one frame on a
+        // loaded 2-core machine): it draws its frame (axes, legend, marks) one frame before its series.
+        if (coldStart) {
+          coldStart = false;
+          scheduleChartJob(
+            `${labelRef.current} cold frame`,
+            () => {
+              if (!disposed) chart.setOption({ ...optionRef.current, series: [] } as EChartsOption, { notMerge: true, lazyUpdate: true });
+            },
+            true,
+          );
+        }
+        scheduleChartJob(
+          `${labelRef.current} first option`,
+          () => {
+            if (disposed) return;
+            optionSet = true;
+            chart.setOption(optionRef.current, { notMerge: true, lazyUpdate: true });
+          },
+          true,
+        );
+        // The observer's first callback reports the size init already used; only real changes re-layout.
+        observer = new ResizeObserver(() => {
+          if (box.clientWidth !== chart.getWidth() || box.clientHeight !== chart.getHeight())
+            scheduleChartJob(
+              `${labelRef.current} resize`,
+              () => {
+                if (!disposed) chart.resize();
+              },
+              true,
+            );
+        });
+        observer.observe(box);
+        exporterRef.current?.({
+          png: (background) => chart.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: background }),
+          svg: async () => {
+            const width = chart.getWidth();
+            const height = chart.getHeight();
+            const ssr = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+            ssr.setOption({ ...optionRef.current, animation: false } as EChartsOption);
+            const text = ssr.renderToSVGString();
+            ssr.dispose();
+            return text;
+          },
+        });
+      }),
+    );
     return () => {
       disposed = true;
       observer?.disconnect();
@@ -162,9 +192,13 @@ export function EChart({ option, heightPx = 260, ariaLabel, onExporter, onRender
   useEffect(() => {
     const chart = chartRef.current;
     if (chart) {
-      scheduleChartJob(`${labelRef.current} option`, () => {
-        if (!chart.isDisposed()) chart.setOption(option, { notMerge: true, lazyUpdate: true });
-      }, true);
+      scheduleChartJob(
+        `${labelRef.current} option`,
+        () => {
+          if (!chart.isDisposed()) chart.setOption(option, { notMerge: true, lazyUpdate: true });
+        },
+        true,
+      );
     }
   }, [option]);
 

@@ -42,7 +42,12 @@ export function ScaleSliders({ bands, scales, lo, hi, onScales, variant, onVaria
       </label>
       {variant === 'symmetric' ? (
         <p role="note" className="text-[11px] text-amber-700 dark:text-amber-400">
-          Symmetric is a no-op under row-local weight RTN without KV-cache quantization: RTN quantizes each row group on its own, so Q(g·w) = g·Q(w) and every logit keeps g·(1/g) = 1 — neither the proxy nor the search can move (<a href="/science#transform" target="_blank" rel="noopener" className="underline">science page</a>). It matters only with KV quantization.
+          Symmetric is a no-op under row-local weight RTN without KV-cache quantization: RTN quantizes each row group on its own, so Q(g·w) = g·Q(w) and every
+          logit keeps g·(1/g) = 1 — neither the proxy nor the search can move (
+          <a href="/science#transform" target="_blank" rel="noopener" className="underline">
+            science page
+          </a>
+          ). It matters only with KV quantization.
         </p>
       ) : null}
       {bands.map((band, b) => {
@@ -79,12 +84,19 @@ export function ScaleSliders({ bands, scales, lo, hi, onScales, variant, onVaria
           {proxy.rms === null ? '—' : proxy.rms.toPrecision(4)}
         </span>
         {proxy.baselineRms !== null ? <span className="text-zinc-500 tabular-nums">(g = 1: {proxy.baselineRms.toPrecision(4)})</span> : null}
-        <button type="button" className="ml-auto rounded border border-zinc-300 px-1.5 py-0.5 text-[11px] dark:border-zinc-700" disabled={disabled} onClick={() => onScales(bands.map(() => 1))} aria-label="Reset all band scales to 1">
+        <button
+          type="button"
+          className="ml-auto rounded border border-zinc-300 px-1.5 py-0.5 text-[11px] dark:border-zinc-700"
+          disabled={disabled}
+          onClick={() => onScales(bands.map(() => 1))}
+          aria-label="Reset all band scales to 1"
+        >
           Reset
         </button>
       </div>
       <p className="text-[11px] text-zinc-500">
-        {proxy.status} Proxy: RMS over sampled (query, key) pairs and heads of (1/√d)·(q̂·D·k̂ − q·k), post-RoPE taps of the FP and quantized runs at L′; per layer, first order, no forward pass — the search confirms with real NLL.
+        {proxy.status} Proxy: RMS over sampled (query, key) pairs and heads of (1/√d)·(q̂·D·k̂ − q·k), post-RoPE taps of the FP and quantized runs at L′; per
+        layer, first order, no forward pass — the search confirms with real NLL.
       </p>
     </div>
   );

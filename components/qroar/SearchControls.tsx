@@ -22,7 +22,23 @@ export interface SearchControlsProps {
   onCancel: () => void;
 }
 
-export function SearchControls({ state, gridPoints, onGridPoints, windowLo, windowHi, testWindows, onTestWindows, bandCount, done, total, etaMs, message, blocked, onRun, onCancel }: SearchControlsProps) {
+export function SearchControls({
+  state,
+  gridPoints,
+  onGridPoints,
+  windowLo,
+  windowHi,
+  testWindows,
+  onTestWindows,
+  bandCount,
+  done,
+  total,
+  etaMs,
+  message,
+  blocked,
+  onRun,
+  onCancel,
+}: SearchControlsProps) {
   const running = state === 'running';
   const button = 'rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
   return (
@@ -44,8 +60,13 @@ export function SearchControls({ state, gridPoints, onGridPoints, windowLo, wind
             }}
           />
         </label>
-        <span className="text-zinc-500">{bandCount} bands × {gridPoints} points in [{Number(windowLo.toFixed(4))}, {Number(windowHi.toFixed(4))}]</span>
-        <label className="flex items-center gap-1" title="Held-out windows of L′ behind every test figure; more windows, smaller standard errors, longer measurement.">
+        <span className="text-zinc-500">
+          {bandCount} bands × {gridPoints} points in [{Number(windowLo.toFixed(4))}, {Number(windowHi.toFixed(4))}]
+        </span>
+        <label
+          className="flex items-center gap-1"
+          title="Held-out windows of L′ behind every test figure; more windows, smaller standard errors, longer measurement."
+        >
           <span className="text-zinc-600 dark:text-zinc-400">Test windows</span>
           <input
             type="number"
@@ -67,7 +88,11 @@ export function SearchControls({ state, gridPoints, onGridPoints, windowLo, wind
           Cancel
         </button>
       </div>
-      {blocked ? <p role="note" className="text-[11px] text-amber-700 dark:text-amber-400">Search unavailable: {blocked}.</p> : null}
+      {blocked ? (
+        <p role="note" className="text-[11px] text-amber-700 dark:text-amber-400">
+          Search unavailable: {blocked}.
+        </p>
+      ) : null}
       {running || done > 0 ? (
         <div className="flex items-center gap-2" role="status">
           <progress className="w-40" max={Math.max(1, total)} value={done} aria-label="Search progress" />

@@ -22,18 +22,46 @@ export interface SearchResultCardProps {
 
 const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : String(x));
 
-export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied, onApply, onDownloadPatched, onDownloadScales, downloadError }: SearchResultCardProps) {
+export function SearchResultCard({
+  run,
+  outcome,
+  onWiden,
+  chosenScales,
+  applied,
+  onApply,
+  onDownloadPatched,
+  onDownloadScales,
+  downloadError,
+}: SearchResultCardProps) {
   const button = 'rounded border border-zinc-300 px-2 py-0.5 text-xs hover:bg-zinc-100 disabled:opacity-40 dark:border-zinc-700 dark:hover:bg-zinc-800';
   const cell = 'px-1.5 py-0.5 text-right tabular-nums';
   return (
-    <section data-search-result aria-label="Q-ROAR search result" className="flex flex-col gap-2 rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800">
+    <section
+      data-search-result
+      aria-label="Q-ROAR search result"
+      className="flex flex-col gap-2 rounded border border-zinc-200 p-2 text-xs dark:border-zinc-800"
+    >
       <header className="flex flex-wrap items-center gap-2">
-        <h4 className="font-semibold">Result ({run.variant}, {run.candidateScales.length} candidates, {run.seconds.toFixed(1)} s)</h4>
+        <h4 className="font-semibold">
+          Result ({run.variant}, {run.candidateScales.length} candidates, {run.seconds.toFixed(1)} s)
+        </h4>
         <div className="ml-auto flex gap-1">
-          <button type="button" className={button} disabled={!onApply || applied} onClick={() => onApply?.()} aria-label="Apply the chosen scales to every view">
+          <button
+            type="button"
+            className={button}
+            disabled={!onApply || applied}
+            onClick={() => onApply?.()}
+            aria-label="Apply the chosen scales to every view"
+          >
             {applied ? 'Applied' : 'Apply'}
           </button>
-          <button type="button" className={button} disabled={!onDownloadPatched} onClick={() => onDownloadPatched?.()} aria-label="Download patched q_proj/k_proj safetensors">
+          <button
+            type="button"
+            className={button}
+            disabled={!onDownloadPatched}
+            onClick={() => onDownloadPatched?.()}
+            aria-label="Download patched q_proj/k_proj safetensors"
+          >
             q/k safetensors
           </button>
           <button type="button" className={button} disabled={!onDownloadScales} onClick={() => onDownloadScales?.()} aria-label="Download the scales JSON">
@@ -41,13 +69,33 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
           </button>
         </div>
       </header>
-      {downloadError ? <p role="alert" className="text-red-700 dark:text-red-400">{downloadError}</p> : null}
-      {outcome.noOp ? <p role="note" data-search-noop className="text-amber-700 dark:text-amber-400">No search: {outcome.noOp}</p> : null}
-      {outcome.olderReport ? <p role="note" className="text-zinc-500">{outcome.olderReport}</p> : null}
+      {downloadError ? (
+        <p role="alert" className="text-red-700 dark:text-red-400">
+          {downloadError}
+        </p>
+      ) : null}
+      {outcome.noOp ? (
+        <p role="note" data-search-noop className="text-amber-700 dark:text-amber-400">
+          No search: {outcome.noOp}
+        </p>
+      ) : null}
+      {outcome.olderReport ? (
+        <p role="note" className="text-zinc-500">
+          {outcome.olderReport}
+        </p>
+      ) : null}
       {outcome.edge ? (
         <p role="note" data-search-edge className="flex flex-wrap items-center gap-2 text-amber-700 dark:text-amber-400">
-          <span title={outcome.edge.definition}>Grid edge: {outcome.edge.message}. {outcome.edge.definition}</span>
-          <button type="button" className={button} disabled={!onWiden} onClick={() => onWiden?.()} aria-label="Widen the search window one step and search again">
+          <span title={outcome.edge.definition}>
+            Grid edge: {outcome.edge.message}. {outcome.edge.definition}
+          </span>
+          <button
+            type="button"
+            className={button}
+            disabled={!onWiden}
+            onClick={() => onWiden?.()}
+            aria-label="Widen the search window one step and search again"
+          >
             {outcome.edge.widenLabel}
           </button>
         </p>
@@ -56,13 +104,21 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
         <thead>
           <tr className="text-zinc-500">
             <th className="px-1.5 text-left font-normal">band</th>
-            {run.bands.map((b) => <th key={b.bandIndex} className={`${cell} font-normal`} title={b.label}>{b.bandIndex} (pairs {b.firstPair}–{b.lastPair})</th>)}
+            {run.bands.map((b) => (
+              <th key={b.bandIndex} className={`${cell} font-normal`} title={b.label}>
+                {b.bandIndex} (pairs {b.firstPair}–{b.lastPair})
+              </th>
+            ))}
           </tr>
         </thead>
         <tbody>
           <tr>
             <td className="px-1.5">g</td>
-            {chosenScales.map((g, i) => <td key={i} className={cell} data-chosen-scale={g}>{g.toFixed(4)}</td>)}
+            {chosenScales.map((g, i) => (
+              <td key={i} className={cell} data-chosen-scale={g}>
+                {g.toFixed(4)}
+              </td>
+            ))}
           </tr>
         </tbody>
       </table>
@@ -86,11 +142,25 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
                 <td className="px-1.5 tabular-nums">{c}</td>
                 <td className={cell}>{fmt(run.dev!.before[i])}</td>
                 <td className={cell}>{fmt(run.dev!.after[i])}</td>
-                <td className={cell} data-test-before={run.test!.before[i]}>{fmt(run.test!.before[i])}</td>
-                <td className={cell} data-test-after={run.test!.after[i]}>{fmt(run.test!.after[i])}</td>
-                <td className={cell} data-within-noise={outcome.testWithinNoise[c] ?? ''}>{outcome.penaltyRows.find((r) => r.contextTokens === c)?.ptqChange ?? '—'}</td>
-                {run.control ? <td className={cell} data-fp-before={run.control.before[i]}>{fmt(run.control.before[i])}</td> : null}
-                {run.control ? <td className={cell} data-fp-after={run.control.after[i]}>{fmt(run.control.after[i])}</td> : null}
+                <td className={cell} data-test-before={run.test!.before[i]}>
+                  {fmt(run.test!.before[i])}
+                </td>
+                <td className={cell} data-test-after={run.test!.after[i]}>
+                  {fmt(run.test!.after[i])}
+                </td>
+                <td className={cell} data-within-noise={outcome.testWithinNoise[c] ?? ''}>
+                  {outcome.penaltyRows.find((r) => r.contextTokens === c)?.ptqChange ?? '—'}
+                </td>
+                {run.control ? (
+                  <td className={cell} data-fp-before={run.control.before[i]}>
+                    {fmt(run.control.before[i])}
+                  </td>
+                ) : null}
+                {run.control ? (
+                  <td className={cell} data-fp-after={run.control.after[i]}>
+                    {fmt(run.control.after[i])}
+                  </td>
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -108,10 +178,18 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
               <th className={`${cell} font-normal`}>penalty before (nats)</th>
               <th className={`${cell} font-normal`}>penalty after (nats)</th>
               <th className={`${cell} font-normal`}>penalty change</th>
-              <th className={`${cell} font-normal`} title="(PTQ before − PTQ after)/(PTQ before − FP before), mean NLL">PTQ−FP gap closed</th>
-              <th className={`${cell} font-normal`} title="before − after, mean NLL, nats">PTQ gain (nats)</th>
-              <th className={`${cell} font-normal`} title="before − after with the same scales on the full-precision model, nats">FP gain (nats)</th>
-              <th className={`${cell} font-normal`} title="(FP before − FP after)/(PTQ before − PTQ after)">FP share of the gain</th>
+              <th className={`${cell} font-normal`} title="(PTQ before − PTQ after)/(PTQ before − FP before), mean NLL">
+                PTQ−FP gap closed
+              </th>
+              <th className={`${cell} font-normal`} title="before − after, mean NLL, nats">
+                PTQ gain (nats)
+              </th>
+              <th className={`${cell} font-normal`} title="before − after with the same scales on the full-precision model, nats">
+                FP gain (nats)
+              </th>
+              <th className={`${cell} font-normal`} title="(FP before − FP after)/(PTQ before − PTQ after)">
+                FP share of the gain
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -124,26 +202,36 @@ export function SearchResultCard({ run, outcome, onWiden, chosenScales, applied,
                 <td className={cell}>{r.penaltyBefore}</td>
                 <td className={cell}>{r.penaltyAfter}</td>
                 <td className={cell}>{r.penaltyRelativeChange}</td>
-                <td className={cell} data-gap-closed={r.gapClosed}>{r.gapClosed}</td>
+                <td className={cell} data-gap-closed={r.gapClosed}>
+                  {r.gapClosed}
+                </td>
                 <td className={cell}>{r.ptqGain}</td>
-                <td className={cell} data-fp-gain={r.fpGain}>{r.fpGain}</td>
+                <td className={cell} data-fp-gain={r.fpGain}>
+                  {r.fpGain}
+                </td>
                 <td className={cell}>{r.fpShareOfGain}</td>
               </tr>
             ))}
           </tbody>
         </table>
       ) : null}
-      {outcome.notSpecific ? <p role="note" data-search-not-specific className="text-amber-700 dark:text-amber-400">{outcome.notSpecific}</p> : null}
+      {outcome.notSpecific ? (
+        <p role="note" data-search-not-specific className="text-amber-700 dark:text-amber-400">
+          {outcome.notSpecific}
+        </p>
+      ) : null}
       {run.shortContext ? (
         <p>
-          Short-context check ({run.shortContext.contextTokens} tokens, dev NLL): {run.shortContext.beforeNll.toFixed(4)} → {run.shortContext.afterNll.toFixed(4)} nats —{' '}
+          Short-context check ({run.shortContext.contextTokens} tokens, dev NLL): {run.shortContext.beforeNll.toFixed(4)} →{' '}
+          {run.shortContext.afterNll.toFixed(4)} nats —{' '}
           <span className={run.shortContext.withinGuard ? 'text-emerald-700 dark:text-emerald-400' : 'text-red-700 dark:text-red-400'}>
             {run.shortContext.withinGuard ? `within the ${(run.guardTolerance * 100).toFixed(1)} % guard` : 'outside the guard'}
           </span>
         </p>
       ) : null}
       <p className="text-[11px] text-zinc-500">
-        Perplexity of the quantized model without (before) and with (after) the chosen scales, and of the full-precision model with the same scales (FP, the control); dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text
+        Perplexity of the quantized model without (before) and with (after) the chosen scales, and of the full-precision model with the same scales (FP, the
+        control); dev = the searched text ({run.windows} windows of {run.contextTokens}), test = held-out text
         {run.testWindows ? ` (${run.testWindows} windows of ${run.contextTokens})` : ''}, shorter contexts from window prefixes. {outcome.caption}
       </p>
     </section>

@@ -8,7 +8,8 @@ import type { RunReport } from '@/lib/report/report';
 import { reportChartStates } from '@/lib/views/reportStates';
 import { ReportDiffTable } from './ReportDiffTable';
 
-export type CompareSlot = { status: 'empty' } | { status: 'error'; fileName: string; message: string } | { status: 'ready'; fileName: string; report: RunReport };
+export type CompareSlot =
+  { status: 'empty' } | { status: 'error'; fileName: string; message: string } | { status: 'ready'; fileName: string; report: RunReport };
 
 export type Side = 'left' | 'right';
 

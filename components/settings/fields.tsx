@@ -7,19 +7,33 @@ const control = 'w-full rounded border border-zinc-300 bg-white px-1 py-0.5 text
 export function Field({ label, children, htmlFor }: { label: string; children: ReactNode; htmlFor: string }) {
   return (
     <div className="flex items-center justify-between gap-2">
-      <label htmlFor={htmlFor} className="shrink-0 text-xs text-zinc-600 dark:text-zinc-400">{label}</label>
+      <label htmlFor={htmlFor} className="shrink-0 text-xs text-zinc-600 dark:text-zinc-400">
+        {label}
+      </label>
       <div className="w-32">{children}</div>
     </div>
   );
 }
 
-export function SelectField<T extends string>({ label, value, options, onChange }: { label: string; value: T; options: ReadonlyArray<{ value: T; label: string }>; onChange: (v: T) => void }) {
+export function SelectField<T extends string>({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: T;
+  options: ReadonlyArray<{ value: T; label: string }>;
+  onChange: (v: T) => void;
+}) {
   const id = useId();
   return (
     <Field label={label} htmlFor={id}>
       <select id={id} className={control} value={value} onChange={(e) => onChange(e.target.value as T)}>
         {options.map((o) => (
-          <option key={o.value} value={o.value}>{o.label}</option>
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
         ))}
       </select>
     </Field>
@@ -27,7 +41,23 @@ export function SelectField<T extends string>({ label, value, options, onChange 
 }
 
 /** Commits only valid numbers, on blur or Enter, so typing does not restart jobs per keystroke. */
-export function NumberField({ label, value, min, max, step, integer, onChange }: { label: string; value: number; min: number; max: number; step?: number; integer?: boolean; onChange: (v: number) => void }) {
+export function NumberField({
+  label,
+  value,
+  min,
+  max,
+  step,
+  integer,
+  onChange,
+}: {
+  label: string;
+  value: number;
+  min: number;
+  max: number;
+  step?: number;
+  integer?: boolean;
+  onChange: (v: number) => void;
+}) {
   const id = useId();
   const [text, setText] = useState(String(value));
   // A new value from outside replaces the draft, adjusted while rendering (not in an effect, which renders twice).
@@ -44,8 +74,22 @@ export function NumberField({ label, value, min, max, step, integer, onChange }:
   };
   return (
     <Field label={label} htmlFor={id}>
-      <input id={id} type="number" inputMode="decimal" className={`${control} ${valid ? '' : 'border-red-500'}`} value={text} min={min} max={max} step={step ?? 'any'}
-        aria-invalid={!valid} onChange={(e) => setText(e.target.value)} onBlur={commit} onKeyDown={(e) => { if (e.key === 'Enter') commit(); }} />
+      <input
+        id={id}
+        type="number"
+        inputMode="decimal"
+        className={`${control} ${valid ? '' : 'border-red-500'}`}
+        value={text}
+        min={min}
+        max={max}
+        step={step ?? 'any'}
+        aria-invalid={!valid}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') commit();
+        }}
+      />
     </Field>
   );
 }
@@ -61,9 +105,23 @@ export function TextField({ label, value, onCommit, error }: { label: string; va
   return (
     <div className="flex flex-col gap-0.5">
       <Field label={label} htmlFor={id}>
-        <input id={id} className={control} value={text} aria-invalid={Boolean(error)} onChange={(e) => setText(e.target.value)} onBlur={() => onCommit(text)} onKeyDown={(e) => { if (e.key === 'Enter') onCommit(text); }} />
+        <input
+          id={id}
+          className={control}
+          value={text}
+          aria-invalid={Boolean(error)}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={() => onCommit(text)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') onCommit(text);
+          }}
+        />
       </Field>
-      {error ? <span className="text-[11px] text-red-700 dark:text-red-400" role="alert">{error}</span> : null}
+      {error ? (
+        <span className="text-[11px] text-red-700 dark:text-red-400" role="alert">
+          {error}
+        </span>
+      ) : null}
     </div>
   );
 }
@@ -73,7 +131,9 @@ export function CheckField({ label, checked, onChange }: { label: string; checke
   return (
     <div className="flex items-center gap-1.5">
       <input id={id} type="checkbox" checked={checked} onChange={(e) => onChange(e.target.checked)} />
-      <label htmlFor={id} className="text-xs">{label}</label>
+      <label htmlFor={id} className="text-xs">
+        {label}
+      </label>
     </div>
   );
 }

@@ -15,7 +15,12 @@ const data: ActivationIpData = {
 describe('activation IP chart', () => {
   it('lays cells out as [band, layer, value] with the colour scale from 0 to the largest IP', () => {
     const o = activationIpOption(data, { dark: false }) as { series: Array<{ data: number[][] }>; visualMap: { min: number; max: number } };
-    expect(o.series[0].data).toEqual([[0, 0, 0.1], [1, 0, 0.5], [0, 1, 0.2], [1, 1, 0.9]]);
+    expect(o.series[0].data).toEqual([
+      [0, 0, 0.1],
+      [1, 0, 0.5],
+      [0, 1, 0.2],
+      [1, 1, 0.9],
+    ]);
     expect(o.visualMap.min).toBe(0);
     expect(o.visualMap.max).toBe(0.9);
     expect(activationIpTable(data).rows[3]).toEqual([1, 'B1', 0.9]);

@@ -14,7 +14,11 @@ export function activationIpOption(data: ActivationIpData, theme: ChartTheme): C
     ...baseOption(theme),
     tooltip: { trigger: 'item', confine: true },
     grid: { left: 56, right: 80, top: 16, bottom: 44 },
-    xAxis: axis(theme, 'band', 'category', { data: data.bands.map((b) => `B${b.bandIndex} (${b.firstPair}–${b.lastPair})`), axisLabel: { interval: 0, fontSize: 10 }, splitArea: { show: true } }),
+    xAxis: axis(theme, 'band', 'category', {
+      data: data.bands.map((b) => `B${b.bandIndex} (${b.firstPair}–${b.lastPair})`),
+      axisLabel: { interval: 0, fontSize: 10 },
+      splitArea: { show: true },
+    }),
     yAxis: axis(theme, 'layer', 'category', { data: data.layers.map(String) }),
     visualMap: {
       type: 'continuous',

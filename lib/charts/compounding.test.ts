@@ -3,7 +3,12 @@ import { compoundingData, contextGap, logPositionEdges, methodCurvesOf, position
 import { compoundingOption, compoundingTable, compoundingViewHasData } from './compoundingChart';
 import type { PplCurve } from './types';
 
-const curve = (method: string, variant: PplCurve['variant'], perplexity: number[], contextTokens = [64, 128, 256]): PplCurve => ({ method, variant, contextTokens, perplexity });
+const curve = (method: string, variant: PplCurve['variant'], perplexity: number[], contextTokens = [64, 128, 256]): PplCurve => ({
+  method,
+  variant,
+  contextTokens,
+  perplexity,
+});
 
 describe('compounding gaps', () => {
   it('relative and absolute gaps per context, by hand', () => {
@@ -45,7 +50,10 @@ describe('compounding gaps', () => {
   });
 
   it('before from PTQ vs FP, after from PTQ + Q-ROAR vs FP + Q-ROAR, per method; per-position from the longest window', () => {
-    const per = (nll: number[]) => [{ context: 4, perPositionNll: nll.slice(0, 3) }, { context: 8, perPositionNll: nll }];
+    const per = (nll: number[]) => [
+      { context: 4, perPositionNll: nll.slice(0, 3) },
+      { context: 8, perPositionNll: nll },
+    ];
     const results = [
       { curve: curve('yarn', 'fp', [10, 10, 20]), perContext: per([1, 1, 1, 1, 1, 1, 1]) },
       { curve: curve('yarn', 'ptq', [12, 11, 30]), perContext: per([1.1, 1.2, 1.4, 1, 2, 2, 3]) },
@@ -76,9 +84,20 @@ describe('compounding chart', () => {
   const data = compoundingData(methodCurvesOf(results), 128);
 
   it('draws one solid series per method before and a dashed one after, with L marked, in percent for the relative view', () => {
-    const o = compoundingOption(data, 'relative', { dark: false }) as { series: Array<{ name: string; lineStyle: { type: string }; data: number[][]; markLine?: { data: Array<Record<string, number>> } }>; xAxis: { type: string }; yAxis: { name: string } };
-    expect(o.series.map((s) => [s.name, s.lineStyle.type])).toEqual([['yarn', 'solid'], ['yarn after Q-ROAR', 'dashed']]);
-    expect(o.series[0].data.map(([x, y]) => [x, Number(y.toFixed(9))])).toEqual([[64, 20], [128, 10], [256, 50]]);
+    const o = compoundingOption(data, 'relative', { dark: false }) as {
+      series: Array<{ name: string; lineStyle: { type: string }; data: number[][]; markLine?: { data: Array<Record<string, number>> } }>;
+      xAxis: { type: string };
+      yAxis: { name: string };
+    };
+    expect(o.series.map((s) => [s.name, s.lineStyle.type])).toEqual([
+      ['yarn', 'solid'],
+      ['yarn after Q-ROAR', 'dashed'],
+    ]);
+    expect(o.series[0].data.map(([x, y]) => [x, Number(y.toFixed(9))])).toEqual([
+      [64, 20],
+      [128, 10],
+      [256, 50],
+    ]);
     expect(o.series[0].markLine?.data[0]).toEqual({ xAxis: 128 });
     expect(o.xAxis.type).toBe('log');
     expect(o.yAxis.name).toMatch(/PPL_PTQ \/ PPL_FP − 1 \(%\)/);

@@ -113,9 +113,16 @@ export function logPositionEdges(maxPosition: number, binsPerOctave = POSITION_B
  * nats, means over the same windows. Output bins over m from logPositionEdges(C − 1); a bin with
  * no finite pair is dropped.
  */
-export function positionGap(method: string, stage: CompoundingStage, ptqNll: ArrayLike<number>, fpNll: ArrayLike<number>, binsPerOctave = POSITION_BINS_PER_OCTAVE): PositionGapSeries {
+export function positionGap(
+  method: string,
+  stage: CompoundingStage,
+  ptqNll: ArrayLike<number>,
+  fpNll: ArrayLike<number>,
+  binsPerOctave = POSITION_BINS_PER_OCTAVE,
+): PositionGapSeries {
   const predictions = ptqNll.length;
-  if (fpNll.length !== predictions) throw new Error(`positionGap: ${method} has ${predictions} PTQ predictions and ${fpNll.length} FP ones; both must cover the same window`);
+  if (fpNll.length !== predictions)
+    throw new Error(`positionGap: ${method} has ${predictions} PTQ predictions and ${fpNll.length} FP ones; both must cover the same window`);
   if (predictions < 1) throw new Error(`positionGap: ${method} has no predictions`);
   const edges = logPositionEdges(predictions, binsPerOctave);
   const out: PositionGapSeries = { method, stage, windowTokens: predictions + 1, binLo: [], binHi: [], centreTokens: [], nllGapNats: [] };

@@ -62,7 +62,8 @@ export function compoundingOption(data: CompoundingData, view: CompoundingView, 
           data: s.contextTokens.map((x, i) => [x, view === 'relative' ? 100 * s.relativeGap[i] : s.absoluteGap[i]]),
           markLine: k === 0 ? { ...markLine, data: [{ xAxis: trained }, zero] } : undefined,
         }));
-  const xName = view === 'position' ? `position m in the ${data.positions[0]?.windowTokens ?? ''}-token window (tokens seen, log-spaced bins)` : 'context (tokens)';
+  const xName =
+    view === 'position' ? `position m in the ${data.positions[0]?.windowTokens ?? ''}-token window (tokens seen, log-spaced bins)` : 'context (tokens)';
   const yName = view === 'relative' ? 'PPL_PTQ / PPL_FP − 1 (%)' : view === 'absolute' ? 'PPL_PTQ − PPL_FP' : 'NLL_PTQ − NLL_FP (nats)';
   return {
     ...baseOption(theme),
@@ -76,7 +77,8 @@ export function compoundingOption(data: CompoundingData, view: CompoundingView, 
 export function compoundingTable(data: CompoundingData, view: CompoundingView): ChartTable {
   if (view === 'position') {
     const rows: Array<Array<number | string>> = [];
-    for (const s of data.positions) s.centreTokens.forEach((x, i) => rows.push([s.method, s.stage, s.windowTokens, s.binLo[i], s.binHi[i], x, s.nllGapNats[i]]));
+    for (const s of data.positions)
+      s.centreTokens.forEach((x, i) => rows.push([s.method, s.stage, s.windowTokens, s.binLo[i], s.binHi[i], x, s.nllGapNats[i]]));
     return { columns: ['method', 'stage', 'windowTokens', 'positionLo', 'positionHi', 'positionCentre', 'nllGapNats'], rows };
   }
   const rows: Array<Array<number | string>> = [];

@@ -28,7 +28,9 @@ export function logitErrorOption(data: LogitErrorData, theme: ChartTheme): Chart
   const bins = data.binCentres.length;
   const bad = [data.rmsTotal.length, data.p99Total.length, ...data.rmsPerBand.map((r) => r.length)].find((n) => n !== bins);
   if (bad !== undefined || data.rmsPerBand.length !== data.bands.length) {
-    throw new Error(`logitErrorOption: ${bins} bins, ${data.bands.length} bands, but series lengths ${data.rmsTotal.length}/${data.p99Total.length}/${data.rmsPerBand.map((r) => r.length).join(',')}`);
+    throw new Error(
+      `logitErrorOption: ${bins} bins, ${data.bands.length} bands, but series lengths ${data.rmsTotal.length}/${data.p99Total.length}/${data.rmsPerBand.map((r) => r.length).join(',')}`,
+    );
   }
   const floor = data.noiseFloorRmsTotal;
   if (floor && floor.length !== bins) throw new Error(`logitErrorOption: ${bins} bins but ${floor.length} noise-floor values`);
@@ -40,17 +42,49 @@ export function logitErrorOption(data: LogitErrorData, theme: ChartTheme): Chart
     yAxis: axis(theme, 'RMS |ε| (logit units)', 'value'),
     series: [
       ...data.bands.map((b, k) => ({ name: b.label, type: 'line', showSymbol: false, color: bandColor(b.bandIndex, theme), data: xy(data.rmsPerBand[k]) })),
-      { name: 'total', type: 'line', showSymbol: false, color: c.text, lineStyle: { width: 2 }, data: xy(data.rmsTotal), markLine: windowLine(theme, data.trainedWindowTokens) },
+      {
+        name: 'total',
+        type: 'line',
+        showSymbol: false,
+        color: c.text,
+        lineStyle: { width: 2 },
+        data: xy(data.rmsTotal),
+        markLine: windowLine(theme, data.trainedWindowTokens),
+      },
       { name: 'total p99', type: 'line', showSymbol: false, color: c.muted, lineStyle: { type: 'dotted' }, data: xy(data.p99Total) },
-      ...(floor ? [{ name: NOISE_FLOOR_SERIES[data.noiseFloorSource ?? 'precision'], type: 'line', showSymbol: false, color: c.muted, lineStyle: { type: [2, 2], width: 2 }, areaStyle: { color: c.muted, opacity: 0.15 }, data: xy(floor) }] : []),
+      ...(floor
+        ? [
+            {
+              name: NOISE_FLOOR_SERIES[data.noiseFloorSource ?? 'precision'],
+              type: 'line',
+              showSymbol: false,
+              color: c.muted,
+              lineStyle: { type: [2, 2], width: 2 },
+              areaStyle: { color: c.muted, opacity: 0.15 },
+              data: xy(floor),
+            },
+          ]
+        : []),
     ],
   } as ChartOption;
 }
 
 export function logitErrorTable(data: LogitErrorData): ChartTable {
   return {
-    columns: [data.axis === 'distance' ? 'distanceTokens' : 'queryPosition', ...data.bands.map((b) => `rms ${b.label}`), 'rmsTotal', 'p99Total', ...(data.noiseFloorRmsTotal ? ['noiseFloorRmsTotal'] : [])],
-    rows: data.binCentres.map((x, i) => [x, ...data.rmsPerBand.map((r) => r[i]), data.rmsTotal[i], data.p99Total[i], ...(data.noiseFloorRmsTotal ? [data.noiseFloorRmsTotal[i]] : [])]),
+    columns: [
+      data.axis === 'distance' ? 'distanceTokens' : 'queryPosition',
+      ...data.bands.map((b) => `rms ${b.label}`),
+      'rmsTotal',
+      'p99Total',
+      ...(data.noiseFloorRmsTotal ? ['noiseFloorRmsTotal'] : []),
+    ],
+    rows: data.binCentres.map((x, i) => [
+      x,
+      ...data.rmsPerBand.map((r) => r[i]),
+      data.rmsTotal[i],
+      data.p99Total[i],
+      ...(data.noiseFloorRmsTotal ? [data.noiseFloorRmsTotal[i]] : []),
+    ]),
   };
 }
 
@@ -69,11 +103,17 @@ const VARIANT_STYLE: Record<PplCurve['variant'], { type: string | number[]; labe
  */
 export function pplOption(data: PplData, theme: ChartTheme, yScale: AxisScaleChoice = 'auto'): ChartOption {
   const methods = [...new Set(data.curves.map((c) => c.method))];
-  const scale = resolveAxisScale(yScale, data.curves.flatMap((c) => c.perplexity));
+  const scale = resolveAxisScale(
+    yScale,
+    data.curves.flatMap((c) => c.perplexity),
+  );
   return {
     ...baseOption(theme),
     xAxis: axis(theme, 'context (tokens)', 'log', { logBase: 2 }),
-    yAxis: scale === 'log' ? axis(theme, 'perplexity (log scale)', 'log', { logBase: 10, min: 'dataMin', max: 'dataMax' }) : axis(theme, 'perplexity', 'value', { scale: true }),
+    yAxis:
+      scale === 'log'
+        ? axis(theme, 'perplexity (log scale)', 'log', { logBase: 10, min: 'dataMin', max: 'dataMax' })
+        : axis(theme, 'perplexity', 'value', { scale: true }),
     series: data.curves.map((curve, k) => {
       if (curve.contextTokens.length !== curve.perplexity.length) {
         throw new Error(`pplOption: curve ${curve.method}/${curve.variant} has ${curve.contextTokens.length} contexts and ${curve.perplexity.length} values`);
@@ -108,8 +148,28 @@ export function klOption(data: KlData, theme: ChartTheme): ChartOption {
     xAxis: axis(theme, `position (context ${data.contextTokens})`, 'value'),
     yAxis: axis(theme, 'KL (nats)', 'value'),
     series: [
-      { name: 'KL(FP ‖ PTQ)', type: 'line', showSymbol: false, sampling: 'lttb', data: data.positions.map((x, i) => [x, data.klNats[i]]), markLine: windowLine(theme, data.trainedWindowTokens) },
-      ...(floor ? [{ name: NOISE_FLOOR_SERIES[data.noiseFloorSource ?? 'precision'], type: 'line', showSymbol: false, sampling: 'lttb', color: c.muted, lineStyle: { type: [2, 2] }, areaStyle: { color: c.muted, opacity: 0.15 }, data: data.positions.map((x, i) => [x, floor[i]]) }] : []),
+      {
+        name: 'KL(FP ‖ PTQ)',
+        type: 'line',
+        showSymbol: false,
+        sampling: 'lttb',
+        data: data.positions.map((x, i) => [x, data.klNats[i]]),
+        markLine: windowLine(theme, data.trainedWindowTokens),
+      },
+      ...(floor
+        ? [
+            {
+              name: NOISE_FLOOR_SERIES[data.noiseFloorSource ?? 'precision'],
+              type: 'line',
+              showSymbol: false,
+              sampling: 'lttb',
+              color: c.muted,
+              lineStyle: { type: [2, 2] },
+              areaStyle: { color: c.muted, opacity: 0.15 },
+              data: data.positions.map((x, i) => [x, floor[i]]),
+            },
+          ]
+        : []),
     ],
   } as ChartOption;
 }

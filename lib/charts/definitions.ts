@@ -31,7 +31,7 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   'pressure-pair': {
     title: 'Interpolation pressure per pair',
     definition:
-      "IP_i = (L′/2π)·θ′_i·|∂ln θ′_i/∂ln s| — turns of phase at the window edge per unit of log-scale (numerical derivative); D_i = L′·|θ_i − θ′_i|/2π turns of phase displacement. Shaded: bands. Dashed: the pair whose wavelength equals the trained window L. Right axis: fraction of the scaling each pair receives, ln(θ_i/θ′_i)/ln s (the PI ramp).",
+      'IP_i = (L′/2π)·θ′_i·|∂ln θ′_i/∂ln s| — turns of phase at the window edge per unit of log-scale (numerical derivative); D_i = L′·|θ_i − θ′_i|/2π turns of phase displacement. Shaded: bands. Dashed: the pair whose wavelength equals the trained window L. Right axis: fraction of the scaling each pair receives, ln(θ_i/θ′_i)/ln s (the PI ramp).',
     scienceAnchor: 'interpolation-pressure-analytic',
   },
   'pressure-band': {
@@ -58,7 +58,8 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   },
   'logit-error-query': {
     title: 'Logit error against query position',
-    definition: 'RMS of ε(m, n) over sampled keys n < m, binned by query position m, per band; dashed: the trained window L. Shaded: the noise floor (FP on WebGPU vs WASM, or float16 vs float32 weights).',
+    definition:
+      'RMS of ε(m, n) over sampled keys n < m, binned by query position m, per band; dashed: the trained window L. Shaded: the noise floor (FP on WebGPU vs WASM, or float16 vs float32 weights).',
     scienceAnchor: 'position-dependent-logit-error',
   },
   'ppl-context': {
@@ -69,7 +70,8 @@ export const CHART_DEFINITIONS: Record<ChartId, ChartDefinition> = {
   },
   'kl-position': {
     title: 'KL per position',
-    definition: 'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits. Shaded: the noise floor KL(p_FP ‖ p_FP′), the FP model against itself on the other backend (WebGPU vs WASM) or, with one backend, with float16-rounded weights.',
+    definition:
+      'KL(p_FP ‖ p_PTQ) of the next-token distributions at each position (nats), same PI on both, streamed from logits. Shaded: the noise floor KL(p_FP ‖ p_FP′), the FP model against itself on the other backend (WebGPU vs WASM) or, with one backend, with float16-rounded weights.',
     scienceAnchor: 'kl-per-position',
   },
   'ip-activation': {

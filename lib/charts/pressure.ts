@@ -83,7 +83,14 @@ export function pressurePairTable(data: PressureData): ChartTable {
   const bandOf = (i: number): string => data.bands.find((b) => i >= b.firstPair && i <= b.lastPair)?.label ?? '';
   return {
     columns: ['pairIndex', 'band', 'wavelengthTokens', 'ipTurns', 'displacementTurns', 'interpolatedFraction'],
-    rows: Array.from({ length: pairs }, (_, i) => [i, bandOf(i), data.wavelengthTokens[i], data.ipPerPair[i], data.displacementTurnsPerPair[i], data.interpolatedFractionPerPair[i]]),
+    rows: Array.from({ length: pairs }, (_, i) => [
+      i,
+      bandOf(i),
+      data.wavelengthTokens[i],
+      data.ipPerPair[i],
+      data.displacementTurnsPerPair[i],
+      data.interpolatedFractionPerPair[i],
+    ]),
   };
 }
 

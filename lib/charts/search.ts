@@ -26,7 +26,14 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
       data: mine.filter((x) => !x.rejected).map((x) => [x.scale, x.objective]),
       markLine:
         series.length === 0 && data.baselineObjective !== null
-          ? { silent: true, symbol: 'none', precision: 10, lineStyle: { type: 'dashed', color: c.muted }, label: { formatter: 'g = 1', color: c.muted, fontSize: 10 }, data: [{ yAxis: data.baselineObjective }] }
+          ? {
+              silent: true,
+              symbol: 'none',
+              precision: 10,
+              lineStyle: { type: 'dashed', color: c.muted },
+              label: { formatter: 'g = 1', color: c.muted, fontSize: 10 },
+              data: [{ yAxis: data.baselineObjective }],
+            }
           : undefined,
     });
     series.push({
@@ -52,7 +59,10 @@ export function searchOption(data: SearchData, theme: ChartTheme): ChartOption {
     legend: {
       ...base.legend,
       type: 'scroll',
-      data: [...data.bands.map((b) => ({ name: b.label, icon: ACCEPTED_SYMBOL })), ...(data.baselineObjective !== null ? [{ name: 'baseline (g = 1)', icon: 'diamond' }] : [])],
+      data: [
+        ...data.bands.map((b) => ({ name: b.label, icon: ACCEPTED_SYMBOL })),
+        ...(data.baselineObjective !== null ? [{ name: 'baseline (g = 1)', icon: 'diamond' }] : []),
+      ],
     },
     grid: { ...base.grid, right: 36 },
     tooltip: { trigger: 'item', confine: true },
@@ -66,8 +76,16 @@ export function searchTable(data: SearchData): ChartTable {
   return {
     columns: ['order', 'bandIndex', 'scale', 'objective', 'guard', 'rejected', 'elapsedMs', 'withinNoise', 'vsBaselineNats', 'vsBaselineSeNats'],
     rows: data.candidates.map((x, i) => [
-      i, x.bandIndex, x.scale, x.objective, x.guard, x.rejected ? 'yes' : 'no', x.elapsedMs,
-      x.withinNoise === undefined ? '' : x.withinNoise ? 'yes' : 'no', x.vsBaselineNats ?? '', x.vsBaselineSeNats ?? '',
+      i,
+      x.bandIndex,
+      x.scale,
+      x.objective,
+      x.guard,
+      x.rejected ? 'yes' : 'no',
+      x.elapsedMs,
+      x.withinNoise === undefined ? '' : x.withinNoise ? 'yes' : 'no',
+      x.vsBaselineNats ?? '',
+      x.vsBaselineSeNats ?? '',
     ]),
   };
 }

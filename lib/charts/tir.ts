@@ -15,7 +15,11 @@ export function tirHeatmapOption(data: TirData, theme: ChartTheme): ChartOption 
     tooltip: { trigger: 'item', confine: true },
     grid: { left: 56, right: 80, top: 16, bottom: 44 },
     // Short tick labels (band index and pair range) so every band gets one; the full label is in the table.
-    xAxis: axis(theme, 'band', 'category', { data: data.bands.map((b) => `B${b.bandIndex} (${b.firstPair}–${b.lastPair})`), axisLabel: { interval: 0, fontSize: 10 }, splitArea: { show: true } }),
+    xAxis: axis(theme, 'band', 'category', {
+      data: data.bands.map((b) => `B${b.bandIndex} (${b.firstPair}–${b.lastPair})`),
+      axisLabel: { interval: 0, fontSize: 10 },
+      splitArea: { show: true },
+    }),
     yAxis: axis(theme, 'layer', 'category', { data: data.layers.map(String) }),
     visualMap: {
       type: 'continuous',

@@ -29,8 +29,18 @@ describe('activationPressure vs PyTorch taps', () => {
     const theta = Float64Array.from({ length: 32 }, (_, i) => 10000 ** (-(2 * i) / 64));
     const pairs = pairSampler(tokens, 400, 1);
     const r = activationPressure({
-      q: qPre, k: kPre, tokens, heads, kvHeads, headDim, rotaryDim: headDim, layout: 'half-split', bands,
-      invFreqOriginalRadPerToken: new Float64Array(32), invFreqInterpolatedRadPerToken: theta, pairs,
+      q: qPre,
+      k: kPre,
+      tokens,
+      heads,
+      kvHeads,
+      headDim,
+      rotaryDim: headDim,
+      layout: 'half-split',
+      bands,
+      invFreqOriginalRadPerToken: new Float64Array(32),
+      invFreqInterpolatedRadPerToken: theta,
+      pairs,
     });
     const bandOfRow = bandIndexOfHeadRows('half-split', headDim, headDim, bands);
     const shift = new Float64Array(4);

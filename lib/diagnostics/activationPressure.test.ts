@@ -26,7 +26,21 @@ describe('activationPressure', () => {
   for (const layout of ['half-split', 'interleaved'] as const) {
     it(`matches brute force through an explicit RoPE (${layout}, GQA 4→2, attention factor)`, () => {
       const aPi = 1.2;
-      const res = activationPressure({ q, k, tokens, heads, kvHeads, headDim, rotaryDim, layout, bands, invFreqOriginalRadPerToken: theta, invFreqInterpolatedRadPerToken: thetaPi, attentionFactorInterpolated: aPi, pairs });
+      const res = activationPressure({
+        q,
+        k,
+        tokens,
+        heads,
+        kvHeads,
+        headDim,
+        rotaryDim,
+        layout,
+        bands,
+        invFreqOriginalRadPerToken: theta,
+        invFreqInterpolatedRadPerToken: thetaPi,
+        attentionFactorInterpolated: aPi,
+        pairs,
+      });
       const qO = applyRopeRef(q, tokens, heads, headDim, rotaryDim, layout, theta);
       const kO = applyRopeRef(k, tokens, kvHeads, headDim, rotaryDim, layout, theta);
       const qP = applyRopeRef(q, tokens, heads, headDim, rotaryDim, layout, thetaPi, aPi);
@@ -67,7 +81,20 @@ describe('activationPressure', () => {
   }
 
   it('θ′ = θ with equal attention factors gives zero pressure', () => {
-    const res = activationPressure({ q, k, tokens, heads, kvHeads, headDim, rotaryDim, layout: 'half-split', bands, invFreqOriginalRadPerToken: theta, invFreqInterpolatedRadPerToken: theta, pairs });
+    const res = activationPressure({
+      q,
+      k,
+      tokens,
+      heads,
+      kvHeads,
+      headDim,
+      rotaryDim,
+      layout: 'half-split',
+      bands,
+      invFreqOriginalRadPerToken: theta,
+      invFreqInterpolatedRadPerToken: theta,
+      pairs,
+    });
     expect(Array.from(res.pooled)).toEqual([0, 0]);
   });
 
@@ -79,15 +106,36 @@ describe('activationPressure', () => {
       k1[t * 2] = 1;
     }
     const res = activationPressure({
-      q: q1, k: k1, tokens: 3, heads: 1, kvHeads: 1, headDim: 2, rotaryDim: 2, layout: 'interleaved',
-      bands: [bands[0]].map((b) => ({ ...b, lastPair: 0 })), invFreqOriginalRadPerToken: [0.5], invFreqInterpolatedRadPerToken: [0.25],
+      q: q1,
+      k: k1,
+      tokens: 3,
+      heads: 1,
+      kvHeads: 1,
+      headDim: 2,
+      rotaryDim: 2,
+      layout: 'interleaved',
+      bands: [bands[0]].map((b) => ({ ...b, lastPair: 0 })),
+      invFreqOriginalRadPerToken: [0.5],
+      invFreqInterpolatedRadPerToken: [0.25],
       pairs: { queryPos: Int32Array.from([2]), keyPos: Int32Array.from([0]) },
     });
     expect(res.pooled[0]).toBeCloseTo(Math.abs(Math.cos(0.5) - Math.cos(1)) / Math.abs(Math.cos(1)), 12);
   });
 
   it('rejects bad inv_freq lengths and non-causal samples', () => {
-    const base = { q, k, tokens, heads, kvHeads, headDim, rotaryDim, layout: 'half-split' as const, bands, invFreqOriginalRadPerToken: theta, invFreqInterpolatedRadPerToken: theta };
+    const base = {
+      q,
+      k,
+      tokens,
+      heads,
+      kvHeads,
+      headDim,
+      rotaryDim,
+      layout: 'half-split' as const,
+      bands,
+      invFreqOriginalRadPerToken: theta,
+      invFreqInterpolatedRadPerToken: theta,
+    };
     expect(() => activationPressure({ ...base, invFreqOriginalRadPerToken: [1], pairs })).toThrow(/lengths 1, 4 ≠ rotaryDim\/2 = 4/);
     expect(() => activationPressure({ ...base, pairs: { queryPos: Int32Array.from([1]), keyPos: Int32Array.from([1]) } })).toThrow(/sample 0/);
   });

@@ -14,7 +14,16 @@ describe('bandIndexOfHeadRows', () => {
     expect(Array.from(bandIndexOfHeadRows('interleaved', 8, 6, bands))).toEqual([0, 0, 0, 0, 1, 1, -1, -1]);
   });
   it('uncovered pairs get −1; overlaps and out-of-range bands throw', () => {
-    expect(Array.from(bandIndexOfHeadRows('interleaved', 4, 4, [bands[0]].map((b) => ({ ...b, lastPair: 0 }))))).toEqual([0, 0, -1, -1]);
+    expect(
+      Array.from(
+        bandIndexOfHeadRows(
+          'interleaved',
+          4,
+          4,
+          [bands[0]].map((b) => ({ ...b, lastPair: 0 })),
+        ),
+      ),
+    ).toEqual([0, 0, -1, -1]);
     expect(() => bandIndexOfHeadRows('half-split', 8, 6, [...bands, { ...bands[1], bandIndex: 2 }])).toThrow(/pair 2 is in band 1 and band 2/);
     expect(() => bandIndexOfHeadRows('half-split', 8, 4, bands)).toThrow(/outside 0…1/);
   });

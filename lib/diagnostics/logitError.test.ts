@@ -21,9 +21,26 @@ describe('logitError', () => {
     const quantQ = ref.slice();
     quantQ[3 * 4 + 2] = 2;
     const pairs = { queryPos: Int32Array.from([3, 2, 3]), keyPos: Int32Array.from([0, 1, 1]) };
-    const r = logitError({ refQ: ref, refK: ref, quantQ, quantK: ref, tokens: 4, heads: 1, kvHeads: 1, headDim: 4, rotaryDim: 4, layout: 'interleaved', bands, pairs, queryBinEdges: [0, 3, 4] });
+    const r = logitError({
+      refQ: ref,
+      refK: ref,
+      quantQ,
+      quantK: ref,
+      tokens: 4,
+      heads: 1,
+      kvHeads: 1,
+      headDim: 4,
+      rotaryDim: 4,
+      layout: 'interleaved',
+      bands,
+      pairs,
+      queryBinEdges: [0, 3, 4],
+    });
     // Distances 3, 1, 2 → octave bins [1,2): {Δ1: ε 0}, [2,4): {Δ3: 0.5, Δ2: 0.5}.
-    expect(r.distanceBins.map((b) => [b.lo, b.hi, b.count])).toEqual([[1, 2, 1], [2, 4, 2]]);
+    expect(r.distanceBins.map((b) => [b.lo, b.hi, b.count])).toEqual([
+      [1, 2, 1],
+      [2, 4, 2],
+    ]);
     expect(r.distanceBins[0].rmsTotal).toBe(0);
     expect(r.distanceBins[1].rmsByBand).toEqual([0, 0.5]);
     expect(r.distanceBins[1].rmsTotal).toBe(0.5);

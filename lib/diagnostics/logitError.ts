@@ -139,7 +139,8 @@ export function logitError(input: LogitErrorInput): LogitErrorResult {
 
 function checkEdges(name: string, edges: readonly number[]): void {
   if (edges.length < 2) throw new Error(`logitError: ${name} needs ≥ 2 edges, got ${edges.length}`);
-  for (let i = 1; i < edges.length; i++) if (!(edges[i] > edges[i - 1])) throw new Error(`logitError: ${name} not ascending at ${i}: ${edges[i - 1]}, ${edges[i]}`);
+  for (let i = 1; i < edges.length; i++)
+    if (!(edges[i] > edges[i - 1])) throw new Error(`logitError: ${name} not ascending at ${i}: ${edges[i - 1]}, ${edges[i]}`);
 }
 
 /** Index of the [lo, hi) bin holding value, or −1 outside all bins. */
@@ -155,7 +156,17 @@ function findBin(edges: readonly number[], value: number): number {
   return lo;
 }
 
-function binsOf(eps: Float64Array, columns: number, heads: number, headLo: number, headHi: number, binOfSample: Int32Array, edges: readonly number[], level: QuantileLevel, sampleCount: number): LogitErrorBin[] {
+function binsOf(
+  eps: Float64Array,
+  columns: number,
+  heads: number,
+  headLo: number,
+  headHi: number,
+  binOfSample: Int32Array,
+  edges: readonly number[],
+  level: QuantileLevel,
+  sampleCount: number,
+): LogitErrorBin[] {
   const out: LogitErrorBin[] = [];
   for (let bin = 0; bin + 1 < edges.length; bin++) {
     out.push(summariseBin(eps, columns, heads, headLo, headHi, binOfSample, bin, edges[bin], edges[bin + 1], level, sampleCount));
@@ -164,8 +175,17 @@ function binsOf(eps: Float64Array, columns: number, heads: number, headLo: numbe
 }
 
 function summariseBin(
-  eps: Float64Array, columns: number, heads: number, headLo: number, headHi: number,
-  binOfSample: Int32Array | null, bin: number, lo: number, hi: number, level: QuantileLevel, sampleCount: number,
+  eps: Float64Array,
+  columns: number,
+  heads: number,
+  headLo: number,
+  headHi: number,
+  binOfSample: Int32Array | null,
+  bin: number,
+  lo: number,
+  hi: number,
+  level: QuantileLevel,
+  sampleCount: number,
 ): LogitErrorBin {
   let samplesIn = 0;
   for (let s = 0; s < sampleCount; s++) if (binOfSample === null || binOfSample[s] === bin) samplesIn++;
@@ -194,7 +214,9 @@ function summariseBin(
     tailCol.push(quantileOfSorted(values, level));
   }
   return {
-    lo, hi, count,
+    lo,
+    hi,
+    count,
     rmsByBand: rmsCol.slice(0, columns - 1),
     p99ByBand: tailCol.slice(0, columns - 1),
     rmsTotal: rmsCol[columns - 1],

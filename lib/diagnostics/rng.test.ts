@@ -37,7 +37,7 @@ describe('createRng (mulberry32)', () => {
     expect(sum / n).toBeCloseTo(0.5, 1);
     const counts = new Array<number>(5).fill(0);
     for (let i = 0; i < n; i++) counts[rng.nextInt(5)]++;
-    for (const c of counts) expect(Math.abs(c - n / 5)).toBeLessThan(n / 5 * 0.1);
+    for (const c of counts) expect(Math.abs(c - n / 5)).toBeLessThan((n / 5) * 0.1);
   });
 
   it('gaussian draws have mean ≈ 0 and variance ≈ 1', () => {

@@ -42,11 +42,22 @@ describe('tailInflationRatio', () => {
   it('p = 0.999 over a known ramp: long = 2 × short → TIR 2', () => {
     const short = new Float32Array(1001 * 2);
     const long = new Float32Array(1001 * 2);
-    for (let t = 0; t < 1001; t++) for (let r = 0; r < 2; r++) {
-      short[t * 2 + r] = t;
-      long[t * 2 + r] = -2 * t;
-    }
-    const r = tailInflationRatio({ longRun: long, longTokens: 1001, shortRun: short, shortTokens: 1001, heads: 1, headDim: 2, rotaryDim: 2, layout: 'interleaved', bands: [bands[0]] });
+    for (let t = 0; t < 1001; t++)
+      for (let r = 0; r < 2; r++) {
+        short[t * 2 + r] = t;
+        long[t * 2 + r] = -2 * t;
+      }
+    const r = tailInflationRatio({
+      longRun: long,
+      longTokens: 1001,
+      shortRun: short,
+      shortTokens: 1001,
+      heads: 1,
+      headDim: 2,
+      rotaryDim: 2,
+      layout: 'interleaved',
+      bands: [bands[0]],
+    });
     expect(r.level).toBe(0.999);
     expect(r.pooledShortTail[0]).toBeCloseTo(999, 9);
     expect(r.pooled[0]).toBeCloseTo(2, 12);
@@ -62,7 +73,12 @@ describe('tailInflationRatio', () => {
     const threeBands = [bands[0], bands[1], { bandIndex: 2, firstPair: 2, lastPair: 2, label: 'x' }];
     const args = { longTokens: 40, shortTokens: 20, heads: 3, headDim, rotaryDim, bands: threeBands, level: 0.9 };
     const a = tailInflationRatio({ ...args, longRun, shortRun, layout: 'half-split' });
-    const b = tailInflationRatio({ ...args, longRun: toInterleavedLastAxis(longRun, headDim, rotaryDim), shortRun: toInterleavedLastAxis(shortRun, headDim, rotaryDim), layout: 'interleaved' });
+    const b = tailInflationRatio({
+      ...args,
+      longRun: toInterleavedLastAxis(longRun, headDim, rotaryDim),
+      shortRun: toInterleavedLastAxis(shortRun, headDim, rotaryDim),
+      layout: 'interleaved',
+    });
     expect(Array.from(b.pooled)).toEqual(Array.from(a.pooled));
     expect(Array.from(b.perHead)).toEqual(Array.from(a.perHead));
   });

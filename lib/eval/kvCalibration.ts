@@ -51,9 +51,12 @@ export interface KvCalibrationRequest {
 
 /** Checks S against L and the text; a user-facing KvSettingError with the numbers otherwise. */
 export function checkKvCalibrationTokens(calibrationTokens: number, trainedWindowTokens: number, textTokens: number): void {
-  if (!Number.isInteger(calibrationTokens) || calibrationTokens < 2) throw new KvSettingError(`the KV calibration context must be an integer ≥ 2 tokens, got ${calibrationTokens}`);
+  if (!Number.isInteger(calibrationTokens) || calibrationTokens < 2)
+    throw new KvSettingError(`the KV calibration context must be an integer ≥ 2 tokens, got ${calibrationTokens}`);
   if (calibrationTokens > trainedWindowTokens) {
-    throw new KvSettingError(`the KV calibration context ${calibrationTokens} exceeds the trained window ${trainedWindowTokens}: per-channel scales are calibrated on a short context (≤ L)`);
+    throw new KvSettingError(
+      `the KV calibration context ${calibrationTokens} exceeds the trained window ${trainedWindowTokens}: per-channel scales are calibrated on a short context (≤ L)`,
+    );
   }
   if (calibrationTokens > textTokens) throw new KvSettingError(`the KV calibration context needs ${calibrationTokens} tokens, the text has ${textTokens}`);
 }
@@ -83,7 +86,8 @@ export async function calibrateKvChannelScales(req: KvCalibrationRequest): Promi
   const scalesOf = (prefix: string): Float32Array[] =>
     layers.map((l) => {
       const x = taps[`${prefix}_${l}`];
-      if (!x || x.length !== S * numKvHeads * headDim) throw new Error(`calibration tap ${prefix}_${l}: expected [${S}, ${numKvHeads}, ${headDim}], got ${x ? x.length : 'none'} values`);
+      if (!x || x.length !== S * numKvHeads * headDim)
+        throw new Error(`calibration tap ${prefix}_${l}: expected [${S}, ${numKvHeads}, ${headDim}], got ${x ? x.length : 'none'} values`);
       return calibrateKvPerChannel(kv.hadamard ? hadamardRotateRows(x, headDim) : x, tapDims, kv.bits);
     });
   const out: KvChannelScales = {};

@@ -48,7 +48,7 @@ describe('evaluatePerplexity', () => {
     expect(released).toEqual([3, 4]);
   });
 
-  it('llama-perplexity scoring: BOS over each chunk\'s first token, predictions from ⌊C/2⌋ on', async () => {
+  it("llama-perplexity scoring: BOS over each chunk's first token, predictions from ⌊C/2⌋ on", async () => {
     const tokens = Int32Array.from({ length: 10 }, (_, i) => i); // 0..9
     const fed: number[][] = [];
     const prepare = async (c: number) => {
@@ -62,7 +62,10 @@ describe('evaluatePerplexity', () => {
     };
     const [r] = await evaluatePerplexity({ tokens, contexts: [4], prepare, scoring: { mode: 'llama-perplexity', bosId: 9 } });
     // Chunks (0..3) (4..7) fed as (9,1,2,3) (9,5,6,7); ⌊4/2⌋ = 2: only the predictions of tokens 3 and 7 count.
-    expect(fed).toEqual([[9, 1, 2, 3], [9, 5, 6, 7]]);
+    expect(fed).toEqual([
+      [9, 1, 2, 3],
+      [9, 5, 6, 7],
+    ]);
     expect(r).toMatchObject({ windows: 2, tokens: 8, predictions: 2, firstScoredPrediction: 2 });
     expect(r.nll).toBeCloseTo((0.3 + 0.7) / 2, 6);
     // The per-position curve still covers every prediction (the BOS replaced only inputs, never targets).
@@ -70,9 +73,14 @@ describe('evaluatePerplexity', () => {
     // No BOS in the vocabulary: chunks are fed as cut.
     fed.length = 0;
     const [plain] = await evaluatePerplexity({ tokens, contexts: [5], prepare, scoring: { mode: 'llama-perplexity', bosId: null } });
-    expect(fed).toEqual([[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]);
+    expect(fed).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
     expect(plain.nll).toBeCloseTo((0.3 + 0.4 + 0.8 + 0.9) / 4, 6);
-    await expect(evaluatePerplexity({ tokens, contexts: [2], prepare, scoring: { mode: 'llama-perplexity', bosId: null } })).rejects.toThrow(/no prediction to score/);
+    await expect(evaluatePerplexity({ tokens, contexts: [2], prepare, scoring: { mode: 'llama-perplexity', bosId: null } })).rejects.toThrow(
+      /no prediction to score/,
+    );
   });
 
   it('caps windows, and refuses texts shorter than one window', async () => {

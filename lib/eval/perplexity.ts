@@ -78,7 +78,8 @@ export async function evaluatePerplexity(opts: PerplexityOptions): Promise<Conte
   for (const context of contexts) {
     if (!Number.isInteger(context) || context < 2) throw new EvalInputError(`context must be an integer ≥ 2, got ${context}`);
     const stride = opts.windowStrideTokens ?? context;
-    if (!(Number.isInteger(stride) && stride >= context)) throw new EvalInputError(`windowStrideTokens must be an integer ≥ the context ${context}, got ${stride}`);
+    if (!(Number.isInteger(stride) && stride >= context))
+      throw new EvalInputError(`windowStrideTokens must be an integer ≥ the context ${context}, got ${stride}`);
     const windows = windowCount(tokens.length, context, opts.maxWindows, stride);
     if (windows === 0) throw new EvalInputError(`the text has ${tokens.length} tokens, fewer than one window of ${context}`);
     const scoring = opts.scoring ?? BANDSCOPE_SCORING;

@@ -45,7 +45,12 @@ describe('writeSafetensorsF32', () => {
   it('refuses shape/data mismatch, duplicates, reserved and empty names, bad dims', () => {
     const d = new Float32Array(4);
     expect(() => writeSafetensorsF32([{ name: 'x', shape: [2, 3], data: d }])).toThrow(/4 values.*\[2, 3\].*6/);
-    expect(() => writeSafetensorsF32([{ name: 'x', shape: [4], data: d }, { name: 'x', shape: [4], data: d }])).toThrow(/twice/);
+    expect(() =>
+      writeSafetensorsF32([
+        { name: 'x', shape: [4], data: d },
+        { name: 'x', shape: [4], data: d },
+      ]),
+    ).toThrow(/twice/);
     expect(() => writeSafetensorsF32([{ name: '__metadata__', shape: [4], data: d }])).toThrow(/reserved/);
     expect(() => writeSafetensorsF32([{ name: '', shape: [4], data: d }])).toThrow(/empty/);
     expect(() => writeSafetensorsF32([{ name: 'x', shape: [-4], data: d }])).toThrow(/integers ≥ 0/);

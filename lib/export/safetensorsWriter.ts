@@ -40,7 +40,8 @@ export function writeSafetensorsF32(tensors: readonly SafetensorsTensorF32[], me
     if (Object.prototype.hasOwnProperty.call(header, t.name)) throw new ExportFormatError(`safetensors: tensor '${t.name}' given twice`);
     let count = 1;
     for (const d of t.shape) {
-      if (!Number.isSafeInteger(d) || d < 0) throw new ExportFormatError(`safetensors: tensor '${t.name}' has shape [${t.shape.join(', ')}], dims must be integers ≥ 0`);
+      if (!Number.isSafeInteger(d) || d < 0)
+        throw new ExportFormatError(`safetensors: tensor '${t.name}' has shape [${t.shape.join(', ')}], dims must be integers ≥ 0`);
       count *= d;
     }
     if (t.data.length !== count) {

@@ -23,9 +23,18 @@ describe('Q-ROAR scales JSON', () => {
     const f = valid();
     expect(parseQroarScalesJson(formatQroarScalesJson(f), 'x.json')).toEqual(f);
     expect(hasPerLayerScales(f)).toBe(false);
-    const p = { ...valid(), scales: [[1, 1], [0.8, 1.25]] };
+    const p = {
+      ...valid(),
+      scales: [
+        [1, 1],
+        [0.8, 1.25],
+      ],
+    };
     const back = parseQroarScalesJson(formatQroarScalesJson(p), 'x.json');
-    expect(back.scales).toEqual([[1, 1], [0.8, 1.25]]);
+    expect(back.scales).toEqual([
+      [1, 1],
+      [0.8, 1.25],
+    ]);
     expect(hasPerLayerScales(back)).toBe(true);
   });
 
@@ -43,7 +52,15 @@ describe('Q-ROAR scales JSON', () => {
     ['missing bandSource', (f) => delete f.bandSource, /bandSource/],
     ['wrong scale count', (f) => (f.scales = [1]), /2 numbers/],
     ['zero scale', (f) => (f.scales = [0, 1]), /scales\[0\] must be a finite number > 0/],
-    ['non-numeric per-layer scale', (f) => (f.scales = [[1, 1], [1, 'x']]), /scales\[1\]\[1\]/],
+    [
+      'non-numeric per-layer scale',
+      (f) =>
+        (f.scales = [
+          [1, 1],
+          [1, 'x'],
+        ]),
+      /scales\[1\]\[1\]/,
+    ],
     ['bad hash', (f) => (f.model = { name: 'm', hashes: { a: 'xyz' } }), /hashes/],
     ['missing settings', (f) => delete f.settings, /settings/],
   ];
@@ -62,7 +79,12 @@ describe('Q-ROAR scales JSON', () => {
   });
 
   it('customBandSpec writes the lib/rope custom grammar', () => {
-    expect(customBandSpec([{ firstPair: 0, lastPair: 7 }, { firstPair: 8, lastPair: 31 }])).toBe('custom:0-7,8-31');
+    expect(
+      customBandSpec([
+        { firstPair: 0, lastPair: 7 },
+        { firstPair: 8, lastPair: 31 },
+      ]),
+    ).toBe('custom:0-7,8-31');
   });
 
   it('will not format an invalid file', () => {

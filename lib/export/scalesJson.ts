@@ -78,8 +78,10 @@ function validate(value: unknown, name: string): void {
   if (v.version !== QROAR_SCALES_VERSION) fail(`version ${JSON.stringify(v.version)} is not supported (this reader knows version ${QROAR_SCALES_VERSION})`);
   if (!QROAR_VARIANTS.includes(v.variant as QroarVariant)) fail(`variant must be one of ${QROAR_VARIANTS.join(', ')}, got ${JSON.stringify(v.variant)}`);
   const rotaryDim = v.rotaryDim;
-  if (typeof rotaryDim !== 'number' || !Number.isSafeInteger(rotaryDim) || rotaryDim < 2 || rotaryDim % 2 !== 0) fail(`rotaryDim must be an even integer ≥ 2, got ${JSON.stringify(rotaryDim)}`);
-  if (v.pairLayout !== 'half-split' && v.pairLayout !== 'interleaved') fail(`pairLayout must be 'half-split' or 'interleaved', got ${JSON.stringify(v.pairLayout)}`);
+  if (typeof rotaryDim !== 'number' || !Number.isSafeInteger(rotaryDim) || rotaryDim < 2 || rotaryDim % 2 !== 0)
+    fail(`rotaryDim must be an even integer ≥ 2, got ${JSON.stringify(rotaryDim)}`);
+  if (v.pairLayout !== 'half-split' && v.pairLayout !== 'interleaved')
+    fail(`pairLayout must be 'half-split' or 'interleaved', got ${JSON.stringify(v.pairLayout)}`);
   const pairCount = (rotaryDim as number) / 2;
   if (typeof v.bands !== 'string' || !v.bands.startsWith('custom:')) fail(`bands must be a 'custom:a-b,c-d,…' string, got ${JSON.stringify(v.bands)}`);
   let ranges: Array<[number, number]> = [];
@@ -101,7 +103,8 @@ function validate(value: unknown, name: string): void {
   if (!Array.isArray(v.scales) || v.scales.length === 0) fail('scales must be a non-empty array');
   const scales = v.scales as unknown[];
   const checkRow = (row: unknown, where: string) => {
-    if (!Array.isArray(row) || row.length !== bandCount) fail(`${where} must hold ${bandCount} numbers (one per band), got ${Array.isArray(row) ? row.length : typeof row}`);
+    if (!Array.isArray(row) || row.length !== bandCount)
+      fail(`${where} must hold ${bandCount} numbers (one per band), got ${Array.isArray(row) ? row.length : typeof row}`);
     (row as unknown[]).forEach((g, i) => {
       if (!isPositiveScale(g)) fail(`${where}[${i}] must be a finite number > 0, got ${JSON.stringify(g)}`);
     });
@@ -110,7 +113,8 @@ function validate(value: unknown, name: string): void {
   else checkRow(scales, 'scales');
   if (!isObject(v.model) || typeof (v.model as Record<string, unknown>).name !== 'string') fail('model must be an object with a string name');
   const hashes = (v.model as Record<string, unknown>).hashes;
-  if (!isObject(hashes) || Object.values(hashes).some((h) => typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h))) fail('model.hashes must map names to 64-digit lower-case hex SHA-256 strings');
+  if (!isObject(hashes) || Object.values(hashes).some((h) => typeof h !== 'string' || !/^[0-9a-f]{64}$/.test(h)))
+    fail('model.hashes must map names to 64-digit lower-case hex SHA-256 strings');
   if (!isObject(v.settings)) fail('settings must be an object');
 }
 

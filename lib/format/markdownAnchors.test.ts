@@ -9,7 +9,11 @@ describe('headingIds', () => {
   // Expected values are the anchors GitHub gives these headings.
   it('follows GitHub: lower case, punctuation dropped, spaces to hyphens, repeats numbered', () => {
     expect(headingIds('# Weights: RTN\n## Interpolation pressure, analytic\n### Q-ROAR\n#### The scale s and the original window L0\n## Q-ROAR')).toEqual([
-      'weights-rtn', 'interpolation-pressure-analytic', 'q-roar', 'the-scale-s-and-the-original-window-l0', 'q-roar-1',
+      'weights-rtn',
+      'interpolation-pressure-analytic',
+      'q-roar',
+      'the-scale-s-and-the-original-window-l0',
+      'q-roar-1',
     ]);
     expect(headingIds('```\n# not a heading\n```\n## `code` heading')).toEqual(['code-heading']);
   });

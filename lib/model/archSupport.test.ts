@@ -29,7 +29,9 @@ describe('refusals name what is missing', () => {
   });
 
   it('GGUF: Mixtral (arch llama + expert_count), MoE and Gemma archs, LongRoPE factor tensors', async () => {
-    await expect(openModel([byteSourceFromBytes(tinyGguf('llama', { 'llama.expert_count': 8 }), 'm.gguf')])).rejects.toThrow(/llama\.expert_count is 8: a mixture-of-experts/);
+    await expect(openModel([byteSourceFromBytes(tinyGguf('llama', { 'llama.expert_count': 8 }), 'm.gguf')])).rejects.toThrow(
+      /llama\.expert_count is 8: a mixture-of-experts/,
+    );
     for (const arch of ['qwen2moe', 'qwen3moe', 'gemma', 'gemma3']) {
       await expect(openModel([byteSourceFromBytes(tinyGguf(arch), 'x.gguf')])).rejects.toThrow(new RegExp(`GGUF architecture "${arch}" is not supported: `));
     }
@@ -68,7 +70,17 @@ function counting(source: ByteSource): ByteSource & { bytesRead: number } {
 
 describe('Phi-3 fused tensors', () => {
   // hidden 8, 2 heads × head_dim 4, 1 KV head: qkv rows 8 + 4 + 4; intermediate 6: gate_up rows 12.
-  const config = { model_type: 'phi3', vocab_size: 4, hidden_size: 8, intermediate_size: 6, num_hidden_layers: 1, num_attention_heads: 2, num_key_value_heads: 1, rms_norm_eps: 1e-5, max_position_embeddings: 32 };
+  const config = {
+    model_type: 'phi3',
+    vocab_size: 4,
+    hidden_size: 8,
+    intermediate_size: 6,
+    num_hidden_layers: 1,
+    num_attention_heads: 2,
+    num_key_value_heads: 1,
+    rms_norm_eps: 1e-5,
+    max_position_embeddings: 32,
+  };
   const ramp = (n: number, base: number) => Float32Array.from({ length: n }, (_, i) => base + i);
   const tensors = [
     { name: 'model.embed_tokens.weight', shape: [4, 8], values: ramp(32, 0) },
@@ -83,7 +95,12 @@ describe('Phi-3 fused tensors', () => {
   ];
   const files = () => [
     byteSourceFromBytes(new TextEncoder().encode(JSON.stringify(config)), 'config.json'),
-    counting(byteSourceFromBytes(writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, data: f32Bytes(t.values) }))), 'model.safetensors')),
+    counting(
+      byteSourceFromBytes(
+        writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32' as const, shape: t.shape, data: f32Bytes(t.values) }))),
+        'model.safetensors',
+      ),
+    ),
   ];
 
   it('q/k/v and gate/up are row ranges of the fused tensors, each read once', async () => {
@@ -91,8 +108,11 @@ describe('Phi-3 fused tensors', () => {
     const model = await openModel([cfg, weights]);
     const before = (weights as ReturnType<typeof counting>).bytesRead;
     const parts: Record<string, [number, number]> = {
-      'self_attn.q_proj': [1000, 8], 'self_attn.k_proj': [1000 + 64, 4], 'self_attn.v_proj': [1000 + 96, 4],
-      'mlp.gate_proj': [2000, 6], 'mlp.up_proj': [2000 + 48, 6],
+      'self_attn.q_proj': [1000, 8],
+      'self_attn.k_proj': [1000 + 64, 4],
+      'self_attn.v_proj': [1000 + 96, 4],
+      'mlp.gate_proj': [2000, 6],
+      'mlp.up_proj': [2000 + 48, 6],
     };
     for (const [part, [first, rows]] of Object.entries(parts)) {
       const got = await model.tensorF32(`model.layers.0.${part}.weight`);

@@ -41,7 +41,10 @@ export function assertRunFits(budget: RunBudget, available: MemoryAvailable, wha
   }
   const gpu = available.gpuLimits;
   if (gpu) {
-    const [limitName, limit] = gpu.maxStorageBufferBindingSize < gpu.maxBufferSize ? ['maxStorageBufferBindingSize', gpu.maxStorageBufferBindingSize] : ['maxBufferSize', gpu.maxBufferSize];
+    const [limitName, limit] =
+      gpu.maxStorageBufferBindingSize < gpu.maxBufferSize
+        ? ['maxStorageBufferBindingSize', gpu.maxStorageBufferBindingSize]
+        : ['maxBufferSize', gpu.maxBufferSize];
     if (budget.largestBufferBytes > limit) {
       throw new BudgetExceededError(
         `${what} needs one ${formatBytes(budget.largestBufferBytes)} buffer (${budget.largestBufferName}, ${budget.largestBufferBytes} bytes), above this WebGPU adapter's ${limitName} of ${formatBytes(limit)} (${limit} bytes)`,

@@ -20,13 +20,7 @@ export interface BlobLike {
 
 /** Throws unless [offsetBytes, offsetBytes + lengthBytes) lies inside a file of sizeBytes. */
 export function checkRange(name: string, sizeBytes: number, offsetBytes: number, lengthBytes: number): void {
-  if (
-    !Number.isSafeInteger(offsetBytes) ||
-    !Number.isSafeInteger(lengthBytes) ||
-    offsetBytes < 0 ||
-    lengthBytes < 0 ||
-    offsetBytes + lengthBytes > sizeBytes
-  ) {
+  if (!Number.isSafeInteger(offsetBytes) || !Number.isSafeInteger(lengthBytes) || offsetBytes < 0 || lengthBytes < 0 || offsetBytes + lengthBytes > sizeBytes) {
     throw new ModelFormatError(
       `${name}: read of ${lengthBytes} bytes at offset ${offsetBytes} is outside the file (${sizeBytes} bytes); the file is truncated or its offsets are wrong`,
     );

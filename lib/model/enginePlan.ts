@@ -49,7 +49,8 @@ export function planEngine(
   if (choice.engine === 'whole' || (choice.engine === 'auto' && choice.layerGroupSize === undefined && fits(wholeBudget))) {
     return { engine: 'whole-graph', layerGroupSize: N, layerCacheBytes: 0, budget: wholeBudget };
   }
-  const layered = (group: number, cacheBytes: number) => runBudget(spec, { ...scenario, engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes }, contextTokens);
+  const layered = (group: number, cacheBytes: number) =>
+    runBudget(spec, { ...scenario, engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes }, contextTokens);
   const perLayer = layered(1, 0).items.find((i) => i.key === 'group-weights')?.bytes ?? 0;
   const maxUseful = perLayer * N;
   let group: number;
@@ -69,6 +70,9 @@ export function planEngine(
   }
   // The cache gets what the budget leaves, up to the default and to what all layers need.
   // Each cached byte also raises the slack item (runBudget's LAYERED_SLACK_SHARE; −1 for its rounding up).
-  const cacheBytes = Math.max(0, Math.min(DEFAULT_LAYER_CACHE_BYTES, maxUseful, Math.floor((memory.budgetBytes - bare.peakBytes - 1) / (1 + LAYERED_SLACK_SHARE))));
+  const cacheBytes = Math.max(
+    0,
+    Math.min(DEFAULT_LAYER_CACHE_BYTES, maxUseful, Math.floor((memory.budgetBytes - bare.peakBytes - 1) / (1 + LAYERED_SLACK_SHARE))),
+  );
   return { engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes, budget: layered(group, cacheBytes) };
 }

@@ -43,5 +43,6 @@ export class ContextBeyondWindowError extends Error {
 
 /** Throws ContextBeyondWindowError when `contextTokens` exceeds spec.slidingWindowTokens. */
 export function assertContextWithinWindow(spec: { slidingWindowTokens?: number }, contextTokens: number): void {
-  if (spec.slidingWindowTokens !== undefined && contextTokens > spec.slidingWindowTokens) throw new ContextBeyondWindowError(contextTokens, spec.slidingWindowTokens);
+  if (spec.slidingWindowTokens !== undefined && contextTokens > spec.slidingWindowTokens)
+    throw new ContextBeyondWindowError(contextTokens, spec.slidingWindowTokens);
 }

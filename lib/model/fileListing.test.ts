@@ -22,8 +22,24 @@ describe('listWeightsFile', () => {
     expect(file).toMatchObject({ fileName: 'qroar-patched.safetensors', format: 'safetensors', sizeBytes: bytes.length, dataOffsetBytes: 8 + headerLength });
     expect(file.metadata).toEqual({ format: 'pt', producer: 'bandscope search' });
     expect(file.tensors).toEqual([
-      { name: 'model.layers.0.self_attn.q_proj.weight', hfName: 'model.layers.0.self_attn.q_proj.weight', fileName: 'qroar-patched.safetensors', dtype: 'F32', shape: [3, 2], offsetBytes: 8 + headerLength, sizeBytes: 24 },
-      { name: 'model.layers.0.self_attn.k_proj.weight', hfName: 'model.layers.0.self_attn.k_proj.weight', fileName: 'qroar-patched.safetensors', dtype: 'F32', shape: [2, 2], offsetBytes: 8 + headerLength + 24, sizeBytes: 16 },
+      {
+        name: 'model.layers.0.self_attn.q_proj.weight',
+        hfName: 'model.layers.0.self_attn.q_proj.weight',
+        fileName: 'qroar-patched.safetensors',
+        dtype: 'F32',
+        shape: [3, 2],
+        offsetBytes: 8 + headerLength,
+        sizeBytes: 24,
+      },
+      {
+        name: 'model.layers.0.self_attn.k_proj.weight',
+        hfName: 'model.layers.0.self_attn.k_proj.weight',
+        fileName: 'qroar-patched.safetensors',
+        dtype: 'F32',
+        shape: [2, 2],
+        offsetBytes: 8 + headerLength + 24,
+        sizeBytes: 16,
+      },
     ]);
     expect(Array.from(await tensorF32('model.layers.0.self_attn.k_proj.weight', { first: 1, count: 1 }))).toEqual([0.5, 0.75]);
     await expect(tensorF32('nope')).rejects.toThrow('qroar-patched.safetensors: no tensor named nope');
@@ -37,7 +53,13 @@ describe('listWeightsFile', () => {
     expect(file.dataOffsetBytes % 32).toBe(0);
     const names = tinyHfShapes().filter(([n]) => n !== 'model.layers.0.self_attn.k_proj.weight');
     expect(file.tensors.map((t) => t.hfName)).toEqual(names.map(([n]) => n));
-    expect(file.tensors[1]).toMatchObject({ name: 'blk.0.attn_q.weight', hfName: 'model.layers.0.self_attn.q_proj.weight', dtype: 'F32', shape: [64, 64], sizeBytes: 64 * 64 * 4 });
+    expect(file.tensors[1]).toMatchObject({
+      name: 'blk.0.attn_q.weight',
+      hfName: 'model.layers.0.self_attn.q_proj.weight',
+      dtype: 'F32',
+      shape: [64, 64],
+      sizeBytes: 64 * 64 * 4,
+    });
     // F32 tensors back to back, each padded to the 32-byte alignment: embed 32×64×4 = 8192 bytes first.
     expect(file.tensors[0].offsetBytes).toBe(file.dataOffsetBytes);
     expect(file.tensors[1].offsetBytes).toBe(file.dataOffsetBytes + TINY.vocab * TINY.hidden * 4);
@@ -59,7 +81,11 @@ describe('listWeightsFile', () => {
   it('refuses other names and corrupt files with the file named', async () => {
     await expect(listWeightsFile(byteSourceFromBytes(new Uint8Array(16), 'w.bin'))).rejects.toThrow('w.bin: not a weights file');
     const good = tinyGguf();
-    await expect(listWeightsFile(byteSourceFromBytes(good.slice(0, good.length - 100), 't.gguf'))).rejects.toThrow(/t\.gguf: not a valid GGUF file: .*truncated/);
-    await expect(listWeightsFile(byteSourceFromBytes(new TextEncoder().encode('garbage garbage!'), 'g.safetensors'))).rejects.toThrow('g.safetensors: not a valid safetensors file');
+    await expect(listWeightsFile(byteSourceFromBytes(good.slice(0, good.length - 100), 't.gguf'))).rejects.toThrow(
+      /t\.gguf: not a valid GGUF file: .*truncated/,
+    );
+    await expect(listWeightsFile(byteSourceFromBytes(new TextEncoder().encode('garbage garbage!'), 'g.safetensors'))).rejects.toThrow(
+      'g.safetensors: not a valid safetensors file',
+    );
   });
 });

@@ -93,7 +93,14 @@ export async function listWeightsFile(source: ByteSource): Promise<WeightsFileLi
       sizeBytes: t.sizeBytes,
     }));
     return {
-      file: { fileName, format: 'safetensors', sizeBytes: source.sizeBytes, dataOffsetBytes: parsed.headerBytes.length, metadata: { ...parsed.metadata }, tensors },
+      file: {
+        fileName,
+        format: 'safetensors',
+        sizeBytes: source.sizeBytes,
+        dataOffsetBytes: parsed.headerBytes.length,
+        metadata: { ...parsed.metadata },
+        tensors,
+      },
       tensorF32: async (name, rows) => readSafetensorsF32(lookup(parsed.tensors, name, fileName), rows),
     };
   }

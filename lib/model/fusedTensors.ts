@@ -49,8 +49,25 @@ export function fusedTensorSlices(spec: ModelSpec, shapes: ReadonlyMap<string, r
   };
   for (let l = 0; l < spec.numLayers; l++) {
     const p = `model.layers.${l}`;
-    split(`${p}.self_attn`, 'qkv_proj', [['q_proj', qRows], ['k_proj', kvRows], ['v_proj', kvRows]], `(${spec.numHeads} heads + 2 × ${spec.numKvHeads} KV heads) × head_dim ${spec.headDim}`);
-    split(`${p}.mlp`, 'gate_up_proj', [['gate_proj', spec.intermediateSize], ['up_proj', spec.intermediateSize]], `2 × intermediate ${spec.intermediateSize}`);
+    split(
+      `${p}.self_attn`,
+      'qkv_proj',
+      [
+        ['q_proj', qRows],
+        ['k_proj', kvRows],
+        ['v_proj', kvRows],
+      ],
+      `(${spec.numHeads} heads + 2 × ${spec.numKvHeads} KV heads) × head_dim ${spec.headDim}`,
+    );
+    split(
+      `${p}.mlp`,
+      'gate_up_proj',
+      [
+        ['gate_proj', spec.intermediateSize],
+        ['up_proj', spec.intermediateSize],
+      ],
+      `2 × intermediate ${spec.intermediateSize}`,
+    );
   }
   return out;
 }
@@ -81,7 +98,10 @@ export function locateRows(slices: ReadonlyMap<string, FusedSlice>, name: string
  * A tensor list with each fused tensor replaced by its parts (so sizes add up to the file once):
  * a part's sizeBytes is its share of the fused tensor's rows (rows are whole ggml blocks).
  */
-export function listWithSlices<T extends { name: string; shape: number[]; sizeBytes: number }>(tensors: readonly T[], slices: ReadonlyMap<string, FusedSlice>): T[] {
+export function listWithSlices<T extends { name: string; shape: number[]; sizeBytes: number }>(
+  tensors: readonly T[],
+  slices: ReadonlyMap<string, FusedSlice>,
+): T[] {
   const bySource = new Map<string, Array<[string, FusedSlice]>>();
   for (const [name, s] of slices) bySource.set(s.source, [...(bySource.get(s.source) ?? []), [name, s]]);
   const out: T[] = [];

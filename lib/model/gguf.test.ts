@@ -36,7 +36,11 @@ async function expectFormatError(bytes: Uint8Array, pattern: RegExp): Promise<vo
 }
 
 describe('gguf header', () => {
-  for (const [version, alignment] of [[3, undefined], [2, undefined], [3, 64]] as const) {
+  for (const [version, alignment] of [
+    [3, undefined],
+    [2, undefined],
+    [3, 64],
+  ] as const) {
     it(`parses v${version} metadata of all kinds and tensor infos (alignment ${alignment ?? 'default'})`, async () => {
       const file = await parseGgufHeader(byteSourceFromBytes(sample(version, alignment), 'm.gguf'));
       expect(file.version).toBe(version);

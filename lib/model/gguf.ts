@@ -107,19 +107,35 @@ class Cursor {
   }
   value(type: number, depth: number): GgufValue {
     switch (type) {
-      case 0: return this.u8();
-      case 1: return (this.u8() << 24) >> 24;
-      case 2: this.need(2, 'uint16'); this.pos += 2; return this.view.getUint16(this.pos - 2, true);
-      case 3: this.need(2, 'int16'); this.pos += 2; return this.view.getInt16(this.pos - 2, true);
-      case 4: return this.u32();
-      case 5: this.need(4, 'int32'); this.pos += 4; return this.view.getInt32(this.pos - 4, true);
-      case 6: this.need(4, 'float32'); this.pos += 4; return this.view.getFloat32(this.pos - 4, true);
+      case 0:
+        return this.u8();
+      case 1:
+        return (this.u8() << 24) >> 24;
+      case 2:
+        this.need(2, 'uint16');
+        this.pos += 2;
+        return this.view.getUint16(this.pos - 2, true);
+      case 3:
+        this.need(2, 'int16');
+        this.pos += 2;
+        return this.view.getInt16(this.pos - 2, true);
+      case 4:
+        return this.u32();
+      case 5:
+        this.need(4, 'int32');
+        this.pos += 4;
+        return this.view.getInt32(this.pos - 4, true);
+      case 6:
+        this.need(4, 'float32');
+        this.pos += 4;
+        return this.view.getFloat32(this.pos - 4, true);
       case 7: {
         const b = this.u8();
         if (b > 1) this.fail(`bool value ${b} at offset ${this.pos - 1}`);
         return b === 1;
       }
-      case TYPE_STRING: return this.string('string');
+      case TYPE_STRING:
+        return this.string('string');
       case TYPE_ARRAY: {
         if (depth >= MAX_ARRAY_NESTING) this.fail(`arrays nested deeper than ${MAX_ARRAY_NESTING}`);
         const elemType = this.u32();
@@ -131,15 +147,20 @@ class Cursor {
         for (let i = 0; i < n; i++) out[i] = this.value(elemType, depth + 1);
         return out;
       }
-      case 10: return this.u64();
+      case 10:
+        return this.u64();
       case 11: {
         this.need(8, 'int64');
         const v = this.view.getBigInt64(this.pos, true);
         this.pos += 8;
         return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
       }
-      case 12: this.need(8, 'float64'); this.pos += 8; return this.view.getFloat64(this.pos - 8, true);
-      default: this.fail(`unknown metadata value type ${type} at offset ${this.pos - 4}`);
+      case 12:
+        this.need(8, 'float64');
+        this.pos += 8;
+        return this.view.getFloat64(this.pos - 8, true);
+      default:
+        this.fail(`unknown metadata value type ${type} at offset ${this.pos - 4}`);
     }
   }
 }
@@ -233,11 +254,14 @@ export async function parseGgufHeader(source: ByteSource): Promise<GgufFile> {
     let elementCount = 1;
     for (const d of raw.dims) elementCount *= d;
     if (!Number.isSafeInteger(elementCount)) fail(`tensor "${raw.name}" dims [${raw.dims.join(', ')}] are absurdly large`);
-    if (raw.dims[0] % t.blockElements !== 0) fail(`tensor "${raw.name}" row length ${raw.dims[0]} is not a multiple of the ${t.name} block size ${t.blockElements}`);
+    if (raw.dims[0] % t.blockElements !== 0)
+      fail(`tensor "${raw.name}" row length ${raw.dims[0]} is not a multiple of the ${t.name} block size ${t.blockElements}`);
     const sizeBytes = (elementCount / t.blockElements) * t.blockBytes;
     if (raw.offset % alignment !== 0) fail(`tensor "${raw.name}" offset ${raw.offset} is not a multiple of the alignment ${alignment}`);
     if (raw.offset + sizeBytes > dataLength) {
-      fail(`tensor "${raw.name}" (${t.name}, dims [${raw.dims.join(', ')}], ${sizeBytes} bytes at data offset ${raw.offset}) runs past the ${dataLength} data bytes (truncated?)`);
+      fail(
+        `tensor "${raw.name}" (${t.name}, dims [${raw.dims.join(', ')}], ${sizeBytes} bytes at data offset ${raw.offset}) runs past the ${dataLength} data bytes (truncated?)`,
+      );
     }
     tensors.set(raw.name, {
       name: raw.name,
@@ -252,7 +276,8 @@ export async function parseGgufHeader(source: ByteSource): Promise<GgufFile> {
   }
   const sorted = [...tensors.values()].filter((t) => t.sizeBytes > 0).sort((a, b) => a.fileOffsetBytes - b.fileOffsetBytes);
   for (let i = 1; i < sorted.length; i++) {
-    if (sorted[i].fileOffsetBytes < sorted[i - 1].fileOffsetBytes + sorted[i - 1].sizeBytes) fail(`tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap`);
+    if (sorted[i].fileOffsetBytes < sorted[i - 1].fileOffsetBytes + sorted[i - 1].sizeBytes)
+      fail(`tensors "${sorted[i - 1].name}" and "${sorted[i].name}" overlap`);
   }
   return {
     source,

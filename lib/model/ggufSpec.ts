@@ -59,7 +59,9 @@ export function specFromGgufMetadata(
     throw new ModelFormatError(`GGUF metadata: ${k('expert_count')} is ${experts}: a mixture-of-experts MLP is not supported (only dense SwiGLU MLPs)`);
   }
   if (tensorShapes.has('rope_factors_long.weight') || tensorShapes.has('rope_factors_short.weight')) {
-    throw new ModelFormatError('GGUF file: LongRoPE factor tensors (rope_factors_long / rope_factors_short) are not supported; open the Hugging Face checkpoint, whose config.json carries them');
+    throw new ModelFormatError(
+      'GGUF file: LongRoPE factor tensors (rope_factors_long / rope_factors_short) are not supported; open the Hugging Face checkpoint, whose config.json carries them',
+    );
   }
   const slidingWindowTokens = num(meta, k('attention.sliding_window'), false);
   if (slidingWindowTokens !== undefined && !(Number.isSafeInteger(slidingWindowTokens) && slidingWindowTokens > 0)) {
@@ -69,7 +71,12 @@ export function specFromGgufMetadata(
   const numHeads = num(meta, k('attention.head_count'), true)!;
   const numKvHeads = num(meta, k('attention.head_count_kv'), false) ?? numHeads;
   const headDim = num(meta, k('attention.key_length'), false) ?? hiddenSize / numHeads;
-  for (const [name, v] of [['embedding_length', hiddenSize], ['attention.head_count', numHeads], ['attention.head_count_kv', numKvHeads], ['head_dim', headDim]] as const) {
+  for (const [name, v] of [
+    ['embedding_length', hiddenSize],
+    ['attention.head_count', numHeads],
+    ['attention.head_count_kv', numKvHeads],
+    ['head_dim', headDim],
+  ] as const) {
     if (!Number.isSafeInteger(v) || v <= 0) throw new ModelFormatError(`GGUF metadata: ${arch}.${name} = ${v} is not a positive integer`);
   }
   const embedding = tensorShapes.get('model.embed_tokens.weight');

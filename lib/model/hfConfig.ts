@@ -27,7 +27,8 @@ const EXPERT_KEYS = ['num_local_experts', 'num_experts', 'n_routed_experts'] as 
 function requireCount(config: Record<string, unknown>, key: string, fallback?: number): number {
   const v = config[key] ?? fallback;
   if (v === undefined || v === null) throw new ModelFormatError(`config.json: missing "${key}"`);
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new ModelFormatError(`config.json: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0)
+    throw new ModelFormatError(`config.json: "${key}" must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -55,7 +56,8 @@ export function specFromHfConfig(config: Record<string, unknown>): ModelSpec {
   const numKvHeads = requireCount(config, 'num_key_value_heads', numHeads);
   const headDimDefault = hiddenSize % numHeads === 0 ? hiddenSize / numHeads : undefined;
   const headDim = requireCount(config, 'head_dim', headDimDefault);
-  if (numHeads % numKvHeads !== 0) throw new ModelFormatError(`config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
+  if (numHeads % numKvHeads !== 0)
+    throw new ModelFormatError(`config.json: num_attention_heads ${numHeads} is not a multiple of num_key_value_heads ${numKvHeads}`);
   const eps = config.rms_norm_eps;
   if (typeof eps !== 'number' || !(eps > 0)) throw new ModelFormatError(`config.json: "rms_norm_eps" must be a positive number, got ${JSON.stringify(eps)}`);
   let rope;
@@ -97,6 +99,7 @@ function slidingWindowOf(config: Record<string, unknown>, modelType: string): nu
   if ((modelType === 'qwen2' || modelType === 'qwen3') && config.use_sliding_window !== true) return undefined;
   const w = config.sliding_window;
   if (w === undefined || w === null) return undefined;
-  if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0) throw new ModelFormatError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(w)}`);
+  if (typeof w !== 'number' || !Number.isSafeInteger(w) || w <= 0)
+    throw new ModelFormatError(`config.json: "sliding_window" must be a positive integer or null, got ${JSON.stringify(w)}`);
   return w;
 }

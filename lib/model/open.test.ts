@@ -15,8 +15,17 @@ describe('openModel', () => {
     try {
       expect(model.format).toBe('hf-safetensors');
       expect(model.spec).toMatchObject({
-        architecture: 'llama', vocabSize: 256, hiddenSize: 256, intermediateSize: 768, numLayers: 6, numHeads: 4, numKvHeads: 2, headDim: 64,
-        tieWordEmbeddings: false, attentionBias: false, pairLayout: 'half-split',
+        architecture: 'llama',
+        vocabSize: 256,
+        hiddenSize: 256,
+        intermediateSize: 768,
+        numLayers: 6,
+        numHeads: 4,
+        numKvHeads: 2,
+        headDim: 64,
+        tieWordEmbeddings: false,
+        attentionBias: false,
+        pairLayout: 'half-split',
       });
       expect(model.spec.rope).toMatchObject({ type: 'default', thetaBase: 10000, headDim: 64, rotaryDim: 64, maxPositionEmbeddings: 256 });
       const params = model.tensors.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
@@ -61,7 +70,17 @@ describe('openModel', () => {
     expect(model.spec).toMatchObject({ architecture: 'llama', vocabSize: 32, numKvHeads: 1, headDim: 32, pairLayout: 'interleaved', tieWordEmbeddings: false });
     expect(model.tensors.find((t) => t.name === Q)).toMatchObject({ fileTensorName: 'blk.0.attn_q.weight', shape: [64, 64], dtype: 'F32' });
     expect(Array.from(await model.tensorF32(Q))).toEqual(Array.from(tinyTensorValues(Q)));
-    expect(model.tokenizer).toMatchObject({ kind: 'gguf', model: 'llama', pre: null, bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true });
+    expect(model.tokenizer).toMatchObject({
+      kind: 'gguf',
+      model: 'llama',
+      pre: null,
+      bosId: 1,
+      eosId: 2,
+      unkId: 0,
+      addBos: true,
+      addEos: false,
+      addSpacePrefix: true,
+    });
     expect(model.tokenizer.kind === 'gguf' && model.tokenizer.tokens.length).toBe(32);
     const qwen = await openModel([byteSourceFromBytes(tinyGguf('qwen2'), 'q.gguf')]);
     expect(qwen.spec.pairLayout).toBe('half-split');
@@ -69,7 +88,9 @@ describe('openModel', () => {
 
   it('refuses contradictions and unsupported models with messages naming both sides', async () => {
     const bad = tinyHfFolder({ config: tinyHfConfig({ num_attention_heads: 4, head_dim: 32 }) });
-    await expect(openModel(bad)).rejects.toThrow(/4 heads × head_dim 32 → model\.layers\.0\.self_attn\.q_proj\.weight should be \[128, 64\], but the file has \[64, 64\]/);
+    await expect(openModel(bad)).rejects.toThrow(
+      /4 heads × head_dim 32 → model\.layers\.0\.self_attn\.q_proj\.weight should be \[128, 64\], but the file has \[64, 64\]/,
+    );
     await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ model_type: 'gemma2' }) }))).rejects.toThrow(/gemma2.*soft-capping/);
     await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ hidden_size: undefined }) }))).rejects.toThrow(/missing "hidden_size"/);
     await expect(openModel(tinyHfFolder({ config: tinyHfConfig({ num_hidden_layers: 2 }) }))).rejects.toThrow(ModelFormatError);
@@ -94,9 +115,11 @@ describe('openModel', () => {
     expect(JSON.parse(text)).toEqual({ type: 'bytes', vocab_size: 256, bos: null, eos: null });
   });
   it('refuses a GGUF whose tensors use a ggml type it cannot dequantize, naming the tensor, at open', async () => {
-    const data = new Uint8Array((TINY.heads * TINY.headDim * TINY.hidden / 32) * 36);
+    const data = new Uint8Array(((TINY.heads * TINY.headDim * TINY.hidden) / 32) * 36);
     const file = tinyGguf('llama', {}, { 'blk.0.attn_q.weight': { ggmlType: 'Q8_1', data } });
-    await expect(openModel([byteSourceFromBytes(file, 'q81.gguf')])).rejects.toThrow(/q81\.gguf: tensor blk\.0\.attn_q\.weight is stored as ggml type Q8_1, which Bandscope cannot dequantize yet \(supported: F32, F16, BF16, Q4_0/);
+    await expect(openModel([byteSourceFromBytes(file, 'q81.gguf')])).rejects.toThrow(
+      /q81\.gguf: tensor blk\.0\.attn_q\.weight is stored as ggml type Q8_1, which Bandscope cannot dequantize yet \(supported: F32, F16, BF16, Q4_0/,
+    );
     await expect(openModel([byteSourceFromBytes(file, 'q81.gguf')])).rejects.toBeInstanceOf(ModelFormatError);
   });
 });

@@ -153,12 +153,18 @@ async function openFiles(files: ByteSource[]): Promise<OpenedFiles> {
   return openHf(byName, tokenizer, sideParts);
 }
 
-async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedFiles> {
+async function openHf(
+  byName: Map<string, ByteSource>,
+  tokenizer: TokenizerSource,
+  parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>,
+): Promise<OpenedFiles> {
   const configSource = byName.get('config.json');
   const weightNames = [...byName.keys()].filter((n) => n.endsWith('.safetensors'));
   if (!configSource) {
     throw new ModelFormatError(
-      weightNames.length > 0 ? 'found .safetensors weights but no config.json next to them' : 'no model found: expected a .gguf file, or config.json with .safetensors weights',
+      weightNames.length > 0
+        ? 'found .safetensors weights but no config.json next to them'
+        : 'no model found: expected a .gguf file, or config.json with .safetensors weights',
     );
   }
   const { json: config, bytes: configBytes } = await readJson(configSource);
@@ -175,7 +181,8 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
     parts.push({ name: 'model.safetensors.index.json', sizeBytes: indexBytes.length, headerBytes: indexBytes });
   } else {
     if (weightNames.length === 0) throw new ModelFormatError('config.json found but no .safetensors weights');
-    if (weightNames.length > 1) throw new ModelFormatError(`got ${weightNames.length} .safetensors files but no model.safetensors.index.json to say how they fit together`);
+    if (weightNames.length > 1)
+      throw new ModelFormatError(`got ${weightNames.length} .safetensors files but no model.safetensors.index.json to say how they fit together`);
     shardNames = weightNames;
   }
   const infos = new Map<string, SafetensorsTensorInfo>();
@@ -190,7 +197,10 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
     }
   }
   const stored = new Set(infos.keys());
-  const aliases = resolveTensorAliases(stored, { tieWordEmbeddings: spec.tieWordEmbeddings, metadata: Object.assign({}, ...files.map((f) => f.metadata)) as Record<string, string> });
+  const aliases = resolveTensorAliases(stored, {
+    tieWordEmbeddings: spec.tieWordEmbeddings,
+    metadata: Object.assign({}, ...files.map((f) => f.metadata)) as Record<string, string>,
+  });
   // One matrix stored for both names is tied whatever config.json says: the engine then reads it once.
   if (!spec.tieWordEmbeddings && embeddingsShareStorage(stored, aliases)) spec = { ...spec, tieWordEmbeddings: true };
   const resolved = withAliases(infos, aliases);
@@ -242,12 +252,21 @@ async function openHf(byName: Map<string, ByteSource>, tokenizer: TokenizerSourc
  * The name a tensor cache should key `name` by: itself when stored or a fused part (a distinct
  * array), the stored tensor it aliases (tied embeddings), else undefined.
  */
-function storedNameOf(name: string, stored: ReadonlyMap<string, unknown>, aliases: ReadonlyMap<string, string>, fused: ReadonlyMap<string, unknown>): string | undefined {
+function storedNameOf(
+  name: string,
+  stored: ReadonlyMap<string, unknown>,
+  aliases: ReadonlyMap<string, string>,
+  fused: ReadonlyMap<string, unknown>,
+): string | undefined {
   if (stored.has(name) || fused.has(name)) return name;
   return aliases.get(name);
 }
 
-async function openGguf(source: ByteSource, tokenizer: TokenizerSource, parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>): Promise<OpenedFiles> {
+async function openGguf(
+  source: ByteSource,
+  tokenizer: TokenizerSource,
+  parts: Array<{ name: string; sizeBytes: number; headerBytes: Uint8Array }>,
+): Promise<OpenedFiles> {
   const file: GgufFile = await parseGgufHeader(source);
   parts.push({ name: baseName(source.name), sizeBytes: source.sizeBytes, headerBytes: file.headerBytes });
   const infos = new Map<string, GgufTensorInfo>();

@@ -110,7 +110,9 @@ describe('assertRunFits', () => {
     expect(e.userFacing).toBe(true);
     expect(e.neededBytes).toBe(b.peakBytes);
     expect(e.message).toContain(`(${b.peakBytes} bytes`);
-    expect(e.message).toMatch(/eval at 4096 tokens needs 6\.\d\d GiB at peak .* available 4\.00 GiB \(4294967296 bytes\): 60% of the 8 GB navigator\.deviceMemory reports$/);
+    expect(e.message).toMatch(
+      /eval at 4096 tokens needs 6\.\d\d GiB at peak .* available 4\.00 GiB \(4294967296 bytes\): 60% of the 8 GB navigator\.deviceMemory reports$/,
+    );
     expect(e.message).not.toContain('\n');
   });
 
@@ -119,10 +121,16 @@ describe('assertRunFits', () => {
     expect([b.largestBufferName, b.largestBufferBytes]).toEqual(['MLP activation [T, intermediate]', 4 * 4096 * 8192]);
     expect(() => assertRunFits(b, { budgetBytes: 1e15, reason: 'r', gpuLimits: limits }, 'run')).not.toThrow();
     // One layer, untied: embedding + head 2.10 GB stay under the 2 GiB protobuf limit.
-    const untied = runBudget(specFromHfConfig({ ...RESEARCH_CONFIGS['Llama-3.2-1B'], num_hidden_layers: 1, tie_word_embeddings: false }), { weights: W4G32A, layerGroupSize: 1 }, 4096);
+    const untied = runBudget(
+      specFromHfConfig({ ...RESEARCH_CONFIGS['Llama-3.2-1B'], num_hidden_layers: 1, tie_word_embeddings: false }),
+      { weights: W4G32A, layerGroupSize: 1 },
+      4096,
+    );
     expect(untied.engine).toBe('whole-graph');
     expect(untied.largestBufferName).toBe('embedding [vocab, hidden]');
-    expect(() => assertRunFits(untied, { budgetBytes: 1e15, reason: 'r', gpuLimits: limits }, 'run')).toThrow(/1002\.00 MiB buffer \(embedding \[vocab, hidden\].*maxStorageBufferBindingSize of 192\.00 MiB/);
+    expect(() => assertRunFits(untied, { budgetBytes: 1e15, reason: 'r', gpuLimits: limits }, 'run')).toThrow(
+      /1002\.00 MiB buffer \(embedding \[vocab, hidden\].*maxStorageBufferBindingSize of 192\.00 MiB/,
+    );
   });
 
   it('the 2 GiB protobuf limit is the one in protobuf', () => {

@@ -100,7 +100,15 @@ const QUANTIZED: Record<NonNullable<RunScenario['quantLayers']>, ReadonlySet<Lin
 /** [rows = out, cols = in] of each decoder linear. */
 function linearShapes(spec: ModelSpec): Record<LinearKey, [number, number]> {
   const { hiddenSize: h, intermediateSize: i, numHeads, numKvHeads, headDim } = spec;
-  return { q: [numHeads * headDim, h], k: [numKvHeads * headDim, h], v: [numKvHeads * headDim, h], o: [h, numHeads * headDim], gate: [i, h], up: [i, h], down: [h, i] };
+  return {
+    q: [numHeads * headDim, h],
+    k: [numKvHeads * headDim, h],
+    v: [numKvHeads * headDim, h],
+    o: [h, numHeads * headDim],
+    gate: [i, h],
+    up: [i, h],
+    down: [h, i],
+  };
 }
 
 /** Bytes of MatMulNBits codes + float32 scales (+ packed zero points) for [rows, cols]. */
@@ -125,7 +133,8 @@ interface LayerBytes {
 function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers']): LayerBytes {
   const shapes = linearShapes(spec);
   const quantized = QUANTIZED[quantLayers ?? 'all'];
-  const smallF32 = 4 * (2 * spec.hiddenSize + (spec.qkNorm ? 2 * spec.headDim : 0) + (spec.attentionBias ? (spec.numHeads + 2 * spec.numKvHeads) * spec.headDim : 0));
+  const smallF32 =
+    4 * (2 * spec.hiddenSize + (spec.qkNorm ? 2 * spec.headDim : 0) + (spec.attentionBias ? (spec.numHeads + 2 * spec.numKvHeads) * spec.headDim : 0));
   let held = smallF32;
   let f32Linears = 0;
   let f32HeldLinears = 0;
@@ -206,14 +215,21 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     // What workers/engine/layeredSession.ts does: weights are graph inputs (no protobuf or session
     // copy of them), the group's layers are assembled arrays fed as they are.
     largestProtobufBytes = 0;
-    add('resident-head', `embedding and LM head read once${tied ? ' (tied: one matrix)' : ''}, fed to the head graph as inputs (views, no copy)`, embedHeadF32 + finalNorm, 'always');
+    add(
+      'resident-head',
+      `embedding and LM head read once${tied ? ' (tied: one matrix)' : ''}, fed to the head graph as inputs (views, no copy)`,
+      embedHeadF32 + finalNorm,
+      'always',
+    );
     add('hidden', 'residual stream [T, hidden]: embedded, fed, returned, copied out', 4 * 4 * T * hiddenSize, 'always');
     add('group-weights', `one group of ${group} layer(s): assembled weights fed as inputs`, groupProtobuf, 'always');
     const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.held * numLayers);
     add('layer-cache', 'decoder weights kept between runs (layer cache)', cached, 'always');
     const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : 0;
     add('source-read', 'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales)', 2 * layer.largestTensorF32 + quantTemp, 'build');
-    assumptions.push('layer-streamed: a group is read by byte range, fed as graph inputs, run and released before the next; only the layer cache keeps decoder weights between runs');
+    assumptions.push(
+      'layer-streamed: a group is read by byte range, fed as graph inputs, run and released before the next; only the layer cache keeps decoder weights between runs',
+    );
   }
 
   // Activations of one layer (memory planner reuses buffers across layers).
@@ -223,7 +239,12 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   const vocabRows = headVocabChunks(T, vocabSize, scenario.headBudgetBytes ?? DEFAULT_HEAD_BUDGET_BYTES)[0].endRow;
   const headChunkBytes = 4 * T * vocabRows;
   const qkvBytes = 4 * T * (numHeads + 2 * numKvHeads) * headDim;
-  add('activations', 'one layer’s activations: residual stream ×4, q/k/v ×3, MLP [T, intermediate] ×3', 4 * 4 * T * hiddenSize + 3 * qkvBytes + 3 * 4 * T * intermediateSize, 'run');
+  add(
+    'activations',
+    'one layer’s activations: residual stream ×4, q/k/v ×3, MLP [T, intermediate] ×3',
+    4 * 4 * T * hiddenSize + 3 * qkvBytes + 3 * 4 * T * intermediateSize,
+    'run',
+  );
   add('attention', `attention scores: ${queryRows}-row query chunk ×3`, 3 * scoreBytes, 'run');
   add('head', `LM head: ${vocabRows}-row vocabulary chunk ×3`, 3 * headChunkBytes, 'run');
   if (scenario.kvQuant) add('kv-quant', 'KV fake quant: one layer’s quantized k and v ×2', 2 * 2 * 4 * T * numKvHeads * headDim, 'run');
@@ -231,7 +252,8 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   if (scenario.logits) add('logits', 'logits [T, vocab] ×2', 2 * logitsBytes, 'run');
   const tapLayers = scenario.tapLayerCount ?? 0;
   if (tapLayers > 0) {
-    const perLayer = (scenario.tapQueries === false ? 0 : 2 * numHeads) + 2 * numKvHeads + (scenario.tapValues ? numKvHeads : 0) + (scenario.kvQuant ? 2 * numKvHeads : 0);
+    const perLayer =
+      (scenario.tapQueries === false ? 0 : 2 * numHeads) + 2 * numKvHeads + (scenario.tapValues ? numKvHeads : 0) + (scenario.kvQuant ? 2 * numKvHeads : 0);
     add('taps', `taps of ${tapLayers} layer(s) ×2`, 2 * tapLayers * 4 * T * perLayer * headDim, 'run');
   }
 
@@ -242,14 +264,22 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     // Calibration, not a named copy: `bandscope eval --contexts 512` on a Llama-3.2-1B-shaped folder
     // peaked 4–7 % above the itemised sum (FP 2476 MiB, w4 2556 MiB against 2386 MiB).
     const slack = Math.ceil(LAYERED_SLACK_SHARE * (sum('always') + Math.max(build, run)));
-    add('slack', `layer-streamed slack: ${Math.round(100 * LAYERED_SLACK_SHARE)} % of the items above (allocator and feed slack the items do not name)`, slack, 'always');
+    add(
+      'slack',
+      `layer-streamed slack: ${Math.round(100 * LAYERED_SLACK_SHARE)} % of the items above (allocator and feed slack the items do not name)`,
+      slack,
+      'always',
+    );
   }
   const buffers: Array<[string, number]> = [
     ['attention score chunk', scoreBytes],
     ['LM-head logits chunk', headChunkBytes],
     ['MLP activation [T, intermediate]', 4 * T * intermediateSize],
     ['largest decoder weight', layer.largestTensorF32],
-    [streamed ? 'LM-head weight chunk' : tied ? 'tied embedding chunk' : 'embedding [vocab, hidden]', streamed || tied ? vocabRows * hiddenSize * 4 : matrixF32],
+    [
+      streamed ? 'LM-head weight chunk' : tied ? 'tied embedding chunk' : 'embedding [vocab, hidden]',
+      streamed || tied ? vocabRows * hiddenSize * 4 : matrixF32,
+    ],
   ];
   if (scenario.logits) buffers.push(['logits [T, vocab]', logitsBytes]);
   const [largestBufferName, largestBufferBytes] = buffers.reduce((a, b) => (b[1] > a[1] ? b : a));

@@ -7,7 +7,21 @@ export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
 
 /** Element sizes of the safetensors dtypes we recognise (listing works for all of them). */
 const DTYPE_BYTES: Record<string, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U64: 8, U32: 4, U16: 2, U8: 1, BOOL: 1, F8_E4M3: 1, F8_E5M2: 1,
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U64: 8,
+  U32: 4,
+  U16: 2,
+  U8: 1,
+  BOOL: 1,
+  F8_E4M3: 1,
+  F8_E5M2: 1,
 };
 
 /** dtypes tensorF32 converts; I8/U8 are readable raw (readSafetensorsRaw). */
@@ -94,7 +108,10 @@ export async function parseSafetensorsHeader(source: ByteSource): Promise<Safete
     const expectedBytes = elements * DTYPE_BYTES[dtype];
     const [begin, end] = offsets as number[];
     if (!Number.isSafeInteger(expectedBytes) || expectedBytes !== end - begin) {
-      fail(source, `tensor "${name}" shape [${(shape as number[]).join(', ')}] × ${dtype} = ${expectedBytes} bytes, but data_offsets span ${end - begin} bytes`);
+      fail(
+        source,
+        `tensor "${name}" shape [${(shape as number[]).join(', ')}] × ${dtype} = ${expectedBytes} bytes, but data_offsets span ${end - begin} bytes`,
+      );
     }
     if (end > dataLength) {
       fail(source, `tensor "${name}" data ends at ${end}, past the ${dataLength} data bytes in the file (truncated?)`);

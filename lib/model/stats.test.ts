@@ -11,10 +11,14 @@ describe('tensorStatsInBatches', () => {
     const whole = tensorStats(values);
     for (const batch of [1, 5, 12, 1000]) {
       const reads: Array<[number, number]> = [];
-      const s = await tensorStatsInBatches([rows, cols], async (r) => {
-        reads.push([r!.first, r!.count]);
-        return values.subarray(r!.first * cols, (r!.first + r!.count) * cols);
-      }, batch);
+      const s = await tensorStatsInBatches(
+        [rows, cols],
+        async (r) => {
+          reads.push([r!.first, r!.count]);
+          return values.subarray(r!.first * cols, (r!.first + r!.count) * cols);
+        },
+        batch,
+      );
       expect(s.first).toEqual(whole.first);
       expect(s.absMax).toBe(whole.absMax);
       expect(s.nonFinite).toBe(2);

@@ -35,7 +35,13 @@ describe('tensor aliases', () => {
 
   it('withAliases maps alias names to the stored entry itself', () => {
     const entry = { shape: [2, 3] };
-    const view = withAliases(new Map([[H, entry]]), new Map([[E, H], ['ghost', 'nowhere']]));
+    const view = withAliases(
+      new Map([[H, entry]]),
+      new Map([
+        [E, H],
+        ['ghost', 'nowhere'],
+      ]),
+    );
     expect(view.get(E)).toBe(entry);
     expect(view.has('ghost')).toBe(false);
   });

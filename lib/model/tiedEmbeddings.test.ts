@@ -64,12 +64,19 @@ describe('tied embeddings under either name', () => {
   it('an aliased tensor with the wrong shape is refused like a stored one', async () => {
     const tensors = tinyHfShapes()
       .filter(([n]) => n !== E)
-      .map(([name, shape]) => ({ name, dtype: 'F32' as const, shape: name === H ? [TINY.vocab / 2, TINY.hidden * 2] : shape, data: f32Bytes(tinyTensorValues(name)) }));
+      .map(([name, shape]) => ({
+        name,
+        dtype: 'F32' as const,
+        shape: name === H ? [TINY.vocab / 2, TINY.hidden * 2] : shape,
+        data: f32Bytes(tinyTensorValues(name)),
+      }));
     const files = [
       byteSourceFromBytes(new TextEncoder().encode(JSON.stringify(tinyHfConfig({ tie_word_embeddings: true }))), 'x/config.json'),
       byteSourceFromBytes(writeSafetensors(tensors, { [E]: H }), 'x/model.safetensors'),
     ];
-    await expect(openModel(files)).rejects.toThrow(`model.embed_tokens.weight should be [${TINY.vocab}, ${TINY.hidden}], but the file has [${TINY.vocab / 2}, ${TINY.hidden * 2}]`);
+    await expect(openModel(files)).rejects.toThrow(
+      `model.embed_tokens.weight should be [${TINY.vocab}, ${TINY.hidden}], but the file has [${TINY.vocab / 2}, ${TINY.hidden * 2}]`,
+    );
   });
 
   it('one read: assembling a tied model reads the stored matrix once, and the budget counts it once', async () => {

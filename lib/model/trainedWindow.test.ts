@@ -17,12 +17,17 @@ describe('trained window', () => {
     ]);
     const phi3 = { max_position_embeddings: 131072, original_max_position_embeddings: 4096 };
     expect(statedTrainedWindows('hf-safetensors', phi3).map((c) => c.windowTokens)).toEqual([4096, 131072]);
-    expect(statedTrainedWindows('gguf', { 'general.architecture': 'llama', 'llama.context_length': 2048 })).toEqual([{ source: 'llama.context_length', windowTokens: 2048 }]);
+    expect(statedTrainedWindows('gguf', { 'general.architecture': 'llama', 'llama.context_length': 2048 })).toEqual([
+      { source: 'llama.context_length', windowTokens: 2048 },
+    ]);
     expect(statedTrainedWindows('gguf', { 'llama.context_length': 2048 })).toEqual([]);
   });
 
   it('uses the stated window by default, names its source, and takes an override everywhere lib/rope looks', async () => {
-    const config = tinyHfConfig({ max_position_embeddings: 4096, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 1024 } });
+    const config = tinyHfConfig({
+      max_position_embeddings: 4096,
+      rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 1024 },
+    });
     const stated = await openModel(tinyHfFolder({ config }));
     expect(stated.trainedWindow).toMatchObject({ windowTokens: 1024, source: 'config.json rope_scaling.original_max_position_embeddings' });
     expect(originalWindowTokens(stated.spec.rope)).toBe(1024);
@@ -48,23 +53,40 @@ describe('trained window', () => {
   });
 
   const stories = sharedFixture('stories260K', 'stories260K.gguf');
-  it.skipIf(!stories)(`stories260K (llama2.c, trained at 512) states 2048; the override gives 512 — ${stories ? 'real file' : fixtureSkipMessage('stories260K', 'stories260K.gguf')}`, async () => {
-    const stated = await openModelAtPath(stories!);
-    try {
-      expect(stated.model.trainedWindow).toMatchObject({ windowTokens: 2048, source: 'llama.context_length' });
-    } finally {
-      await stated.close();
-    }
-    const fixed = await openModelAtPath(stories!, { trainedWindowTokens: 512 });
-    try {
-      expect(originalWindowTokens(fixed.model.spec.rope)).toBe(512);
-      expect(resolveTrainedWindow('gguf', fixed.model.metadata, fixed.model.spec).windowTokens).toBe(512);
-    } finally {
-      await fixed.close();
-    }
-  });
+  it.skipIf(!stories)(
+    `stories260K (llama2.c, trained at 512) states 2048; the override gives 512 — ${stories ? 'real file' : fixtureSkipMessage('stories260K', 'stories260K.gguf')}`,
+    async () => {
+      const stated = await openModelAtPath(stories!);
+      try {
+        expect(stated.model.trainedWindow).toMatchObject({ windowTokens: 2048, source: 'llama.context_length' });
+      } finally {
+        await stated.close();
+      }
+      const fixed = await openModelAtPath(stories!, { trainedWindowTokens: 512 });
+      try {
+        expect(originalWindowTokens(fixed.model.spec.rope)).toBe(512);
+        expect(resolveTrainedWindow('gguf', fixed.model.metadata, fixed.model.spec).windowTokens).toBe(512);
+      } finally {
+        await fixed.close();
+      }
+    },
+  );
 });
 
 function resolveSpec() {
-  return { architecture: 'llama', vocabSize: 8, hiddenSize: 8, intermediateSize: 8, numLayers: 1, numHeads: 1, numKvHeads: 1, headDim: 8, rmsNormEps: 1e-5, tieWordEmbeddings: false, attentionBias: false, pairLayout: 'half-split' as const, rope: { type: 'default' as const, thetaBase: 1e4, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 64 } };
+  return {
+    architecture: 'llama',
+    vocabSize: 8,
+    hiddenSize: 8,
+    intermediateSize: 8,
+    numLayers: 1,
+    numHeads: 1,
+    numKvHeads: 1,
+    headDim: 8,
+    rmsNormEps: 1e-5,
+    tieWordEmbeddings: false,
+    attentionBias: false,
+    pairLayout: 'half-split' as const,
+    rope: { type: 'default' as const, thetaBase: 1e4, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 64 },
+  };
 }

@@ -33,7 +33,11 @@ export const TRAINED_WINDOW_MIN_TOKENS = 8;
 export const TRAINED_WINDOW_MAX_TOKENS = 1 << 24;
 
 function positiveInteger(v: unknown): number | undefined {
-  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : typeof v === 'bigint' && v > 0n && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : undefined;
+  return typeof v === 'number' && Number.isInteger(v) && v > 0
+    ? v
+    : typeof v === 'bigint' && v > 0n && v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(v)
+      : undefined;
 }
 
 function record(v: unknown): Record<string, unknown> | undefined {
@@ -67,7 +71,9 @@ export function statedTrainedWindows(format: 'hf-safetensors' | 'gguf', metadata
 /** Throws a ModelFormatError unless `windowTokens` is a usable trained-window override. */
 export function checkTrainedWindowOverride(windowTokens: number): void {
   if (!Number.isInteger(windowTokens) || windowTokens < TRAINED_WINDOW_MIN_TOKENS || windowTokens > TRAINED_WINDOW_MAX_TOKENS) {
-    throw new ModelFormatError(`trained window must be an integer from ${TRAINED_WINDOW_MIN_TOKENS} to ${TRAINED_WINDOW_MAX_TOKENS} tokens, got ${windowTokens}`);
+    throw new ModelFormatError(
+      `trained window must be an integer from ${TRAINED_WINDOW_MIN_TOKENS} to ${TRAINED_WINDOW_MAX_TOKENS} tokens, got ${windowTokens}`,
+    );
   }
 }
 
@@ -106,5 +112,12 @@ export function describeTrainedWindow(w: TrainedWindow): string {
   const stated = w.candidates.map((c) => `${c.source} = ${c.windowTokens}`).join(', ');
   return w.source === 'override'
     ? `trained window L = ${w.windowTokens} tokens (set by you; the file states ${stated || 'none'})`
-    : `trained window L = ${w.windowTokens} tokens (from ${w.source}${w.candidates.length > 1 ? `; also stated: ${w.candidates.filter((c) => c.source !== w.source).map((c) => `${c.source} = ${c.windowTokens}`).join(', ')}` : ''})`;
+    : `trained window L = ${w.windowTokens} tokens (from ${w.source}${
+        w.candidates.length > 1
+          ? `; also stated: ${w.candidates
+              .filter((c) => c.source !== w.source)
+              .map((c) => `${c.source} = ${c.windowTokens}`)
+              .join(', ')}`
+          : ''
+      })`;
 }

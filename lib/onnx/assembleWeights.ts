@@ -51,7 +51,12 @@ export async function assembleHeadWeights(spec: ModelSpec, tensorF32: TensorF32S
  * of `opts` — what assembleDecoderWeights does for each layer, so the layer-streamed engine reads
  * one layer at a time and gets the same arrays' values.
  */
-export async function assembleLayerWeights(spec: ModelSpec, layerIndex: number, tensorF32: TensorF32Source, opts: AssembleOptions = {}): Promise<DecoderLayerWeights> {
+export async function assembleLayerWeights(
+  spec: ModelSpec,
+  layerIndex: number,
+  tensorF32: TensorF32Source,
+  opts: AssembleOptions = {},
+): Promise<DecoderLayerWeights> {
   const { hiddenSize, intermediateSize, numHeads, numKvHeads, headDim } = spec;
   const shapes: Record<DecoderLinearKey, [number, number]> = {
     q: [numHeads * headDim, hiddenSize],
@@ -97,7 +102,17 @@ function quantizeLinear(weight: Float32Array, rows: number, cols: number, bias: 
   if (opts.quantFormat === 'nbits') {
     const p = packMatMulNBitsFromRtn(q);
     const bits = p.attributes.bits as NBitsLinear['bits'];
-    return { kind: 'nbits', outFeatures: rows, inFeatures: cols, bits, blockSize: p.attributes.block_size, packed: p.b, scales: p.scales, zeroPoints: p.zeroPoints, bias };
+    return {
+      kind: 'nbits',
+      outFeatures: rows,
+      inFeatures: cols,
+      bits,
+      blockSize: p.attributes.block_size,
+      packed: p.b,
+      scales: p.scales,
+      zeroPoints: p.zeroPoints,
+      bias,
+    };
   }
   return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight: rtnDequantize(q), bias };
 }

@@ -33,7 +33,15 @@ export function attentionQueryChunk(seqLen: number, numHeads: number, budgetByte
 /** [outFeatures, inFeatures] of each decoder linear of `spec`. */
 export function decoderLinearShapes(spec: ModelSpec): Record<DecoderLinearSlot, [number, number]> {
   const { hiddenSize: h, intermediateSize: i, numHeads, numKvHeads, headDim } = spec;
-  return { q: [numHeads * headDim, h], k: [numKvHeads * headDim, h], v: [numKvHeads * headDim, h], o: [h, numHeads * headDim], gate: [i, h], up: [i, h], down: [h, i] };
+  return {
+    q: [numHeads * headDim, h],
+    k: [numKvHeads * headDim, h],
+    v: [numKvHeads * headDim, h],
+    o: [h, numHeads * headDim],
+    gate: [i, h],
+    up: [i, h],
+    down: [h, i],
+  };
 }
 
 /** Throws on head/rotary settings the graph cannot build (both graphs check the same things). */
@@ -212,7 +220,8 @@ export function checkLinear(w: LinearWeight, name: string, inFeatures: number, o
   } else {
     const kBlocks = Math.ceil(inFeatures / w.blockSize);
     const blob = (w.blockSize * w.bits) / 8;
-    if (w.packed.length !== outFeatures * kBlocks * blob) throw new Error(`${name}: packed codes ${w.packed.length} bytes, expected [${outFeatures}, ${kBlocks}, ${blob}]`);
+    if (w.packed.length !== outFeatures * kBlocks * blob)
+      throw new Error(`${name}: packed codes ${w.packed.length} bytes, expected [${outFeatures}, ${kBlocks}, ${blob}]`);
     if (w.scales.length !== outFeatures * kBlocks) throw new Error(`${name}: ${w.scales.length} scales, expected ${outFeatures}×${kBlocks}`);
   }
   if (w.bias && w.bias.length !== outFeatures) throw new Error(`${name}: bias has ${w.bias.length} values, expected [${outFeatures}]`);

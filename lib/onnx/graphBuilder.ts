@@ -1,13 +1,4 @@
-import {
-  encodeModel,
-  f32Bytes,
-  i64Bytes,
-  OnnxDataType,
-  type AttributeValue,
-  type NodeDef,
-  type TensorInit,
-  type ValueInfo,
-} from './proto';
+import { encodeModel, f32Bytes, i64Bytes, OnnxDataType, type AttributeValue, type NodeDef, type TensorInit, type ValueInfo } from './proto';
 
 /**
  * Small imperative helper over proto.ts: each `op` call appends one node and returns the

@@ -22,7 +22,8 @@ export function embedRows(table: Float32Array, hiddenSize: number, ids: ArrayLik
   const out = new Float32Array(ids.length * hiddenSize);
   for (let t = 0; t < ids.length; t++) {
     const id = Number(ids[t]);
-    if (!(Number.isInteger(id) && id >= 0 && id < vocab)) throw new Error(`token id ${String(ids[t])} at position ${t} is outside the vocabulary 0…${vocab - 1}`);
+    if (!(Number.isInteger(id) && id >= 0 && id < vocab))
+      throw new Error(`token id ${String(ids[t])} at position ${t} is outside the vocabulary 0…${vocab - 1}`);
     out.set(table.subarray(id * hiddenSize, (id + 1) * hiddenSize), t * hiddenSize);
   }
   return out;
@@ -79,12 +80,21 @@ export function buildHeadGraph(spec: ModelSpec, options: HeadGraphOptions): Head
 }
 
 /** The head graph's weight feeds: `norm.weight` and each `lm_head.c{i}` as a view of `lmHead` [vocab, hidden] (no copy). */
-export function headFeeds(spec: ModelSpec, head: HeadGraph, lmHead: Float32Array, finalNorm: Float32Array): Array<{ name: string; data: Float32Array; dims: number[] }> {
+export function headFeeds(
+  spec: ModelSpec,
+  head: HeadGraph,
+  lmHead: Float32Array,
+  finalNorm: Float32Array,
+): Array<{ name: string; data: Float32Array; dims: number[] }> {
   const { hiddenSize, vocabSize } = spec;
   if (lmHead.length !== vocabSize * hiddenSize) throw new Error(`lm_head has ${lmHead.length} values, expected [${vocabSize}, ${hiddenSize}]`);
   if (finalNorm.length !== hiddenSize) throw new Error(`norm: ${finalNorm.length} values, expected [${hiddenSize}]`);
   return [
     { name: 'norm.weight', data: finalNorm, dims: [hiddenSize] },
-    ...head.chunks.map((c, i) => ({ name: `lm_head.c${i}`, data: lmHead.subarray(c.startRow * hiddenSize, c.endRow * hiddenSize), dims: [c.endRow - c.startRow, hiddenSize] })),
+    ...head.chunks.map((c, i) => ({
+      name: `lm_head.c${i}`,
+      data: lmHead.subarray(c.startRow * hiddenSize, c.endRow * hiddenSize),
+      dims: [c.endRow - c.startRow, hiddenSize],
+    })),
   ];
 }

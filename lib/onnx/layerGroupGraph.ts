@@ -14,7 +14,18 @@
  */
 import { assertContextWithinWindow } from '../model/errors';
 import type { ModelSpec } from '../model/spec';
-import { checkDecoderDims, checkLinear, decoderLinearShapes, decoderShared, emitDecoderLayer, halfSplitLayer, matMulNBitsAttributes, tapEmitter, type DecoderLinearSlot, type LayerWeightBinding } from './decoderLayer';
+import {
+  checkDecoderDims,
+  checkLinear,
+  decoderLinearShapes,
+  decoderShared,
+  emitDecoderLayer,
+  halfSplitLayer,
+  matMulNBitsAttributes,
+  tapEmitter,
+  type DecoderLinearSlot,
+  type LayerWeightBinding,
+} from './decoderLayer';
 import { GraphBuilder } from './graphBuilder';
 import { channelScaleDivisor, createKvCacheQuant, type GraphKvQuant } from './kvCacheQuant';
 import { DEFAULT_ATTENTION_BUDGET_BYTES, initializerBinding } from './llamaGraph';
@@ -30,7 +41,9 @@ export type LinearFormat = { kind: 'f32'; bias: boolean } | { kind: 'nbits'; bit
 export type LayerSlotFormat = Record<DecoderLinearSlot, LinearFormat>;
 
 function linearFormat(w: LinearWeight): LinearFormat {
-  return w.kind === 'f32' ? { kind: 'f32', bias: !!w.bias } : { kind: 'nbits', bits: w.bits, blockSize: w.blockSize, zeroPoints: !!w.zeroPoints, bias: !!w.bias };
+  return w.kind === 'f32'
+    ? { kind: 'f32', bias: !!w.bias }
+    : { kind: 'nbits', bits: w.bits, blockSize: w.blockSize, zeroPoints: !!w.zeroPoints, bias: !!w.bias };
 }
 
 /** The slot format of assembled layer weights. */
@@ -81,7 +94,14 @@ const NORM_INPUT = { input: 'input_layernorm', post: 'post_attention_layernorm',
 const LINEAR_INPUT = { q: 'q_proj', k: 'k_proj', v: 'v_proj', o: 'o_proj', gate: 'gate_proj', up: 'up_proj', down: 'down_proj' } as const;
 
 /** Graph inputs of slot `prefix` (s0, s1 …): linears by format, norms [hidden] / [headDim]. */
-function inputBinding(g: GraphBuilder, spec: ModelSpec, format: LayerSlotFormat, prefix: string, declared: string[], usesNBits: { value: boolean }): LayerWeightBinding {
+function inputBinding(
+  g: GraphBuilder,
+  spec: ModelSpec,
+  format: LayerSlotFormat,
+  prefix: string,
+  declared: string[],
+  usesNBits: { value: boolean },
+): LayerWeightBinding {
   const declare = (name: string, dataType: (typeof OnnxDataType)['FLOAT' | 'UINT8'], dims: number[]) => {
     g.inputs.push({ name, dataType, dims });
     declared.push(name);
@@ -98,7 +118,11 @@ function inputBinding(g: GraphBuilder, spec: ModelSpec, format: LayerSlotFormat,
       } else {
         usesNBits.value = true;
         const kBlocks = Math.ceil(inFeatures / f.blockSize);
-        const ins = [x, declare(`${name}.qweight`, OnnxDataType.UINT8, [outFeatures, kBlocks, (f.blockSize * f.bits) / 8]), declare(`${name}.scales`, OnnxDataType.FLOAT, [outFeatures * kBlocks])];
+        const ins = [
+          x,
+          declare(`${name}.qweight`, OnnxDataType.UINT8, [outFeatures, kBlocks, (f.blockSize * f.bits) / 8]),
+          declare(`${name}.scales`, OnnxDataType.FLOAT, [outFeatures * kBlocks]),
+        ];
         if (f.zeroPoints) ins.push(declare(`${name}.qzeros`, OnnxDataType.UINT8, [outFeatures, Math.ceil((kBlocks * f.bits) / 8)]));
         y = g.op('MatMulNBits', ins, matMulNBitsAttributes(inFeatures, outFeatures, f.bits, f.blockSize), { domain: 'com.microsoft' });
       }
@@ -159,7 +183,17 @@ export function buildLayerGroupGraph(spec: ModelSpec, options: LayerGroupGraphOp
       ? initializerBinding(g, spec, halfSplitLayer(spec, options.weights[j]), `layers.${layer}`, usesNBits)
       : inputBinding(g, spec, slots[j], `s${j}`, declared, usesNBits);
     const at = { kvLayer: channelTensors ? j : layer, tapLayer: layer };
-    x = emitDecoderLayer(g, spec, shared, { quant: kv, cache: kvCache }, x, binding, at, { tapped: tapSet.has(layer), tapQueries: options.tapQueries !== false, tapValues: options.tapValues === true }, tap);
+    x = emitDecoderLayer(
+      g,
+      spec,
+      shared,
+      { quant: kv, cache: kvCache },
+      x,
+      binding,
+      at,
+      { tapped: tapSet.has(layer), tapQueries: options.tapQueries !== false, tapValues: options.tapValues === true },
+      tap,
+    );
   }
   g.op('Identity', [x], undefined, { output: 'hidden_out' });
   g.outputs.unshift({ name: 'hidden_out', dataType: OnnxDataType.FLOAT, dims: [seqLen, hiddenSize] });
@@ -176,7 +210,8 @@ export function buildLayerGroupGraph(spec: ModelSpec, options: LayerGroupGraphOp
 }
 
 /** A weight fed to a layer-group session: float32 or uint8 (MatMulNBits codes), row-major. */
-export type WeightFeed = { name: string; type: 'float32'; data: Float32Array; dims: number[] } | { name: string; type: 'uint8'; data: Uint8Array; dims: number[] };
+export type WeightFeed =
+  { name: string; type: 'float32'; data: Float32Array; dims: number[] } | { name: string; type: 'uint8'; data: Uint8Array; dims: number[] };
 
 /**
  * The weight inputs of a layer-group graph for `layers` (assembled weights of layers firstLayer …,
@@ -222,7 +257,10 @@ export function layerGroupFeeds(spec: ModelSpec, firstLayer: number, layers: Dec
         if (kvQuant.target !== 'kv' && kvQuant.target !== which) continue;
         const given = kvQuant.channelScales?.[which]?.[firstLayer + j];
         const size = spec.numKvHeads * spec.headDim;
-        if (!given || given.length !== size) throw new Error(`kvQuant channel: ${which} scales of layer ${firstLayer + j} need [${spec.numKvHeads}, ${spec.headDim}], got ${given ? given.length : 'none'}`);
+        if (!given || given.length !== size)
+          throw new Error(
+            `kvQuant channel: ${which} scales of layer ${firstLayer + j} need [${spec.numKvHeads}, ${spec.headDim}], got ${given ? given.length : 'none'}`,
+          );
         f32(`${p}.kv.${which}_scale`, given, [spec.numKvHeads, spec.headDim]);
         f32(`${p}.kv.${which}_divisor`, channelScaleDivisor(given), [spec.numKvHeads, spec.headDim]);
       }

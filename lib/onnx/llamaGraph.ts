@@ -1,6 +1,16 @@
 import { assertContextWithinWindow } from '../model/errors';
 import type { ModelSpec } from '../model/spec';
-import { checkDecoderDims, checkLinear, decoderShared, emitDecoderLayer, halfSplitLayer, matMulNBitsAttributes, rmsNormOp, tapEmitter, type LayerWeightBinding } from './decoderLayer';
+import {
+  checkDecoderDims,
+  checkLinear,
+  decoderShared,
+  emitDecoderLayer,
+  halfSplitLayer,
+  matMulNBitsAttributes,
+  rmsNormOp,
+  tapEmitter,
+  type LayerWeightBinding,
+} from './decoderLayer';
 import { GraphBuilder } from './graphBuilder';
 import { createKvCacheQuant, type GraphKvQuant } from './kvCacheQuant';
 import { DEFAULT_HEAD_BUDGET_BYTES, embeddingAndHead } from './lmHead';
@@ -139,7 +149,13 @@ const NORM_NAMES = { input: 'input_layernorm', post: 'post_attention_layernorm',
  * Weights of one layer (half-split row order) as initializers named `${prefix}.q_proj.weight_t` …:
  * float linears as MatMul on a transposed [in, out] copy, N-bit ones as MatMulNBits.
  */
-export function initializerBinding(g: GraphBuilder, spec: ModelSpec, lw: DecoderLayerWeights, prefix: string, usesNBits: { value: boolean }): LayerWeightBinding {
+export function initializerBinding(
+  g: GraphBuilder,
+  spec: ModelSpec,
+  lw: DecoderLayerWeights,
+  prefix: string,
+  usesNBits: { value: boolean },
+): LayerWeightBinding {
   return {
     linear(x, slot, inFeatures, outFeatures) {
       const name = `${prefix}.${LINEAR_NAMES[slot]}`;
@@ -154,7 +170,11 @@ export function initializerBinding(g: GraphBuilder, spec: ModelSpec, lw: Decoder
       } else {
         usesNBits.value = true;
         const kBlocks = Math.ceil(inFeatures / w.blockSize);
-        const ins = [x, g.u8(`${name}.qweight`, w.packed, [outFeatures, kBlocks, (w.blockSize * w.bits) / 8]), g.f32(`${name}.scales`, w.scales, [outFeatures * kBlocks])];
+        const ins = [
+          x,
+          g.u8(`${name}.qweight`, w.packed, [outFeatures, kBlocks, (w.blockSize * w.bits) / 8]),
+          g.f32(`${name}.scales`, w.scales, [outFeatures * kBlocks]),
+        ];
         if (w.zeroPoints) ins.push(g.u8(`${name}.qzeros`, w.zeroPoints, [outFeatures, Math.ceil((kBlocks * w.bits) / 8)]));
         y = g.op('MatMulNBits', ins, matMulNBitsAttributes(inFeatures, outFeatures, w.bits, w.blockSize), { domain: 'com.microsoft' });
       }

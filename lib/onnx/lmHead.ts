@@ -68,7 +68,9 @@ export function embeddingAndHead(
   const single = chunks.length === 1;
   const chunkInit = (prefix: string, source: Float32Array) =>
     chunks.map((c, i) =>
-      single ? g.f32(prefix, source, [vocabSize, hiddenSize]) : g.f32(`${prefix}.c${i}`, source.subarray(c.startRow * hiddenSize, c.endRow * hiddenSize), [c.endRow - c.startRow, hiddenSize]),
+      single
+        ? g.f32(prefix, source, [vocabSize, hiddenSize])
+        : g.f32(`${prefix}.c${i}`, source.subarray(c.startRow * hiddenSize, c.endRow * hiddenSize), [c.endRow - c.startRow, hiddenSize]),
     );
 
   const localIndex = (x: string, c: VocabChunk) => vocabLocalIndex(g, x, c);
@@ -109,7 +111,15 @@ function vocabLocalIndex(g: GraphBuilder, x: string, c: VocabChunk): { index: st
  * `headInits[i]` [rows_i, hidden] (initializers or inputs): returns `nll` float32 [T − 1, 1] (nats;
  * row t scores token ids[t+1]) and, when `wantLogits`, `logits` [T, vocab]. `ids` is int64 [T].
  */
-export function chunkedHead(g: GraphBuilder, ids: string, seqLen: number, chunks: VocabChunk[], headInits: string[], final: string, wantLogits: boolean): { nll: string; logits: string | null } {
+export function chunkedHead(
+  g: GraphBuilder,
+  ids: string,
+  seqLen: number,
+  chunks: VocabChunk[],
+  headInits: string[],
+  final: string,
+  wantLogits: boolean,
+): { nll: string; logits: string | null } {
   const single = chunks.length === 1;
   const localIndex = (x: string, c: VocabChunk) => vocabLocalIndex(g, x, c);
   // Rows 0…T−2 score tokens 1…T−1; the last row predicts nothing, so only logits need it.

@@ -17,14 +17,26 @@ describe('encodeModel (hand-decoded protobuf bytes)', () => {
 
   it('encodes negative int64 attributes as 10-byte varints and checks raw_data sizes', () => {
     const bytes = encodeModel({
-      graph: { name: '', nodes: [{ opType: 'X', inputs: [], outputs: [], attributes: { a: { kind: 'int', value: -1 } } }], initializers: [], inputs: [], outputs: [] },
+      graph: {
+        name: '',
+        nodes: [{ opType: 'X', inputs: [], outputs: [], attributes: { a: { kind: 'int', value: -1 } } }],
+        initializers: [],
+        inputs: [],
+        outputs: [],
+      },
       opsets: [],
     });
     const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
     expect(hex).toContain('18ffffffffffffffffff01'); // field 3 (i), varint(2^64 − 1)
     expect(() =>
       encodeModel({
-        graph: { name: '', nodes: [], initializers: [{ name: 'w', dataType: OnnxDataType.FLOAT, dims: [2, 3], rawData: new Uint8Array(20) }], inputs: [], outputs: [] },
+        graph: {
+          name: '',
+          nodes: [],
+          initializers: [{ name: 'w', dataType: OnnxDataType.FLOAT, dims: [2, 3], rawData: new Uint8Array(20) }],
+          inputs: [],
+          outputs: [],
+        },
         opsets: [],
       }),
     ).toThrow(/\[2, 3\] need 24 bytes, got 20/);

@@ -34,7 +34,13 @@ describe('controlShares', () => {
     expect(worse.notQuantizationSpecific).toBe(false);
     expect(formatShare(null)).toBe('n/a');
     // A blown-up context reports nothing rather than failing the whole result.
-    expect(controlShares({ ptqBefore: Number.POSITIVE_INFINITY, ptqAfter: 1, fpBefore: 1, fpAfter: 1 })).toEqual({ ptqGainNats: Number.NaN, fpGainNats: Number.NaN, gapClosedShare: null, fpShareOfGain: null, notQuantizationSpecific: false });
+    expect(controlShares({ ptqBefore: Number.POSITIVE_INFINITY, ptqAfter: 1, fpBefore: 1, fpAfter: 1 })).toEqual({
+      ptqGainNats: Number.NaN,
+      fpGainNats: Number.NaN,
+      gapClosedShare: null,
+      fpShareOfGain: null,
+      notQuantizationSpecific: false,
+    });
   });
 
   it('contextPenalty carries the shares of its mean NLLs', () => {
@@ -49,7 +55,12 @@ describe('controlShares', () => {
     const retune = controlShares({ ptqBefore: 3.0, ptqAfter: 2.9, fpBefore: 2.5, fpAfter: 2.42 });
     const repair = controlShares({ ptqBefore: 3.0, ptqAfter: 2.9, fpBefore: 2.5, fpAfter: 2.5 });
     expect(notSpecificSentence([{ contextTokens: 256, shares: repair }])).toBeNull();
-    expect(notSpecificSentence([{ contextTokens: 256, shares: repair }, { contextTokens: 1024, shares: retune }])).toBe(
+    expect(
+      notSpecificSentence([
+        { contextTokens: 256, shares: repair },
+        { contextTokens: 1024, shares: retune },
+      ]),
+    ).toBe(
       "The gain is not specific to quantization at context 1024 (FP gets 80 %): the full-precision model gains at least 50 % as much with the same scales, so they mostly retune the PI method's temperature rather than repair quantization.",
     );
   });

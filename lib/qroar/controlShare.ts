@@ -52,7 +52,8 @@ export interface ControlShares {
  * and undefined shares rather than an error, so the other contexts still report.
  */
 export function controlShares(nll: ControlNll, threshold = CONTROL_GAIN_SHARE): ControlShares {
-  if (!Object.values(nll).every(Number.isFinite)) return { ptqGainNats: Number.NaN, fpGainNats: Number.NaN, gapClosedShare: null, fpShareOfGain: null, notQuantizationSpecific: false };
+  if (!Object.values(nll).every(Number.isFinite))
+    return { ptqGainNats: Number.NaN, fpGainNats: Number.NaN, gapClosedShare: null, fpShareOfGain: null, notQuantizationSpecific: false };
   const ptqGainNats = nll.ptqBefore - nll.ptqAfter;
   const fpGainNats = nll.fpBefore - nll.fpAfter;
   const gapNats = nll.ptqBefore - nll.fpBefore;

@@ -13,7 +13,14 @@ describe('logSpacedGrid', () => {
   });
 
   it('contains 1.0 exactly for asymmetric windows and even counts', () => {
-    for (const [n, lo, hi] of [[7, 0.5, 1.1], [4, 0.8, 1.25], [6, 0.9, 2], [2, 1, 1.5], [1, 0.8, 1.25], [5, 0.7, 1]] as const) {
+    for (const [n, lo, hi] of [
+      [7, 0.5, 1.1],
+      [4, 0.8, 1.25],
+      [6, 0.9, 2],
+      [2, 1, 1.5],
+      [1, 0.8, 1.25],
+      [5, 0.7, 1],
+    ] as const) {
       const g = Array.from(logSpacedGrid(n, lo, hi));
       expect(g).toHaveLength(n);
       expect(g.filter((v) => v === 1)).toHaveLength(1);

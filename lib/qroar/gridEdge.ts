@@ -50,7 +50,8 @@ export function gridEdgeHits(chosenScales: ArrayLike<number>, lo: number, hi: nu
 export function widenedWindow(window: SearchWindow, hits: readonly EdgeHit[], factor = WIDEN_FACTOR): SearchWindow {
   const { lo, hi, pointCount } = window;
   if (!(factor > 1 && Number.isFinite(factor))) throw new Error(`widenedWindow: factor must be finite and > 1, got ${factor}`);
-  if (!(pointCount >= 2 && lo > 0 && lo <= 1 && hi >= 1 && lo < hi)) throw new Error(`widenedWindow: need 0 < lo ≤ 1 ≤ hi, lo < hi and ≥ 2 points, got [${lo}, ${hi}] with ${pointCount}`);
+  if (!(pointCount >= 2 && lo > 0 && lo <= 1 && hi >= 1 && lo < hi))
+    throw new Error(`widenedWindow: need 0 < lo ≤ 1 ≤ hi, lo < hi and ≥ 2 points, got [${lo}, ${hi}] with ${pointCount}`);
   const stepLn = Math.log(hi / lo) / (pointCount - 1);
   const extra = Math.max(1, Math.round(Math.log(factor) / stepLn));
   const widenLo = hits.some((h) => h.edge === 'lo');

@@ -14,7 +14,14 @@ describe('pairedDifference', () => {
 
   it('pairing removes between-window spread: a constant shift is a sure change, a large scatter is not', () => {
     const base = [1, 3, 2, 5, 4];
-    expect(isBetterBeyondNoise(pairedDifference(base.map((x) => x - 0.01), base))).toBe(true);
+    expect(
+      isBetterBeyondNoise(
+        pairedDifference(
+          base.map((x) => x - 0.01),
+          base,
+        ),
+      ),
+    ).toBe(true);
     const noisy = pairedDifference([1.2, 2.8, 2.3, 4.7, 3.9], base);
     expect(noisy.meanNats).toBeCloseTo(-0.02, 12);
     expect(isWithinNoise(noisy)).toBe(true);
@@ -22,7 +29,14 @@ describe('pairedDifference', () => {
 
   it('float rounding is never a change, and one window cannot be judged', () => {
     const base = [1.3, 1.4, 1.2];
-    expect(isWithinNoise(pairedDifference(base.map((x) => x + 1e-8), base))).toBe(true);
+    expect(
+      isWithinNoise(
+        pairedDifference(
+          base.map((x) => x + 1e-8),
+          base,
+        ),
+      ),
+    ).toBe(true);
     const one = pairedDifference([1], [2]);
     expect(one.standardErrorNats).toBeNaN();
     expect(isWithinNoise(one)).toBe(true);

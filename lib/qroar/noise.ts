@@ -83,6 +83,7 @@ export function pplChangePercent(stat: PairedStat): { percent: number; standardE
 /** Validates noise settings (a user can type them): sigmas ≥ 0 and floor ≥ 0, both finite. */
 export function checkNoiseSettings(noise: NoiseSettings): string | null {
   if (!(noise.sigmas >= 0 && Number.isFinite(noise.sigmas))) return `noise sigmas must be a finite number ≥ 0, got ${noise.sigmas}`;
-  if (!(noise.floatToleranceNats >= 0 && Number.isFinite(noise.floatToleranceNats))) return `float tolerance must be a finite number ≥ 0 nats, got ${noise.floatToleranceNats}`;
+  if (!(noise.floatToleranceNats >= 0 && Number.isFinite(noise.floatToleranceNats)))
+    return `float tolerance must be a finite number ≥ 0 nats, got ${noise.floatToleranceNats}`;
   return null;
 }

@@ -13,9 +13,15 @@ describe('outcome text', () => {
   });
 
   it('one line per context with the penalty before → after', () => {
-    const p = contextPenalty({ contextTokens: 512, ptqBefore: [2.3, 3.2, 1.9], fpBefore: [2.0, 3.0, 1.5], ptqAfter: [2.2, 3.1, 1.8], fpAfter: [1.96, 2.93, 1.49] });
+    const p = contextPenalty({
+      contextTokens: 512,
+      ptqBefore: [2.3, 3.2, 1.9],
+      fpBefore: [2.0, 3.0, 1.5],
+      ptqAfter: [2.2, 3.1, 1.8],
+      fpAfter: [1.96, 2.93, 1.49],
+    });
     expect(penaltyLine(p)).toBe(
-      `at 512 (3 test windows): PTQ −9.52 % ± 0.00 %, FP control ${formatPplChange(p.fpChange)}; penalty 0.30000 → 0.24000 nats (−20.0 % ± ${(100 * Math.sqrt(0.0009 / 3) / 0.3).toFixed(1)} %); gap closed 33 %, FP gets 40 % of the gain`,
+      `at 512 (3 test windows): PTQ −9.52 % ± 0.00 %, FP control ${formatPplChange(p.fpChange)}; penalty 0.30000 → 0.24000 nats (−20.0 % ± ${((100 * Math.sqrt(0.0009 / 3)) / 0.3).toFixed(1)} %); gap closed 33 %, FP gets 40 % of the gain`,
     );
   });
 });

@@ -59,7 +59,11 @@ const mean = (xs: ArrayLike<number>) => {
 /** Penalty figures at one context; see the module comment. Throws when the four window counts differ. */
 export function contextPenalty(w: PenaltyWindows, noise: NoiseSettings = DEFAULT_NOISE): ContextPenalty {
   const n = w.ptqBefore.length;
-  for (const [name, xs] of [['ptqAfter', w.ptqAfter], ['fpBefore', w.fpBefore], ['fpAfter', w.fpAfter]] as const) {
+  for (const [name, xs] of [
+    ['ptqAfter', w.ptqAfter],
+    ['fpBefore', w.fpBefore],
+    ['fpAfter', w.fpAfter],
+  ] as const) {
     if (xs.length !== n) throw new Error(`contextPenalty at ${w.contextTokens}: ${name} has ${xs.length} windows, ptqBefore ${n}`);
   }
   const penBefore = Float64Array.from({ length: n }, (_, i) => w.ptqBefore[i] - w.fpBefore[i]);

@@ -77,12 +77,31 @@ describe('createLogitProxy', () => {
   const ref = qk(fp, false);
   const quant = qk(fp, true);
   const make = (variant: QroarVariant, kv: boolean) =>
-    createLogitProxy({ refQ: ref.q, refK: ref.k, quantQ: quant.q, quantK: quant.k, tokens, heads, kvHeads, headDim, rotaryDim, layout, bands, pairs, variant, quantizeKeysInPlace: kv ? (k) => quantizeKeys(k) : undefined });
+    createLogitProxy({
+      refQ: ref.q,
+      refK: ref.k,
+      quantQ: quant.q,
+      quantK: quant.k,
+      tokens,
+      heads,
+      kvHeads,
+      headDim,
+      rotaryDim,
+      layout,
+      bands,
+      pairs,
+      variant,
+      quantizeKeysInPlace: kv ? (k) => quantizeKeys(k) : undefined,
+    });
 
   for (const variant of ['shared', 'query-only', 'symmetric'] as const) {
     it(`${variant}: predicts the RMS logit error of the scaled-then-RTN-quantized layer`, () => {
       const proxy = make(variant, false);
-      for (const g of [[1, 1], [0.8, 1.25], [1.118, 0.894]]) {
+      for (const g of [
+        [1, 1],
+        [0.8, 1.25],
+        [1.118, 0.894],
+      ]) {
         expect(proxy.evaluate(g).rms).toBeCloseTo(explicitRms(variant, g, false), 5);
       }
       const moved = Math.abs(proxy.evaluate([0.8, 1.25]).rms - proxy.evaluate([1, 1]).rms);
@@ -95,7 +114,11 @@ describe('createLogitProxy', () => {
     const plain = make('symmetric', false);
     expect(plain.evaluate([0.8, 1.25]).rms).toBe(plain.evaluate([1, 1]).rms);
     const kv = make('symmetric', true);
-    for (const g of [[1, 1], [0.8, 1.25]]) expect(kv.evaluate(g).rms).toBeCloseTo(explicitRms('symmetric', g, true), 5);
+    for (const g of [
+      [1, 1],
+      [0.8, 1.25],
+    ])
+      expect(kv.evaluate(g).rms).toBeCloseTo(explicitRms('symmetric', g, true), 5);
     expect(Math.abs(kv.evaluate([0.8, 1.25]).rms - kv.evaluate([1, 1]).rms)).toBeGreaterThan(1e-4);
   });
 

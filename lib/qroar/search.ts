@@ -165,8 +165,17 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
       bestScales.set(scales);
     }
     const record: CandidateRecord = {
-      index: candidates.length, sweep, bandIndex, scale, scales: Array.from(scales),
-      objective, guard, accepted, improved, elapsedMs: t1 - t0, sinceStartMs: t1 - startMs,
+      index: candidates.length,
+      sweep,
+      bandIndex,
+      scale,
+      scales: Array.from(scales),
+      objective,
+      guard,
+      accepted,
+      improved,
+      elapsedMs: t1 - t0,
+      sinceStartMs: t1 - startMs,
     };
     if (rejectedReason) record.rejectedReason = rejectedReason;
     if (accepted && !improved && best !== null && objective < (best as SearchEvaluation).objective) record.withinNoise = true;
@@ -179,7 +188,8 @@ export async function runBandSearch(options: SearchOptions): Promise<SearchResul
   const ones = new Float64Array(bandCount).fill(1);
   seen.add(keyOf(ones));
   await tryPoint(ones, 0, null, 1);
-  if (best === null) throw new Error(`runBandSearch: baseline (g = 1) gave a non-finite objective or guard: ${candidates[0].objective}, ${candidates[0].guard}`);
+  if (best === null)
+    throw new Error(`runBandSearch: baseline (g = 1) gave a non-finite objective or guard: ${candidates[0].objective}, ${candidates[0].guard}`);
 
   for (let sweep = 1; sweep <= sweeps; sweep++) {
     for (const bandIndex of bandOrder) {

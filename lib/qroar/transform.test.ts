@@ -33,7 +33,16 @@ const base: QroarWeights = {
   bq: gaussianArray(rng.nextGaussian, heads * headDim, 0.1),
   bk: gaussianArray(rng.nextGaussian, kvHeads * headDim, 0.1),
 };
-const geometry = (variant: QroarVariant, layout: PairLayout = 'half-split') => ({ variant, bandScales, bands, layout, numHeads: heads, numKvHeads: kvHeads, headDim, rotaryDim });
+const geometry = (variant: QroarVariant, layout: PairLayout = 'half-split') => ({
+  variant,
+  bandScales,
+  bands,
+  layout,
+  numHeads: heads,
+  numKvHeads: kvHeads,
+  headDim,
+  rotaryDim,
+});
 
 function quantize(w: QroarWeights, opts: RtnOptions | null): QroarWeights {
   if (!opts) return w;
@@ -67,7 +76,11 @@ describe('Q-ROAR transform', () => {
   const inBand = (b: number) => (row: number) => bandOfRow[row] === b;
   const notRotary = (row: number) => bandOfRow[row] < 0;
 
-  for (const [variant, power] of [['shared', 2], ['query-only', 1], ['symmetric', 0]] as const) {
+  for (const [variant, power] of [
+    ['shared', 2],
+    ['query-only', 1],
+    ['symmetric', 0],
+  ] as const) {
     it(`${variant}: band B logit × g_B^${power}, non-rotary rows untouched (full precision)`, () => {
       const scaled = applyQroarTransform(geometry(variant), base);
       for (let b = 0; b < 2; b++) {
@@ -121,6 +134,8 @@ describe('Q-ROAR transform', () => {
   });
 
   it('rejects mismatched shapes with the dims', () => {
-    expect(() => applyQroarTransform(geometry('shared'), { wq: base.wq, wk: base.wk.subarray(1) })).toThrow(/wk length 1151 ≠ numKvHeads 2 × headDim 12 × inCols 48/);
+    expect(() => applyQroarTransform(geometry('shared'), { wq: base.wq, wk: base.wk.subarray(1) })).toThrow(
+      /wk length 1151 ≠ numKvHeads 2 × headDim 12 × inCols 48/,
+    );
   });
 });

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  bf16BitsToFloat32,
-  bf16ToFloat32,
-  float32ToBf16,
-  float32ToBf16Bits,
-  float32ToFp16,
-  float32ToFp16Bits,
-  fp16BitsToFloat32,
-  fp16ToFloat32,
-} from './half';
+import { bf16BitsToFloat32, bf16ToFloat32, float32ToBf16, float32ToBf16Bits, float32ToFp16, float32ToFp16Bits, fp16BitsToFloat32, fp16ToFloat32 } from './half';
 
 /** Independent decoder straight from the IEEE 754 definition (powers of two, no bit tricks). */
 function refFp16Value(h: number): number {
@@ -75,11 +66,28 @@ describe('fp16', () => {
 
   it('matches known encodings', () => {
     const cases: Array<[number, number]> = [
-      [0, 0x0000], [-0, 0x8000], [1, 0x3c00], [-2, 0xc000], [0.5, 0x3800], [65504, 0x7bff],
-      [65519.99, 0x7bff], [65520, 0x7c00], [1e6, 0x7c00], [-Infinity, 0xfc00], [2 ** -24, 0x0001],
-      [2 ** -25, 0x0000], [1.5 * 2 ** -25, 0x0001], [3 * 2 ** -25, 0x0002], [2 ** -14, 0x0400],
-      [0.1, 0x2e66], [1 / 3, 0x3555], [1 + 2 ** -11, 0x3c00], [1 + 3 * 2 ** -11, 0x3c02],
-      [2 ** -26, 0x0000], [-(2 ** -26), 0x8000], [2 ** -14 - 2 ** -25, 0x0400],
+      [0, 0x0000],
+      [-0, 0x8000],
+      [1, 0x3c00],
+      [-2, 0xc000],
+      [0.5, 0x3800],
+      [65504, 0x7bff],
+      [65519.99, 0x7bff],
+      [65520, 0x7c00],
+      [1e6, 0x7c00],
+      [-Infinity, 0xfc00],
+      [2 ** -24, 0x0001],
+      [2 ** -25, 0x0000],
+      [1.5 * 2 ** -25, 0x0001],
+      [3 * 2 ** -25, 0x0002],
+      [2 ** -14, 0x0400],
+      [0.1, 0x2e66],
+      [1 / 3, 0x3555],
+      [1 + 2 ** -11, 0x3c00],
+      [1 + 3 * 2 ** -11, 0x3c02],
+      [2 ** -26, 0x0000],
+      [-(2 ** -26), 0x8000],
+      [2 ** -14 - 2 ** -25, 0x0400],
     ];
     for (const [x, h] of cases) expect(float32ToFp16(x), `x=${x}`).toBe(h);
     expect(float32ToFp16(NaN) & 0x7e00).toBe(0x7e00);

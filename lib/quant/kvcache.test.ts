@@ -55,8 +55,9 @@ describe('kvFakeQuant per-channel', () => {
   it('rejects mismatched dims and scales with the actual sizes', () => {
     const s = calibrateKvPerChannel(calib, dims, 8);
     expect(() => kvFakeQuant(new Float32Array(7), dims, { bits: 8, granularity: 'token' })).toThrow(/7 elements.*= 8/);
-    expect(() => kvFakeQuant(new Float32Array(12), { tokens: 2, heads: 2, headDim: 3 }, { bits: 8, granularity: 'channel', channelScales: s }))
-      .toThrow(/channelScales has 4 elements.*= 6/);
+    expect(() => kvFakeQuant(new Float32Array(12), { tokens: 2, heads: 2, headDim: 3 }, { bits: 8, granularity: 'channel', channelScales: s })).toThrow(
+      /channelScales has 4 elements.*= 6/,
+    );
     expect(() => calibrateKvPerChannel(calib, dims, 6 as 8)).toThrow(/got 6/);
     expect(() => calibrateKvPerChannel(calib, { tokens: 0, heads: 2, headDim: 2 }, 8)).toThrow(/tokens .*got 0/);
   });
@@ -71,7 +72,11 @@ describe('kvFakeQuant properties', () => {
         const x = Float32Array.from(arr);
         const dims = { tokens: 2, heads: 2, headDim: 8 };
         const y = kvFakeQuant(x, dims, { bits, granularity: 'token' }).values;
-        const yNeg = kvFakeQuant(x.map((v) => -v), dims, { bits, granularity: 'token' }).values;
+        const yNeg = kvFakeQuant(
+          x.map((v) => -v),
+          dims,
+          { bits, granularity: 'token' },
+        ).values;
         const qmax = 2 ** (bits - 1) - 1;
         for (let g = 0; g < 4; g++) {
           const absMax = Math.max(...Array.from(x.subarray(g * 8, g * 8 + 8), Math.abs));

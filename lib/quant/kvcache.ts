@@ -39,7 +39,11 @@ const f32 = Math.fround;
 
 function checkKv(len: number, dims: KvDims, bits: number, fn: string): void {
   const { tokens, heads, headDim } = dims;
-  for (const [name, v] of [['tokens', tokens], ['heads', heads], ['headDim', headDim]] as const) {
+  for (const [name, v] of [
+    ['tokens', tokens],
+    ['heads', heads],
+    ['headDim', headDim],
+  ] as const) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`${fn}: ${name} must be a positive integer, got ${v}`);
   }
   if (len !== tokens * heads * headDim) {
@@ -99,7 +103,8 @@ export function kvFakeQuant(x: Float32Array, dims: KvDims, opts: KvFakeQuantOpti
       if (s === 0) continue; // all-zero group: values stay 0
       for (let i = start; i < end; i++) {
         let q = roundHalfEven(f32(x[i] / s));
-        if (q > qmax) q = qmax; // only reachable through float rounding of absMax/qmax·qmax
+        if (q > qmax)
+          q = qmax; // only reachable through float rounding of absMax/qmax·qmax
         else if (q < -qmax) q = -qmax;
         values[i] = q * s;
       }

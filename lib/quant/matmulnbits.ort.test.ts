@@ -14,7 +14,11 @@ function seeded(n: number, seed: number): Float32Array {
   let x = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = x / 4294967296 - 0.5;
   }
   return out;
@@ -33,16 +37,27 @@ async function runMatMulNBits(a: Float32Array, M: number, w: Float32Array, N: nu
     inputs.push('zp');
   }
   const model = encodeModel({
-    opsets: [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }],
+    opsets: [
+      { domain: '', version: 17 },
+      { domain: 'com.microsoft', version: 1 },
+    ],
     graph: {
       name: 'mmnb',
-      nodes: [{
-        opType: 'MatMulNBits', domain: 'com.microsoft', inputs, outputs: ['Y'],
-        attributes: {
-          K: { kind: 'int', value: K }, N: { kind: 'int', value: N }, bits: { kind: 'int', value: bits },
-          block_size: { kind: 'int', value: bs }, accuracy_level: { kind: 'int', value: 0 },
+      nodes: [
+        {
+          opType: 'MatMulNBits',
+          domain: 'com.microsoft',
+          inputs,
+          outputs: ['Y'],
+          attributes: {
+            K: { kind: 'int', value: K },
+            N: { kind: 'int', value: N },
+            bits: { kind: 'int', value: bits },
+            block_size: { kind: 'int', value: bs },
+            accuracy_level: { kind: 'int', value: 0 },
+          },
         },
-      }],
+      ],
       initializers: inits,
       inputs: [{ name: 'A', dataType: OnnxDataType.FLOAT, dims: [M, K] }],
       outputs: [{ name: 'Y', dataType: OnnxDataType.FLOAT, dims: [M, N] }],
@@ -56,7 +71,11 @@ async function runMatMulNBits(a: Float32Array, M: number, w: Float32Array, N: nu
 
 describe('MatMulNBits on onnxruntime-node', () => {
   const cases: Array<[number, number, number, number, boolean]> = [
-    [4, 32, 8, 128, false], [4, 16, 5, 50, false], [4, 64, 6, 128, true], [8, 32, 4, 96, false], [8, 16, 3, 40, true],
+    [4, 32, 8, 128, false],
+    [4, 16, 5, 50, false],
+    [4, 64, 6, 128, true],
+    [8, 32, 4, 96, false],
+    [8, 16, 3, 40, true],
   ];
   it.each(cases)('bits %i block %i N %i K %i symmetric %s', async (bits, bs, N, K, symmetric) => {
     const M = 3;

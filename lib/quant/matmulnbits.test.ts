@@ -6,7 +6,11 @@ function seededMatrix(n: number, seed: number): Float32Array {
   let x = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     out[i] = (x / 4294967296 - 0.5) * 0.3;
   }
   return out;
@@ -24,14 +28,35 @@ describe('MatMulNBits packing layout (hand-built)', () => {
     for (let k = 0; k < 16; k++) codes[k] = k;
     for (let k = 16; k < 20; k++) codes[k] = k - 15;
     const q: RtnQuantized = {
-      rows: 1, cols: 20, bits: 4, groupSize: 16, groupsPerRow: 2, symmetric: false,
-      codes, scales: new Float32Array([0.5, 2]), zeroPoints: new Uint8Array([3, 9]),
+      rows: 1,
+      cols: 20,
+      bits: 4,
+      groupSize: 16,
+      groupsPerRow: 2,
+      symmetric: false,
+      codes,
+      scales: new Float32Array([0.5, 2]),
+      zeroPoints: new Uint8Array([3, 9]),
     };
     const packed = packMatMulNBitsFromRtn(q);
     expect(packed.attributes).toEqual({ K: 20, N: 1, bits: 4, block_size: 16 });
     expect(Array.from(packed.b)).toEqual([
-      0x10, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, // block 0: (1<<4)|0, (3<<4)|2, ...
-      0x21, 0x43, 0, 0, 0, 0, 0, 0, // block 1: codes 1,2,3,4 then padding
+      0x10,
+      0x32,
+      0x54,
+      0x76,
+      0x98,
+      0xba,
+      0xdc,
+      0xfe, // block 0: (1<<4)|0, (3<<4)|2, ...
+      0x21,
+      0x43,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0, // block 1: codes 1,2,3,4 then padding
     ]);
     expect(Array.from(packed.zeroPoints!)).toEqual([0x93]);
     const y = unpackMatMulNBits(packed);
@@ -43,8 +68,14 @@ describe('MatMulNBits packing layout (hand-built)', () => {
 
   it('8-bit: one code per byte, one zero point per byte', () => {
     const q: RtnQuantized = {
-      rows: 2, cols: 16, bits: 8, groupSize: 16, groupsPerRow: 1, symmetric: false,
-      codes: Uint8Array.from({ length: 32 }, (_, i) => i * 7), scales: new Float32Array([1, 0.25]),
+      rows: 2,
+      cols: 16,
+      bits: 8,
+      groupSize: 16,
+      groupsPerRow: 1,
+      symmetric: false,
+      codes: Uint8Array.from({ length: 32 }, (_, i) => i * 7),
+      scales: new Float32Array([1, 0.25]),
       zeroPoints: new Uint8Array([128, 200]),
     };
     const packed = packMatMulNBitsFromRtn(q);
@@ -67,8 +98,14 @@ describe('MatMulNBits packing layout (hand-built)', () => {
 
 describe('MatMulNBits ⇔ RTN fake-quant', () => {
   const cases: Array<[number, number, number, number, boolean]> = [
-    [4, 32, 8, 128, false], [4, 32, 8, 128, true], [4, 128, 4, 256, false], [4, 16, 3, 50, false],
-    [8, 32, 5, 96, false], [8, 64, 3, 100, true], [2, 16, 4, 64, false], [4, 64, 2, 40, false],
+    [4, 32, 8, 128, false],
+    [4, 32, 8, 128, true],
+    [4, 128, 4, 256, false],
+    [4, 16, 3, 50, false],
+    [8, 32, 5, 96, false],
+    [8, 64, 3, 100, true],
+    [2, 16, 4, 64, false],
+    [4, 64, 2, 40, false],
   ];
   it.each(cases)('bits %i block %i N %i K %i symmetric %s: unpack(pack) equals rtnFakeQuant exactly', (bits, bs, N, K, symmetric) => {
     const w = seededMatrix(N * K, bits * 1000 + bs + K);

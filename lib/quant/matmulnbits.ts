@@ -133,9 +133,7 @@ export function unpackMatMulNBits(w: MatMulNBitsWeights): Float32Array {
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < kBlocks; j++) {
       const scale = w.scales[n * kBlocks + j];
-      const zp = w.zeroPoints
-        ? (w.zeroPoints[n * zpRow + ((j / perByte) | 0)] >> ((j % perByte) * bits)) & mask
-        : defaultZp;
+      const zp = w.zeroPoints ? (w.zeroPoints[n * zpRow + ((j / perByte) | 0)] >> ((j % perByte) * bits)) & mask : defaultZp;
       const kEnd = Math.min(K, (j + 1) * blockSize);
       for (let k = j * blockSize; k < kEnd; k++) {
         const code = (w.b[n * rowBytes + ((k / perByte) | 0)] >> ((k % perByte) * bits)) & mask;

@@ -65,7 +65,11 @@ function randomMatrix(n: number, seed: number, spread: number): Float32Array {
   let x = seed >>> 0 || 1;
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
     const u = x / 4294967296 - 0.5;
     out[i] = u * spread * (1 + 3 * (i % 7 === 0 ? 1 : 0)); // a few outliers per row
   }
@@ -98,7 +102,7 @@ describe('rtn hand-computed cases', () => {
     expect(q.zeroPoints[0]).toBe(5);
     expect(q.scales[0]).toBeCloseTo(0.55 / 15, 7);
     const y = rtnDequantize(q);
-    [0.11, -0.55 / 3, 0.55 * 10 / 15, 0.55 / 15].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
+    [0.11, -0.55 / 3, (0.55 * 10) / 15, 0.55 / 15].forEach((v, i) => expect(y[i]).toBeCloseTo(v, 6));
   });
 
   it('handles degenerate groups without NaN, exactly like the reference', () => {
@@ -187,23 +191,22 @@ describe('rtn properties', () => {
 
   it('is scale-equivariant: Q(c·row) = c·Q(row) for c in [0.5, 2]', () => {
     fc.assert(
-      fc.property(rowArb, fc.double({ min: 0.5, max: 2, noNaN: true }), fc.integer({ min: 2, max: 8 }), fc.boolean(),
-        (row, c, bits, symmetric) => {
-          const w = Float32Array.from(row);
-          const wc = Float32Array.from(row, (v) => v * c);
-          const opts: RtnOptions = { bits, groupSize: 32, symmetric };
-          // Equivariance holds up to float rounding, so a value within 1e-4 of a .5 tie (w/s, or
-          // −min/s for the zero point) may legitimately round the other way once scaled: skip those.
-          const q = rtnQuantize(w, 1, 64, opts);
-          for (let i = 0; i < 64; i++) fc.pre(!nearTie(w[i] / q.scales[i >> 5]));
-          if (!symmetric) {
-            for (let g = 0; g < 2; g++) fc.pre(!nearTie(-Math.min(...w.subarray(g * 32, g * 32 + 32)) / q.scales[g]));
-          }
-          const y = rtnDequantize(q);
-          const yc = rtnFakeQuant(wc, 1, 64, opts);
-          const tol = 1e-5 * Math.max(...wc.map(Math.abs));
-          for (let i = 0; i < 64; i++) expect(Math.abs(yc[i] - c * y[i])).toBeLessThanOrEqual(tol);
-        }),
+      fc.property(rowArb, fc.double({ min: 0.5, max: 2, noNaN: true }), fc.integer({ min: 2, max: 8 }), fc.boolean(), (row, c, bits, symmetric) => {
+        const w = Float32Array.from(row);
+        const wc = Float32Array.from(row, (v) => v * c);
+        const opts: RtnOptions = { bits, groupSize: 32, symmetric };
+        // Equivariance holds up to float rounding, so a value within 1e-4 of a .5 tie (w/s, or
+        // −min/s for the zero point) may legitimately round the other way once scaled: skip those.
+        const q = rtnQuantize(w, 1, 64, opts);
+        for (let i = 0; i < 64; i++) fc.pre(!nearTie(w[i] / q.scales[i >> 5]));
+        if (!symmetric) {
+          for (let g = 0; g < 2; g++) fc.pre(!nearTie(-Math.min(...w.subarray(g * 32, g * 32 + 32)) / q.scales[g]));
+        }
+        const y = rtnDequantize(q);
+        const yc = rtnFakeQuant(wc, 1, 64, opts);
+        const tol = 1e-5 * Math.max(...wc.map(Math.abs));
+        for (let i = 0; i < 64; i++) expect(Math.abs(yc[i] - c * y[i])).toBeLessThanOrEqual(tol);
+      }),
       { numRuns: 300, seed: 9 },
     );
   });

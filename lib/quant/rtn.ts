@@ -139,9 +139,7 @@ export function rtnDequantize(q: RtnQuantized): Float32Array {
     throw new Error(`rtnDequantize: codes has ${codes.length} elements, expected ${rows}×${cols}`);
   }
   if (scales.length !== rows * groupsPerRow || zeroPoints.length !== rows * groupsPerRow) {
-    throw new Error(
-      `rtnDequantize: scales/zeroPoints have ${scales.length}/${zeroPoints.length} elements, expected ${rows}×${groupsPerRow}`,
-    );
+    throw new Error(`rtnDequantize: scales/zeroPoints have ${scales.length}/${zeroPoints.length} elements, expected ${rows}×${groupsPerRow}`);
   }
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {

@@ -10,7 +10,13 @@ export interface ReportDiff {
 }
 
 export function compareReports(left: RunReport, right: RunReport): ReportDiff {
-  const kv = (q: string): Map<string, string> => new Map(q.split('&').filter(Boolean).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  const kv = (q: string): Map<string, string> =>
+    new Map(
+      q
+        .split('&')
+        .filter(Boolean)
+        .map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]),
+    );
   const a = kv(left.settingsQuery);
   const b = kv(right.settingsQuery);
   const keys = [...new Set([...a.keys(), ...b.keys()])].sort();

@@ -8,8 +8,27 @@ const bands = [
   { bandIndex: 0, firstPair: 0, lastPair: 0, label: 'B0' },
   { bandIndex: 1, firstPair: 1, lastPair: 1, label: 'B1' },
 ];
-const tir = (tensor: 'q-pre' | 'k-pre' | 'q-post' | 'k-post') => ({ tensor, quantile: 0.999, layers: [0], bands, tirLayerBand: [1.5, Number.NaN], tirLayerPair: [1.5, Number.POSITIVE_INFINITY], pairCount: 2 });
-const le = (axis: 'distance' | 'query') => ({ axis, binCentres: [1, 3], bands, rmsPerBand: [[0.1, 0.2], [0.3, 0.4]], rmsTotal: [0.5, 0.6], p99Total: [0.9, 1], trainedWindowTokens: 8 });
+const tir = (tensor: 'q-pre' | 'k-pre' | 'q-post' | 'k-post') => ({
+  tensor,
+  quantile: 0.999,
+  layers: [0],
+  bands,
+  tirLayerBand: [1.5, Number.NaN],
+  tirLayerPair: [1.5, Number.POSITIVE_INFINITY],
+  pairCount: 2,
+});
+const le = (axis: 'distance' | 'query') => ({
+  axis,
+  binCentres: [1, 3],
+  bands,
+  rmsPerBand: [
+    [0.1, 0.2],
+    [0.3, 0.4],
+  ],
+  rmsTotal: [0.5, 0.6],
+  p99Total: [0.9, 1],
+  trainedWindowTokens: 8,
+});
 const diagnostics: DiagnosticsResult = {
   tir: { 'q-pre': tir('q-pre'), 'k-pre': tir('k-pre'), 'q-post': tir('q-post'), 'k-post': tir('k-post') },
   logitErrorDistance: le('distance'),
@@ -57,7 +76,10 @@ describe('report diagnostics', () => {
     expect(d?.tir['k-post'].tirLayerBand[0]).toBe(1.5);
     expect(d?.tir['k-post'].tirLayerBand[1]).toBeNaN();
     expect(d?.tir['q-pre'].tirLayerPair[1]).toBeNaN();
-    expect(d?.logitErrorQuery?.rmsPerBand).toEqual([[0.1, 0.2], [0.3, 0.4]]);
+    expect(d?.logitErrorQuery?.rmsPerBand).toEqual([
+      [0.1, 0.2],
+      [0.3, 0.4],
+    ]);
     expect(d?.kl?.klNats).toEqual([0, 0.01, 0.02]);
     expect(d?.activationIp?.ipLayerBand).toEqual([0.2, 0.4]);
   });
@@ -73,6 +95,8 @@ describe('report diagnostics', () => {
     const bad = JSON.parse(serializeReport(report(diagnostics)));
     bad.diagnostics.tir['q-post'].tirLayerBand = [1];
     expect(() => parseReport(JSON.stringify(bad))).toThrow(/diagnostics\.tir\.q-post\.tirLayerBand has 1 values, expected 2/);
-    expect(() => reviveDiagnostics(JSON.parse(JSON.stringify({ ...diagnostics, logitErrorQuery: { ...le('query'), axis: 'time' } })))).toThrow(/logitErrorQuery\.axis/);
+    expect(() => reviveDiagnostics(JSON.parse(JSON.stringify({ ...diagnostics, logitErrorQuery: { ...le('query'), axis: 'time' } })))).toThrow(
+      /logitErrorQuery\.axis/,
+    );
   });
 });

@@ -37,7 +37,12 @@ function bandsOf(v: unknown, where: string) {
   return v.map((b, i) => {
     const o = obj(b, `${where}[${i}]`);
     if (typeof o.label !== 'string') throw new Problem(`${where}[${i}].label must be a string`);
-    return { bandIndex: finite(o.bandIndex, `${where}[${i}].bandIndex`), firstPair: finite(o.firstPair, `${where}[${i}].firstPair`), lastPair: finite(o.lastPair, `${where}[${i}].lastPair`), label: o.label };
+    return {
+      bandIndex: finite(o.bandIndex, `${where}[${i}].bandIndex`),
+      firstPair: finite(o.firstPair, `${where}[${i}].firstPair`),
+      lastPair: finite(o.lastPair, `${where}[${i}].lastPair`),
+      label: o.label,
+    };
   });
 }
 
@@ -48,7 +53,8 @@ function logitErrorOf(v: unknown, where: string): LogitErrorData | null {
   const binCentres = numbers(o.binCentres, `${where}.binCentres`);
   const bins = binCentres.length;
   const bands = bandsOf(o.bands, `${where}.bands`);
-  if (!Array.isArray(o.rmsPerBand) || o.rmsPerBand.length !== bands.length) throw new Problem(`${where}.rmsPerBand must hold one array per band (${bands.length})`);
+  if (!Array.isArray(o.rmsPerBand) || o.rmsPerBand.length !== bands.length)
+    throw new Problem(`${where}.rmsPerBand must hold one array per band (${bands.length})`);
   return {
     axis: o.axis,
     binCentres,
@@ -94,7 +100,12 @@ export function reviveDiagnostics(v: unknown): DiagnosticsResult {
   if (o.kl !== null) {
     const k = obj(o.kl, `${where}.kl`);
     const positions = numbers(k.positions, `${where}.kl.positions`);
-    kl = { contextTokens: finite(k.contextTokens, `${where}.kl.contextTokens`), positions, klNats: numbers(k.klNats, `${where}.kl.klNats`, positions.length), trainedWindowTokens: finite(k.trainedWindowTokens, `${where}.kl.trainedWindowTokens`) };
+    kl = {
+      contextTokens: finite(k.contextTokens, `${where}.kl.contextTokens`),
+      positions,
+      klNats: numbers(k.klNats, `${where}.kl.klNats`, positions.length),
+      trainedWindowTokens: finite(k.trainedWindowTokens, `${where}.kl.trainedWindowTokens`),
+    };
     if (k.noiseFloorKlNats !== undefined) kl.noiseFloorKlNats = numbers(k.noiseFloorKlNats, `${where}.kl.noiseFloorKlNats`, positions.length);
     if (k.noiseFloorSource !== undefined) kl.noiseFloorSource = floorSourceOf(k.noiseFloorSource, `${where}.kl.noiseFloorSource`);
   }
@@ -103,9 +114,15 @@ export function reviveDiagnostics(v: unknown): DiagnosticsResult {
     const a = obj(o.activationIp, `${where}.activationIp`);
     const layers = numbers(a.layers, `${where}.activationIp.layers`);
     const bands = bandsOf(a.bands, `${where}.activationIp.bands`);
-    activationIp = { layers, bands, ipLayerBand: numbers(a.ipLayerBand, `${where}.activationIp.ipLayerBand`, layers.length * bands.length), contextTokens: finite(a.contextTokens, `${where}.activationIp.contextTokens`) };
+    activationIp = {
+      layers,
+      bands,
+      ipLayerBand: numbers(a.ipLayerBand, `${where}.activationIp.ipLayerBand`, layers.length * bands.length),
+      contextTokens: finite(a.contextTokens, `${where}.activationIp.contextTokens`),
+    };
   }
-  if (o.quantVariant !== undefined && o.quantVariant !== 'ptq' && o.quantVariant !== 'ptq+qroar') throw new Problem(`${where}.quantVariant must be "ptq" or "ptq+qroar"`);
+  if (o.quantVariant !== undefined && o.quantVariant !== 'ptq' && o.quantVariant !== 'ptq+qroar')
+    throw new Problem(`${where}.quantVariant must be "ptq" or "ptq+qroar"`);
   return {
     tir,
     activationIp,

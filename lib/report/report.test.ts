@@ -5,12 +5,25 @@ import { buildReport, parseReport, REPORT_VERSION, serializeReport, V1_GUARD_NOT
 
 const model = { id: 'builtin:x', label: 'x', identity: 'ab'.repeat(32), weightsSizeBytes: 100 };
 const pressure = {
-  method: 'yarn', ipPerPair: Float64Array.from([0, 1]), displacementTurnsPerPair: Float64Array.from([0, 2]), interpolatedFractionPerPair: Float64Array.from([0, 1]),
-  wavelengthTokens: Float64Array.from([6.28, 628]), trainedWindowTokens: 256, targetWindowTokens: 1024,
-  bands: [{ bandIndex: 0, firstPair: 0, lastPair: 0, label: 'B0' }, { bandIndex: 1, firstPair: 1, lastPair: 1, label: 'B1' }],
-  ipPerBand: Float64Array.from([0, 1]), displacementTurnsPerBand: Float64Array.from([0, 2]),
+  method: 'yarn',
+  ipPerPair: Float64Array.from([0, 1]),
+  displacementTurnsPerPair: Float64Array.from([0, 2]),
+  interpolatedFractionPerPair: Float64Array.from([0, 1]),
+  wavelengthTokens: Float64Array.from([6.28, 628]),
+  trainedWindowTokens: 256,
+  targetWindowTokens: 1024,
+  bands: [
+    { bandIndex: 0, firstPair: 0, lastPair: 0, label: 'B0' },
+    { bandIndex: 1, firstPair: 1, lastPair: 1, label: 'B1' },
+  ],
+  ipPerBand: Float64Array.from([0, 1]),
+  displacementTurnsPerBand: Float64Array.from([0, 2]),
 };
-const perplexity = { trainedWindowTokens: 256, tokenBudget: 2048, curves: [{ method: 'yarn', variant: 'ptq' as const, contextTokens: [64, 1024], perplexity: [3.5, 4.25] }] };
+const perplexity = {
+  trainedWindowTokens: 256,
+  tokenBudget: 2048,
+  curves: [{ method: 'yarn', variant: 'ptq' as const, contextTokens: [64, 1024], perplexity: [3.5, 4.25] }],
+};
 const search = { candidates: [{ bandIndex: 1, scale: 1.25, objective: 1.4, guard: 1.2, rejected: true, elapsedMs: 5 }], chosenScales: [1, 0.9] };
 
 function sample(settings = defaultSettings()) {
@@ -20,8 +33,18 @@ function sample(settings = defaultSettings()) {
 describe('run report', () => {
   it('keeps the FP + Q-ROAR control curves and the per-position gaps in optional fields an older reader ignores', () => {
     const control = { method: 'yarn', variant: 'fp+qroar' as const, contextTokens: [64, 1024], perplexity: [3.4, 4.0] };
-    const positionGaps = [{ method: 'yarn', stage: 'before' as const, windowTokens: 1024, binLo: [1, 2], binHi: [2, 3], centreTokens: [1, 1.41], nllGapNats: [0.01, 0.02] }];
-    const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: { ...perplexity, curves: [...perplexity.curves, control], positionGaps }, search: null, createdAt: new Date(0) });
+    const positionGaps = [
+      { method: 'yarn', stage: 'before' as const, windowTokens: 1024, binLo: [1, 2], binHi: [2, 3], centreTokens: [1, 1.41], nllGapNats: [0.01, 0.02] },
+    ];
+    const report = buildReport({
+      settings: defaultSettings(),
+      model,
+      device: null,
+      pressure: null,
+      perplexity: { ...perplexity, curves: [...perplexity.curves, control], positionGaps },
+      search: null,
+      createdAt: new Date(0),
+    });
     // Written apart from `curves`, whose variants a reader from before the control checks.
     expect(report.perplexity?.curves.map((c) => c.variant)).toEqual(['ptq']);
     expect(report.perplexity?.controlCurves?.map((c) => c.variant)).toEqual(['fp+qroar']);
@@ -47,7 +70,9 @@ describe('run report', () => {
   it('records the trained window in force and its source (optional: older reports lack it)', () => {
     const trainedWindow = { windowTokens: 512, source: 'override', candidates: [{ source: 'llama.context_length', windowTokens: 2048 }] };
     const s = { ...defaultSettings(), trainedWindowTokens: 512 };
-    const text = serializeReport(buildReport({ settings: s, model: { ...model, trainedWindow }, device: null, pressure, perplexity, search, createdAt: new Date(0) }));
+    const text = serializeReport(
+      buildReport({ settings: s, model: { ...model, trainedWindow }, device: null, pressure, perplexity, search, createdAt: new Date(0) }),
+    );
     const { report, settings } = parseReport(text);
     expect(report.model.trainedWindow).toEqual(trainedWindow);
     expect(settings.trainedWindowTokens).toBe(512);
@@ -80,7 +105,9 @@ describe('run report', () => {
     expect(old.report.search?.chosenScales).toEqual([1, 0.9]);
     expect(old.notes).toEqual([V1_GUARD_NOTE]);
     const v3 = { ...v1, version: 3 };
-    expect(() => parseReport(JSON.stringify(v3))).toThrow('it was written by a newer Bandscope (report version 3) and this dashboard reads report versions 1 to 2; open it with a newer dashboard');
+    expect(() => parseReport(JSON.stringify(v3))).toThrow(
+      'it was written by a newer Bandscope (report version 3) and this dashboard reads report versions 1 to 2; open it with a newer dashboard',
+    );
     for (const version of [0, 1.5, '2', null]) {
       expect(() => parseReport(JSON.stringify({ ...v1, version }))).toThrow(/is not one Bandscope ever wrote \(this dashboard reads report versions 1 to 2\)/);
     }

@@ -39,7 +39,10 @@ export interface ReportModel {
 }
 
 /** Pressure data with typed arrays as plain number arrays (JSON). */
-export type ReportPressure = Omit<PressureData, 'ipPerPair' | 'displacementTurnsPerPair' | 'interpolatedFractionPerPair' | 'wavelengthTokens' | 'ipPerBand' | 'displacementTurnsPerBand'> & {
+export type ReportPressure = Omit<
+  PressureData,
+  'ipPerPair' | 'displacementTurnsPerPair' | 'interpolatedFractionPerPair' | 'wavelengthTokens' | 'ipPerBand' | 'displacementTurnsPerBand'
+> & {
   ipPerPair: number[];
   displacementTurnsPerPair: number[];
   interpolatedFractionPerPair: number[];
@@ -150,7 +153,8 @@ export function parseReport(text: string): ParsedReport {
     throw new ReportFormatError(`not a JSON file (${err instanceof Error ? err.message : String(err)})`);
   }
   const r = obj(raw, 'report');
-  if (r.format !== REPORT_FORMAT) throw new ReportFormatError(`format is ${JSON.stringify(r.format)}, expected "${REPORT_FORMAT}" — this is not a Bandscope report`);
+  if (r.format !== REPORT_FORMAT)
+    throw new ReportFormatError(`format is ${JSON.stringify(r.format)}, expected "${REPORT_FORMAT}" — this is not a Bandscope report`);
   const readable = `this dashboard reads report versions ${OLDEST_REPORT_VERSION} to ${REPORT_VERSION}`;
   if (typeof r.version !== 'number' || !Number.isInteger(r.version) || r.version < OLDEST_REPORT_VERSION) {
     throw new ReportFormatError(`its report version ${JSON.stringify(r.version ?? null)} is not one Bandscope ever wrote (${readable})`);
@@ -191,7 +195,8 @@ export function parseReport(text: string): ParsedReport {
       str(band.label, `pressure.bands[${i}].label`);
     });
     for (const k of ['ipPerBand', 'displacementTurnsPerBand'] as const) {
-      if (nums(p[k], `pressure.${k}`).length !== bands.length) throw new ReportFormatError(`pressure.${k} has ${(p[k] as unknown[]).length} values for ${bands.length} bands`);
+      if (nums(p[k], `pressure.${k}`).length !== bands.length)
+        throw new ReportFormatError(`pressure.${k} has ${(p[k] as unknown[]).length} values for ${bands.length} bands`);
     }
     num(p.trainedWindowTokens, 'pressure.trainedWindowTokens');
     num(p.targetWindowTokens, 'pressure.targetWindowTokens');
@@ -203,9 +208,11 @@ export function parseReport(text: string): ParsedReport {
       arr(pp[field], `perplexity.${field}`).forEach((c, i) => {
         const curve = obj(c, `perplexity.${field}[${i}]`);
         str(curve.method, `perplexity.${field}[${i}].method`);
-        if (!variants.includes(curve.variant as string)) throw new ReportFormatError(`perplexity.${field}[${i}].variant is ${JSON.stringify(curve.variant)}, expected one of ${variants.join(', ')}`);
+        if (!variants.includes(curve.variant as string))
+          throw new ReportFormatError(`perplexity.${field}[${i}].variant is ${JSON.stringify(curve.variant)}, expected one of ${variants.join(', ')}`);
         const n = nums(curve.contextTokens, `perplexity.${field}[${i}].contextTokens`).length;
-        if (nums(curve.perplexity, `perplexity.${field}[${i}].perplexity`).length !== n) throw new ReportFormatError(`perplexity.${field}[${i}] has ${n} contexts but a different number of values`);
+        if (nums(curve.perplexity, `perplexity.${field}[${i}].perplexity`).length !== n)
+          throw new ReportFormatError(`perplexity.${field}[${i}] has ${n} contexts but a different number of values`);
       });
     checkCurves('curves', ['fp', 'ptq', 'ptq+qroar']);
     if (pp.controlCurves !== undefined) {
@@ -217,10 +224,12 @@ export function parseReport(text: string): ParsedReport {
         const where = `perplexity.positionGaps[${i}]`;
         const gap = obj(g, where);
         str(gap.method, `${where}.method`);
-        if (gap.stage !== 'before' && gap.stage !== 'after') throw new ReportFormatError(`${where}.stage is ${JSON.stringify(gap.stage)}, expected "before" or "after"`);
+        if (gap.stage !== 'before' && gap.stage !== 'after')
+          throw new ReportFormatError(`${where}.stage is ${JSON.stringify(gap.stage)}, expected "before" or "after"`);
         num(gap.windowTokens, `${where}.windowTokens`);
         const n = nums(gap.centreTokens, `${where}.centreTokens`).length;
-        for (const k of ['binLo', 'binHi', 'nllGapNats'] as const) if (nums(gap[k], `${where}.${k}`).length !== n) throw new ReportFormatError(`${where}.${k} has a different length from ${where}.centreTokens (${n})`);
+        for (const k of ['binLo', 'binHi', 'nllGapNats'] as const)
+          if (nums(gap[k], `${where}.${k}`).length !== n) throw new ReportFormatError(`${where}.${k} has a different length from ${where}.centreTokens (${n})`);
       });
     }
   }
@@ -249,7 +258,8 @@ export function parseReport(text: string): ParsedReport {
 }
 
 function obj(v: unknown, where: string): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ReportFormatError(`${where} must be an object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new ReportFormatError(`${where} must be an object, got ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}`);
   return v as Record<string, unknown>;
 }
 function arr(v: unknown, where: string): unknown[] {

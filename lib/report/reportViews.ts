@@ -17,7 +17,10 @@ export interface ReportChartData {
 
 export function reportChartData(report: RunReport): ReportChartData {
   const pressure = report.pressure ?? null;
-  const ppl = report.perplexity && report.perplexity.curves.length ? { curves: report.perplexity.curves, trainedWindowTokens: report.perplexity.trainedWindowTokens } : null;
+  const ppl =
+    report.perplexity && report.perplexity.curves.length
+      ? { curves: report.perplexity.curves, trainedWindowTokens: report.perplexity.trainedWindowTokens }
+      : null;
   const candidates = report.search?.candidates ?? [];
   // Search bands are the report's band partition; without pressure the report does not say them.
   const search = candidates.length && pressure ? { bands: pressure.bands, candidates, baselineObjective: null } : null;
@@ -58,7 +61,11 @@ export function reportFactRows(left: RunReport, right: RunReport): Array<{ label
     ['Model identity (sha256)', left.model.identity.slice(0, 16), right.model.identity.slice(0, 16)],
     ['Device', left.device ?? 'not recorded', right.device ?? 'not recorded'],
     ['Saved', left.createdAt, right.createdAt],
-    ['Tokens per context', left.perplexity ? String(left.perplexity.tokenBudget) : 'no curves', right.perplexity ? String(right.perplexity.tokenBudget) : 'no curves'],
+    [
+      'Tokens per context',
+      left.perplexity ? String(left.perplexity.tokenBudget) : 'no curves',
+      right.perplexity ? String(right.perplexity.tokenBudget) : 'no curves',
+    ],
     ['Search candidates', String(left.search?.candidates.length ?? 0), String(right.search?.candidates.length ?? 0)],
     ['Diagnostics', diagnosticsFact(left), diagnosticsFact(right)],
   ];

@@ -4,8 +4,22 @@ import type { ReportSearchRun } from './searchRecord';
 import { searchOutcomeView } from './searchOutcomeView';
 
 const base: ReportSearchRun = {
-  state: 'done', variant: 'shared', bands: [], bandOrder: [0, 1], grid: [0.8, 1, 1.25], guardTolerance: 0.005, contextTokens: 512, shortContextTokens: 256, windows: 4,
-  candidateScales: [], baseline: null, best: null, dev: null, test: null, shortContext: null, seconds: 1,
+  state: 'done',
+  variant: 'shared',
+  bands: [],
+  bandOrder: [0, 1],
+  grid: [0.8, 1, 1.25],
+  guardTolerance: 0.005,
+  contextTokens: 512,
+  shortContextTokens: 256,
+  windows: 4,
+  candidateScales: [],
+  baseline: null,
+  best: null,
+  dev: null,
+  test: null,
+  shortContext: null,
+  seconds: 1,
 };
 
 describe('searchOutcomeView', () => {
@@ -15,12 +29,27 @@ describe('searchOutcomeView', () => {
       contextPenalty({ contextTokens: 512, ptqBefore: [2.3, 2.4], ptqAfter: [2.2, 2.3], fpBefore: [2.0, 2.1], fpAfter: [2.0, 2.1] }),
     ];
     const v = searchOutcomeView({
-      ...base, noise: { sigmas: 2, floatToleranceNats: 1e-5 }, penalty, window: { lo: 0.8, hi: 1.25, pointCount: 9 },
-      edgeHits: [{ bandIndex: 1, scale: 0.8, edge: 'lo' }], widenTo: { lo: 0.64, hi: 1.25, pointCount: 13 }, devChange: { meanNats: -0.001, standardErrorNats: 0.002, windows: 4 },
-      noOpReason: null, control: null, testWindows: 2,
+      ...base,
+      noise: { sigmas: 2, floatToleranceNats: 1e-5 },
+      penalty,
+      window: { lo: 0.8, hi: 1.25, pointCount: 9 },
+      edgeHits: [{ bandIndex: 1, scale: 0.8, edge: 'lo' }],
+      widenTo: { lo: 0.64, hi: 1.25, pointCount: 13 },
+      devChange: { meanNats: -0.001, standardErrorNats: 0.002, windows: 4 },
+      noOpReason: null,
+      control: null,
+      testWindows: 2,
     });
     expect(v.penaltyRows).toHaveLength(1);
-    expect(v.penaltyRows[0]).toMatchObject({ contextTokens: 512, windows: 2, ptqChange: '−9.52 % ± 0.00 %', fpChange: '±0.00 % ± 0.00 % (within noise)', penaltyBefore: '0.3000 ± 0.0000', penaltyAfter: '0.2000 ± 0.0000', ptqWithinNoise: false });
+    expect(v.penaltyRows[0]).toMatchObject({
+      contextTokens: 512,
+      windows: 2,
+      ptqChange: '−9.52 % ± 0.00 %',
+      fpChange: '±0.00 % ± 0.00 % (within noise)',
+      penaltyBefore: '0.3000 ± 0.0000',
+      penaltyAfter: '0.2000 ± 0.0000',
+      ptqWithinNoise: false,
+    });
     expect(v.penaltyRows[0].penaltyRelativeChange).toBe('−33.3 % ± 0.0 %');
     // Gap 0.3, PTQ gain 0.1 → a third closed; FP gains nothing → 0 % of the gain, specific.
     expect(v.penaltyRows[0]).toMatchObject({ ptqGain: '0.1000', fpGain: '0.0000', gapClosed: '33 %', fpShareOfGain: '0 %', notQuantizationSpecific: false });
@@ -48,6 +77,8 @@ describe('searchOutcomeView', () => {
     expect(old.olderReport).toMatch(/saved before the search recorded the noise test.*the FP control and the quantization penalty/);
     expect(old.penaltyRows).toEqual([]);
     expect(old.edge).toBeNull();
-    expect(searchOutcomeView({ ...base, noOpReason: 'cannot change', noise: { sigmas: 2, floatToleranceNats: 1e-5 }, penalty: null, edgeHits: [] }).noOp).toBe('cannot change');
+    expect(searchOutcomeView({ ...base, noOpReason: 'cannot change', noise: { sigmas: 2, floatToleranceNats: 1e-5 }, penalty: null, edgeHits: [] }).noOp).toBe(
+      'cannot change',
+    );
   });
 });

@@ -46,7 +46,6 @@ export interface SearchOutcomeView {
   caption: string;
 }
 
-
 const nats = (x: number) => `${x.toFixed(4)}`;
 
 export function searchOutcomeView(run: ReportSearchRun): SearchOutcomeView {
@@ -75,7 +74,15 @@ export function searchOutcomeView(run: ReportSearchRun): SearchOutcomeView {
   for (const p of run.penalty ?? []) testWithinNoise[p.contextTokens] = p.withinNoise.ptqChange;
   return {
     noOp: run.noOpReason ?? null,
-    edge: message && widenTo ? { message, widenTo, widenLabel: `Widen to [${widenTo.lo.toFixed(3)}, ${widenTo.hi.toFixed(3)}] (${widenTo.pointCount} points) and search again`, definition: WIDEN_DEFINITION } : null,
+    edge:
+      message && widenTo
+        ? {
+            message,
+            widenTo,
+            widenLabel: `Widen to [${widenTo.lo.toFixed(3)}, ${widenTo.hi.toFixed(3)}] (${widenTo.pointCount} points) and search again`,
+            definition: WIDEN_DEFINITION,
+          }
+        : null,
     olderReport: missing.length > 0 ? `This report was saved before the search recorded ${missing.join(', ')}; rerun the search to get them.` : null,
     devChange: run.devChange ? `${formatPplChange(run.devChange, noise)} on ${run.devChange.windows} dev windows` : null,
     penaltyRows,

@@ -17,9 +17,47 @@ const result: SearchRunResult = {
   bandOrder: [1, 0],
   grid: [0.8, 1, 1.25],
   candidates: [
-    { index: 0, sweep: 0, bandIndex: null, scale: 1, scales: [1, 1], objective: 2, guard: 1.5, accepted: true, improved: true, elapsedMs: 10, sinceStartMs: 10 },
-    { index: 1, sweep: 1, bandIndex: 1, scale: 0.8, scales: [1, 0.8], objective: 1.9, guard: 1.5, accepted: true, improved: true, elapsedMs: 11, sinceStartMs: 21, vsBaseline: { meanNats: -0.1, standardErrorNats: Number.NaN, windows: 1 } },
-    { index: 2, sweep: 1, bandIndex: 1, scale: 1.25, scales: [1, 1.25], objective: 1.8, guard: 9, accepted: false, improved: false, rejectedReason: 'guard', elapsedMs: 12, sinceStartMs: 33 },
+    {
+      index: 0,
+      sweep: 0,
+      bandIndex: null,
+      scale: 1,
+      scales: [1, 1],
+      objective: 2,
+      guard: 1.5,
+      accepted: true,
+      improved: true,
+      elapsedMs: 10,
+      sinceStartMs: 10,
+    },
+    {
+      index: 1,
+      sweep: 1,
+      bandIndex: 1,
+      scale: 0.8,
+      scales: [1, 0.8],
+      objective: 1.9,
+      guard: 1.5,
+      accepted: true,
+      improved: true,
+      elapsedMs: 11,
+      sinceStartMs: 21,
+      vsBaseline: { meanNats: -0.1, standardErrorNats: Number.NaN, windows: 1 },
+    },
+    {
+      index: 2,
+      sweep: 1,
+      bandIndex: 1,
+      scale: 1.25,
+      scales: [1, 1.25],
+      objective: 1.8,
+      guard: 9,
+      accepted: false,
+      improved: false,
+      rejectedReason: 'guard',
+      elapsedMs: 12,
+      sinceStartMs: 33,
+    },
   ],
   chosenScales: [1, 0.8],
   baseline: { objective: 2, guard: 1.5 },
@@ -52,7 +90,11 @@ const model = { id: 'builtin', label: 'b', identity: 'abc', weightsSizeBytes: 1 
 describe('report search record', () => {
   it('maps the baseline to band −1 and rejected candidates, and round-trips through the report', () => {
     const search = reportSearchOf(result, run);
-    expect(search.candidates.map((c) => [c.bandIndex, c.rejected])).toEqual([[-1, false], [1, false], [1, true]]);
+    expect(search.candidates.map((c) => [c.bandIndex, c.rejected])).toEqual([
+      [-1, false],
+      [1, false],
+      [1, true],
+    ]);
     expect(search.candidates.map((c) => c.withinNoise)).toEqual([false, false, false]);
     expect(search.candidates[1]).toMatchObject({ vsBaselineNats: -0.1, vsBaselineSeNats: null });
     expect(search.chosenScales).toEqual([1, 0.8]);
@@ -76,19 +118,39 @@ describe('report search record', () => {
   });
 
   it('refuses malformed control shares, naming the field', () => {
-    const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: null, search: reportSearchOf(result, run), createdAt: new Date(0) });
+    const report = buildReport({
+      settings: defaultSettings(),
+      model,
+      device: null,
+      pressure: null,
+      perplexity: null,
+      search: reportSearchOf(result, run),
+      createdAt: new Date(0),
+    });
     const bad = JSON.parse(serializeReport(report));
     bad.search.run.penalty[1].shares.gapClosedShare = 'most';
     expect(() => parseReport(JSON.stringify(bad))).toThrow(/search.run.penalty\[1\].shares must hold/);
   });
 
   it('opens a report saved before the noise/penalty fields and says what it lacks', () => {
-    const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: null, search: reportSearchOf(result, run), createdAt: new Date(0) });
+    const report = buildReport({
+      settings: defaultSettings(),
+      model,
+      device: null,
+      pressure: null,
+      perplexity: null,
+      search: reportSearchOf(result, run),
+      createdAt: new Date(0),
+    });
     const old = JSON.parse(serializeReport(report));
     for (const k of ['noOpReason', 'noise', 'window', 'edgeHits', 'widenTo', 'devChange', 'control', 'penalty', 'testWindows']) delete old.search.run[k];
     const back = parseReport(JSON.stringify(old)).report;
     expect(back.search?.run?.test?.after).toEqual([5.1, 6.6]);
-    expect(missingOutcomeFields(back.search!.run!)).toEqual(['the noise test (changes without standard errors)', 'the FP control and the quantization penalty', 'the grid-edge check']);
+    expect(missingOutcomeFields(back.search!.run!)).toEqual([
+      'the noise test (changes without standard errors)',
+      'the FP control and the quantization penalty',
+      'the grid-edge check',
+    ]);
     old.search.run.penalty = [{ contextTokens: 256 }];
     expect(() => parseReport(JSON.stringify(old))).toThrow(/search.run.penalty\[0\]/);
   });
@@ -98,7 +160,15 @@ describe('report search record', () => {
   });
 
   it('names the bad field of a corrupt search run', () => {
-    const report = buildReport({ settings: defaultSettings(), model, device: null, pressure: null, perplexity: null, search: reportSearchOf(result, run), createdAt: new Date(0) });
+    const report = buildReport({
+      settings: defaultSettings(),
+      model,
+      device: null,
+      pressure: null,
+      perplexity: null,
+      search: reportSearchOf(result, run),
+      createdAt: new Date(0),
+    });
     const bad = JSON.parse(serializeReport(report));
     bad.search.run.test.after = [1];
     expect(() => parseReport(JSON.stringify(bad))).toThrow(/search.run.test has 2 contexts/);

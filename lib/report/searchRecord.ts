@@ -71,7 +71,21 @@ export function missingOutcomeFields(run: ReportSearchRun): string[] {
   return missing;
 }
 
-type OutcomeKey = 'noOpReason' | 'noise' | 'window' | 'edgeHits' | 'widenTo' | 'devChange' | 'control' | 'penalty' | 'testWindows' | 'guardWindows' | 'ipPerBand' | 'tirPerBand' | 'windows' | 'guardTolerance';
+type OutcomeKey =
+  | 'noOpReason'
+  | 'noise'
+  | 'window'
+  | 'edgeHits'
+  | 'widenTo'
+  | 'devChange'
+  | 'control'
+  | 'penalty'
+  | 'testWindows'
+  | 'guardWindows'
+  | 'ipPerBand'
+  | 'tirPerBand'
+  | 'windows'
+  | 'guardTolerance';
 
 export interface ReportSearch {
   candidates: SearchCandidate[];
@@ -81,7 +95,15 @@ export interface ReportSearch {
 
 /** Chart/report candidate from a search record (baseline → bandIndex −1). */
 export function toSearchCandidate(c: CandidateRecord): SearchCandidate {
-  const out: SearchCandidate = { bandIndex: c.bandIndex ?? -1, scale: c.scale, objective: c.objective, guard: c.guard, rejected: !c.accepted, elapsedMs: c.elapsedMs, withinNoise: c.withinNoise === true };
+  const out: SearchCandidate = {
+    bandIndex: c.bandIndex ?? -1,
+    scale: c.scale,
+    objective: c.objective,
+    guard: c.guard,
+    rejected: !c.accepted,
+    elapsedMs: c.elapsedMs,
+    withinNoise: c.withinNoise === true,
+  };
   if (c.vsBaseline) {
     out.vsBaselineNats = c.vsBaseline.meanNats;
     out.vsBaselineSeNats = Number.isFinite(c.vsBaseline.standardErrorNats) ? c.vsBaseline.standardErrorNats : null;
@@ -91,7 +113,10 @@ export function toSearchCandidate(c: CandidateRecord): SearchCandidate {
 
 export function reportSearchOf(
   result: SearchRunResult,
-  settings: Omit<ReportSearchRun, 'state' | 'bandOrder' | 'grid' | 'candidateScales' | 'baseline' | 'best' | 'dev' | 'test' | 'shortContext' | 'seconds' | OutcomeKey>,
+  settings: Omit<
+    ReportSearchRun,
+    'state' | 'bandOrder' | 'grid' | 'candidateScales' | 'baseline' | 'best' | 'dev' | 'test' | 'shortContext' | 'seconds' | OutcomeKey
+  >,
 ): ReportSearch {
   return {
     candidates: result.candidates.map(toSearchCandidate),
@@ -151,7 +176,13 @@ export function reviveSearchRun(run: ReportSearchRun): ReportSearchRun {
 function outcomeProblem(r: Record<string, unknown>): string | null {
   const isStat = (v: unknown) => {
     const s = v as Record<string, unknown> | null;
-    return typeof s === 'object' && s !== null && typeof s.meanNats === 'number' && (typeof s.standardErrorNats === 'number' || s.standardErrorNats === null) && typeof s.windows === 'number';
+    return (
+      typeof s === 'object' &&
+      s !== null &&
+      typeof s.meanNats === 'number' &&
+      (typeof s.standardErrorNats === 'number' || s.standardErrorNats === null) &&
+      typeof s.windows === 'number'
+    );
   };
   if (r.noOpReason !== undefined && r.noOpReason !== null && typeof r.noOpReason !== 'string') return 'search.run.noOpReason must be a string or null';
   const isNums = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'number' || x === null);
@@ -160,31 +191,51 @@ function outcomeProblem(r: Record<string, unknown>): string | null {
   if (r.tirPerBand !== undefined && r.tirPerBand !== null && !isNums(r.tirPerBand)) return 'search.run.tirPerBand must be an array of numbers or null';
   if (r.noise !== undefined) {
     const n = r.noise as Record<string, unknown> | null;
-    if (typeof n !== 'object' || n === null || typeof n.sigmas !== 'number' || typeof n.floatToleranceNats !== 'number') return 'search.run.noise must hold sigmas and floatToleranceNats numbers';
+    if (typeof n !== 'object' || n === null || typeof n.sigmas !== 'number' || typeof n.floatToleranceNats !== 'number')
+      return 'search.run.noise must hold sigmas and floatToleranceNats numbers';
   }
-  if (r.edgeHits !== undefined && !(Array.isArray(r.edgeHits) && r.edgeHits.every((h) => typeof h?.bandIndex === 'number' && typeof h?.scale === 'number' && (h?.edge === 'lo' || h?.edge === 'hi')))) {
+  if (
+    r.edgeHits !== undefined &&
+    !(
+      Array.isArray(r.edgeHits) &&
+      r.edgeHits.every((h) => typeof h?.bandIndex === 'number' && typeof h?.scale === 'number' && (h?.edge === 'lo' || h?.edge === 'hi'))
+    )
+  ) {
     return 'search.run.edgeHits must be a list of {bandIndex, scale, edge: "lo" | "hi"}';
   }
   for (const k of ['window', 'widenTo'] as const) {
     const w = r[k] as Record<string, unknown> | null | undefined;
     if (w === undefined || (w === null && k === 'widenTo')) continue;
-    if (typeof w !== 'object' || w === null || typeof w.lo !== 'number' || typeof w.hi !== 'number' || typeof w.pointCount !== 'number') return `search.run.${k} must hold lo, hi and pointCount numbers`;
+    if (typeof w !== 'object' || w === null || typeof w.lo !== 'number' || typeof w.hi !== 'number' || typeof w.pointCount !== 'number')
+      return `search.run.${k} must hold lo, hi and pointCount numbers`;
   }
-  if (r.devChange !== undefined && r.devChange !== null && !isStat(r.devChange)) return 'search.run.devChange must hold meanNats, standardErrorNats and windows';
+  if (r.devChange !== undefined && r.devChange !== null && !isStat(r.devChange))
+    return 'search.run.devChange must hold meanNats, standardErrorNats and windows';
   if (r.penalty !== undefined && r.penalty !== null) {
     if (!Array.isArray(r.penalty)) return 'search.run.penalty must be an array';
     for (const [i, raw] of r.penalty.entries()) {
       const p = raw as Record<string, unknown>;
-      if (typeof p !== 'object' || p === null || typeof p.contextTokens !== 'number' || typeof p.windows !== 'number') return `search.run.penalty[${i}] must hold contextTokens and windows`;
+      if (typeof p !== 'object' || p === null || typeof p.contextTokens !== 'number' || typeof p.windows !== 'number')
+        return `search.run.penalty[${i}] must hold contextTokens and windows`;
       for (const k of STAT_KEYS) if (!isStat(p[k])) return `search.run.penalty[${i}].${k} must hold meanNats, standardErrorNats and windows`;
       const nll = p.nll as Record<string, unknown> | null;
-      if (typeof nll !== 'object' || nll === null || !['ptqBefore', 'ptqAfter', 'fpBefore', 'fpAfter'].every((k) => typeof nll[k] === 'number')) return `search.run.penalty[${i}].nll must hold ptqBefore, ptqAfter, fpBefore and fpAfter`;
+      if (typeof nll !== 'object' || nll === null || !['ptqBefore', 'ptqAfter', 'fpBefore', 'fpAfter'].every((k) => typeof nll[k] === 'number'))
+        return `search.run.penalty[${i}].nll must hold ptqBefore, ptqAfter, fpBefore and fpAfter`;
       const w = p.withinNoise as Record<string, unknown> | null;
-      if (typeof w !== 'object' || w === null || !['ptqChange', 'fpChange', 'penaltyChange'].every((k) => typeof w[k] === 'boolean')) return `search.run.penalty[${i}].withinNoise must hold three true/false flags`;
+      if (typeof w !== 'object' || w === null || !['ptqChange', 'fpChange', 'penaltyChange'].every((k) => typeof w[k] === 'boolean'))
+        return `search.run.penalty[${i}].withinNoise must hold three true/false flags`;
       if (p.shares !== undefined) {
         const sh = p.shares as Record<string, unknown> | null;
         const shareOk = (v: unknown) => v === null || typeof v === 'number';
-        if (typeof sh !== 'object' || sh === null || !shareOk(sh.ptqGainNats) || !shareOk(sh.fpGainNats) || !shareOk(sh.gapClosedShare) || !shareOk(sh.fpShareOfGain) || typeof sh.notQuantizationSpecific !== 'boolean') {
+        if (
+          typeof sh !== 'object' ||
+          sh === null ||
+          !shareOk(sh.ptqGainNats) ||
+          !shareOk(sh.fpGainNats) ||
+          !shareOk(sh.gapClosedShare) ||
+          !shareOk(sh.fpShareOfGain) ||
+          typeof sh.notQuantizationSpecific !== 'boolean'
+        ) {
           return `search.run.penalty[${i}].shares must hold ptqGainNats, fpGainNats, gapClosedShare, fpShareOfGain (numbers or null) and notQuantizationSpecific`;
         }
       }
@@ -202,14 +253,16 @@ export function searchRunProblem(raw: unknown, candidateCount: number): string |
   if (!['symmetric', 'shared', 'query-only'].includes(r.variant as string)) return `search.run.variant is ${JSON.stringify(r.variant)}`;
   if (!Array.isArray(r.bands)) return 'search.run.bands must be an array';
   for (const k of ['bandOrder', 'grid'] as const) if (!isNums(r[k])) return `search.run.${k} must be an array of numbers`;
-  for (const k of ['guardTolerance', 'contextTokens', 'shortContextTokens', 'windows', 'seconds'] as const) if (typeof r[k] !== 'number') return `search.run.${k} must be a number`;
+  for (const k of ['guardTolerance', 'contextTokens', 'shortContextTokens', 'windows', 'seconds'] as const)
+    if (typeof r[k] !== 'number') return `search.run.${k} must be a number`;
   if (!Array.isArray(r.candidateScales) || r.candidateScales.length !== candidateCount || !r.candidateScales.every(isNums)) {
     return `search.run.candidateScales must hold one number array per candidate (${candidateCount})`;
   }
   for (const k of ['dev', 'test', 'control'] as const) {
     const v = r[k] as Record<string, unknown> | null | undefined;
     if (v === null || (v === undefined && k === 'control')) continue;
-    if (typeof v !== 'object' || !isNums(v.contextTokens) || !isNums(v.before) || !isNums(v.after)) return `search.run.${k} must hold contextTokens, before and after number arrays`;
+    if (typeof v !== 'object' || !isNums(v.contextTokens) || !isNums(v.before) || !isNums(v.after))
+      return `search.run.${k} must hold contextTokens, before and after number arrays`;
     const n = (v.contextTokens as number[]).length;
     if ((v.before as number[]).length !== n || (v.after as number[]).length !== n) return `search.run.${k} has ${n} contexts but a different number of values`;
   }

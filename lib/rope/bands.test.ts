@@ -11,7 +11,14 @@ describe('parseBandSpec', () => {
     expect(parseBandSpec('equal-log:4')).toEqual({ kind: 'equal-log', count: 4 });
     expect(parseBandSpec('equal-log')).toEqual({ kind: 'equal-log', count: 4 });
     expect(parseBandSpec('yarn')).toEqual({ kind: 'yarn' });
-    expect(parseBandSpec('custom:0-7, 8-15,16')).toEqual({ kind: 'custom', ranges: [[0, 7], [8, 15], [16, 16]] });
+    expect(parseBandSpec('custom:0-7, 8-15,16')).toEqual({
+      kind: 'custom',
+      ranges: [
+        [0, 7],
+        [8, 15],
+        [16, 16],
+      ],
+    });
   });
   it('rejects bad text with the offending part', () => {
     expect(() => parseBandSpec('equal-log:1')).toThrow(/2 to 16, got '1'/);
@@ -26,7 +33,12 @@ describe('parseBandSpec', () => {
 
 describe('bandsFor', () => {
   it('equal-log:4 on d_r 128 → 0–15, 16–31, 32–47, 48–63 (REFERENCE §4)', () => {
-    expect(ranges({ kind: 'equal-log', count: 4 }, llama2)).toEqual([[0, 15], [16, 31], [32, 47], [48, 63]]);
+    expect(ranges({ kind: 'equal-log', count: 4 }, llama2)).toEqual([
+      [0, 15],
+      [16, 31],
+      [32, 47],
+      [48, 63],
+    ]);
     const bands = bandsFor({ kind: 'equal-log', count: 4 }, llama2);
     expect(bands[0].label).toMatch(/pairs 0–15 \(λ 6\.28–54\.\d tokens\)/);
     expect(bands.map((b) => b.bandIndex)).toEqual([0, 1, 2, 3]);
@@ -34,18 +46,30 @@ describe('bandsFor', () => {
 
   it('equal-log remainder goes to the first (fastest) bands: 10 pairs / 3 → 4, 3, 3', () => {
     const rope = { ...llama2, headDim: 20, rotaryDim: 20 };
-    expect(ranges({ kind: 'equal-log', count: 3 }, rope)).toEqual([[0, 3], [4, 6], [7, 9]]);
+    expect(ranges({ kind: 'equal-log', count: 3 }, rope)).toEqual([
+      [0, 3],
+      [4, 6],
+      [7, 9],
+    ]);
     expect(() => bandsFor({ kind: 'equal-log', count: 16 }, rope)).toThrow(/10 pairs into 16/);
   });
 
   it('yarn (d_r 128, b 1e4, L0 4096): untouched 0–20, ramp 21–45, interpolated 46–63', () => {
     const bands = bandsFor({ kind: 'yarn' }, { ...llama2, type: 'yarn', factor: 4 });
-    expect(bands.map((b) => [b.firstPair, b.lastPair])).toEqual([[0, 20], [21, 45], [46, 63]]);
+    expect(bands.map((b) => [b.firstPair, b.lastPair])).toEqual([
+      [0, 20],
+      [21, 45],
+      [46, 63],
+    ]);
     expect(bands.map((b) => b.label.split(' ')[0])).toEqual(['untouched', 'ramp', 'interpolated']);
   });
 
   it('yarn on the built-in shape (d_r 64, L0 256): low 0, high 13 → 0–0, 1–12, 13–31', () => {
-    expect(ranges({ kind: 'yarn' }, { ...llama2, headDim: 64, rotaryDim: 64, maxPositionEmbeddings: 256 })).toEqual([[0, 0], [1, 12], [13, 31]]);
+    expect(ranges({ kind: 'yarn' }, { ...llama2, headDim: 64, rotaryDim: 64, maxPositionEmbeddings: 256 })).toEqual([
+      [0, 0],
+      [1, 12],
+      [13, 31],
+    ]);
   });
 
   it('yarn drops empty bands (all pairs below low → one band)', () => {
@@ -55,9 +79,45 @@ describe('bandsFor', () => {
   });
 
   it('custom: sorted, validated', () => {
-    expect(ranges({ kind: 'custom', ranges: [[32, 63], [0, 31]] }, llama2)).toEqual([[0, 31], [32, 63]]);
-    expect(() => bandsFor({ kind: 'custom', ranges: [[0, 10], [12, 63]] }, llama2)).toThrow(/miss pair 11/);
-    expect(() => bandsFor({ kind: 'custom', ranges: [[0, 10], [10, 63]] }, llama2)).toThrow(/overlap at pair 10/);
+    expect(
+      ranges(
+        {
+          kind: 'custom',
+          ranges: [
+            [32, 63],
+            [0, 31],
+          ],
+        },
+        llama2,
+      ),
+    ).toEqual([
+      [0, 31],
+      [32, 63],
+    ]);
+    expect(() =>
+      bandsFor(
+        {
+          kind: 'custom',
+          ranges: [
+            [0, 10],
+            [12, 63],
+          ],
+        },
+        llama2,
+      ),
+    ).toThrow(/miss pair 11/);
+    expect(() =>
+      bandsFor(
+        {
+          kind: 'custom',
+          ranges: [
+            [0, 10],
+            [10, 63],
+          ],
+        },
+        llama2,
+      ),
+    ).toThrow(/overlap at pair 10/);
     expect(() => bandsFor({ kind: 'custom', ranges: [[0, 70]] }, llama2)).toThrow(/past the last pair 63/);
     expect(() => bandsFor({ kind: 'custom', ranges: [[0, 40]] }, llama2)).toThrow(/miss pairs 41-63/);
   });
@@ -85,8 +145,12 @@ describe('bandsFor', () => {
         ropeArb.chain((r) => fc.tuple(fc.constant(r), specArb(r.pairs))),
         ([r, spec]) => {
           const rope: RopeConfig = {
-            type: 'default', thetaBase: r.thetaBase, headDim: 2 * r.pairs, rotaryDim: 2 * r.pairs,
-            maxPositionEmbeddings: r.window, truncate: r.truncate,
+            type: 'default',
+            thetaBase: r.thetaBase,
+            headDim: 2 * r.pairs,
+            rotaryDim: 2 * r.pairs,
+            maxPositionEmbeddings: r.window,
+            truncate: r.truncate,
           };
           const bands = bandsFor(spec, rope);
           const hits = new Int32Array(r.pairs);

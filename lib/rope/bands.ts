@@ -144,4 +144,3 @@ export function bandIndexOfPairs(bands: Band[], pairCount: number): Int32Array {
   if (missing >= 0) throw new RopeConfigError(`pair ${missing} of ${pairCount} is in no band`);
   return out;
 }
-

@@ -59,8 +59,15 @@ describe('ropeFrequencies — HF semantics per method', () => {
 
   it('Llama-3.1 (b 5e5, factor 8, 1/4, L0 8192): pairs 0–28 unchanged, 29–34 blended, 35–63 divided by 8', () => {
     const rope: RopeConfig = {
-      type: 'llama3', thetaBase: 5e5, headDim: 128, rotaryDim: 128, maxPositionEmbeddings: 131072,
-      originalMaxPositionEmbeddings: 8192, factor: 8, lowFreqFactor: 1, highFreqFactor: 4,
+      type: 'llama3',
+      thetaBase: 5e5,
+      headDim: 128,
+      rotaryDim: 128,
+      maxPositionEmbeddings: 131072,
+      originalMaxPositionEmbeddings: 8192,
+      factor: 8,
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
     };
     const inv = ropeFrequencies(rope).invFreqRadPerToken;
     const base = defaultInvFreqRadPerToken(5e5, 128);
@@ -76,8 +83,14 @@ describe('ropeFrequencies — HF semantics per method', () => {
     const short = Array.from({ length: 4 }, (_, i) => 1 + i * 0.1);
     const long = Array.from({ length: 4 }, (_, i) => 2 + i);
     const rope: RopeConfig = {
-      type: 'longrope', thetaBase: 1e4, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 131072,
-      originalMaxPositionEmbeddings: 4096, shortFactor: short, longFactor: long,
+      type: 'longrope',
+      thetaBase: 1e4,
+      headDim: 8,
+      rotaryDim: 8,
+      maxPositionEmbeddings: 131072,
+      originalMaxPositionEmbeddings: 4096,
+      shortFactor: short,
+      longFactor: long,
     };
     const base = defaultInvFreqRadPerToken(1e4, 8);
     const atShort = ropeFrequencies(rope, { sequenceLengthTokens: 4096 });
@@ -90,9 +103,17 @@ describe('ropeFrequencies — HF semantics per method', () => {
     expect(atShort.attentionFactor).toBeCloseTo(Math.sqrt(1 + Math.log(32) / Math.log(4096)), 14);
   });
 
-  it('GGUF freqFactors divide θ\' per pair', () => {
+  it("GGUF freqFactors divide θ' per pair", () => {
     const ff = [1, 2, 4, 8];
-    const inv = ropeFrequencies({ type: 'linear', factor: 2, thetaBase: 1e4, headDim: 8, rotaryDim: 8, maxPositionEmbeddings: 64, freqFactors: ff }).invFreqRadPerToken;
+    const inv = ropeFrequencies({
+      type: 'linear',
+      factor: 2,
+      thetaBase: 1e4,
+      headDim: 8,
+      rotaryDim: 8,
+      maxPositionEmbeddings: 64,
+      freqFactors: ff,
+    }).invFreqRadPerToken;
     const base = defaultInvFreqRadPerToken(1e4, 8);
     for (let i = 0; i < 4; i++) expect(inv[i]).toBeCloseTo(base[i] / 2 / ff[i], 15);
   });
@@ -114,7 +135,7 @@ describe('ropeFrequencies — HF semantics per method', () => {
 
 describe('PI never raises a frequency (factor ≥ 1, every method)', () => {
   const methods: RopeType[] = ['linear', 'ntk', 'dynamic', 'yarn', 'llama3', 'longrope'];
-  it('θ\'_i ≤ θ_i', () => {
+  it("θ'_i ≤ θ_i", () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...methods),
@@ -126,10 +147,17 @@ describe('PI never raises a frequency (factor ≥ 1, every method)', () => {
         fc.array(fc.double({ min: 1, max: 40, noNaN: true }), { minLength: 64, maxLength: 64 }),
         (method, factor, rotaryDim, thetaBase, windowTokens, seqLen, extFactors) => {
           const rope: RopeConfig = {
-            type: method, factor, thetaBase, headDim: rotaryDim, rotaryDim,
-            maxPositionEmbeddings: windowTokens, originalMaxPositionEmbeddings: windowTokens,
-            lowFreqFactor: 1, highFreqFactor: 4,
-            shortFactor: extFactors.slice(0, rotaryDim / 2), longFactor: extFactors.slice(0, rotaryDim / 2).map((x) => x * 1.5),
+            type: method,
+            factor,
+            thetaBase,
+            headDim: rotaryDim,
+            rotaryDim,
+            maxPositionEmbeddings: windowTokens,
+            originalMaxPositionEmbeddings: windowTokens,
+            lowFreqFactor: 1,
+            highFreqFactor: 4,
+            shortFactor: extFactors.slice(0, rotaryDim / 2),
+            longFactor: extFactors.slice(0, rotaryDim / 2).map((x) => x * 1.5),
           };
           const inv = ropeFrequencies(rope, { sequenceLengthTokens: seqLen }).invFreqRadPerToken;
           const base = defaultInvFreqRadPerToken(thetaBase, rotaryDim);

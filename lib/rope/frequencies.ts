@@ -4,15 +4,7 @@
  * pair, as llama.cpp does (REFERENCE §12.2).
  */
 import { RopeConfigError } from './errors';
-import {
-  defaultInvFreqRadPerToken,
-  dynamicNtkBase,
-  longropeAttentionFactor,
-  ntkScaledBase,
-  yarnAttentionFactor,
-  yarnCorrectionRange,
-  yarnRamp,
-} from './math';
+import { defaultInvFreqRadPerToken, dynamicNtkBase, longropeAttentionFactor, ntkScaledBase, yarnAttentionFactor, yarnCorrectionRange, yarnRamp } from './math';
 import type { RopeConfig } from './types';
 
 export interface RopeFrequencies {

@@ -27,7 +27,11 @@ describe('applyInterpolation', () => {
   });
 
   it('llama3 defaults to Llama 3.1 low/high factors 1/4', () => {
-    expect(applyInterpolation(builtIn, { method: 'llama3', factor: 8 })).toMatchObject({ lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 256 });
+    expect(applyInterpolation(builtIn, { method: 'llama3', factor: 8 })).toMatchObject({
+      lowFreqFactor: 1,
+      highFreqFactor: 4,
+      originalMaxPositionEmbeddings: 256,
+    });
   });
 
   it('keeps GGUF freqFactors beneath the new PI', () => {

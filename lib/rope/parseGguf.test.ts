@@ -15,13 +15,23 @@ const llamaMeta = {
 describe('ropeConfigFromGgufMetadata', () => {
   it('plain llama GGUF → default', () => {
     expect(ropeConfigFromGgufMetadata(llamaMeta, 'llama')).toEqual({
-      type: 'default', thetaBase: 10000, headDim: 128, rotaryDim: 128, maxPositionEmbeddings: 4096,
+      type: 'default',
+      thetaBase: 10000,
+      headDim: 128,
+      rotaryDim: 128,
+      maxPositionEmbeddings: 4096,
     });
   });
 
   it('bigint values, key_length, partial rotary via dimension_count', () => {
     const rope = ropeConfigFromGgufMetadata(
-      { 'phi2.context_length': 2048n, 'phi2.attention.head_count': 32, 'phi2.embedding_length': 2560, 'phi2.attention.key_length': 80, 'phi2.rope.dimension_count': 32 },
+      {
+        'phi2.context_length': 2048n,
+        'phi2.attention.head_count': 32,
+        'phi2.embedding_length': 2560,
+        'phi2.attention.key_length': 80,
+        'phi2.rope.dimension_count': 32,
+      },
       'phi2',
     );
     expect(rope).toMatchObject({ headDim: 80, rotaryDim: 32, maxPositionEmbeddings: 2048, thetaBase: 10000 });
@@ -29,7 +39,13 @@ describe('ropeConfigFromGgufMetadata', () => {
 
   it('yarn scaling keys', () => {
     const rope = ropeConfigFromGgufMetadata(
-      { ...llamaMeta, 'llama.context_length': 16384, 'llama.rope.scaling.type': 'yarn', 'llama.rope.scaling.factor': 4, 'llama.rope.scaling.original_context_length': 4096 },
+      {
+        ...llamaMeta,
+        'llama.context_length': 16384,
+        'llama.rope.scaling.type': 'yarn',
+        'llama.rope.scaling.factor': 4,
+        'llama.rope.scaling.original_context_length': 4096,
+      },
       'llama',
     );
     expect(rope).toMatchObject({ type: 'yarn', factor: 4, originalMaxPositionEmbeddings: 4096 });
@@ -51,7 +67,9 @@ describe('ropeConfigFromGgufMetadata', () => {
 
   it('errors', () => {
     expect(() => ropeConfigFromGgufMetadata({ ...llamaMeta, 'llama.rope.scaling.type': 'weird' }, 'llama')).toThrow(/unknown GGUF rope scaling type 'weird'/);
-    expect(() => ropeConfigFromGgufMetadata({ ...llamaMeta, 'llama.attention.head_count': 48 }, 'llama')).toThrow(/4096 is not divisible by llama.attention.head_count 48/);
+    expect(() => ropeConfigFromGgufMetadata({ ...llamaMeta, 'llama.attention.head_count': 48 }, 'llama')).toThrow(
+      /4096 is not divisible by llama.attention.head_count 48/,
+    );
     expect(() => ropeConfigFromGgufMetadata({ ...llamaMeta, 'llama.rope.scaling.type': 'linear', 'llama.rope.scaling.factor': -1 }, 'llama')).toThrow(/-1/);
     expect(() => ropeConfigFromGgufMetadata(llamaMeta, 'qwen2')).toThrow(/qwen2/);
     expect(() => ropeConfigFromGgufMetadata(llamaMeta, 'llama', new Float32Array(3))).toThrow(/3 entries/);

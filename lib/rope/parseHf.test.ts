@@ -8,12 +8,23 @@ const llamaBase = { hidden_size: 4096, num_attention_heads: 32, max_position_emb
 describe('ropeConfigFromHfConfig', () => {
   it('plain config (rope_scaling null): default, head_dim from hidden_size/heads', () => {
     expect(ropeConfigFromHfConfig({ ...llamaBase, rope_scaling: null })).toEqual({
-      type: 'default', thetaBase: 10000, headDim: 128, rotaryDim: 128, maxPositionEmbeddings: 4096,
+      type: 'default',
+      thetaBase: 10000,
+      headDim: 128,
+      rotaryDim: 128,
+      maxPositionEmbeddings: 4096,
     });
   });
 
   it('the built-in model config shape (explicit head_dim)', () => {
-    const rope = ropeConfigFromHfConfig({ hidden_size: 256, num_attention_heads: 4, head_dim: 64, max_position_embeddings: 256, rope_theta: 10000.0, rope_scaling: null });
+    const rope = ropeConfigFromHfConfig({
+      hidden_size: 256,
+      num_attention_heads: 4,
+      head_dim: 64,
+      max_position_embeddings: 256,
+      rope_theta: 10000.0,
+      rope_scaling: null,
+    });
     expect(rope.headDim).toBe(64);
     expect(rope.rotaryDim).toBe(64);
   });
@@ -32,7 +43,10 @@ describe('ropeConfigFromHfConfig', () => {
 
   it('Llama-3.1 4.x config', () => {
     const rope = ropeConfigFromHfConfig({
-      hidden_size: 4096, num_attention_heads: 32, max_position_embeddings: 131072, rope_theta: 500000,
+      hidden_size: 4096,
+      num_attention_heads: 32,
+      max_position_embeddings: 131072,
+      rope_theta: 500000,
       rope_scaling: { factor: 8.0, low_freq_factor: 1.0, high_freq_factor: 4.0, original_max_position_embeddings: 8192, rope_type: 'llama3' },
     });
     expect(rope).toMatchObject({ type: 'llama3', factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192, thetaBase: 500000 });
@@ -40,10 +54,30 @@ describe('ropeConfigFromHfConfig', () => {
 
   it('5.x rope_parameters holds rope_theta, partial_rotary_factor and L0', () => {
     const rope = ropeConfigFromHfConfig({
-      hidden_size: 2048, num_attention_heads: 16, max_position_embeddings: 32768, rope_theta: 1,
-      rope_parameters: { rope_type: 'yarn', rope_theta: 1e6, factor: 4, original_max_position_embeddings: 8192, partial_rotary_factor: 0.5, beta_fast: 16, truncate: false },
+      hidden_size: 2048,
+      num_attention_heads: 16,
+      max_position_embeddings: 32768,
+      rope_theta: 1,
+      rope_parameters: {
+        rope_type: 'yarn',
+        rope_theta: 1e6,
+        factor: 4,
+        original_max_position_embeddings: 8192,
+        partial_rotary_factor: 0.5,
+        beta_fast: 16,
+        truncate: false,
+      },
     });
-    expect(rope).toMatchObject({ type: 'yarn', thetaBase: 1e6, headDim: 128, rotaryDim: 64, factor: 4, originalMaxPositionEmbeddings: 8192, betaFast: 16, truncate: false });
+    expect(rope).toMatchObject({
+      type: 'yarn',
+      thetaBase: 1e6,
+      headDim: 128,
+      rotaryDim: 64,
+      factor: 4,
+      originalMaxPositionEmbeddings: 8192,
+      betaFast: 16,
+      truncate: false,
+    });
   });
 
   it('5.x per-layer-type rope_parameters: the full_attention entry is used', () => {
@@ -55,9 +89,17 @@ describe('ropeConfigFromHfConfig', () => {
   });
 
   it('precedence: factor given → s = factor even when L0 is given; absent → s = max/L0; L0 default = max', () => {
-    const withFactor = ropeConfigFromHfConfig({ ...llamaBase, max_position_embeddings: 32768, rope_scaling: { type: 'yarn', factor: 2, original_max_position_embeddings: 4096 } });
+    const withFactor = ropeConfigFromHfConfig({
+      ...llamaBase,
+      max_position_embeddings: 32768,
+      rope_scaling: { type: 'yarn', factor: 2, original_max_position_embeddings: 4096 },
+    });
     expect(resolveScalingFactor(withFactor)).toBe(2);
-    const noFactor = ropeConfigFromHfConfig({ ...llamaBase, max_position_embeddings: 32768, rope_scaling: { type: 'yarn', original_max_position_embeddings: 4096 } });
+    const noFactor = ropeConfigFromHfConfig({
+      ...llamaBase,
+      max_position_embeddings: 32768,
+      rope_scaling: { type: 'yarn', original_max_position_embeddings: 4096 },
+    });
     expect(resolveScalingFactor(noFactor)).toBe(8);
     expect(ropeFrequencies(noFactor).attentionFactor).toBeCloseTo(1.20794, 5);
     const noL0 = ropeConfigFromHfConfig({ ...llamaBase, rope_scaling: { type: 'yarn', factor: 4 } });
@@ -68,7 +110,11 @@ describe('ropeConfigFromHfConfig', () => {
     const short = Array(48).fill(1);
     const long = Array(48).fill(2);
     const rope = ropeConfigFromHfConfig({
-      hidden_size: 3072, num_attention_heads: 32, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_theta: 10000,
+      hidden_size: 3072,
+      num_attention_heads: 32,
+      max_position_embeddings: 131072,
+      original_max_position_embeddings: 4096,
+      rope_theta: 10000,
       rope_scaling: { type: 'su', short_factor: short, long_factor: long },
     });
     expect(rope).toMatchObject({ type: 'longrope', rotaryDim: 96, originalMaxPositionEmbeddings: 4096 });

@@ -32,7 +32,8 @@ const LOG_SCALE_STEP = 1e-4;
 export function analyticPressure(rope: RopeConfig, targetLengthTokens?: number): AnalyticPressure {
   const s = resolveScalingFactor(rope);
   const targetLength = targetLengthTokens ?? s * originalWindowTokens(rope);
-  if (!(targetLength > 0) || !Number.isFinite(targetLength)) throw new RopeConfigError(`target length must be a positive number of tokens, got ${targetLength}`);
+  if (!(targetLength > 0) || !Number.isFinite(targetLength))
+    throw new RopeConfigError(`target length must be a positive number of tokens, got ${targetLength}`);
   const seq = { sequenceLengthTokens: targetLength };
   const scaled = ropeFrequencies(rope, seq).invFreqRadPerToken;
   const base = ropeFrequencies({ ...rope, type: 'default' }, seq).invFreqRadPerToken;

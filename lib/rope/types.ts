@@ -50,7 +50,4 @@ export interface Band {
 }
 
 /** equal-log:B | yarn | custom:a-b,c-d,... as a parsed value. */
-export type BandPartitionSpec =
-  | { kind: 'equal-log'; count: number }
-  | { kind: 'yarn' }
-  | { kind: 'custom'; ranges: Array<[number, number]> };
+export type BandPartitionSpec = { kind: 'equal-log'; count: number } | { kind: 'yarn' } | { kind: 'custom'; ranges: Array<[number, number]> };

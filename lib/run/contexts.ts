@@ -5,7 +5,8 @@
 
 /** Powers of two from ⌈L/4⌉ up to targetTokens, plus targetTokens itself. Ascending, unique. */
 export function evaluationContexts(trainedWindowTokens: number, targetTokens: number): number[] {
-  if (!(trainedWindowTokens >= 8) || !(targetTokens >= 8)) throw new Error(`evaluationContexts: windows must be ≥ 8 tokens, got L = ${trainedWindowTokens}, L′ = ${targetTokens}`);
+  if (!(trainedWindowTokens >= 8) || !(targetTokens >= 8))
+    throw new Error(`evaluationContexts: windows must be ≥ 8 tokens, got L = ${trainedWindowTokens}, L′ = ${targetTokens}`);
   const out = new Set<number>();
   let c = Math.pow(2, Math.ceil(Math.log2(trainedWindowTokens / 4)));
   for (; c < targetTokens; c *= 2) out.add(c);

@@ -37,7 +37,12 @@ export function curveJobs(settings: Settings): CurveJob[] {
   const jobs: CurveJob[] = methods.flatMap((method) => variants.map((variant) => ({ key: `${method}/${variant}`, method, variant })));
   // Applied Q-ROAR scales belong to the main method's band partition.
   if (variants.length > 1 && settings.appliedScales) {
-    jobs.splice(variants.length, 0, { key: `${settings.pi.method}/ptq+qroar`, method: settings.pi.method, variant: 'ptq+qroar' }, { key: `${settings.pi.method}/fp+qroar`, method: settings.pi.method, variant: 'fp+qroar' });
+    jobs.splice(
+      variants.length,
+      0,
+      { key: `${settings.pi.method}/ptq+qroar`, method: settings.pi.method, variant: 'ptq+qroar' },
+      { key: `${settings.pi.method}/fp+qroar`, method: settings.pi.method, variant: 'fp+qroar' },
+    );
   }
   return jobs;
 }

@@ -143,23 +143,30 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
   const comparedLogits = input.longQroar ? input.qroarLogits : input.quantLogits;
   if (compared) {
     const keyTap = input.quantKeyTap ?? 'k_post';
-    const stack = (set: TapSet, tap: string, heads: number) => stackLayersAsHeads(g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)), longTokens, heads, g.headDim);
-    const errorAgainstFp = (other: TapSet, otherKeyTap: string) => logitError({
-      refQ: stack(longFp, 'q_post', g.heads),
-      refK: stack(longFp, 'k_post', g.kvHeads),
-      quantQ: stack(other, 'q_post', g.heads),
-      quantK: stack(other, otherKeyTap, g.kvHeads),
-      tokens: longTokens,
-      heads: g.heads * g.layers.length,
-      kvHeads: g.kvHeads * g.layers.length,
-      headDim: g.headDim,
-      rotaryDim: g.rotaryDim,
-      layout: g.layout,
-      bands,
-      pairs: pairSampler(longTokens, input.pairCount, input.seed),
-      distanceBinEdges: octaveEdges(longTokens - 1),
-      queryBinEdges: linearEdges(longTokens, QUERY_BINS),
-    });
+    const stack = (set: TapSet, tap: string, heads: number) =>
+      stackLayersAsHeads(
+        g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)),
+        longTokens,
+        heads,
+        g.headDim,
+      );
+    const errorAgainstFp = (other: TapSet, otherKeyTap: string) =>
+      logitError({
+        refQ: stack(longFp, 'q_post', g.heads),
+        refK: stack(longFp, 'k_post', g.kvHeads),
+        quantQ: stack(other, 'q_post', g.heads),
+        quantK: stack(other, otherKeyTap, g.kvHeads),
+        tokens: longTokens,
+        heads: g.heads * g.layers.length,
+        kvHeads: g.kvHeads * g.layers.length,
+        headDim: g.headDim,
+        rotaryDim: g.rotaryDim,
+        layout: g.layout,
+        bands,
+        pairs: pairSampler(longTokens, input.pairCount, input.seed),
+        distanceBinEdges: octaveEdges(longTokens - 1),
+        queryBinEdges: linearEdges(longTokens, QUERY_BINS),
+      });
     const e = errorAgainstFp(compared, keyTap);
     // Distance bins are octaves [lo, hi): the geometric centre sits mid-bin on the log axis.
     logitErrorDistance = binsToChart(e.distanceBins, 'distance', bands, g.trainedWindowTokens, (b) => Math.sqrt(b.lo * (b.hi - 1 || 1)));
@@ -178,7 +185,12 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
   let kl: KlData | null = null;
   if (compared && input.fpLogits && comparedLogits && input.vocab) {
     const values = klDivergenceRows(input.fpLogits, comparedLogits, longTokens, input.vocab);
-    kl = { contextTokens: longTokens, positions: Array.from({ length: longTokens }, (_, p) => p), klNats: Array.from(values), trainedWindowTokens: g.trainedWindowTokens };
+    kl = {
+      contextTokens: longTokens,
+      positions: Array.from({ length: longTokens }, (_, p) => p),
+      klNats: Array.from(values),
+      trainedWindowTokens: g.trainedWindowTokens,
+    };
     if (input.floorLogits) {
       kl.noiseFloorKlNats = Array.from(klDivergenceRows(input.fpLogits, input.floorLogits, longTokens, input.vocab));
       kl.noiseFloorSource = input.floorSource ?? 'precision';
@@ -219,7 +231,13 @@ function alignedRms(bins: LogitErrorBin[], floor: LogitErrorBin[]): number[] {
   return bins.flatMap((b, i) => (b.count > 0 ? [floor[i] && floor[i].count > 0 ? floor[i].rmsTotal : Number.NaN] : []));
 }
 
-function binsToChart(bins: LogitErrorBin[], axis: LogitErrorData['axis'], bands: ChartBand[], trainedWindowTokens: number, centre: (b: LogitErrorBin) => number): LogitErrorData {
+function binsToChart(
+  bins: LogitErrorBin[],
+  axis: LogitErrorData['axis'],
+  bands: ChartBand[],
+  trainedWindowTokens: number,
+  centre: (b: LogitErrorBin) => number,
+): LogitErrorData {
   const kept = bins.filter((b) => b.count > 0);
   return {
     axis,

@@ -16,7 +16,11 @@ function recorder() {
       async run(input: NllEngineInput) {
         call.ids = Array.from(input.ids as Int32Array);
         call.cosLen = input.cos.length;
-        return { nll: new Float32Array(seqLen - 1), taps: { q_post_0: new Float32Array([variant === 'fp' ? seqLen : -seqLen]) }, ...(logits ? { logits: new Float32Array([seqLen]) } : {}) };
+        return {
+          nll: new Float32Array(seqLen - 1),
+          taps: { q_post_0: new Float32Array([variant === 'fp' ? seqLen : -seqLen]) },
+          ...(logits ? { logits: new Float32Array([seqLen]) } : {}),
+        };
       },
       async dispose() {
         call.disposed = true;
@@ -32,8 +36,20 @@ describe('runDiagnosticsWindows', () => {
   it('runs FP at L′ (logits), FP short, quantized at L′ (logits) on the first tokens, disposing each engine', async () => {
     const { calls, openEngine } = recorder();
     const progress: number[] = [];
-    const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, openEngine, onProgress: (f) => progress.push(f) });
-    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true]]);
+    const runs = await runDiagnosticsWindows({
+      rope,
+      tokens,
+      longTokens: 12,
+      shortTokens: 6,
+      quantized: true,
+      openEngine,
+      onProgress: (f) => progress.push(f),
+    });
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([
+      ['fp', 12, true],
+      ['fp', 6, false],
+      ['ptq', 12, true],
+    ]);
     expect(calls[1].ids).toEqual([100, 101, 102, 103, 104, 105]);
     expect(calls[0].cosLen).toBe(12 * 4);
     expect(calls.every((c) => c.disposed)).toBe(true);
@@ -47,7 +63,12 @@ describe('runDiagnosticsWindows', () => {
   it('adds the quantized + Q-ROAR run at L′ when scales are applied', async () => {
     const { calls, openEngine } = recorder();
     const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, qroar: true, openEngine });
-    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true], ['ptq+qroar', 12, true]]);
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([
+      ['fp', 12, true],
+      ['fp', 6, false],
+      ['ptq', 12, true],
+      ['ptq+qroar', 12, true],
+    ]);
     expect(runs.longQroar?.q_post_0[0]).toBe(-12);
     expect(runs.qroarLogits?.[0]).toBe(12);
   });
@@ -55,7 +76,13 @@ describe('runDiagnosticsWindows', () => {
   it('adds the noise floor run (FP, float16 weights, on a backend other than WebGPU) at L′ with logits, last', async () => {
     const { calls, openEngine } = recorder();
     const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: true, qroar: true, noiseFloor: true, openEngine });
-    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([['fp', 12, true], ['fp', 6, false], ['ptq', 12, true], ['ptq+qroar', 12, true], ['fp16', 12, true]]);
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([
+      ['fp', 12, true],
+      ['fp', 6, false],
+      ['ptq', 12, true],
+      ['ptq+qroar', 12, true],
+      ['fp16', 12, true],
+    ]);
     expect(calls[4].ids).toEqual(calls[0].ids);
     expect(runs.longFloor).not.toBeNull();
     expect(runs.floorLogits).not.toBeNull();
@@ -77,7 +104,10 @@ describe('runDiagnosticsWindows', () => {
   it('skips the quantized run and the logits when nothing is quantized', async () => {
     const { calls, openEngine } = recorder();
     const runs = await runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 6, quantized: false, noiseFloor: true, openEngine });
-    expect(calls.map((c) => [c.variant, c.logits])).toEqual([['fp', false], ['fp', false]]);
+    expect(calls.map((c) => [c.variant, c.logits])).toEqual([
+      ['fp', false],
+      ['fp', false],
+    ]);
     expect(runs.longQuant).toBeNull();
     expect(runs.longQroar).toBeNull();
     expect(runs.fpLogits).toBeNull();
@@ -87,7 +117,11 @@ describe('runDiagnosticsWindows', () => {
 
   it('refuses a text shorter than L′ and a short context above L′', async () => {
     const { openEngine } = recorder();
-    await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 32, shortTokens: 6, quantized: false, openEngine })).rejects.toThrow(/20 tokens, fewer than the long context 32/);
-    await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 13, quantized: false, openEngine })).rejects.toThrow(/short context 13 ≤ long context 12/);
+    await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 32, shortTokens: 6, quantized: false, openEngine })).rejects.toThrow(
+      /20 tokens, fewer than the long context 32/,
+    );
+    await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 13, quantized: false, openEngine })).rejects.toThrow(
+      /short context 13 ≤ long context 12/,
+    );
   });
 });

@@ -65,12 +65,18 @@ export interface DiagnosticsRuns {
   device: string;
 }
 
-async function runOnce(req: DiagnosticsRunRequest, variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<{ out: NllEngineOutput; device: string }> {
+async function runOnce(
+  req: DiagnosticsRunRequest,
+  variant: DiagnosticsVariant,
+  seqLen: number,
+  logits: boolean,
+): Promise<{ out: NllEngineOutput; device: string }> {
   const engine = await req.openEngine(variant, seqLen, logits);
   try {
     const { cos, sin } = graphRopeInputs(req.rope, seqLen);
     const out = await engine.run({ ids: req.tokens.slice(0, seqLen), cos, sin });
-    if (!out.taps || Object.keys(out.taps).length === 0) throw new Error(`the ${variant} run at ${seqLen} tokens returned no taps; the graph must be built with tapLayers`);
+    if (!out.taps || Object.keys(out.taps).length === 0)
+      throw new Error(`the ${variant} run at ${seqLen} tokens returned no taps; the graph must be built with tapLayers`);
     if (logits && !out.logits) throw new Error(`the ${variant} run at ${seqLen} tokens returned no logits; the graph must be built with logits`);
     return { out, device: engine.device };
   } finally {
@@ -81,8 +87,12 @@ async function runOnce(req: DiagnosticsRunRequest, variant: DiagnosticsVariant, 
 /** See module doc. Throws when the text is shorter than L′ or the contexts are inconsistent. */
 export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise<DiagnosticsRuns> {
   const { longTokens, shortTokens } = req;
-  if (!(Number.isInteger(shortTokens) && shortTokens >= 2 && shortTokens <= longTokens)) throw new Error(`diagnostics: need 2 ≤ short context ${shortTokens} ≤ long context ${longTokens}`);
-  if (req.tokens.length < longTokens) throw new Error(`diagnostics: the text has ${req.tokens.length} tokens, fewer than the long context ${longTokens}; use a longer text or a shorter target context`);
+  if (!(Number.isInteger(shortTokens) && shortTokens >= 2 && shortTokens <= longTokens))
+    throw new Error(`diagnostics: need 2 ≤ short context ${shortTokens} ≤ long context ${longTokens}`);
+  if (req.tokens.length < longTokens)
+    throw new Error(
+      `diagnostics: the text has ${req.tokens.length} tokens, fewer than the long context ${longTokens}; use a longer text or a shorter target context`,
+    );
   const withQroar = req.quantized && req.qroar === true;
   const withFloor = req.quantized && req.noiseFloor === true;
   const steps = (req.quantized ? 3 : 2) + (withQroar ? 1 : 0) + (withFloor ? 1 : 0);
@@ -103,7 +113,10 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
   let longFloor: Awaited<ReturnType<typeof runOnce>> | null = null;
   const floor = noiseFloorPlan(longFp.device);
   if (withFloor) {
-    req.onProgress?.((steps - 1) / steps, `noise floor: full precision ${floor.source === 'backend' ? 'on WASM' : 'with float16 weights'} at ${longTokens} tokens`);
+    req.onProgress?.(
+      (steps - 1) / steps,
+      `noise floor: full precision ${floor.source === 'backend' ? 'on WASM' : 'with float16 weights'} at ${longTokens} tokens`,
+    );
     longFloor = await runOnce(req, floor.variant, longTokens, true);
   }
   req.onProgress?.(1, 'runs done');

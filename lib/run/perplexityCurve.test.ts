@@ -11,12 +11,21 @@ describe('perplexityCurve', () => {
     const calls: number[] = [];
     // NLL of the prediction at position p is p + 1 (hand-built), so ppl(C) = exp(mean of 1…C−1) = exp(C/2).
     const engine: NllEngine = {
-      device: 'test', seqLen: 16,
-      async run() { calls.push(16); return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) }; },
+      device: 'test',
+      seqLen: 16,
+      async run() {
+        calls.push(16);
+        return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) };
+      },
       async dispose() {},
     };
     const { curve, perContext } = await perplexityCurve({
-      method: 'yarn', variant: 'ptq', rope, tokens: new Int32Array(200), contexts: [4, 16], tokenBudget: 32,
+      method: 'yarn',
+      variant: 'ptq',
+      rope,
+      tokens: new Int32Array(200),
+      contexts: [4, 16],
+      tokenBudget: 32,
       openEngine: async () => engine,
     });
     expect(calls).toEqual([16, 16]);
@@ -31,22 +40,35 @@ describe('perplexityCurve', () => {
   it('llama-perplexity scoring: each prefix scored from its own ⌊C/2⌋, the BOS fed once per long window', async () => {
     const fed: number[] = [];
     const engine: NllEngine = {
-      device: 'test', seqLen: 16,
-      async run({ ids }) { fed.push(Number(ids[0])); return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) }; },
+      device: 'test',
+      seqLen: 16,
+      async run({ ids }) {
+        fed.push(Number(ids[0]));
+        return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) };
+      },
       async dispose() {},
     };
     const tokens = Int32Array.from({ length: 200 }, (_, i) => 100 + i);
     const { curve, perContext } = await perplexityCurve({
-      method: 'yarn', variant: 'ptq', rope, tokens, contexts: [4, 16], tokenBudget: 32,
-      openEngine: async () => engine, scoring: { mode: 'llama-perplexity', bosId: 1 },
+      method: 'yarn',
+      variant: 'ptq',
+      rope,
+      tokens,
+      contexts: [4, 16],
+      tokenBudget: 32,
+      openEngine: async () => engine,
+      scoring: { mode: 'llama-perplexity', bosId: 1 },
     });
     expect(fed).toEqual([1, 1]);
     // C = 4: predictions p = 2 only (NLL 3); C = 16: p = 8…14 (NLL 9…15, mean 12).
     expect(curve.perplexity[0]).toBeCloseTo(Math.exp(3), 10);
     expect(curve.perplexity[1]).toBeCloseTo(Math.exp(12), 10);
-    expect(perContext.map((r) => [r.predictions, r.firstScoredPrediction])).toEqual([[2, 2], [14, 8]]);
+    expect(perContext.map((r) => [r.predictions, r.firstScoredPrediction])).toEqual([
+      [2, 2],
+      [14, 8],
+    ]);
   });
-  it('dynamic NTK: one run per distinct base, each only as long as its group; each prefix equals a direct run with that context\'s own tables', async () => {
+  it("dynamic NTK: one run per distinct base, each only as long as its group; each prefix equals a direct run with that context's own tables", async () => {
     const dynamic: RopeConfig = { ...rope, type: 'dynamic', factor: 2 };
     expect(frequencyGroups(dynamic, [4, 16, 32])).toEqual([[4, 16], [32]]); // seq ≤ L = 16 keeps the base
     expect(frequencyGroups(rope, [4, 16, 32])).toEqual([[4, 16, 32]]);
@@ -55,7 +77,8 @@ describe('perplexityCurve', () => {
     const progress: number[] = [];
     // NLL at prediction p = 2 + cos of position p + 1, column 1: depends on the frequencies fed.
     const engineOf = (seqLen: number): NllEngine => ({
-      device: 'test', seqLen,
+      device: 'test',
+      seqLen,
       async run({ ids, cos }) {
         runs.push([cos.length / 8, Number(ids[0])]);
         return { nll: Float32Array.from({ length: seqLen - 1 }, (_, p) => 2 + cos[(p + 1) * 8 + 1]) };
@@ -64,12 +87,26 @@ describe('perplexityCurve', () => {
     });
     const tokens = Int32Array.from({ length: 200 }, (_, i) => i);
     const { curve, perContext } = await perplexityCurve({
-      method: 'dynamic', variant: 'fp', rope: dynamic, tokens, contexts: [4, 16, 32], tokenBudget: 64,
-      openEngine: async (c) => { opened.push(c); return engineOf(c); }, onProgress: (f) => progress.push(f),
+      method: 'dynamic',
+      variant: 'fp',
+      rope: dynamic,
+      tokens,
+      contexts: [4, 16, 32],
+      tokenBudget: 64,
+      openEngine: async (c) => {
+        opened.push(c);
+        return engineOf(c);
+      },
+      onProgress: (f) => progress.push(f),
     });
     expect(opened).toEqual([16, 32]);
     // 2 windows per group, both groups at the C_max windows' starts (0 and 32): the 16-group runs their prefixes.
-    expect(runs).toEqual([[16, 0], [16, 32], [32, 0], [32, 32]]);
+    expect(runs).toEqual([
+      [16, 0],
+      [16, 32],
+      [32, 0],
+      [32, 32],
+    ]);
     for (const [k, c] of [4, 16, 32].entries()) {
       const direct = graphRopeInputs(dynamic, c).cos;
       let sum = 0;

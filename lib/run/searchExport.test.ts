@@ -5,8 +5,18 @@ import { patchedQkTensors, scalesFileOf } from './searchExport';
 
 // One layer, hidden 4, one head of dim 4 (2 rotary pairs, half-split: pair i = rows i and i + 2).
 const spec: ModelSpec = {
-  architecture: 'llama', vocabSize: 8, hiddenSize: 4, intermediateSize: 8, numLayers: 1, numHeads: 1, numKvHeads: 1, headDim: 4,
-  rmsNormEps: 1e-5, tieWordEmbeddings: false, attentionBias: false, pairLayout: 'half-split',
+  architecture: 'llama',
+  vocabSize: 8,
+  hiddenSize: 4,
+  intermediateSize: 8,
+  numLayers: 1,
+  numHeads: 1,
+  numKvHeads: 1,
+  headDim: 4,
+  rmsNormEps: 1e-5,
+  tieWordEmbeddings: false,
+  attentionBias: false,
+  pairLayout: 'half-split',
   rope: { type: 'default', thetaBase: 10000, headDim: 4, rotaryDim: 4, maxPositionEmbeddings: 16 },
 };
 const bands = [
@@ -38,13 +48,22 @@ describe('patchedQkTensors', () => {
   });
 
   it('refuses a tensor of the wrong size, naming it', async () => {
-    await expect(patchedQkTensors(spec, async () => new Float32Array(3), { variant: 'shared', bands, scales: [1, 1] })).rejects.toThrow(/q_proj.weight has 3 values/);
+    await expect(patchedQkTensors(spec, async () => new Float32Array(3), { variant: 'shared', bands, scales: [1, 1] })).rejects.toThrow(
+      /q_proj.weight has 3 values/,
+    );
   });
 });
 
 describe('scalesFileOf', () => {
   it('writes a file lib/export reads back', () => {
-    const file = scalesFileOf({ spec, qroar: { variant: 'shared', bands, scales: [1.1, 0.9] }, bandSource: 'custom:0-0,1-1', modelName: 'm', modelIdentity: 'a'.repeat(64), settings: { context: 16 } });
+    const file = scalesFileOf({
+      spec,
+      qroar: { variant: 'shared', bands, scales: [1.1, 0.9] },
+      bandSource: 'custom:0-0,1-1',
+      modelName: 'm',
+      modelIdentity: 'a'.repeat(64),
+      settings: { context: 16 },
+    });
     const back = parseQroarScalesJson(formatQroarScalesJson(file), 'scales.json');
     expect(back.bands).toBe('custom:0-0,1-1');
     expect(back.scales).toEqual([1.1, 0.9]);
@@ -61,8 +80,18 @@ describe('scalesOutcomeSettings', () => {
       contextPenalty({ contextTokens: 256, ptqBefore: [2, 2.1], ptqAfter: [2, 2.1], fpBefore: [1.9, 2], fpAfter: [1.9, 2] }),
       contextPenalty({ contextTokens: 512, ptqBefore: [2.4, 2.6], ptqAfter: [2.3, 2.5], fpBefore: [2.0, 2.2], fpAfter: [2.0, 2.2] }),
     ];
-    const out = scalesOutcomeSettings({ noise: { sigmas: 2, floatToleranceNats: 1e-5 }, noOpReason: null, edgeHits: [{ bandIndex: 0, scale: 0.8, edge: 'lo' }], penalty });
-    expect(out).toMatchObject({ noise: { sigmas: 2 }, noOpReason: null, edgeHits: [{ bandIndex: 0, edge: 'lo' }], penaltyAtContext: { contextTokens: 512, windows: 2 } });
+    const out = scalesOutcomeSettings({
+      noise: { sigmas: 2, floatToleranceNats: 1e-5 },
+      noOpReason: null,
+      edgeHits: [{ bandIndex: 0, scale: 0.8, edge: 'lo' }],
+      penalty,
+    });
+    expect(out).toMatchObject({
+      noise: { sigmas: 2 },
+      noOpReason: null,
+      edgeHits: [{ bandIndex: 0, edge: 'lo' }],
+      penaltyAtContext: { contextTokens: 512, windows: 2 },
+    });
     // Penalty 0.4 → 0.3 on both windows: −25 %.
     expect((out.penaltyAtContext as { relativeChange: number }).relativeChange).toBeCloseTo(-0.25, 12);
     expect(scalesOutcomeSettings({})).toEqual({ noise: null, noOpReason: null, edgeHits: null, penaltyAtContext: null });

@@ -20,7 +20,11 @@ import { qroarAssembleHooks, qroarFactors, qroarPreQuantHook, type QroarSetting 
  * qkv_proj.weight [(heads + 2·kvHeads)·headDim, hidden] with its q/k rows scaled — HF names, float32, rows as stored (GGUF interleaved rows stay interleaved: the factors
  * follow spec.pairLayout). `tensorF32` reads one tensor by HF name.
  */
-export async function patchedQkTensors(spec: ModelSpec, tensorF32: (hfName: string) => Promise<Float32Array>, qroar: QroarSetting): Promise<SafetensorsTensorF32[]> {
+export async function patchedQkTensors(
+  spec: ModelSpec,
+  tensorF32: (hfName: string) => Promise<Float32Array>,
+  qroar: QroarSetting,
+): Promise<SafetensorsTensorF32[]> {
   const factors = qroarFactors(spec, qroar);
   const tensors: SafetensorsTensorF32[] = [];
   if (spec.qkNorm) {
@@ -108,7 +112,13 @@ export function scalesOutcomeSettings(run: {
     noOpReason: run.noOpReason ?? null,
     edgeHits: run.edgeHits ?? null,
     penaltyAtContext: last
-      ? { contextTokens: last.contextTokens, windows: last.windows, relativeChange: last.penaltyRelativeChange, relativeChangeStdError: last.penaltyRelativeChangeStdError, withinNoise: last.withinNoise }
+      ? {
+          contextTokens: last.contextTokens,
+          windows: last.windows,
+          relativeChange: last.penaltyRelativeChange,
+          relativeChangeStdError: last.penaltyRelativeChangeStdError,
+          withinNoise: last.withinNoise,
+        }
       : null,
   };
 }

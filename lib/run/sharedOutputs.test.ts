@@ -18,7 +18,9 @@ describe('perplexity graphs shared with the diagnostics', () => {
     expect(sharedDiagnosticsOutputs(builtin, 2048, shape, bytes)).not.toBeNull();
     expect(sharedDiagnosticsOutputs(builtin, 2048, shape, bytes - 1)).toBeNull();
     // Llama-3.2-1B's shape at 4096 tokens: 16 layers of taps alone are 640 MiB.
-    expect(sharedDiagnosticsOutputs({ numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, vocabSize: 128256 }, 4096, { ...shape, longTokens: 4096 })).toBeNull();
+    expect(
+      sharedDiagnosticsOutputs({ numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, vocabSize: 128256 }, 4096, { ...shape, longTokens: 4096 }),
+    ).toBeNull();
   });
 });
 
@@ -29,12 +31,25 @@ describe('the rule matches the runs the diagnostics open', () => {
     for (const quantized of [true, false]) {
       const opened: Array<[number, boolean]> = [];
       await runDiagnosticsWindows({
-        rope, tokens: new Int32Array(64), longTokens: 32, shortTokens: 16, quantized, qroar: quantized, noiseFloor: quantized,
+        rope,
+        tokens: new Int32Array(64),
+        longTokens: 32,
+        shortTokens: 16,
+        quantized,
+        qroar: quantized,
+        noiseFloor: quantized,
         openEngine: async (_variant, seqLen, logits) => {
           opened.push([seqLen, logits]);
           return {
-            device: 'test', seqLen,
-            async run() { return { nll: new Float32Array(seqLen - 1), taps: { k_post_0: new Float32Array(seqLen) }, ...(logits ? { logits: new Float32Array(seqLen) } : {}) }; },
+            device: 'test',
+            seqLen,
+            async run() {
+              return {
+                nll: new Float32Array(seqLen - 1),
+                taps: { k_post_0: new Float32Array(seqLen) },
+                ...(logits ? { logits: new Float32Array(seqLen) } : {}),
+              };
+            },
             async dispose() {},
           };
         },

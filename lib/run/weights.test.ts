@@ -43,7 +43,14 @@ describe('scenarioDecoderWeights', () => {
   it('Q-ROAR symmetric: q rows × g, k rows ÷ g per band before RTN (half-split pairs i and i + 16)', async () => {
     const { spec, src } = await tiny();
     // rotaryDim 32 → 16 pairs; band 0 = pairs 0–7 (scale 2), band 1 = pairs 8–15 (scale 0.5).
-    const qroar = { variant: 'symmetric' as const, bands: bandsFromPairRanges([[0, 7], [8, 15]]), scales: [2, 0.5] };
+    const qroar = {
+      variant: 'symmetric' as const,
+      bands: bandsFromPairRanges([
+        [0, 7],
+        [8, 15],
+      ]),
+      scales: [2, 0.5],
+    };
     const w = await scenarioDecoderWeights(spec, src, { qroar });
     const q0 = tinyTensorValues(name('q'));
     const k0 = tinyTensorValues(name('k'));

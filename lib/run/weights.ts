@@ -113,7 +113,8 @@ export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF
   if (!opts.rtn || layers === 'all') {
     return assembleDecoderWeights(spec, tensorF32, { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', ...hooks });
   }
-  if ((opts.quantFormat ?? 'fake') !== 'fake') throw new Error(`quantLayers '${layers}' needs quantFormat 'fake' (MatMulNBits for a subset of linears is not wired)`);
+  if ((opts.quantFormat ?? 'fake') !== 'fake')
+    throw new Error(`quantLayers '${layers}' needs quantFormat 'fake' (MatMulNBits for a subset of linears is not wired)`);
   const keys = new Set<DecoderLinearKey>(QUANT_LAYER_KEYS[layers]);
   const rtn = opts.rtn;
   // RTN of the chosen linears happens inside the pre-quant hook (fake quant = dequantized float32,

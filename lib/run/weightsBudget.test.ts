@@ -8,5 +8,4 @@ describe('memoryBudgetFor', () => {
     expect(memoryBudgetFor(undefined)).toEqual({ budgetBytes: FALLBACK_BUDGET_BYTES, rule: expect.stringMatching(/2 GiB/) });
     expect(memoryBudgetFor(0).budgetBytes).toBe(2 * 1024 ** 3);
   });
-
 });

@@ -38,7 +38,13 @@ export interface QuantBuild {
 /** KV grammar string of a KV choice; null when off or when neither keys nor values are chosen. */
 export function kvSpecOf(kv: KvQuantChoice | null): string | null {
   if (kv === null || (!kv.keys && !kv.values)) return null;
-  return formatKvSpec({ bits: kv.bits, granularity: kv.grouping, keyRope: kv.keyStage, target: kv.keys && kv.values ? 'kv' : kv.keys ? 'k' : 'v', hadamard: kv.hadamard === true });
+  return formatKvSpec({
+    bits: kv.bits,
+    granularity: kv.grouping,
+    keyRope: kv.keyStage,
+    target: kv.keys && kv.values ? 'kv' : kv.keys ? 'k' : 'v',
+    hadamard: kv.hadamard === true,
+  });
 }
 
 /** The quantized variant's build fields; null when neither weights nor KV are quantized. */

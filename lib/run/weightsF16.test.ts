@@ -12,7 +12,17 @@ describe('float16 rounding of full-precision weights', () => {
 
   it('rounds every tensor into new arrays, leaves the inputs alone, keeps a tied head tied', () => {
     const embed = Float32Array.from([0.1, 0.2]);
-    const l = { inputNorm: Float32Array.from([1.0001]), postAttentionNorm: Float32Array.from([1]), q: lin([0.1]), k: lin([0.1]), v: lin([0.1]), o: lin([0.1]), gate: lin([0.1]), up: lin([0.1]), down: { ...lin([0.1]), bias: Float32Array.from([0.3]) } };
+    const l = {
+      inputNorm: Float32Array.from([1.0001]),
+      postAttentionNorm: Float32Array.from([1]),
+      q: lin([0.1]),
+      k: lin([0.1]),
+      v: lin([0.1]),
+      o: lin([0.1]),
+      gate: lin([0.1]),
+      up: lin([0.1]),
+      down: { ...lin([0.1]), bias: Float32Array.from([0.3]) },
+    };
     const w: DecoderWeights = { embedTokens: embed, layers: [l], finalNorm: Float32Array.from([1]), lmHead: embed };
     const r = roundDecoderWeightsToF16(w);
     expect(r.lmHead).toBe(r.embedTokens);

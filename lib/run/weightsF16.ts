@@ -16,7 +16,8 @@ export type WeightPrecision = 'f32' | 'f16';
 export function roundToF16(values: Float32Array, what: string): Float32Array {
   const out = fp16BitsToFloat32(float32ToFp16Bits(values));
   for (let i = 0; i < out.length; i++) {
-    if (!Number.isFinite(out[i]) && Number.isFinite(values[i])) throw new Error(`${what}: value ${values[i]} at index ${i} is outside the float16 range (|x| < 65520), so this model has no float16 twin`);
+    if (!Number.isFinite(out[i]) && Number.isFinite(values[i]))
+      throw new Error(`${what}: value ${values[i]} at index ${i} is outside the float16 range (|x| < 65520), so this model has no float16 twin`);
   }
   return out;
 }
@@ -50,5 +51,10 @@ export function roundDecoderWeightsToF16(w: DecoderWeights): DecoderWeights {
       down: linear(l.down, `${p} down_proj`),
     };
   });
-  return { embedTokens, layers, finalNorm: roundToF16(w.finalNorm, 'model.norm'), lmHead: w.lmHead === w.embedTokens ? embedTokens : roundToF16(w.lmHead, 'lm_head') };
+  return {
+    embedTokens,
+    layers,
+    finalNorm: roundToF16(w.finalNorm, 'model.norm'),
+    lmHead: w.lmHead === w.embedTokens ? embedTokens : roundToF16(w.lmHead, 'lm_head'),
+  };
 }

@@ -11,7 +11,13 @@ const bands: Band[] = [
   { bandIndex: 1, firstPair: 2, lastPair: 3, label: 'slow' },
 ];
 
-interface Log { opened: number; disposed: number; runs: number; fp?: number; lengths?: number[] }
+interface Log {
+  opened: number;
+  disposed: number;
+  runs: number;
+  fp?: number;
+  lengths?: number[];
+}
 
 // Hand-built engine: NLL of every prediction = 2 + (g0 − 1.1)² + 10·max(0, g1 − 1)² at positions ≥ 7,
 // and 2 + 0.1·(g0 − 1)² below position 7 — so band 0 wants g ≈ 1.1 but the short-context guard
@@ -66,7 +72,14 @@ describe('runSearch', () => {
   it('visits bands by IP, picks the best admissible grid point, measures dev/test before and after, disposes every engine', async () => {
     const log: { opened: number; disposed: number; runs: number; fp?: number } = { opened: 0, disposed: 0, runs: 0 };
     const seen: number[] = [];
-    const r = await runSearch(request(log, { onCandidate: (c, total) => { seen.push(c.index); expect(total).toBe(5); } }));
+    const r = await runSearch(
+      request(log, {
+        onCandidate: (c, total) => {
+          seen.push(c.index);
+          expect(total).toBe(5);
+        },
+      }),
+    );
     expect(plannedCandidateCount(2, 3)).toBe(5);
     expect(r.cancelled).toBe(false);
     expect(r.bandOrder).toEqual([0, 1]);
@@ -141,7 +154,14 @@ describe('runSearch', () => {
   it('stops between candidates when cancelled and skips the measurement', async () => {
     const log = { opened: 0, disposed: 0, runs: 0 };
     const signal = { aborted: false };
-    const r = await runSearch(request(log, { signal, onCandidate: (c) => { if (c.index === 1) signal.aborted = true; } }));
+    const r = await runSearch(
+      request(log, {
+        signal,
+        onCandidate: (c) => {
+          if (c.index === 1) signal.aborted = true;
+        },
+      }),
+    );
     expect(r.cancelled).toBe(true);
     expect(r.candidates).toHaveLength(2);
     expect(r.test).toBeNull();
@@ -175,12 +195,15 @@ describe('runSearch', () => {
       if (!build.kTapLayers) return e;
       taps.push(build);
       const k = new Float32Array(seqLen * 8);
-      for (let t = 0; t < seqLen; t++) for (let d = 0; d < 8; d++) k[t * 8 + d] = (d % 4) >= 2 && seqLen === 16 ? 3 : 1;
+      for (let t = 0; t < seqLen; t++) for (let d = 0; d < 8; d++) k[t * 8 + d] = d % 4 >= 2 && seqLen === 16 ? 3 : 1;
       return { ...e, run: async (input) => ({ ...(await e.run(input)), taps: { k_post_0: k } }) };
     };
     const r = await runSearch(request(log, { rope: { ...rope, type: 'default', factor: undefined }, openEngine: open }));
     expect(r.ipPerBand).toEqual([0, 0]);
-    expect(taps.map((b) => [b.precision, b.kTapLayers])).toEqual([['fp', [0]], ['fp', [0]]]);
+    expect(taps.map((b) => [b.precision, b.kTapLayers])).toEqual([
+      ['fp', [0]],
+      ['fp', [0]],
+    ]);
     expect(r.tirPerBand![1]).toBeCloseTo(3, 6);
     expect(r.tirPerBand![0]).toBeCloseTo(1, 6);
     expect(r.bandOrder).toEqual([1, 0]);
@@ -204,4 +227,3 @@ describe('runSearch', () => {
     await expect(runSearch(request(log, { windows: 1 }))).rejects.toThrow(/windows must be an integer ≥ 2/);
   });
 });
-

@@ -126,13 +126,38 @@ export function plannedCandidateCount(bandCount: number, gridPoints: number, swe
 }
 
 /** The record of a search stopped before its measurement (cancelled), keeping the candidates that finished. */
-export function cancelledSearchResult(job: Pick<SearchJob, 'bands' | 'grid' | 'noise' | 'windows' | 'guardTolerance'>, candidates: CandidateRecord[], seconds = 0): SearchRunResult {
+export function cancelledSearchResult(
+  job: Pick<SearchJob, 'bands' | 'grid' | 'noise' | 'windows' | 'guardTolerance'>,
+  candidates: CandidateRecord[],
+  seconds = 0,
+): SearchRunResult {
   return {
-    cancelled: true, ipPerBand: [], tirPerBand: null, bandOrder: [], grid: [], candidates: [...candidates], chosenScales: job.bands.map(() => 1),
-    baseline: null, best: null, windows: job.windows ?? SEARCH_DEFAULTS.devWindows, guardWindows: 0, guardTolerance: job.guardTolerance ?? SEARCH_DEFAULTS.guardTolerance,
-    dev: null, test: null, shortContext: null, seconds, noOpReason: null, noise: job.noise ?? SEARCH_DEFAULTS.noise,
+    cancelled: true,
+    ipPerBand: [],
+    tirPerBand: null,
+    bandOrder: [],
+    grid: [],
+    candidates: [...candidates],
+    chosenScales: job.bands.map(() => 1),
+    baseline: null,
+    best: null,
+    windows: job.windows ?? SEARCH_DEFAULTS.devWindows,
+    guardWindows: 0,
+    guardTolerance: job.guardTolerance ?? SEARCH_DEFAULTS.guardTolerance,
+    dev: null,
+    test: null,
+    shortContext: null,
+    seconds,
+    noOpReason: null,
+    noise: job.noise ?? SEARCH_DEFAULTS.noise,
     window: job.grid ?? { pointCount: SEARCH_DEFAULTS.gridPoints, lo: SEARCH_DEFAULTS.lo, hi: SEARCH_DEFAULTS.hi },
-    edgeHits: [], widenTo: null, firstPass: null, devChange: null, control: null, penalty: null, testWindows: null,
+    edgeHits: [],
+    widenTo: null,
+    firstPass: null,
+    devChange: null,
+    control: null,
+    penalty: null,
+    testWindows: null,
   };
 }
 
@@ -160,8 +185,10 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
   const noise = job.noise ?? SEARCH_DEFAULTS.noise;
   const firstWindow: SearchWindow = job.grid ?? { pointCount: SEARCH_DEFAULTS.gridPoints, lo: SEARCH_DEFAULTS.lo, hi: SEARCH_DEFAULTS.hi };
   if (!(Number.isInteger(S) && S >= 2 && S <= L)) throw new Error(`runSearch: short context ${S} must be an integer in [2, ${L}]`);
-  if (!(Number.isInteger(windows) && windows >= 2)) throw new Error(`runSearch: windows must be an integer ≥ 2 (the noise test needs a spread), got ${windows}`);
-  if (job.testWindows !== undefined && !(Number.isInteger(job.testWindows) && job.testWindows >= 1)) throw new Error(`runSearch: testWindows must be an integer ≥ 1, got ${job.testWindows}`);
+  if (!(Number.isInteger(windows) && windows >= 2))
+    throw new Error(`runSearch: windows must be an integer ≥ 2 (the noise test needs a spread), got ${windows}`);
+  if (job.testWindows !== undefined && !(Number.isInteger(job.testWindows) && job.testWindows >= 1))
+    throw new Error(`runSearch: testWindows must be an integer ≥ 1, got ${job.testWindows}`);
   if (job.devTokens.length < windows * L) throw new Error(`runSearch: the dev text has ${job.devTokens.length} tokens, fewer than ${windows} windows of ${L}`);
   if (job.testTokens.length < L) throw new Error(`runSearch: the test text has ${job.testTokens.length} tokens, fewer than one window of ${L}`);
   const guardWindows = guardWindowCount(windows, L, S, job.devTokens.length);
@@ -172,7 +199,13 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
     return { ...cancelledSearchResult(job, [], seconds()), ...base, cancelled: false, noOpReason, window: firstWindow };
   }
 
-  const withEngine = async <T>(precision: EnginePrecision, scales: readonly number[], seqLen: number, use: (e: NllEngine) => Promise<T>, kTapLayers?: readonly number[]): Promise<T> => {
+  const withEngine = async <T>(
+    precision: EnginePrecision,
+    scales: readonly number[],
+    seqLen: number,
+    use: (e: NllEngine) => Promise<T>,
+    kTapLayers?: readonly number[],
+  ): Promise<T> => {
     const engine = await job.openEngine({ precision, scales, ...(kTapLayers ? { kTapLayers } : {}) }, seqLen);
     try {
       return await use(engine);
@@ -194,18 +227,35 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
     const layers = Array.from({ length: job.geometry.numLayers }, (_, l) => l);
     const ones = bands.map(() => 1);
     const tapped = (seqLen: number) =>
-      withEngine('fp', ones, seqLen, async (engine) => {
-        const { cos, sin } = graphRopeInputs(rope, seqLen);
-        return (await engine.run({ ids: job.devTokens.slice(0, seqLen), cos, sin })).taps ?? {};
-      }, layers);
+      withEngine(
+        'fp',
+        ones,
+        seqLen,
+        async (engine) => {
+          const { cos, sin } = graphRopeInputs(rope, seqLen);
+          return (await engine.run({ ids: job.devTokens.slice(0, seqLen), cos, sin })).taps ?? {};
+        },
+        layers,
+      );
     const longTaps = await tapped(L);
     const shortTaps = await tapped(S);
     const tir = new Array<number>(bandCount).fill(0);
     for (const l of layers) {
       const longRun = longTaps[`k_post_${l}`];
       const shortRun = shortTaps[`k_post_${l}`];
-      if (!longRun || !shortRun) throw new Error(`runSearch: the tie-break run returned no tap 'k_post_${l}' (has ${Object.keys(longTaps).join(', ') || 'none'})`);
-      const r = tailInflationRatio({ longRun, longTokens: L, shortRun, shortTokens: S, heads: job.geometry.numKvHeads, headDim: job.geometry.headDim, rotaryDim: rope.rotaryDim, layout: 'half-split', bands });
+      if (!longRun || !shortRun)
+        throw new Error(`runSearch: the tie-break run returned no tap 'k_post_${l}' (has ${Object.keys(longTaps).join(', ') || 'none'})`);
+      const r = tailInflationRatio({
+        longRun,
+        longTokens: L,
+        shortRun,
+        shortTokens: S,
+        heads: job.geometry.numKvHeads,
+        headDim: job.geometry.headDim,
+        rotaryDim: rope.rotaryDim,
+        layout: 'half-split',
+        bands,
+      });
       for (let b = 0; b < bandCount; b++) tir[b] += r.pooled[b] / layers.length;
     }
     tirPerBand = tir;
@@ -223,7 +273,14 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
   const widened = await searchWithWidening(
     (w) =>
       runBandSearch({
-        bandCount, bandOrder, grid: w, sweeps, guardTolerance: tolerance, noise, signal: job.signal, evaluate,
+        bandCount,
+        bandOrder,
+        grid: w,
+        sweeps,
+        guardTolerance: tolerance,
+        noise,
+        signal: job.signal,
+        evaluate,
         onCandidate: (c) => {
           job.onCandidate?.(c, total(w));
           job.onProgress?.(`candidate ${c.index + 1}/${total(w)}`);
@@ -236,11 +293,32 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
   const { result: search, window, edgeHits, widenTo, firstPass } = widened;
   const chosen = Array.from(search.bestScales);
   const common = {
-    ...base, tirPerBand, bandOrder: search.bandOrder, grid: Array.from(search.grid), candidates: search.candidates, chosenScales: chosen,
-    baseline: search.baseline, best: search.best, noOpReason: null, window, firstPass,
+    ...base,
+    tirPerBand,
+    bandOrder: search.bandOrder,
+    grid: Array.from(search.grid),
+    candidates: search.candidates,
+    chosenScales: chosen,
+    baseline: search.baseline,
+    best: search.best,
+    noOpReason: null,
+    window,
+    firstPass,
   };
   const stopped = (): SearchRunResult => ({
-    ...common, cancelled: true, chosenScales: chosen, dev: null, test: null, shortContext: null, seconds: seconds(), edgeHits: [], widenTo: null, devChange: null, control: null, penalty: null, testWindows: null,
+    ...common,
+    cancelled: true,
+    chosenScales: chosen,
+    dev: null,
+    test: null,
+    shortContext: null,
+    seconds: seconds(),
+    edgeHits: [],
+    widenTo: null,
+    devChange: null,
+    control: null,
+    penalty: null,
+    testWindows: null,
   });
   if (search.cancelled || !search.baseline || !search.best || job.signal?.aborted) return stopped();
 
@@ -270,7 +348,10 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
   const fpBefore = await measure(job.testTokens, ones, 'fp', job.testWindows, 'test before (FP control)');
   const fpAfter = unchanged ? fpBefore : await measure(job.testTokens, chosen, 'fp', job.testWindows, 'test after (FP control)');
   const penalty = job.reportContexts.map((contextTokens, k) =>
-    contextPenalty({ contextTokens, ptqBefore: ptqBefore.perWindow[k], ptqAfter: ptqAfter.perWindow[k], fpBefore: fpBefore.perWindow[k], fpAfter: fpAfter.perWindow[k] }, noise),
+    contextPenalty(
+      { contextTokens, ptqBefore: ptqBefore.perWindow[k], ptqAfter: ptqAfter.perWindow[k], fpBefore: fpBefore.perWindow[k], fpAfter: fpAfter.perWindow[k] },
+      noise,
+    ),
   );
   const baseline = search.baseline;
   const best = search.best;
@@ -281,7 +362,12 @@ export async function runSearch(job: SearchJob): Promise<SearchRunResult> {
     cancelled: false,
     dev: { contextTokens: contexts, before: devBefore.ppl, after: devAfter.ppl },
     test: { contextTokens: contexts, before: ptqBefore.ppl, after: ptqAfter.ppl },
-    shortContext: { contextTokens: S, beforeNll: baseline.guard, afterNll: best.guard, withinGuard: best.guard <= baseline.guard + tolerance * Math.abs(baseline.guard) },
+    shortContext: {
+      contextTokens: S,
+      beforeNll: baseline.guard,
+      afterNll: best.guard,
+      withinGuard: best.guard <= baseline.guard + tolerance * Math.abs(baseline.guard),
+    },
     seconds: seconds(),
     edgeHits,
     widenTo,

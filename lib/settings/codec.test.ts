@@ -17,7 +17,13 @@ describe('settings URL codec', () => {
       targetContextTokens: 2048,
       weightQuant: { bits: 3, group: 'channel', symmetric: true, layers: 'qk' },
       kvQuant: { bits: 4, keys: true, values: false, grouping: 'channel', keyStage: 'pre', hadamard: false },
-      bands: { kind: 'custom', ranges: [[0, 7], [8, 31]] },
+      bands: {
+        kind: 'custom',
+        ranges: [
+          [0, 7],
+          [8, 31],
+        ],
+      },
       text: 'user',
       device: 'webgpu',
       compareMethods: [],
@@ -92,7 +98,13 @@ describe('parseBands', () => {
   it('reads the three partitions', () => {
     expect(parseBands('equal-log:4')).toEqual({ kind: 'equal-log', count: 4 });
     expect(parseBands('yarn')).toEqual({ kind: 'yarn' });
-    expect(parseBands('custom:0-3,4-31')).toEqual({ kind: 'custom', ranges: [[0, 3], [4, 31]] });
+    expect(parseBands('custom:0-3,4-31')).toEqual({
+      kind: 'custom',
+      ranges: [
+        [0, 3],
+        [4, 31],
+      ],
+    });
   });
   it('rejects overlaps and bad counts with the offending text', () => {
     expect(() => parseBands('custom:0-5,5-9')).toThrow(/5-9/);

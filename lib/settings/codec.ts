@@ -83,23 +83,55 @@ export function decodeSettings(query: string): DecodedSettings {
   read('wq', decodeWeightQuant, (v) => (settings.weightQuant = v));
   read('kv', decodeKv, (v) => (settings.kvQuant = v));
   read('bands', parseBands, (v) => (settings.bands = v));
-  read('text', (raw) => oneOf(raw, ['brown', 'user'] as const), (v) => (settings.text = v));
-  read('device', (raw) => oneOf<DeviceChoice>(raw, ['auto', 'webgpu', 'wasm']), (v) => (settings.device = v));
-  read('cmp', (raw) => (raw === '' ? [] : raw.split(',').map(ropeType)), (v) => (settings.compareMethods = v));
-  read('qv', (raw) => oneOf<QroarVariant>(raw, ['symmetric', 'shared', 'query-only']), (v) => (settings.qroarVariant = v));
-  read('g', (raw) => (raw === '' ? null : raw.split(',').map(positive)), (v) => (settings.appliedScales = v));
-  read('p', (raw) => {
-    const p = Number(raw);
-    if (!(p > 0 && p <= 1)) throw new Error('quantile must be in (0, 1]');
-    return p;
-  }, (v) => (settings.tirQuantile = v));
-  read('L', (raw) => {
-    const n = Number(raw);
-    checkTrainedWindowOverride(n);
-    return n;
-  }, (v) => (settings.trainedWindowTokens = v));
+  read(
+    'text',
+    (raw) => oneOf(raw, ['brown', 'user'] as const),
+    (v) => (settings.text = v),
+  );
+  read(
+    'device',
+    (raw) => oneOf<DeviceChoice>(raw, ['auto', 'webgpu', 'wasm']),
+    (v) => (settings.device = v),
+  );
+  read(
+    'cmp',
+    (raw) => (raw === '' ? [] : raw.split(',').map(ropeType)),
+    (v) => (settings.compareMethods = v),
+  );
+  read(
+    'qv',
+    (raw) => oneOf<QroarVariant>(raw, ['symmetric', 'shared', 'query-only']),
+    (v) => (settings.qroarVariant = v),
+  );
+  read(
+    'g',
+    (raw) => (raw === '' ? null : raw.split(',').map(positive)),
+    (v) => (settings.appliedScales = v),
+  );
+  read(
+    'p',
+    (raw) => {
+      const p = Number(raw);
+      if (!(p > 0 && p <= 1)) throw new Error('quantile must be in (0, 1]');
+      return p;
+    },
+    (v) => (settings.tirQuantile = v),
+  );
+  read(
+    'L',
+    (raw) => {
+      const n = Number(raw);
+      checkTrainedWindowOverride(n);
+      return n;
+    },
+    (v) => (settings.trainedWindowTokens = v),
+  );
   read('score', parseScoreMode, (v) => (settings.scoreMode = v));
-  read('ppy', (raw) => oneOf<PplAxisChoice>(raw, ['auto', 'linear', 'log']), (v) => (settings.pplAxis = v));
+  read(
+    'ppy',
+    (raw) => oneOf<PplAxisChoice>(raw, ['auto', 'linear', 'log']),
+    (v) => (settings.pplAxis = v),
+  );
   return { settings, problems };
 }
 
@@ -166,7 +198,14 @@ function decodeKv(raw: string): KvQuantSettings | null {
   if (raw === 'off') return null;
   const m = /^(k?)(v?)(4|8)-(token|channel)-(pre|post)(-hadamard)?$/.exec(raw);
   if (!m || (m[1] === '' && m[2] === '')) throw new Error(`kv quant must look like kv8-token-post, kv4-channel-post-hadamard or off`);
-  return { keys: m[1] === 'k', values: m[2] === 'v', bits: Number(m[3]) as 4 | 8, grouping: m[4] as 'token' | 'channel', keyStage: m[5] as 'pre' | 'post', hadamard: m[6] !== undefined };
+  return {
+    keys: m[1] === 'k',
+    values: m[2] === 'v',
+    bits: Number(m[3]) as 4 | 8,
+    grouping: m[4] as 'token' | 'channel',
+    keyStage: m[5] as 'pre' | 'post',
+    hadamard: m[6] !== undefined,
+  };
 }
 
 function ropeType(raw: string): RopeType {

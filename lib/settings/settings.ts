@@ -117,7 +117,15 @@ export function defaultSettings(): Settings {
 /** Whether `s` is the default scenario on the built-in model (PI, target, quantization), so its reason is shown. */
 export function isDefaultScenario(s: Settings): boolean {
   const d = defaultSettings();
-  return s.model.kind === 'builtin' && s.pi.method === d.pi.method && s.pi.factor === d.pi.factor && s.targetContextTokens === d.targetContextTokens && s.trainedWindowTokens === null && JSON.stringify(s.weightQuant) === JSON.stringify(d.weightQuant) && s.kvQuant === null;
+  return (
+    s.model.kind === 'builtin' &&
+    s.pi.method === d.pi.method &&
+    s.pi.factor === d.pi.factor &&
+    s.targetContextTokens === d.targetContextTokens &&
+    s.trainedWindowTokens === null &&
+    JSON.stringify(s.weightQuant) === JSON.stringify(d.weightQuant) &&
+    s.kvQuant === null
+  );
 }
 
 /** Weight spec in lib/quant's grammar, e.g. 'rtn:w4g32a' (asym) / 'rtn:w8gchs' (per-channel), or null. */

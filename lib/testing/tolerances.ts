@@ -39,12 +39,24 @@ export const TOLERANCES: Table = {
     what: 'max |engine − reference| of the per-token NLL over a window; the reference is the PyTorch model (training/model.py, float32, CPU) or, for a browser provider, the same graph on onnxruntime-node CPU',
     values: {
       float32: {
-        cpu: { value: 1e-4, why: 'both sides float32 on a CPU; ORT and PyTorch reduce matmuls, RMSNorm and softmax in different orders, a few ulp per op compounding over the layers and the log-softmax. Measured worst over the 16 built-in fixture cases (256–1024 tokens, FP and fake-quant, four PI methods): 3.2e-5 (text1-linearx4-fp32), so 3× margin; the built-in w4g32a gap it must not hide is 2.8e-2 nats mean' },
-        wasm: { value: 1e-3, why: 'against the same graph on onnxruntime-node: onnxruntime-web’s WASM kernels (SIMD, 2 threads) split and fuse reductions differently from the native MLAS kernels; a handful of tokens with a near-flat softmax amplify that, so the per-token bound is 10× the CPU one while the mean stays at 1e-4 (set when the browser run was first compared; not re-measured in this change)' },
-        webgpu: { value: 1e-2, why: 'against the WASM run: WebGPU shaders accumulate matmuls in tiles in their own order, and WGSL lets exp/log be several ulp off (implementation-defined accuracy), which a near-flat softmax amplifies on a few tokens; a decade above WASM, the mean stays at 1e-3' },
+        cpu: {
+          value: 1e-4,
+          why: 'both sides float32 on a CPU; ORT and PyTorch reduce matmuls, RMSNorm and softmax in different orders, a few ulp per op compounding over the layers and the log-softmax. Measured worst over the 16 built-in fixture cases (256–1024 tokens, FP and fake-quant, four PI methods): 3.2e-5 (text1-linearx4-fp32), so 3× margin; the built-in w4g32a gap it must not hide is 2.8e-2 nats mean',
+        },
+        wasm: {
+          value: 1e-3,
+          why: 'against the same graph on onnxruntime-node: onnxruntime-web’s WASM kernels (SIMD, 2 threads) split and fuse reductions differently from the native MLAS kernels; a handful of tokens with a near-flat softmax amplify that, so the per-token bound is 10× the CPU one while the mean stays at 1e-4 (set when the browser run was first compared; not re-measured in this change)',
+        },
+        webgpu: {
+          value: 1e-2,
+          why: 'against the WASM run: WebGPU shaders accumulate matmuls in tiles in their own order, and WGSL lets exp/log be several ulp off (implementation-defined accuracy), which a near-flat softmax amplifies on a few tokens; a decade above WASM, the mean stays at 1e-3',
+        },
       },
       nbits4: {
-        cpu: { value: 1e-3, why: 'MatMulNBits dequantizes 4-bit codes inside the kernel and accumulates per block in its own order, against the fake-quant reference (same codes, dequantized float32 weights): the codes are equal, the sums are not bit-equal. Measured 9.1e-6 (YaRN ×4, 1024 tokens); kept at 1e-3 because MLAS picks its block kernel by CPU features, and this is the one path whose kernel differs across machines' },
+        cpu: {
+          value: 1e-3,
+          why: 'MatMulNBits dequantizes 4-bit codes inside the kernel and accumulates per block in its own order, against the fake-quant reference (same codes, dequantized float32 weights): the codes are equal, the sums are not bit-equal. Measured 9.1e-6 (YaRN ×4, 1024 tokens); kept at 1e-3 because MLAS picks its block kernel by CPU features, and this is the one path whose kernel differs across machines',
+        },
       },
     },
   },
@@ -52,12 +64,21 @@ export const TOLERANCES: Table = {
     what: '|engine − reference| of the mean NLL over a window (same references as per-token-nll)',
     values: {
       float32: {
-        cpu: { value: 1e-4, why: 'measured 4e-8 (FP) and 6e-8 (fake-quant w4g32a) over 255 tokens: rounding errors of both signs average out, so the mean bound only has to catch a systematic bias (an epsilon in the wrong place moves the mean by more than 1e-4); kept equal to the per-token bound rather than tightened to the noise' },
+        cpu: {
+          value: 1e-4,
+          why: 'measured 4e-8 (FP) and 6e-8 (fake-quant w4g32a) over 255 tokens: rounding errors of both signs average out, so the mean bound only has to catch a systematic bias (an epsilon in the wrong place moves the mean by more than 1e-4); kept equal to the per-token bound rather than tightened to the noise',
+        },
         wasm: { value: 1e-4, why: 'per-token WASM deviations are of both signs and average out over 255 tokens; the mean keeps the CPU bound' },
-        webgpu: { value: 1e-3, why: 'a decade above WASM, as for per-token-nll: the mean is what the dashboard plots, 1e-3 nats is invisible at the charts’ precision' },
+        webgpu: {
+          value: 1e-3,
+          why: 'a decade above WASM, as for per-token-nll: the mean is what the dashboard plots, 1e-3 nats is invisible at the charts’ precision',
+        },
       },
       nbits4: {
-        cpu: { value: 1e-3, why: 'as per-token-nll nbits4 (measured 1.3e-7 against the PyTorch fake-quant mean): kernel-internal dequantization order, machine-dependent kernel choice' },
+        cpu: {
+          value: 1e-3,
+          why: 'as per-token-nll nbits4 (measured 1.3e-7 against the PyTorch fake-quant mean): kernel-internal dequantization order, machine-dependent kernel choice',
+        },
       },
     },
   },
@@ -65,7 +86,10 @@ export const TOLERANCES: Table = {
     what: 'max |engine − PyTorch| of tapped q/k (pre/post RoPE) and v activations',
     values: {
       float32: {
-        cpu: { value: 1e-4, why: 'layer-0 activations (one RMSNorm and one projection from the embedding) in float32: measured worst 1.9e-6; 1e-4 leaves room for deeper tap layers, where reordering errors compound, and stays far below the RoPE and quantization effects the taps measure' },
+        cpu: {
+          value: 1e-4,
+          why: 'layer-0 activations (one RMSNorm and one projection from the embedding) in float32: measured worst 1.9e-6; 1e-4 leaves room for deeper tap layers, where reordering errors compound, and stays far below the RoPE and quantization effects the taps measure',
+        },
       },
     },
   },
@@ -73,7 +97,10 @@ export const TOLERANCES: Table = {
     what: 'max |a − b| of the per-token NLL of two graphs on the same provider that compute the same function by different float32 op orders (chunked vs one LM head, half-split vs interleaved pair layout, context prefixes vs a direct run, worker vs CLI build)',
     values: {
       float32: {
-        cpu: { value: 1e-5, why: 'same kernels, same weights; only the order of a few reductions (vocabulary chunks, pair permutation, sequence length of the attention) changes, worth a few float32 ulp at NLL ~1–5' },
+        cpu: {
+          value: 1e-5,
+          why: 'same kernels, same weights; only the order of a few reductions (vocabulary chunks, pair permutation, sequence length of the attention) changes, worth a few float32 ulp at NLL ~1–5',
+        },
       },
     },
   },
@@ -89,7 +116,10 @@ export const TOLERANCES: Table = {
     what: 'max |rotated − plain| of NLL and cached k/v when the KV cache is Hadamard-rotated and rotated back with no rounding in between',
     values: {
       float32: {
-        cpu: { value: 1e-4, why: 'H·(H·x) = x exactly in real arithmetic; in float32 each 1/√d-scaled transform adds log2(d) rounded additions per element (d = 64 here), so the round trip is a few hundred ulp of |x| ≲ 8' },
+        cpu: {
+          value: 1e-4,
+          why: 'H·(H·x) = x exactly in real arithmetic; in float32 each 1/√d-scaled transform adds log2(d) rounded additions per element (d = 64 here), so the round trip is a few hundred ulp of |x| ≲ 8',
+        },
       },
     },
   },
@@ -97,10 +127,16 @@ export const TOLERANCES: Table = {
     what: 'max |graph − lib/quant| of the fake-quantized KV cache (per-token scales), lib/quant kvFakeQuant on the graph’s own pre-cache taps',
     values: {
       int8: {
-        cpu: { value: 1e-6, why: 'both round the same float32 inputs to the same codes; the dequantized values differ only by the rounding of one float32 scale multiply (|x| ≲ 8, ulp ≈ 5e-7)' },
+        cpu: {
+          value: 1e-6,
+          why: 'both round the same float32 inputs to the same codes; the dequantized values differ only by the rounding of one float32 scale multiply (|x| ≲ 8, ulp ≈ 5e-7)',
+        },
       },
       int4: {
-        cpu: { value: 1e-6, why: 'as int8, with calibrated per-channel scales given to both sides: same codes (clipping included), one float32 multiply apart' },
+        cpu: {
+          value: 1e-6,
+          why: 'as int8, with calibrated per-channel scales given to both sides: same codes (clipping included), one float32 multiply apart',
+        },
       },
     },
   },
@@ -108,7 +144,10 @@ export const TOLERANCES: Table = {
     what: 'max |engine − llama.cpp| of the per-token NLL of stories260K (float32 GGUF) over llama-perplexity chunks',
     values: {
       float32: {
-        cpu: { value: 2e-5, why: 'a 260K-parameter model (hidden 64, 5 layers): far fewer terms per reduction than the built-in model, so the float32 reordering error is smaller; 2e-5 is above what llama.cpp’s own CPU kernels vs ORT give here' },
+        cpu: {
+          value: 2e-5,
+          why: 'a 260K-parameter model (hidden 64, 5 layers): far fewer terms per reduction than the built-in model, so the float32 reordering error is smaller; 2e-5 is above what llama.cpp’s own CPU kernels vs ORT give here',
+        },
       },
     },
   },
@@ -116,7 +155,10 @@ export const TOLERANCES: Table = {
     what: '|engine − llama.cpp| of the llama-perplexity figure (mean NLL over the second half of each chunk)',
     values: {
       float32: {
-        cpu: { value: 1e-6, why: 'thousands of per-token errors of both signs average out; what is left would be a scoring mismatch (which predictions count), the thing this comparison exists to catch' },
+        cpu: {
+          value: 1e-6,
+          why: 'thousands of per-token errors of both signs average out; what is left would be a scoring mismatch (which predictions count), the thing this comparison exists to catch',
+        },
       },
     },
   },
@@ -124,7 +166,10 @@ export const TOLERANCES: Table = {
     what: 'relative bound of one MatMulNBits output against the float64 sum of the same dequantized products: |y − ref| ≤ value × Σ|a·w| + 1e-7',
     values: {
       nbits4: {
-        cpu: { value: 1e-5, why: 'float32 accumulation of K ≤ 256 products: the error of a sum is bounded by ~K·ulp·Σ|terms| in the worst case and ~√K·ulp typically; 1e-5 of Σ|a·w| covers the worst case with room; 1e-7 absolute covers sums that cancel to ~0' },
+        cpu: {
+          value: 1e-5,
+          why: 'float32 accumulation of K ≤ 256 products: the error of a sum is bounded by ~K·ulp·Σ|terms| in the worst case and ~√K·ulp typically; 1e-5 of Σ|a·w| covers the worst case with room; 1e-7 absolute covers sums that cancel to ~0',
+        },
       },
     },
   },

@@ -24,7 +24,8 @@ export function hfVocabInfo(json: Record<string, unknown>): { vocabSize: number;
   const added = Array.isArray(json.added_tokens) ? (json.added_tokens as Array<{ id?: unknown }>) : [];
   let maxId = -1;
   if (Array.isArray(vocab)) maxId = vocab.length - 1;
-  else if (vocab && typeof vocab === 'object') for (const v of Object.values(vocab as Record<string, unknown>)) if (typeof v === 'number') maxId = Math.max(maxId, v);
+  else if (vocab && typeof vocab === 'object')
+    for (const v of Object.values(vocab as Record<string, unknown>)) if (typeof v === 'number') maxId = Math.max(maxId, v);
   for (const t of added) if (typeof t.id === 'number') maxId = Math.max(maxId, t.id);
   const modelType = typeof model.type === 'string' ? model.type : Array.isArray(vocab) ? 'Unigram' : 'BPE';
   return { vocabSize: maxId + 1, modelType };
@@ -94,6 +95,7 @@ export interface TokenizerSummary {
 }
 
 export function summarizeTokenizerSource(source: TokenizerSource): TokenizerSummary {
-  const vocabSize = source.kind === 'bytes' ? 256 : source.kind === 'hf-json' ? hfVocabInfo(source.json).vocabSize : source.kind === 'gguf' ? source.tokens.length : null;
+  const vocabSize =
+    source.kind === 'bytes' ? 256 : source.kind === 'hf-json' ? hfVocabInfo(source.json).vocabSize : source.kind === 'gguf' ? source.tokens.length : null;
   return { kind: source.kind, vocabSize, ...specialTokenRuleOf(source), description: describeTokenizerSource(source) };
 }

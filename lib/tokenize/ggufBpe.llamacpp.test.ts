@@ -12,7 +12,10 @@ import { ggufTokenizerSource } from './ggufSource';
 import { encodeTokenStream } from './stream';
 import { BPE_PRETOKENIZERS, BPE_SAMPLE_TEXTS, bpeTestGguf, bpeTestVocab } from './testing/bpeFixture';
 
-const reference = JSON.parse(readFileSync(join(import.meta.dirname, 'testing', 'llamacpp-bpe-ids.json'), 'utf8')) as { texts: string[]; ids: Record<string, number[][]> };
+const reference = JSON.parse(readFileSync(join(import.meta.dirname, 'testing', 'llamacpp-bpe-ids.json'), 'utf8')) as {
+  texts: string[];
+  ids: Record<string, number[][]>;
+};
 
 describe('GGUF byte-level BPE tokenizers = llama.cpp', () => {
   it('the committed reference was made from these very texts', () => {

@@ -28,7 +28,8 @@ describe("llama.cpp's BPE pre-tokenizer regexes (splits derived by hand from lla
     expect(ggufBpePreTokenizer(null)).toBe(ggufBpePreTokenizer('default'));
   });
   it('the regexes compile in V8 without inline flags, and unknown names are refused', () => {
-    for (const pre of ['default', 'gpt-2', 'llama-bpe', 'qwen2']) for (const r of ggufBpePreTokenizer(pre).regexes) expect(() => new RegExp(r, 'gu')).not.toThrow();
+    for (const pre of ['default', 'gpt-2', 'llama-bpe', 'qwen2'])
+      for (const r of ggufBpePreTokenizer(pre).regexes) expect(() => new RegExp(r, 'gu')).not.toThrow();
     expect(() => ggufBpePreTokenizer('deepseek-llm')).toThrow(/"deepseek-llm" .* not supported; supported: default, gpt-2/);
     expect(() => ggufBpePreTokenizer('__proto__')).toThrow(/not supported/);
   });

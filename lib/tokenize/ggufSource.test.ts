@@ -25,9 +25,28 @@ describe('ggufTokenizerSource', () => {
     const s = ggufTokenizerSource(m, 5)!;
     expect(s.tokens).toBe(m['tokenizer.ggml.tokens']);
     expect(s.scores).toBe(m['tokenizer.ggml.scores']);
-    expect(s).toMatchObject({ kind: 'gguf', model: 'llama', pre: null, merges: null, bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true });
+    expect(s).toMatchObject({
+      kind: 'gguf',
+      model: 'llama',
+      pre: null,
+      merges: null,
+      bosId: 1,
+      eosId: 2,
+      unkId: 0,
+      addBos: true,
+      addEos: false,
+      addSpacePrefix: true,
+    });
     expect(ggufTokenizerSource({}, 5)).toBeUndefined();
-    const gpt2 = ggufTokenizerSource({ 'tokenizer.ggml.model': 'gpt2', 'tokenizer.ggml.tokens': Array.from({ length: 20 }, (_, i) => `t${i}`), 'tokenizer.ggml.pre': 'llama-bpe', 'tokenizer.ggml.merges': [] }, 20)!;
+    const gpt2 = ggufTokenizerSource(
+      {
+        'tokenizer.ggml.model': 'gpt2',
+        'tokenizer.ggml.tokens': Array.from({ length: 20 }, (_, i) => `t${i}`),
+        'tokenizer.ggml.pre': 'llama-bpe',
+        'tokenizer.ggml.merges': [],
+      },
+      20,
+    )!;
     expect(gpt2).toMatchObject({ bosId: 11, eosId: 11, unkId: null, addBos: true, addSpacePrefix: false, pre: 'llama-bpe' });
   });
   it('renames empty pieces as llama.cpp does, copying only then', () => {

@@ -9,7 +9,10 @@ export const GGUF_MAX_VOCAB_TOKENS = 1 << 22;
 const NO_TOKEN = 0xffffffff;
 
 /** llama.cpp's defaults when a key is absent (llama-vocab.cpp, load()). */
-const DEFAULTS: Record<string, { bosId: number | null; eosId: number | null; unkId: number | null; addBos: boolean; addEos: boolean; addSpacePrefix: boolean }> = {
+const DEFAULTS: Record<
+  string,
+  { bosId: number | null; eosId: number | null; unkId: number | null; addBos: boolean; addEos: boolean; addSpacePrefix: boolean }
+> = {
   llama: { bosId: 1, eosId: 2, unkId: 0, addBos: true, addEos: false, addSpacePrefix: true },
   gpt2: { bosId: 11, eosId: 11, unkId: null, addBos: false, addEos: false, addSpacePrefix: false },
 };
@@ -72,7 +75,10 @@ export function ggufTokenizerSource(meta: Record<string, GgufValue>, embeddingRo
   const n = tokensValue.length;
   if (n === 0) fail('"tokenizer.ggml.tokens" is empty');
   if (n > GGUF_MAX_VOCAB_TOKENS) fail(`"tokenizer.ggml.tokens" has ${n} tokens, more than the ${GGUF_MAX_VOCAB_TOKENS} any real vocabulary has`);
-  if (n > embeddingRows) fail(`the vocabulary has ${n} tokens but the embedding (token_embd) has only ${embeddingRows} rows, so ids ≥ ${embeddingRows} could not be fed to the model`);
+  if (n > embeddingRows)
+    fail(
+      `the vocabulary has ${n} tokens but the embedding (token_embd) has only ${embeddingRows} rows, so ids ≥ ${embeddingRows} could not be fed to the model`,
+    );
   let tokens = tokensValue as string[];
   for (let i = 0; i < n; i++) {
     const t = tokensValue[i];
@@ -84,7 +90,8 @@ export function ggufTokenizerSource(meta: Record<string, GgufValue>, embeddingRo
     }
   }
   const scores = optionalArray(meta, 'tokenizer.ggml.scores', n, (v) => typeof v === 'number' && !Number.isNaN(v), 'a number (not NaN)') as number[] | null;
-  const tokenTypes = optionalArray(meta, 'tokenizer.ggml.token_type', n, (v) => typeof v === 'number' && Number.isInteger(v), 'an integer token type') as number[] | null;
+  const tokenTypes = optionalArray(meta, 'tokenizer.ggml.token_type', n, (v) => typeof v === 'number' && Number.isInteger(v), 'an integer token type') as
+    number[] | null;
   const mergesValue = meta['tokenizer.ggml.merges'];
   let merges: string[] | null = null;
   if (mergesValue !== undefined) {

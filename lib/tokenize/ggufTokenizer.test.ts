@@ -17,9 +17,19 @@ async function tokenizerOf(meta: Record<string, GgufWriteValue>): Promise<TextTo
 }
 
 const spm = (extra: Record<string, GgufWriteValue> = {}): Promise<TextTokenizer> =>
-  tokenizerOf(ggufTokenizerMeta({ model: 'llama', tokens: SPM_VOCAB.map((v) => v[0]), scores: SPM_VOCAB.map((v) => v[1]), types: SPM_VOCAB.map((v) => v[2]), extra }));
+  tokenizerOf(
+    ggufTokenizerMeta({ model: 'llama', tokens: SPM_VOCAB.map((v) => v[0]), scores: SPM_VOCAB.map((v) => v[1]), types: SPM_VOCAB.map((v) => v[2]), extra }),
+  );
 const bpe = (pre: string, extra: Record<string, GgufWriteValue> = {}): Promise<TextTokenizer> =>
-  tokenizerOf(ggufTokenizerMeta({ model: 'gpt2', tokens: BPE_TOKENS, merges: BPE_MERGES, types: BPE_TOKENS.map((t) => (t === '<|bos|>' ? 3 : 1)), extra: { 'tokenizer.ggml.pre': pre, 'tokenizer.ggml.bos_token_id': 16, ...extra } }));
+  tokenizerOf(
+    ggufTokenizerMeta({
+      model: 'gpt2',
+      tokens: BPE_TOKENS,
+      merges: BPE_MERGES,
+      types: BPE_TOKENS.map((t) => (t === '<|bos|>' ? 3 : 1)),
+      extra: { 'tokenizer.ggml.pre': pre, 'tokenizer.ggml.bos_token_id': 16, ...extra },
+    }),
+  );
 
 describe('GGUF SentencePiece ("llama") as llama.cpp runs it', () => {
   it('merges the pair whose piece scores highest, then falls back to bytes (ids worked out by hand)', async () => {
@@ -86,7 +96,9 @@ describe('GGUF byte-level BPE ("gpt2")', () => {
     expect(t.encode(' 123')).toEqual([4, 23]);
     expect(t.decode(t.encode('hello world'))).toBe('hello world');
     expect(t.special).toEqual({ bosId: 16, eosId: 11, addBos: false, addEos: false });
-    expect(t.description).toBe(`GGUF-embedded byte-level BPE ("gpt2", pre "gpt-2"), ${BPE_TOKENS.length} tokens, ${BPE_MERGES.length} merges; adds no special tokens`);
+    expect(t.description).toBe(
+      `GGUF-embedded byte-level BPE ("gpt2", pre "gpt-2"), ${BPE_TOKENS.length} tokens, ${BPE_MERGES.length} merges; adds no special tokens`,
+    );
   });
   it('llama-bpe: a pre-token that is itself a piece is taken whole (ignore_merges), BOS added by default', async () => {
     const merging = await bpe('gpt-2');
@@ -102,12 +114,17 @@ describe('GGUF byte-level BPE ("gpt2")', () => {
     expect(llama3.encode('<|bos|>he')).toEqual([16, 8]);
   });
   it('refuses unknown models and pre-tokenizers, naming them and what is supported', async () => {
-    await expect(bpe('tekken')).rejects.toThrow(/pre-tokenizer "tekken" \(tokenizer\.ggml\.pre\) is not supported; supported: default, gpt-2, .*llama-bpe.*qwen2/);
-    await expect(tokenizerOf(ggufTokenizerMeta({ model: 't5', tokens: ['a'] }))).rejects.toThrow(/tokenizer model "t5" .* supported: "llama" \(SentencePiece\), "gpt2" \(byte-level BPE\)/);
+    await expect(bpe('tekken')).rejects.toThrow(
+      /pre-tokenizer "tekken" \(tokenizer\.ggml\.pre\) is not supported; supported: default, gpt-2, .*llama-bpe.*qwen2/,
+    );
+    await expect(tokenizerOf(ggufTokenizerMeta({ model: 't5', tokens: ['a'] }))).rejects.toThrow(
+      /tokenizer model "t5" .* supported: "llama" \(SentencePiece\), "gpt2" \(byte-level BPE\)/,
+    );
     await expect(bpe('tekken')).rejects.toBeInstanceOf(ModelFormatError);
   });
   it('refuses merges that are malformed or name pieces outside the vocabulary', async () => {
-    const withMerges = (merges: string[]): Promise<TextTokenizer> => tokenizerOf(ggufTokenizerMeta({ model: 'gpt2', tokens: BPE_TOKENS, merges, extra: { 'tokenizer.ggml.pre': 'gpt-2' } }));
+    const withMerges = (merges: string[]): Promise<TextTokenizer> =>
+      tokenizerOf(ggufTokenizerMeta({ model: 'gpt2', tokens: BPE_TOKENS, merges, extra: { 'tokenizer.ggml.pre': 'gpt-2' } }));
     await expect(withMerges(['h e', 'he'])).rejects.toThrow(/merge 1 "he" is not "left right"/);
     await expect(withMerges(['h q'])).rejects.toThrow(/merge 0 "h q" names "q", which is not in the 24-token vocabulary/);
     await expect(withMerges(['e h'])).rejects.toThrow(/merge 0 "e h" makes "eh", which is not in the 24-token vocabulary/);
@@ -124,14 +141,17 @@ describe('real GGUF files (llama.cpp ids for the same text)', () => {
   ] as const) {
     const path = sharedFixture(folder, file);
     const ids = sharedFixture(folder, 'ids.llama-cpp.json');
-    it.skipIf(!path || !ids || !text)(`${file}: token stream identical to llama-tokenize ${path && ids && text ? '' : fixtureSkipMessage(folder, file)}`, async () => {
-      const model = await openModel([byteSourceFromBytes(new Uint8Array(readFileSync(path!)), file)]);
-      const t = createTokenizer(model.tokenizer);
-      const sample = readFileSync(text!, 'utf8');
-      const want = JSON.parse(readFileSync(ids!, 'utf8')) as number[];
-      expect(Array.from(encodeTokenStream(t, sample))).toEqual(want);
-      expect(t.decode(want.slice(1))).toBe(sample);
-      expect(t.description).toMatch(/^GGUF-embedded SentencePiece \("llama"\), (512|32000) tokens; adds BOS 1 at the start$/);
-    });
+    it.skipIf(!path || !ids || !text)(
+      `${file}: token stream identical to llama-tokenize ${path && ids && text ? '' : fixtureSkipMessage(folder, file)}`,
+      async () => {
+        const model = await openModel([byteSourceFromBytes(new Uint8Array(readFileSync(path!)), file)]);
+        const t = createTokenizer(model.tokenizer);
+        const sample = readFileSync(text!, 'utf8');
+        const want = JSON.parse(readFileSync(ids!, 'utf8')) as number[];
+        expect(Array.from(encodeTokenStream(t, sample))).toEqual(want);
+        expect(t.decode(want.slice(1))).toBe(sample);
+        expect(t.description).toMatch(/^GGUF-embedded SentencePiece \("llama"\), (512|32000) tokens; adds BOS 1 at the start$/);
+      },
+    );
   }
 });

@@ -46,7 +46,15 @@ function addedTokens(source: GgufTokenizerSource): Array<Record<string, unknown>
   for (let id = 0; id < types.length; id++) {
     const t = types[id];
     if (t !== GGUF_TOKEN_TYPE.control && t !== GGUF_TOKEN_TYPE.unknown && t !== GGUF_TOKEN_TYPE.userDefined) continue;
-    out.push({ id, content: source.tokens[id], single_word: false, lstrip: false, rstrip: false, normalized: false, special: t !== GGUF_TOKEN_TYPE.userDefined });
+    out.push({
+      id,
+      content: source.tokens[id],
+      single_word: false,
+      lstrip: false,
+      rstrip: false,
+      normalized: false,
+      special: t !== GGUF_TOKEN_TYPE.userDefined,
+    });
   }
   return out;
 }
@@ -103,7 +111,18 @@ function sentencePieceJson(source: GgufTokenizerSource): GgufTokenizerJson {
       pre_tokenizer: null,
       post_processor: null,
       decoder: { type: 'Sequence', decoders },
-      model: { type: 'BPE', vocab, merges, unk_token: unk, dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: true, byte_fallback: true, ignore_merges: false },
+      model: {
+        type: 'BPE',
+        vocab,
+        merges,
+        unk_token: unk,
+        dropout: null,
+        continuing_subword_prefix: null,
+        end_of_word_suffix: null,
+        fuse_unk: true,
+        byte_fallback: true,
+        ignore_merges: false,
+      },
     },
     tiedRanks,
     mergeCount: merges.length,
@@ -124,7 +143,8 @@ function byteLevelJson(source: GgufTokenizerSource): GgufTokenizerJson {
     if (pos < 0) fail(`merge ${i} ${show(m)} is not "left right" (no space separating two pieces)`);
     const l = m.slice(0, pos);
     const r = m.slice(pos + 1);
-    if (!ids.has(l) || !ids.has(r)) fail(`merge ${i} ${show(m)} names ${show(ids.has(l) ? r : l)}, which is not in the ${source.tokens.length}-token vocabulary`);
+    if (!ids.has(l) || !ids.has(r))
+      fail(`merge ${i} ${show(m)} names ${show(ids.has(l) ? r : l)}, which is not in the ${source.tokens.length}-token vocabulary`);
     if (!ids.has(l + r)) fail(`merge ${i} ${show(m)} makes ${show(l + r)}, which is not in the ${source.tokens.length}-token vocabulary`);
     merges[i] = [l, r];
   }

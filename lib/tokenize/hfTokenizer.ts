@@ -35,6 +35,8 @@ export function createTokenizer(source: TokenizerSource): TextTokenizer {
     case 'gguf':
       return createGgufTokenizer(source);
     default:
-      throw Object.assign(new Error('the model has no tokenizer (no tokenizer.json, bandscope_tokenizer.json or GGUF-embedded tokenizer found)'), { userFacing: true });
+      throw Object.assign(new Error('the model has no tokenizer (no tokenizer.json, bandscope_tokenizer.json or GGUF-embedded tokenizer found)'), {
+        userFacing: true,
+      });
   }
 }

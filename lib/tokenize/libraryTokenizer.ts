@@ -38,8 +38,10 @@ export function wrapLibraryTokenizer(
     },
     decode(ids: ArrayLike<number>): string {
       if (ids.length === 0) return '';
-      return tokenizer.decode(Array.from(ids), { skip_special_tokens: false, ...(info.cleanUpSpaces === undefined ? {} : { clean_up_tokenization_spaces: info.cleanUpSpaces }) });
+      return tokenizer.decode(Array.from(ids), {
+        skip_special_tokens: false,
+        ...(info.cleanUpSpaces === undefined ? {} : { clean_up_tokenization_spaces: info.cleanUpSpaces }),
+      });
     },
   };
 }
-

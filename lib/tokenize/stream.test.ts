@@ -19,6 +19,8 @@ describe('encodeTokenStream', () => {
     expect(encodeTokenStream(withRule({ bosId: 1, eosId: 2, addBos: true, addEos: true }), '')).toBeInstanceOf(Int32Array);
   });
   it('refuses a rule that adds a token it has no id for', () => {
-    expect(() => encodeTokenStream(withRule({ bosId: null, eosId: null, addBos: true, addEos: false }), 'x')).toThrow(/test bytes: the rule adds BOS but names no id/);
+    expect(() => encodeTokenStream(withRule({ bosId: null, eosId: null, addBos: true, addEos: false }), 'x')).toThrow(
+      /test bytes: the rule adds BOS but names no id/,
+    );
   });
 });

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { engineState, guardedState, idleState, inputErrorState, INPUT_HINT, jobFailedState, JOB_FAILED_HINT, notInReportState, NOT_IN_REPORT_HINT, notQuantizedState, readyState, waitingState, withNote } from './chartState';
+import {
+  engineState,
+  guardedState,
+  idleState,
+  inputErrorState,
+  INPUT_HINT,
+  jobFailedState,
+  JOB_FAILED_HINT,
+  notInReportState,
+  NOT_IN_REPORT_HINT,
+  notQuantizedState,
+  readyState,
+  waitingState,
+  withNote,
+} from './chartState';
 
 const table = { columns: ['a'], rows: [[1]] };
 
@@ -10,9 +24,17 @@ describe('chart state wording', () => {
   });
 
   it('waiting for a job: the progress line with its fraction, or "waiting for the engine" while queued', () => {
-    expect(engineState('Diagnostics', { fraction: 0.25, message: 'layer 2 of 8' })).toEqual({ status: 'loading', message: 'Diagnostics: layer 2 of 8', fraction: 0.25 });
+    expect(engineState('Diagnostics', { fraction: 0.25, message: 'layer 2 of 8' })).toEqual({
+      status: 'loading',
+      message: 'Diagnostics: layer 2 of 8',
+      fraction: 0.25,
+    });
     expect(engineState('Diagnostics')).toEqual({ status: 'loading', message: 'Diagnostics: waiting for the engine…' });
-    expect(engineState('Diagnostics', { fraction: 0.1, message: '' })).toEqual({ status: 'loading', message: 'Diagnostics: waiting for the engine…', fraction: 0.1 });
+    expect(engineState('Diagnostics', { fraction: 0.1, message: '' })).toEqual({
+      status: 'loading',
+      message: 'Diagnostics: waiting for the engine…',
+      fraction: 0.1,
+    });
     expect(engineState('Perplexity (yarn/fp)', null)).toEqual({ status: 'loading', message: 'Perplexity (yarn/fp): waiting for the engine…' });
     expect(waitingState('the model config')).toEqual({ status: 'loading', message: 'Waiting for the model config…' });
   });
@@ -33,8 +55,10 @@ describe('chart state wording', () => {
     expect(readyState({}, table, '')).toEqual({ status: 'ready', option: {}, table });
     expect(withNote(readyState({}, table, 'A.'), 'B.')).toMatchObject({ note: 'A. B.' });
     expect(withNote(idleState('x'), 'B.')).toEqual(idleState('x'));
-    expect(guardedState(() => {
-      throw new Error('rows 3 ≠ 4');
-    })).toEqual(jobFailedState('rows 3 ≠ 4'));
+    expect(
+      guardedState(() => {
+        throw new Error('rows 3 ≠ 4');
+      }),
+    ).toEqual(jobFailedState('rows 3 ≠ 4'));
   });
 });

@@ -12,7 +12,20 @@ import type { ChartTheme, PplCurve } from '../charts/types';
 import type { RunReport } from '../report/report';
 import { isFp, type CurveJob } from '../run/curveJobs';
 import type { CurveResult } from '../run/perplexityCurve';
-import { engineState, errorText, FROM_REPORT_NOTE, inputErrorState, jobFailedState, notInReportState, notQuantizedState, readyState, waitingState, type ChartState, type JobProgressLike, type QueryLike } from './chartState';
+import {
+  engineState,
+  errorText,
+  FROM_REPORT_NOTE,
+  inputErrorState,
+  jobFailedState,
+  notInReportState,
+  notQuantizedState,
+  readyState,
+  waitingState,
+  type ChartState,
+  type JobProgressLike,
+  type QueryLike,
+} from './chartState';
 
 /** What every chart drawn from the perplexity-curve queries reads; results and progress are in job order. */
 export interface CurveStateArgs {
@@ -28,12 +41,14 @@ export interface CurveStateArgs {
   upstreamError: string | null;
 }
 
-export function pplChartState(args: CurveStateArgs & {
-  /** y-axis choice (settings.pplAxis). */
-  yScale: AxisScaleChoice;
-  /** Shown in the note when set, e.g. how per-channel KV scales were calibrated. */
-  kvNote?: string | null;
-}): { state: ChartState; curves: PplCurve[] } {
+export function pplChartState(
+  args: CurveStateArgs & {
+    /** y-axis choice (settings.pplAxis). */
+    yScale: AxisScaleChoice;
+    /** Shown in the note when set, e.g. how per-channel KV scales were calibrated. */
+    kvNote?: string | null;
+  },
+): { state: ChartState; curves: PplCurve[] } {
   const { jobs, results, progress } = args;
   if (args.upstreamError) return { state: inputErrorState(args.upstreamError), curves: [] };
   const curves: PplCurve[] = [];
@@ -58,7 +73,9 @@ export function pplChartState(args: CurveStateArgs & {
     pending.length ? `still running: ${pending.join(', ')}` : '',
     failed.length ? `failed: ${failed.join('; ')}` : '',
     args.blocked ? `quantized curves not run: ${args.blocked}` : '',
-    curves.some((c) => c.variant === 'ptq+qroar') ? 'FP + Q-ROAR (dash-dot): the same scales on the full-precision model, the control.' : 'The PTQ + Q-ROAR curve and its FP + Q-ROAR control appear after Apply in the Q-ROAR panel.',
+    curves.some((c) => c.variant === 'ptq+qroar')
+      ? 'FP + Q-ROAR (dash-dot): the same scales on the full-precision model, the control.'
+      : 'The PTQ + Q-ROAR curve and its FP + Q-ROAR control appear after Apply in the Q-ROAR panel.',
     curves.some((c) => c.variant !== 'fp') ? (args.kvNote ?? '') : '',
   ].filter(Boolean);
   const data = { curves, trainedWindowTokens: args.trainedWindowTokens };
@@ -85,7 +102,11 @@ export function reportPplState(perplexity: RunReport['perplexity'], theme: Chart
 export function compoundingReadyState(data: CompoundingData, view: CompoundingView, theme: ChartTheme, note: string): ChartState {
   if (!compoundingViewHasData(data, view)) {
     return view === 'position'
-      ? { status: 'error', message: 'No per-position NLL here (a report saved before it was recorded holds only perplexity per context).', hint: 'Choose the relative or absolute view.' }
+      ? {
+          status: 'error',
+          message: 'No per-position NLL here (a report saved before it was recorded holds only perplexity per context).',
+          hint: 'Choose the relative or absolute view.',
+        }
       : notQuantizedState('no pair of quantized and full-precision curves to compare');
   }
   return readyState(compoundingOption(data, view, theme), compoundingTable(data, view), note || undefined);
@@ -95,7 +116,10 @@ export function compoundingReadyState(data: CompoundingData, view: CompoundingVi
 export function reportCompoundingState(perplexity: RunReport['perplexity'], view: CompoundingView, theme: ChartTheme): ChartState {
   if (!perplexity || perplexity.curves.length === 0) return notInReportState('perplexity curves');
   try {
-    const data = { ...compoundingData(methodCurvesOf(perplexity.curves.map((curve) => ({ curve }))), perplexity.trainedWindowTokens), positions: perplexity.positionGaps ?? [] };
+    const data = {
+      ...compoundingData(methodCurvesOf(perplexity.curves.map((curve) => ({ curve }))), perplexity.trainedWindowTokens),
+      positions: perplexity.positionGaps ?? [],
+    };
     return compoundingReadyState(data, view, theme, FROM_REPORT_NOTE);
   } catch (err) {
     return jobFailedState(errorText(err));
@@ -113,7 +137,11 @@ export interface CompoundingBuilt {
 }
 
 /** Lays out the ready curve results (in job order) with the note; the expensive part, which a caller may memoise. */
-export function compoundingBuildReady(ready: CurveResult[], note: string, args: Pick<CompoundingArgs, 'trainedWindowTokens' | 'theme' | 'view'>): CompoundingBuilt {
+export function compoundingBuildReady(
+  ready: CurveResult[],
+  note: string,
+  args: Pick<CompoundingArgs, 'trainedWindowTokens' | 'theme' | 'view'>,
+): CompoundingBuilt {
   try {
     const data = compoundingData(methodCurvesOf(ready), args.trainedWindowTokens);
     return { state: compoundingReadyState(data, args.view, args.theme, note), data };
@@ -124,23 +152,37 @@ export function compoundingBuildReady(ready: CurveResult[], note: string, args: 
 }
 
 /** See module doc. `build` lays out the ready results (default: compoundingBuildReady, no memo). */
-export function compoundingChartState(args: CompoundingArgs, build: (ready: CurveResult[], note: string) => CompoundingBuilt = (r, n) => compoundingBuildReady(r, n, args)): CompoundingBuilt {
+export function compoundingChartState(
+  args: CompoundingArgs,
+  build: (ready: CurveResult[], note: string) => CompoundingBuilt = (r, n) => compoundingBuildReady(r, n, args),
+): CompoundingBuilt {
   const { jobs, results, progress } = args;
   if (args.upstreamError) return { state: inputErrorState(args.upstreamError), data: null };
   if (!jobs.some((j) => j.variant === 'ptq')) return { state: notQuantizedState(), data: null };
-  if (args.blocked) return { state: { status: 'error', message: `The quantized curves cannot run: ${args.blocked}`, hint: 'Change the KV-cache settings on the left.' }, data: null };
-  const main = jobs.map((j, i) => ({ j, r: results[i], p: progress[i] })).filter(({ j }) => j.method === args.mainMethod && (j.variant === 'fp' || j.variant === 'ptq'));
+  if (args.blocked)
+    return {
+      state: { status: 'error', message: `The quantized curves cannot run: ${args.blocked}`, hint: 'Change the KV-cache settings on the left.' },
+      data: null,
+    };
+  const main = jobs
+    .map((j, i) => ({ j, r: results[i], p: progress[i] }))
+    .filter(({ j }) => j.method === args.mainMethod && (j.variant === 'fp' || j.variant === 'ptq'));
   const failed = main.find(({ r }) => r.isError);
   if (failed) return { state: jobFailedState(`${failed.j.key}: ${errorText(failed.r.error)}`), data: null };
   const waiting = main.find(({ r }) => !r.data);
-  if (waiting) return { state: engineState(`Quantization gap (the ${args.mainMethod} ${isFp(waiting.j) ? 'full-precision' : 'quantized'} curve)`, waiting.p), data: null };
+  if (waiting)
+    return { state: engineState(`Quantization gap (the ${args.mainMethod} ${isFp(waiting.j) ? 'full-precision' : 'quantized'} curve)`, waiting.p), data: null };
   const ready = results.flatMap((r) => (r.data ? [r.data] : []));
   const pending = jobs.filter((_, i) => !results[i].data && !results[i].isError).map((j) => j.key);
   const hasAfter = jobs.some((j, i) => j.variant === 'ptq+qroar' && results[i].data) && jobs.some((j, i) => j.variant === 'fp+qroar' && results[i].data);
   const appliedPending = jobs.some((j, i) => (j.variant === 'ptq+qroar' || j.variant === 'fp+qroar') && !results[i].data);
   const notes = [
     pending.length ? `still running: ${pending.join(', ')}` : '',
-    hasAfter ? 'Dashed: after Q-ROAR, the quantized model with the applied scales against the full-precision model with the same scales.' : appliedPending ? '' : 'The dashed after-Q-ROAR lines appear after Apply in the Q-ROAR panel.',
+    hasAfter
+      ? 'Dashed: after Q-ROAR, the quantized model with the applied scales against the full-precision model with the same scales.'
+      : appliedPending
+        ? ''
+        : 'The dashed after-Q-ROAR lines appear after Apply in the Q-ROAR panel.',
   ].filter(Boolean);
   return build(ready, notes.join(' · '));
 }

@@ -9,14 +9,26 @@ import { klOption, klTable, logitErrorOption, logitErrorTable } from '../charts/
 import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '../charts/tir';
 import type { ChartTheme, NoiseFloorSource, TapTensor } from '../charts/types';
 import type { DiagnosticsResult } from '../run/diagnosticsCompute';
-import { engineState, errorText, FROM_REPORT_NOTE, guardedState, inputErrorState, jobFailedState, notInReportState, notQuantizedState, readyState, withNote, type ChartState, type JobProgressLike } from './chartState';
+import {
+  engineState,
+  errorText,
+  FROM_REPORT_NOTE,
+  guardedState,
+  inputErrorState,
+  jobFailedState,
+  notInReportState,
+  notQuantizedState,
+  readyState,
+  withNote,
+  type ChartState,
+  type JobProgressLike,
+} from './chartState';
 
 export type DiagnosticsChartKey = 'tir-heatmap' | 'tir-pair' | 'logit-error-distance' | 'logit-error-query' | 'kl-position' | 'ip-activation';
 
 /** A result to lay out, or the one state every diagnostics chart shows meanwhile. */
 export type DiagnosticsSource =
-  | { kind: 'result'; result: DiagnosticsResult; fromReport: boolean; quantSkipped: string | null }
-  | { kind: 'state'; state: ChartState };
+  { kind: 'result'; result: DiagnosticsResult; fromReport: boolean; quantSkipped: string | null } | { kind: 'state'; state: ChartState };
 
 /** What the live run's status is made of (the hook's queries, read structurally). */
 export interface DiagnosticsStatus {
@@ -53,8 +65,11 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
   // Logit error and KL compare FP with this quantized model; say so when Q-ROAR scales are in it.
   const quantNote = result.quantVariant === 'ptq+qroar' ? 'Quantized model with the applied Q-ROAR scales vs full precision.' : undefined;
   const floorNote = (measured: boolean, source: NoiseFloorSource | undefined) =>
-    measured ? `Shaded: the noise floor, the same measurement between ${source === 'backend' ? 'the FP model on WebGPU and the FP model on WASM' : 'the FP model with float16-rounded weights and the FP model'}.` : undefined;
-  const noted = (s: ChartState, ...extra: Array<string | undefined>): ChartState => withNote(s, [fromReport ? FROM_REPORT_NOTE : undefined, ...extra].filter(Boolean).join(' ') || undefined);
+    measured
+      ? `Shaded: the noise floor, the same measurement between ${source === 'backend' ? 'the FP model on WebGPU and the FP model on WASM' : 'the FP model with float16-rounded weights and the FP model'}.`
+      : undefined;
+  const noted = (s: ChartState, ...extra: Array<string | undefined>): ChartState =>
+    withNote(s, [fromReport ? FROM_REPORT_NOTE : undefined, ...extra].filter(Boolean).join(' ') || undefined);
   const noQuant = fromReport ? notInReportState('quantized-run diagnostics') : notQuantizedState(source.quantSkipped ?? undefined);
   const tir = result.tir[tensor];
   const led = result.logitErrorDistance;
@@ -64,9 +79,31 @@ export function diagnosticsChartStates(source: DiagnosticsSource, tensor: TapTen
   return {
     'tir-heatmap': guardedState(() => noted(readyState(tirHeatmapOption(tir, theme), tirTable(tir)))),
     'tir-pair': guardedState(() => noted(readyState(tirPairOption(tir, theme), tirPairTable(tir)))),
-    'logit-error-distance': led ? guardedState(() => noted(readyState(logitErrorOption(led, theme), logitErrorTable(led)), quantNote, floorNote(led.noiseFloorRmsTotal !== undefined, led.noiseFloorSource))) : noQuant,
-    'logit-error-query': leq ? guardedState(() => noted(readyState(logitErrorOption(leq, theme), logitErrorTable(leq)), quantNote, floorNote(leq.noiseFloorRmsTotal !== undefined, leq.noiseFloorSource))) : noQuant,
-    'kl-position': kl ? guardedState(() => noted(readyState(klOption(kl, theme), klTable(kl)), quantNote, floorNote(kl.noiseFloorKlNats !== undefined, kl.noiseFloorSource))) : noQuant,
-    'ip-activation': ip ? guardedState(() => noted(readyState(activationIpOption(ip, theme), activationIpTable(ip)))) : fromReport ? notInReportState('activation-based IP') : { status: 'error', message: 'Activation-based IP was not computed.' },
+    'logit-error-distance': led
+      ? guardedState(() =>
+          noted(
+            readyState(logitErrorOption(led, theme), logitErrorTable(led)),
+            quantNote,
+            floorNote(led.noiseFloorRmsTotal !== undefined, led.noiseFloorSource),
+          ),
+        )
+      : noQuant,
+    'logit-error-query': leq
+      ? guardedState(() =>
+          noted(
+            readyState(logitErrorOption(leq, theme), logitErrorTable(leq)),
+            quantNote,
+            floorNote(leq.noiseFloorRmsTotal !== undefined, leq.noiseFloorSource),
+          ),
+        )
+      : noQuant,
+    'kl-position': kl
+      ? guardedState(() => noted(readyState(klOption(kl, theme), klTable(kl)), quantNote, floorNote(kl.noiseFloorKlNats !== undefined, kl.noiseFloorSource)))
+      : noQuant,
+    'ip-activation': ip
+      ? guardedState(() => noted(readyState(activationIpOption(ip, theme), activationIpTable(ip))))
+      : fromReport
+        ? notInReportState('activation-based IP')
+        : { status: 'error', message: 'Activation-based IP was not computed.' },
   };
 }

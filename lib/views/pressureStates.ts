@@ -22,7 +22,11 @@ function both(state: ChartState): PressureStates {
 }
 
 function drawn(data: PressureData, theme: ChartTheme, note?: string): PressureStates {
-  return { pair: readyState(pressurePairOption(data, theme), pressurePairTable(data), note), band: readyState(pressureBandOption(data, theme), pressureBandTable(data), note), data };
+  return {
+    pair: readyState(pressurePairOption(data, theme), pressurePairTable(data), note),
+    band: readyState(pressureBandOption(data, theme), pressureBandTable(data), note),
+    data,
+  };
 }
 
 /** Live: the model query (its `rope`) and the settings. */

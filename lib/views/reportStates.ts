@@ -13,7 +13,14 @@ import { diagnosticsChartStates, reportDiagnosticsSource, type DiagnosticsChartK
 import { reportPressureStates } from './pressureStates';
 
 /** The diagnostics charts a report with diagnostics shows in Compare (TIR of k post-RoPE, as the live view opens). */
-const DIAGNOSTICS_CHARTS: readonly DiagnosticsChartKey[] = ['tir-heatmap', 'tir-pair', 'logit-error-distance', 'logit-error-query', 'kl-position', 'ip-activation'];
+const DIAGNOSTICS_CHARTS: readonly DiagnosticsChartKey[] = [
+  'tir-heatmap',
+  'tir-pair',
+  'logit-error-distance',
+  'logit-error-query',
+  'kl-position',
+  'ip-activation',
+];
 
 export function reportChartStates(report: RunReport, theme: ChartTheme): Array<{ id: ChartId; state: ChartState }> {
   const pressure = reportPressureStates(report.pressure, theme);

@@ -4,22 +4,52 @@ import { contextPenalty } from '../qroar/penalty';
 import { JOB_FAILED_HINT } from './chartState';
 import { SEARCH_IDLE_HINT, searchCandidatesState, searchPenaltyState, type SearchChartInput } from './searchStates';
 
-const bands = [{ bandIndex: 0, firstPair: 0, lastPair: 15, label: 'B0' }, { bandIndex: 1, firstPair: 16, lastPair: 31, label: 'B1' }];
-const cand = (bandIndex: number, scale: number, objective: number): SearchCandidate => ({ bandIndex, scale, objective, guard: 1.2, rejected: false, elapsedMs: 10, withinNoise: false });
-const input = (over: Partial<SearchChartInput>): SearchChartInput => ({ state: 'idle', message: '', error: null, candidates: [], bands, noOpReason: null, ...over });
+const bands = [
+  { bandIndex: 0, firstPair: 0, lastPair: 15, label: 'B0' },
+  { bandIndex: 1, firstPair: 16, lastPair: 31, label: 'B1' },
+];
+const cand = (bandIndex: number, scale: number, objective: number): SearchCandidate => ({
+  bandIndex,
+  scale,
+  objective,
+  guard: 1.2,
+  rejected: false,
+  elapsedMs: 10,
+  withinNoise: false,
+});
+const input = (over: Partial<SearchChartInput>): SearchChartInput => ({
+  state: 'idle',
+  message: '',
+  error: null,
+  candidates: [],
+  bands,
+  noOpReason: null,
+  ...over,
+});
 const theme = { dark: false };
 
 describe('search candidates state', () => {
   it('before any search the chart is idle (waiting for a click), not loading', () => {
     expect(searchCandidatesState(input({}), theme)).toEqual({ status: 'idle', message: 'No search run yet.', hint: SEARCH_IDLE_HINT });
-    expect(searchCandidatesState(input({ state: 'cancelled' }), theme)).toMatchObject({ status: 'idle', message: 'The search was cancelled before its first candidate.' });
+    expect(searchCandidatesState(input({ state: 'cancelled' }), theme)).toMatchObject({
+      status: 'idle',
+      message: 'The search was cancelled before its first candidate.',
+    });
     expect(searchCandidatesState(input({ state: 'done', noOpReason: 'query-only scales cancel in the softmax' }), theme)).toMatchObject({ status: 'idle' });
   });
 
   it('running before the first candidate is loading with the job line; a failed search is a job-failed error', () => {
-    expect(searchCandidatesState(input({ state: 'running', message: 'building the graph' }), theme)).toEqual({ status: 'loading', message: 'Search: building the graph', fraction: 0 });
+    expect(searchCandidatesState(input({ state: 'running', message: 'building the graph' }), theme)).toEqual({
+      status: 'loading',
+      message: 'Search: building the graph',
+      fraction: 0,
+    });
     expect(searchCandidatesState(input({ state: 'running' }), theme)).toEqual({ status: 'loading', message: 'Search: waiting for the engine…' });
-    expect(searchCandidatesState(input({ state: 'error', error: 'engine lost' }), theme)).toEqual({ status: 'error', message: 'Search failed: engine lost', hint: JOB_FAILED_HINT });
+    expect(searchCandidatesState(input({ state: 'error', error: 'engine lost' }), theme)).toEqual({
+      status: 'error',
+      message: 'Search failed: engine lost',
+      hint: JOB_FAILED_HINT,
+    });
   });
 
   it('candidates are drawn; the baseline is the reference line in the chart and a row in the table', () => {

@@ -25,7 +25,10 @@ export interface AnalysisOptions {
 
 export interface AnalysisClient {
   /** Taps are transferred (detached here). With `proxySetupId`, the worker also keeps a slider proxy. */
-  diagnostics(input: DiagnosticsInput, options?: AnalysisOptions & { proxySetupId?: string }): Promise<{ result: DiagnosticsResult; elapsedMs: number; proxySetupId: string | null }>;
+  diagnostics(
+    input: DiagnosticsInput,
+    options?: AnalysisOptions & { proxySetupId?: string },
+  ): Promise<{ result: DiagnosticsResult; elapsedMs: number; proxySetupId: string | null }>;
   proxySetup(setupId: string, input: ProxySetupInput, options?: AnalysisOptions): Promise<{ bandCount: number; layers: number[] }>;
   proxyEval(setupId: string, bandScales: number[], variant: QroarVariant, options?: AnalysisOptions): Promise<ProxyEvaluation>;
   proxyDrop(setupId: string): Promise<void>;
@@ -58,7 +61,8 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     const entry = pending.get(response.requestId);
     if (!entry) return;
     pending.delete(response.requestId);
-    if (response.kind === 'error') entry.reject(response.error.name === 'AbortError' ? new AnalysisAbortError(response.error.message) : new AnalysisWorkerError(response.error));
+    if (response.kind === 'error')
+      entry.reject(response.error.name === 'AbortError' ? new AnalysisAbortError(response.error.message) : new AnalysisWorkerError(response.error));
     else entry.resolve(response);
   });
   worker.addEventListener('error', (event) => {
@@ -101,7 +105,13 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
 
   return {
     async diagnostics(input, options = {}) {
-      const r = expect(await request((requestId) => ({ kind: 'diagnostics', requestId, input, ...(options.proxySetupId ? { proxySetupId: options.proxySetupId } : {}) }), options), 'diagnostics-result');
+      const r = expect(
+        await request(
+          (requestId) => ({ kind: 'diagnostics', requestId, input, ...(options.proxySetupId ? { proxySetupId: options.proxySetupId } : {}) }),
+          options,
+        ),
+        'diagnostics-result',
+      );
       return { result: r.result, elapsedMs: r.elapsedMs, proxySetupId: r.proxySetupId };
     },
     async proxySetup(setupId, input, options) {

@@ -28,7 +28,12 @@ function taps(seed: number, scale = 1, tokens = T): TapSet {
   const r = lcg(seed);
   const set: TapSet = {};
   for (const l of LAYERS) {
-    for (const [tap, heads] of [['q_pre', H], ['k_pre', KV], ['q_post', H], ['k_post', KV]] as const) {
+    for (const [tap, heads] of [
+      ['q_pre', H],
+      ['k_pre', KV],
+      ['q_post', H],
+      ['k_post', KV],
+    ] as const) {
       set[`${tap}_${l}`] = Float32Array.from({ length: tokens * heads * D }, () => r() * scale);
     }
   }
@@ -84,7 +89,12 @@ describe('analysis handler', () => {
   });
 
   it('activation IP is exactly 0 when the PI leaves θ and the attention factor unchanged, and > 0 when it moves θ', async () => {
-    const same = { invFreqOriginalRadPerToken: [1, 0.01], invFreqInterpolatedRadPerToken: [1, 0.01], attentionFactorOriginal: 1, attentionFactorInterpolated: 1 };
+    const same = {
+      invFreqOriginalRadPerToken: [1, 0.01],
+      invFreqInterpolatedRadPerToken: [1, 0.01],
+      attentionFactorOriginal: 1,
+      attentionFactorInterpolated: 1,
+    };
     const moved = { ...same, invFreqInterpolatedRadPerToken: [1, 0.0025] };
     const out = await run([
       { kind: 'diagnostics', requestId: 1, input: input({ frequencies: same }) },
@@ -102,7 +112,12 @@ describe('analysis handler', () => {
   it('with a Q-ROAR run, logit error and KL compare it with FP while the proxy keeps the g = 1 quantized run', async () => {
     const fp = taps(31);
     const [r, v] = await run([
-      { kind: 'diagnostics', requestId: 1, input: input({ longFp: fp, shortFp: fp, longQuant: taps(32), longQroar: fp, qroarLogits: Float32Array.from({ length: T * 3 }, (_, i) => (i % 3) - 1) }), proxySetupId: 'q' },
+      {
+        kind: 'diagnostics',
+        requestId: 1,
+        input: input({ longFp: fp, shortFp: fp, longQuant: taps(32), longQroar: fp, qroarLogits: Float32Array.from({ length: T * 3 }, (_, i) => (i % 3) - 1) }),
+        proxySetupId: 'q',
+      },
       { kind: 'proxy-eval', requestId: 2, setupId: 'q', bandScales: [1, 1], variant: 'shared' },
     ]);
     if (r.kind !== 'diagnostics-result' || v.kind !== 'proxy-value') throw new Error('kinds');
@@ -168,9 +183,20 @@ describe('analysis handler', () => {
         }
       }
     }
-    const layers = LAYERS.map((layer) => ({ layer, refQ: fp[`q_post_${layer}`], refK: fp[`k_post_${layer}`], quantQ: fp[`q_post_${layer}`], quantK: fp[`k_post_${layer}`] }));
+    const layers = LAYERS.map((layer) => ({
+      layer,
+      refQ: fp[`q_post_${layer}`],
+      refK: fp[`k_post_${layer}`],
+      quantQ: fp[`q_post_${layer}`],
+      quantK: fp[`k_post_${layer}`],
+    }));
     const out = await run([
-      { kind: 'proxy-setup', requestId: 1, setupId: 's', input: { layers, tokens: T, heads: H, kvHeads: KV, headDim: D, rotaryDim: D, layout: 'half-split', bands: BANDS, pairCount: 25, seed: 9 } },
+      {
+        kind: 'proxy-setup',
+        requestId: 1,
+        setupId: 's',
+        input: { layers, tokens: T, heads: H, kvHeads: KV, headDim: D, rotaryDim: D, layout: 'half-split', bands: BANDS, pairCount: 25, seed: 9 },
+      },
       { kind: 'proxy-eval', requestId: 2, setupId: 's', bandScales: [2, 2], variant: 'shared' },
       { kind: 'proxy-eval', requestId: 3, setupId: 's', bandScales: [2, 2], variant: 'symmetric' },
       { kind: 'proxy-drop', requestId: 4, setupId: 's' },
@@ -185,10 +211,24 @@ describe('analysis handler', () => {
 
   it('keeps at most MAX_PROXY_SETUPS setups, evicting the oldest', async () => {
     const fp = taps(41);
-    const layers = LAYERS.map((layer) => ({ layer, refQ: fp[`q_post_${layer}`], refK: fp[`k_post_${layer}`], quantQ: fp[`q_post_${layer}`], quantK: fp[`k_post_${layer}`] }));
-    const setup = (id: string, requestId: number): AnalysisRequest => ({ kind: 'proxy-setup', requestId, setupId: id, input: { layers, tokens: T, heads: H, kvHeads: KV, headDim: D, rotaryDim: D, layout: 'half-split', bands: BANDS, pairCount: 10, seed: 1 } });
+    const layers = LAYERS.map((layer) => ({
+      layer,
+      refQ: fp[`q_post_${layer}`],
+      refK: fp[`k_post_${layer}`],
+      quantQ: fp[`q_post_${layer}`],
+      quantK: fp[`k_post_${layer}`],
+    }));
+    const setup = (id: string, requestId: number): AnalysisRequest => ({
+      kind: 'proxy-setup',
+      requestId,
+      setupId: id,
+      input: { layers, tokens: T, heads: H, kvHeads: KV, headDim: D, rotaryDim: D, layout: 'half-split', bands: BANDS, pairCount: 10, seed: 1 },
+    });
     const ids = Array.from({ length: MAX_PROXY_SETUPS + 1 }, (_, i) => `s${i}`);
-    const out = await run([...ids.map((id, i) => setup(id, i + 1)), ...ids.map((id, i): AnalysisRequest => ({ kind: 'proxy-eval', requestId: 100 + i, setupId: id, bandScales: [1, 1], variant: 'shared' }))]);
+    const out = await run([
+      ...ids.map((id, i) => setup(id, i + 1)),
+      ...ids.map((id, i): AnalysisRequest => ({ kind: 'proxy-eval', requestId: 100 + i, setupId: id, bandScales: [1, 1], variant: 'shared' })),
+    ]);
     const evals = out.slice(ids.length).map((r) => r.kind);
     expect(evals).toEqual(['error', ...new Array(MAX_PROXY_SETUPS).fill('proxy-value')]);
   });

@@ -80,11 +80,19 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
       case 'proxy-setup': {
         const proxy = createLayeredProxy(request.input);
         keep(request.setupId, proxy);
-        return { kind: 'proxy-ready', requestId: request.requestId, setupId: request.setupId, bandCount: proxy.bandCount, layers: request.input.layers.map((l) => l.layer), elapsedMs: now() - started };
+        return {
+          kind: 'proxy-ready',
+          requestId: request.requestId,
+          setupId: request.setupId,
+          bandCount: proxy.bandCount,
+          layers: request.input.layers.map((l) => l.layer),
+          elapsedMs: now() - started,
+        };
       }
       case 'proxy-eval': {
         const proxy = setups.get(request.setupId);
-        if (!proxy) throw new Error(`no proxy setup '${request.setupId}' (have: ${[...setups.keys()].join(', ') || 'none'}); run the diagnostics or a proxy-setup first`);
+        if (!proxy)
+          throw new Error(`no proxy setup '${request.setupId}' (have: ${[...setups.keys()].join(', ') || 'none'}); run the diagnostics or a proxy-setup first`);
         const value = proxy.evaluate(request.bandScales, request.variant);
         return { kind: 'proxy-value', requestId: request.requestId, setupId: request.setupId, value, elapsedMs: now() - started };
       }

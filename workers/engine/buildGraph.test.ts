@@ -36,7 +36,16 @@ async function run(files: ModelFile[], build: Omit<GraphBuildRequest, 'seqLen'>)
   const err = responses.find((r) => r.kind === 'error');
   if (err?.kind === 'error') return { error: err.error.message, responses };
   const { cos, sin, headDim } = tables();
-  await handler.handle({ kind: 'run', requestId: 2, sessionKey: 's', ids: Int32Array.from({ length: T }, (_, t) => (t * 5) % 32), cos, sin, headDim, wantTaps: false });
+  await handler.handle({
+    kind: 'run',
+    requestId: 2,
+    sessionKey: 's',
+    ids: Int32Array.from({ length: T }, (_, t) => (t * 5) % 32),
+    cos,
+    sin,
+    headDim,
+    wantTaps: false,
+  });
   const res = responses.at(-1);
   if (res?.kind !== 'result') throw new Error(`expected a result, got ${JSON.stringify(res)}`);
   return { nll: res.nll, responses };
@@ -50,12 +59,30 @@ describe("engine 'files' source (tiny HF folder as Blobs)", () => {
     const fp = await run(files, {});
     expect(fp.nll).toHaveLength(T - 1);
     expect(fp.responses.some((r) => r.kind === 'progress' && r.stage === 'fetch')).toBe(true);
-    const ident = await run(files, { qroar: { variant: 'symmetric', bands: [[0, 7], [8, 15]], scales: [1, 1] } });
+    const ident = await run(files, {
+      qroar: {
+        variant: 'symmetric',
+        bands: [
+          [0, 7],
+          [8, 15],
+        ],
+        scales: [1, 1],
+      },
+    });
     expect(Array.from(ident.nll!)).toEqual(Array.from(fp.nll!));
     const qk = await run(files, { quant: 'rtn:w2g32a', quantLayers: 'qk' });
     const all = await run(files, { quant: 'rtn:w2g32a', quantLayers: 'all' });
     const kv = await run(files, { kv: 'int4:token:post' });
-    const scaled = await run(files, { qroar: { variant: 'query-only', bands: [[0, 7], [8, 15]], scales: [3, 0.25] } });
+    const scaled = await run(files, {
+      qroar: {
+        variant: 'query-only',
+        bands: [
+          [0, 7],
+          [8, 15],
+        ],
+        scales: [3, 0.25],
+      },
+    });
     for (const other of [qk, all, kv, scaled]) expect(sum(other.nll!)).not.toBeCloseTo(sum(fp.nll!), 4);
     expect(sum(qk.nll!)).not.toBeCloseTo(sum(all.nll!), 4);
   });
@@ -73,12 +100,21 @@ describe("engine 'files' source (tiny HF folder as Blobs)", () => {
     broken.set([0x58, 0x58, 0x58, 0x58], 0);
     expect((await run([{ name: 'm.gguf', blob: new Blob([broken]) }], {})).error).toMatch(/m\.gguf|magic|GGUF/i);
     const files = await tinyFiles();
-    expect((await run(files.filter((f) => f.name !== 'config.json'), {})).error).toMatch(/no config\.json/);
+    expect(
+      (
+        await run(
+          files.filter((f) => f.name !== 'config.json'),
+          {},
+        )
+      ).error,
+    ).toMatch(/no config\.json/);
   });
 
   it('refuses a run over the memory budget with bytes needed, bytes available and the reason', async () => {
     const { error } = await run(await tinyFiles(), { memoryBudgetBytes: 1000, memoryBudgetReason: "the page's budget is 60% of the 8 GB the browser reports" });
-    expect(error).toMatch(/a \d+-token run of this model needs [\d.]+ MiB at peak \(\d+ bytes; .*\), available 1000 B \(1000 bytes\): the page's budget is 60% of the 8 GB the browser reports$/);
+    expect(error).toMatch(
+      /a \d+-token run of this model needs [\d.]+ MiB at peak \(\d+ bytes; .*\), available 1000 B \(1000 bytes\): the page's budget is 60% of the 8 GB the browser reports$/,
+    );
   });
 });
 
@@ -88,16 +124,27 @@ describe('WebGPU adapter limits', () => {
     const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
     const asked: string[] = [];
     const handler = createEngineHandler({
-      runtime: { createSession: (b, d) => inner.createSession(b, d), gpuLimits: async (d) => (asked.push(d), { maxBufferSize: 4096, maxStorageBufferBindingSize: 2048 }) },
+      runtime: {
+        createSession: (b, d) => inner.createSession(b, d),
+        gpuLimits: async (d) => (asked.push(d), { maxBufferSize: 4096, maxStorageBufferBindingSize: 2048 }),
+      },
       buildGraphFromUrl: () => Promise.reject(new Error('no URLs here')),
       buildGraphFromFiles,
       post: (r) => responses.push(r),
     });
     const files = await tinyFiles();
-    await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 's', source: { kind: 'files', files, build: { seqLen: T, memoryBudgetBytes: 2 ** 40 } }, device: 'auto' });
+    await handler.handle({
+      kind: 'load-model',
+      requestId: 1,
+      sessionKey: 's',
+      source: { kind: 'files', files, build: { seqLen: T, memoryBudgetBytes: 2 ** 40 } },
+      device: 'auto',
+    });
     expect(asked).toEqual(['auto']);
     const err = responses.find((r) => r.kind === 'error');
-    expect(err?.kind === 'error' && err.error.message).toMatch(/needs one [\d.]+ KiB buffer \(.*\), above this WebGPU adapter's maxStorageBufferBindingSize of 2\.00 KiB \(2048 bytes\)/);
+    expect(err?.kind === 'error' && err.error.message).toMatch(
+      /needs one [\d.]+ KiB buffer \(.*\), above this WebGPU adapter's maxStorageBufferBindingSize of 2\.00 KiB \(2048 bytes\)/,
+    );
     // No tensor was read: the only progress before the error is none from 'fetch'.
     expect(responses.filter((r) => r.kind === 'progress' && r.stage === 'fetch')).toHaveLength(0);
   });
@@ -106,7 +153,11 @@ describe('WebGPU adapter limits', () => {
 describe('handler without a file builder', () => {
   it("answers a 'files' load with an error instead of hanging", async () => {
     const responses: EngineResponse[] = [];
-    const handler = createEngineHandler({ runtime: createOrtNodeRuntime({ intraOpNumThreads: 1 }), buildGraphFromUrl: () => Promise.reject(new Error('unused')), post: (r) => responses.push(r) });
+    const handler = createEngineHandler({
+      runtime: createOrtNodeRuntime({ intraOpNumThreads: 1 }),
+      buildGraphFromUrl: () => Promise.reject(new Error('unused')),
+      post: (r) => responses.push(r),
+    });
     await handler.handle({ kind: 'load-model', requestId: 7, sessionKey: 's', source: { kind: 'files', files: [], build: { seqLen: 4 } }, device: 'wasm' });
     expect(responses.at(-1)).toMatchObject({ kind: 'error', requestId: 7, error: { message: expect.stringMatching(/cannot read local model files/) } });
   });

@@ -19,7 +19,8 @@ export function graphKvQuant(kv: string | null | undefined, channelScales?: KvCh
   if (!kv) return undefined;
   const spec = parseKvSpec(kv);
   if (spec.granularity !== 'channel') return spec;
-  if (!channelScales) throw new Error(`KV quant '${kv}': per-channel KV quant needs calibrated scales (lib/eval/kvCalibration.ts); this build request carries none`);
+  if (!channelScales)
+    throw new Error(`KV quant '${kv}': per-channel KV quant needs calibrated scales (lib/eval/kvCalibration.ts); this build request carries none`);
   return { ...spec, channelScales };
 }
 
@@ -42,9 +43,19 @@ function loadOptions(build: GraphBuildRequest, ctx: BuildContext, caches: BuildC
     ...(build.memoryBudgetBytes !== undefined
       ? {
           budget: {
-            memory: { budgetBytes: build.memoryBudgetBytes, reason: build.memoryBudgetReason ?? 'the memory budget of the load request', ...(gpuLimits ? { gpuLimits } : {}) },
+            memory: {
+              budgetBytes: build.memoryBudgetBytes,
+              reason: build.memoryBudgetReason ?? 'the memory budget of the load request',
+              ...(gpuLimits ? { gpuLimits } : {}),
+            },
             contextTokens: build.seqLen,
-            scenario: { kvQuant: !!build.kv, tapLayerCount: build.tapLayers?.length ?? 0, tapQueries: build.tapQueries !== false, tapValues: build.tapValues === true, logits: build.logits === true },
+            scenario: {
+              kvQuant: !!build.kv,
+              tapLayerCount: build.tapLayers?.length ?? 0,
+              tapQueries: build.tapQueries !== false,
+              tapValues: build.tapValues === true,
+              logits: build.logits === true,
+            },
           },
         }
       : {}),
@@ -55,7 +66,11 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
   const kvQuant = graphKvQuant(build.kv, build.kvChannelScales); // bad KV specs fail before any tensor is read
   const model = await load();
   ctx.throwIfCancelled();
-  ctx.onProgress('build-graph', 0, `${model.spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`);
+  ctx.onProgress(
+    'build-graph',
+    0,
+    `${model.spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`,
+  );
   const graph = buildLlamaGraph(model.spec, model.weights, {
     seqLen: build.seqLen,
     ...(build.tapLayers ? { tapLayers: build.tapLayers } : {}),
@@ -75,7 +90,14 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
 export function createUrlGraphBuilder(fetchFn: FetchLike, caches: BuildCaches = {}) {
   return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
     return graphBytesOf(
-      () => loadHfFolder(fetchFn, baseUrl, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+      () =>
+        loadHfFolder(
+          fetchFn,
+          baseUrl,
+          loadOptions(build, ctx, caches),
+          (fraction, message) => ctx.onProgress('fetch', fraction, message),
+          ctx.throwIfCancelled,
+        ),
       build,
       ctx,
     );
@@ -84,7 +106,11 @@ export function createUrlGraphBuilder(fetchFn: FetchLike, caches: BuildCaches = 
 
 /** Builds from ByteSources (tests) or, via buildGraphFromFiles, from File/Blob handles read by range. */
 export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<Uint8Array> {
-  return graphBytesOf(() => loadModelSources(sources, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled), build, ctx);
+  return graphBytesOf(
+    () => loadModelSources(sources, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+    build,
+    ctx,
+  );
 }
 
 export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<Uint8Array> {

@@ -34,7 +34,13 @@ async function runBuiltin(quant: string | null, tokenCount: number, quantFormat?
     buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), counter)),
     post: (r) => responses.push(r),
   });
-  await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'builtin', source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...(quantFormat ? { quantFormat } : {}) } }, device: 'wasm' });
+  await handler.handle({
+    kind: 'load-model',
+    requestId: 1,
+    sessionKey: 'builtin',
+    source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...(quantFormat ? { quantFormat } : {}) } },
+    device: 'wasm',
+  });
   const { cos, sin, headDim } = defaultTables(tokenCount);
   await handler.handle({ kind: 'run', requestId: 2, sessionKey: 'builtin', ids: tokens0.slice(0, tokenCount), cos, sin, headDim, wantTaps: false });
   const result = responses.at(-1);

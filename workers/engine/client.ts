@@ -145,7 +145,10 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
   return {
     async loadModel(sessionKey, source, device, options) {
       const budget = options?.sessionBudgetBytes;
-      const response = await request((requestId) => ({ kind: 'load-model', requestId, sessionKey, source, device, ...(budget !== undefined ? { sessionBudgetBytes: budget } : {}) }), options);
+      const response = await request(
+        (requestId) => ({ kind: 'load-model', requestId, sessionKey, source, device, ...(budget !== undefined ? { sessionBudgetBytes: budget } : {}) }),
+        options,
+      );
       if (response.kind !== 'loaded') throw new Error(`load-model answered with '${response.kind}'`);
       const { kind: _kind, requestId: _id, ...info } = response;
       if (!info.cached) markTimeline(`engine load ${sessionKey}`, info.elapsedMs);
@@ -155,7 +158,16 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
       // Read before the request: the ids buffer is transferred to the worker.
       const tokenCount = input.ids.length;
       const response = await request(
-        (requestId) => ({ kind: 'run', requestId, sessionKey: input.sessionKey, ids: input.ids, cos: input.cos, sin: input.sin, headDim: input.headDim, wantTaps: input.wantTaps ?? false }),
+        (requestId) => ({
+          kind: 'run',
+          requestId,
+          sessionKey: input.sessionKey,
+          ids: input.ids,
+          cos: input.cos,
+          sin: input.sin,
+          headDim: input.headDim,
+          wantTaps: input.wantTaps ?? false,
+        }),
         options,
       );
       if (response.kind !== 'result') throw new Error(`run answered with '${response.kind}'`);

@@ -81,7 +81,11 @@ describe('engine handler (onnxruntime-node standing in)', () => {
     expect(builds()).toBe(1);
     const loaded = responses.filter((r) => r.kind === 'loaded');
     expect(loaded.map((r) => r.kind === 'loaded' && r.cached)).toEqual([false, true]);
-    expect(responses.find((r) => r.kind === 'progress' && r.stage === 'build-graph')).toMatchObject({ requestId: 1, fraction: 0.5, message: '/models/x/ rtn:w4g32a' });
+    expect(responses.find((r) => r.kind === 'progress' && r.stage === 'build-graph')).toMatchObject({
+      requestId: 1,
+      fraction: 0.5,
+      message: '/models/x/ rtn:w4g32a',
+    });
   });
 
   it('runs requests one at a time in arrival order', async () => {
@@ -123,12 +127,20 @@ describe('engine handler (onnxruntime-node standing in)', () => {
     const running = handler.handle(runRequest(2, 'tiny'));
     await handler.handle({ kind: 'cancel', requestId: 3, targetRequestId: 2 });
     await Promise.all([loading, running]);
-    expect(responses.filter((r) => r.requestId === 2)).toEqual([{ kind: 'error', requestId: 2, error: { name: 'AbortError', message: 'request 2 was cancelled' } }]);
+    expect(responses.filter((r) => r.requestId === 2)).toEqual([
+      { kind: 'error', requestId: 2, error: { name: 'AbortError', message: 'request 2 was cancelled' } },
+    ]);
   });
 
   it('cancels a url load between steps (after the graph build) and caches nothing', async () => {
     const { handler, responses } = harness();
-    const load: EngineRequest = { kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: '/m/', build: { seqLen: 4 } }, device: 'wasm' };
+    const load: EngineRequest = {
+      kind: 'load-model',
+      requestId: 1,
+      sessionKey: 'k',
+      source: { kind: 'hf-url', baseUrl: '/m/', build: { seqLen: 4 } },
+      device: 'wasm',
+    };
     const done = handler.handle(load);
     void handler.handle({ kind: 'cancel', requestId: 2, targetRequestId: 1 });
     await done;
@@ -149,7 +161,13 @@ describe('engine handler (onnxruntime-node standing in)', () => {
 
   it('refuses a model without the engine contract and reports ORT errors as {name, message}', async () => {
     const { handler, responses } = harness();
-    await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'junk', source: { kind: 'graph', graphBytes: new Uint8Array([1, 2, 3]) }, device: 'wasm' });
+    await handler.handle({
+      kind: 'load-model',
+      requestId: 1,
+      sessionKey: 'junk',
+      source: { kind: 'graph', graphBytes: new Uint8Array([1, 2, 3]) },
+      device: 'wasm',
+    });
     const error = responses.at(-1);
     expect(error?.kind).toBe('error');
     if (error?.kind === 'error') {

@@ -97,7 +97,9 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     const missing = REQUIRED_INPUTS.filter((name) => !session.inputNames.includes(name));
     if (missing.length > 0 || !session.outputNames.includes(NLL_OUTPUT)) {
       await session.release();
-      throw new Error(`model inputs [${session.inputNames.join(', ')}] / outputs [${session.outputNames.join(', ')}] lack ${[...missing, NLL_OUTPUT].join(', ')}`);
+      throw new Error(
+        `model inputs [${session.inputNames.join(', ')}] / outputs [${session.outputNames.join(', ')}] lack ${[...missing, NLL_OUTPUT].join(', ')}`,
+      );
     }
     if (cancelled.has(requestId)) {
       await session.release();
@@ -109,7 +111,9 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   async function loadModel(request: Extract<EngineRequest, { kind: 'load-model' }>): Promise<void> {
     const { requestId, sessionKey, source, device } = request;
     const startMs = now();
-    const budget = request.sessionBudgetBytes ?? (source.kind !== 'graph' && source.build.memoryBudgetBytes !== undefined ? SESSION_SHARE_OF_RUN_BUDGET * source.build.memoryBudgetBytes : undefined);
+    const budget =
+      request.sessionBudgetBytes ??
+      (source.kind !== 'graph' && source.build.memoryBudgetBytes !== undefined ? SESSION_SHARE_OF_RUN_BUDGET * source.build.memoryBudgetBytes : undefined);
     const evicted = budget !== undefined && budget !== sessions.budgetBytes ? await sessions.setBudget(budget) : [];
     const hold = () => {
       if (source.kind === 'graph') return;
@@ -120,13 +124,33 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     const existing = sessions.get(sessionKey);
     if (existing) {
       hold();
-      send({ kind: 'loaded', requestId, sessionKey, device: existing.device, inputNames: [...existing.inputNames], outputNames: [...existing.outputNames], cached: true, elapsedMs: now() - startMs, evicted });
+      send({
+        kind: 'loaded',
+        requestId,
+        sessionKey,
+        device: existing.device,
+        inputNames: [...existing.inputNames],
+        outputNames: [...existing.outputNames],
+        cached: true,
+        elapsedMs: now() - startMs,
+        evicted,
+      });
       return;
     }
     const { session, sizeBytes } = await createFrom(requestId, source, device);
     evicted.push(...(await sessions.put(sessionKey, session, sizeBytes)));
     hold();
-    send({ kind: 'loaded', requestId, sessionKey, device: session.device, inputNames: [...session.inputNames], outputNames: [...session.outputNames], cached: false, elapsedMs: now() - startMs, evicted });
+    send({
+      kind: 'loaded',
+      requestId,
+      sessionKey,
+      device: session.device,
+      inputNames: [...session.inputNames],
+      outputNames: [...session.outputNames],
+      cached: false,
+      elapsedMs: now() - startMs,
+      evicted,
+    });
   }
 
   /** The session of `sessionKey`, rebuilt from its recipe when the LRU released it. */
@@ -135,7 +159,12 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     if (cached) return cached;
     const recipe = recipes.get(sessionKey);
     if (!recipe) throw new Error(`no session '${sessionKey}' is loaded (loaded: [${sessions.keys().join(', ')}])`);
-    send({ kind: 'progress', requestId, stage: 'build-graph', message: `rebuilding '${sessionKey}' (released earlier to stay within the ${sessions.budgetBytes}-byte session budget)` });
+    send({
+      kind: 'progress',
+      requestId,
+      stage: 'build-graph',
+      message: `rebuilding '${sessionKey}' (released earlier to stay within the ${sessions.budgetBytes}-byte session budget)`,
+    });
     const { session, sizeBytes } = await createFrom(requestId, recipe.source, recipe.device);
     await sessions.put(sessionKey, session, sizeBytes);
     return session;

@@ -44,13 +44,23 @@ describe('loadModelSources with a tensor cache', () => {
   it('a tied model stored only as lm_head.weight is cached once, under its stored name', async () => {
     const cache = createTensorCache();
     const log: string[] = [];
-    const loaded = await loadModelSources(loggingSources(tiedHfFolder('lm_head+alias'), log), { tensorCache: cache }, () => {}, () => {});
+    const loaded = await loadModelSources(
+      loggingSources(tiedHfFolder('lm_head+alias'), log),
+      { tensorCache: cache },
+      () => {},
+      () => {},
+    );
     expect(loaded.weights.lmHead).toBe(loaded.weights.embedTokens);
     expect(cache.size).toBe(11); // 9 layer tensors, final norm, the one shared matrix
     const held = await cache.tensorF32(loaded.identity, 'lm_head.weight', () => Promise.reject(new Error('read again')));
     expect(held).toBe(loaded.weights.embedTokens);
     const reads = log.length;
-    await loadModelSources(loggingSources(tiedHfFolder('lm_head+alias'), log), { tensorCache: cache }, () => {}, () => {});
+    await loadModelSources(
+      loggingSources(tiedHfFolder('lm_head+alias'), log),
+      { tensorCache: cache },
+      () => {},
+      () => {},
+    );
     // The second load reads headers only (config.json, safetensors length + JSON), no tensor.
     expect(log.length - reads).toBe(3);
   });

@@ -42,7 +42,8 @@ export async function httpByteSource(fetchFn: FetchLike, url: string, name: stri
       name,
       sizeBytes: whole.length,
       async read(offsetBytes: number, lengthBytes: number): Promise<Uint8Array> {
-        if (offsetBytes + lengthBytes > whole.length) throw new Error(`${url}: read ${lengthBytes} bytes at ${offsetBytes} is past the end (${whole.length} bytes)`);
+        if (offsetBytes + lengthBytes > whole.length)
+          throw new Error(`${url}: read ${lengthBytes} bytes at ${offsetBytes} is past the end (${whole.length} bytes)`);
         return whole.subarray(offsetBytes, offsetBytes + lengthBytes);
       },
     };
@@ -111,7 +112,13 @@ export async function loadModelSources(
     const budget = runBudget(
       model.spec,
       // The worker's tensor cache keeps every float32 source tensor it reads.
-      { ...scenario, weights, quantLayers: options.quantLayers ?? 'all', layerGroupSize: model.spec.numLayers, sourceTensors: options.tensorCache ? 'kept' : 'transient' },
+      {
+        ...scenario,
+        weights,
+        quantLayers: options.quantLayers ?? 'all',
+        layerGroupSize: model.spec.numLayers,
+        sourceTensors: options.tensorCache ? 'kept' : 'transient',
+      },
       contextTokens,
     );
     assertRunFits(budget, memory, `a ${contextTokens}-token run${options.quant ? ` (${options.quant})` : ''} of this model`);
@@ -122,19 +129,20 @@ export async function loadModelSources(
     ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
     ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
   } as const;
-  const assemble = () => scenarioDecoderWeights(
-    model.spec,
-    async (hfName) => {
-      throwIfCancelled();
-      const cache = options.tensorCache;
-      // Keyed by the stored tensor: a tied embedding asked for under both names is held once.
-      const stored = model.resolveTensorName(hfName) ?? hfName;
-      const tensor = cache ? await cache.tensorF32(model.identity, stored, () => model.tensorF32(stored)) : await model.tensorF32(stored);
-      onProgress(Math.min(1, ++read / tensorCount), hfName);
-      return tensor;
-    },
-    weightOptions,
-  );
+  const assemble = () =>
+    scenarioDecoderWeights(
+      model.spec,
+      async (hfName) => {
+        throwIfCancelled();
+        const cache = options.tensorCache;
+        // Keyed by the stored tensor: a tied embedding asked for under both names is held once.
+        const stored = model.resolveTensorName(hfName) ?? hfName;
+        const tensor = cache ? await cache.tensorF32(model.identity, stored, () => model.tensorF32(stored)) : await model.tensorF32(stored);
+        onProgress(Math.min(1, ++read / tensorCount), hfName);
+        return tensor;
+      },
+      weightOptions,
+    );
   const weights = options.weightsMemo ? await options.weightsMemo.weights(`${model.identity}|${JSON.stringify(weightOptions)}`, assemble) : await assemble();
   return { spec: model.spec, weights, identity: model.identity };
 }

@@ -33,7 +33,12 @@ describe('withKvCalibration', () => {
       };
       return w;
     });
-    const model = { modelId: 'builtin:test', spec, trainedWindowTokens: 256, sourceOf: (build: GraphBuildRequest): ModelSource => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }) };
+    const model = {
+      modelId: 'builtin:test',
+      spec,
+      trainedWindowTokens: 256,
+      sourceOf: (build: GraphBuildRequest): ModelSource => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+    };
     const inputs = { tokens, rope: spec.rope, device: 'wasm' as const, signal: new AbortController().signal };
     const perToken = { seqLen: 512, quant: 'rtn:w4g32a', kv: 'int8:token:post' };
     expect(await withKvCalibration(client, model, perToken, inputs)).toBe(perToken);

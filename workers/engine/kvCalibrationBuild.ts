@@ -38,7 +38,12 @@ const MEMO_LIMIT = 32;
 const memo = new Map<string, Promise<KvChannelScales>>();
 
 /** `build` with `kvChannelScales` filled in when its KV spec is per-channel; the same object otherwise. */
-export async function withKvCalibration(client: EngineClient, target: KvCalibrationTarget, build: GraphBuildRequest, run: KvCalibrationRun): Promise<GraphBuildRequest> {
+export async function withKvCalibration(
+  client: EngineClient,
+  target: KvCalibrationTarget,
+  build: GraphBuildRequest,
+  run: KvCalibrationRun,
+): Promise<GraphBuildRequest> {
   if (!build.kv || build.kvChannelScales) return build;
   const kv = parseKvSpec(build.kv);
   if (kv.granularity !== 'channel') return build;
@@ -50,7 +55,14 @@ export async function withKvCalibration(client: EngineClient, target: KvCalibrat
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
     ...(build.qroar ? { qroar: build.qroar } : {}),
   };
-  const key = [target.modelId, build.kv, graphBuildKey({ ...calBuild, seqLen: S }), JSON.stringify(run.rope), run.tokens.length, tokensDigest(run.tokens, S)].join('|');
+  const key = [
+    target.modelId,
+    build.kv,
+    graphBuildKey({ ...calBuild, seqLen: S }),
+    JSON.stringify(run.rope),
+    run.tokens.length,
+    tokensDigest(run.tokens, S),
+  ].join('|');
   let scales = memo.get(key);
   if (!scales) {
     scales = calibrateKvChannelScales({

@@ -28,11 +28,18 @@ describe('per-channel KV: dashboard (worker) path = CLI path', () => {
     const spec = builtinSpec();
     const kv = parseKvSpec('int4:channel:post:hadamard');
     const S = 128;
-    const client = createEngineClient(() => createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 2 }), createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), { bytes: 0 }))));
+    const client = createEngineClient(() =>
+      createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 2 }), createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), { bytes: 0 }))),
+    );
     const common = { kv, tokens, calibrationTokens: S, trainedWindowTokens: 256, rope: spec.rope, dims: spec };
     const workerScales = await calibrateKvChannelScales({
       ...common,
-      openEngine: (graph) => loadWorkerNllEngine(client, { kind: 'hf-url', baseUrl: MODEL_URL, build: { ...graph, quant: 'rtn:w4g32a' } }, { sessionKey: 'cal', seqLen: graph.seqLen, headDim: spec.headDim, device: 'wasm', wantTaps: true }),
+      openEngine: (graph) =>
+        loadWorkerNllEngine(
+          client,
+          { kind: 'hf-url', baseUrl: MODEL_URL, build: { ...graph, quant: 'rtn:w4g32a' } },
+          { sessionKey: 'cal', seqLen: graph.seqLen, headDim: spec.headDim, device: 'wasm', wantTaps: true },
+        ),
     });
     const tensors = builtinTensors();
     const weights = await assembleDecoderWeights(spec, async (n) => tensors.get(n)!, { rtn: { bits: 4, groupSize: 32, symmetric: false } });
@@ -45,7 +52,11 @@ describe('per-channel KV: dashboard (worker) path = CLI path', () => {
     const T = 512;
     const { cos, sin } = graphRopeInputs(spec.rope, T);
     const ids = tokens.subarray(0, T);
-    const long = await loadWorkerNllEngine(client, { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: T, quant: 'rtn:w4g32a', kv: 'int4:channel:post:hadamard', kvChannelScales: workerScales } }, { sessionKey: 'long', seqLen: T, headDim: spec.headDim, device: 'wasm' });
+    const long = await loadWorkerNllEngine(
+      client,
+      { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: T, quant: 'rtn:w4g32a', kv: 'int4:channel:post:hadamard', kvChannelScales: workerScales } },
+      { sessionKey: 'long', seqLen: T, headDim: spec.headDim, device: 'wasm' },
+    );
     const viaWorker = (await long.run({ ids, cos, sin })).nll;
     const direct = await createNodeEngine(buildLlamaGraph(spec, weights, { seqLen: T, kvQuant: { ...kv, channelScales: cliScales } }));
     const viaCli = (await direct.run({ ids, cos, sin })).nll;

@@ -30,7 +30,8 @@ let opened: { model: OpenedModel; close(): Promise<void> };
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bandscope-layered-'));
   let seed = 11;
-  const rand = (n: number, scale: number, base = 0) => Float32Array.from({ length: n }, () => base + (((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5) * scale);
+  const rand = (n: number, scale: number, base = 0) =>
+    Float32Array.from({ length: n }, () => base + ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * scale);
   const tensors: Array<{ name: string; shape: number[]; values: Float32Array }> = [
     { name: 'model.embed_tokens.weight', shape: [V, H], values: rand(V * H, 2) },
     { name: 'model.norm.weight', shape: [H], values: rand(H, 0.2, 1) },
@@ -45,10 +46,29 @@ beforeAll(async () => {
     lin('mlp.gate_proj', I, H);
     lin('mlp.up_proj', I, H);
     lin('mlp.down_proj', H, I);
-    tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) }, { name: `${p}.post_attention_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) });
+    tensors.push(
+      { name: `${p}.input_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) },
+      { name: `${p}.post_attention_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) },
+    );
   }
-  writeFileSync(join(dir, 'model.safetensors'), writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: f32Bytes(t.values) }))));
-  const config = { model_type: 'llama', vocab_size: V, hidden_size: H, intermediate_size: I, num_hidden_layers: L, num_attention_heads: 4, num_key_value_heads: 2, head_dim: 16, max_position_embeddings: 128, rope_theta: 10000, rms_norm_eps: 1e-5, tie_word_embeddings: true };
+  writeFileSync(
+    join(dir, 'model.safetensors'),
+    writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: f32Bytes(t.values) }))),
+  );
+  const config = {
+    model_type: 'llama',
+    vocab_size: V,
+    hidden_size: H,
+    intermediate_size: I,
+    num_hidden_layers: L,
+    num_attention_heads: 4,
+    num_key_value_heads: 2,
+    head_dim: 16,
+    max_position_embeddings: 128,
+    rope_theta: 10000,
+    rms_norm_eps: 1e-5,
+    tie_word_embeddings: true,
+  };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   opened = await openModelAtPath(dir);
 });
@@ -64,7 +84,10 @@ describe('layer-streamed engine on a model read from disk', () => {
     const spec = model.spec;
     const ids = Int32Array.from({ length: T }, (_, i) => (i * 7 + 3) % V);
     const { cos, sin } = graphRopeInputs(spec.rope, T);
-    const whole = await createNodeEngine(buildLlamaGraph(spec, await assembleDecoderWeights(spec, (n) => model.tensorF32(n)), { seqLen: T }), { intraOpThreads: 2, device: 'cpu' });
+    const whole = await createNodeEngine(buildLlamaGraph(spec, await assembleDecoderWeights(spec, (n) => model.tensorF32(n)), { seqLen: T }), {
+      intraOpThreads: 2,
+      device: 'cpu',
+    });
     const expected = (await whole.run({ ids, cos, sin })).nll;
     await whole.dispose();
 
@@ -92,7 +115,11 @@ describe('layer-streamed engine on a model read from disk', () => {
     // A cache that fits every layer reads each once over two runs.
     const cache = createLayerWeightCache<DecoderLayerWeights>(L * oneLayer);
     const session = await createLayeredSession(createOrtNodeRuntime({ intraOpNumThreads: 2 }), 'wasm', source, { seqLen: T, layerGroupSize: 2 }, cache);
-    const feeds = { input_ids: { type: 'int64' as const, data: idsToInt64(ids), dims: [1, T] }, cos: { type: 'float32' as const, data: cos, dims: [T, spec.headDim] }, sin: { type: 'float32' as const, data: sin, dims: [T, spec.headDim] } };
+    const feeds = {
+      input_ids: { type: 'int64' as const, data: idsToInt64(ids), dims: [1, T] },
+      cos: { type: 'float32' as const, data: cos, dims: [T, spec.headDim] },
+      sin: { type: 'float32' as const, data: sin, dims: [T, spec.headDim] },
+    };
     await session.run(feeds);
     await session.run(feeds);
     await session.release();

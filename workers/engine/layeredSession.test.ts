@@ -128,7 +128,14 @@ describe('layer-streamed engine vs whole graph (built-in model, onnxruntime-node
   });
 
   it('Q-ROAR band scales (applied before RTN) give the same numbers', async () => {
-    const qroar = { variant: 'query-only' as const, bands: bandsFromPairRanges([[0, 7], [8, 15]]), scales: [1.3, 0.8] };
+    const qroar = {
+      variant: 'query-only' as const,
+      bands: bandsFromPairRanges([
+        [0, 7],
+        [8, 15],
+      ]),
+      scales: [1.3, 0.8],
+    };
     const hooks = qroarAssembleHooks(spec, () => qroarFactors(spec, qroar));
     const assemble = { rtn: W4G32A, quantFormat: 'fake' as const, ...hooks };
     const opts = { seqLen: 128, tapLayers: [5] };
@@ -148,7 +155,7 @@ describe('layer-streamed engine vs whole graph (built-in model, onnxruntime-node
   it('interleaved (GGUF) rows, per-head q/k norms and q/k/v biases: the layered path permutes exactly as the whole graph', async () => {
     const variant: ModelSpec = { ...spec, pairLayout: 'interleaved', qkNorm: true, attentionBias: true };
     let seed = 7;
-    const rand = (n: number, base: number) => Float32Array.from({ length: n }, () => base + (((seed = (seed * 16807) % 2147483647) / 2147483647) - 0.5) * 0.2);
+    const rand = (n: number, base: number) => Float32Array.from({ length: n }, () => base + ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * 0.2);
     const extra = new Map<string, Float32Array>();
     const src: TensorF32Source = async (n) => {
       if (/_norm\.weight$/.test(n) && /self_attn/.test(n)) return extra.get(n) ?? extra.set(n, rand(spec.headDim, 1)).get(n)!;

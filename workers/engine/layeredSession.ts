@@ -169,7 +169,8 @@ export async function createLayeredSession(
           }
           const { session, outputNames: groupOutputs } = await groupSession(grp.first, layers);
           const groupFeeds: Record<string, FeedTensor> = { hidden: floatFeed(hidden, [seqLen, hiddenSize]), cos, sin };
-          for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant)) groupFeeds[f.name] = f.type === 'uint8' ? { type: 'uint8', data: f.data, dims: f.dims } : floatFeed(f.data, f.dims);
+          for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant))
+            groupFeeds[f.name] = f.type === 'uint8' ? { type: 'uint8', data: f.data, dims: f.dims } : floatFeed(f.data, f.dims);
           const fetch = groupOutputs.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
           const res = await session.run(groupFeeds, fetch);
           hidden = res.hidden_out.data;

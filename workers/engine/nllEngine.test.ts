@@ -8,7 +8,11 @@ import { buildTinyEngineGraph } from './testing/tinyGraph';
 describe('NllEngine over the worker client', () => {
   it('runs windows without detaching the caller’s reusable tables', async () => {
     const client = createEngineClient(() => createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 1 })));
-    const engine = await loadWorkerNllEngine(client, { kind: 'graph', graphBytes: buildTinyEngineGraph() }, { sessionKey: 'tiny', seqLen: 3, headDim: 2, device: 'wasm', wantTaps: true });
+    const engine = await loadWorkerNllEngine(
+      client,
+      { kind: 'graph', graphBytes: buildTinyEngineGraph() },
+      { sessionKey: 'tiny', seqLen: 3, headDim: 2, device: 'wasm', wantTaps: true },
+    );
     expect(engine.device).toBe('ort-web:cpu');
     const cos = new Float32Array(6).fill(1);
     const sin = new Float32Array(6).fill(3);

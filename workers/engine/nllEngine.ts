@@ -46,11 +46,15 @@ export async function loadWorkerNllEngine(client: EngineClient, source: ModelSou
 export function workerNllEngineFactory(client: EngineClient, device: DeviceRequest, headDim: number, keyPrefix = 'graph'): NllEngineFactory {
   let counter = 0;
   return async (graph: EngineGraph) =>
-    loadWorkerNllEngine(client, { kind: 'graph', graphBytes: graph.modelBytes.slice() }, {
-      sessionKey: `${keyPrefix}#${++counter}|T${graph.seqLen}`,
-      seqLen: graph.seqLen,
-      headDim,
-      device,
-      wantTaps: graph.outputNames.some((name) => name !== 'nll' && name !== 'logits'),
-    });
+    loadWorkerNllEngine(
+      client,
+      { kind: 'graph', graphBytes: graph.modelBytes.slice() },
+      {
+        sessionKey: `${keyPrefix}#${++counter}|T${graph.seqLen}`,
+        seqLen: graph.seqLen,
+        headDim,
+        device,
+        wantTaps: graph.outputNames.some((name) => name !== 'nll' && name !== 'logits'),
+      },
+    );
 }

@@ -105,7 +105,10 @@ export function kvScalesDigest(scales: KvChannelScales): string {
     h ^= x;
     h = Math.imul(h, 0x01000193) >>> 0;
   };
-  for (const [which, layers] of [['k', scales.k], ['v', scales.v]] as const) {
+  for (const [which, layers] of [
+    ['k', scales.k],
+    ['v', scales.v],
+  ] as const) {
     if (!layers) continue;
     mix(which.charCodeAt(0));
     for (const layer of layers) {

@@ -53,7 +53,8 @@ describe('engine worker session budget (LRU by bytes)', () => {
     const builds: GraphBuildRequest[] = [{ seqLen: T }, { seqLen: T, quant: 'rtn:w4g32a' }, { seqLen: T, quant: 'rtn:w8g32a' }];
     const key = (b: GraphBuildRequest) => `builtin|${graphBuildKey(b)}`;
     const { cos, sin } = graphRopeInputs(spec.rope, T);
-    const nllOf = async (b: GraphBuildRequest) => (await client.run({ sessionKey: key(b), ids: ids.slice(), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim })).nll;
+    const nllOf = async (b: GraphBuildRequest) =>
+      (await client.run({ sessionKey: key(b), ids: ids.slice(), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim })).nll;
 
     // One session's ONNX bytes (the built-in model in float32, ~19 MB) sets a budget of two.
     const first = await client.loadModel(key(builds[0]), { kind: 'hf-url', baseUrl: MODEL_URL, build: builds[0] }, 'wasm');

@@ -72,8 +72,23 @@ describe('engine builds sharing one tensor cache (onnxruntime-node)', () => {
     const { cos, sin } = ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, tokenCount, 'half-split');
     let requestId = 0;
     const meanNll = async (sessionKey: string, quant: string | null, extra: { logits?: boolean } = {}): Promise<number> => {
-      await handler.handle({ kind: 'load-model', requestId: ++requestId, sessionKey, source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...extra } }, device: 'wasm' });
-      await handler.handle({ kind: 'run', requestId: ++requestId, sessionKey, ids: tokens0.slice(0, tokenCount), cos, sin, headDim: spec.headDim, wantTaps: false });
+      await handler.handle({
+        kind: 'load-model',
+        requestId: ++requestId,
+        sessionKey,
+        source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...extra } },
+        device: 'wasm',
+      });
+      await handler.handle({
+        kind: 'run',
+        requestId: ++requestId,
+        sessionKey,
+        ids: tokens0.slice(0, tokenCount),
+        cos,
+        sin,
+        headDim: spec.headDim,
+        wantTaps: false,
+      });
       const result = responses.at(-1);
       if (result?.kind !== 'result') throw new Error(`expected a result, got ${JSON.stringify(responses.filter((r) => r.kind === 'error'))}`);
       return result.nll.reduce((s, x) => s + x, 0) / result.nll.length;

@@ -26,7 +26,13 @@ async function nllOf(build: Omit<GraphBuildRequest, 'seqLen'>): Promise<Float32A
     buildGraphFromUrl: createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), { bytes: 0 })),
     post: (r) => responses.push(r),
   });
-  await handler.handle({ kind: 'load-model', requestId: 1, sessionKey: 'k', source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: T, ...build } }, device: 'wasm' });
+  await handler.handle({
+    kind: 'load-model',
+    requestId: 1,
+    sessionKey: 'k',
+    source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: T, ...build } },
+    device: 'wasm',
+  });
   const spec = specFromHfConfig(config);
   const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope);
   const { cos, sin } = ropeCosSinTable(invFreqRadPerToken, attentionFactor, 0, T, 'half-split');

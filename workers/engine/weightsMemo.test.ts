@@ -50,7 +50,11 @@ describe('weights memo', () => {
     const [x, y] = await Promise.all([memo.weights('k', slow), memo.weights('k', slow)]);
     expect(x).toBe(y);
     expect(made).toBe(1);
-    await expect(memo.weights('bad', async () => { throw new Error('corrupt tensor'); })).rejects.toThrow('corrupt tensor');
+    await expect(
+      memo.weights('bad', async () => {
+        throw new Error('corrupt tensor');
+      }),
+    ).rejects.toThrow('corrupt tensor');
     expect(memo.keys()).toEqual(['k']);
   });
 });

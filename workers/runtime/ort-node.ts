@@ -85,14 +85,18 @@ function probeWebGpuInChild(): string {
     `try { const s = await ort.InferenceSession.create(Buffer.from(process.argv[1], 'base64'), { executionProviders: ['webgpu'] }); await s.release(); process.stdout.write('ok'); }`,
     `catch (e) { process.stdout.write('ERR ' + String(e && e.message).split('\\n')[0]); }`,
   ].join('\n');
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, Buffer.from(probeModelBytes()).toString('base64')], { encoding: 'utf8', timeout: 120_000 });
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, Buffer.from(probeModelBytes()).toString('base64')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const out = (child.stdout ?? '').trim();
   if (out === 'ok') return '';
   if (out.startsWith('ERR ')) return ortReason(new Error(out.slice(4)));
   return `the probe process ended without an answer (${child.error?.message ?? `exit ${child.status}`})`;
 }
 
-const webgpuRefusal = (reason: string) => `--device webgpu: onnxruntime-node's WebGPU execution provider cannot run here: ${reason}; use --device cpu (or auto to fall back)`;
+const webgpuRefusal = (reason: string) =>
+  `--device webgpu: onnxruntime-node's WebGPU execution provider cannot run here: ${reason}; use --device cpu (or auto to fall back)`;
 const autoFallback = (reason: string) => `--device auto: WebGPU unavailable (${reason}), ran on the CPU`;
 
 function toOrtTensor(feed: FeedTensor): ort.Tensor {
@@ -132,7 +136,8 @@ function wrap(session: ort.InferenceSession, used: NodeSession['used'], threads:
 export async function createNodeSession(modelBytes: Uint8Array, options: NodeSessionOptions = {}): Promise<NodeSession> {
   const device = options.device ?? 'cpu';
   const threads = options.threads ?? availableParallelism();
-  const create = (ep: 'cpu' | 'webgpu') => ort.InferenceSession.create(modelBytes, { executionProviders: [ep], graphOptimizationLevel: 'all', intraOpNumThreads: threads });
+  const create = (ep: 'cpu' | 'webgpu') =>
+    ort.InferenceSession.create(modelBytes, { executionProviders: [ep], graphOptimizationLevel: 'all', intraOpNumThreads: threads });
   if (device === 'cpu') return wrap(await create('cpu'), 'cpu', threads);
   if (webgpuUnavailable === null || webgpuUnavailable === '') {
     try {

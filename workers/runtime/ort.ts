@@ -7,16 +7,7 @@ import * as ort from 'onnxruntime-web/webgpu';
 import { GraphBuilder } from '../../lib/onnx/graphBuilder';
 import { OnnxDataType } from '../../lib/onnx/proto';
 import { wasmThreadsFor } from './threads';
-import type {
-  AdapterInfo,
-  DeviceReport,
-  DeviceRequest,
-  EngineRuntime,
-  FeedTensor,
-  FetchedTensor,
-  GpuBufferLimits,
-  RuntimeSession,
-} from './types';
+import type { AdapterInfo, DeviceReport, DeviceRequest, EngineRuntime, FeedTensor, FetchedTensor, GpuBufferLimits, RuntimeSession } from './types';
 
 type ConcreteDevice = 'webgpu' | 'wasm';
 

@@ -81,7 +81,9 @@ export function archFixtureAsGguf(caseName: string): Uint8Array {
   const interleaved = arch === 'llama' || arch === 'mistral';
   const out: GgufTensorToWrite[] = [];
   const shapes = JSON.parse(
-    new TextDecoder().decode(readFileSync(join(dir, 'model.safetensors')).subarray(8, 8 + Number(readFileSync(join(dir, 'model.safetensors')).readBigUInt64LE(0)))),
+    new TextDecoder().decode(
+      readFileSync(join(dir, 'model.safetensors')).subarray(8, 8 + Number(readFileSync(join(dir, 'model.safetensors')).readBigUInt64LE(0))),
+    ),
   ) as Record<string, { shape: number[] }>;
   for (const [name, data] of tensors) {
     let values = data;

@@ -12,7 +12,10 @@ export const FIXTURE_DIR = join(REPO_ROOT, 'training', 'fixture');
 export function readSafetensors(path: string): Map<string, Float32Array> {
   const bytes = readFileSync(path);
   const headerLen = Number(bytes.readBigUInt64LE(0));
-  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8')) as Record<
+    string,
+    { dtype: string; shape: number[]; data_offsets: [number, number] }
+  >;
   const base = 8 + headerLen;
   const out = new Map<string, Float32Array>();
   for (const [name, t] of Object.entries(header)) {
@@ -70,7 +73,14 @@ export interface FixtureCase {
 export interface FixtureIndex {
   texts: Array<{ file: string; shape: number[] }>;
   cases: FixtureCase[];
-  taps: Array<{ id: string; text: number; layer: number; positions: number; rope: FixtureCase['rope']; tensors: Record<string, { file: string; shape: number[] }> }>;
+  taps: Array<{
+    id: string;
+    text: number;
+    layer: number;
+    positions: number;
+    rope: FixtureCase['rope'];
+    tensors: Record<string, { file: string; shape: number[] }>;
+  }>;
 }
 
 export function fixtureIndex(): FixtureIndex {

@@ -5,7 +5,7 @@
 export function halfSplitRowOfInterleavedRow(headDim: number, rotaryDim: number): Int32Array {
   const out = new Int32Array(headDim);
   const half = rotaryDim / 2;
-  for (let r = 0; r < headDim; r++) out[r] = r >= rotaryDim ? r : (r % 2 === 0 ? r / 2 : (r - 1) / 2 + half);
+  for (let r = 0; r < headDim; r++) out[r] = r >= rotaryDim ? r : r % 2 === 0 ? r / 2 : (r - 1) / 2 + half;
   return out;
 }
 

@@ -48,15 +48,36 @@ class Out {
   }
   scalar(type: keyof typeof TYPE_IDS, v: string | number | boolean): void {
     switch (type) {
-      case 'u8': case 'i8': this.u8(Number(v)); break;
-      case 'u16': case 'i16': this.le(Number(v), 2); break;
-      case 'u32': case 'i32': this.le(Number(v), 4); break;
-      case 'u64': case 'i64': this.le(Number(v), 8); break;
-      case 'f32': this.f32(Number(v)); break;
-      case 'f64': this.f64(Number(v)); break;
-      case 'bool': this.u8(v ? 1 : 0); break;
-      case 'string': this.str(String(v)); break;
-      default: throw new Error(`scalar type ${type}`);
+      case 'u8':
+      case 'i8':
+        this.u8(Number(v));
+        break;
+      case 'u16':
+      case 'i16':
+        this.le(Number(v), 2);
+        break;
+      case 'u32':
+      case 'i32':
+        this.le(Number(v), 4);
+        break;
+      case 'u64':
+      case 'i64':
+        this.le(Number(v), 8);
+        break;
+      case 'f32':
+        this.f32(Number(v));
+        break;
+      case 'f64':
+        this.f64(Number(v));
+        break;
+      case 'bool':
+        this.u8(v ? 1 : 0);
+        break;
+      case 'string':
+        this.str(String(v));
+        break;
+      default:
+        throw new Error(`scalar type ${type}`);
     }
   }
 }

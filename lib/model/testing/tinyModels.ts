@@ -34,7 +34,10 @@ export function tinyHfShapes(): Array<[string, number[]]> {
 export function tinyTensorValues(name: string): Float32Array {
   const shapes = tinyHfShapes();
   const index = shapes.findIndex(([n]) => n === name);
-  return values(index, shapes[index][1].reduce((a, b) => a * b, 1));
+  return values(
+    index,
+    shapes[index][1].reduce((a, b) => a * b, 1),
+  );
 }
 
 export function tinyHfConfig(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -59,7 +62,12 @@ const json = (v: unknown, name: string): ByteSource => byteSourceFromBytes(new T
 
 /** A tiny HF folder; `shards` = 2 splits the tensors over two files with an index. */
 export function tinyHfFolder(options: { shards?: 1 | 2; config?: Record<string, unknown>; values?: Record<string, Float32Array> } = {}): ByteSource[] {
-  const tensors: TensorToWrite[] = tinyHfShapes().map(([name, shape]) => ({ name, dtype: 'F32', shape, data: f32Bytes(options.values?.[name] ?? tinyTensorValues(name)) }));
+  const tensors: TensorToWrite[] = tinyHfShapes().map(([name, shape]) => ({
+    name,
+    dtype: 'F32',
+    shape,
+    data: f32Bytes(options.values?.[name] ?? tinyTensorValues(name)),
+  }));
   const files: ByteSource[] = [json(options.config ?? tinyHfConfig(), 'tiny/config.json')];
   if ((options.shards ?? 1) === 1) {
     files.push(byteSourceFromBytes(writeSafetensors(tensors), 'tiny/model.safetensors'));

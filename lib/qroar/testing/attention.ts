@@ -17,7 +17,15 @@ export function project(x: Float32Array, w: Float32Array, b: Float32Array | unde
  * All causal logits ℓ[h, m, n] = q[m,h]·k[n,kv(h)] restricted to rows where rowMask[row] (all rows
  * when absent), for n ≤ m; flattened in (h, m, n) order. Float64.
  */
-export function causalLogits(q: Float32Array, k: Float32Array, tokens: number, heads: number, kvHeads: number, headDim: number, rowMask?: (row: number) => boolean): Float64Array {
+export function causalLogits(
+  q: Float32Array,
+  k: Float32Array,
+  tokens: number,
+  heads: number,
+  kvHeads: number,
+  headDim: number,
+  rowMask?: (row: number) => boolean,
+): Float64Array {
   const out: number[] = [];
   const group = heads / kvHeads;
   for (let h = 0; h < heads; h++) {

@@ -52,7 +52,8 @@ export function bpeTestVocab(mergeCount = 160): { tokens: string[]; merges: stri
   const merges: string[] = [];
   for (let m = 0; m < mergeCount; m++) {
     const counts = new Map<string, number>();
-    for (const word of words) for (let i = 0; i + 1 < word.length; i++) counts.set(`${word[i]} ${word[i + 1]}`, (counts.get(`${word[i]} ${word[i + 1]}`) ?? 0) + 1);
+    for (const word of words)
+      for (let i = 0; i + 1 < word.length; i++) counts.set(`${word[i]} ${word[i + 1]}`, (counts.get(`${word[i]} ${word[i + 1]}`) ?? 0) + 1);
     let best = '';
     let bestCount = 1;
     for (const [pair, n] of counts) if (n > bestCount) [best, bestCount] = [pair, n];

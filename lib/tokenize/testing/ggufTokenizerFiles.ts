@@ -49,5 +49,30 @@ export const SPM_VOCAB: Array<[string, number, number]> = [
 ];
 
 /** A hand-made byte-level BPE: pieces (id = index) and merges (rank = index). */
-export const BPE_TOKENS = ['h', 'e', 'l', 'o', 'Ġ', 'w', 'r', 'd', 'he', 'll', 'hell', 'hello', 'Ġw', 'or', 'Ġwor', 'ld', '<|bos|>', 'lo', 'hel', '1', '2', '3', '12', '123'];
+export const BPE_TOKENS = [
+  'h',
+  'e',
+  'l',
+  'o',
+  'Ġ',
+  'w',
+  'r',
+  'd',
+  'he',
+  'll',
+  'hell',
+  'hello',
+  'Ġw',
+  'or',
+  'Ġwor',
+  'ld',
+  '<|bos|>',
+  'lo',
+  'hel',
+  '1',
+  '2',
+  '3',
+  '12',
+  '123',
+];
 export const BPE_MERGES = ['h e', 'l l', 'he ll', 'hell o', 'Ġ w', 'o r', 'Ġw or', 'l d', 'l o', '1 2', '12 3'];

@@ -8,5 +8,15 @@ export const TINY_BPE_TOKENIZER_JSON = {
   pre_tokenizer: { type: 'Whitespace' },
   post_processor: null,
   decoder: null,
-  model: { type: 'BPE', vocab: { '[UNK]': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5 }, merges: ['a b', 'ab c'], unk_token: '[UNK]', dropout: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false },
+  model: {
+    type: 'BPE',
+    vocab: { '[UNK]': 0, a: 1, b: 2, c: 3, ab: 4, abc: 5 },
+    merges: ['a b', 'ab c'],
+    unk_token: '[UNK]',
+    dropout: null,
+    continuing_subword_prefix: null,
+    end_of_word_suffix: null,
+    fuse_unk: false,
+    byte_fallback: false,
+  },
 };

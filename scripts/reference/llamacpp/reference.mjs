@@ -32,7 +32,14 @@ if (stories) {
   const model = await llama.loadModel({ modelPath: stories });
   const sample = readFileSync(join(dirname(stories), 'sample.txt'), 'utf8');
   const stream = [model.tokens.bos, ...model.tokenize(sample, false)];
-  const context = await model.createContext({ contextSize: 512, batchSize: 512, threads: 2, flashAttention: false, experimentalKvCacheKeyType: 'F32', experimentalKvCacheValueType: 'F32' });
+  const context = await model.createContext({
+    contextSize: 512,
+    batchSize: 512,
+    threads: 2,
+    flashAttention: false,
+    experimentalKvCacheKeyType: 'F32',
+    experimentalKvCacheValueType: 'F32',
+  });
   const seq = context.getSequence();
   const chunks = [];
   for (let c = 0; c + contextTokens <= stream.length && chunks.length < 2; c += contextTokens) {
@@ -46,6 +53,9 @@ if (stories) {
     chunks.push({ firstToken: c, nll });
   }
   mkdirSync(join(repo, 'lib/eval/testing'), { recursive: true });
-  writeFileSync(join(repo, 'lib/eval/testing/llamacpp-stories260k.json'), `${JSON.stringify({ llamaCpp: 'node-llama-cpp 3.21.1', file: 'stories260K.gguf', text: 'stories260K/sample.txt', contextTokens, streamTokens: stream.length, chunks })}\n`);
+  writeFileSync(
+    join(repo, 'lib/eval/testing/llamacpp-stories260k.json'),
+    `${JSON.stringify({ llamaCpp: 'node-llama-cpp 3.21.1', file: 'stories260K.gguf', text: 'stories260K/sample.txt', contextTokens, streamTokens: stream.length, chunks })}\n`,
+  );
   console.log('wrote lib/eval/testing/llamacpp-stories260k.json');
 }

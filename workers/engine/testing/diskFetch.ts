@@ -19,7 +19,9 @@ export function diskFetch(rootDir: string, counter?: { bytes: number }): FetchLi
     return {
       ok: true,
       status: m ? 206 : 200,
-      headers: { get: (name: string) => (m && name.toLowerCase() === 'content-range' ? `bytes ${m[1]}-${Number(m[1]) + body.length - 1}/${bytes.length}` : null) },
+      headers: {
+        get: (name: string) => (m && name.toLowerCase() === 'content-range' ? `bytes ${m[1]}-${Number(m[1]) + body.length - 1}/${bytes.length}` : null),
+      },
       arrayBuffer: async () => copy.buffer,
       json: async () => JSON.parse(new TextDecoder().decode(copy)) as unknown,
     };

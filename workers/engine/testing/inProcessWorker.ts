@@ -9,14 +9,19 @@ import type { EngineHandlerDeps } from '../handler';
 import { createEngineHandler } from '../handler';
 import type { EngineRequest, EngineResponse } from '../protocol';
 
-export function createInProcessWorker(runtime: EngineRuntime, buildGraphFromUrl?: EngineHandlerDeps['buildGraphFromUrl']): WorkerLike & { sent: EngineRequest[] } {
+export function createInProcessWorker(
+  runtime: EngineRuntime,
+  buildGraphFromUrl?: EngineHandlerDeps['buildGraphFromUrl'],
+): WorkerLike & { sent: EngineRequest[] } {
   const messageListeners: Array<(event: { data: EngineResponse }) => void> = [];
   const sent: EngineRequest[] = [];
   const handler = createEngineHandler({
     runtime,
-    buildGraphFromUrl: buildGraphFromUrl ?? (async () => {
-      throw new Error('no graph builder in this test');
-    }),
+    buildGraphFromUrl:
+      buildGraphFromUrl ??
+      (async () => {
+        throw new Error('no graph builder in this test');
+      }),
     post(response, transfer) {
       const data = structuredClone(response, { transfer });
       queueMicrotask(() => messageListeners.forEach((l) => l({ data })));

@@ -39,7 +39,10 @@ const FLOAT = 1;
 const INT64 = 7;
 
 function node(opType: string, inputs: string[], outputs: string[], attrs: Field[] = []): Field {
-  return bytesField(1, msg(...inputs.map((i) => strField(1, i)), ...outputs.map((o) => strField(2, o)), strField(3, outputs[0]), strField(4, opType), ...attrs));
+  return bytesField(
+    1,
+    msg(...inputs.map((i) => strField(1, i)), ...outputs.map((o) => strField(2, o)), strField(3, outputs[0]), strField(4, opType), ...attrs),
+  );
 }
 
 function intAttr(name: string, value: number): Field {
