@@ -1,6 +1,7 @@
 import { bandIndexOfHeadRows, checkTokenHeadTensor } from './bandRows';
 import type { PositionPairs } from './pairSampler';
-import { quantileOfSorted, type QuantileLevel } from './stats';
+import type { QuantileLevel } from './stats';
+import { quantileInPlace } from './select';
 import type { QkGeometry } from './qkGeometry';
 
 /**
@@ -209,9 +210,9 @@ function summariseBin(
       tailCol.push(Number.NaN);
       continue;
     }
-    values.sort();
     rmsCol.push(Math.sqrt(sumSq / count));
-    tailCol.push(quantileOfSorted(values, level));
+    // Selection, not a sort: the same order statistics (lib/diagnostics/select.ts).
+    tailCol.push(quantileInPlace(values, level));
   }
   return {
     lo,

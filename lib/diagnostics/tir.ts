@@ -1,7 +1,8 @@
 import type { Band, PairLayout } from '../rope/types';
 import { bandIndexOfHeadRows, checkTokenHeadTensor } from './bandRows';
 import { pairIndexOfHeadRows } from '../rope/layout';
-import { quantileOfSorted, type QuantileLevel } from './stats';
+import type { QuantileLevel } from './stats';
+import { quantileInPlace } from './select';
 
 /**
  * Tail Inflation Ratio (SPEC §4, definitions v1 — ours):
@@ -118,7 +119,7 @@ function sortedTail(values: Float32Array, level: QuantileLevel): number {
     }
     return m;
   }
-  values.sort();
-  if (Number.isNaN(values[values.length - 1])) throw new Error('tir: NaN activation in input');
-  return quantileOfSorted(values, level);
+  for (let i = 0; i < values.length; i++) if (Number.isNaN(values[i])) throw new Error('tir: NaN activation in input');
+  // Selection, not a sort: the same two order statistics (lib/diagnostics/select.ts says why).
+  return quantileInPlace(values, level);
 }
