@@ -3,16 +3,12 @@
 import type { NllEngine } from '@/lib/eval/engine';
 import type { RopeConfig } from '@/lib/rope/types';
 import type { DeviceChoice } from '@/lib/settings/settings';
-import { graphBuildKey, type GraphBuildRequest, type ModelSource } from '@/workers/engine/protocol';
+import type { GraphBuildRequest, ModelSource } from '@/workers/engine/protocol';
+import { createEnginePort, type EnginePort } from '@/workers/engine/nllEngine';
 import type { ModelInfo } from './useModelInfo';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
 import { withKvCalibration } from './kvCalibration';
-
-/** Session cache key: the model plus every build field that changes the graph (quantLayers, kv, qroar included). */
-export function sessionKeyOf(model: ModelInfo, build: GraphBuildRequest): string {
-  return `${model.id}|${graphBuildKey(build)}`;
-}
 
 /**
  * Where the worker reads this model from: the served folder ('hf-url') or the user's own files
@@ -38,29 +34,26 @@ export function engineOpener(
   onLoadProgress?: (message: string) => void,
   kvCalibration?: { tokens: Int32Array; rope: RopeConfig },
 ): (seqLen: number) => Promise<NllEngine> {
-  const client = getEngineClient();
+  const port = enginePortOf(model);
   return async (seqLen) => {
     const base = typeof build === 'function' ? build(seqLen) : build;
     const fullBuild: GraphBuildRequest = kvCalibration
       ? await withKvCalibration(model, { ...base, seqLen }, { ...kvCalibration, device, signal })
       : { ...base, seqLen };
-    const sessionKey = sessionKeyOf(model, fullBuild);
-    const loaded = await client.loadModel(sessionKey, modelSourceOf(model, fullBuild), device, {
+    return port.open(fullBuild, {
+      device,
       signal,
       onProgress: (p) => onLoadProgress?.(`${p.stage}${p.message ? `: ${p.message}` : ''}`),
+      onDevice: reportDevice,
     });
-    reportDevice(loaded.device);
-    const headDim = model.spec?.headDim ?? model.rope.headDim;
-    return {
-      device: loaded.device.used,
-      seqLen,
-      async run({ ids, cos, sin }) {
-        // The client transfers its buffers; hand it copies so the caller's arrays stay usable.
-        const r = await client.run({ sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim }, { signal });
-        return { nll: r.nll };
-      },
-      // The context is done: release the worker's session (its LRU would otherwise hold it until evicted).
-      dispose: () => client.dispose(sessionKey),
-    };
   };
+}
+
+/** The engine port of `model` over the page's engine worker: every hook opens its engines here. */
+export function enginePortOf(model: ModelInfo): EnginePort {
+  return createEnginePort(getEngineClient(), {
+    modelId: model.id,
+    headDim: model.spec?.headDim ?? model.rope.headDim,
+    sourceOf: (b) => modelSourceOf(model, b),
+  });
 }

@@ -16,21 +16,17 @@ import type { Band } from '../lib/rope/types';
 import type { QuantBuild } from '../lib/run/weightsBuild';
 import type { SearchEngineBuild, SearchEngineOpener } from '../lib/scenario/searchPlan';
 import type { DeviceChoice } from '../lib/settings/settings';
-import type { EngineClient } from '../workers/engine/client';
-import { graphBuildKey, type GraphBuildRequest, type ModelSource } from '../workers/engine/protocol';
+import type { EnginePort } from '../workers/engine/nllEngine';
+import type { GraphBuildRequest } from '../workers/engine/protocol';
 import type { DeviceReport } from '../workers/runtime/types';
 
 export interface SearchEngineAdapter {
-  client: EngineClient;
-  /** Cache-key prefix of the model (ModelInfo.id). */
-  modelId: string;
-  /** Where the worker reads the model from, for a build (hooks/engineNll modelSourceOf). */
-  sourceOf: (build: GraphBuildRequest) => ModelSource;
+  /** The model's engine port over the worker (workers/engine/nllEngine createEnginePort). */
+  port: EnginePort;
   /** The scenario's quantized build fields (lib/run/weightsBuild quantBuildOf). */
   quantBuild: QuantBuild;
   variant: QroarVariant;
   bands: Band[];
-  headDim: number;
   device: DeviceChoice;
   signal?: AbortSignal;
   /** Per-channel KV: calibrates the build's scales on its own model (hooks/kvCalibration); identity otherwise. */
@@ -97,25 +93,15 @@ export function searchGraphBuild(
 }
 
 export function searchEngineOpener(a: SearchEngineAdapter): SearchEngineOpener {
-  const options = a.signal ? { signal: a.signal } : {};
   return async (build: SearchEngineBuild, seqLen: number): Promise<NllEngine> => {
     const plain = searchGraphBuild(a, build, seqLen);
     const graph = a.calibrate ? await a.calibrate(plain) : plain;
-    const sessionKey = `qroar-search|${a.modelId}|${graphBuildKey(graph)}`;
-    const loaded = await a.client.loadModel(sessionKey, a.sourceOf(graph), a.device, options);
-    a.onDevice?.(loaded.device);
-    const wantTaps = build.kTapLayers !== undefined;
-    return {
-      device: loaded.device.used,
-      seqLen,
-      async run({ ids, cos, sin }) {
-        const r = await a.client.run(
-          { sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: a.headDim, wantTaps },
-          options,
-        );
-        return wantTaps ? { nll: r.nll, taps: Object.fromEntries(Object.entries(r.taps ?? {}).map(([name, t]) => [name, t.data])) } : { nll: r.nll };
-      },
-      dispose: () => a.client.dispose(sessionKey),
-    };
+    // Released when the search disposes it; the tie-break's runs read their post-RoPE key taps.
+    return a.port.open(graph, {
+      device: a.device,
+      ...(a.signal ? { signal: a.signal } : {}),
+      ...(a.onDevice ? { onDevice: a.onDevice } : {}),
+      wantTaps: build.kTapLayers !== undefined,
+    });
   };
 }

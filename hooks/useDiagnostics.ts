@@ -16,8 +16,7 @@ import { quantBuildOf } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
 import type { GraphQroar } from '@/workers/engine/protocol';
-import { getEngineClient } from './engineClient';
-import { modelSourceOf, sessionKeyOf } from './engineNll';
+import { enginePortOf } from './engineNll';
 import { withKvCalibration } from './kvCalibration';
 import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
 import { useTokens } from './useTokens';
@@ -54,7 +53,7 @@ function tappedOpener(
   onMessage: (m: string) => void,
   kvCalibration: { tokens: Int32Array; rope: RopeConfig },
 ) {
-  const client = getEngineClient();
+  const port = enginePortOf(model);
   const spec = model.spec;
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
     if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
@@ -77,31 +76,16 @@ function tappedOpener(
     );
     // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/run/sharedOutputs) and shares the session.
     // The keys hold no device, so the WASM twin of a WebGPU session gets its own.
-    const sessionKey = `${variant === 'fp-wasm' ? 'wasm|' : ''}${sessionKeyOf(model, build)}`;
-    const loaded = await client.loadModel(sessionKey, modelSourceOf(model, build), device, {
+    return port.open(build, {
+      device,
       signal,
+      wantTaps: true,
+      // Kept in the worker's cache: a settings round trip reuses it.
+      keepOnDispose: true,
+      ...(variant === 'fp-wasm' ? { keyPrefix: 'wasm|' } : {}),
       onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),
+      onDevice: reportDevice,
     });
-    reportDevice(loaded.device);
-    return {
-      device: loaded.device.used,
-      seqLen,
-      async run({ ids, cos, sin }) {
-        const r = await client.run(
-          { sessionKey, ids: Int32Array.from(ids as Int32Array), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim, wantTaps: true },
-          { signal },
-        );
-        const taps: Record<string, Float32Array> = {};
-        let logitsOut: Float32Array | undefined;
-        for (const [name, t] of Object.entries(r.taps ?? {})) {
-          if (name === 'logits') logitsOut = t.data;
-          else taps[name] = t.data;
-        }
-        return { nll: r.nll, taps, ...(logitsOut ? { logits: logitsOut } : {}) };
-      },
-      // Keep the session cached in the worker: a settings round trip reuses it.
-      async dispose() {},
-    };
   };
 }
 

@@ -17,8 +17,7 @@ import type { Band } from '@/lib/rope/types';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { withKvCalibration } from './kvCalibration';
-import { modelSourceOf } from './engineNll';
-import { getEngineClient } from './engineClient';
+import { enginePortOf } from './engineNll';
 import { reportDevice } from './jobStore';
 import { pageSearchJob, searchEngineOpener } from './searchEngine';
 import type { ModelInfo } from './useModelInfo';
@@ -126,13 +125,10 @@ export function useQroarSearch() {
     const total = plannedCandidateCount(bands.length, inputs.gridPoints);
     setView({ ...IDLE, state: 'running', setup, totalCandidates: total, message: 'building the first graph…', startedAtMs: performance.now() });
     const openEngine = searchEngineOpener({
-      client: getEngineClient(),
-      modelId: model.id,
-      sourceOf: (build) => modelSourceOf(model, build),
+      port: enginePortOf(model),
       quantBuild,
       variant: setup.variant,
       bands,
-      headDim: model.spec?.headDim ?? model.rope.headDim,
       device: settings.device,
       signal: abort.signal,
       // Per-channel KV: each candidate's keys differ, so its scales are calibrated on its own model (memoised).

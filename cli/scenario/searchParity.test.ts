@@ -15,6 +15,7 @@ import { createInProcessWorker } from '../../workers/engine/testing/inProcessWor
 import { diskFetch } from '../../workers/engine/testing/diskFetch';
 import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
 import { pageSearchJob, searchEngineOpener } from '../../hooks/searchEngine';
+import { createEnginePort } from '../../workers/engine/nllEngine';
 import { SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
 import { parseBandsChoice, resolveRunLengths } from './flags';
 import { configureNodeEngines } from '../engine/nodeRunner';
@@ -121,13 +122,14 @@ describe('one search, two drivers', () => {
       const page = await runSearch({
         ...pageJob,
         openEngine: searchEngineOpener({
-          client,
-          modelId: 'builtin:bandscope-byte-4m',
-          sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+          port: createEnginePort(client, {
+            modelId: 'builtin:bandscope-byte-4m',
+            headDim: model.spec.headDim,
+            sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+          }),
           quantBuild,
           variant: settings.qroarVariant,
           bands: pageJob.bands,
-          headDim: model.spec.headDim,
           device: settings.device,
           onDevice: (d) => (device = d.used),
         }),

@@ -39,3 +39,58 @@ describe('NllEngine over the worker client', () => {
     client.terminate();
   });
 });
+
+describe('the browser engine port (createEnginePort)', () => {
+  it('one session per distinct build, nll-only unless taps are asked for, logits split from taps, a kept hold outlives a released one', async () => {
+    const { join } = await import('node:path');
+    const { readFileSync } = await import('node:fs');
+    const { createEnginePort, portSessionKey } = await import('./nllEngine');
+    const { createUrlGraphBuilder } = await import('./buildGraph');
+    const { diskFetch } = await import('./testing/diskFetch');
+    const { graphRopeInputs } = await import('../../lib/eval/ropeInputs');
+    const { builtinSpec } = await import('../../cli/engine/testing/builtin');
+    const root = join(import.meta.dirname, '..', '..');
+    const spec = builtinSpec();
+    const T = 32;
+    const ids = Int32Array.from(readFileSync(join(root, 'training', 'fixture', 'tokens_0.bin')).subarray(0, T));
+    const { cos, sin } = graphRopeInputs(spec.rope, T);
+    const client = createEngineClient(() =>
+      createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 1 }), createUrlGraphBuilder(diskFetch(join(root, 'public')))),
+    );
+    const port = createEnginePort(client, {
+      modelId: 'builtin',
+      headDim: spec.headDim,
+      sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+    });
+    const tapped = { seqLen: T, quant: null, tapLayers: [0, 1], logits: true };
+    expect(portSessionKey('builtin', tapped)).toMatch(/^builtin\|T32\|fp32\|.*taps0\.1\|logits$/);
+
+    const diag = await port.open(tapped, { device: 'wasm', wantTaps: true, keepOnDispose: true });
+    const full = await diag.run({ ids, cos, sin });
+    expect(full.logits?.length).toBe(T * spec.vocabSize);
+    expect(Object.keys(full.taps ?? {}).sort()).toEqual(['k_post_0', 'k_post_1', 'k_pre_0', 'k_pre_1', 'q_post_0', 'q_post_1', 'q_pre_0', 'q_pre_1']);
+    await diag.dispose(); // kept in the worker
+
+    let loads = 0;
+    const ppl = await port.open(tapped, { device: 'wasm', onProgress: (p) => (loads += p.stage === 'create-session' || p.stage === 'build-graph' ? 1 : 0) });
+    const nllOnly = await ppl.run({ ids, cos, sin });
+    expect(loads).toBe(0); // the same graph: the cached session, nothing built
+    expect(nllOnly.taps).toBeUndefined();
+    expect(Array.from(nllOnly.nll)).toEqual(Array.from(full.nll));
+    // The perplexity side releases its hold; the diagnostics' kept hold keeps the shared session alive.
+    await ppl.dispose();
+    const again = await client.run({
+      sessionKey: portSessionKey('builtin', tapped),
+      ids: ids.slice(),
+      cos: cos.slice(),
+      sin: sin.slice(),
+      headDim: spec.headDim,
+    });
+    expect(Array.from(again.nll)).toEqual(Array.from(full.nll));
+    await client.dispose(portSessionKey('builtin', tapped));
+    await expect(
+      client.run({ sessionKey: portSessionKey('builtin', tapped), ids: ids.slice(), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim }),
+    ).rejects.toThrow(/no session/);
+    client.terminate();
+  }, 60_000);
+});
