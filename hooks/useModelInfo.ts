@@ -4,7 +4,8 @@
  * config.json or GGUF metadata, a few KiB) and an identity hash for reports. Cached by TanStack
  * Query, keyed by the model choice. User files are opened with lib/model openModel (headers only)
  * and refused up front when a full-precision run at their trained window (lib/model/runBudget)
- * exceeds the page's memory budget; every build is checked again in the worker with its own settings.
+ * exceeds the page's memory budget both as one graph and layer-streamed (lib/model/enginePlan);
+ * every build is planned and checked again in the worker with its own settings.
  */
 import { useQuery, type UseQueryResult } from '@tanstack/react-query';
 import type { ModelSpec } from '@/lib/model/spec';
@@ -12,7 +13,7 @@ import type { RopeConfig } from '@/lib/rope/types';
 import type { ModelChoice } from '@/lib/settings/settings';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { assertRunFits } from '@/lib/model/budgetCheck';
-import { runBudget } from '@/lib/model/runBudget';
+import { planEngine, type EnginePlan } from '@/lib/model/enginePlan';
 import { formatBytes } from '@/lib/format/bytes';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { openModel } from '@/lib/model/open';
@@ -42,6 +43,8 @@ export interface ModelInfo {
   memoryBudgetReason: string;
   /** Peak bytes of a full-precision run at the trained window (lib/model/runBudget); null when not estimated. */
   loadBytes: number | null;
+  /** The engine that run takes (lib/model/enginePlan 'auto'; the worker plans each build again); null when not planned. */
+  engine: { kind: 'whole-graph' | 'layer-streamed'; layerGroupSize: number } | null;
   /** lib/model identity (MODEL_IDENTITY_SCHEME): SHA-256 of the model files' names, sizes and headers — the CLI's too. */
   identity: string;
   weightsSizeBytes: number | null;
@@ -75,6 +78,7 @@ async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInf
     memoryBudgetBytes: pageBudget().budgetBytes,
     memoryBudgetReason: pageBudget().rule,
     loadBytes: null,
+    engine: null,
     // The one identity scheme (lib/model MODEL_IDENTITY_SCHEME): `bandscope` prints the same hash for these files.
     identity: await servedModelIdentity(fetch, BUILTIN_MODEL_URL),
     weightsSizeBytes: Number.isFinite(size) ? size : null,
@@ -119,26 +123,28 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
     files.map((f) => byteSourceFromBlob(f, f.name)),
     trainedWindowTokens === null ? {} : { trainedWindowTokens },
   );
-  // The smallest run the page makes: full precision at the trained window, float32 sources kept by the worker.
+  // The smallest run the page makes: full precision at the trained window, float32 sources kept by
+  // the worker when it runs the whole graph; when that does not fit, the worker streams layers
+  // (lib/model/enginePlan 'auto', the same plan workers/engine/hfFolder.ts makes per build).
   const { spec } = model;
   const contextTokens = Math.max(2, model.trainedWindow.windowTokens);
-  const run = runBudget(spec, { weights: { kind: 'float32' }, layerGroupSize: spec.numLayers, sourceTensors: 'kept' }, contextTokens);
-  const loadBytes = run.peakBytes;
   const budget = pageBudget();
+  const memory = { budgetBytes: budget.budgetBytes, reason: `the page's budget is ${budget.rule}` };
+  const what = `a full-precision run at the trained window (${contextTokens} tokens)`;
+  let plan: EnginePlan;
   try {
-    assertRunFits(
-      run,
-      { budgetBytes: budget.budgetBytes, reason: `the page's budget is ${budget.rule}` },
-      `a full-precision run at the trained window (${contextTokens} tokens)`,
-    );
+    plan = planEngine(spec, { weights: { kind: 'float32' }, sourceTensors: 'kept' }, contextTokens, memory, { engine: 'auto', what });
+    assertRunFits(plan.budget, memory, what);
   } catch (err) {
     throw new Error(`this model is too large for the page: ${err instanceof Error ? err.message : String(err)}. Use a smaller model.`);
   }
+  const loadBytes = plan.budget.peakBytes;
+  const engine = plan.engine === 'whole-graph' ? 'whole graph' : `layer-streamed, ${plan.layerGroupSize} layer(s) per group`;
   const size = files.filter((f) => /\.(safetensors|gguf)$/.test(f.name)).reduce((a, f) => a + f.size, 0);
-  const what = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
+  const kindLabel = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
   return {
     id: `file:${model.identity}${windowKey(trainedWindowTokens)}`,
-    label: `${what} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; a full-precision run at ${contextTokens} tokens peaks at ${formatBytes(loadBytes)} of a ${formatBytes(budget.budgetBytes)} budget)`,
+    label: `${kindLabel} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; a full-precision run at ${contextTokens} tokens peaks at ${formatBytes(loadBytes)} of a ${formatBytes(budget.budgetBytes)} budget; engine: ${engine})`,
     rope: spec.rope,
     spec,
     baseUrl: null,
@@ -147,6 +153,7 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
     memoryBudgetBytes: budget.budgetBytes,
     memoryBudgetReason: `the page's budget is ${budget.rule}`,
     loadBytes,
+    engine: { kind: plan.engine, layerGroupSize: plan.layerGroupSize },
     identity: model.identity,
     weightsSizeBytes: size,
     trainedWindow: model.trainedWindow,

@@ -51,7 +51,7 @@ import { planRunEngine } from '../scenario/budget';
 import { createLayerWeightCache } from '../../workers/engine/layerWeightCache';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
 import type { LayeredSessionOptions } from '../../workers/engine/layeredSession';
-import { layeredWeightSource } from '../engine/layeredSource';
+import { layeredWeightSource } from '../../workers/engine/layeredSource';
 import { createLayeredNodeEngine } from '../engine/nodeRunner';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { formatBytes } from '../../lib/format/bytes';

@@ -105,21 +105,30 @@ export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF
     if (opts.rtn) throw new Error('weightPrecision f16 is the full-precision noise-floor twin; it cannot be combined with RTN');
     return roundDecoderWeightsToF16(await scenarioDecoderWeights(spec, tensorF32, { ...opts, weightPrecision: 'f32' }));
   }
+  return assembleDecoderWeights(spec, tensorF32, scenarioAssembleOptions(spec, opts));
+}
+
+/**
+ * The assembleDecoderWeights / assembleLayerWeights options that give `opts`' weights (all but the
+ * float16 rounding, which the caller applies after assembly): one definition for the whole graph
+ * (scenarioDecoderWeights) and the layer-streamed engine (workers/engine/layeredSource.ts), so the
+ * two read the same values.
+ */
+export function scenarioAssembleOptions(spec: ModelSpec, opts: ScenarioWeightOptions = {}): AssembleOptions {
+  if (opts.weightPrecision === 'f16' && opts.rtn) throw new Error('weightPrecision f16 is the full-precision noise-floor twin; it cannot be combined with RTN');
   const layers = opts.quantLayers ?? 'all';
   if (!(layers in QUANT_LAYER_KEYS)) throw new Error(`quantLayers must be all, attention or qk, got '${String(layers)}'`);
   const factors = opts.qroar ? qroarFactors(spec, opts.qroar) : undefined;
   const hooks = factors ? qroarAssembleHooks(spec, () => factors) : {};
   const scale = hooks.preQuant;
-  if (!opts.rtn || layers === 'all') {
-    return assembleDecoderWeights(spec, tensorF32, { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', ...hooks });
-  }
+  if (!opts.rtn || layers === 'all') return { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', ...hooks };
   if ((opts.quantFormat ?? 'fake') !== 'fake')
     throw new Error(`quantLayers '${layers}' needs quantFormat 'fake' (MatMulNBits for a subset of linears is not wired)`);
   const keys = new Set<DecoderLinearKey>(QUANT_LAYER_KEYS[layers]);
   const rtn = opts.rtn;
   // RTN of the chosen linears happens inside the pre-quant hook (fake quant = dequantized float32,
   // exactly what assembleDecoderWeights does for 'fake'); the rest stay full precision.
-  return assembleDecoderWeights(spec, tensorF32, {
+  return {
     qkNormTransform: hooks.qkNormTransform,
     preQuant: (layer, key, weight, bias) => {
       const scaled = scale ? scale(layer, key, weight, bias) : { weight, bias };
@@ -128,7 +137,7 @@ export async function scenarioDecoderWeights(spec: ModelSpec, tensorF32: TensorF
       const cols = scaled.weight.length / rows;
       return { weight: rtnDequantize(rtnQuantize(scaled.weight, rows, cols, rtn)), bias: scaled.bias };
     },
-  });
+  };
 }
 
 function outRows(spec: ModelSpec, key: DecoderLinearKey): number {

@@ -27,34 +27,40 @@ function linear(w: LinearWeight, what: string): LinearWeight {
   return { ...w, weight: roundToF16(w.weight, what), ...(w.bias ? { bias: roundToF16(w.bias, `${what} bias`) } : {}) };
 }
 
+/** Decoder layer `index`'s tensors rounded to float16, as new arrays (norms, linears, biases). */
+export function roundLayerWeightsToF16(l: DecoderLayerWeights, index: number): DecoderLayerWeights {
+  const p = `layer ${index}`;
+  return {
+    ...l,
+    inputNorm: roundToF16(l.inputNorm, `${p} input_layernorm`),
+    postAttentionNorm: roundToF16(l.postAttentionNorm, `${p} post_attention_layernorm`),
+    ...(l.qNorm ? { qNorm: roundToF16(l.qNorm, `${p} q_norm`) } : {}),
+    ...(l.kNorm ? { kNorm: roundToF16(l.kNorm, `${p} k_norm`) } : {}),
+    q: linear(l.q, `${p} q_proj`),
+    k: linear(l.k, `${p} k_proj`),
+    v: linear(l.v, `${p} v_proj`),
+    o: linear(l.o, `${p} o_proj`),
+    gate: linear(l.gate, `${p} gate_proj`),
+    up: linear(l.up, `${p} up_proj`),
+    down: linear(l.down, `${p} down_proj`),
+  };
+}
+
+/** Embedding, final norm and LM head rounded to float16, as new arrays; a tied LM head stays the embedding's array. */
+export function roundHeadWeightsToF16(w: Omit<DecoderWeights, 'layers'>): Omit<DecoderWeights, 'layers'> {
+  const embedTokens = roundToF16(w.embedTokens, 'embed_tokens');
+  return {
+    embedTokens,
+    finalNorm: roundToF16(w.finalNorm, 'model.norm'),
+    lmHead: w.lmHead === w.embedTokens ? embedTokens : roundToF16(w.lmHead, 'lm_head'),
+  };
+}
+
 /**
  * Every tensor of `w` (embedding, norms, linears and biases, LM head) rounded to float16, as new
  * arrays: the inputs may be shared with a tensor cache and are never written. A tied LM head stays
  * one array.
  */
 export function roundDecoderWeightsToF16(w: DecoderWeights): DecoderWeights {
-  const embedTokens = roundToF16(w.embedTokens, 'embed_tokens');
-  const layers = w.layers.map((l, i): DecoderLayerWeights => {
-    const p = `layer ${i}`;
-    return {
-      ...l,
-      inputNorm: roundToF16(l.inputNorm, `${p} input_layernorm`),
-      postAttentionNorm: roundToF16(l.postAttentionNorm, `${p} post_attention_layernorm`),
-      ...(l.qNorm ? { qNorm: roundToF16(l.qNorm, `${p} q_norm`) } : {}),
-      ...(l.kNorm ? { kNorm: roundToF16(l.kNorm, `${p} k_norm`) } : {}),
-      q: linear(l.q, `${p} q_proj`),
-      k: linear(l.k, `${p} k_proj`),
-      v: linear(l.v, `${p} v_proj`),
-      o: linear(l.o, `${p} o_proj`),
-      gate: linear(l.gate, `${p} gate_proj`),
-      up: linear(l.up, `${p} up_proj`),
-      down: linear(l.down, `${p} down_proj`),
-    };
-  });
-  return {
-    embedTokens,
-    layers,
-    finalNorm: roundToF16(w.finalNorm, 'model.norm'),
-    lmHead: w.lmHead === w.embedTokens ? embedTokens : roundToF16(w.lmHead, 'lm_head'),
-  };
+  return { ...roundHeadWeightsToF16(w), layers: w.layers.map((l, i) => roundLayerWeightsToF16(l, i)) };
 }

@@ -1,15 +1,18 @@
 /**
  * The worker's graph sources: HF folder over HTTP, or the user's own files → (optional Q-ROAR,
- * RTN) → lib/onnx LLaMA graph bytes (with optional in-graph KV fake quant). Kept apart from
- * handler.ts so the handler stays runtime- and format-agnostic.
+ * RTN) → lib/onnx LLaMA graph bytes (with optional in-graph KV fake quant) — or, when the build's
+ * memory budget cannot hold the whole graph but can hold it layer-streamed (lib/model/enginePlan
+ * 'auto'), a LayeredBuild the handler turns into a layered session. Kept apart from handler.ts
+ * so the handler stays runtime- and format-agnostic.
  */
 import { byteSourceFromBlob, type ByteSource } from '../../lib/model/byteSource';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
 import type { KvChannelScales } from '../../lib/eval/kvCalibration';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import type { BuildContext } from './handler';
-import type { FetchLike, LoadedHfModel } from './hfFolder';
-import { loadHfFolder, loadModelSources } from './hfFolder';
+import type { FetchLike, ModelRun } from './hfFolder';
+import { openHfFolderForRun, openModelForRun } from './hfFolder';
+import type { LayeredSessionOptions, LayeredWeightSource } from './layeredSession';
 import type { GraphBuildRequest, ModelFile } from './protocol';
 import type { TensorCache } from './tensorCache';
 import type { WeightsMemo } from './weightsMemo';
@@ -62,23 +65,44 @@ function loadOptions(build: GraphBuildRequest, ctx: BuildContext, caches: BuildC
   };
 }
 
-async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
+/**
+ * A build the whole graph cannot hold but the layer-streamed engine can (lib/model/enginePlan
+ * 'auto'): the handler creates a layered session (workers/engine/layeredSession.ts) over `source`
+ * with `options`, and a layer cache of `layerCacheBytes` of its own.
+ */
+export interface LayeredBuild {
+  kind: 'layered';
+  source: LayeredWeightSource;
+  options: LayeredSessionOptions;
+  layerCacheBytes: number;
+  /** The plan's estimated peak of one run, bytes (lib/model/runBudget). */
+  peakBytesEstimate: number;
+}
+
+/** What a graph builder hands the handler: ONNX bytes of the whole graph, or a layered build. */
+export type BuiltModel = Uint8Array | LayeredBuild;
+
+async function buildOf(load: () => Promise<ModelRun>, build: GraphBuildRequest, ctx: BuildContext): Promise<BuiltModel> {
   const kvQuant = graphKvQuant(build.kv, build.kvChannelScales); // bad KV specs fail before any tensor is read
-  const model = await load();
+  const run = await load();
   ctx.throwIfCancelled();
-  ctx.onProgress(
-    'build-graph',
-    0,
-    `${model.spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`,
-  );
-  const graph = buildLlamaGraph(model.spec, model.weights, {
+  const graphOptions = {
     seqLen: build.seqLen,
     ...(build.tapLayers ? { tapLayers: build.tapLayers } : {}),
     ...(build.logits ? { logits: true } : {}),
     ...(build.tapValues ? { tapValues: true } : {}),
     ...(build.tapQueries === false ? { tapQueries: false } : {}),
     ...(kvQuant ? { kvQuant } : {}),
-  });
+  };
+  const spec = run.kind === 'whole-graph' ? run.model.spec : run.spec;
+  const what = `${spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`;
+  if (run.kind === 'layer-streamed') {
+    const { layerGroupSize, layerCacheBytes, budget } = run.plan;
+    ctx.onProgress('build-graph', 1, `${what}: layer-streamed, ${layerGroupSize} layer(s) per group (the whole graph does not fit the budget)`);
+    return { kind: 'layered', source: run.source, options: { ...graphOptions, layerGroupSize }, layerCacheBytes, peakBytesEstimate: budget.peakBytes };
+  }
+  ctx.onProgress('build-graph', 0, what);
+  const graph = buildLlamaGraph(run.model.spec, run.model.weights, graphOptions);
   ctx.onProgress('build-graph', 1);
   return graph.modelBytes;
 }
@@ -88,10 +112,10 @@ async function graphBytesOf(load: () => Promise<LoadedHfModel>, build: GraphBuil
  * once; with a weightsMemo, builds with the same weight options assemble (quantize) them once.
  */
 export function createUrlGraphBuilder(fetchFn: FetchLike, caches: BuildCaches = {}) {
-  return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array> {
-    return graphBytesOf(
+  return async function buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<BuiltModel> {
+    return buildOf(
       () =>
-        loadHfFolder(
+        openHfFolderForRun(
           fetchFn,
           baseUrl,
           loadOptions(build, ctx, caches),
@@ -105,15 +129,15 @@ export function createUrlGraphBuilder(fetchFn: FetchLike, caches: BuildCaches = 
 }
 
 /** Builds from ByteSources (tests) or, via buildGraphFromFiles, from File/Blob handles read by range. */
-export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<Uint8Array> {
-  return graphBytesOf(
-    () => loadModelSources(sources, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
+export function buildGraphFromSources(sources: ByteSource[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<BuiltModel> {
+  return buildOf(
+    () => openModelForRun(sources, loadOptions(build, ctx, caches), (fraction, message) => ctx.onProgress('fetch', fraction, message), ctx.throwIfCancelled),
     build,
     ctx,
   );
 }
 
-export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<Uint8Array> {
+export function buildGraphFromFiles(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext, caches: BuildCaches = {}): Promise<BuiltModel> {
   return buildGraphFromSources(
     files.map((f) => byteSourceFromBlob(f.blob, f.name)),
     build,

@@ -11,6 +11,9 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 // One set of caches for both sources: the perplexity, diagnostics and Q-ROAR builds of a model
 // share its source tensors, and builds with the same weight options share the assembled weights.
+// Whole-graph builds only: a build that runs layer-streamed (hfFolder openModelForRun) bypasses
+// both, since a float32 copy of every tensor is the whole model in memory, the very thing the
+// layered engine exists to avoid; its layers are read by byte range into its own layer cache.
 const caches = { tensorCache: createTensorCache(), weightsMemo: createWeightsMemo() };
 const handler = createEngineHandler({
   runtime: createOrtWebRuntime(),

@@ -7,7 +7,12 @@
  */
 import type { DeviceRequest, EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ModelSource, ProgressStage } from './protocol';
+import type { BuiltModel, LayeredBuild } from './buildGraph';
+import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import { createLayeredSession } from './layeredSession';
+import { createLayerWeightCache } from './layerWeightCache';
 import { createSessionCache } from './sessionCache';
+import { formatBytes } from '../../lib/format/bytes';
 import { toWireError, transferablesOf } from './protocol';
 import { createTokenizer } from '../../lib/tokenize/hfTokenizer';
 import { encodeTokenStream } from '../../lib/tokenize/stream';
@@ -22,10 +27,13 @@ export interface BuildContext {
 
 export interface EngineHandlerDeps {
   runtime: EngineRuntime;
-  /** Reads a Hugging Face folder at baseUrl and returns ONNX model bytes (lib/model + lib/onnx). */
-  buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array>;
-  /** Reads the user's files (HF folder or .gguf) by byte range and returns ONNX model bytes. */
-  buildGraphFromFiles?(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext): Promise<Uint8Array>;
+  /**
+   * Reads a Hugging Face folder at baseUrl and returns ONNX model bytes (lib/model + lib/onnx), or
+   * a LayeredBuild when only the layer-streamed engine fits the build's budget (buildGraph.ts).
+   */
+  buildGraphFromUrl(baseUrl: string, build: GraphBuildRequest, ctx: BuildContext): Promise<BuiltModel>;
+  /** Reads the user's files (HF folder or .gguf) by byte range; returns what buildGraphFromUrl does. */
+  buildGraphFromFiles?(files: ModelFile[], build: GraphBuildRequest, ctx: BuildContext): Promise<BuiltModel>;
   post(response: EngineResponse, transfer: ArrayBuffer[]): void;
   now?: () => number;
   /** Bytes every session may hold together until a load request sets it (default: no limit). */
@@ -74,17 +82,17 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
       throwIfCancelled: () => throwIfCancelled(requestId),
       gpuLimits,
     };
-    let graphBytes: Uint8Array;
+    let built: BuiltModel;
     switch (source.kind) {
       case 'graph':
-        graphBytes = source.graphBytes;
+        built = source.graphBytes;
         break;
       case 'hf-url':
-        graphBytes = await deps.buildGraphFromUrl(source.baseUrl, source.build, ctx);
+        built = await deps.buildGraphFromUrl(source.baseUrl, source.build, ctx);
         break;
       case 'files':
         if (!deps.buildGraphFromFiles) throw new Error('this engine cannot read local model files (no file graph builder wired)');
-        graphBytes = await deps.buildGraphFromFiles(source.files, source.build, ctx);
+        built = await deps.buildGraphFromFiles(source.files, source.build, ctx);
         break;
       default: {
         const unreachable: never = source;
@@ -92,6 +100,8 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
       }
     }
     throwIfCancelled(requestId);
+    if (!(built instanceof Uint8Array)) return createLayered(requestId, built, device);
+    const graphBytes = built;
     send({ kind: 'progress', requestId, stage: 'create-session', message: `${graphBytes.length} model bytes on '${device}'` });
     const session = await deps.runtime.createSession(graphBytes, device);
     const missing = REQUIRED_INPUTS.filter((name) => !session.inputNames.includes(name));
@@ -106,6 +116,47 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
       throwIfCancelled(requestId);
     }
     return { session, sizeBytes: graphBytes.length };
+  }
+
+  /**
+   * A layered session (workers/engine/layeredSession.ts) over the build's weight source, with a
+   * layer cache of its own: its LRU size is what it holds between runs — the resident embedding /
+   * LM head plus the cache's budget — so the session budget counts it honestly (the group being run
+   * is transient, priced by the plan's peak, not held).
+   */
+  async function createLayered(requestId: number, built: LayeredBuild, device: DeviceRequest): Promise<{ session: RuntimeSession; sizeBytes: number }> {
+    const cache = createLayerWeightCache<DecoderLayerWeights>(built.layerCacheBytes);
+    let headBytes = 0;
+    const source = {
+      ...built.source,
+      async loadHead() {
+        const head = await built.source.loadHead();
+        headBytes = head.embedTokens.byteLength + head.finalNorm.byteLength + (head.lmHead === head.embedTokens ? 0 : head.lmHead.byteLength);
+        return head;
+      },
+    };
+    send({
+      kind: 'progress',
+      requestId,
+      stage: 'create-session',
+      message: `layer-streamed on '${device}': ${built.options.layerGroupSize} layer(s) per group, ${formatBytes(built.layerCacheBytes)} layer cache, estimated peak ${formatBytes(built.peakBytesEstimate)}`,
+    });
+    const inner = await createLayeredSession(deps.runtime, device, source, built.options, cache);
+    const session: RuntimeSession = {
+      inputNames: inner.inputNames,
+      outputNames: inner.outputNames,
+      device: inner.device,
+      run: (feeds, wanted) => inner.run(feeds, wanted),
+      async release() {
+        await inner.release();
+        cache.clear(); // the cache is this session's alone: its layers go with it
+      },
+    };
+    if (cancelled.has(requestId)) {
+      await session.release();
+      throwIfCancelled(requestId);
+    }
+    return { session, sizeBytes: headBytes + built.layerCacheBytes };
   }
 
   async function loadModel(request: Extract<EngineRequest, { kind: 'load-model' }>): Promise<void> {

@@ -4,13 +4,16 @@
  * same assembly over any ByteSources (the user's File handles). Runs inside the worker.
  */
 import type { ByteSource } from '../../lib/model/byteSource';
-import { openModel } from '../../lib/model/open';
+import { openModel, type OpenedModel } from '../../lib/model/open';
+import { planEngine, type EnginePlan } from '../../lib/model/enginePlan';
 import type { ModelSpec } from '../../lib/model/spec';
 import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../lib/model/budgetCheck';
-import { runBudget, type RunScenario } from '../../lib/model/runBudget';
+import type { RunScenario } from '../../lib/model/runBudget';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
-import { bandsFromPairRanges, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
+import { bandsFromPairRanges, scenarioAssembleOptions, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
+import type { LayeredWeightSource } from './layeredSession';
+import { layeredWeightSource } from './layeredSource';
 import type { GraphQroar } from './protocol';
 import type { TensorCache } from './tensorCache';
 import type { WeightsMemo } from './weightsMemo';
@@ -83,8 +86,8 @@ export interface LoadOptions {
   /** 'f16': every weight rounded to float16 (lib/run/weightsF16). */
   weightPrecision?: 'f32' | 'f16';
   /**
-   * Refuse before reading any tensor when the run's peak (lib/model/runBudget, today's whole-graph
-   * engine, with this load's quant) exceeds `memory`: context, taps, logits and KV quant of the run.
+   * Refuse before reading any tensor when the run's peak (lib/model/runBudget, with this load's
+   * quant; lib/model/enginePlan picks the engine) exceeds `memory`: context, taps, logits and KV quant of the run.
    */
   budget?: { memory: MemoryAvailable; contextTokens: number; scenario: Pick<RunScenario, 'kvQuant' | 'tapLayerCount' | 'tapQueries' | 'tapValues' | 'logits'> };
   /** Tensors already read from this model (by identity) are taken from here instead of the files. */
@@ -93,10 +96,49 @@ export interface LoadOptions {
   weightsMemo?: WeightsMemo;
 }
 
+/** How a build will run: the whole graph with its weights, or layer-streamed from the files. */
+export type ModelRun =
+  | { kind: 'whole-graph'; model: LoadedHfModel; plan: EnginePlan | null }
+  | { kind: 'layer-streamed'; spec: ModelSpec; identity: string; plan: EnginePlan; source: LayeredWeightSource };
+
+/** The ScenarioWeightOptions of a load (Q-ROAR, then RTN on `quantLayers`, optional float16 rounding). */
+function scenarioOptionsOf(options: LoadOptions) {
+  return {
+    ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
+    ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
+    ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
+  } as const;
+}
+
+/**
+ * The engine plan of a load with a budget (lib/model/enginePlan): `engine` 'whole' keeps today's
+ * whole-graph check; 'auto' falls back to layer-streamed when the whole graph does not fit. Throws
+ * BudgetExceededError (user-facing, with the numbers) when nothing fits; null without a budget.
+ */
+function planLoad(spec: ModelSpec, options: LoadOptions, engine: 'whole' | 'auto'): EnginePlan | null {
+  if (!options.budget) return null;
+  const { memory, contextTokens, scenario } = options.budget;
+  const what = `a ${contextTokens}-token run${options.quant ? ` (${options.quant})` : ''} of this model`;
+  const weights = weightPrecisionOf(options.quant ? parseRtnSpec(options.quant) : undefined, options.quantFormat ?? 'fake');
+  const plan = planEngine(
+    spec,
+    // The worker's tensor cache keeps every float32 source tensor it reads (whole graph only: a
+    // layer-streamed run never goes through it, and runBudget prices that engine without it).
+    { ...scenario, weights, quantLayers: options.quantLayers ?? 'all', sourceTensors: options.tensorCache ? 'kept' : 'transient' },
+    contextTokens,
+    memory,
+    { engine, what },
+  );
+  // The plan's budget against everything `memory` says (WebGPU buffer limits included).
+  assertRunFits(plan.budget, memory, what);
+  return plan;
+}
+
 /**
  * Opens model files (HF folder or one .gguf) through lib/model openModel and gathers the
  * decoder weights: Q-ROAR scaling of W_Q/W_K when asked, then RTN ('rtn:w4g32a', on
  * `quantLayers`; fake-quant float32 by default, MatMulNBits codes with quantFormat 'nbits').
+ * Whole graph only: refused when its budget does not fit (see openModelForRun for 'auto').
  */
 export async function loadModelSources(
   sources: ByteSource[],
@@ -105,30 +147,51 @@ export async function loadModelSources(
   throwIfCancelled: () => void,
 ): Promise<LoadedHfModel> {
   const model = await openModel(sources);
+  planLoad(model.spec, options, 'whole');
+  return assembleWhole(model, options, onProgress, throwIfCancelled);
+}
+
+/**
+ * Opens the files and plans the run (engine 'auto'): the whole graph (weights assembled as in
+ * loadModelSources) when it fits the budget, else a layer-streamed source that reads each layer
+ * by byte range when the engine needs it, converted at this load's precision. The tensorCache
+ * and weightsMemo are NOT used for a layered run: both would hold every weight of the model (the
+ * cache as float32), which is exactly what layer streaming exists to avoid.
+ */
+export async function openModelForRun(
+  sources: ByteSource[],
+  options: LoadOptions,
+  onProgress: (fraction: number, message: string) => void,
+  throwIfCancelled: () => void,
+): Promise<ModelRun> {
+  const model = await openModel(sources);
+  const plan = planLoad(model.spec, options, 'auto');
+  if (plan?.engine !== 'layer-streamed') return { kind: 'whole-graph', model: await assembleWhole(model, options, onProgress, throwIfCancelled), plan };
+  const { weightPrecision = 'f32', ...assembleSettings } = scenarioOptionsOf(options);
+  const tensorF32 = (hfName: string) => {
+    throwIfCancelled();
+    return model.tensorF32(hfName);
+  };
+  const source = layeredWeightSource(
+    model.spec,
+    tensorF32,
+    scenarioAssembleOptions(model.spec, assembleSettings),
+    model.identity,
+    JSON.stringify(assembleSettings),
+    weightPrecision,
+  );
+  return { kind: 'layer-streamed', spec: model.spec, identity: model.identity, plan, source };
+}
+
+async function assembleWhole(
+  model: OpenedModel,
+  options: LoadOptions,
+  onProgress: (fraction: number, message: string) => void,
+  throwIfCancelled: () => void,
+): Promise<LoadedHfModel> {
   const tensorCount = model.spec.numLayers * 9 + 3;
-  if (options.budget) {
-    const { memory, contextTokens, scenario } = options.budget;
-    const weights = weightPrecisionOf(options.quant ? parseRtnSpec(options.quant) : undefined, options.quantFormat ?? 'fake');
-    const budget = runBudget(
-      model.spec,
-      // The worker's tensor cache keeps every float32 source tensor it reads.
-      {
-        ...scenario,
-        weights,
-        quantLayers: options.quantLayers ?? 'all',
-        layerGroupSize: model.spec.numLayers,
-        sourceTensors: options.tensorCache ? 'kept' : 'transient',
-      },
-      contextTokens,
-    );
-    assertRunFits(budget, memory, `a ${contextTokens}-token run${options.quant ? ` (${options.quant})` : ''} of this model`);
-  }
   let read = 0;
-  const weightOptions = {
-    ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
-    ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
-    ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
-  } as const;
+  const weightOptions = scenarioOptionsOf(options);
   const assemble = () =>
     scenarioDecoderWeights(
       model.spec,
@@ -158,4 +221,17 @@ export async function loadHfFolder(
   const files = options.files ?? ['config.json', 'model.safetensors'];
   const sources = await Promise.all(files.map((file) => httpByteSource(fetchFn, joinUrl(baseUrl, file), file)));
   return loadModelSources(sources, options, onProgress, throwIfCancelled);
+}
+
+/** openModelForRun over baseUrl/{config.json, model.safetensors} (or the given file names), read by HTTP ranges. */
+export async function openHfFolderForRun(
+  fetchFn: FetchLike,
+  baseUrl: string,
+  options: LoadOptions & { files?: string[] },
+  onProgress: (fraction: number, message: string) => void,
+  throwIfCancelled: () => void,
+): Promise<ModelRun> {
+  const files = options.files ?? ['config.json', 'model.safetensors'];
+  const sources = await Promise.all(files.map((file) => httpByteSource(fetchFn, joinUrl(baseUrl, file), file)));
+  return openModelForRun(sources, options, onProgress, throwIfCancelled);
 }

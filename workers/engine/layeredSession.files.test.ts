@@ -13,7 +13,7 @@ import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
 import { openModelAtPath } from '../../cli/io/nodeByteSource';
-import { layeredWeightSource } from '../../cli/engine/layeredSource';
+import { layeredWeightSource } from './layeredSource';
 import { createNodeEngine } from '../../cli/engine/nodeRunner';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createLayeredSession, layerWeightBytes } from './layeredSession';

@@ -1,7 +1,8 @@
 /**
  * The engine worker's sessions, least recently used first, bounded by bytes: every session of the
  * worker shares one budget. A session's size is its ONNX bytes (weights dominate them, and the
- * runtime holds one copy of each initializer). Putting a session evicts — releases — the least
+ * runtime holds one copy of each initializer); a layered session's is what it holds between runs
+ * (resident embedding/head + its layer cache budget; handler.ts createLayered). Putting a session evicts — releases — the least
  * recently used others until the total fits; one session larger than the budget is kept alone.
  */
 export interface Releasable {
