@@ -33,7 +33,7 @@ test.describe('research-size model, layer-streamed in the browser', () => {
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 20 / 3, configurable: true }));
     // L=2048 (trained-window override) makes the evaluated contexts start at 512 (lib/run/contexts:
     // from L/4), ctx=512 stops them there; full precision only, no comparison overlays.
-    await page.goto('/?L=2048&ctx=512&wq=off&kv=off&cmp=');
+    await page.goto('/?pi=default&L=2048&ctx=512&wq=off&kv=off&cmp=');
     await page.getByLabel('Open a Hugging Face model folder').setInputFiles(DEFAULT_CHECKPOINT_DIR);
     const label = page.getByTestId('model-label');
     await expect(label).toContainText('Folder: checkpoint', { timeout: 120_000 });
