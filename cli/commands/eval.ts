@@ -7,7 +7,8 @@
  * Perplexity of the text at each context (lib/eval/perplexity.ts) through the ONNX graph
  * (lib/onnx) on onnxruntime-node's CPU EP. PI factor S is over the model's own trained window.
  * Quant applies to every decoder linear (q,k,v,o,gate,up,down), never embeddings or lm_head;
- * 'fake' runs dequantized float32 weights, 'nbits' runs com.microsoft.MatMulNBits.
+ * 'fake' runs dequantized float32 weights, 'nbits' runs com.microsoft.MatMulNBits; with --quant none,
+ * 'nbits' runs a GGUF's own Q4_0/Q8_0 linears as MatMulNBits (lib/model/storedLinear).
  * --json prints one object: {device, model, settings, contexts: [{context, windows, tokens, nll,
  * ppl, seconds, tokensPerSecond}]}.
  * --kv: KV-cache fake quant in the graph (lib/quant/kvSpec grammar, e.g. int8:token:post,
@@ -48,6 +49,7 @@ import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
 import { engineChoiceFlags, engineFlags, memoryBudgetFlag, trainedWindowFlag } from '../args';
 import { planRunEngine } from '../scenario/budget';
+import { storedNBitsLinear } from '../../lib/model/storedLinear';
 import { createLayerWeightCache } from '../../workers/engine/layerWeightCache';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
 import type { LayeredSessionOptions } from '../../workers/engine/layeredSession';
@@ -101,6 +103,8 @@ const EVAL_HELP = [
   '--memory-budget: refuse (exit 2) a run whose peak memory (lib/model/runBudget.ts) exceeds this; default 75% of RAM.',
   '--engine: whole = every weight in one ONNX graph; layered = the decoder in groups of layers, weights read per group;',
   '  auto (default) = whole when it fits --memory-budget, else layered. --layer-group N: layers per group (layered).',
+  "--quant-format nbits: RTN codes run as com.microsoft.MatMulNBits; with --quant none, a GGUF's own Q4_0/Q8_0 linears",
+  '  run as MatMulNBits blocks (an exact repack of the file, same numbers as dequantizing; other types are dequantized).',
   "--kv …:hadamard rotates each head's keys and values by the normalized Walsh–Hadamard matrix before quantizing",
   '  (logits unchanged in float; only the quantization error changes); the head dim must be a power of two.',
   `--kv …:channel: ${KV_CALIBRATION_DEFINITION}`,
@@ -240,7 +244,9 @@ export async function run(argv: string[]): Promise<void> {
             ...(trainedWindowTokens !== undefined ? { trainedWindowTokens } : {}),
             ...evalQroarScenario(COMMAND, qroar?.summary),
           });
-    const assemble = { rtn, quantFormat, ...qroar?.hooks } as const;
+    // --quant none --quant-format nbits: a GGUF's own Q4_0/Q8_0 blocks run as MatMulNBits (exact repack).
+    const stored = rtn === undefined && quantFormat === 'nbits' ? { storedLinear: storedNBitsLinear(model) } : {};
+    const assemble = { rtn, quantFormat, ...qroar?.hooks, ...stored } as const;
     // Whole graph: every weight assembled now. Layer-streamed: a layer is read and converted when a
     // group needs it, kept only within the plan's layer cache.
     const weights = layered ? null : await assembleDecoderWeights(spec, (n) => model.tensorF32(n), assemble);

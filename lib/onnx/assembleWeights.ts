@@ -24,6 +24,13 @@ export interface AssembleOptions {
    * the length and must not write into its argument.
    */
   qkNormTransform?: (layerIndex: number, which: 'q' | 'k', weight: Float32Array) => Float32Array;
+  /**
+   * A decoder linear's weight as the file stores it, when that is already MatMulNBits-exact (GGUF
+   * Q4_0/Q8_0: lib/quant/gguf/toMatMulNBits), else null. Used only without RTN and without a
+   * pre-quant transform (either changes the weights, so they are dequantized first); the bias, if
+   * any, still comes from `tensorF32`.
+   */
+  storedLinear?: (hfName: string, outFeatures: number, inFeatures: number) => Promise<NBitsLinear | null>;
 }
 
 /**
@@ -73,6 +80,11 @@ export async function assembleLayerWeights(
   const linears = {} as Record<DecoderLinearKey, LinearWeight>;
   for (const key of Object.keys(shapes) as DecoderLinearKey[]) {
     const [rows, cols] = shapes[key];
+    const stored = opts.storedLinear && !opts.rtn && !opts.preQuant ? await opts.storedLinear(`${names[key]}.weight`, rows, cols) : null;
+    if (stored) {
+      linears[key] = hasBias(key) ? { ...stored, bias: await tensorF32(`${names[key]}.bias`) } : stored;
+      continue;
+    }
     let weight = await tensorF32(`${names[key]}.weight`);
     let bias = hasBias(key) ? await tensorF32(`${names[key]}.bias`) : undefined;
     if (weight.length !== rows * cols) throw new Error(`${names[key]}.weight has ${weight.length} values, expected [${rows}, ${cols}]`);

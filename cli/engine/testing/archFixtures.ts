@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { f32Bytes } from '../../../lib/model/testing/safetensorsWriter';
 import { writeGguf, type GgufTensorToWrite, type GgufWriteValue } from '../../../lib/model/testing/ggufWriter';
 import { readSafetensors, REPO_ROOT } from './builtin';
+import { quantizeQ4_0Ref, quantizeQ8_0Ref } from '../../../lib/quant/gguf/quantizeRef';
 
 export const ARCH_FIXTURE_DIR = join(REPO_ROOT, 'cli', 'engine', 'testing', 'arch-fixtures');
 
@@ -70,7 +71,12 @@ export function llamaCppPermute(w: Float32Array, heads: number, headDim: number)
 }
 
 /** The HF fixture `caseName` as a GGUF (F32) with llama.cpp's names, metadata and, for llama/mistral, q/k row permutation. */
-export function archFixtureAsGguf(caseName: string): Uint8Array {
+/**
+ * The fixture as llama.cpp's converter would write it. `linearType` stores the decoder linears
+ * (q/k/v/o, gate/up/down and the fused qkv/gate_up) as ggml Q4_0 or Q8_0 blocks — quantized by
+ * the reference quantizers of lib/quant/gguf/quantizeRef — instead of F32.
+ */
+export function archFixtureAsGguf(caseName: string, linearType: 'F32' | 'Q4_0' | 'Q8_0' = 'F32'): Uint8Array {
   const dir = join(ARCH_FIXTURE_DIR, caseName);
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | string | boolean>;
   const tensors = readSafetensors(join(dir, 'model.safetensors'));
@@ -89,7 +95,11 @@ export function archFixtureAsGguf(caseName: string): Uint8Array {
     let values = data;
     if (interleaved && name.endsWith('self_attn.q_proj.weight')) values = llamaCppPermute(data, heads, headDim);
     if (interleaved && name.endsWith('self_attn.k_proj.weight')) values = llamaCppPermute(data, kvHeads, headDim);
-    out.push({ name: ggufName(name), ggmlType: 'F32', dims: shapes[name].shape.slice().reverse(), data: f32Bytes(values) });
+    const linear = /\.(self_attn|mlp)\.[a-z_]+_proj\.weight$/.test(name);
+    if (linear && linearType !== 'F32') {
+      const data = linearType === 'Q4_0' ? quantizeQ4_0Ref(values) : quantizeQ8_0Ref(values);
+      out.push({ name: ggufName(name), ggmlType: linearType, dims: shapes[name].shape.slice().reverse(), data });
+    } else out.push({ name: ggufName(name), ggmlType: 'F32', dims: shapes[name].shape.slice().reverse(), data: f32Bytes(values) });
   }
   const k = (s: string): string => `${arch}.${s}`;
   const metadata: Record<string, GgufWriteValue> = {
