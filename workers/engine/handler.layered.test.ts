@@ -12,7 +12,7 @@ import { planEngine } from '../../lib/model/enginePlan';
 import { specFromHfConfig } from '../../lib/model/hfConfig';
 import { runBudget } from '../../lib/model/runBudget';
 import type { ModelSpec } from '../../lib/model/spec';
-import { f32Bytes, writeSafetensors } from '../../lib/model/testing/safetensorsWriter';
+import { randomLlamaCheckpoint } from '../../lib/model/testing/randomLlama';
 import { tolerance } from '../../lib/testing/tolerances';
 import { runCli } from '../../cli/testing/spawnCli';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
@@ -25,20 +25,17 @@ const H = 256;
 const I = 1024;
 const V = 256; // byte tokens, so the CLI reads a text file with the same ids
 const T = 40;
-const config = {
-  model_type: 'llama',
-  vocab_size: V,
-  hidden_size: H,
-  intermediate_size: I,
-  num_hidden_layers: L,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  head_dim: 64,
-  max_position_embeddings: 128,
-  rope_theta: 10000,
-  rms_norm_eps: 1e-5,
-  tie_word_embeddings: true,
-};
+const { safetensors, config } = randomLlamaCheckpoint({
+  layers: L,
+  hidden: H,
+  intermediate: I,
+  vocab: V,
+  heads: 4,
+  kvHeads: 2,
+  headDim: 64,
+  seed: 7,
+  embeddingScale: 0.2,
+});
 const TEXT = 'The layer-streamed engine reads each decoder layer by byte range when a group needs it.';
 let dir = '';
 let files: ModelFile[] = [];
@@ -46,32 +43,7 @@ const spec: ModelSpec = specFromHfConfig(config);
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'bandscope-handler-layered-'));
-  let seed = 7;
-  const rand = (n: number, scale: number, base = 0) =>
-    Float32Array.from({ length: n }, () => base + ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * scale);
-  const tensors: Array<{ name: string; shape: number[]; values: Float32Array }> = [
-    { name: 'model.embed_tokens.weight', shape: [V, H], values: rand(V * H, 0.2) },
-    { name: 'model.norm.weight', shape: [H], values: rand(H, 0.2, 1) },
-  ];
-  for (let l = 0; l < L; l++) {
-    const p = `model.layers.${l}`;
-    const lin = (n: string, o: number, i: number) => tensors.push({ name: `${p}.${n}.weight`, shape: [o, i], values: rand(o * i, 2 / Math.sqrt(i)) });
-    lin('self_attn.q_proj', 256, H);
-    lin('self_attn.k_proj', 128, H);
-    lin('self_attn.v_proj', 128, H);
-    lin('self_attn.o_proj', H, 256);
-    lin('mlp.gate_proj', I, H);
-    lin('mlp.up_proj', I, H);
-    lin('mlp.down_proj', H, I);
-    tensors.push(
-      { name: `${p}.input_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) },
-      { name: `${p}.post_attention_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) },
-    );
-  }
-  writeFileSync(
-    join(dir, 'model.safetensors'),
-    writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: f32Bytes(t.values) }))),
-  );
+  writeFileSync(join(dir, 'model.safetensors'), safetensors);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   writeFileSync(join(dir, 'bandscope_tokenizer.json'), '{ "type": "bytes", "vocab_size": 256, "bos": null, "eos": null }\n');
   writeFileSync(join(dir, 'text.txt'), TEXT);

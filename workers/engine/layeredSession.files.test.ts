@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { idsToInt64 } from '../../lib/eval/engine';
 import type { OpenedModel } from '../../lib/model/open';
-import { f32Bytes, writeSafetensors } from '../../lib/model/testing/safetensorsWriter';
+import { randomLlamaCheckpoint } from '../../lib/model/testing/randomLlama';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
@@ -29,46 +29,18 @@ let opened: { model: OpenedModel; close(): Promise<void> };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'bandscope-layered-'));
-  let seed = 11;
-  const rand = (n: number, scale: number, base = 0) =>
-    Float32Array.from({ length: n }, () => base + ((seed = (seed * 16807) % 2147483647) / 2147483647 - 0.5) * scale);
-  const tensors: Array<{ name: string; shape: number[]; values: Float32Array }> = [
-    { name: 'model.embed_tokens.weight', shape: [V, H], values: rand(V * H, 2) },
-    { name: 'model.norm.weight', shape: [H], values: rand(H, 0.2, 1) },
-  ];
-  for (let l = 0; l < L; l++) {
-    const p = `model.layers.${l}`;
-    const lin = (n: string, o: number, i: number) => tensors.push({ name: `${p}.${n}.weight`, shape: [o, i], values: rand(o * i, 2 / Math.sqrt(i)) });
-    lin('self_attn.q_proj', 64, H);
-    lin('self_attn.k_proj', 32, H);
-    lin('self_attn.v_proj', 32, H);
-    lin('self_attn.o_proj', H, 64);
-    lin('mlp.gate_proj', I, H);
-    lin('mlp.up_proj', I, H);
-    lin('mlp.down_proj', H, I);
-    tensors.push(
-      { name: `${p}.input_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) },
-      { name: `${p}.post_attention_layernorm.weight`, shape: [H], values: rand(H, 0.2, 1) },
-    );
-  }
-  writeFileSync(
-    join(dir, 'model.safetensors'),
-    writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: f32Bytes(t.values) }))),
-  );
-  const config = {
-    model_type: 'llama',
-    vocab_size: V,
-    hidden_size: H,
-    intermediate_size: I,
-    num_hidden_layers: L,
-    num_attention_heads: 4,
-    num_key_value_heads: 2,
-    head_dim: 16,
-    max_position_embeddings: 128,
-    rope_theta: 10000,
-    rms_norm_eps: 1e-5,
-    tie_word_embeddings: true,
-  };
+  const { safetensors, config } = randomLlamaCheckpoint({
+    layers: L,
+    hidden: H,
+    intermediate: I,
+    vocab: V,
+    heads: 4,
+    kvHeads: 2,
+    headDim: 16,
+    seed: 11,
+    embeddingScale: 2,
+  });
+  writeFileSync(join(dir, 'model.safetensors'), safetensors);
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   opened = await openModelAtPath(dir);
 });
