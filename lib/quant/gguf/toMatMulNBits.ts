@@ -36,9 +36,11 @@ export function nbitsFromGgufBlocks(dtype: string, bytes: Uint8Array, outFeature
     scales[b] = halfBitsToNumber(bytes[base] | (bytes[base + 1] << 8));
     const out = b * blob;
     if (bits === 4) {
-      // Element e of the block is nibble (e < 16 ? low : high) of byte e mod 16.
-      const nibble = (e: number) => (e < 16 ? bytes[base + 2 + e] & 0x0f : bytes[base + 2 + e - 16] >> 4);
-      for (let i = 0; i < 16; i++) packed[out + i] = nibble(2 * i) | (nibble(2 * i + 1) << 4);
+      // Elements 0…15 are the low nibbles of bytes 0…15, elements 16…31 their high nibbles; output
+      // byte i holds elements 2i (low) and 2i + 1 (high).
+      const qs = base + 2;
+      for (let i = 0; i < 8; i++) packed[out + i] = (bytes[qs + 2 * i] & 0x0f) | ((bytes[qs + 2 * i + 1] & 0x0f) << 4);
+      for (let i = 0; i < 8; i++) packed[out + 8 + i] = (bytes[qs + 2 * i] >> 4) | (bytes[qs + 2 * i + 1] & 0xf0);
     } else {
       // int8 q → code q + 128 (two's complement: flip the sign bit).
       for (let e = 0; e < BLOCK; e++) packed[out + e] = bytes[base + 2 + e] ^ 0x80;
