@@ -93,8 +93,8 @@ test.describe.serial('behaviour: default run', () => {
         .map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name]);
       const engine = performance
         .getEntriesByType('measure')
-        .filter((m) => m.name.startsWith('engine '))
-        .map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name.slice(0, 90)]);
+        .filter((m) => m.name.startsWith('engine ') || m.name.startsWith('analysis '))
+        .map((m) => [Math.round(m.startTime), Math.round(m.duration), m.name.slice(0, 400)]);
       return {
         firstPaintMs: paint?.startTime ?? 0,
         readyMs: performance.now(),

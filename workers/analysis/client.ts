@@ -11,6 +11,7 @@ import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/run/diagnost
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/run/diagnosticsProxy';
 import type { AnalysisRequest, AnalysisResponse, AnalysisWireError } from './protocol';
 import { analysisRequestTransferables } from './protocol';
+import { markTimeline } from '../timeline';
 
 export interface AnalysisWorkerLike {
   postMessage(message: AnalysisRequest, transfer: Transferable[]): void;
@@ -112,6 +113,7 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
         ),
         'diagnostics-result',
       );
+      markTimeline(`analysis diagnostics`, r.elapsedMs);
       return { result: r.result, elapsedMs: r.elapsedMs, proxySetupId: r.proxySetupId };
     },
     async proxySetup(setupId, input, options) {

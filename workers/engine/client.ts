@@ -7,6 +7,7 @@ import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceRequest } from '../runtime/types';
 import type { EngineRequest, EngineResponse, ModelSource, ProgressStage, WireError } from './protocol';
 import { requestTransferables } from './protocol';
+import { markTimeline } from '../timeline';
 
 /** The slice of the Worker API the client uses (a real Worker, or an in-process stand-in in tests). */
 export interface WorkerLike {
@@ -172,7 +173,7 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
       );
       if (response.kind !== 'result') throw new Error(`run answered with '${response.kind}'`);
       const { kind: _kind, requestId: _id, ...result } = response;
-      markTimeline(`engine run T=${tokenCount}${input.wantTaps ? ' taps' : ''} ${input.sessionKey}`, result.elapsedMs);
+      markTimeline(`engine run T=${tokenCount}${input.wantTaps ? ' taps' : ''}${result.reused ? ' reused' : ''} ${input.sessionKey}`, result.elapsedMs);
       return result;
     },
     async tokenize(tokenizer, text, options) {
@@ -191,18 +192,4 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
       pending.clear();
     },
   };
-}
-
-/**
- * A performance measure ending now for work the worker timed (`elapsedMs`), so the e2e timing
- * spec can show where the engine's seconds go (performance.getEntriesByType('measure')).
- */
-function markTimeline(name: string, elapsedMs: number): void {
-  if (typeof performance === 'undefined' || typeof performance.measure !== 'function') return;
-  const end = performance.now();
-  try {
-    performance.measure(name, { start: Math.max(0, end - elapsedMs), end });
-  } catch {
-    // A runtime without measure options (old Node) loses only the timeline entry.
-  }
 }

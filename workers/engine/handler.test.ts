@@ -67,6 +67,45 @@ describe('engine handler (onnxruntime-node standing in)', () => {
     expect(transfers.at(-1)).toHaveLength(2);
   });
 
+  it('answers an NLL-only run of a window the session already ran (taps or not) from memory, and runs again when taps are wanted or inputs differ', async () => {
+    const runs: string[] = [];
+    const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
+    const counting: EngineRuntime = {
+      async createSession(bytes, device) {
+        const session = await inner.createSession(bytes, device);
+        return {
+          device: session.device,
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          run: (feeds, wanted) => {
+            runs.push((wanted ?? []).join(','));
+            return session.run(feeds, wanted);
+          },
+          release: () => session.release(),
+        };
+      },
+    };
+    const { handler, responses } = harness(counting);
+    await handler.handle(loadGraph(1, 'tiny'));
+    await handler.handle(runRequest(2, 'tiny', 4, 2, true));
+    await handler.handle(runRequest(3, 'tiny', 4, 2, false));
+    const reused = responses.at(-1);
+    if (reused?.kind !== 'result') throw new Error('expected result');
+    expect(Array.from(reused.nll)).toEqual([22.5, 34.5, 46.5]);
+    expect(reused).toMatchObject({ reused: true, elapsedMs: 0, device: { used: 'cpu' } });
+    expect(runs).toHaveLength(1);
+    await handler.handle(runRequest(4, 'tiny', 4, 2, true));
+    expect(runs).toHaveLength(2);
+    const other = runRequest(5, 'tiny', 4, 2, false);
+    other.cos[3] += 1;
+    await handler.handle(other);
+    expect(runs).toHaveLength(3);
+    const rerun = responses.at(-1);
+    if (rerun?.kind !== 'result') throw new Error('expected result');
+    expect(rerun.reused).toBeUndefined();
+    expect(Array.from(rerun.nll)).toEqual([23.5, 34.5, 46.5]); // cos[3] is row 1, which feeds nll[0]
+  });
+
   it('caches sessions by key and builds a url source once', async () => {
     const { handler, responses, builds } = harness();
     const load = (requestId: number): EngineRequest => ({

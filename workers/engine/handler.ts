@@ -5,12 +5,13 @@
  * between steps. Sessions live in one LRU by bytes (sessionCache.ts) shared by every session of
  * the worker; one evicted while a client still holds it is rebuilt on its next run.
  */
-import type { DeviceRequest, EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
+import type { DeviceReport, DeviceRequest, EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ModelSource, ProgressStage } from './protocol';
 import type { BuiltModel, LayeredBuild } from './buildGraph';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
 import { createLayeredSession } from './layeredSession';
 import { createLayerWeightCache } from './layerWeightCache';
+import { createRunMemo } from './runMemo';
 import { createSessionCache } from './sessionCache';
 import { formatBytes } from '../../lib/format/bytes';
 import { toWireError, transferablesOf } from './protocol';
@@ -64,6 +65,8 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   // rebuilt transparently on its next run. 'graph' sources are not kept (their bytes are the weight).
   const recipes = new Map<string, { source: ModelSource; device: DeviceRequest; holders: number }>();
   const cancelled = new Set<number>();
+  // The NLL of recent runs (runMemo.ts): a perplexity window the diagnostics already ran costs no pass.
+  const runMemo = createRunMemo<DeviceReport>();
   let queue: Promise<void> = Promise.resolve();
 
   const send = (response: EngineResponse): void => deps.post(response, transferablesOf(response));
@@ -230,6 +233,15 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     if (cos.length !== tokenCount * headDim || sin.length !== tokenCount * headDim) {
       throw new Error(`cos/sin must be [T=${tokenCount}, headDim=${headDim}] = ${tokenCount * headDim} floats, got cos ${cos.length}, sin ${sin.length}`);
     }
+    // Only for a session still held: a disposed key is an error, as without the memo.
+    if (!wantTaps && (recipes.has(sessionKey) || sessions.get(sessionKey) !== undefined)) {
+      const remembered = runMemo.lookup(sessionKey, ids, cos, sin);
+      if (remembered) {
+        send({ kind: 'progress', requestId, stage: 'run', message: `${tokenCount} tokens: this window already ran on this session; its NLL is reused` });
+        send({ kind: 'result', requestId, nll: remembered.nll, device: remembered.meta, elapsedMs: 0, reused: true });
+        return;
+      }
+    }
     const session = await sessionFor(requestId, sessionKey);
     const ids64 = new BigInt64Array(tokenCount);
     for (let t = 0; t < tokenCount; t++) ids64[t] = BigInt(ids[t]);
@@ -248,6 +260,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     if (nll.length !== tokenCount - 1) {
       throw new Error(`output nll has ${nll.length} values (dims [${outputs[NLL_OUTPUT].dims.join(', ')}]), expected T − 1 = ${tokenCount - 1}`);
     }
+    runMemo.remember(sessionKey, ids, cos, sin, nll, session.device);
     const taps = wantTaps ? Object.fromEntries(tapNames.map((name) => [name, outputs[name]])) : undefined;
     send({ kind: 'result', requestId, nll, ...(taps ? { taps } : {}), device: session.device, elapsedMs });
   }
@@ -263,6 +276,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     const key = request.sessionKey;
     if (key === undefined) {
       recipes.clear();
+      runMemo.clear();
       await sessions.clear();
     } else {
       // A session loaded by several clients stays until the last of them disposes it.

@@ -189,6 +189,8 @@ export type EngineResponse =
       taps?: Record<string, FetchedTensor>;
       device: DeviceReport;
       elapsedMs: number;
+      /** true: the worker answered from an earlier run of the same session on the same inputs (runMemo.ts); no forward pass ran. */
+      reused?: boolean;
     }
   | { kind: 'disposed'; requestId: number }
   /** Token ids of a 'tokenize' request. */
