@@ -43,6 +43,8 @@ export function engineOpener(
     return port.open(fullBuild, {
       device,
       signal,
+      // Left in the worker's LRU: the diagnostics' short run opens the same graph right after.
+      keepOnDispose: true,
       onProgress: (p) => onLoadProgress?.(`${p.stage}${p.message ? `: ${p.message}` : ''}`),
       onDevice: reportDevice,
     });

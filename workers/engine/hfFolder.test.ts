@@ -25,11 +25,22 @@ function server(honoursRange: boolean, log: string[]): FetchLike {
 describe('httpByteSource', () => {
   it('sizes the file from Content-Range and reads exact ranges', async () => {
     const log: string[] = [];
-    const source = await httpByteSource(server(true, log), '/x', 'x');
+    const source = await httpByteSource(server(true, log), '/x', 'x', 99);
     expect(source.sizeBytes).toBe(100);
     expect(Array.from(await source.read(10, 3))).toEqual([10, 11, 12]);
     expect(log).toEqual(['bytes=0-0', 'bytes=10-12']);
     await expect(source.read(99, 2)).rejects.toThrow('read 2 bytes at 99 is past the end (100 bytes)');
+  });
+
+  it('reads a file up to the whole-read size in one range request and slices it after', async () => {
+    const log: string[] = [];
+    const source = await httpByteSource(server(true, log), '/x', 'x', 100);
+    const [a, b] = await Promise.all([source.read(10, 3), source.read(98, 2)]);
+    expect(Array.from(a)).toEqual([10, 11, 12]);
+    expect(Array.from(b)).toEqual([98, 99]);
+    expect(Array.from(await source.read(0, 1))).toEqual([0]);
+    expect(log).toEqual(['bytes=0-0', 'bytes=0-99']);
+    await expect(source.read(99, 2)).rejects.toThrow('past the end');
   });
 
   it('keeps the whole body once when the server ignores Range', async () => {
