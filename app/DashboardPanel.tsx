@@ -27,6 +27,7 @@ import { QroarSection } from './sections/QroarSection';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { DiagnosticsSection } from './sections/DiagnosticsSection';
 import { useDiagnosticsRun } from '@/hooks/useDiagnostics';
+import { useProxySetup } from '@/hooks/useProxySetup';
 import { describeTokenizerSource } from '@/lib/tokenize/describeSource';
 import { DEFAULT_SCENARIO_WHY, isDefaultScenario } from '@/lib/settings/settings';
 
@@ -63,6 +64,8 @@ export function DashboardPanel() {
   const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
   const ppl = usePerplexityCurves(settings, model.data, testTokens.data, textKey);
   const diagnosticsRun = useDiagnosticsRun(settings, model.data, model.isError ? model.error : null, userText, !openedReport);
+  // The sliders' proxy runs on the dev text after the diagnostics are drawn, so it delays no default chart.
+  const proxySetupId = useProxySetup(settings, model.data, userText, !openedReport && diagnosticsRun.outcome !== undefined);
   useJobProgress('');
   const trainedWindowTokens = model.data?.trainedWindow.windowTokens ?? 0;
   const upstreamError = model.isError ? `Model: ${errorText(model.error)}` : testTokens.isError ? `Text: ${errorText(testTokens.error)}` : null;
@@ -241,7 +244,7 @@ export function DashboardPanel() {
             testTokens={testTokens.data}
             userText={userText}
             dark={dark}
-            proxySetupId={diagnosticsRun.outcome?.proxySetupId ?? null}
+            proxySetupId={proxySetupId}
             reportSearch={openedReport ? openedReport.search : undefined}
             onRecord={setSearchRecord}
           />

@@ -93,7 +93,7 @@ test.describe('Q-ROAR search', () => {
     test.setTimeout(300_000);
     await page.goto(SHORT);
     const rms = page.locator('[data-proxy-rms]');
-    // The proxy is set up from the diagnostics taps (FP and quantized runs at L′).
+    // The proxy is set up from dev-text taps (FP and quantized runs at L′, after the diagnostics).
     await expect(rms).not.toHaveAttribute('data-proxy-rms', '', { timeout: 240_000 });
     const first = await rms.getAttribute('data-proxy-rms');
     const slider = page.getByLabel(/Scale g of band 0/);

@@ -2,12 +2,15 @@
 /**
  * The diagnostics of the current scenario as one TanStack query keyed by every setting that
  * changes the numbers (cached, deduplicated, cancelled on change): the engine worker runs the
- * tapped windows (lib/run/diagnosticsRuns), the analysis worker turns taps into chart data and
- * keeps the Q-ROAR slider proxy under `proxySetupId` — one set of runs feeds both.
+ * tapped windows (lib/run/diagnosticsRuns) on the held-out text — the text the perplexity curves
+ * read, so the curve at L′ is the diagnostics' own run (the engine worker's run memo answers it) —
+ * and the analysis worker turns taps into chart data. The Q-ROAR slider proxy is set up from the
+ * dev text instead (hooks/useProxySetup): the sliders tune, and tuning never reads held-out text.
  */
 import { useQuery } from '@tanstack/react-query';
 import type { NllEngine } from '@/lib/eval/engine';
-import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
+import type { DiagnosticsGeometry, DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
+import type { ModelSpec } from '@/lib/model/spec';
 import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/run/diagnosticsRuns';
 import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
 import { ropeFrequencies } from '@/lib/rope/frequencies';
@@ -30,8 +33,6 @@ export const DIAGNOSTICS_SEED = 1;
 
 export interface DiagnosticsOutcome {
   result: DiagnosticsResult;
-  /** Analysis-worker proxy setup for the sliders (getAnalysisClient().proxyEval), null without a quantized run. */
-  proxySetupId: string | null;
   /** Why the quantized run was skipped, or null. */
   quantSkipped: string | null;
   device: string;
@@ -46,7 +47,8 @@ function qroarBuild(model: ModelInfo, settings: Settings): GraphQroar {
   return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales };
 }
 
-function tappedOpener(
+/** The diagnostics' tapped graphs (every layer; logits when asked), kept in the worker's cache on dispose. */
+export function tappedOpener(
   model: ModelInfo,
   settings: Settings,
   signal: AbortSignal,
@@ -86,6 +88,25 @@ function tappedOpener(
       onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),
       onDevice: reportDevice,
     });
+  };
+}
+
+/** What the analysis needs of the model and scenario: every decoder layer is tapped, half-split layout. */
+export function diagnosticsGeometryOf(
+  spec: ModelSpec,
+  rope: RopeConfig,
+  bands: DiagnosticsGeometry['bands'],
+  trainedWindowTokens: number,
+): DiagnosticsGeometry {
+  return {
+    heads: spec.numHeads,
+    kvHeads: spec.numKvHeads,
+    headDim: spec.headDim,
+    rotaryDim: rope.rotaryDim,
+    layout: 'half-split',
+    layers: Array.from({ length: spec.numLayers }, (_, l) => l),
+    bands,
+    trainedWindowTokens,
   };
 }
 
@@ -145,19 +166,9 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
       progress(0.9, 'analysis: TIR, logit error, KL, activation IP');
       const original = ropeFrequencies(model.rope, { sequenceLengthTokens: longTokens });
       const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: longTokens });
-      const proxySetupId = quantized ? `diag:${progressKey}` : null;
       const { result } = await getAnalysisClient().diagnostics(
         {
-          geometry: {
-            heads: spec.numHeads,
-            kvHeads: spec.numKvHeads,
-            headDim: spec.headDim,
-            rotaryDim: rope.rotaryDim,
-            layout: 'half-split',
-            layers: Array.from({ length: spec.numLayers }, (_, l) => l),
-            bands,
-            trainedWindowTokens: trained,
-          },
+          geometry: diagnosticsGeometryOf(spec, rope, bands, trained),
           longTokens,
           shortTokens,
           longFp: runs.longFp,
@@ -180,10 +191,10 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
             attentionFactorInterpolated: interpolated.attentionFactor,
           },
         },
-        { signal, ...(proxySetupId ? { proxySetupId } : {}) },
+        { signal },
       );
       progress(1, 'done');
-      return { result, proxySetupId, quantSkipped: quantized ? null : blocked, device: runs.device };
+      return { result, quantSkipped: quantized ? null : blocked, device: runs.device };
     },
   });
   return { query, progressKey };
@@ -194,10 +205,7 @@ export interface DiagnosticsRun {
   outcome: DiagnosticsOutcome | undefined;
 }
 
-/**
- * The section's view of the run: dev text tokens (the search calibrates on dev, so the slider
- * proxy and these charts share one set of taps), the query, and its progress as a source state.
- */
+/** The section's view of the run: the held-out text's tokens, the query, and its progress as a source state. */
 export function useDiagnosticsRun(
   settings: Settings,
   model: ModelInfo | undefined,
@@ -205,8 +213,8 @@ export function useDiagnosticsRun(
   userText: File | null,
   enabled: boolean,
 ): DiagnosticsRun {
-  const tokens = useTokens(settings.text, 'dev', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
-  const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-dev';
+  const tokens = useTokens(settings.text, 'test', userText, model?.spec?.vocabSize, model ? { key: model.id, tokenizer: model.tokenizer } : undefined);
+  const textKey = settings.text === 'user' && userText ? `user:${userText.name}:${userText.size}:${userText.lastModified}` : 'brown-test';
   const { query, progressKey } = useDiagnostics(settings, model, tokens.data, textKey, enabled);
   useJobProgress(progressKey);
   const p = progressOf(progressKey);

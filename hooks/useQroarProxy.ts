@@ -1,8 +1,8 @@
 'use client';
 /**
  * Slider feedback: the proxy RMS logit error (lib/qroar createLogitProxy, in the analysis worker)
- * at the slider scales. The worker holds the proxy under `setupId` (set up from the diagnostics
- * taps); while one evaluation is in flight only the latest slider position is queued, so dragging
+ * at the slider scales. The worker holds the proxy under `setupId` (set up from dev-text taps by
+ * hooks/useProxySetup); while one evaluation is in flight only the latest slider position is queued, so dragging
  * never piles up requests.
  */
 import { useEffect, useRef, useState } from 'react';
@@ -79,6 +79,10 @@ export function useQroarProxy(setupId: string | null, scales: number[], variant:
     void pump();
   }, [setupId, scales, variant]);
 
-  const status = !setupId ? 'Proxy waits for the diagnostics taps (FP and quantized runs at L′).' : error ? `Proxy error: ${error}.` : '';
+  const status = !setupId
+    ? 'Proxy waits for its taps: the FP and quantized runs at L′ on the dev text, after the diagnostics.'
+    : error
+      ? `Proxy error: ${error}.`
+      : '';
   return { rms: setupId ? rms : null, baselineRms: setupId ? baselineRms : null, status };
 }

@@ -7,6 +7,7 @@ import { pairSampler, type PositionPairs } from '../diagnostics/pairSampler';
 import { createLogitProxy, type LogitProxy } from '../qroar/proxy';
 import type { QroarVariant } from '../qroar/transform';
 import type { Band, PairLayout } from '../rope/types';
+import { tapOfSet, type DiagnosticsGeometry, type TapSet } from './diagnosticsCompute';
 
 export interface ProxyLayerTaps {
   layer: number;
@@ -42,6 +43,44 @@ export interface ProxyEvaluation {
 export interface LayeredProxy {
   readonly bandCount: number;
   evaluate(bandScales: ArrayLike<number>, variant: QroarVariant): ProxyEvaluation;
+}
+
+/** The FP and quantized runs at L′ a proxy is set up from (a DiagnosticsInput is one). */
+export interface ProxyRuns {
+  geometry: Pick<DiagnosticsGeometry, 'layers' | 'heads' | 'kvHeads' | 'headDim' | 'rotaryDim' | 'layout' | 'bands'>;
+  longTokens: number;
+  longFp: TapSet;
+  longQuant: TapSet | null;
+  pairCount: number;
+  seed: number;
+}
+
+/**
+ * The proxy input of the FP and quantized long runs (post-RoPE taps), or null without a quantized
+ * run. Keys are k_post of the quantized run: a KV-cache key quantizer is not modelled by the proxy.
+ */
+export function proxySetupInputOf(runs: ProxyRuns): ProxySetupInput | null {
+  const q = runs.longQuant;
+  if (!q) return null;
+  const g = runs.geometry;
+  return {
+    layers: g.layers.map((layer) => ({
+      layer,
+      refQ: tapOfSet(runs.longFp, `q_post_${layer}`),
+      refK: tapOfSet(runs.longFp, `k_post_${layer}`),
+      quantQ: tapOfSet(q, `q_post_${layer}`),
+      quantK: tapOfSet(q, `k_post_${layer}`),
+    })),
+    tokens: runs.longTokens,
+    heads: g.heads,
+    kvHeads: g.kvHeads,
+    headDim: g.headDim,
+    rotaryDim: g.rotaryDim,
+    layout: g.layout,
+    bands: g.bands,
+    pairCount: runs.pairCount,
+    seed: runs.seed,
+  };
 }
 
 /** See module doc. Throws on empty layers or mismatched shapes (createLogitProxy checks dims). */

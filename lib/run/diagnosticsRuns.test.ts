@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { NllEngine, NllEngineInput } from '../eval/engine';
 import type { RopeConfig } from '../rope/types';
-import { noiseFloorPlan, runDiagnosticsWindows, type DiagnosticsVariant } from './diagnosticsRuns';
+import { noiseFloorPlan, runDiagnosticsWindows, runProxyWindows, type DiagnosticsVariant } from './diagnosticsRuns';
+import { proxySetupInputOf } from './diagnosticsProxy';
 
 const rope: RopeConfig = { type: 'default', thetaBase: 10000, headDim: 4, rotaryDim: 4, maxPositionEmbeddings: 8 };
 
@@ -123,5 +124,33 @@ describe('runDiagnosticsWindows', () => {
     await expect(runDiagnosticsWindows({ rope, tokens, longTokens: 12, shortTokens: 13, quantized: false, openEngine })).rejects.toThrow(
       /short context 13 ≤ long context 12/,
     );
+  });
+});
+
+describe('runProxyWindows', () => {
+  const tokens = Int32Array.from({ length: 20 }, (_, i) => 200 + i);
+
+  it('runs FP and quantized at L′ with logits (the diagnostics graphs) on the first tokens of the dev text, disposing each', async () => {
+    const { calls, openEngine } = recorder();
+    const runs = await runProxyWindows({ rope, tokens, longTokens: 12, openEngine });
+    expect(calls.map((c) => [c.variant, c.seqLen, c.logits])).toEqual([
+      ['fp', 12, true],
+      ['ptq', 12, true],
+    ]);
+    expect(calls[1].ids).toEqual(Array.from(tokens.subarray(0, 12)));
+    expect(calls.every((c) => c.disposed)).toBe(true);
+    expect([runs.longFp.q_post_0[0], runs.longQuant.q_post_0[0]]).toEqual([12, -12]);
+    await expect(runProxyWindows({ rope, tokens, longTokens: 21, openEngine })).rejects.toThrow('the dev text has 20 tokens, fewer than the long context 21');
+  });
+
+  it("gives the proxy input of those runs: FP q/k as the reference, the quantized run's q and k_post", () => {
+    const t = (v: number) => Float32Array.of(v);
+    const geometry = { layers: [0], heads: 2, kvHeads: 1, headDim: 4, rotaryDim: 4, layout: 'half-split' as const, bands: [] };
+    const longFp = { q_post_0: t(1), k_post_0: t(2) };
+    const longQuant = { q_post_0: t(3), k_post_0: t(4), k_kv_0: t(5) };
+    const input = proxySetupInputOf({ geometry, longTokens: 12, longFp, longQuant, pairCount: 8, seed: 3 });
+    expect(input?.layers.map((l) => [l.layer, l.refQ[0], l.refK[0], l.quantQ[0], l.quantK[0]])).toEqual([[0, 1, 2, 3, 4]]);
+    expect(input).toMatchObject({ tokens: 12, heads: 2, kvHeads: 1, pairCount: 8, seed: 3 });
+    expect(proxySetupInputOf({ geometry, longTokens: 12, longFp, longQuant: null, pairCount: 8, seed: 3 })).toBeNull();
   });
 });

@@ -134,3 +134,23 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
     device: longFp.device,
   };
 }
+
+export type ProxyRunRequest = Pick<DiagnosticsRunRequest, 'rope' | 'tokens' | 'longTokens' | 'openEngine' | 'onProgress'>;
+
+/**
+ * The two runs the Q-ROAR slider proxy is set up from (lib/run/diagnosticsProxy): the FP and the
+ * quantized model at L′ on the first tokens of `tokens` (the dev text: the sliders tune, so they
+ * never read the held-out text), taps + logits — the very graphs the diagnostics open, so the
+ * sessions are shared.
+ */
+export async function runProxyWindows(req: ProxyRunRequest): Promise<{ longFp: TapSet; longQuant: TapSet; device: string }> {
+  if (req.tokens.length < req.longTokens)
+    throw new Error(`slider proxy: the dev text has ${req.tokens.length} tokens, fewer than the long context ${req.longTokens}`);
+  const full: DiagnosticsRunRequest = { ...req, shortTokens: req.longTokens, quantized: true };
+  req.onProgress?.(0, `full precision at ${req.longTokens} tokens`);
+  const fp = await runOnce(full, 'fp', req.longTokens, true);
+  req.onProgress?.(0.5, `quantized at ${req.longTokens} tokens`);
+  const quant = await runOnce(full, 'ptq', req.longTokens, true);
+  req.onProgress?.(1, 'runs done');
+  return { longFp: fp.out.taps as TapSet, longQuant: quant.out.taps as TapSet, device: fp.device };
+}

@@ -3,8 +3,8 @@
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
  * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
  */
-import { computeDiagnostics, tapOfSet, type DiagnosticsInput } from '../../lib/run/diagnosticsCompute';
-import { createLayeredProxy, type LayeredProxy, type ProxySetupInput } from '../../lib/run/diagnosticsProxy';
+import { computeDiagnostics } from '../../lib/run/diagnosticsCompute';
+import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/run/diagnosticsProxy';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 import { toAnalysisWireError } from './protocol';
 
@@ -24,35 +24,6 @@ class AbortError extends Error {
   override name = 'AbortError';
 }
 
-/**
- * Proxy input from a diagnostics request's FP and quantized long runs (post-RoPE taps). Keys are
- * k_post of the quantized run: a KV-cache key quantizer is not modelled by the slider proxy.
- */
-export function proxyInputFromDiagnostics(input: DiagnosticsInput): ProxySetupInput | null {
-  const q = input.longQuant;
-  if (!q) return null;
-  const g = input.geometry;
-  return {
-    layers: g.layers.map((layer) => ({
-      layer,
-      refQ: tapOfSet(input.longFp, `q_post_${layer}`),
-      refK: tapOfSet(input.longFp, `k_post_${layer}`),
-      quantQ: tapOfSet(q, `q_post_${layer}`),
-      // k_post: the quantized model's keys before any KV quantizer (the proxy does not model KV quantization).
-      quantK: tapOfSet(q, `k_post_${layer}`),
-    })),
-    tokens: input.longTokens,
-    heads: g.heads,
-    kvHeads: g.kvHeads,
-    headDim: g.headDim,
-    rotaryDim: g.rotaryDim,
-    layout: g.layout,
-    bands: g.bands,
-    pairCount: input.pairCount,
-    seed: input.seed,
-  };
-}
-
 export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandler {
   const now = deps.now ?? (() => performance.now());
   const setups = new Map<string, LayeredProxy>();
@@ -70,7 +41,7 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
       case 'diagnostics': {
         const result = computeDiagnostics(request.input);
         let proxySetupId: string | null = null;
-        const proxyInput = request.proxySetupId ? proxyInputFromDiagnostics(request.input) : null;
+        const proxyInput = request.proxySetupId ? proxySetupInputOf(request.input) : null;
         if (request.proxySetupId && proxyInput) {
           keep(request.proxySetupId, createLayeredProxy(proxyInput));
           proxySetupId = request.proxySetupId;
