@@ -7,13 +7,13 @@
  */
 import type { NllEngine } from '../lib/eval/engine';
 import type { RopeConfig } from '../lib/rope/types';
-import { evaluationContexts } from '../lib/run/contexts';
-import { scenarioBands, scenarioRope } from '../lib/run/pressure';
+import { evaluationContexts } from '../lib/scenario/contexts';
+import { scenarioBands, scenarioRope } from '../lib/scenario/pressure';
 import type { SearchJob } from '../lib/scenario/search';
 import type { Settings } from '../lib/settings/settings';
 import type { QroarVariant } from '../lib/qroar/transform';
 import type { Band } from '../lib/rope/types';
-import type { QuantBuild } from '../lib/run/weightsBuild';
+import type { QuantBuild } from '../lib/scenario/weightsBuild';
 import type { SearchEngineBuild, SearchEngineOpener } from '../lib/scenario/searchPlan';
 import type { DeviceChoice } from '../lib/settings/settings';
 import type { EnginePort } from '../workers/engine/nllEngine';
@@ -23,7 +23,7 @@ import type { DeviceReport } from '../workers/runtime/types';
 export interface SearchEngineAdapter {
   /** The model's engine port over the worker (workers/engine/nllEngine createEnginePort). */
   port: EnginePort;
-  /** The scenario's quantized build fields (lib/run/weightsBuild quantBuildOf). */
+  /** The scenario's quantized build fields (lib/scenario/weightsBuild quantBuildOf). */
   quantBuild: QuantBuild;
   variant: QroarVariant;
   bands: Band[];
@@ -49,7 +49,7 @@ export interface PageSearchChoice {
 
 /**
  * The dashboard's search job (without engines and callbacks) from its Settings: PI rope and bands
- * of the scenario (lib/run/pressure), S = min(L, L′) — the CLI's default too — and the page's
+ * of the scenario (lib/scenario/pressure), S = min(L, L′) — the CLI's default too — and the page's
  * report contexts (powers of two from L/4 to L′).
  */
 export function pageSearchJob(

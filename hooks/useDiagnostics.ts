@@ -2,17 +2,17 @@
 /**
  * The diagnostics of the current scenario as one TanStack query keyed by every setting that
  * changes the numbers (cached, deduplicated, cancelled on change): the engine worker runs the
- * tapped windows (lib/run/diagnosticsRuns), the analysis worker turns taps into chart data and
+ * tapped windows (lib/scenario/diagnosticsRuns), the analysis worker turns taps into chart data and
  * keeps the Q-ROAR slider proxy under `proxySetupId` — one set of runs feeds both.
  */
 import { useQuery } from '@tanstack/react-query';
 import type { NllEngine } from '@/lib/eval/engine';
-import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
-import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/run/diagnosticsRuns';
-import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import type { DiagnosticsResult } from '@/lib/scenario/diagnosticsCompute';
+import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/scenario/diagnosticsRuns';
+import { scenarioBands, scenarioRope } from '@/lib/scenario/pressure';
 import { ropeFrequencies } from '@/lib/rope/frequencies';
 import type { RopeConfig } from '@/lib/rope/types';
-import { quantBuildOf } from '@/lib/run/weightsBuild';
+import { quantBuildOf } from '@/lib/scenario/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
 import type { GraphQroar } from '@/workers/engine/protocol';
@@ -58,7 +58,7 @@ function tappedOpener(
   return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
     if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
     const quant = variant === 'fp' || variant === 'fp16' || variant === 'fp-wasm' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
-    // The backend noise floor: the FP graph again, on the WASM EP (lib/run/diagnosticsRuns noiseFloorPlan).
+    // The backend noise floor: the FP graph again, on the WASM EP (lib/scenario/diagnosticsRuns noiseFloorPlan).
     const device = variant === 'fp-wasm' ? 'wasm' : settings.device;
     // Per-channel KV: scales calibrated on the short context first (hooks/kvCalibration.ts).
     const build = await withKvCalibration(
@@ -67,14 +67,14 @@ function tappedOpener(
         seqLen,
         ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
         ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
-        // The noise floor: the same FP model with every weight rounded to float16 (lib/run/weightsF16).
+        // The noise floor: the same FP model with every weight rounded to float16 (lib/scenario/weightsF16).
         ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
         tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
         logits,
       },
       { ...kvCalibration, device, signal },
     );
-    // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/run/sharedOutputs) and shares the session.
+    // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/scenario/sharedOutputs) and shares the session.
     // The keys hold no device, so the WASM twin of a WebGPU session gets its own.
     return port.open(build, {
       device,

@@ -6,14 +6,14 @@
  */
 import { useQueries } from '@tanstack/react-query';
 import { useEffect } from 'react';
-import { evaluationContexts } from '@/lib/run/contexts';
-import { perplexityCurve, type CurveResult } from '@/lib/run/perplexityCurve';
-import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import { evaluationContexts } from '@/lib/scenario/contexts';
+import { perplexityCurve, type CurveResult } from '@/lib/scenario/perplexityCurve';
+import { scenarioBands, scenarioRope } from '@/lib/scenario/pressure';
 import type { GraphQroar } from '@/workers/engine/protocol';
-import { curveBuild, curveJobs, isFp, type CurveBuild, type CurveJob } from '@/lib/run/curveJobs';
-import { sharedDiagnosticsOutputs } from '@/lib/run/sharedOutputs';
+import { curveBuild, curveJobs, isFp, type CurveBuild, type CurveJob } from '@/lib/scenario/curveJobs';
+import { sharedDiagnosticsOutputs } from '@/lib/scenario/sharedOutputs';
 import type { Settings } from '@/lib/settings/settings';
-import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
+import { quantBuildOf, unsupportedQuantBuild } from '@/lib/scenario/weightsBuild';
 import { engineOpener } from './engineNll';
 import { getEngineClient } from './engineClient';
 import { reportProgress } from './jobStore';

@@ -10,11 +10,11 @@
 import { useCallback, useRef, useState } from 'react';
 import type { CandidateRecord } from '@/lib/qroar/search';
 import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
-import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import { scenarioBands, scenarioRope } from '@/lib/scenario/pressure';
 import { cancelledSearchResult, plannedCandidateCount, runSearch, type SearchJob, type SearchRunResult } from '@/lib/scenario/search';
 import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
 import type { Band } from '@/lib/rope/types';
-import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
+import { quantBuildOf, unsupportedQuantBuild } from '@/lib/scenario/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { withKvCalibration } from './kvCalibration';
 import { enginePortOf } from './engineNll';

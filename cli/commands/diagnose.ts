@@ -26,8 +26,8 @@
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
 import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { configureNodeEngines, nodeEngineReport } from '../engine/nodeRunner';
-import { computeDiagnostics } from '../../lib/run/diagnosticsCompute';
-import { pressureChartData } from '../../lib/run/pressure';
+import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
+import { pressureChartData } from '../../lib/scenario/pressure';
 import { cliReportModel, cliReportSettings, writeCliReport } from '../scenario/report';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
@@ -52,7 +52,7 @@ import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
 import { openScenarioModel, requireWindow } from '../scenario/model';
 import { runTappedWindow, scenarioWeights, tapOf } from '../scenario/runs';
-import { stackLayersAsHeads } from '../../lib/run/stackHeads';
+import { stackLayersAsHeads } from '../../lib/scenario/stackHeads';
 
 const COMMAND = 'diagnose';
 const QUERY_BINS = 16;
@@ -312,7 +312,7 @@ export async function run(argv: string[]): Promise<void> {
       seconds: (performance.now() - started) / 1000,
     };
     if (reportPath !== undefined && reportSettings !== null) {
-      // The dashboard's diagnostics record (lib/run/diagnosticsCompute) from these very taps: the same
+      // The dashboard's diagnostics record (lib/scenario/diagnosticsCompute) from these very taps: the same
       // functions, pairs and bins as the figures above. No logits were captured, so no KL.
       const diagnostics = computeDiagnostics({
         geometry: {

@@ -18,8 +18,8 @@ import { CONTROL_SHARE_DEFINITION, controlShares, notSpecificSentence } from '..
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
 import { reportSearchOf } from '../../lib/report/searchRecord';
-import { pressureChartData } from '../../lib/run/pressure';
-import { patchedQkTensors, scalesOutcomeSettings } from '../../lib/run/searchExport';
+import { pressureChartData } from '../../lib/scenario/pressure';
+import { patchedQkTensors, scalesOutcomeSettings } from '../../lib/scenario/searchExport';
 import { runSearch } from '../../lib/scenario/search';
 import { GUARD_DEFINITION, guardWindowCount, SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
 import {
@@ -336,7 +336,7 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** lib/run/searchExport's patched tensors (scaled q_proj/k_proj, or q/k norms on qk-norm models) and the scales JSON. */
+/** lib/scenario/searchExport's patched tensors (scaled q_proj/k_proj, or q/k norms on qk-norm models) and the scales JSON. */
 async function writePatched(
   dir: string,
   model: Awaited<ReturnType<typeof openScenarioModel>>,

@@ -11,13 +11,13 @@ import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import type { RtnOptions } from '../../lib/quant/rtn';
 import type { RopeConfig } from '../../lib/rope/types';
-import { scenarioDecoderWeights, type QroarSetting } from '../../lib/run/weights';
+import { scenarioDecoderWeights, type QroarSetting } from '../../lib/scenario/weights';
 import { createNodeEngine } from '../engine/nodeRunner';
 import type { ScenarioModel } from './model';
 
-export { qroarFactors, qroarPreQuantHook, type QroarSetting } from '../../lib/run/weights';
+export { qroarFactors, qroarPreQuantHook, type QroarSetting } from '../../lib/scenario/weights';
 
-/** Decoder weights: full precision when rtn is absent; Q-ROAR scaling applied before RTN (lib/run/weights). */
+/** Decoder weights: full precision when rtn is absent; Q-ROAR scaling applied before RTN (lib/scenario/weights). */
 export function scenarioWeights(model: ScenarioModel, opts: { rtn?: RtnOptions; qroar?: QroarSetting }): Promise<DecoderWeights> {
   return scenarioDecoderWeights(model.spec, (n) => model.tensorF32(n), { rtn: opts.rtn, qroar: opts.qroar });
 }

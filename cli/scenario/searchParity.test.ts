@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import type { CandidateRecord } from '../../lib/qroar/search';
-import { quantBuildOf } from '../../lib/run/weightsBuild';
+import { quantBuildOf } from '../../lib/scenario/weightsBuild';
 import { runSearch, type SearchJob, type SearchRunResult } from '../../lib/scenario/search';
 import { createUrlGraphBuilder } from '../../workers/engine/buildGraph';
 import { createEngineClient } from '../../workers/engine/client';

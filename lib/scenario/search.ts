@@ -9,7 +9,7 @@
  * Bands are visited by descending analytic IP at L′; when two bands tie on IP, by descending TIR
  * of post-RoPE keys (full precision, first dev window at L′ over the first S tokens, mean over
  * layers). The chosen scales are then measured on the held-out test text, PTQ and the
- * full-precision control, each at g = 1 and with the chosen scales (lib/run/perplexityCurve:
+ * full-precision control, each at g = 1 and with the chosen scales (lib/scenario/perplexityCurve:
  * shorter contexts are prefixes of the L′ windows, run with their own tables for dynamic NTK).
  *
  * Issue #13: a candidate replaces the incumbent only beyond the paired dev-window noise
@@ -30,7 +30,7 @@ import { runBandSearch, type CandidateRecord, type SearchEvaluation } from '../q
 import { searchWithWidening, type WidenedSearch } from '../qroar/widenSearch';
 import { analyticPressure, bandMeans } from '../rope/pressure';
 import type { Band, RopeConfig } from '../rope/types';
-import { perplexityCurve } from '../run/perplexityCurve';
+import { perplexityCurve } from './perplexityCurve';
 import { guardWindowCount, SEARCH_DEFAULTS, type EnginePrecision, type SearchEngineOpener, type SearchModelGeometry, type SearchVariant } from './searchPlan';
 
 export interface SearchJob extends SearchVariant {

@@ -3,8 +3,8 @@
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
  * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
  */
-import { computeDiagnostics, tapOfSet, type DiagnosticsInput } from '../../lib/run/diagnosticsCompute';
-import { createLayeredProxy, type LayeredProxy, type ProxySetupInput } from '../../lib/run/diagnosticsProxy';
+import { computeDiagnostics, tapOfSet, type DiagnosticsInput } from '../../lib/scenario/diagnosticsCompute';
+import { createLayeredProxy, type LayeredProxy, type ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 import { toAnalysisWireError } from './protocol';
 

@@ -11,7 +11,7 @@ import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../li
 import type { RunScenario } from '../../lib/model/runBudget';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
-import { bandsFromPairRanges, scenarioAssembleOptions, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
+import { bandsFromPairRanges, scenarioAssembleOptions, scenarioDecoderWeights, type QuantLayers } from '../../lib/scenario/weights';
 import type { LayeredWeightSource } from './layeredSession';
 import { layeredWeightSource } from './layeredSource';
 import type { GraphQroar } from './protocol';
@@ -83,7 +83,7 @@ export interface LoadOptions {
   quantFormat?: 'fake' | 'nbits';
   quantLayers?: QuantLayers;
   qroar?: GraphQroar | null;
-  /** 'f16': every weight rounded to float16 (lib/run/weightsF16). */
+  /** 'f16': every weight rounded to float16 (lib/scenario/weightsF16). */
   weightPrecision?: 'f32' | 'f16';
   /**
    * Refuse before reading any tensor when the run's peak (lib/model/runBudget, with this load's

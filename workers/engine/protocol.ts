@@ -66,7 +66,7 @@ export interface GraphBuildRequest {
   tapQueries?: boolean;
   /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
   qroar?: GraphQroar | null;
-  /** 'f16': full-precision weights rounded to float16 (the diagnostics' noise floor, lib/run/weightsF16); no `quant` with it. Default 'f32'. */
+  /** 'f16': full-precision weights rounded to float16 (the diagnostics' noise floor, lib/scenario/weightsF16); no `quant` with it. Default 'f32'. */
   weightPrecision?: 'f32' | 'f16';
   /**
    * Refuse up front, before any tensor is read (lib/model/budgetCheck assertRunFits: bytes needed,

@@ -15,7 +15,7 @@ import type { TapSet } from './diagnosticsCompute';
 
 /**
  * The noise floor's run: 'fp16' = the FP model with every weight rounded to float16
- * (lib/run/weightsF16); 'fp-wasm' = the FP model on the WASM backend, when the others ran on WebGPU.
+ * (lib/scenario/weightsF16); 'fp-wasm' = the FP model on the WASM backend, when the others ran on WebGPU.
  */
 export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar' | 'fp16' | 'fp-wasm';
 
@@ -29,7 +29,7 @@ export function noiseFloorPlan(fpDevice: string): { variant: 'fp-wasm' | 'fp16';
 }
 
 export interface DiagnosticsRunRequest {
-  /** The PI rope (lib/run/pressure scenarioRope); both variants use it. */
+  /** The PI rope (lib/scenario/pressure scenarioRope); both variants use it. */
   rope: RopeConfig;
   /** Token ids of the text, Int32Array[n], n ≥ longTokens. */
   tokens: Int32Array;
