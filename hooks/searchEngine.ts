@@ -13,7 +13,7 @@ import type { SearchJob } from '../lib/scenario/search';
 import type { Settings } from '../lib/settings/settings';
 import type { QroarVariant } from '../lib/qroar/transform';
 import type { Band } from '../lib/rope/types';
-import type { QuantBuild } from '../lib/scenario/weightsBuild';
+import type { QuantBuild } from '../lib/scenario/builds';
 import type { SearchEngineBuild, SearchEngineOpener } from '../lib/scenario/searchPlan';
 import type { DeviceChoice } from '../lib/settings/settings';
 import type { EnginePort } from '../workers/engine/nllEngine';
@@ -86,7 +86,7 @@ export function searchGraphBuild(
   return {
     seqLen,
     ...(build.precision === 'fp' ? { ...a.quantBuild, quant: null, kv: null } : a.quantBuild),
-    qroar: { variant: a.variant, bands: a.bands.map((b) => [b.firstPair, b.lastPair]), scales: [...build.scales] },
+    qroar: { variant: a.variant, bands: a.bands, scales: [...build.scales] },
     // The tie-break reads post-RoPE keys only.
     ...(build.kTapLayers ? { tapLayers: [...build.kTapLayers], tapQueries: false } : {}),
   };

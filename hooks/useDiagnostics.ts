@@ -15,7 +15,7 @@ import type { RopeConfig } from '@/lib/rope/types';
 import { quantBuildOf } from '@/lib/scenario/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
-import type { GraphQroar } from '@/workers/engine/protocol';
+import type { QroarBuild } from '@/lib/scenario/builds';
 import { enginePortOf } from './engineNll';
 import { withKvCalibration } from './kvCalibration';
 import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
@@ -38,12 +38,12 @@ export interface DiagnosticsOutcome {
 }
 
 /** The applied Q-ROAR scales as a graph build field; throws when they do not fit the band partition. */
-function qroarBuild(model: ModelInfo, settings: Settings): GraphQroar {
+function qroarBuild(model: ModelInfo, settings: Settings): QroarBuild {
   const bands = scenarioBands(model.rope, settings);
   const scales = settings.appliedScales;
   if (!scales || scales.length !== bands.length)
     throw new Error(`the applied Q-ROAR scales have ${scales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
-  return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales };
+  return { variant: settings.qroarVariant, bands, scales };
 }
 
 function tappedOpener(
@@ -65,7 +65,7 @@ function tappedOpener(
       model,
       {
         seqLen,
-        ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
+        ...(quant ? { quant: quant.quant, kv: quant.kv } : {}),
         ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
         // The noise floor: the same FP model with every weight rounded to float16 (lib/scenario/weightsF16).
         ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
@@ -74,15 +74,14 @@ function tappedOpener(
       },
       { ...kvCalibration, device, signal },
     );
-    // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/scenario/sharedOutputs) and shares the session.
-    // The keys hold no device, so the WASM twin of a WebGPU session gets its own.
+    // A perplexity curve of the same weights builds this very graph (lib/scenario/sharedOutputs) and shares the session;
+    // the session key holds the device, so the WASM twin of a WebGPU session gets its own.
     return port.open(build, {
       device,
       signal,
       wantTaps: true,
       // Kept in the worker's cache: a settings round trip reuses it.
       keepOnDispose: true,
-      ...(variant === 'fp-wasm' ? { keyPrefix: 'wasm|' } : {}),
       onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),
       onDevice: reportDevice,
     });

@@ -9,7 +9,7 @@ import { useEffect } from 'react';
 import { evaluationContexts } from '@/lib/scenario/contexts';
 import { perplexityCurve, type CurveResult } from '@/lib/scenario/perplexityCurve';
 import { scenarioBands, scenarioRope } from '@/lib/scenario/pressure';
-import type { GraphQroar } from '@/workers/engine/protocol';
+import type { QroarBuild } from '@/lib/scenario/builds';
 import { curveBuild, curveJobs, isFp, type CurveBuild, type CurveJob } from '@/lib/scenario/curveJobs';
 import { sharedDiagnosticsOutputs } from '@/lib/scenario/sharedOutputs';
 import type { Settings } from '@/lib/settings/settings';
@@ -36,14 +36,14 @@ export function unsupportedQuantReason(settings: Settings, headDim?: number): st
 }
 
 /** The applied Q-ROAR scales as a graph build field (bands of the main method's partition). */
-function appliedQroar(model: ModelInfo, settings: Settings): GraphQroar {
+function appliedQroar(model: ModelInfo, settings: Settings): QroarBuild {
   const bands = scenarioBands(model.rope, settings);
   if (!settings.appliedScales || settings.appliedScales.length !== bands.length) {
     throw new Error(
       `the applied Q-ROAR scales have ${settings.appliedScales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`,
     );
   }
-  return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales: settings.appliedScales };
+  return { variant: settings.qroarVariant, bands, scales: settings.appliedScales };
 }
 
 export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {

@@ -23,6 +23,7 @@ import { REPO } from '../testing/spawnCli';
 import { openScenarioModel } from './model';
 import { cliReportSettings } from './report';
 import { cliSearchOpener } from './searchEngine';
+import { kvBuildOfSpec, rtnBuildOfOptions } from '../../lib/scenario/builds';
 
 const THREADS = 2;
 
@@ -111,8 +112,8 @@ describe('one search, two drivers', () => {
       expect(cliContexts).toEqual([256, 384]);
       const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant)!;
       // The settings round trip names the same quantization the CLI runs.
-      expect(parseRtnSpec(quantBuild.quant!)).toEqual(rtn);
-      expect({ hadamard: false, ...parseKvSpec(quantBuild.kv!) }).toEqual({ hadamard: false, ...kvQuant });
+      expect(quantBuild.quant).toEqual(rtnBuildOfOptions(rtn));
+      expect(quantBuild.kv).toEqual(kvBuildOfSpec(kvQuant));
 
       const cli = await runSearch({ ...job, openEngine: cliSearchOpener({ model, rtn, kvQuant, variant: 'shared', bands: job.bands }) });
 

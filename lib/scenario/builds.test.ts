@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseKvSpec } from '../quant/kvSpec';
 import { parseRtnSpec } from '../quant/rtnSpec';
-import { kvBuildOf, kvBuildOfSpec, rtnBuildOf, rtnBuildOfOptions, rtnOptionsOf } from './builds';
+import { describeKvBuild, describeRtnBuild, kvBuildOf, kvBuildOfSpec, rtnBuildOf, rtnBuildOfOptions, rtnOptionsOf } from './builds';
 
 const kv = { bits: 8 as const, keys: true, values: true, grouping: 'token' as const, keyStage: 'post' as const, hadamard: false };
 
@@ -24,5 +24,11 @@ describe('typed builds', () => {
     expect(kvBuildOf(null)).toBeNull();
     // The rotation is always stated, so a key never sees "absent" and "false" as two builds.
     expect(kvBuildOfSpec(parseKvSpec('int8:token:post')).hadamard).toBe(false);
+  });
+
+  it('messages name a build in the CLI’s spelling', () => {
+    expect(describeRtnBuild(rtnBuildOfOptions(parseRtnSpec('rtn:w4g32a')))).toBe('rtn:w4g32a');
+    expect(describeRtnBuild(rtnBuildOfOptions(parseRtnSpec('rtn:w2gchs'), 'qk'))).toBe('rtn:w2gchs on qk');
+    expect(describeKvBuild(kvBuildOfSpec(parseKvSpec('int4:channel:pre:k:hadamard')))).toBe('int4:channel:pre:k:hadamard');
   });
 });

@@ -4,8 +4,9 @@
  * they are and key sessions through lib/scenario/key; the spec grammars (lib/quant/rtnSpec,
  * lib/quant/kvSpec) live only at the CLI flag and URL edges, never inside.
  */
-import type { KvQuantSpec } from '../quant/kvSpec';
+import { formatKvSpec, type KvQuantSpec } from '../quant/kvSpec';
 import type { RtnOptions } from '../quant/rtn';
+import { formatRtnSpec } from '../quant/rtnSpec';
 import type { QroarVariant } from '../qroar/transform';
 import type { Band } from '../rope/types';
 import type { QuantLayers } from './weights';
@@ -98,4 +99,15 @@ export function rtnBuildOfOptions(rtn: RtnOptions, layers: QuantLayers = 'all'):
 /** The KV build of a parsed lib/quant/kvSpec spec (e.g. a `--kv` flag). */
 export function kvBuildOfSpec(spec: KvQuantSpec): KvBuild {
   return { ...spec, hadamard: spec.hadamard === true };
+}
+
+/** An RTN build as a person reads it in a message, in the CLI's spelling (e.g. 'rtn:w4g32a', 'rtn:w2g32a on qk'); never parsed back. */
+export function describeRtnBuild(build: RtnBuild): string {
+  const spec = formatRtnSpec(rtnOptionsOf(build));
+  return build.layers === 'all' ? spec : `${spec} on ${build.layers}`;
+}
+
+/** A KV build as a person reads it in a message, in the CLI's spelling (e.g. 'int8:token:post'); never parsed back. */
+export function describeKvBuild(build: KvBuild): string {
+  return formatKvSpec(build);
 }

@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { kvSpecOf, quantBuildOf, unsupportedQuantBuild } from './weightsBuild';
+import { quantBuildOf, unsupportedQuantBuild } from './weightsBuild';
 
 const kv = { bits: 8 as const, keys: true, values: true, grouping: 'token' as const, keyStage: 'post' as const };
 
-describe('quantBuildOf / kvSpecOf', () => {
-  it('spells weight RTN, layers and KV in the lib/quant grammars', () => {
-    expect(quantBuildOf({ bits: 4, group: 32, symmetric: false, layers: 'qk' }, null)).toEqual({ quant: 'rtn:w4g32a', quantLayers: 'qk', kv: null });
-    expect(quantBuildOf(null, kv)).toEqual({ quant: null, quantLayers: 'all', kv: 'int8:token:post' });
+describe('quantBuildOf', () => {
+  it('typed RTN and KV builds of the settings; null when nothing is quantized', () => {
+    expect(quantBuildOf({ bits: 4, group: 32, symmetric: false, layers: 'qk' }, null)).toEqual({
+      quant: { kind: 'rtn', bits: 4, groupSizeColumns: 32, symmetric: false, layers: 'qk' },
+      kv: null,
+    });
+    expect(quantBuildOf(null, kv)).toEqual({ quant: null, kv: { bits: 8, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: false } });
+    expect(quantBuildOf(null, { ...kv, keys: false, values: false })).toBeNull();
     expect(quantBuildOf(null, null)).toBeNull();
-    expect(kvSpecOf({ ...kv, bits: 4, values: false, keyStage: 'pre' })).toBe('int4:token:pre:k');
-    expect(kvSpecOf({ ...kv, keys: false })).toBe('int8:token:post:v');
-    expect(kvSpecOf({ ...kv, keys: false, values: false })).toBeNull();
-    expect(kvSpecOf({ ...kv, grouping: 'channel', hadamard: true })).toBe('int8:channel:post:hadamard');
-    expect(kvSpecOf({ ...kv, bits: 4, keys: false, hadamard: true })).toBe('int4:token:post:v:hadamard');
   });
 
   it('builds per-channel KV (calibrated first); refuses Hadamard only for a non-power-of-two head dim', () => {

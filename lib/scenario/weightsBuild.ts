@@ -1,58 +1,17 @@
 /**
- * Dashboard settings → the engine's weight/KV build fields (workers/engine GraphBuildRequest):
- * RTN spec, which linears it covers, and the KV grammar of lib/quant/kvSpec. Pure, so the hooks
- * that key worker jobs and the worker agree on one spelling.
+ * Dashboard settings → the quantized variant's typed builds (lib/scenario/builds): RTN weights on
+ * the chosen linears and the KV cache. Pure, so the hooks that key worker jobs and the worker
+ * read one record.
  */
 import { hadamardSizeError } from '../quant/hadamard';
-import { formatKvSpec } from '../quant/kvSpec';
-import { formatRtnSpec } from '../quant/rtnSpec';
-import type { QuantLayers } from './weights';
+import { kvBuildOf, rtnBuildOf, type KvQuantChoice, type QuantBuild, type WeightQuantChoice } from './builds';
 
-/** Structural slice of lib/settings WeightQuantSettings. */
-export interface WeightQuantChoice {
-  bits: number;
-  group: number | 'channel';
-  symmetric: boolean;
-  layers: QuantLayers;
-}
-
-/** Structural slice of lib/settings KvQuantSettings. */
-export interface KvQuantChoice {
-  bits: 4 | 8;
-  keys: boolean;
-  values: boolean;
-  grouping: 'token' | 'channel';
-  keyStage: 'pre' | 'post';
-  /** Hadamard-rotated cache; absent = not rotated. */
-  hadamard?: boolean;
-}
-
-export interface QuantBuild {
-  /** e.g. 'rtn:w4g32a'; null = float32 weights. */
-  quant: string | null;
-  quantLayers: QuantLayers;
-  /** e.g. 'int8:token:post', 'int4:channel:post:hadamard'; null = no KV quant. */
-  kv: string | null;
-}
-
-/** KV grammar string of a KV choice; null when off or when neither keys nor values are chosen. */
-export function kvSpecOf(kv: KvQuantChoice | null): string | null {
-  if (kv === null || (!kv.keys && !kv.values)) return null;
-  return formatKvSpec({
-    bits: kv.bits,
-    granularity: kv.grouping,
-    keyRope: kv.keyStage,
-    target: kv.keys && kv.values ? 'kv' : kv.keys ? 'k' : 'v',
-    hadamard: kv.hadamard === true,
-  });
-}
-
-/** The quantized variant's build fields; null when neither weights nor KV are quantized. */
+/** The quantized variant's builds; null when neither weights nor KV are quantized. */
 export function quantBuildOf(weight: WeightQuantChoice | null, kv: KvQuantChoice | null): QuantBuild | null {
-  const quant = weight ? formatRtnSpec({ bits: weight.bits, groupSize: weight.group, symmetric: weight.symmetric }) : null;
-  const kvSpec = kvSpecOf(kv);
-  if (quant === null && kvSpec === null) return null;
-  return { quant, quantLayers: weight?.layers ?? 'all', kv: kvSpec };
+  const quant = rtnBuildOf(weight);
+  const kvBuild = kvBuildOf(kv);
+  if (quant === null && kvBuild === null) return null;
+  return { quant, kv: kvBuild };
 }
 
 /**
