@@ -102,8 +102,10 @@ describe('search job of a plan', () => {
     const fp = searchEngineBuild(plan, { precision: 'fp', scales: [1, 1.1, 1, 1], kTapLayers: [0, 1] }, 256);
     expect(ptq).toEqual({ seqLen: 2048, quant: plan.quant!.quant, kv: null, qroar: { variant: 'shared', bands: plan.bands, scales: [1, 1.1, 1, 1] } });
     expect(fp).toEqual({ seqLen: 256, qroar: { variant: 'shared', bands: plan.bands, scales: [1, 1.1, 1, 1] }, tapLayers: [0, 1], tapQueries: false });
-    expect(() => searchEngineBuild(planScenario({ ...defaultSettings(), weightQuant: null }, model), { precision: 'fp', scales: [1] }, 8)).toThrow(
-      /choose a weight or KV-cache quantization/,
-    );
+    // Nothing quantized (the CLI allows --quant none): both precisions are the FP model with the scales.
+    expect(searchEngineBuild(planScenario({ ...defaultSettings(), weightQuant: null }, model), { precision: 'quantized', scales: [1] }, 8)).toEqual({
+      seqLen: 8,
+      qroar: { variant: 'shared', bands: plan.bands, scales: [1] },
+    });
   });
 });

@@ -51,12 +51,14 @@ export function searchJobOf(plan: ScenarioPlan, c: SearchChoice): Omit<SearchJob
   };
 }
 
-/** The engine build of a search engine: the FP control drops weight and KV quantization, same PI and scales. */
+/**
+ * The engine build of a search engine: the FP control drops weight and KV quantization, same PI and
+ * scales. (A plan with nothing quantized searches the FP model; the dashboard refuses that earlier.)
+ */
 export function searchEngineBuild(plan: ScenarioPlan, build: SearchEngineBuild, seqLen: number): EngineBuild {
-  if (!plan.quant) throw new Error('Q-ROAR searches scales for a quantized model: choose a weight or KV-cache quantization first');
   return {
     seqLen,
-    ...(build.precision === 'fp' ? {} : { quant: plan.quant.quant, kv: plan.quant.kv }),
+    ...(build.precision === 'fp' || !plan.quant ? {} : { quant: plan.quant.quant, kv: plan.quant.kv }),
     qroar: { variant: plan.settings.qroarVariant, bands: plan.bands, scales: [...build.scales] },
     // The tie-break reads post-RoPE keys only.
     ...(build.kTapLayers ? { tapLayers: [...build.kTapLayers], tapQueries: false } : {}),
