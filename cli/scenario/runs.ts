@@ -2,7 +2,7 @@
  * Forward runs shared by `diagnose` and `search`: decoder weights with optional Q-ROAR scaling
  * (scale W_Q/W_K first, then RTN — SPEC §5) and optional RTN, one ONNX graph per length on
  * onnxruntime-node, single tapped windows. (The search's windowed runs: lib/scenario/search over
- * cli/scenario/searchEngine.)
+ * the Node engine port, cli/engine/nodePort.)
  */
 import type { NllEngineOutput } from '../../lib/eval/engine';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';

@@ -1,5 +1,5 @@
-// One Q-ROAR search through both drivers (issue #10 item 3): the CLI's path (cli/scenario/searchEngine
-// over onnxruntime-node, in this process) and the dashboard's (lib/scenario/searchRun over the browser
+// One Q-ROAR search through both drivers (issue #10 item 3): the CLI's path (the Node engine port,
+// cli/engine/nodePort over onnxruntime-node, in this process) and the dashboard's (lib/scenario/searchRun over the browser
 // engine port, workers/engine/scenarioPort → engine client → in-process worker → workers/engine/handler → onnxruntime-node, the built-in folder read by
 // HTTP ranges) on the built-in model, same settings → identical candidates, scales and figures.
 import { join } from 'node:path';
@@ -22,7 +22,7 @@ import { configureNodeEngines } from '../engine/nodeRunner';
 import { REPO } from '../testing/spawnCli';
 import { openScenarioModel } from './model';
 import { cliReportSettings } from './report';
-import { cliSearchOpener } from './searchEngine';
+import { createNodeEnginePort } from '../engine/nodePort';
 import { kvBuildOfSpec, rtnBuildOfOptions } from '../../lib/scenario/builds';
 
 const THREADS = 2;
@@ -120,7 +120,7 @@ describe('one search, two drivers', () => {
       // The settings round trip names the same quantization the CLI runs.
       expect(plan.quant).toEqual({ quant: rtnBuildOfOptions(rtn), kv: kvBuildOfSpec(kvQuant) });
 
-      const cli = await runSearch({ ...job, openEngine: cliSearchOpener({ model, rtn, kvQuant, variant: 'shared', bands: job.bands }) });
+      const cli = await runSearch({ ...job, openEngine: searchOpener(plan, createNodeEnginePort(model), devTokens) });
 
       const worker = createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: THREADS }), createUrlGraphBuilder(diskFetch(join(REPO, 'public'))));
       const client = createEngineClient(() => worker);

@@ -103,7 +103,8 @@ export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan
       : null;
   const qroar: QroarBuild | null = scales !== null && qroarProblem === null ? { variant: settings.qroarVariant, bands, scales: [...scales] } : null;
   const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model.tokenizer ? addedBosId(model.tokenizer) : null };
-  const contexts = evaluationContexts(trainedWindowTokens, contextTokens);
+  // Below 8 tokens (a CLI run may ask for L′ ≥ 2) there is no L/4 … L′ ladder: the one context L′.
+  const contexts = trainedWindowTokens >= 8 && contextTokens >= 8 ? evaluationContexts(trainedWindowTokens, contextTokens) : [contextTokens];
   const { factor, betaFast, betaSlow, lowFreqFactor, highFreqFactor } = settings.pi;
   const piParameters = { factor, betaFast, betaSlow, lowFreqFactor, highFreqFactor };
   const modelKey = { id: model.id, identity: model.identity };

@@ -25,6 +25,10 @@ export interface SearchChoice {
   windows: number;
   /** Test windows of L′; undefined = every whole window. */
   testWindows?: number;
+  /** The guard's S when a driver lets it be chosen (the CLI's --short-context, ≤ L); default the plan's min(L, L′). */
+  shortContextTokens?: number;
+  /** The before/after table's contexts (ascending, ≤ L′); default the plan's contexts. */
+  reportContexts?: number[];
 }
 
 /**
@@ -40,8 +44,8 @@ export function searchJobOf(plan: ScenarioPlan, c: SearchChoice): Omit<SearchJob
     devTokens: c.devTokens,
     testTokens: c.testTokens,
     contextTokens: plan.contextTokens,
-    shortContextTokens: plan.shortContextTokens,
-    reportContexts: plan.contexts,
+    shortContextTokens: c.shortContextTokens ?? plan.shortContextTokens,
+    reportContexts: c.reportContexts ?? plan.contexts,
     windows: c.windows,
     ...(c.testWindows !== undefined ? { testWindows: c.testWindows } : {}),
     variant: plan.settings.qroarVariant,
