@@ -66,7 +66,8 @@ export function createNodeEnginePort(model: NodePortModel): ScenarioEnginePort {
     const kv = build.kv!;
     const cal = o.kvCalibration;
     if (!cal) throw new Error('per-channel KV quant needs calibrated scales: open the build with kvCalibration (the text and rope to calibrate on)');
-    const S = model.trainedWindow.windowTokens;
+    const L = model.trainedWindow.windowTokens;
+    const S = cal.calibrationTokens ?? L;
     const calBuild: EngineBuild = {
       seqLen: S,
       quant: build.quant ?? null,
@@ -88,7 +89,7 @@ export function createNodeEnginePort(model: NodePortModel): ScenarioEnginePort {
           kv,
           tokens: cal.tokens,
           calibrationTokens: S,
-          trainedWindowTokens: S,
+          trainedWindowTokens: L,
           rope: cal.rope,
           dims: spec,
           openEngine: (graph) => createNodeEngine(buildLlamaGraph(spec, weights, graph)),

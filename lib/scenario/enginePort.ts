@@ -24,9 +24,10 @@ export interface EnginePortOpenOptions {
   onProgress?: (message: string) => void;
   /**
    * Per-channel KV (build.kv.granularity 'channel' without scales): the text and RoPE whose first
-   * S = L tokens calibrate the scales (lib/eval/kvCalibration.ts) before the graph is built.
+   * S tokens calibrate the scales (lib/eval/kvCalibration.ts) before the graph is built; S =
+   * `calibrationTokens` (2 ≤ S ≤ L), default the trained window L.
    */
-  kvCalibration?: { tokens: Int32Array; rope: RopeConfig };
+  kvCalibration?: { tokens: Int32Array; rope: RopeConfig; calibrationTokens?: number };
 }
 
 export interface ScenarioEnginePort {

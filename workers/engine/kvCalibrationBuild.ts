@@ -30,6 +30,8 @@ export interface KvCalibrationRun {
   tokens: Int32Array;
   /** The RoPE (with PI) of the runs being calibrated for. */
   rope: RopeConfig;
+  /** S, the calibration context (2 ≤ S ≤ L); default the trained window L. */
+  calibrationTokens?: number;
   device: DeviceRequest;
   signal?: AbortSignal;
 }
@@ -47,7 +49,7 @@ export async function withKvCalibration(
   const kv = build.kv;
   if (!kv || build.kvChannelScales || kv.granularity !== 'channel') return build;
   const { spec } = target;
-  const S = target.trainedWindowTokens;
+  const S = run.calibrationTokens ?? target.trainedWindowTokens;
   // The calibration model is the long runs' model without KV quant (same weights, quant, Q-ROAR).
   const calBuild: Omit<GraphBuildRequest, 'seqLen'> = {
     ...(build.quant ? { quant: build.quant } : {}),
@@ -67,7 +69,7 @@ export async function withKvCalibration(
       kv,
       tokens: run.tokens,
       calibrationTokens: S,
-      trainedWindowTokens: S,
+      trainedWindowTokens: target.trainedWindowTokens,
       rope: run.rope,
       dims: spec,
       openEngine: (graph) => {
