@@ -5,8 +5,8 @@
  * report it) instead of throwing during render.
  */
 import { useMemo } from 'react';
-import { planScenario, type ScenarioPlan } from '@/lib/scenario/plan';
-import type { Settings } from '@/lib/settings/settings';
+import { planScenario, type ScenarioPlan } from '../lib/scenario/plan';
+import type { Settings } from '../lib/settings/settings';
 import type { ModelInfo } from './useModelInfo';
 
 export type PlanState = { plan: ScenarioPlan; error: null } | { plan: null; error: Error | null };

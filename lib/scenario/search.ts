@@ -1,7 +1,8 @@
 /**
  * ONE Q-ROAR band search (SPEC §5) for both drivers: the dashboard (hooks/useQroarSearch over the
- * engine worker) and `bandscope search` (onnxruntime-node) call this with their own engine opener,
- * so the same settings give the same candidates and scales on both sides.
+ * browser engine port) and `bandscope search` (the Node engine port) call this with the same
+ * engine opener of their plan (lib/scenario/searchRun searchOpener), so the same settings give the
+ * same candidates and scales on both sides.
  *
  * Objective = mean dev NLL of `windows` windows of L′ with the candidate scales baked into the
  * quantized weights (scale W_Q/W_K first, then quantize). Guard = lib/scenario/searchPlan
