@@ -165,8 +165,6 @@ export default tseslint.config(
   },
   {
     files: ['cli/**/*.ts'],
-    // The two-driver parity test runs the dashboard's search adapter beside the CLI's on purpose.
-    ignores: ['cli/scenario/searchParity.test.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

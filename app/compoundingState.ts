@@ -5,7 +5,7 @@
  * message. The mapping itself is lib/views/curveStates.
  */
 import { compoundingBuildReady, compoundingChartState, type CompoundingArgs, type CompoundingBuilt } from '@/lib/views/curveStates';
-import type { CurveResult } from '@/lib/run/perplexityCurve';
+import type { CurveResult } from '@/lib/scenario/perplexityCurve';
 
 // The last layout, memoize-one style: one dashboard per page, and the curve results are TanStack
 // cache entries whose identity changes only with their data. A module cache rather than a ref,

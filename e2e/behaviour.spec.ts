@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { specFromHfConfig } from '../lib/model/hfConfig';
 import { buildReport, serializeReport } from '../lib/report/report';
-import { pressureChartData } from '../lib/run/pressure';
+import { pressureChartData } from '../lib/scenario/pressure';
 import { decodeSettings } from '../lib/settings/codec';
 
 /** Issue #6's target for the longest main-thread task during a run, and the regression guard this spec enforces (see the test below). */
@@ -152,7 +152,7 @@ test.describe.serial('behaviour: default run', () => {
   });
 });
 
-/** A report file as "Save report" writes it. Pressure is computed by lib/run from the built-in model's config; the perplexity values are hand-built test inputs for the compare view, not model output. */
+/** A report file as "Save report" writes it. Pressure is computed by lib/scenario from the built-in model's config; the perplexity values are hand-built test inputs for the compare view, not model output. */
 function reportFile(name: string, query: string, perplexity: number[]): { name: string; mimeType: string; buffer: Buffer } {
   const config = JSON.parse(readFileSync('public/models/bandscope-byte-4m/config.json', 'utf8')) as Record<string, unknown>;
   const { settings } = decodeSettings(query);

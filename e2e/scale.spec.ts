@@ -29,9 +29,9 @@ test.describe('research-size model, layer-streamed in the browser', () => {
     test.setTimeout(1_800_000);
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    // The page budget is 60 % of navigator.deviceMemory (lib/run/weightsBudget.ts): 20/3 GB → 4 GiB.
+    // The page budget is 60 % of navigator.deviceMemory (lib/scenario/weightsBudget.ts): 20/3 GB → 4 GiB.
     await page.addInitScript(() => Object.defineProperty(Navigator.prototype, 'deviceMemory', { get: () => 20 / 3, configurable: true }));
-    // L=2048 (trained-window override) makes the evaluated contexts start at 512 (lib/run/contexts:
+    // L=2048 (trained-window override) makes the evaluated contexts start at 512 (lib/scenario/contexts:
     // from L/4), ctx=512 stops them there; full precision only, no comparison overlays.
     await page.goto('/?pi=default&L=2048&ctx=512&wq=off&kv=off&cmp=');
     await page.getByLabel('Open a Hugging Face model folder').setInputFiles(DEFAULT_CHECKPOINT_DIR);

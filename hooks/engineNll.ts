@@ -1,14 +1,12 @@
 'use client';
-/** An lib/eval NllEngine over the engine worker: one cached session per (model, quant, T, taps). */
-import type { NllEngine } from '@/lib/eval/engine';
-import type { RopeConfig } from '@/lib/rope/types';
+/** The page's engine port (lib/scenario/enginePort) over its engine worker: every hook's jobs open their engines here. */
+import type { ScenarioEnginePort } from '@/lib/scenario/enginePort';
 import type { DeviceChoice } from '@/lib/settings/settings';
 import type { GraphBuildRequest, ModelSource } from '@/workers/engine/protocol';
-import { createEnginePort, type EnginePort } from '@/workers/engine/nllEngine';
+import { createScenarioPort } from '@/workers/engine/scenarioPort';
 import type { ModelInfo } from './useModelInfo';
 import { getEngineClient } from './engineClient';
 import { reportDevice } from './jobStore';
-import { withKvCalibration } from './kvCalibration';
 
 /**
  * Where the worker reads this model from: the served folder ('hf-url') or the user's own files
@@ -21,41 +19,17 @@ export function modelSourceOf(model: ModelInfo, build: GraphBuildRequest): Model
   throw new Error(`model '${model.label}' has neither a served folder nor local files to run`);
 }
 
-/**
- * Opens an engine per context length. `kvCalibration` (the text and RoPE of the runs) is needed
- * when the build's KV cache is per-channel: its scales are calibrated first (hooks/kvCalibration.ts).
- */
-export function engineOpener(
-  model: ModelInfo,
-  /** The build, or the build for each T (a perplexity graph that takes on the diagnostics' outputs at their lengths). */
-  build: Omit<GraphBuildRequest, 'seqLen'> | ((seqLen: number) => Omit<GraphBuildRequest, 'seqLen'>),
-  device: DeviceChoice,
-  signal: AbortSignal,
-  onLoadProgress?: (message: string) => void,
-  kvCalibration?: { tokens: Int32Array; rope: RopeConfig },
-): (seqLen: number) => Promise<NllEngine> {
-  const port = enginePortOf(model);
-  return async (seqLen) => {
-    const base = typeof build === 'function' ? build(seqLen) : build;
-    const fullBuild: GraphBuildRequest = kvCalibration
-      ? await withKvCalibration(model, { ...base, seqLen }, { ...kvCalibration, device, signal })
-      : { ...base, seqLen };
-    return port.open(fullBuild, {
-      device,
-      signal,
-      // Left in the worker's LRU: the diagnostics' short run opens the same graph right after.
-      keepOnDispose: true,
-      onProgress: (p) => onLoadProgress?.(`${p.stage}${p.message ? `: ${p.message}` : ''}`),
-      onDevice: reportDevice,
-    });
-  };
-}
-
-/** The engine port of `model` over the page's engine worker: every hook opens its engines here. */
-export function enginePortOf(model: ModelInfo): EnginePort {
-  return createEnginePort(getEngineClient(), {
-    modelId: model.id,
-    headDim: model.spec?.headDim ?? model.rope.headDim,
-    sourceOf: (b) => modelSourceOf(model, b),
-  });
+/** The engine port of `model` on the page's engine worker, running on `device` unless a job asks for the WASM twin. */
+export function scenarioPortOf(model: ModelInfo, device: DeviceChoice): ScenarioEnginePort {
+  return createScenarioPort(
+    getEngineClient(),
+    {
+      modelId: model.id,
+      spec: model.spec,
+      headDim: model.spec?.headDim ?? model.rope.headDim,
+      trainedWindowTokens: model.trainedWindow.windowTokens,
+      sourceOf: (b) => modelSourceOf(model, b),
+    },
+    { device, onDevice: reportDevice },
+  );
 }

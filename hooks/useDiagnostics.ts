@@ -1,35 +1,26 @@
 'use client';
 /**
- * The diagnostics of the current scenario as one TanStack query keyed by every setting that
- * changes the numbers (cached, deduplicated, cancelled on change): the engine worker runs the
- * tapped windows (lib/run/diagnosticsRuns) on the held-out text — the text the perplexity curves
- * read, so the curve at L′ is the diagnostics' own run (the engine worker's run memo answers it) —
- * and the analysis worker turns taps into chart data. The Q-ROAR slider proxy is set up from the
- * dev text instead (hooks/useProxySetup): the sliders tune, and tuning never reads held-out text.
+ * The diagnostics of the current scenario as one TanStack query keyed by `plan.key` (cached,
+ * deduplicated, cancelled on change): lib/scenario/diagnosticsJob runs the tapped windows on the
+ * engine worker over the held-out text, the analysis worker turns taps into chart data. The
+ * Q-ROAR slider proxy is set up from the dev text instead (hooks/useProxySetup): the sliders tune.
  */
 import { useQuery } from '@tanstack/react-query';
-import type { NllEngine } from '@/lib/eval/engine';
-import type { DiagnosticsGeometry, DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
-import type { ModelSpec } from '@/lib/model/spec';
-import { runDiagnosticsWindows, type DiagnosticsVariant } from '@/lib/run/diagnosticsRuns';
-import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
-import { ropeFrequencies } from '@/lib/rope/frequencies';
-import type { RopeConfig } from '@/lib/rope/types';
-import { quantBuildOf } from '@/lib/run/weightsBuild';
+import type { DiagnosticsResult } from '@/lib/scenario/diagnosticsCompute';
+import { runDiagnostics } from '@/lib/scenario/diagnosticsJob';
+import { DIAGNOSTICS_DEFAULTS } from '@/lib/scenario/plan';
 import type { Settings } from '@/lib/settings/settings';
 import { getAnalysisClient } from '@/workers/analysis/client';
-import type { GraphQroar } from '@/workers/engine/protocol';
-import { enginePortOf } from './engineNll';
-import { withKvCalibration } from './kvCalibration';
-import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
+import { scenarioPortOf } from './engineNll';
+import { progressOf, reportProgress, useJobProgress } from './jobStore';
+import { useScenarioPlan } from './scenarioPlan';
 import { useTokens } from './useTokens';
 import { diagnosticsSource, type DiagnosticsSource } from '@/lib/views/diagnosticsStates';
-import { unsupportedQuantReason } from './usePerplexityCurves';
 import type { ModelInfo } from './useModelInfo';
 
-/** Sampled (m, n) pairs for the logit error and the slider proxy, and the sampler seed. */
-export const DIAGNOSTICS_PAIRS = 4096;
-export const DIAGNOSTICS_SEED = 1;
+/** Sampled (m, n) pairs for the logit error and the slider proxy, and the sampler seed (lib/scenario/plan DIAGNOSTICS_DEFAULTS). */
+export const DIAGNOSTICS_PAIRS = DIAGNOSTICS_DEFAULTS.pairs;
+export const DIAGNOSTICS_SEED = DIAGNOSTICS_DEFAULTS.seed;
 
 export interface DiagnosticsOutcome {
   result: DiagnosticsResult;
@@ -38,166 +29,26 @@ export interface DiagnosticsOutcome {
   device: string;
 }
 
-/** The applied Q-ROAR scales as a graph build field; throws when they do not fit the band partition. */
-function qroarBuild(model: ModelInfo, settings: Settings): GraphQroar {
-  const bands = scenarioBands(model.rope, settings);
-  const scales = settings.appliedScales;
-  if (!scales || scales.length !== bands.length)
-    throw new Error(`the applied Q-ROAR scales have ${scales?.length ?? 0} values for ${bands.length} bands; apply scales for the current band partition`);
-  return { variant: settings.qroarVariant, bands: bands.map((b) => [b.firstPair, b.lastPair]), scales };
-}
-
-/** The diagnostics' tapped graphs (every layer; logits when asked), kept in the worker's cache on dispose. */
-export function tappedOpener(
-  model: ModelInfo,
-  settings: Settings,
-  signal: AbortSignal,
-  onMessage: (m: string) => void,
-  kvCalibration: { tokens: Int32Array; rope: RopeConfig },
-) {
-  const port = enginePortOf(model);
-  const spec = model.spec;
-  return async (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> => {
-    if (!spec) throw new Error(`model '${model.label}' has no readable architecture to run`);
-    const quant = variant === 'fp' || variant === 'fp16' || variant === 'fp-wasm' ? null : quantBuildOf(settings.weightQuant, settings.kvQuant);
-    // The backend noise floor: the FP graph again, on the WASM EP (lib/run/diagnosticsRuns noiseFloorPlan).
-    const device = variant === 'fp-wasm' ? 'wasm' : settings.device;
-    // Per-channel KV: scales calibrated on the short context first (hooks/kvCalibration.ts).
-    const build = await withKvCalibration(
-      model,
-      {
-        seqLen,
-        ...(quant ? { quant: quant.quant, quantLayers: quant.quantLayers, kv: quant.kv } : {}),
-        ...(variant === 'ptq+qroar' ? { qroar: qroarBuild(model, settings) } : {}),
-        // The noise floor: the same FP model with every weight rounded to float16 (lib/run/weightsF16).
-        ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
-        tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
-        logits,
-      },
-      { ...kvCalibration, device, signal },
-    );
-    // No prefix of its own: a perplexity curve of the same weights builds this very graph (lib/run/sharedOutputs) and shares the session.
-    // The keys hold no device, so the WASM twin of a WebGPU session gets its own.
-    return port.open(build, {
-      device,
-      signal,
-      wantTaps: true,
-      // Kept in the worker's cache: a settings round trip reuses it.
-      keepOnDispose: true,
-      ...(variant === 'fp-wasm' ? { keyPrefix: 'wasm|' } : {}),
-      onProgress: (p) => onMessage(`${variant} T=${seqLen} ${p.stage}${p.message ? `: ${p.message}` : ''}`),
-      onDevice: reportDevice,
-    });
-  };
-}
-
-/** What the analysis needs of the model and scenario: every decoder layer is tapped, half-split layout. */
-export function diagnosticsGeometryOf(
-  spec: ModelSpec,
-  rope: RopeConfig,
-  bands: DiagnosticsGeometry['bands'],
-  trainedWindowTokens: number,
-): DiagnosticsGeometry {
-  return {
-    heads: spec.numHeads,
-    kvHeads: spec.numKvHeads,
-    headDim: spec.headDim,
-    rotaryDim: rope.rotaryDim,
-    layout: 'half-split',
-    layers: Array.from({ length: spec.numLayers }, (_, l) => l),
-    bands,
-    trainedWindowTokens,
-  };
-}
-
-export function diagnosticsKey(settings: Settings, model: ModelInfo | undefined, textKey: string) {
-  return [
-    'diagnostics',
-    model?.identity,
-    model?.id,
-    settings.pi,
-    settings.targetContextTokens,
-    settings.weightQuant,
-    settings.kvQuant,
-    settings.bands,
-    settings.tirQuantile,
-    settings.appliedScales,
-    settings.appliedScales ? settings.qroarVariant : null,
-    textKey,
-    settings.device,
-    DIAGNOSTICS_PAIRS,
-    DIAGNOSTICS_SEED,
-  ] as const;
-}
-
 export function useDiagnostics(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string, enabled = true) {
-  const key = diagnosticsKey(settings, model, textKey);
-  const progressKey = JSON.stringify(key);
+  const { plan, error } = useScenarioPlan(settings, model);
+  const key = plan ? plan.key({ kind: 'diagnostics', text: textKey }) : `diagnostics:unplanned:${error?.message ?? ''}`;
   const query = useQuery({
-    queryKey: key,
+    queryKey: [key],
     enabled: enabled && model !== undefined && model.spec !== null && tokens !== undefined,
     // Taps are large and cheap to recompute relative to holding many settings' worth.
     gcTime: 60_000,
     queryFn: async ({ signal }): Promise<DiagnosticsOutcome> => {
-      if (!model || !model.spec || !tokens) throw new Error('model or text not ready');
-      const spec = model.spec;
-      const rope = scenarioRope(model.rope, settings);
-      const bands = scenarioBands(model.rope, settings);
-      const trained = model.trainedWindow.windowTokens;
-      const longTokens = settings.targetContextTokens;
-      const shortTokens = Math.min(trained, longTokens);
-      const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant);
-      const blocked = quantBuild ? unsupportedQuantReason(settings, spec.headDim) : 'neither weights nor KV cache are quantized';
-      const quantized = quantBuild !== null && blocked === null;
-      // With a quantized K cache attention reads k_kv (quantized post-RoPE keys), else k_post.
-      const quantKeyTap = quantBuild?.kv && settings.kvQuant?.keys ? 'k_kv' : 'k_post';
-      const progress = (fraction: number, message: string) => reportProgress(progressKey, { fraction, message });
-      const runs = await runDiagnosticsWindows({
-        rope,
-        tokens,
-        longTokens,
-        shortTokens,
-        quantized,
-        qroar: settings.appliedScales !== null && settings.appliedScales.length === bands.length,
-        noiseFloor: true,
-        openEngine: tappedOpener(model, settings, signal, (m) => progress(0, m), { tokens, rope }),
-        onProgress: (f, m) => progress(f * 0.9, m),
-      });
+      if (error) throw error;
+      if (!plan || !model || !model.spec || !tokens) throw new Error('model or text not ready');
+      const progress = (fraction: number, message: string) => reportProgress(key, { fraction, message });
+      const job = await runDiagnostics(plan, scenarioPortOf(model, settings.device), tokens, progress, signal);
       progress(0.9, 'analysis: TIR, logit error, KL, activation IP');
-      const original = ropeFrequencies(model.rope, { sequenceLengthTokens: longTokens });
-      const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: longTokens });
-      const { result } = await getAnalysisClient().diagnostics(
-        {
-          geometry: diagnosticsGeometryOf(spec, rope, bands, trained),
-          longTokens,
-          shortTokens,
-          longFp: runs.longFp,
-          shortFp: runs.shortFp,
-          longQuant: runs.longQuant,
-          longQroar: runs.longQroar,
-          ...(runs.qroarLogits ? { qroarLogits: runs.qroarLogits } : {}),
-          ...(runs.longFloor ? { longFloor: runs.longFloor } : {}),
-          ...(runs.floorLogits ? { floorLogits: runs.floorLogits } : {}),
-          ...(runs.floorSource ? { floorSource: runs.floorSource } : {}),
-          ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
-          tirQuantile: settings.tirQuantile,
-          pairCount: DIAGNOSTICS_PAIRS,
-          seed: DIAGNOSTICS_SEED,
-          quantKeyTap,
-          frequencies: {
-            invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
-            invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
-            attentionFactorOriginal: original.attentionFactor,
-            attentionFactorInterpolated: interpolated.attentionFactor,
-          },
-        },
-        { signal },
-      );
+      const { result } = await getAnalysisClient().diagnostics(job.input, { signal });
       progress(1, 'done');
-      return { result, quantSkipped: quantized ? null : blocked, device: runs.device };
+      return { result, quantSkipped: job.quantSkipped, device: job.device };
     },
   });
-  return { query, progressKey };
+  return { query, progressKey: key };
 }
 
 export interface DiagnosticsRun {

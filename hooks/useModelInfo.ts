@@ -18,7 +18,7 @@ import { formatBytes } from '@/lib/format/bytes';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { openModel } from '@/lib/model/open';
 import { resolveTrainedWindow, withTrainedWindow, type TrainedWindow } from '@/lib/model/trainedWindow';
-import { memoryBudgetFor } from '@/lib/run/weightsBudget';
+import { memoryBudgetFor } from '@/lib/scenario/weightsBudget';
 import type { TokenizerSource } from '@/lib/tokenize/types';
 import type { ModelFile } from '@/workers/engine/protocol';
 import { servedModelIdentity } from './modelIdentity';

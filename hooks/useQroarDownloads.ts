@@ -11,8 +11,8 @@ import { formatQroarScalesJson } from '@/lib/export/scalesJson';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { openModel } from '@/lib/model/open';
 import type { ReportSearchRun } from '@/lib/report/searchRecord';
-import { patchedQkTensors, scalesFileOf, scalesOutcomeSettings } from '@/lib/run/searchExport';
-import { bandsFromPairRanges } from '@/lib/run/weights';
+import { patchedQkTensors, scalesFileOf, scalesOutcomeSettings } from '@/lib/scenario/searchExport';
+import { bandsFromPairRanges } from '@/lib/scenario/weights';
 import type { ModelInfo } from './useModelInfo';
 
 /** A file to save: name, contents, MIME type. */

@@ -1,7 +1,7 @@
 'use client';
 /**
  * The live Q-ROAR search (SPEC §5): lib/scenario/search — the one search job `bandscope search`
- * runs too — over the engine worker (hooks/searchEngine). Every candidate builds its own quantized
+ * runs too — over the engine worker's port (lib/scenario/searchRun). Every candidate builds its own quantized
  * graphs with the candidate scales baked into W_Q/W_K, runs the dev windows and the guard's short
  * windows, and is released before the next, so worker memory stays at one search session. The
  * loop on this thread only awaits and records. Cancel aborts the in-flight engine request and
@@ -10,16 +10,14 @@
 import { useCallback, useRef, useState } from 'react';
 import type { CandidateRecord } from '@/lib/qroar/search';
 import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
-import { scenarioBands, scenarioRope } from '@/lib/run/pressure';
+import { planScenario, type ScenarioPlan } from '@/lib/scenario/plan';
 import { cancelledSearchResult, plannedCandidateCount, runSearch, type SearchJob, type SearchRunResult } from '@/lib/scenario/search';
+import { searchJobOf, searchOpener } from '@/lib/scenario/searchRun';
 import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
 import type { Band } from '@/lib/rope/types';
-import { quantBuildOf, unsupportedQuantBuild } from '@/lib/run/weightsBuild';
+import { quantBuildOf, unsupportedQuantBuild } from '@/lib/scenario/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
-import { withKvCalibration } from './kvCalibration';
-import { enginePortOf } from './engineNll';
-import { reportDevice } from './jobStore';
-import { pageSearchJob, searchEngineOpener } from './searchEngine';
+import { scenarioPortOf } from './engineNll';
 import type { ModelInfo } from './useModelInfo';
 import type { SearchState } from '@/lib/views/searchStates';
 
@@ -102,39 +100,34 @@ export function useQroarSearch() {
   const start = useCallback(async (inputs: SearchInputs): Promise<void> => {
     const { model, settings } = inputs;
     const blocked = searchBlockedReason(settings, model);
-    const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant);
-    if (blocked || !quantBuild) {
-      setView({ ...IDLE, state: 'error', error: blocked ?? 'cannot search' });
+    if (blocked) {
+      setView({ ...IDLE, state: 'error', error: blocked });
+      return;
+    }
+    let plan: ScenarioPlan;
+    try {
+      plan = planScenario(settings, model);
+    } catch (err) {
+      setView({ ...IDLE, state: 'error', error: errorText(err) });
       return;
     }
     abortRef.current?.abort();
     const abort = new AbortController();
     abortRef.current = abort;
-    const rope = scenarioRope(model.rope, settings);
-    const bands = scenarioBands(model.rope, settings);
-    const trained = model.rope.originalMaxPositionEmbeddings ?? model.rope.maxPositionEmbeddings;
-    const L = settings.targetContextTokens;
+    const { bands } = plan;
+    const L = plan.contextTokens;
     const setup: SearchSetup = {
       variant: settings.qroarVariant,
       bands,
       contextTokens: L,
-      shortContextTokens: Math.min(trained, L),
+      shortContextTokens: plan.shortContextTokens,
       gridPoints: inputs.gridPoints,
       guardTolerance: inputs.guardTolerance,
     };
     const total = plannedCandidateCount(bands.length, inputs.gridPoints);
     setView({ ...IDLE, state: 'running', setup, totalCandidates: total, message: 'building the first graph…', startedAtMs: performance.now() });
-    const openEngine = searchEngineOpener({
-      port: enginePortOf(model),
-      quantBuild,
-      variant: setup.variant,
-      bands,
-      device: settings.device,
-      signal: abort.signal,
-      // Per-channel KV: each candidate's keys differ, so its scales are calibrated on its own model (memoised).
-      calibrate: (build) => withKvCalibration(model, build, { tokens: inputs.devTokens, rope, device: settings.device, signal: abort.signal }),
-      onDevice: reportDevice,
-    });
+    // Per-channel KV: each candidate's keys differ, so its scales are calibrated on its own model (memoised).
+    const openEngine = searchOpener(plan, scenarioPortOf(model, settings.device), inputs.devTokens, abort.signal);
     const candidates: CandidateRecord[] = [];
     const recordOf = (result: SearchRunResult) =>
       reportSearchOf(result, {
@@ -144,7 +137,7 @@ export function useQroarSearch() {
         shortContextTokens: setup.shortContextTokens,
       });
     const job: SearchJob = {
-      ...pageSearchJob(model, settings, {
+      ...searchJobOf(plan, {
         devTokens: inputs.devTokens,
         testTokens: inputs.testTokens,
         gridPoints: inputs.gridPoints,

@@ -11,3 +11,7 @@ declare const console: { log(...a: unknown[]): void; warn(...a: unknown[]): void
 declare function structuredClone<T>(value: T): T;
 declare const performance: { now(): number };
 declare function setTimeout(cb: () => void, ms?: number): unknown;
+/** The host's AbortSignal as lib sees it: jobs only pass it on to their engine port and read `aborted`. */
+interface AbortSignal {
+  readonly aborted: boolean;
+}

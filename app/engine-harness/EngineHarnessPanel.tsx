@@ -7,6 +7,9 @@ import { ropeFrequencies } from '@/lib/rope/frequencies';
 import type { DeviceReport, DeviceRequest } from '@/workers/runtime/types';
 import { createEngineClient } from '@/workers/engine/client';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
+import { parseRtnSpec } from '@/lib/quant/rtnSpec';
+import { rtnBuildOfOptions } from '@/lib/scenario/builds';
+import { engineSessionKey } from '@/lib/scenario/key';
 
 const MODEL_URL = '/models/bandscope-byte-4m/';
 const TEXT_URL = '/text/brown-test.txt';
@@ -38,9 +41,11 @@ export function EngineHarnessPanel() {
       const textBytes = new Uint8Array(await (await fetch(TEXT_URL)).arrayBuffer());
       if (textBytes.length < tokenCount) throw new Error(`text has ${textBytes.length} bytes, need ${tokenCount}`);
       const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope, { sequenceLengthTokens: tokenCount });
-      const sessionKey = `bandscope-byte-4m|${quant ?? 'fp32'}|T${tokenCount}`;
+      // The URL's `quant` is the CLI spelling (rtn:w4g32a), read at this edge into the typed build.
+      const build = { seqLen: tokenCount, quant: quant === null ? null : rtnBuildOfOptions(parseRtnSpec(quant)) };
+      const sessionKey = engineSessionKey('builtin:bandscope-byte-4m', device, build);
       const loadStart = performance.now();
-      const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant } }, device, {
+      const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl: MODEL_URL, build }, device, {
         onProgress: (e) => live && setStage(`${e.stage}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`),
       });
       const loadMs = performance.now() - loadStart;

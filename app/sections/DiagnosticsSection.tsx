@@ -8,7 +8,7 @@ import { useMemo, useState } from 'react';
 import { ChartCard } from '@/components/charts/ChartCard';
 import { TirTensorPicker } from '@/components/diagnostics/TirTensorPicker';
 import type { TapTensor } from '@/lib/charts/types';
-import type { DiagnosticsResult } from '@/lib/run/diagnosticsCompute';
+import type { DiagnosticsResult } from '@/lib/scenario/diagnosticsCompute';
 import type { DiagnosticsRun } from '@/hooks/useDiagnostics';
 import { diagnosticsChartStates, reportDiagnosticsSource } from '@/lib/views/diagnosticsStates';
 

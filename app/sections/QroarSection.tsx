@@ -15,7 +15,7 @@ import { errorText } from '@/lib/views/chartState';
 import { searchCandidatesState, searchPenaltyState } from '@/lib/views/searchStates';
 import type { ReportSearch } from '@/lib/report/searchRecord';
 import { toSearchCandidate } from '@/lib/report/searchRecord';
-import { scenarioBands } from '@/lib/run/pressure';
+import { scenarioBands } from '@/lib/scenario/pressure';
 import { measurementCandidateEquivalents, searchEtaMs } from '@/lib/scenario/searchEta';
 import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
 import { encodeSettings } from '@/lib/settings/codec';

@@ -24,11 +24,15 @@
  * the same taps (TIR, logit error, activation IP; no KL: logits are not captured here).
  */
 import { activationPressure } from '../../lib/diagnostics/activationPressure';
-import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { configureNodeEngines, nodeEngineReport } from '../engine/nodeRunner';
-import { computeDiagnostics } from '../../lib/run/diagnosticsCompute';
-import { pressureChartData } from '../../lib/run/pressure';
-import { cliReportModel, cliReportSettings, writeCliReport } from '../scenario/report';
+import { createNodeEnginePort } from '../engine/nodePort';
+import { graphRopeInputs } from '../../lib/eval/ropeInputs';
+import type { NllEngineOutput } from '../../lib/eval/engine';
+import type { EngineBuild } from '../../lib/scenario/engineBuild';
+import { planScenario } from '../../lib/scenario/plan';
+import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
+import { pressureChartData } from '../../lib/scenario/pressure';
+import { cliReportModel, cliReportSettings, cliSettings, writeCliReport, type CliScenario } from '../scenario/report';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { tailInflationRatio } from '../../lib/diagnostics/tir';
@@ -50,9 +54,9 @@ import { checkRunBudget } from '../scenario/budget';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseLayerList, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
-import { openScenarioModel, requireWindow } from '../scenario/model';
-import { runTappedWindow, scenarioWeights, tapOf } from '../scenario/runs';
-import { stackLayersAsHeads } from '../../lib/run/stackHeads';
+import { openScenarioModel, requireWindow, scenarioPlanModel } from '../scenario/model';
+import { tapOf } from '../scenario/runs';
+import { stackLayersAsHeads } from '../../lib/scenario/stackHeads';
 
 const COMMAND = 'diagnose';
 const QUERY_BINS = 16;
@@ -113,7 +117,12 @@ export async function run(argv: string[]): Promise<void> {
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowOverride });
   try {
     const { spec } = model;
-    const { rope, trainedWindow, context, shortContext } = resolveRunLengths(
+    const {
+      rope: flagRope,
+      trainedWindow,
+      context,
+      shortContext,
+    } = resolveRunLengths(
       COMMAND,
       { context: stringFlag(COMMAND, flags, 'context'), shortContext: stringFlag(COMMAND, flags, 'short-context') },
       spec.rope,
@@ -129,22 +138,23 @@ export async function run(argv: string[]): Promise<void> {
       { weights: weightPrecisionOf(rtn), kvQuant: kvQuant !== undefined, tapLayerCount: layers.length, sourceTensors: 'kept' },
       context,
     );
-    const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
+    parseBandsChoice(COMMAND, bandsRaw, flagRope); // a bad --bands is a usage error before planning
+    // Flags → settings (the dashboard's record; lib/settings) → the plan: PI rope, bands and the typed builds.
+    const scenario: CliScenario = {
+      modelArg,
+      rope: choice,
+      contextTokens: context,
+      rtn,
+      kvQuant,
+      bands: bandsRaw,
+      textPaths: [textPath],
+      tirQuantile: tail,
+      ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
+    };
+    const plan = planScenario(cliSettings(scenario), scenarioPlanModel(model));
+    const { rope, bands } = plan;
     // --report: refused here, before any run, when the dashboard cannot represent these settings.
-    const reportSettings =
-      reportPath === undefined
-        ? null
-        : cliReportSettings(COMMAND, {
-            modelArg,
-            rope: choice,
-            contextTokens: context,
-            rtn,
-            kvQuant,
-            bands: bandsRaw,
-            textPaths: [textPath],
-            tirQuantile: tail,
-            ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
-          });
+    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, scenario);
     const tokens = await model.readTokens(COMMAND, 'text', textPath);
     requireWindow(COMMAND, 'text', tokens, context);
     const { numHeads, numKvHeads, headDim } = spec;
@@ -156,28 +166,29 @@ export async function run(argv: string[]): Promise<void> {
     const ipAnalytic = bandMeans(pressure.ipTurns, bands);
     const displacement = bandMeans(pressure.displacementTurns, bands);
 
-    // Real runs: full precision long + short (TIR, activation IP, logit reference), quantized long.
+    // Real runs on the Node engine port: full precision long + short (TIR, activation IP, logit
+    // reference), quantized long — each one window of the first tokens, every chosen layer tapped.
     const log = (msg: string) => process.stderr.write(`${COMMAND}: ${msg}\n`);
-    const fpWeights = await scenarioWeights(model, {});
+    const port = createNodeEnginePort(model);
+    const runWindow = async (build: EngineBuild): Promise<NllEngineOutput> => {
+      // Per-channel KV scales: calibrated on the short window (the first shortContext tokens).
+      const engine = await port.open(build, { wantTaps: true, kvCalibration: { tokens, rope, calibrationTokens: shortContext } });
+      try {
+        const { cos, sin } = graphRopeInputs(rope, build.seqLen);
+        return await engine.run({ ids: tokens.subarray(0, build.seqLen), cos, sin });
+      } finally {
+        await engine.dispose();
+      }
+    };
     log(`full-precision run at ${context} tokens`);
-    const longFp = await runTappedWindow(spec, fpWeights, rope, tokens.subarray(0, context), { tapLayers: layers });
+    const longFp = await runWindow({ seqLen: context, tapLayers: layers });
     log(`full-precision run at ${shortContext} tokens`);
-    const shortFp = await runTappedWindow(spec, fpWeights, rope, tokens.subarray(0, shortContext), { tapLayers: layers });
-    const quantized = rtn !== undefined || kvQuant !== undefined;
-    let longQ: Awaited<ReturnType<typeof runTappedWindow>> | undefined;
-    if (quantized) {
+    const shortFp = await runWindow({ seqLen: shortContext, tapLayers: layers });
+    let longQ: NllEngineOutput | undefined;
+    if (plan.quant) {
       log(`quantized run at ${context} tokens`);
-      const qWeights = rtn ? await scenarioWeights(model, { rtn }) : fpWeights;
       if (kvQuant?.granularity === 'channel') log(`per-channel KV scales calibrated on the first ${shortContext} tokens (the short window)`);
-      const graphKv = await calibratedGraphKv(kvQuant, {
-        spec,
-        weights: qWeights,
-        rope,
-        tokens,
-        calibrationTokens: shortContext,
-        trainedWindowTokens: trainedWindow,
-      });
-      longQ = await runTappedWindow(spec, qWeights, rope, tokens.subarray(0, context), { tapLayers: layers, kvQuant: graphKv });
+      longQ = await runWindow({ seqLen: context, quant: plan.quant.quant, kv: plan.quant.kv, tapLayers: layers });
     }
 
     const pairs = pairSampler(context, pairCount, seed);
@@ -312,7 +323,7 @@ export async function run(argv: string[]): Promise<void> {
       seconds: (performance.now() - started) / 1000,
     };
     if (reportPath !== undefined && reportSettings !== null) {
-      // The dashboard's diagnostics record (lib/run/diagnosticsCompute) from these very taps: the same
+      // The dashboard's diagnostics record (lib/scenario/diagnosticsCompute) from these very taps: the same
       // functions, pairs and bins as the figures above. No logits were captured, so no KL.
       const diagnostics = computeDiagnostics({
         geometry: {

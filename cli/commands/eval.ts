@@ -57,7 +57,7 @@ import { layeredWeightSource } from '../../workers/engine/layeredSource';
 import { createLayeredNodeEngine } from '../engine/nodeRunner';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { formatBytes } from '../../lib/format/bytes';
-import { pressureChartData } from '../../lib/run/pressure';
+import { pressureChartData } from '../../lib/scenario/pressure';
 import { cliReportModel, cliReportSettings, evalPerplexity, evalQroarScenario, writeCliReport } from '../scenario/report';
 
 const COMMAND = 'eval';

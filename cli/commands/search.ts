@@ -18,9 +18,11 @@ import { CONTROL_SHARE_DEFINITION, controlShares, notSpecificSentence } from '..
 import { QROAR_VARIANTS, type QroarVariant } from '../../lib/qroar/transform';
 import { formatRtnSpec } from '../../lib/quant/rtnSpec';
 import { reportSearchOf } from '../../lib/report/searchRecord';
-import { pressureChartData } from '../../lib/run/pressure';
-import { patchedQkTensors, scalesOutcomeSettings } from '../../lib/run/searchExport';
+import { pressureChartData } from '../../lib/scenario/pressure';
+import { patchedQkTensors, scalesOutcomeSettings } from '../../lib/scenario/searchExport';
+import { planScenario } from '../../lib/scenario/plan';
 import { runSearch } from '../../lib/scenario/search';
+import { searchJobOf, searchOpener } from '../../lib/scenario/searchRun';
 import { GUARD_DEFINITION, guardWindowCount, SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
 import {
   booleanFlag,
@@ -37,10 +39,10 @@ import { checkRunBudget } from '../scenario/budget';
 import { weightPrecisionOf } from '../../lib/model/budgetCheck';
 import { UsageError } from '../errors';
 import { configureNodeEngines, nodeEngineReport } from '../engine/nodeRunner';
+import { createNodeEnginePort } from '../engine/nodePort';
 import { intFlag, numberFlag, parseBandsChoice, parseKvChoice, parseQuantChoice, parseRopeChoice, resolveRunLengths } from '../scenario/flags';
-import { openScenarioModel, requireWindow } from '../scenario/model';
-import { cliReportModel, cliReportSettings, writeCliReport } from '../scenario/report';
-import { cliSearchOpener } from '../scenario/searchEngine';
+import { openScenarioModel, requireWindow, scenarioPlanModel } from '../scenario/model';
+import { cliReportModel, cliReportSettings, cliSettings, writeCliReport, type CliScenario } from '../scenario/report';
 import { searchJson } from '../scenario/searchJson';
 import { qroarFactors } from '../scenario/runs';
 
@@ -160,14 +162,33 @@ export async function run(argv: string[]): Promise<void> {
   const model = await openScenarioModel(modelArg, { trainedWindowTokens: trainedWindowOverride });
   try {
     const { spec } = model;
-    const { rope, trainedWindow, context, shortContext } = resolveRunLengths(
+    const {
+      rope: flagRope,
+      trainedWindow,
+      context,
+      shortContext,
+    } = resolveRunLengths(
       COMMAND,
       { context: stringFlag(COMMAND, flags, 'context'), shortContext: stringFlag(COMMAND, flags, 'short-context') },
       spec.rope,
       choice,
       'the guard runs at ≤ L',
     );
-    const bands = parseBandsChoice(COMMAND, bandsRaw, rope);
+    // Flags → settings (the dashboard's record; lib/settings) → the plan: PI rope, bands and the typed builds.
+    const scenario: CliScenario = {
+      modelArg,
+      rope: choice,
+      contextTokens: context,
+      rtn,
+      kvQuant,
+      bands: bandsRaw,
+      textPaths: [devPath, testPath],
+      variant,
+      ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
+    };
+    parseBandsChoice(COMMAND, bandsRaw, flagRope); // a bad --bands is a usage error before planning
+    const plan = planScenario(cliSettings(scenario), scenarioPlanModel(model));
+    const { rope, bands } = plan;
     // Refuse before any tensor is read: the all-layer tapped run at L′ (float32 sources kept, candidates beside them).
     checkRunBudget(
       COMMAND,
@@ -185,20 +206,7 @@ export async function run(argv: string[]): Promise<void> {
     const testContexts = [...new Set([shortContext, context])].sort((a, b) => a - b);
     const guardWindows = guardWindowCount(windows, context, shortContext, devTokens.length);
     // Refused before any run when the dashboard could not represent these settings.
-    const reportSettings =
-      reportPath === undefined
-        ? null
-        : cliReportSettings(COMMAND, {
-            modelArg,
-            rope: choice,
-            contextTokens: context,
-            rtn,
-            kvQuant,
-            bands: bandsRaw,
-            textPaths: [devPath, testPath],
-            variant,
-            ...(trainedWindowOverride !== undefined ? { trainedWindowTokens: trainedWindowOverride } : {}),
-          });
+    const reportSettings = reportPath === undefined ? null : cliReportSettings(COMMAND, scenario);
     const settings = {
       dev: devPath,
       test: testPath,
@@ -228,26 +236,23 @@ export async function run(argv: string[]): Promise<void> {
       else process.stdout.write(human);
     };
 
-    // The one search job of the dashboard too (lib/scenario/search), over onnxruntime-node.
+    // The one search job of the dashboard too (lib/scenario/search via searchRun), over the Node engine port.
     const result = await runSearch({
-      rope,
-      bands,
-      geometry: spec,
-      devTokens,
-      testTokens,
-      contextTokens: context,
-      shortContextTokens: shortContext,
-      reportContexts: testContexts,
-      windows,
-      ...(testWindows !== undefined ? { testWindows } : {}),
-      grid: { pointCount: gridPoints, lo, hi },
+      ...searchJobOf(plan, {
+        devTokens,
+        testTokens,
+        gridPoints,
+        guardTolerance,
+        window: { lo, hi },
+        windows,
+        ...(testWindows !== undefined ? { testWindows } : {}),
+        shortContextTokens: shortContext,
+        reportContexts: testContexts,
+      }),
       sweeps,
-      guardTolerance,
       noise,
       widen,
-      variant,
-      keysQuantized: kvQuant !== undefined && kvQuant.target !== 'v',
-      openEngine: cliSearchOpener({ model, rtn, kvQuant, variant, bands }),
+      openEngine: searchOpener(plan, createNodeEnginePort(model), devTokens),
       onProgress: (m) => {
         if (!m.startsWith('candidate ')) log(m);
       },
@@ -336,7 +341,7 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-/** lib/run/searchExport's patched tensors (scaled q_proj/k_proj, or q/k norms on qk-norm models) and the scales JSON. */
+/** lib/scenario/searchExport's patched tensors (scaled q_proj/k_proj, or q/k norms on qk-norm models) and the scales JSON. */
 async function writePatched(
   dir: string,
   model: Awaited<ReturnType<typeof openScenarioModel>>,

@@ -12,8 +12,8 @@ import { f32Bytes, writeSafetensors, type TensorToWrite } from '../../lib/model/
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { applyInterpolation } from '../../lib/rope/interpolation';
-import { patchedQkTensors } from '../../lib/run/searchExport';
-import { bandsFromPairRanges } from '../../lib/run/weights';
+import { patchedQkTensors } from '../../lib/scenario/searchExport';
+import { bandsFromPairRanges } from '../../lib/scenario/weights';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { createNodeEngine } from './nodeRunner';
 import { archFixtureAsGguf, archReference, ARCH_FIXTURE_DIR, type ArchRun } from './testing/archFixtures';

@@ -1,4 +1,4 @@
-// Dynamic NTK curves from one T = C_max graph (lib/run/perplexityCurve: each context's tables fed to
+// Dynamic NTK curves from one T = C_max graph (lib/scenario/perplexityCurve: each context's tables fed to
 // the long graph, its prefix read) equal direct C-token runs with that context's own base, through
 // the real engine on the built-in model.
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { evaluatePerplexity } from '../../lib/eval/perplexity';
 import { graphRopeInputs } from '../../lib/eval/ropeInputs';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { applyInterpolation } from '../../lib/rope/interpolation';
-import { perplexityCurve } from '../../lib/run/perplexityCurve';
+import { perplexityCurve } from '../../lib/scenario/perplexityCurve';
 import { openScenarioModel } from '../scenario/model';
 import { scenarioWeights } from '../scenario/runs';
 import { REPO } from '../testing/spawnCli';

@@ -11,7 +11,7 @@ import type { ModelSpec } from '../../lib/model/spec';
 import type { AssembleOptions } from '../../lib/onnx/assembleWeights';
 import { bandScalesForLayer } from '../../lib/qroar/scales';
 import { qroarRowFactors } from '../../lib/qroar/transform';
-import { qroarAssembleHooks } from '../../lib/run/weights';
+import { qroarAssembleHooks } from '../../lib/scenario/weights';
 import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
 import type { RopeConfig } from '../../lib/rope/types';
 import { UsageError } from '../errors';

@@ -8,8 +8,15 @@ import type { OpenedModel } from '../../lib/model/open';
 import { assembleDecoderWeights } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import type { DecoderWeights } from '../../lib/onnx/weights';
-import { patchedQkTensors } from '../../lib/run/searchExport';
-import { bandsFromPairRanges, qroarAssembleHooks, qroarFactors, qroarPreQuantHook, scenarioDecoderWeights, type QroarSetting } from '../../lib/run/weights';
+import { patchedQkTensors } from '../../lib/scenario/searchExport';
+import {
+  bandsFromPairRanges,
+  qroarAssembleHooks,
+  qroarFactors,
+  qroarPreQuantHook,
+  scenarioDecoderWeights,
+  type QroarSetting,
+} from '../../lib/scenario/weights';
 import type { NllEngineOutput } from '../../lib/eval/engine';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { createNodeEngine } from './nodeRunner';

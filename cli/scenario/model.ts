@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ModelSpec } from '../../lib/model/spec';
 import type { OpenModelOptions, OpenedModel } from '../../lib/model/open';
 import type { TrainedWindow } from '../../lib/model/trainedWindow';
+import type { PlanModel } from '../../lib/scenario/plan';
 import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
 import { UsageError } from '../errors';
 import { openModelAtPath } from '../io/nodeByteSource';
@@ -67,4 +68,9 @@ export async function openScenarioModel(modelArg: string, options: OpenModelOpti
 /** Throws a UsageError unless `tokens` holds at least one window of `context`. */
 export function requireWindow(command: string, flag: string, tokens: Int32Array, context: number): void {
   if (tokens.length < context) throw new UsageError(`${command}: --${flag} has ${tokens.length} tokens, fewer than one window of ${context}`);
+}
+
+/** What lib/scenario planScenario reads off the CLI's model (its name keys nothing here: the CLI has no caches). */
+export function scenarioPlanModel(model: ScenarioModel): PlanModel {
+  return { id: model.name, identity: model.identity, rope: model.spec.rope, trainedWindow: model.trainedWindow, spec: model.spec };
 }

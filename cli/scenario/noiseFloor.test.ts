@@ -1,14 +1,14 @@
-// The noise floor on the built-in model (and, when the team fixtures are present, stories260K), through the page's own sequencing (lib/run/diagnosticsRuns)
-// and analysis (lib/run/diagnosticsCompute) over onnxruntime-node: FP with float16-rounded weights
+// The noise floor on the built-in model (and, when the team fixtures are present, stories260K), through the page's own sequencing (lib/scenario/diagnosticsRuns)
+// and analysis (lib/scenario/diagnosticsCompute) over onnxruntime-node: FP with float16-rounded weights
 // against FP must disagree (nonzero) but far less than RTN w4g32a does, by distance, by query
 // position and in KL — else the baseline would hide or mimic the effect it is there to frame.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLlamaGraph } from '../../lib/onnx/llamaGraph';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
-import { computeDiagnostics } from '../../lib/run/diagnosticsCompute';
-import { runDiagnosticsWindows, type DiagnosticsVariant } from '../../lib/run/diagnosticsRuns';
-import { scenarioDecoderWeights } from '../../lib/run/weights';
+import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
+import { runDiagnosticsWindows, type DiagnosticsVariant } from '../../lib/scenario/diagnosticsRuns';
+import { scenarioDecoderWeights } from '../../lib/scenario/weights';
 import { bandsFor, parseBandSpec } from '../../lib/rope/bands';
 import { createNodeEngine } from '../engine/nodeRunner';
 import { REPO } from '../testing/spawnCli';

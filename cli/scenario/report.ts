@@ -39,32 +39,25 @@ export interface CliScenario {
 }
 
 /**
- * The dashboard Settings of a CLI run. Throws a UsageError (for `--report`) when a flag has no
- * dashboard spelling, e.g. an RTN group size the dashboard does not offer: the report's
- * settingsQuery must decode to exactly these settings.
+ * The dashboard Settings of what the CLI was asked to run: the flags → settings edge of every
+ * command (then lib/scenario planScenario → job → print). No check that the dashboard offers each
+ * value; `cliReportSettings` adds that for `--report`.
  */
-export function cliReportSettings(command: string, c: CliScenario): Settings {
+export function cliSettings(c: CliScenario): Settings {
   const d = defaultSettings();
-  const fail = (what: string): never => {
-    throw new UsageError(`${command}: --report: the dashboard cannot represent ${what}; run without --report or choose a setting the dashboard offers`);
-  };
   const modelChoice: Settings['model'] =
     c.modelArg === 'builtin'
       ? { kind: 'builtin' }
       : c.modelArg.toLowerCase().endsWith('.gguf')
         ? { kind: 'gguf', name: basename(c.modelArg) }
         : { kind: 'hf-folder', name: basename(c.modelArg.replace(/\/+$/, '')) };
-  let group: GroupSize | undefined;
-  if (c.rtn) {
-    group = GROUP_SIZES.find((g) => g === c.rtn!.groupSize);
-    if (group === undefined) fail(`--quant group size ${c.rtn.groupSize} (it offers ${GROUP_SIZES.join(', ')})`);
-  }
-  const settings: Settings = {
+  return {
     ...d,
     model: modelChoice,
     pi: { ...d.pi, method: c.rope.method === 'none' ? 'default' : c.rope.method, factor: c.rope.method === 'none' ? 1 : c.rope.factor },
     targetContextTokens: c.contextTokens,
-    weightQuant: c.rtn ? { bits: c.rtn.bits, group: group!, symmetric: c.rtn.symmetric, layers: 'all' } : null,
+    // The CLI's grammar (lib/quant/rtnSpec) offers exactly the dashboard's group sizes.
+    weightQuant: c.rtn ? { bits: c.rtn.bits, group: c.rtn.groupSize as GroupSize, symmetric: c.rtn.symmetric, layers: 'all' } : null,
     kvQuant: c.kvQuant
       ? {
           bits: c.kvQuant.bits,
@@ -84,6 +77,19 @@ export function cliReportSettings(command: string, c: CliScenario): Settings {
     trainedWindowTokens: c.trainedWindowTokens ?? null,
     scoreMode: c.scoreMode ?? d.scoreMode,
   };
+}
+
+/**
+ * The dashboard Settings of a CLI run. Throws a UsageError (for `--report`) when a flag has no
+ * dashboard spelling, e.g. an RTN group size the dashboard does not offer: the report's
+ * settingsQuery must decode to exactly these settings.
+ */
+export function cliReportSettings(command: string, c: CliScenario): Settings {
+  const fail = (what: string): never => {
+    throw new UsageError(`${command}: --report: the dashboard cannot represent ${what}; run without --report or choose a setting the dashboard offers`);
+  };
+  if (c.rtn && !GROUP_SIZES.some((g) => g === c.rtn!.groupSize)) fail(`--quant group size ${c.rtn.groupSize} (it offers ${GROUP_SIZES.join(', ')})`);
+  const settings = cliSettings(c);
   const back = decodeSettings(encodeSettings(settings));
   if (back.problems.length > 0) fail(back.problems.join('; '));
   // The codec's spelling is canonical: a setting it cannot hold comes back different.

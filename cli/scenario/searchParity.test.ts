@@ -1,28 +1,29 @@
-// One Q-ROAR search through both drivers (issue #10 item 3): the CLI's path (cli/scenario/searchEngine
-// over onnxruntime-node, in this process) and the dashboard's (hooks/searchEngine over the engine
-// client → in-process worker → workers/engine/handler → onnxruntime-node, the built-in folder read by
+// One Q-ROAR search through both drivers (issue #10 item 3): the CLI's path (the Node engine port,
+// cli/engine/nodePort over onnxruntime-node, in this process) and the dashboard's (lib/scenario/searchRun over the browser
+// engine port, workers/engine/scenarioPort → engine client → in-process worker → workers/engine/handler → onnxruntime-node, the built-in folder read by
 // HTTP ranges) on the built-in model, same settings → identical candidates, scales and figures.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
 import type { CandidateRecord } from '../../lib/qroar/search';
-import { quantBuildOf } from '../../lib/run/weightsBuild';
 import { runSearch, type SearchJob, type SearchRunResult } from '../../lib/scenario/search';
 import { createUrlGraphBuilder } from '../../workers/engine/buildGraph';
 import { createEngineClient } from '../../workers/engine/client';
 import { createInProcessWorker } from '../../workers/engine/testing/inProcessWorker';
 import { diskFetch } from '../../workers/engine/testing/diskFetch';
 import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
-import { pageSearchJob, searchEngineOpener } from '../../hooks/searchEngine';
-import { createEnginePort } from '../../workers/engine/nllEngine';
+import { planScenario } from '../../lib/scenario/plan';
+import { searchJobOf, searchOpener } from '../../lib/scenario/searchRun';
+import { createScenarioPort } from '../../workers/engine/scenarioPort';
 import { SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
 import { parseBandsChoice, resolveRunLengths } from './flags';
 import { configureNodeEngines } from '../engine/nodeRunner';
 import { REPO } from '../testing/spawnCli';
 import { openScenarioModel } from './model';
 import { cliReportSettings } from './report';
-import { cliSearchOpener } from './searchEngine';
+import { createNodeEnginePort } from '../engine/nodePort';
+import { kvBuildOfSpec, rtnBuildOfOptions } from '../../lib/scenario/builds';
 
 const THREADS = 2;
 
@@ -95,7 +96,14 @@ describe('one search, two drivers', () => {
         keysQuantized: true,
       };
       // The dashboard's job, as hooks/useQroarSearch builds it from the same Settings: equal but for the page's report contexts.
-      const pageJob = pageSearchJob({ rope: model.spec.rope, spec: model.spec }, settings, {
+      const plan = planScenario(settings, {
+        id: 'builtin:bandscope-byte-4m',
+        identity: model.identity,
+        rope: model.spec.rope,
+        trainedWindow: model.trainedWindow,
+        spec: model.spec,
+      });
+      const pageJob = searchJobOf(plan, {
         devTokens,
         testTokens,
         gridPoints: 3,
@@ -109,30 +117,31 @@ describe('one search, two drivers', () => {
       expect(pageRest).toEqual({ ...cliRest, geometry: { numLayers: model.spec.numLayers, numKvHeads: model.spec.numKvHeads, headDim: model.spec.headDim } });
       expect(pageContexts).toEqual([64, 128, 256, 384]);
       expect(cliContexts).toEqual([256, 384]);
-      const quantBuild = quantBuildOf(settings.weightQuant, settings.kvQuant)!;
       // The settings round trip names the same quantization the CLI runs.
-      expect(parseRtnSpec(quantBuild.quant!)).toEqual(rtn);
-      expect({ hadamard: false, ...parseKvSpec(quantBuild.kv!) }).toEqual({ hadamard: false, ...kvQuant });
+      expect(plan.quant).toEqual({ quant: rtnBuildOfOptions(rtn), kv: kvBuildOfSpec(kvQuant) });
 
-      const cli = await runSearch({ ...job, openEngine: cliSearchOpener({ model, rtn, kvQuant, variant: 'shared', bands: job.bands }) });
+      const cli = await runSearch({ ...job, openEngine: searchOpener(plan, createNodeEnginePort(model), devTokens) });
 
       const worker = createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: THREADS }), createUrlGraphBuilder(diskFetch(join(REPO, 'public'))));
       const client = createEngineClient(() => worker);
       let device = '';
       const page = await runSearch({
         ...pageJob,
-        openEngine: searchEngineOpener({
-          port: createEnginePort(client, {
-            modelId: 'builtin:bandscope-byte-4m',
-            headDim: model.spec.headDim,
-            sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
-          }),
-          quantBuild,
-          variant: settings.qroarVariant,
-          bands: pageJob.bands,
-          device: settings.device,
-          onDevice: (d) => (device = d.used),
-        }),
+        openEngine: searchOpener(
+          plan,
+          createScenarioPort(
+            client,
+            {
+              modelId: 'builtin:bandscope-byte-4m',
+              spec: model.spec,
+              headDim: model.spec.headDim,
+              trainedWindowTokens: model.trainedWindow.windowTokens,
+              sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
+            },
+            { device: settings.device, onDevice: (d) => (device = d.used) },
+          ),
+          devTokens,
+        ),
       });
       client.terminate();
 

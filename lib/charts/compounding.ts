@@ -1,7 +1,7 @@
 /**
  * The compounding view's numbers (issue #12 item 2): how much quantization costs at each context
  * under each PI method, before and after Q-ROAR. Laid out from perplexity-curve results already
- * computed (lib/run/perplexityCurve), no engine runs of its own; every function is linear in the
+ * computed (lib/scenario/perplexityCurve), no engine runs of its own; every function is linear in the
  * data size so the page can call it on the main thread.
  *
  * Definitions, ours:

@@ -16,7 +16,7 @@ function windowLine(theme: ChartTheme, trainedWindowTokens: number): Record<stri
 
 /**
  * Name of the baseline series on the logit-error and KL charts: the same measurement between the
- * FP model with float16-rounded weights and the FP model (lib/run/weightsF16), shaded to zero.
+ * FP model with float16-rounded weights and the FP model (lib/scenario/weightsF16), shaded to zero.
  */
 export const NOISE_FLOOR_SERIES: Readonly<Record<NoiseFloorSource, string>> = {
   backend: 'noise floor (FP on WebGPU vs WASM)',

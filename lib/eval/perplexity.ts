@@ -21,7 +21,7 @@ export interface PerplexityOptions {
   maxWindows?: number;
   /**
    * Window w starts at token w × stride (default: the context C, i.e. tiled windows). A stride
-   * above C scores the C-prefixes of longer tiled windows (lib/run/perplexityCurve).
+   * above C scores the C-prefixes of longer tiled windows (lib/scenario/perplexityCurve).
    */
   windowStrideTokens?: number;
   prepare: (context: number) => Promise<ContextRun>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DiagnosticsResult } from '../run/diagnosticsCompute';
+import type { DiagnosticsResult } from '../scenario/diagnosticsCompute';
 import { defaultSettings } from '../settings/settings';
 import { reviveDiagnostics } from './diagnosticsRecord';
 import { buildReport, parseReport, serializeReport } from './report';

@@ -1,13 +1,13 @@
 /**
  * The diagnostics part of the run report (SPEC §4, §7): TIR (every tapped tensor, per layer ×
  * band and per pair), logit error by distance and query position, KL per position — the chart
- * data of lib/run/diagnosticsCompute as plain JSON, with the activation-based IP per layer × band
+ * data of lib/scenario/diagnosticsCompute as plain JSON, with the activation-based IP per layer × band
  * and (optional, issue #12) the noise floor beside logit error and KL. JSON has no NaN/Infinity: an undefined ratio
  * is written as null and read back as NaN (a gap in the chart).
  */
 import type { LogitErrorData, NoiseFloorSource } from '../charts/types';
-import type { DiagnosticsResult } from '../run/diagnosticsCompute';
-import { TAP_TENSORS } from '../run/diagnosticsCompute';
+import type { DiagnosticsResult } from '../scenario/diagnosticsCompute';
+import { TAP_TENSORS } from '../scenario/diagnosticsCompute';
 
 type Rec = Record<string, unknown>;
 

@@ -10,7 +10,7 @@ import { decodeSettings, encodeSettings } from '../settings/codec';
 import type { Settings } from '../settings/settings';
 import { reviveSearchRun, searchRunProblem, type ReportSearch, type ReportSearchRun } from './searchRecord';
 import type { TrainedWindow } from '../model/trainedWindow';
-import type { DiagnosticsResult } from '../run/diagnosticsCompute';
+import type { DiagnosticsResult } from '../scenario/diagnosticsCompute';
 import { diagnosticsProblem } from './diagnosticsRecord';
 
 export const REPORT_FORMAT = 'bandscope-report';

@@ -1,7 +1,8 @@
 /**
  * ONE Q-ROAR band search (SPEC §5) for both drivers: the dashboard (hooks/useQroarSearch over the
- * engine worker) and `bandscope search` (onnxruntime-node) call this with their own engine opener,
- * so the same settings give the same candidates and scales on both sides.
+ * browser engine port) and `bandscope search` (the Node engine port) call this with the same
+ * engine opener of their plan (lib/scenario/searchRun searchOpener), so the same settings give the
+ * same candidates and scales on both sides.
  *
  * Objective = mean dev NLL of `windows` windows of L′ with the candidate scales baked into the
  * quantized weights (scale W_Q/W_K first, then quantize). Guard = lib/scenario/searchPlan
@@ -9,7 +10,7 @@
  * Bands are visited by descending analytic IP at L′; when two bands tie on IP, by descending TIR
  * of post-RoPE keys (full precision, first dev window at L′ over the first S tokens, mean over
  * layers). The chosen scales are then measured on the held-out test text, PTQ and the
- * full-precision control, each at g = 1 and with the chosen scales (lib/run/perplexityCurve:
+ * full-precision control, each at g = 1 and with the chosen scales (lib/scenario/perplexityCurve:
  * shorter contexts are prefixes of the L′ windows, run with their own tables for dynamic NTK).
  *
  * Issue #13: a candidate replaces the incumbent only beyond the paired dev-window noise
@@ -30,7 +31,7 @@ import { runBandSearch, type CandidateRecord, type SearchEvaluation } from '../q
 import { searchWithWidening, type WidenedSearch } from '../qroar/widenSearch';
 import { analyticPressure, bandMeans } from '../rope/pressure';
 import type { Band, RopeConfig } from '../rope/types';
-import { perplexityCurve } from '../run/perplexityCurve';
+import { perplexityCurve } from './perplexityCurve';
 import { guardWindowCount, SEARCH_DEFAULTS, type EnginePrecision, type SearchEngineOpener, type SearchModelGeometry, type SearchVariant } from './searchPlan';
 
 export interface SearchJob extends SearchVariant {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CurveJob } from '../run/curveJobs';
-import type { CurveResult } from '../run/perplexityCurve';
+import type { CurveJob } from '../scenario/curveJobs';
+import type { CurveResult } from '../scenario/perplexityCurve';
 import { INPUT_HINT, JOB_FAILED_HINT, NOT_IN_REPORT_HINT, type QueryLike } from './chartState';
 import { compoundingChartState, pplChartState, reportCompoundingState, reportPplState, type CurveStateArgs } from './curveStates';
 

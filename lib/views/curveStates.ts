@@ -10,8 +10,8 @@ import { compoundingOption, compoundingTable, compoundingViewHasData, type Compo
 import { pplOption, pplTable } from '../charts/curves';
 import type { ChartTheme, PplCurve } from '../charts/types';
 import type { RunReport } from '../report/report';
-import { isFp, type CurveJob } from '../run/curveJobs';
-import type { CurveResult } from '../run/perplexityCurve';
+import { isFp, type CurveJob } from '../scenario/curveJobs';
+import type { CurveResult } from '../scenario/perplexityCurve';
 import {
   engineState,
   errorText,

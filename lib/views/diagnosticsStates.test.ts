@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DiagnosticsResult } from '../run/diagnosticsCompute';
+import type { DiagnosticsResult } from '../scenario/diagnosticsCompute';
 import { engineState, inputErrorState, JOB_FAILED_HINT, NOT_IN_REPORT_HINT } from './chartState';
 import { diagnosticsChartStates, diagnosticsSource, reportDiagnosticsSource } from './diagnosticsStates';
 

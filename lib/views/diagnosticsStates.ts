@@ -8,7 +8,7 @@ import { activationIpOption, activationIpTable } from '../charts/activationIp';
 import { klOption, klTable, logitErrorOption, logitErrorTable } from '../charts/curves';
 import { tirHeatmapOption, tirPairOption, tirPairTable, tirTable } from '../charts/tir';
 import type { ChartTheme, NoiseFloorSource, TapTensor } from '../charts/types';
-import type { DiagnosticsResult } from '../run/diagnosticsCompute';
+import type { DiagnosticsResult } from '../scenario/diagnosticsCompute';
 import {
   engineState,
   errorText,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RopeConfig } from '../rope/types';
-import { pressureChartData } from '../run/pressure';
+import { pressureChartData } from '../scenario/pressure';
 import { defaultSettings } from '../settings/settings';
 import { INPUT_HINT, NOT_IN_REPORT_HINT } from './chartState';
 import { pressureStates, reportPressureStates } from './pressureStates';

@@ -6,7 +6,7 @@
 import { pressureBandOption, pressureBandTable, pressurePairOption, pressurePairTable } from '../charts/pressure';
 import type { ChartTheme, PressureData } from '../charts/types';
 import type { RopeConfig } from '../rope/types';
-import { pressureChartData } from '../run/pressure';
+import { pressureChartData } from '../scenario/pressure';
 import type { Settings } from '../settings/settings';
 import { errorText, FROM_REPORT_NOTE, inputErrorState, notInReportState, readyState, waitingState, type ChartState, type QueryLike } from './chartState';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../report/report';
 import type { RopeConfig } from '../rope/types';
-import { pressureChartData } from '../run/pressure';
+import { pressureChartData } from '../scenario/pressure';
 import { defaultSettings } from '../settings/settings';
 import { NOT_IN_REPORT_HINT } from './chartState';
 import { reportChartStates } from './reportStates';

@@ -7,8 +7,8 @@
  * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` registered).
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
-import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/run/diagnosticsCompute';
-import type { ProxyEvaluation, ProxySetupInput } from '../../lib/run/diagnosticsProxy';
+import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
+import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 import type { AnalysisRequest, AnalysisResponse, AnalysisWireError } from './protocol';
 import { analysisRequestTransferables } from './protocol';
 import { markTimeline } from '../timeline';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DiagnosticsInput, TapSet } from '../../lib/run/diagnosticsCompute';
+import type { DiagnosticsInput, TapSet } from '../../lib/scenario/diagnosticsCompute';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
 import { createAnalysisClient, type AnalysisWorkerLike } from './client';
 import { createAnalysisHandler, MAX_PROXY_SETUPS } from './handler';

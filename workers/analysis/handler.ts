@@ -3,8 +3,8 @@
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
  * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
  */
-import { computeDiagnostics } from '../../lib/run/diagnosticsCompute';
-import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/run/diagnosticsProxy';
+import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
+import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/scenario/diagnosticsProxy';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 import { toAnalysisWireError } from './protocol';
 

@@ -5,7 +5,7 @@
  * (the sender's arrays are detached afterwards — send copies if you still need them).
  *
  * Requests:
- * - `diagnostics`: DiagnosticsInput (lib/run/diagnosticsCompute) → DiagnosticsResult (TIR
+ * - `diagnostics`: DiagnosticsInput (lib/scenario/diagnosticsCompute) → DiagnosticsResult (TIR
  *   layer × band and per pair for q/k pre/post-RoPE, logit error by distance and by query
  *   position, KL per position). With `proxySetupId` and a quantized run, the same post-RoPE taps
  *   also become a proxy setup under that id — one set of engine runs feeds charts and sliders.
@@ -18,8 +18,8 @@
  * - `proxy-drop`: forget a setup. `cancel`: drop a queued request (answered with AbortError).
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
-import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/run/diagnosticsCompute';
-import type { ProxyEvaluation, ProxySetupInput } from '../../lib/run/diagnosticsProxy';
+import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
+import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 
 export type AnalysisRequest =
   | { kind: 'diagnostics'; requestId: number; input: DiagnosticsInput; proxySetupId?: string }

@@ -8,7 +8,10 @@ import { ropeFrequencies } from '../../lib/rope/frequencies';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { buildGraphFromFiles, graphKvQuant } from './buildGraph';
 import { createEngineHandler } from './handler';
-import { graphBuildKey, type EngineResponse, type GraphBuildRequest, type ModelFile } from './protocol';
+import { bandsFromPairRanges } from '../../lib/scenario/weights';
+import { engineSessionKey } from '../../lib/scenario/key';
+import { kvBuild, rtnBuild } from '../../lib/testing/specBuilds';
+import type { EngineResponse, GraphBuildRequest, ModelFile } from './protocol';
 
 const T = 16;
 
@@ -62,24 +65,24 @@ describe("engine 'files' source (tiny HF folder as Blobs)", () => {
     const ident = await run(files, {
       qroar: {
         variant: 'symmetric',
-        bands: [
+        bands: bandsFromPairRanges([
           [0, 7],
           [8, 15],
-        ],
+        ]),
         scales: [1, 1],
       },
     });
     expect(Array.from(ident.nll!)).toEqual(Array.from(fp.nll!));
-    const qk = await run(files, { quant: 'rtn:w2g32a', quantLayers: 'qk' });
-    const all = await run(files, { quant: 'rtn:w2g32a', quantLayers: 'all' });
-    const kv = await run(files, { kv: 'int4:token:post' });
+    const qk = await run(files, { quant: rtnBuild('rtn:w2g32a', 'qk') });
+    const all = await run(files, { quant: rtnBuild('rtn:w2g32a', 'all') });
+    const kv = await run(files, { kv: kvBuild('int4:token:post') });
     const scaled = await run(files, {
       qroar: {
         variant: 'query-only',
-        bands: [
+        bands: bandsFromPairRanges([
           [0, 7],
           [8, 15],
-        ],
+        ]),
         scales: [3, 0.25],
       },
     });
@@ -165,33 +168,43 @@ describe('handler without a file builder', () => {
 });
 
 describe('build options', () => {
-  it('graphKvQuant: per-token parsed, per-channel takes the calibrated scales (refused without), null = off', () => {
-    expect(graphKvQuant('int8:token:post')).toEqual({ bits: 8, granularity: 'token', keyRope: 'post', target: 'kv' });
-    expect(graphKvQuant('int4:token:post:hadamard')).toEqual({ bits: 4, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: true });
+  it('graphKvQuant: per-token as built, per-channel takes the calibrated scales (refused without), null = off', () => {
+    expect(graphKvQuant(kvBuild('int8:token:post'))).toEqual({ bits: 8, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: false });
+    expect(graphKvQuant(kvBuild('int4:token:post:hadamard'))).toEqual({ bits: 4, granularity: 'token', keyRope: 'post', target: 'kv', hadamard: true });
     expect(graphKvQuant(null)).toBeUndefined();
-    expect(() => graphKvQuant('int8:channel:pre')).toThrow(/needs calibrated scales/);
+    expect(() => graphKvQuant(kvBuild('int8:channel:pre'))).toThrow(/KV quant 'int8:channel:pre': per-channel KV quant needs calibrated scales/);
     const scales = { k: [new Float32Array([0.5, 1])] };
-    expect(graphKvQuant('int8:channel:pre:k', scales)).toEqual({ bits: 8, granularity: 'channel', keyRope: 'pre', target: 'k', channelScales: scales });
+    expect(graphKvQuant(kvBuild('int8:channel:pre:k'), scales)).toEqual({
+      bits: 8,
+      granularity: 'channel',
+      keyRope: 'pre',
+      target: 'k',
+      hadamard: false,
+      channelScales: scales,
+    });
   });
 
-  it('graphBuildKey differs whenever quantLayers, kv or qroar differ', () => {
-    const base: GraphBuildRequest = { seqLen: 8, quant: 'rtn:w4g32a' };
+  it('the session key (lib/scenario/key) differs whenever the layers, kv or qroar differ', () => {
+    const base: GraphBuildRequest = { seqLen: 8, quant: rtnBuild('rtn:w4g32a') };
+    const band = bandsFromPairRanges([[0, 3]]);
+    const keyOf = (b: GraphBuildRequest) => engineSessionKey('m', 'wasm', b);
     const keys = [
       base,
-      { ...base, quantLayers: 'qk' as const },
-      { ...base, kv: 'int8:token:post' },
-      { ...base, kv: 'int8:token:post:hadamard' },
-      { ...base, kv: 'int8:channel:post', kvChannelScales: { k: [new Float32Array([1, 2])] } },
-      { ...base, kv: 'int8:channel:post', kvChannelScales: { k: [new Float32Array([1, 2.0000002])] } },
+      { ...base, quant: rtnBuild('rtn:w4g32a', 'qk') },
+      { ...base, kv: kvBuild('int8:token:post') },
+      { ...base, kv: kvBuild('int8:token:post:hadamard') },
+      { ...base, kv: kvBuild('int8:channel:post'), kvChannelScales: { k: [new Float32Array([1, 2])] } },
+      { ...base, kv: kvBuild('int8:channel:post'), kvChannelScales: { k: [new Float32Array([1, 2.0000002])] } },
       { ...base, tapValues: true },
       { ...base, tapQueries: false },
-      { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.5] } },
-      { ...base, qroar: { variant: 'symmetric' as const, bands: [[0, 3]] as Array<[number, number]>, scales: [1.25] } },
-    ].map(graphBuildKey);
+      { ...base, qroar: { variant: 'symmetric' as const, bands: band, scales: [1.5] } },
+      { ...base, qroar: { variant: 'symmetric' as const, bands: band, scales: [1.25] } },
+    ].map(keyOf);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(graphBuildKey({ ...base, quantLayers: 'all' })).toBe(graphBuildKey(base));
+    // A request's memory budget is not part of the graph.
+    expect(keyOf({ ...base, memoryBudgetBytes: 1 << 30, memoryBudgetReason: 'test' })).toBe(keyOf(base));
     // The noise floor's float16 twin never shares a session with the float32 model.
-    expect(graphBuildKey({ seqLen: 8, weightPrecision: 'f16' })).not.toBe(graphBuildKey({ seqLen: 8 }));
-    expect(graphBuildKey({ seqLen: 8, weightPrecision: 'f32' })).toBe(graphBuildKey({ seqLen: 8 }));
+    expect(keyOf({ seqLen: 8, weightPrecision: 'f16' })).not.toBe(keyOf({ seqLen: 8 }));
+    expect(keyOf({ seqLen: 8, weightPrecision: 'f32' })).toBe(keyOf({ seqLen: 8 }));
   });
 });

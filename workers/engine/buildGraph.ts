@@ -8,7 +8,7 @@
 import { byteSourceFromBlob, type ByteSource } from '../../lib/model/byteSource';
 import { buildLlamaGraph, type GraphKvQuant } from '../../lib/onnx/llamaGraph';
 import type { KvChannelScales } from '../../lib/eval/kvCalibration';
-import { parseKvSpec } from '../../lib/quant/kvSpec';
+import { describeKvBuild, describeRtnBuild, type KvBuild } from '../../lib/scenario/builds';
 import type { BuildContext } from './handler';
 import type { FetchLike, ModelRun } from './hfFolder';
 import { openHfFolderForRun, openModelForRun } from './hfFolder';
@@ -18,13 +18,14 @@ import type { TensorCache } from './tensorCache';
 import type { WeightsMemo } from './weightsMemo';
 
 /** The in-graph KV quant of a build request; per-channel needs the calibrated scales in the request. */
-export function graphKvQuant(kv: string | null | undefined, channelScales?: KvChannelScales | null): GraphKvQuant | undefined {
+export function graphKvQuant(kv: KvBuild | null | undefined, channelScales?: KvChannelScales | null): GraphKvQuant | undefined {
   if (!kv) return undefined;
-  const spec = parseKvSpec(kv);
-  if (spec.granularity !== 'channel') return spec;
+  if (kv.granularity !== 'channel') return kv;
   if (!channelScales)
-    throw new Error(`KV quant '${kv}': per-channel KV quant needs calibrated scales (lib/eval/kvCalibration.ts); this build request carries none`);
-  return { ...spec, channelScales };
+    throw new Error(
+      `KV quant '${describeKvBuild(kv)}': per-channel KV quant needs calibrated scales (lib/eval/kvCalibration.ts); this build request carries none`,
+    );
+  return { ...kv, channelScales };
 }
 
 /** What the worker keeps between builds: source tensors (float32) and assembled decoder weights. */
@@ -40,7 +41,6 @@ function loadOptions(build: GraphBuildRequest, ctx: BuildContext, caches: BuildC
     ...(caches.weightsMemo ? { weightsMemo: caches.weightsMemo } : {}),
     quant: build.quant,
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
-    ...(build.quantLayers ? { quantLayers: build.quantLayers } : {}),
     ...(build.qroar ? { qroar: build.qroar } : {}),
     ...(build.weightPrecision ? { weightPrecision: build.weightPrecision } : {}),
     ...(build.memoryBudgetBytes !== undefined
@@ -83,7 +83,7 @@ export interface LayeredBuild {
 export type BuiltModel = Uint8Array | LayeredBuild;
 
 async function buildOf(load: () => Promise<ModelRun>, build: GraphBuildRequest, ctx: BuildContext): Promise<BuiltModel> {
-  const kvQuant = graphKvQuant(build.kv, build.kvChannelScales); // bad KV specs fail before any tensor is read
+  const kvQuant = graphKvQuant(build.kv, build.kvChannelScales); // a per-channel cache without scales fails before any tensor is read
   const run = await load();
   ctx.throwIfCancelled();
   const graphOptions = {
@@ -95,7 +95,7 @@ async function buildOf(load: () => Promise<ModelRun>, build: GraphBuildRequest, 
     ...(kvQuant ? { kvQuant } : {}),
   };
   const spec = run.kind === 'whole-graph' ? run.model.spec : run.spec;
-  const what = `${spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${build.quant}` : ''}${build.kv ? `, KV ${build.kv}` : ''}`;
+  const what = `${spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${describeRtnBuild(build.quant)}` : ''}${build.kv ? `, KV ${describeKvBuild(build.kv)}` : ''}`;
   if (run.kind === 'layer-streamed') {
     const { layerGroupSize, layerCacheBytes, budget } = run.plan;
     ctx.onProgress('build-graph', 1, `${what}: layer-streamed, ${layerGroupSize} layer(s) per group (the whole graph does not fit the budget)`);

@@ -12,6 +12,7 @@ import { specFromHfConfig } from '../../lib/model/hfConfig';
 import type { EngineResponse } from './protocol';
 import { diskFetch } from './testing/diskFetch';
 import { tolerance } from '../../lib/testing/tolerances';
+import { rtnBuild } from '../../lib/testing/specBuilds';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MODEL_URL = '/models/bandscope-byte-4m/';
@@ -38,7 +39,11 @@ async function runBuiltin(quant: string | null, tokenCount: number, quantFormat?
     kind: 'load-model',
     requestId: 1,
     sessionKey: 'builtin',
-    source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...(quantFormat ? { quantFormat } : {}) } },
+    source: {
+      kind: 'hf-url',
+      baseUrl: MODEL_URL,
+      build: { seqLen: tokenCount, quant: quant === null ? null : rtnBuild(quant), ...(quantFormat ? { quantFormat } : {}) },
+    },
     device: 'wasm',
   });
   const { cos, sin, headDim } = defaultTables(tokenCount);

@@ -19,6 +19,7 @@ import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { buildGraphFromFiles } from './buildGraph';
 import { createEngineHandler } from './handler';
 import type { EngineResponse, GraphBuildRequest, ModelFile } from './protocol';
+import { kvBuild, rtnBuild } from '../../lib/testing/specBuilds';
 
 const L = 8;
 const H = 256;
@@ -124,25 +125,25 @@ describe('engine handler: a model that fits only layer-streamed', () => {
 
   it('converts layers at the build’s precision: RTN fake quant, quantLayers, float16 rounding, KV fake quant', async () => {
     const builds: Array<Omit<GraphBuildRequest, 'seqLen'>> = [
-      { quant: 'rtn:w4g32a' },
-      { quant: 'rtn:w4g32a', quantLayers: 'qk' },
+      { quant: rtnBuild('rtn:w4g32a') },
+      { quant: rtnBuild('rtn:w4g32a', 'qk') },
       { weightPrecision: 'f16' },
-      { kv: 'int8:token:post' },
-      { quant: 'rtn:w4g32a', kv: 'int8:token:post' },
-      { kv: 'int4:token:post' },
+      { kv: kvBuild('int8:token:post') },
+      { quant: rtnBuild('rtn:w4g32a'), kv: kvBuild('int8:token:post') },
+      { kv: kvBuild('int4:token:post') },
       // Per-channel scales come with the build (the page calibrates them); fixed ones here, so some values clip.
-      { kv: 'int8:channel:post', kvChannelScales: { k: channelScales(0.02), v: channelScales(0.01) } },
+      { kv: kvBuild('int8:channel:post'), kvChannelScales: { k: channelScales(0.02), v: channelScales(0.01) } },
     ];
     for (const build of builds) {
       const weights = build.quant ? { kind: 'rtn' as const, bits: 4, groupSize: 32, symmetric: false, format: 'fake' as const } : { kind: 'float32' as const };
-      const quantLayers = build.quantLayers ?? 'all';
+      const quantLayers = build.quant?.layers ?? 'all';
       const whole = runBudget(spec, { ...scenario(0), weights, quantLayers, kvQuant: !!build.kv, layerGroupSize: L }, T).peakBytes;
       const ref = await loadAndRun(build);
       const got = await loadAndRun({ ...build, memoryBudgetBytes: whole - 1 });
       if (!ref.result || !got.result) throw new Error(`no result: ${ref.error ?? got.error}`);
       expect(got.layered, JSON.stringify(build)).toBe(true);
       // KV fake quant rounds inside the graph, so the bound is the quantized cache's (lib/testing/tolerances.ts).
-      const dtype = build.kv ? (build.kv.startsWith('int4') ? 'int4' : 'int8') : 'float32';
+      const dtype = build.kv ? (build.kv.bits === 4 ? 'int4' : 'int8') : 'float32';
       expect(maxAbsDiff(got.result.nll, ref.result.nll), JSON.stringify(build)).toBeLessThan(tolerance('same-function-nll', dtype, 'cpu'));
     }
   });

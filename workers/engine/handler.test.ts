@@ -4,6 +4,7 @@ import type { EngineRuntime } from '../runtime/types';
 import { createEngineHandler } from './handler';
 import type { EngineRequest, EngineResponse } from './protocol';
 import { buildTinyEngineGraph } from './testing/tinyGraph';
+import { rtnBuild } from '../../lib/testing/specBuilds';
 
 function harness(runtime: EngineRuntime = createOrtNodeRuntime({ intraOpNumThreads: 1 })) {
   const responses: EngineResponse[] = [];
@@ -13,7 +14,7 @@ function harness(runtime: EngineRuntime = createOrtNodeRuntime({ intraOpNumThrea
     runtime,
     async buildGraphFromUrl(baseUrl, build, ctx) {
       graphBuilds++;
-      ctx.onProgress('build-graph', 0.5, `${baseUrl} ${build.quant ?? 'fp32'}`);
+      ctx.onProgress('build-graph', 0.5, `${baseUrl} ${build.quant ? `w${build.quant.bits}` : 'fp32'}`);
       ctx.throwIfCancelled();
       return buildTinyEngineGraph();
     },
@@ -112,7 +113,7 @@ describe('engine handler (onnxruntime-node standing in)', () => {
       kind: 'load-model',
       requestId,
       sessionKey: 'm|rtn:w4g32a|taps:',
-      source: { kind: 'hf-url', baseUrl: '/models/x/', build: { seqLen: 4, quant: 'rtn:w4g32a' } },
+      source: { kind: 'hf-url', baseUrl: '/models/x/', build: { seqLen: 4, quant: rtnBuild('rtn:w4g32a') } },
       device: 'auto',
     });
     await handler.handle(load(1));
@@ -123,7 +124,7 @@ describe('engine handler (onnxruntime-node standing in)', () => {
     expect(responses.find((r) => r.kind === 'progress' && r.stage === 'build-graph')).toMatchObject({
       requestId: 1,
       fraction: 0.5,
-      message: '/models/x/ rtn:w4g32a',
+      message: '/models/x/ w4',
     });
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from './hfFolder';
-import { httpByteSource, loadModelSources } from './hfFolder';
+import { WHOLE_READ_TRIGGER_BYTES, httpByteSource, loadModelSources } from './hfFolder';
 import { createTensorCache } from './tensorCache';
 import { loggingSources, tiedHfFolder } from '../../lib/model/testing/tiedModels';
 
@@ -32,15 +32,30 @@ describe('httpByteSource', () => {
     await expect(source.read(99, 2)).rejects.toThrow('read 2 bytes at 99 is past the end (100 bytes)');
   });
 
-  it('reads a file up to the whole-read size in one range request and slices it after', async () => {
+  it('reads a small file whole on its first tensor-sized read, slicing it after; header-sized reads before stay ranges', async () => {
+    const big = Uint8Array.from({ length: WHOLE_READ_TRIGGER_BYTES + 100 }, (_, i) => i % 251);
     const log: string[] = [];
-    const source = await httpByteSource(server(true, log), '/x', 'x', 100);
-    const [a, b] = await Promise.all([source.read(10, 3), source.read(98, 2)]);
-    expect(Array.from(a)).toEqual([10, 11, 12]);
-    expect(Array.from(b)).toEqual([98, 99]);
-    expect(Array.from(await source.read(0, 1))).toEqual([0]);
-    expect(log).toEqual(['bytes=0-0', 'bytes=0-99']);
-    await expect(source.read(99, 2)).rejects.toThrow('past the end');
+    const fetchFn: FetchLike = async (_url, init) => {
+      const range = init?.headers?.Range ?? '';
+      log.push(range);
+      const m = /^bytes=(\d+)-(\d+)$/.exec(range)!;
+      const part = big.slice(Number(m[1]), Number(m[2]) + 1);
+      return {
+        ok: true,
+        status: 206,
+        headers: { get: (n: string) => (n === 'Content-Range' ? `bytes ${m[1]}-${m[2]}/${big.length}` : null) },
+        arrayBuffer: async () => part.buffer,
+        json: async () => null,
+      };
+    };
+    const source = await httpByteSource(fetchFn, '/x', 'x');
+    expect(Array.from(await source.read(8, 2))).toEqual([8, 9]);
+    const [a, b] = await Promise.all([source.read(100, WHOLE_READ_TRIGGER_BYTES), source.read(big.length - 2, 2)]);
+    expect(a[0]).toBe(100);
+    expect(a.length).toBe(WHOLE_READ_TRIGGER_BYTES);
+    expect(Array.from(b)).toEqual([big[big.length - 2], big[big.length - 1]]);
+    expect(log).toEqual(['bytes=0-0', 'bytes=8-9', `bytes=0-${big.length - 1}`]); // the tail read is a slice of the whole
+    await expect(source.read(big.length - 1, 2)).rejects.toThrow('past the end');
   });
 
   it('keeps the whole body once when the server ignores Range', async () => {

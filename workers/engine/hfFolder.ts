@@ -10,11 +10,10 @@ import type { ModelSpec } from '../../lib/model/spec';
 import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../lib/model/budgetCheck';
 import type { RunScenario } from '../../lib/model/runBudget';
 import type { DecoderWeights } from '../../lib/onnx/weights';
-import { parseRtnSpec } from '../../lib/quant/rtnSpec';
-import { bandsFromPairRanges, scenarioAssembleOptions, scenarioDecoderWeights, type QuantLayers } from '../../lib/run/weights';
+import { describeRtnBuild, rtnOptionsOf, type QroarBuild, type RtnBuild } from '../../lib/scenario/builds';
+import { scenarioAssembleOptions, scenarioDecoderWeights } from '../../lib/scenario/weights';
 import type { LayeredWeightSource } from './layeredSession';
 import { layeredWeightSource } from './layeredSource';
-import type { GraphQroar } from './protocol';
 import type { TensorCache } from './tensorCache';
 import type { WeightsMemo } from './weightsMemo';
 
@@ -32,12 +31,15 @@ export type FetchLike = (
 const joinUrl = (baseUrl: string, file: string): string => (baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`) + file;
 
 /**
- * A file up to this size is fetched whole on its first read and sliced after: one request instead
- * of one per tensor. The built-in model's 19 MB of weights as ~57 range requests took ~1.4 s of
- * the first load on the 2-core machine (the server and the WASM compile share the cores); whole,
- * one. Larger files stay read by range, so a research-size checkpoint is never held in memory.
+ * A file up to WHOLE_READ_MAX_BYTES is fetched whole on its first read of at least
+ * WHOLE_READ_TRIGGER_BYTES (a tensor, not a header) and sliced after: one request instead of one
+ * per tensor. The built-in model's 19 MB of weights as ~57 range requests took ~1.4 s of the first
+ * load on the 2-core machine (the server and the WASM compile share the cores). Header reads stay
+ * ranges, so the page's identity probe and a build whose tensors are cached read a few KB, and
+ * larger files stay read by range, so a research-size checkpoint is never held in memory.
  */
 export const WHOLE_READ_MAX_BYTES = 32 * 1024 * 1024;
+export const WHOLE_READ_TRIGGER_BYTES = 64 * 1024;
 
 /**
  * ByteSource over one URL. The size comes from a 1-byte Range probe's Content-Range; a server
@@ -78,7 +80,7 @@ export async function httpByteSource(fetchFn: FetchLike, url: string, name: stri
     async read(offsetBytes: number, lengthBytes: number): Promise<Uint8Array> {
       if (lengthBytes === 0) return new Uint8Array(0);
       if (offsetBytes + lengthBytes > sizeBytes) throw new Error(`${url}: read ${lengthBytes} bytes at ${offsetBytes} is past the end (${sizeBytes} bytes)`);
-      if (sizeBytes <= wholeReadMaxBytes) {
+      if (whole !== null || (sizeBytes <= wholeReadMaxBytes && lengthBytes >= WHOLE_READ_TRIGGER_BYTES)) {
         // A failed whole read is not kept: the next read asks again.
         whole ??= readRange(0, sizeBytes).catch((err: unknown) => {
           whole = null;
@@ -99,11 +101,11 @@ export interface LoadedHfModel {
 }
 
 export interface LoadOptions {
-  quant?: string | null;
+  /** RTN on the build's linears (RtnBuild.layers); null/undefined = float32 weights. */
+  quant?: RtnBuild | null;
   quantFormat?: 'fake' | 'nbits';
-  quantLayers?: QuantLayers;
-  qroar?: GraphQroar | null;
-  /** 'f16': every weight rounded to float16 (lib/run/weightsF16). */
+  qroar?: QroarBuild | null;
+  /** 'f16': every weight rounded to float16 (lib/scenario/weightsF16). */
   weightPrecision?: 'f32' | 'f16';
   /**
    * Refuse before reading any tensor when the run's peak (lib/model/runBudget, with this load's
@@ -121,11 +123,11 @@ export type ModelRun =
   | { kind: 'whole-graph'; model: LoadedHfModel; plan: EnginePlan | null }
   | { kind: 'layer-streamed'; spec: ModelSpec; identity: string; plan: EnginePlan; source: LayeredWeightSource };
 
-/** The ScenarioWeightOptions of a load (Q-ROAR, then RTN on `quantLayers`, optional float16 rounding). */
+/** The ScenarioWeightOptions of a load (Q-ROAR, then RTN on the build's layers, optional float16 rounding). */
 function scenarioOptionsOf(options: LoadOptions) {
   return {
-    ...(options.quant ? { rtn: parseRtnSpec(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quantLayers ?? 'all' } : {}),
-    ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: bandsFromPairRanges(options.qroar.bands), scales: options.qroar.scales } } : {}),
+    ...(options.quant ? { rtn: rtnOptionsOf(options.quant), quantFormat: options.quantFormat ?? 'fake', quantLayers: options.quant.layers } : {}),
+    ...(options.qroar ? { qroar: { variant: options.qroar.variant, bands: options.qroar.bands, scales: options.qroar.scales } } : {}),
     ...(options.weightPrecision ? { weightPrecision: options.weightPrecision } : {}),
   } as const;
 }
@@ -138,13 +140,13 @@ function scenarioOptionsOf(options: LoadOptions) {
 function planLoad(spec: ModelSpec, options: LoadOptions, engine: 'whole' | 'auto'): EnginePlan | null {
   if (!options.budget) return null;
   const { memory, contextTokens, scenario } = options.budget;
-  const what = `a ${contextTokens}-token run${options.quant ? ` (${options.quant})` : ''} of this model`;
-  const weights = weightPrecisionOf(options.quant ? parseRtnSpec(options.quant) : undefined, options.quantFormat ?? 'fake');
+  const what = `a ${contextTokens}-token run${options.quant ? ` (${describeRtnBuild(options.quant)})` : ''} of this model`;
+  const weights = weightPrecisionOf(options.quant ? rtnOptionsOf(options.quant) : undefined, options.quantFormat ?? 'fake');
   const plan = planEngine(
     spec,
     // The worker's tensor cache keeps every float32 source tensor it reads (whole graph only: a
     // layer-streamed run never goes through it, and runBudget prices that engine without it).
-    { ...scenario, weights, quantLayers: options.quantLayers ?? 'all', sourceTensors: options.tensorCache ? 'kept' : 'transient' },
+    { ...scenario, weights, quantLayers: options.quant?.layers ?? 'all', sourceTensors: options.tensorCache ? 'kept' : 'transient' },
     contextTokens,
     memory,
     { engine, what },
@@ -156,8 +158,8 @@ function planLoad(spec: ModelSpec, options: LoadOptions, engine: 'whole' | 'auto
 
 /**
  * Opens model files (HF folder or one .gguf) through lib/model openModel and gathers the
- * decoder weights: Q-ROAR scaling of W_Q/W_K when asked, then RTN ('rtn:w4g32a', on
- * `quantLayers`; fake-quant float32 by default, MatMulNBits codes with quantFormat 'nbits').
+ * decoder weights: Q-ROAR scaling of W_Q/W_K when asked, then RTN (on the build's
+ * layers; fake-quant float32 by default, MatMulNBits codes with quantFormat 'nbits').
  * Whole graph only: refused when its budget does not fit (see openModelForRun for 'auto').
  */
 export async function loadModelSources(

@@ -8,12 +8,12 @@
  */
 import { calibrateKvChannelScales, type KvChannelScales } from '../../lib/eval/kvCalibration';
 import type { ModelSpec } from '../../lib/model/spec';
-import { parseKvSpec } from '../../lib/quant/kvSpec';
 import type { RopeConfig } from '../../lib/rope/types';
+import { engineBuildIdentity, engineSessionKey, stableKey } from '../../lib/scenario/key';
 import type { DeviceRequest } from '../runtime/types';
 import type { EngineClient } from './client';
 import { loadWorkerNllEngine } from './nllEngine';
-import { graphBuildKey, type GraphBuildRequest, type ModelSource } from './protocol';
+import type { GraphBuildRequest, ModelSource } from './protocol';
 
 export interface KvCalibrationTarget {
   /** Stable model key (ModelInfo.id). */
@@ -30,6 +30,8 @@ export interface KvCalibrationRun {
   tokens: Int32Array;
   /** The RoPE (with PI) of the runs being calibrated for. */
   rope: RopeConfig;
+  /** S, the calibration context (2 ≤ S ≤ L); default the trained window L. */
+  calibrationTokens?: number;
   device: DeviceRequest;
   signal?: AbortSignal;
 }
@@ -44,38 +46,36 @@ export async function withKvCalibration(
   build: GraphBuildRequest,
   run: KvCalibrationRun,
 ): Promise<GraphBuildRequest> {
-  if (!build.kv || build.kvChannelScales) return build;
-  const kv = parseKvSpec(build.kv);
-  if (kv.granularity !== 'channel') return build;
+  const kv = build.kv;
+  if (!kv || build.kvChannelScales || kv.granularity !== 'channel') return build;
   const { spec } = target;
-  const S = target.trainedWindowTokens;
+  const S = run.calibrationTokens ?? target.trainedWindowTokens;
   // The calibration model is the long runs' model without KV quant (same weights, quant, Q-ROAR).
   const calBuild: Omit<GraphBuildRequest, 'seqLen'> = {
-    ...(build.quant ? { quant: build.quant, quantLayers: build.quantLayers ?? 'all' } : {}),
+    ...(build.quant ? { quant: build.quant } : {}),
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
     ...(build.qroar ? { qroar: build.qroar } : {}),
   };
-  const key = [
-    target.modelId,
-    build.kv,
-    graphBuildKey({ ...calBuild, seqLen: S }),
-    JSON.stringify(run.rope),
-    run.tokens.length,
-    tokensDigest(run.tokens, S),
-  ].join('|');
+  const key = stableKey({
+    model: target.modelId,
+    kv,
+    calibrationModel: engineBuildIdentity({ ...calBuild, seqLen: S }),
+    rope: run.rope,
+    tokens: { count: run.tokens.length, digest: tokensDigest(run.tokens, S) },
+  });
   let scales = memo.get(key);
   if (!scales) {
     scales = calibrateKvChannelScales({
       kv,
       tokens: run.tokens,
       calibrationTokens: S,
-      trainedWindowTokens: S,
+      trainedWindowTokens: target.trainedWindowTokens,
       rope: run.rope,
       dims: spec,
       openEngine: (graph) => {
         const full: GraphBuildRequest = { ...calBuild, ...graph };
         return loadWorkerNllEngine(client, target.sourceOf(full), {
-          sessionKey: `kvcal|${target.modelId}|${graphBuildKey(full)}`,
+          sessionKey: engineSessionKey(target.modelId, run.device, full),
           seqLen: graph.seqLen,
           headDim: spec.headDim,
           device: run.device,

@@ -18,6 +18,8 @@ import { loadWorkerNllEngine } from './nllEngine';
 import { createInProcessWorker } from './testing/inProcessWorker';
 import { diskFetch } from './testing/diskFetch';
 import { tolerance } from '../../lib/testing/tolerances';
+import { rtnBuild } from '../../lib/testing/specBuilds';
+import { kvBuildOfSpec } from '../../lib/scenario/builds';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MODEL_URL = '/models/bandscope-byte-4m/';
@@ -37,7 +39,7 @@ describe('per-channel KV: dashboard (worker) path = CLI path', () => {
       openEngine: (graph) =>
         loadWorkerNllEngine(
           client,
-          { kind: 'hf-url', baseUrl: MODEL_URL, build: { ...graph, quant: 'rtn:w4g32a' } },
+          { kind: 'hf-url', baseUrl: MODEL_URL, build: { ...graph, quant: rtnBuild('rtn:w4g32a') } },
           { sessionKey: 'cal', seqLen: graph.seqLen, headDim: spec.headDim, device: 'wasm', wantTaps: true },
         ),
     });
@@ -54,7 +56,7 @@ describe('per-channel KV: dashboard (worker) path = CLI path', () => {
     const ids = tokens.subarray(0, T);
     const long = await loadWorkerNllEngine(
       client,
-      { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: T, quant: 'rtn:w4g32a', kv: 'int4:channel:post:hadamard', kvChannelScales: workerScales } },
+      { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: T, quant: rtnBuild('rtn:w4g32a'), kv: kvBuildOfSpec(kv), kvChannelScales: workerScales } },
       { sessionKey: 'long', seqLen: T, headDim: spec.headDim, device: 'wasm' },
     );
     const viaWorker = (await long.run({ ids, cos, sin })).nll;

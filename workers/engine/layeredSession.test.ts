@@ -8,7 +8,7 @@ import type { ModelSpec } from '../../lib/model/spec';
 import { assembleDecoderWeights, assembleHeadWeights, assembleLayerWeights, type AssembleOptions, type TensorF32Source } from '../../lib/onnx/assembleWeights';
 import { buildLlamaGraph, type LlamaGraphOptions } from '../../lib/onnx/llamaGraph';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
-import { qroarAssembleHooks, qroarFactors, bandsFromPairRanges } from '../../lib/run/weights';
+import { qroarAssembleHooks, qroarFactors, bandsFromPairRanges } from '../../lib/scenario/weights';
 import { createNodeEngine } from '../../cli/engine/nodeRunner';
 import { builtinSpec, builtinTensors, readTokens, fixtureIndex } from '../../cli/engine/testing/builtin';
 import { createOrtNodeRuntime } from '../runtime/ort-node';

@@ -8,14 +8,14 @@
  */
 import type { ModelSpec } from '../../lib/model/spec';
 import { assembleHeadWeights, assembleLayerWeights, type AssembleOptions, type TensorF32Source } from '../../lib/onnx/assembleWeights';
-import { roundHeadWeightsToF16, roundLayerWeightsToF16, type WeightPrecision } from '../../lib/run/weightsF16';
+import { roundHeadWeightsToF16, roundLayerWeightsToF16, type WeightPrecision } from '../../lib/scenario/weightsF16';
 import type { LayeredWeightSource } from './layeredSession';
 
 /**
  * `identity` is the model's header hash and `settingsKey` names everything that changes the
  * assembled values (quant spec and format, Q-ROAR …): together they key the layer cache.
  * `precision` 'f16' rounds every assembled tensor to float16 (full precision only, as
- * lib/run/weights scenarioDecoderWeights does for the whole graph).
+ * lib/scenario/weights scenarioDecoderWeights does for the whole graph).
  */
 export function layeredWeightSource(
   spec: ModelSpec,

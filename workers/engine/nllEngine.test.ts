@@ -44,7 +44,8 @@ describe('the browser engine port (createEnginePort)', () => {
   it('one session per distinct build, nll-only unless taps are asked for, logits split from taps, a kept hold outlives a released one', async () => {
     const { join } = await import('node:path');
     const { readFileSync } = await import('node:fs');
-    const { createEnginePort, portSessionKey } = await import('./nllEngine');
+    const { createEnginePort } = await import('./nllEngine');
+    const { engineSessionKey } = await import('../../lib/scenario/key');
     const { createUrlGraphBuilder } = await import('./buildGraph');
     const { diskFetch } = await import('./testing/diskFetch');
     const { graphRopeInputs } = await import('../../lib/eval/ropeInputs');
@@ -63,7 +64,8 @@ describe('the browser engine port (createEnginePort)', () => {
       sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
     });
     const tapped = { seqLen: T, quant: null, tapLayers: [0, 1], logits: true };
-    expect(portSessionKey('builtin', tapped)).toMatch(/^builtin\|T32\|fp32\|.*taps0\.1\|logits$/);
+    const key = engineSessionKey('builtin', 'wasm', tapped);
+    expect(JSON.parse(key)).toMatchObject({ engine: 'builtin', device: 'wasm', build: { seqLen: 32, quant: null, tapLayers: [0, 1], logits: true } });
 
     const diag = await port.open(tapped, { device: 'wasm', wantTaps: true, keepOnDispose: true });
     const full = await diag.run({ ids, cos, sin });
@@ -80,17 +82,15 @@ describe('the browser engine port (createEnginePort)', () => {
     // The perplexity side releases its hold; the diagnostics' kept hold keeps the shared session alive.
     await ppl.dispose();
     const again = await client.run({
-      sessionKey: portSessionKey('builtin', tapped),
+      sessionKey: key,
       ids: ids.slice(),
       cos: cos.slice(),
       sin: sin.slice(),
       headDim: spec.headDim,
     });
     expect(Array.from(again.nll)).toEqual(Array.from(full.nll));
-    await client.dispose(portSessionKey('builtin', tapped));
-    await expect(
-      client.run({ sessionKey: portSessionKey('builtin', tapped), ids: ids.slice(), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim }),
-    ).rejects.toThrow(/no session/);
+    await client.dispose(key);
+    await expect(client.run({ sessionKey: key, ids: ids.slice(), cos: cos.slice(), sin: sin.slice(), headDim: spec.headDim })).rejects.toThrow(/no session/);
     client.terminate();
   }, 60_000);
 });

@@ -8,7 +8,8 @@
 import type { EngineGraph, NllEngine, NllEngineFactory, NllEngineInput, NllEngineOutput } from '../../lib/eval/engine';
 import type { DeviceReport, DeviceRequest } from '../runtime/types';
 import type { EngineClient, RequestOptions } from './client';
-import { graphBuildKey, type GraphBuildRequest, type ModelSource } from './protocol';
+import { engineSessionKey } from '../../lib/scenario/key';
+import type { GraphBuildRequest, ModelSource } from './protocol';
 
 export interface WorkerNllEngineOptions {
   sessionKey: string;
@@ -59,8 +60,6 @@ export interface EnginePortOpenOptions {
   onDevice?: (device: DeviceReport) => void;
   /** Leave the session in the worker's cache on dispose (the diagnostics: a settings round trip reuses it). */
   keepOnDispose?: boolean;
-  /** Session-key prefix when the same build must not share a session (e.g. the WASM twin of a WebGPU run). */
-  keyPrefix?: string;
   /**
    * Fetch the graph's taps and logits on every run (default: nll only — a perplexity curve may run
    * a graph it shares with the diagnostics without moving their tap outputs across).
@@ -70,7 +69,7 @@ export interface EnginePortOpenOptions {
 
 /** The browser engine port of one model: every graph is a GraphBuildRequest the worker builds. */
 export interface EnginePort {
-  /** An engine for `build` (T = build.seqLen), one cached worker session per distinct build. */
+  /** An engine for `build` (T = build.seqLen), one cached worker session per distinct (device, build): lib/scenario/key engineSessionKey. */
   open(build: GraphBuildRequest, options: EnginePortOpenOptions): Promise<NllEngine>;
 }
 
@@ -82,17 +81,12 @@ export interface EnginePortModel {
   sourceOf(build: GraphBuildRequest): ModelSource;
 }
 
-/** Session key of a build: the model plus every build field that changes the graph. One scheme for every caller. */
-export function portSessionKey(modelId: string, build: GraphBuildRequest, keyPrefix = ''): string {
-  return `${keyPrefix}${modelId}|${graphBuildKey(build)}`;
-}
-
 export function createEnginePort(client: EngineClient, model: EnginePortModel): EnginePort {
   return {
     open(build, o) {
       const requestOptions: RequestOptions = { ...(o.signal ? { signal: o.signal } : {}), ...(o.onProgress ? { onProgress: o.onProgress } : {}) };
       return loadWorkerNllEngine(client, model.sourceOf(build), {
-        sessionKey: portSessionKey(model.modelId, build, o.keyPrefix),
+        sessionKey: engineSessionKey(model.modelId, o.device, build),
         seqLen: build.seqLen,
         headDim: model.headDim,
         device: o.device,

@@ -3,7 +3,7 @@
  * Discriminated on `kind`; every request carries a `requestId` that its responses echo.
  * Payloads are plain data and typed arrays; the big ones are transferred, never copied.
  */
-import type { KvChannelScales } from '../../lib/eval/kvCalibration';
+import type { EngineBuild } from '../../lib/scenario/engineBuild';
 import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceReport, DeviceRequest, FetchedTensor } from '../runtime/types';
 
@@ -30,44 +30,13 @@ export interface ModelFile {
   blob: Blob;
 }
 
-/** Q-ROAR band scaling baked into W_Q/W_K (and biases) before quantization (SPEC §5). */
-export interface GraphQroar {
-  variant: 'symmetric' | 'shared' | 'query-only';
-  /** Inclusive rotary pair ranges [firstPair, lastPair], one per band. */
-  bands: Array<[number, number]>;
-  /** One global scale per band, each > 0. */
-  scales: number[];
-}
-
-/** What the graph builder should bake into the model (part of the session cache key). */
-export interface GraphBuildRequest {
-  /** Tokens per run T: the graph's shapes are fixed to it (lib/onnx LlamaGraphOptions.seqLen). */
-  seqLen: number;
-  /** Weight quantization spec string, e.g. 'rtn:w4g32a'; null/undefined = float32 weights. */
-  quant?: string | null;
-  /** 'fake' (default): dequantized float32 weights; 'nbits': com.microsoft.MatMulNBits codes. */
-  quantFormat?: 'fake' | 'nbits';
-  /** Decoder layer indices whose pre/post-RoPE q/k are exposed as extra outputs. */
-  tapLayers?: number[];
-  /** Also output logits [T, vocab]. */
-  logits?: boolean;
-  /** Which decoder linears `quant` applies to: all seven (default); q,k,v,o; or q,k only. */
-  quantLayers?: 'all' | 'attention' | 'qk';
-  /** KV-cache fake quant, lib/quant/kvSpec grammar (e.g. 'int8:token:post', 'int4:channel:post:hadamard'). */
-  kv?: string | null;
-  /**
-   * Per-channel `kv`: the calibrated scales (lib/eval/kvCalibration.ts calibrateKvChannelScales),
-   * per layer float32 [numKvHeads, headDim]; required when `kv` is per-channel.
-   */
-  kvChannelScales?: KvChannelScales | null;
-  /** Also output v_L [T, numKvHeads, headDim] for every tap layer (a KV calibration run reads them). */
-  tapValues?: boolean;
-  /** false: no q taps (a KV calibration run needs only k and v). Default true. */
-  tapQueries?: boolean;
-  /** Q-ROAR scales applied to W_Q/W_K before `quant`; null/undefined = none. */
-  qroar?: GraphQroar | null;
-  /** 'f16': full-precision weights rounded to float16 (the diagnostics' noise floor, lib/run/weightsF16); no `quant` with it. Default 'f32'. */
-  weightPrecision?: 'f32' | 'f16';
+/**
+ * What the graph builder bakes into the model: lib/scenario's typed EngineBuild (RTN, KV, Q-ROAR,
+ * taps, T) as plain structured-clone data — never a spec string to parse back — plus the memory
+ * budget of the request. Its session key is lib/scenario/key engineSessionKey (the budget is not
+ * part of the graph, so not of the key).
+ */
+export interface GraphBuildRequest extends EngineBuild {
   /**
    * Refuse up front, before any tensor is read (lib/model/budgetCheck assertRunFits: bytes needed,
    * bytes available, why), when this build's run peak (lib/model/runBudget) exceeds this; absent = no check.
@@ -77,53 +46,11 @@ export interface GraphBuildRequest {
   memoryBudgetReason?: string;
 }
 
-/**
- * Every GraphBuildRequest field that changes the built graph, as a stable string: callers put it
- * in their session keys so two builds differing in any of them never share a session.
- */
-export function graphBuildKey(build: GraphBuildRequest): string {
-  const q = build.qroar ? `${build.qroar.variant}:${build.qroar.bands.map(([a, b]) => `${a}-${b}`).join(',')}:${build.qroar.scales.join(',')}` : 'none';
-  return [
-    `T${build.seqLen}`,
-    build.quant ?? (build.weightPrecision === 'f16' ? 'fp16' : 'fp32'),
-    build.quant ? (build.quantLayers ?? 'all') : '-',
-    build.quantFormat ?? 'fake',
-    `kv=${build.kv ?? 'none'}`,
-    ...(build.kvChannelScales ? [`kvs=${kvScalesDigest(build.kvChannelScales)}`] : []),
-    ...(build.tapValues ? ['v'] : []),
-    ...(build.tapQueries === false ? ['noq'] : []),
-    `qroar=${q}`,
-    `taps${(build.tapLayers ?? []).join('.')}`,
-    build.logits ? 'logits' : 'nll',
-  ].join('|');
-}
-
-/** FNV-1a over the scales' float32 bits, hex: two calibrations share a session only when their scales are identical. */
-export function kvScalesDigest(scales: KvChannelScales): string {
-  let h = 0x811c9dc5;
-  const mix = (x: number) => {
-    h ^= x;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  };
-  for (const [which, layers] of [
-    ['k', scales.k],
-    ['v', scales.v],
-  ] as const) {
-    if (!layers) continue;
-    mix(which.charCodeAt(0));
-    for (const layer of layers) {
-      const bytes = new Uint8Array(layer.buffer, layer.byteOffset, layer.byteLength);
-      for (let i = 0; i < bytes.length; i++) mix(bytes[i]);
-    }
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 export type EngineRequest =
   | {
       kind: 'load-model';
       requestId: number;
-      /** Cache key: model identity + quant + taps. A second load with the same key reuses the session. */
+      /** Cache key (lib/scenario/key engineSessionKey: model, device, graph). A second load with the same key reuses the session. */
       sessionKey: string;
       source: ModelSource;
       device: DeviceRequest;

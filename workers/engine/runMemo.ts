@@ -2,9 +2,9 @@
  * The per-token NLL of recent runs, by session key and exact inputs, so a run that asks only for
  * the NLL of a window another job already ran on the same session gets it without a second
  * forward pass. The default view's perplexity curve at L′ is exactly the diagnostics' tapped run
- * on the held-out text (same graph — lib/run/sharedOutputs — same first tokens, same RoPE
+ * on the held-out text (same graph — lib/scenario/sharedOutputs — same first tokens, same RoPE
  * tables): two 2048-token passes, ~1.7 s on two WASM threads. A session key names every build
- * field that changes the graph (protocol.ts graphBuildKey) and a session's output is a
+ * field that changes the graph (lib/scenario/key engineSessionKey) and a session's output is a
  * deterministic function of its inputs, so equal key + equal inputs is the same NLL. Inputs are
  * compared element by element, never by a hash. Taps are not kept (38 MiB at 2048 on the
  * built-in model): a run that wants taps runs.

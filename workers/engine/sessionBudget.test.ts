@@ -10,7 +10,9 @@ import { createOrtNodeRuntime } from '../runtime/ort-node';
 import type { EngineRuntime } from '../runtime/types';
 import { createUrlGraphBuilder } from './buildGraph';
 import { createEngineClient } from './client';
-import { graphBuildKey, type GraphBuildRequest } from './protocol';
+import type { GraphBuildRequest } from './protocol';
+import { engineSessionKey } from '../../lib/scenario/key';
+import { rtnBuild } from '../../lib/testing/specBuilds';
 import { createInProcessWorker } from './testing/inProcessWorker';
 import { diskFetch } from './testing/diskFetch';
 
@@ -50,8 +52,8 @@ describe('engine worker session budget (LRU by bytes)', () => {
     const spec = builtinSpec();
     const { runtime, state } = countingRuntime();
     const client = createEngineClient(() => createInProcessWorker(runtime, createUrlGraphBuilder(diskFetch(join(ROOT, 'public'), { bytes: 0 }))));
-    const builds: GraphBuildRequest[] = [{ seqLen: T }, { seqLen: T, quant: 'rtn:w4g32a' }, { seqLen: T, quant: 'rtn:w8g32a' }];
-    const key = (b: GraphBuildRequest) => `builtin|${graphBuildKey(b)}`;
+    const builds: GraphBuildRequest[] = [{ seqLen: T }, { seqLen: T, quant: rtnBuild('rtn:w4g32a') }, { seqLen: T, quant: rtnBuild('rtn:w8g32a') }];
+    const key = (b: GraphBuildRequest) => engineSessionKey('builtin', 'wasm', b);
     const { cos, sin } = graphRopeInputs(spec.rope, T);
     // wantTaps: a run the worker's run memo (runMemo.ts) cannot answer, so the session must exist.
     const nllOf = async (b: GraphBuildRequest, wantTaps = false) =>

@@ -14,6 +14,7 @@ import type { EngineResponse } from './protocol';
 import { createTensorCache } from './tensorCache';
 import { diskFetch } from './testing/diskFetch';
 import { tolerance } from '../../lib/testing/tolerances';
+import { rtnBuild } from '../../lib/testing/specBuilds';
 
 describe('createTensorCache', () => {
   it('reads a tensor once per identity and name', async () => {
@@ -76,7 +77,7 @@ describe('engine builds sharing one tensor cache (onnxruntime-node)', () => {
         kind: 'load-model',
         requestId: ++requestId,
         sessionKey,
-        source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant, ...extra } },
+        source: { kind: 'hf-url', baseUrl: MODEL_URL, build: { seqLen: tokenCount, quant: quant === null ? null : rtnBuild(quant), ...extra } },
         device: 'wasm',
       });
       await handler.handle({

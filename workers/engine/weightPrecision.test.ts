@@ -12,6 +12,7 @@ import { createUrlGraphBuilder } from './buildGraph';
 import { createEngineHandler } from './handler';
 import type { EngineResponse, GraphBuildRequest } from './protocol';
 import { diskFetch } from './testing/diskFetch';
+import { rtnBuild } from '../../lib/testing/specBuilds';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const MODEL_URL = '/models/bandscope-byte-4m/';
@@ -48,7 +49,7 @@ describe('weightPrecision f16 through the worker path', () => {
   it('moves the NLL a little (nonzero), far less than RTN w4g32a', async () => {
     const fp32 = await nllOf({});
     const fp16 = await nllOf({ weightPrecision: 'f16' });
-    const rtn = await nllOf({ quant: 'rtn:w4g32a' });
+    const rtn = await nllOf({ quant: rtnBuild('rtn:w4g32a') });
     const floor = meanAbsDiff(fp16, fp32);
     const ptq = meanAbsDiff(rtn, fp32);
     expect(floor).toBeGreaterThan(0);
@@ -56,6 +57,8 @@ describe('weightPrecision f16 through the worker path', () => {
   });
 
   it('refuses float16 together with RTN, saying why', async () => {
-    await expect(nllOf({ weightPrecision: 'f16', quant: 'rtn:w4g32a' })).rejects.toThrow(/full-precision noise-floor twin; it cannot be combined with RTN/);
+    await expect(nllOf({ weightPrecision: 'f16', quant: rtnBuild('rtn:w4g32a') })).rejects.toThrow(
+      /full-precision noise-floor twin; it cannot be combined with RTN/,
+    );
   });
 });

@@ -15,7 +15,7 @@ import type { TapSet } from './diagnosticsCompute';
 
 /**
  * The noise floor's run: 'fp16' = the FP model with every weight rounded to float16
- * (lib/run/weightsF16); 'fp-wasm' = the FP model on the WASM backend, when the others ran on WebGPU.
+ * (lib/scenario/weightsF16); 'fp-wasm' = the FP model on the WASM backend, when the others ran on WebGPU.
  */
 export type DiagnosticsVariant = 'fp' | 'ptq' | 'ptq+qroar' | 'fp16' | 'fp-wasm';
 
@@ -29,7 +29,7 @@ export function noiseFloorPlan(fpDevice: string): { variant: 'fp-wasm' | 'fp16';
 }
 
 export interface DiagnosticsRunRequest {
-  /** The PI rope (lib/run/pressure scenarioRope); both variants use it. */
+  /** The PI rope (lib/scenario/pressure scenarioRope); both variants use it. */
   rope: RopeConfig;
   /** Token ids of the text, Int32Array[n], n ≥ longTokens. */
   tokens: Int32Array;
@@ -138,7 +138,7 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
 export type ProxyRunRequest = Pick<DiagnosticsRunRequest, 'rope' | 'tokens' | 'longTokens' | 'openEngine' | 'onProgress'>;
 
 /**
- * The two runs the Q-ROAR slider proxy is set up from (lib/run/diagnosticsProxy): the FP and the
+ * The two runs the Q-ROAR slider proxy is set up from (lib/scenario/diagnosticsProxy): the FP and the
  * quantized model at L′ on the first tokens of `tokens` (the dev text: the sliders tune, so they
  * never read the held-out text), taps + logits — the very graphs the diagnostics open, so the
  * sessions are shared.

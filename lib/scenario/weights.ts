@@ -92,7 +92,7 @@ export interface ScenarioWeightOptions {
   /** Default 'fake' (dequantized float32). */
   quantFormat?: 'fake' | 'nbits';
   qroar?: QroarSetting;
-  /** 'f16': every weight rounded to float16 after any scaling (the noise-floor twin, lib/run/weightsF16); full precision only. Default 'f32'. */
+  /** 'f16': every weight rounded to float16 after any scaling (the noise-floor twin, lib/scenario/weightsF16); full precision only. Default 'f32'. */
   weightPrecision?: WeightPrecision;
 }
 

@@ -23,7 +23,7 @@ export interface DiagnosticsGraphOutputs {
   logits: boolean;
 }
 
-/** The tapped graph of the diagnostics' run at `seqLen` (lib/run/diagnosticsRuns opens exactly these). */
+/** The tapped graph of the diagnostics' run at `seqLen` (lib/scenario/diagnosticsRuns opens exactly these). */
 export function diagnosticsGraphOutputs(numLayers: number, seqLen: number, shape: DiagnosticsGraphShape): DiagnosticsGraphOutputs {
   return { tapLayers: Array.from({ length: numLayers }, (_, l) => l), logits: seqLen === shape.longTokens && shape.quantized };
 }

@@ -15,8 +15,8 @@ describe('perplexity curve jobs', () => {
   });
 
   it('the control builds full-precision weights with the applied scales', () => {
-    const quant = { quant: 'rtn:w4g32a', quantLayers: 'all' as const, kv: null };
-    const qroar = { variant: 'shared' as const, bands: [[0, 7] as [number, number]], scales: [0.9] };
+    const quant = { quant: { kind: 'rtn' as const, bits: 4, groupSizeColumns: 32, symmetric: false, layers: 'all' as const }, kv: null };
+    const qroar = { variant: 'shared' as const, bands: [{ bandIndex: 0, firstPair: 0, lastPair: 7, label: '0–7' }], scales: [0.9] };
     expect(curveBuild({ variant: 'fp+qroar' }, quant, () => qroar)).toEqual({ quant: null, qroar });
     expect(curveBuild({ variant: 'ptq+qroar' }, quant, () => qroar)).toEqual({ ...quant, qroar });
     expect(curveBuild({ variant: 'fp' }, quant, () => qroar)).toEqual({ quant: null });

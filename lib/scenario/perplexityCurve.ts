@@ -14,7 +14,7 @@ import { windowsForContext } from './contexts';
 export interface CurveRequest {
   method: string;
   variant: PplCurve['variant'];
-  /** The PI rope of this method (lib/run/pressure scenarioRope). */
+  /** The PI rope of this method (lib/scenario/pressure scenarioRope). */
   rope: RopeConfig;
   /** Held-out token ids, Int32Array[n]. */
   tokens: Int32Array;

@@ -7,7 +7,8 @@
 import type { PplCurve } from '../charts/types';
 import type { RopeType } from '../rope/types';
 import type { Settings } from '../settings/settings';
-import { quantBuildOf, type QuantBuild } from './weightsBuild';
+import type { KvBuild, QroarBuild, QuantBuild, RtnBuild } from './builds';
+import { quantBuildOf } from './weightsBuild';
 
 export interface CurveJob {
   key: string;
@@ -15,19 +16,11 @@ export interface CurveJob {
   variant: PplCurve['variant'];
 }
 
-/** Structural slice of the engine's GraphQroar (workers/engine/protocol). */
-export interface CurveQroar {
-  variant: 'symmetric' | 'shared' | 'query-only';
-  bands: Array<[number, number]>;
-  scales: number[];
-}
-
-/** The build fields a curve job sets (a slice of the engine's GraphBuildRequest). */
+/** The build fields a curve job sets (a slice of lib/scenario/engineBuild EngineBuild). */
 export interface CurveBuild {
-  quant: string | null;
-  quantLayers?: QuantBuild['quantLayers'];
-  kv?: string | null;
-  qroar?: CurveQroar;
+  quant: RtnBuild | null;
+  kv?: KvBuild | null;
+  qroar?: QroarBuild;
 }
 
 /** Main method first, then the overlays; per method FP (and PTQ when something is quantized); the Q-ROAR pair after the main method's. */
@@ -53,7 +46,7 @@ export function isFp(job: Pick<CurveJob, 'variant'>): boolean {
 }
 
 /** The engine build of a curve job: FP → no quant; the Q-ROAR variants add the applied scales. */
-export function curveBuild(job: Pick<CurveJob, 'variant'>, quant: QuantBuild | null, qroar: () => CurveQroar): CurveBuild {
+export function curveBuild(job: Pick<CurveJob, 'variant'>, quant: QuantBuild | null, qroar: () => QroarBuild): CurveBuild {
   if (job.variant === 'fp+qroar') return { quant: null, qroar: qroar() };
   if (job.variant === 'fp' || !quant) return { quant: null };
   return job.variant === 'ptq+qroar' ? { ...quant, qroar: qroar() } : quant;

@@ -1,0 +1,162 @@
+/**
+ * The diagnostics job: the tapped runs of the plan (lib/scenario/diagnosticsRuns: FP at L′ and S,
+ * the quantized model at L′, with the applied Q-ROAR scales, and the noise floor) over an engine
+ * port, turned into the analysis input (lib/scenario/diagnosticsCompute DiagnosticsInput). The
+ * analysis itself (TIR, logit error, KL, activation IP) runs wherever the driver puts it: the
+ * dashboard's analysis worker, or computeDiagnostics in-process. The runs read the held-out text
+ * (the perplexity curves' text: the curve at L′ is then the diagnostics' own run, and the engine
+ * worker's run memo answers it); the slider proxy's job (runProxySetup) reads the dev text, since
+ * the sliders tune.
+ */
+import type { NllEngine } from '../eval/engine';
+import { ropeFrequencies } from '../rope/frequencies';
+import type { DiagnosticsGeometry, DiagnosticsInput } from './diagnosticsCompute';
+import { proxySetupInputOf, type ProxySetupInput } from './diagnosticsProxy';
+import { runDiagnosticsWindows, runProxyWindows, type DiagnosticsVariant } from './diagnosticsRuns';
+import type { EngineBuild } from './engineBuild';
+import type { JobProgress, ScenarioEnginePort } from './enginePort';
+import type { ScenarioPlan } from './plan';
+
+export interface DiagnosticsJobResult {
+  /** What the analysis reads (taps, logits, geometry, frequencies, the plan's TIR level and pairs). */
+  input: DiagnosticsInput;
+  /** Whether a quantized run is in it (the slider proxy needs one). */
+  quantized: boolean;
+  /** Why the quantized run was skipped, or null. */
+  quantSkipped: string | null;
+  /** The engine's device report of the FP run (e.g. 'ort-web:wasm'). */
+  device: string;
+}
+
+/** The tapped graph of a diagnostics run: every layer tapped; `logits` adds the logits output. */
+export function diagnosticsEngineBuild(plan: ScenarioPlan, variant: DiagnosticsVariant, seqLen: number, logits: boolean): EngineBuild {
+  const spec = plan.model.spec;
+  if (!spec) throw new Error('this model has no readable architecture to run');
+  const quantized = variant === 'ptq' || variant === 'ptq+qroar';
+  if (variant === 'ptq+qroar' && !plan.qroar) throw new Error(plan.qroarProblem ?? 'no Q-ROAR scales are applied');
+  return {
+    seqLen,
+    ...(quantized && plan.quant ? { quant: plan.quant.quant, kv: plan.quant.kv } : {}),
+    ...(variant === 'ptq+qroar' ? { qroar: plan.qroar } : {}),
+    // The noise floor: the same FP model with every weight rounded to float16 (lib/scenario/weightsF16).
+    ...(variant === 'fp16' ? { weightPrecision: 'f16' as const } : {}),
+    tapLayers: Array.from({ length: spec.numLayers }, (_, l) => l),
+    logits,
+  };
+}
+
+/** Opens the diagnostics' tapped graphs of `plan` on `port`, kept in the worker's cache on dispose. */
+function tappedOpener(plan: ScenarioPlan, port: ScenarioEnginePort, tokens: Int32Array, progress: JobProgress, signal?: AbortSignal) {
+  return (variant: DiagnosticsVariant, seqLen: number, logits: boolean): Promise<NllEngine> =>
+    port.open(diagnosticsEngineBuild(plan, variant, seqLen, logits), {
+      // The backend noise floor: the FP graph again, on the WASM EP (lib/scenario/diagnosticsRuns noiseFloorPlan).
+      ...(variant === 'fp-wasm' ? { device: 'wasm' as const } : {}),
+      ...(signal ? { signal } : {}),
+      wantTaps: true,
+      // Kept in the worker's cache: a settings round trip reuses it.
+      keepOnDispose: true,
+      onProgress: (m) => progress(0, `${variant} T=${seqLen} ${m}`),
+      kvCalibration: { tokens, rope: plan.rope },
+    });
+}
+
+/** What the analysis reads of the model: every decoder layer tapped, half-split layout. */
+function diagnosticsGeometry(plan: ScenarioPlan): DiagnosticsGeometry {
+  const spec = plan.model.spec;
+  if (!spec) throw new Error('this model has no readable architecture to run');
+  return {
+    heads: spec.numHeads,
+    kvHeads: spec.numKvHeads,
+    headDim: spec.headDim,
+    rotaryDim: plan.rope.rotaryDim,
+    layout: 'half-split',
+    layers: Array.from({ length: spec.numLayers }, (_, l) => l),
+    bands: plan.bands,
+    trainedWindowTokens: plan.trainedWindowTokens,
+  };
+}
+
+/**
+ * The slider proxy's input (lib/scenario/diagnosticsProxy): the FP and quantized runs at L′ on
+ * `devTokens` (Int32Array[n], n ≥ L′), on the diagnostics' own graphs; null when nothing is quantized.
+ */
+export async function runProxySetup(
+  plan: ScenarioPlan,
+  port: ScenarioEnginePort,
+  devTokens: Int32Array,
+  progress: JobProgress,
+  signal?: AbortSignal,
+): Promise<ProxySetupInput | null> {
+  if (plan.quant === null || plan.blocked !== null) return null;
+  const runs = await runProxyWindows({
+    rope: plan.rope,
+    tokens: devTokens,
+    longTokens: plan.contextTokens,
+    openEngine: tappedOpener(plan, port, devTokens, progress, signal),
+    onProgress: progress,
+  });
+  return proxySetupInputOf({
+    geometry: diagnosticsGeometry(plan),
+    longTokens: plan.contextTokens,
+    longFp: runs.longFp,
+    longQuant: runs.longQuant,
+    pairCount: plan.diagnostics.pairs,
+    seed: plan.diagnostics.seed,
+  });
+}
+
+/** See module doc. `tokens`: the held-out text, Int32Array[n], n ≥ L′. */
+export async function runDiagnostics(
+  plan: ScenarioPlan,
+  port: ScenarioEnginePort,
+  tokens: Int32Array,
+  progress: JobProgress,
+  signal?: AbortSignal,
+): Promise<DiagnosticsJobResult> {
+  const spec = plan.model.spec;
+  if (!spec) throw new Error('this model has no readable architecture to run');
+  const { rope, contextTokens: longTokens, shortContextTokens: shortTokens } = plan;
+  const blocked = plan.quant ? plan.blocked : 'neither weights nor KV cache are quantized';
+  const quantized = plan.quant !== null && blocked === null;
+  // With a quantized K cache attention reads k_kv (quantized post-RoPE keys), else k_post.
+  const quantKeyTap = plan.quant?.kv && plan.quant.kv.target !== 'v' ? 'k_kv' : 'k_post';
+  const openEngine = tappedOpener(plan, port, tokens, progress, signal);
+  const runs = await runDiagnosticsWindows({
+    rope,
+    tokens,
+    longTokens,
+    shortTokens,
+    quantized,
+    qroar: plan.qroar !== null,
+    noiseFloor: true,
+    openEngine,
+    onProgress: (f, m) => progress(f * 0.9, m),
+  });
+  const original = ropeFrequencies(plan.model.rope, { sequenceLengthTokens: longTokens });
+  const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: longTokens });
+  const input: DiagnosticsInput = {
+    geometry: diagnosticsGeometry(plan),
+    longTokens,
+    shortTokens,
+    longFp: runs.longFp,
+    shortFp: runs.shortFp,
+    longQuant: runs.longQuant,
+    longQroar: runs.longQroar,
+    ...(runs.qroarLogits ? { qroarLogits: runs.qroarLogits } : {}),
+    ...(runs.longFloor ? { longFloor: runs.longFloor } : {}),
+    ...(runs.floorLogits ? { floorLogits: runs.floorLogits } : {}),
+    ...(runs.floorSource ? { floorSource: runs.floorSource } : {}),
+    ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
+    tirQuantile: plan.settings.tirQuantile,
+    pairCount: plan.diagnostics.pairs,
+    seed: plan.diagnostics.seed,
+    quantKeyTap,
+    frequencies: {
+      invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
+      invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
+      attentionFactorOriginal: original.attentionFactor,
+      attentionFactorInterpolated: interpolated.attentionFactor,
+    },
+  };
+  return { input, quantized, quantSkipped: quantized ? null : blocked, device: runs.device };
+}
