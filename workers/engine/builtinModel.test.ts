@@ -65,8 +65,9 @@ describe('built-in model through the worker path (onnxruntime-node)', () => {
     expect(maxAbs).toBeLessThan(tolerance('per-token-nll', 'float32', 'cpu'));
     expect(Math.abs(mean(nll) - 1.3841627836227417)).toBeLessThan(tolerance('mean-nll', 'float32', 'cpu'));
     expect(responses.some((r) => r.kind === 'progress' && r.stage === 'fetch')).toBe(true);
-    // Only the tensor bytes plus header were read, never the file twice.
-    expect(fetchedBytes).toBeLessThan(19_418_096 + 1024);
+    // The 19 MB file is read whole once (hfFolder WHOLE_READ_MAX_BYTES) after a few KB of header
+    // ranges and config.json — never twice.
+    expect(fetchedBytes).toBeLessThan(19_418_096 + 16 * 1024);
   });
 
   it('matches the PyTorch NLL with RTN w4g32a fake quantization of the decoder linears', async () => {
