@@ -1,13 +1,12 @@
 'use client';
 /** The dashboard route's one client panel: wires settings, model and worker hooks to presentational components. */
-import { memo, useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useState } from 'react';
 import { ChartCard } from '@/components/charts/ChartCard';
 import { SettingsPanel } from '@/components/settings/SettingsPanel';
 import { useModelInfo, type UserModelFiles } from '@/hooks/useModelInfo';
 import { useSettings } from '@/hooks/useSettings';
 import { useTheme } from '@/hooks/useTheme';
 import { useTokens } from '@/hooks/useTokens';
-import { startEngine } from '@/hooks/engineClient';
 import { usePerplexityCurves } from '@/hooks/usePerplexityCurves';
 import { progressOf, useDeviceUsed, useJobProgress } from '@/hooks/jobStore';
 import { pplChartState, reportCompoundingState, reportPplState, type CurveStateArgs } from '@/lib/views/curveStates';
@@ -38,7 +37,6 @@ const CompareSectionMemo = memo(CompareSection);
 
 export function DashboardPanel() {
   const { settings, problems, setSettings } = useSettings();
-  useEffect(startEngine, []);
   const { dark, toggle } = useTheme();
   const [userFiles, setUserFiles] = useState<UserModelFiles>(null);
   const [userText, setUserText] = useState<File | null>(null);

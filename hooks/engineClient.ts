@@ -8,11 +8,3 @@ export function getEngineClient(): EngineClient {
   client ??= createEngineClient();
   return client;
 }
-
-/**
- * Creates the worker now, so ORT's WASM module (~27 MB) compiles while the page fetches the model
- * config and the text instead of after them: the first session otherwise waited ~2 s for it.
- */
-export function startEngine(): void {
-  getEngineClient();
-}
