@@ -15,7 +15,7 @@ import { proxySetupInputOf, type ProxySetupInput } from './diagnosticsProxy';
 import { runDiagnosticsWindows, runProxyWindows, type DiagnosticsVariant } from './diagnosticsRuns';
 import type { EngineBuild } from './engineBuild';
 import type { JobProgress, ScenarioEnginePort } from './enginePort';
-import type { ScenarioPlan } from './plan';
+import { requireBands, type ScenarioPlan } from './plan';
 
 export interface DiagnosticsJobResult {
   /** What the analysis reads (taps, logits, geometry, frequencies, the plan's TIR level and pairs). */
@@ -71,7 +71,7 @@ function diagnosticsGeometry(plan: ScenarioPlan): DiagnosticsGeometry {
     rotaryDim: plan.rope.rotaryDim,
     layout: 'half-split',
     layers: Array.from({ length: spec.numLayers }, (_, l) => l),
-    bands: plan.bands,
+    bands: requireBands(plan),
     trainedWindowTokens: plan.trainedWindowTokens,
   };
 }
@@ -88,6 +88,7 @@ export async function runProxySetup(
   signal?: AbortSignal,
 ): Promise<ProxySetupInput | null> {
   if (plan.quant === null || plan.blocked !== null) return null;
+  requireBands(plan);
   const runs = await runProxyWindows({
     rope: plan.rope,
     tokens: devTokens,
@@ -115,6 +116,7 @@ export async function runDiagnostics(
 ): Promise<DiagnosticsJobResult> {
   const spec = plan.model.spec;
   if (!spec) throw new Error('this model has no readable architecture to run');
+  requireBands(plan);
   const { rope, contextTokens: longTokens, shortContextTokens: shortTokens } = plan;
   const blocked = plan.quant ? plan.blocked : 'neither weights nor KV cache are quantized';
   const quantized = plan.quant !== null && blocked === null;

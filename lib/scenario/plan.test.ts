@@ -3,7 +3,7 @@ import { bandsFor } from '../rope/bands';
 import { applyInterpolation } from '../rope/interpolation';
 import type { RopeConfig } from '../rope/types';
 import { defaultSettings, type Settings } from '../settings/settings';
-import { planScenario, type PlanModel } from './plan';
+import { planScenario, requireBands, type PlanModel } from './plan';
 import { SEARCH_DEFAULTS } from './searchPlan';
 
 // The built-in model (public/models/bandscope-byte-4m/config.json): head_dim 64, θ 1e4, L 256, 4 layers.
@@ -50,6 +50,17 @@ describe('planScenario', () => {
     const bad = planScenario({ ...s, appliedScales: [1, 1] }, model);
     expect(bad.qroar).toBeNull();
     expect(bad.qroarProblem).toBe('the applied Q-ROAR scales have 2 values for 4 bands; apply scales for the current band partition');
+  });
+
+  it('a band partition the head cannot hold fails only the jobs that read bands (a 4-dim head has 2 pairs for 4 bands)', () => {
+    const tiny: PlanModel = { ...model, rope: { ...rope, headDim: 4, rotaryDim: 4 }, spec: { ...model.spec!, headDim: 4 } };
+    const plan = planScenario(defaultSettings(), tiny);
+    expect(plan.bands).toEqual([]);
+    expect(plan.bandsProblem).toMatch(/2 pairs into 4 bands/);
+    expect(plan.curves.length).toBeGreaterThan(0);
+    expect(() => requireBands(plan)).toThrow(/2 pairs into 4 bands/);
+    expect(planScenario({ ...defaultSettings(), appliedScales: [1, 1, 1, 1] }, tiny).qroarProblem).toMatch(/2 pairs into 4 bands/);
+    expect(requireBands(planScenario(defaultSettings(), model))).toHaveLength(4);
   });
 
   it('a Hadamard cache on a head dim that is not a power of two is blocked, with the number', () => {

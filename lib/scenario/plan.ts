@@ -11,6 +11,7 @@ import type { PplCurve } from '../charts/types';
 import type { WindowScoring } from '../eval/scoring';
 import type { ModelSpec } from '../model/spec';
 import { bandsFor } from '../rope/bands';
+import { RopeConfigError } from '../rope/errors';
 import type { Band, RopeConfig, RopeType } from '../rope/types';
 import type { Settings } from '../settings/settings';
 import { addedBosId } from '../tokenize/describeSource';
@@ -67,8 +68,13 @@ export interface ScenarioPlan {
   rope: RopeConfig;
   /** The same for any method (the overlays). */
   ropeOf(method: RopeType): RopeConfig;
-  /** Bands of the main method's PI rope. */
+  /** Bands of the main method's PI rope; [] when the partition cannot be made (`bandsProblem`). */
   bands: Band[];
+  /**
+   * Why the band partition cannot be made (e.g. 4 bands of a 4-dim head's 2 pairs), or null. Only
+   * the jobs that read bands (diagnostics, the search) fail on it; the perplexity curves do not.
+   */
+  bandsProblem: string | null;
   /** The quantized variant's builds; null when neither weights nor KV cache are quantized. */
   quant: QuantBuild | null;
   /** Why the quantized variant cannot run (e.g. a Hadamard cache on a non-power-of-two head), or null. */
@@ -88,19 +94,33 @@ export interface ScenarioPlan {
   key(job: ScenarioJob): string;
 }
 
+/** The plan's bands for a job that reads them; throws the partition's problem (a user-facing message) when there are none. */
+export function requireBands(plan: ScenarioPlan): Band[] {
+  if (plan.bandsProblem !== null) throw new RopeConfigError(plan.bandsProblem);
+  return plan.bands;
+}
+
 export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan {
   const trainedWindowTokens = model.trainedWindow.windowTokens;
   const contextTokens = settings.targetContextTokens;
   const rope = scenarioRope(model.rope, settings);
-  const bands = bandsFor(settings.bands, rope);
+  let bands: Band[] = [];
+  let bandsProblem: string | null = null;
+  try {
+    bands = bandsFor(settings.bands, rope);
+  } catch (err) {
+    bandsProblem = err instanceof Error ? err.message : String(err);
+  }
   const rtn = rtnBuildOf(settings.weightQuant);
   const kv = kvBuildOf(settings.kvQuant);
   const quant: QuantBuild | null = rtn === null && kv === null ? null : { quant: rtn, kv };
   const scales = settings.appliedScales;
   const qroarProblem =
-    scales !== null && scales.length !== bands.length
-      ? `the applied Q-ROAR scales have ${scales.length} values for ${bands.length} bands; apply scales for the current band partition`
-      : null;
+    scales !== null && bandsProblem !== null
+      ? bandsProblem
+      : scales !== null && scales.length !== bands.length
+        ? `the applied Q-ROAR scales have ${scales.length} values for ${bands.length} bands; apply scales for the current band partition`
+        : null;
   const qroar: QroarBuild | null = scales !== null && qroarProblem === null ? { variant: settings.qroarVariant, bands, scales: [...scales] } : null;
   const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model.tokenizer ? addedBosId(model.tokenizer) : null };
   // Below 8 tokens (a CLI run may ask for L′ ≥ 2) there is no L/4 … L′ ladder: the one context L′.
@@ -118,6 +138,7 @@ export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan
     rope,
     ropeOf: (method) => (method === settings.pi.method ? rope : scenarioRope(model.rope, settings, method)),
     bands,
+    bandsProblem,
     quant,
     blocked: unsupportedQuantBuild(settings.kvQuant, model.spec?.headDim),
     qroar,

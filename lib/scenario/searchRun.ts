@@ -7,7 +7,7 @@
 import type { NllEngine } from '../eval/engine';
 import type { EngineBuild } from './engineBuild';
 import type { ScenarioEnginePort } from './enginePort';
-import type { ScenarioPlan } from './plan';
+import { requireBands, type ScenarioPlan } from './plan';
 import type { SearchJob } from './search';
 import type { SearchEngineBuild, SearchEngineOpener } from './searchPlan';
 
@@ -39,7 +39,7 @@ export function searchJobOf(plan: ScenarioPlan, c: SearchChoice): Omit<SearchJob
   const spec = plan.model.spec;
   return {
     rope: plan.rope,
-    bands: plan.bands,
+    bands: requireBands(plan),
     geometry: { numLayers: spec?.numLayers ?? 0, numKvHeads: spec?.numKvHeads ?? 0, headDim: spec?.headDim ?? plan.model.rope.headDim },
     devTokens: c.devTokens,
     testTokens: c.testTokens,
