@@ -4,10 +4,13 @@
 // engine requests and their taps travel on it, engine worker ↔ here, never through the page.
 import { createEngineClient } from '../engine/client';
 import { messagePortWorker } from '../engine/connection';
+import { setTimelineSink } from '../timeline';
 import { createAnalysisHandler } from './handler';
-import type { AnalysisWorkerMessage } from './protocol';
+import type { AnalysisTimelineMessage, AnalysisWorkerMessage } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
+// The jobs' engine loads and runs belong on the page's timeline (the e2e timing spec reads it there).
+setTimelineSink((name, elapsedMs) => scope.postMessage({ kind: 'timeline', name, elapsedMs } satisfies AnalysisTimelineMessage));
 const handler = createAnalysisHandler({ post: (response) => scope.postMessage(response) });
 
 scope.onmessage = (event: MessageEvent<AnalysisWorkerMessage>) => {

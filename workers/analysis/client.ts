@@ -14,13 +14,13 @@ import type { QroarVariant } from '../../lib/qroar/transform';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 import type { DeviceReport } from '../runtime/types';
-import type { AnalysisJob, AnalysisRequest, AnalysisResponse, AnalysisWireError, AnalysisWorkerMessage } from './protocol';
+import type { AnalysisJob, AnalysisRequest, AnalysisResponse, AnalysisWireError, AnalysisWorkerMessage, AnalysisWorkerOutMessage } from './protocol';
 import { analysisRequestTransferables } from './protocol';
 import { markTimeline } from '../timeline';
 
 export interface AnalysisWorkerLike {
   postMessage(message: AnalysisWorkerMessage, transfer: Transferable[]): void;
-  addEventListener(type: 'message', listener: (event: { data: AnalysisResponse }) => void): void;
+  addEventListener(type: 'message', listener: (event: { data: AnalysisWorkerOutMessage }) => void): void;
   addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
   terminate(): void;
 }
@@ -87,6 +87,10 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
 
   worker.addEventListener('message', (event) => {
     const response = event.data;
+    if (response.kind === 'timeline') {
+      markTimeline(response.name, response.elapsedMs);
+      return;
+    }
     const entry = pending.get(response.requestId);
     if (!entry) return;
     if (response.kind === 'job-progress') {

@@ -61,6 +61,16 @@ export type AnalysisRequest =
   | { kind: 'proxy-setup-job'; requestId: number; setupId: string; job: AnalysisJob }
   | { kind: 'cancel'; requestId: number; targetRequestId: number };
 
+/** Not an answer: a timeline entry of the worker's own engine client, for the page's timeline (workers/timeline.ts). */
+export interface AnalysisTimelineMessage {
+  kind: 'timeline';
+  name: string;
+  elapsedMs: number;
+}
+
+/** Everything the analysis worker posts to the page. */
+export type AnalysisWorkerOutMessage = AnalysisResponse | AnalysisTimelineMessage;
+
 /** Everything the analysis worker's `onmessage` receives. */
 export type AnalysisWorkerMessage = AnalysisRequest | AnalysisConnectMessage;
 
