@@ -1,18 +1,20 @@
 'use client';
 /**
  * The diagnostics of the current scenario as one TanStack query keyed by `plan.key` (cached,
- * deduplicated, cancelled on change): lib/scenario/diagnosticsJob runs the tapped windows on the
- * engine worker over the held-out text, the analysis worker turns taps into chart data. The
+ * deduplicated, cancelled on change). The whole job runs in the analysis worker
+ * (workers/analysis/jobs.ts): it plans the scenario from the settings and model facts, runs
+ * lib/scenario/diagnosticsJob's tapped windows over the held-out text on its own connection to the
+ * engine worker, and turns the taps into chart data; the page sends ids and gets charts, never
+ * taps, and only relays progress and the device used. The
  * Q-ROAR slider proxy is set up from the dev text instead (hooks/useProxySetup): the sliders tune.
  */
 import { useQuery } from '@tanstack/react-query';
 import type { DiagnosticsResult } from '@/lib/scenario/diagnosticsCompute';
-import { runDiagnostics } from '@/lib/scenario/diagnosticsJob';
 import { DIAGNOSTICS_DEFAULTS } from '@/lib/scenario/plan';
 import type { Settings } from '@/lib/settings/settings';
-import { getAnalysisClient } from '@/workers/analysis/client';
-import { scenarioPortOf } from './engineNll';
-import { progressOf, reportProgress, useJobProgress } from './jobStore';
+import { jobModelOf } from '@/workers/engine/jobModel';
+import { getJobAnalysisClient } from './engineClient';
+import { progressOf, reportDevice, reportProgress, useJobProgress } from './jobStore';
 import { useScenarioPlan } from './scenarioPlan';
 import { useTokens } from './useTokens';
 import { diagnosticsSource, type DiagnosticsSource } from '@/lib/views/diagnosticsStates';
@@ -41,11 +43,19 @@ export function useDiagnostics(settings: Settings, model: ModelInfo | undefined,
       if (error) throw error;
       if (!plan || !model || !model.spec || !tokens) throw new Error('model or text not ready');
       const progress = (fraction: number, message: string) => reportProgress(key, { fraction, message });
-      const job = await runDiagnostics(plan, scenarioPortOf(model, settings.device), tokens, progress, signal);
-      progress(0.9, 'analysis: TIR, logit error, KL, activation IP');
-      const { result } = await getAnalysisClient().diagnostics(job.input, { signal });
+      // The plan above keys the query and reports a setting the rope refuses; the worker plans the same settings again.
+      const job = await getJobAnalysisClient().diagnosticsJob(
+        { settings, model: jobModelOf(model), tokens },
+        {
+          signal,
+          onProgress: (p) => {
+            if (p.device) reportDevice(p.device);
+            if (p.fraction !== undefined && p.message !== undefined) progress(p.fraction, p.message);
+          },
+        },
+      );
       progress(1, 'done');
-      return { result, quantSkipped: job.quantSkipped, device: job.device };
+      return { result: job.result, quantSkipped: job.quantSkipped, device: job.device };
     },
   });
   return { query, progressKey: key };

@@ -1,16 +1,18 @@
 'use client';
 /**
- * The Q-ROAR slider proxy's setup as one TanStack query: lib/scenario/diagnosticsJob runProxySetup
- * runs the FP and quantized model at L′ on the dev text — the sliders tune the scales, so like the
- * search they read the dev text, never the held-out one the diagnostics show — on the diagnostics'
- * own graphs (no session is loaded for it), and the analysis worker keeps the proxy. It waits for
+ * The Q-ROAR slider proxy's setup as one TanStack query, run whole in the analysis worker
+ * (workers/analysis/jobs.ts): lib/scenario/diagnosticsJob runProxySetup runs the FP and quantized
+ * model at L′ on the dev text — the sliders tune the scales, so like the search they read the dev
+ * text, never the held-out one the diagnostics show — on the diagnostics' own graphs (no session
+ * is loaded for it) over the worker's own engine connection, and the worker keeps the proxy; the
+ * page sends settings, model facts and ids and gets the setup id back. It waits for
  * `enabled` (the page: once the diagnostics are drawn), so it never delays a default chart.
  */
 import { useQuery } from '@tanstack/react-query';
-import { runProxySetup } from '@/lib/scenario/diagnosticsJob';
 import type { Settings } from '@/lib/settings/settings';
-import { getAnalysisClient } from '@/workers/analysis/client';
-import { scenarioPortOf } from './engineNll';
+import { jobModelOf } from '@/workers/engine/jobModel';
+import { getJobAnalysisClient } from './engineClient';
+import { reportDevice } from './jobStore';
 import { useScenarioPlan } from './scenarioPlan';
 import type { ModelInfo } from './useModelInfo';
 import { useTokens } from './useTokens';
@@ -27,10 +29,12 @@ export function useProxySetup(settings: Settings, model: ModelInfo | undefined, 
     gcTime: 60_000,
     queryFn: async ({ signal }): Promise<string | null> => {
       if (!plan || !model || !tokens.data) throw new Error('model or text not ready');
-      const input = await runProxySetup(plan, scenarioPortOf(model, settings.device), tokens.data, () => {}, signal);
-      if (!input) return null;
-      await getAnalysisClient().proxySetup(key, input, { signal });
-      return key;
+      // No progress line (it never delays a chart); the device used is still reported.
+      return getJobAnalysisClient().proxySetupJob(
+        key,
+        { settings, model: jobModelOf(model), tokens: tokens.data },
+        { signal, onProgress: (p) => p.device && reportDevice(p.device) },
+      );
     },
   });
   return query.data ?? null;

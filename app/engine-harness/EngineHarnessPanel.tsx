@@ -6,6 +6,7 @@ import { ropeCosSinTable } from '@/lib/rope/cosSin';
 import { ropeFrequencies } from '@/lib/rope/frequencies';
 import type { DeviceReport, DeviceRequest } from '@/workers/runtime/types';
 import { createEngineClient } from '@/workers/engine/client';
+import { createEngineWorker } from '@/workers/engine/engineWorker';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { parseRtnSpec } from '@/lib/quant/rtnSpec';
 import { rtnBuildOfOptions } from '@/lib/scenario/builds';
@@ -33,7 +34,7 @@ export function EngineHarnessPanel() {
     const tokenCount = Number(params.get('tokens') ?? 256);
     const quant = params.get('quant');
     const repeat = Math.max(1, Number(params.get('repeat') ?? 1));
-    const client = createEngineClient();
+    const client = createEngineClient(createEngineWorker);
     let live = true;
     (async () => {
       const config = (await (await fetch(`${MODEL_URL}config.json`)).json()) as Record<string, unknown>;

@@ -4,24 +4,40 @@
  * instance (created on first use), so the diagnostics and the Q-ROAR sliders share proxy setups.
  *
  * For the sliders: `proxyEval(setupId, bandScales, variant)` with the `proxySetupId` that
- * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` registered).
+ * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` / `proxySetupJob` registered).
+ *
+ * Whole jobs (`diagnosticsJob`, `proxySetupJob`) run the engine too, so the page sends settings,
+ * model facts and token ids and gets chart data back, never taps; they need `connectEngine(port)`
+ * first (one end of a MessageChannel whose other end went to the engine client's `connect`).
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
-import type { AnalysisRequest, AnalysisResponse, AnalysisWireError } from './protocol';
+import type { DeviceReport } from '../runtime/types';
+import type { AnalysisJob, AnalysisRequest, AnalysisResponse, AnalysisWireError, AnalysisWorkerMessage, AnalysisWorkerOutMessage } from './protocol';
 import { analysisRequestTransferables } from './protocol';
 import { markTimeline } from '../timeline';
 
 export interface AnalysisWorkerLike {
-  postMessage(message: AnalysisRequest, transfer: Transferable[]): void;
-  addEventListener(type: 'message', listener: (event: { data: AnalysisResponse }) => void): void;
+  postMessage(message: AnalysisWorkerMessage, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: { data: AnalysisWorkerOutMessage }) => void): void;
   addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
   terminate(): void;
 }
 
 export interface AnalysisOptions {
   signal?: AbortSignal;
+}
+
+/** A running job's progress: fraction and line as lib/scenario's job reports them, or the device the engine used. */
+export interface AnalysisJobProgress {
+  fraction?: number;
+  message?: string;
+  device?: DeviceReport;
+}
+
+export interface AnalysisJobOptions extends AnalysisOptions {
+  onProgress?: (progress: AnalysisJobProgress) => void;
 }
 
 export interface AnalysisClient {
@@ -33,6 +49,18 @@ export interface AnalysisClient {
   proxySetup(setupId: string, input: ProxySetupInput, options?: AnalysisOptions): Promise<{ bandCount: number; layers: number[] }>;
   proxyEval(setupId: string, bandScales: number[], variant: QroarVariant, options?: AnalysisOptions): Promise<ProxyEvaluation>;
   proxyDrop(setupId: string): Promise<void>;
+  /** Gives the worker its engine connection (transferred): one end of a MessageChannel, the other end given to EngineClient.connect. */
+  connectEngine(port: MessagePort): void;
+  /**
+   * The whole diagnostics job in the worker (workers/analysis/jobs.ts): lib/scenario runDiagnostics
+   * over the worker's engine connection, then computeDiagnostics. `job.tokens` is copied.
+   */
+  diagnosticsJob(
+    job: AnalysisJob,
+    options?: AnalysisJobOptions,
+  ): Promise<{ result: DiagnosticsResult; quantSkipped: string | null; device: string; elapsedMs: number }>;
+  /** runProxySetup in the worker; the proxy is kept under `setupId`. Answers `setupId`, or null when nothing is quantized. */
+  proxySetupJob(setupId: string, job: AnalysisJob, options?: AnalysisJobOptions): Promise<string | null>;
   terminate(): void;
 }
 
@@ -53,14 +81,23 @@ function defaultWorker(): AnalysisWorkerLike {
 
 export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = defaultWorker): AnalysisClient {
   const worker = createWorker();
-  const pending = new Map<number, { resolve(r: AnalysisResponse): void; reject(e: Error): void }>();
+  const pending = new Map<number, { resolve(r: AnalysisResponse): void; reject(e: Error): void; onProgress?: (p: AnalysisJobProgress) => void }>();
   let nextRequestId = 1;
   let terminated = false;
 
   worker.addEventListener('message', (event) => {
     const response = event.data;
+    if (response.kind === 'timeline') {
+      markTimeline(response.name, response.elapsedMs);
+      return;
+    }
     const entry = pending.get(response.requestId);
     if (!entry) return;
+    if (response.kind === 'job-progress') {
+      const { kind: _kind, requestId: _id, ...progress } = response;
+      entry.onProgress?.(progress);
+      return;
+    }
     pending.delete(response.requestId);
     if (response.kind === 'error')
       entry.reject(response.error.name === 'AbortError' ? new AnalysisAbortError(response.error.message) : new AnalysisWorkerError(response.error));
@@ -72,7 +109,7 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     pending.clear();
   });
 
-  function request(build: (requestId: number) => AnalysisRequest, options: AnalysisOptions = {}): Promise<AnalysisResponse> {
+  function request(build: (requestId: number) => AnalysisRequest, options: AnalysisJobOptions = {}): Promise<AnalysisResponse> {
     if (terminated) return Promise.reject(new Error('analysis client was terminated'));
     const requestId = nextRequestId++;
     const { signal } = options;
@@ -94,6 +131,7 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
           signal?.removeEventListener('abort', onAbort);
           reject(e);
         },
+        onProgress: options.onProgress,
       });
       worker.postMessage(message, analysisRequestTransferables(message));
     });
@@ -125,6 +163,18 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     },
     async proxyDrop(setupId) {
       expect(await request((requestId) => ({ kind: 'proxy-drop', requestId, setupId })), 'dropped');
+    },
+    connectEngine(port) {
+      if (terminated) throw new Error('analysis client was terminated');
+      worker.postMessage({ kind: 'connect-engine', port }, [port]);
+    },
+    async diagnosticsJob(job, options) {
+      const r = expect(await request((requestId) => ({ kind: 'diagnostics-job', requestId, job }), options), 'diagnostics-job-result');
+      markTimeline(`analysis diagnostics job`, r.elapsedMs);
+      return { result: r.result, quantSkipped: r.quantSkipped, device: r.device, elapsedMs: r.elapsedMs };
+    },
+    async proxySetupJob(setupId, job, options) {
+      return expect(await request((requestId) => ({ kind: 'proxy-setup-job', requestId, setupId, job }), options), 'proxy-setup-job-result').setupId;
     },
     terminate() {
       terminated = true;

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DiagnosticsInput, TapSet } from '../../lib/scenario/diagnosticsCompute';
 import { pairSampler } from '../../lib/diagnostics/pairSampler';
-import { createAnalysisClient, type AnalysisWorkerLike } from './client';
+import { createAnalysisClient } from './client';
 import { createAnalysisHandler, MAX_PROXY_SETUPS } from './handler';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
+import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
 
 // Tiny geometry: 2 layers, 2 query heads over 1 KV head, headDim 4 (2 pairs), 2 bands of one pair.
 const T = 16;
@@ -248,20 +249,8 @@ describe('analysis handler', () => {
 });
 
 describe('analysis client over an in-process worker', () => {
-  function inProcess(): AnalysisWorkerLike {
-    const listeners: Array<(e: { data: AnalysisResponse }) => void> = [];
-    const handler = createAnalysisHandler({ post: (r) => queueMicrotask(() => listeners.forEach((l) => l({ data: structuredClone(r) }))) });
-    return {
-      postMessage: (m) => void handler.handle(m),
-      addEventListener: ((type: string, l: (e: { data: AnalysisResponse }) => void) => {
-        if (type === 'message') listeners.push(l);
-      }) as AnalysisWorkerLike['addEventListener'],
-      terminate: () => {},
-    };
-  }
-
   it('runs diagnostics, keeps the proxy setup, evaluates it, and rejects cancelled requests', async () => {
-    const client = createAnalysisClient(inProcess);
+    const client = createAnalysisClient(createInProcessAnalysisWorker);
     const { result, proxySetupId } = await client.diagnostics(input(), { proxySetupId: 'run-1' });
     expect(proxySetupId).toBe('run-1');
     expect(result.tir['q-post'].layers).toEqual(LAYERS);

@@ -2,9 +2,13 @@
  * The analysis worker's logic, free of worker globals so it unit-tests in Node. Requests run one
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
  * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
+ * Whole jobs (`diagnostics-job`, `proxy-setup-job`: jobs.ts) run beside the queue, over the engine
+ * connection given to `attachEngine`; `cancel` aborts one (and its engine requests).
  */
 import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
 import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/scenario/diagnosticsProxy';
+import type { EngineClient } from '../engine/client';
+import { diagnosticsJob, proxySetupJob, type JobContext } from './jobs';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 import { toAnalysisWireError } from './protocol';
 
@@ -14,8 +18,13 @@ export interface AnalysisHandlerDeps {
 }
 
 export interface AnalysisHandler {
+  /** Resolves when the request has been answered. */
   handle(request: AnalysisRequest): Promise<void>;
+  /** The engine connection jobs open their engines on (analysis.worker.ts: an EngineClient over the port the page handed over). */
+  attachEngine(engine: EngineClient): void;
 }
+
+type JobRequest = Extract<AnalysisRequest, { kind: 'diagnostics-job' | 'proxy-setup-job' }>;
 
 /** Setups kept (each holds its layers' taps): the oldest go first, so settings changes do not pile up memory. */
 export const MAX_PROXY_SETUPS = 4;
@@ -28,6 +37,9 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
   const now = deps.now ?? (() => performance.now());
   const setups = new Map<string, LayeredProxy>();
   const cancelled = new Set<number>();
+  // Running jobs by request id: cancel aborts the job's signal, which cancels its engine requests.
+  const jobs = new Map<number, AbortController>();
+  let engine: EngineClient | null = null;
   let queue: Promise<void> = Promise.resolve();
   const keep = (id: string, proxy: LayeredProxy): void => {
     setups.delete(id);
@@ -35,7 +47,35 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
     while (setups.size > MAX_PROXY_SETUPS) setups.delete(setups.keys().next().value as string);
   };
 
-  function work(request: Exclude<AnalysisRequest, { kind: 'cancel' }>): AnalysisResponse {
+  async function runJob(request: JobRequest): Promise<void> {
+    const { requestId } = request;
+    const controller = new AbortController();
+    jobs.set(requestId, controller);
+    const started = now();
+    try {
+      if (!engine) throw new Error('the analysis worker has no engine connection: the page must hand it one (connect-engine) before a job');
+      const ctx: JobContext = {
+        engine,
+        progress: (fraction, message) => deps.post({ kind: 'job-progress', requestId, fraction, message }),
+        onDevice: (device) => deps.post({ kind: 'job-progress', requestId, device }),
+        signal: controller.signal,
+      };
+      if (request.kind === 'diagnostics-job') {
+        const out = await diagnosticsJob(request.job, ctx);
+        deps.post({ kind: 'diagnostics-job-result', requestId, ...out, elapsedMs: now() - started });
+      } else {
+        const input = await proxySetupJob(request.job, ctx);
+        if (input) keep(request.setupId, createLayeredProxy(input));
+        deps.post({ kind: 'proxy-setup-job-result', requestId, setupId: input ? request.setupId : null, elapsedMs: now() - started });
+      }
+    } catch (err) {
+      deps.post({ kind: 'error', requestId, error: toAnalysisWireError(err) });
+    } finally {
+      jobs.delete(requestId);
+    }
+  }
+
+  function work(request: Exclude<AnalysisRequest, { kind: 'cancel' } | JobRequest>): AnalysisResponse {
     const started = now();
     switch (request.kind) {
       case 'diagnostics': {
@@ -78,10 +118,22 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
   }
 
   return {
+    attachEngine(client) {
+      engine = client;
+    },
     handle(request) {
       if (request.kind === 'cancel') {
-        cancelled.add(request.targetRequestId);
+        const job = jobs.get(request.targetRequestId);
+        if (job) job.abort(new AbortError(`request ${request.targetRequestId} was cancelled`));
+        else cancelled.add(request.targetRequestId);
         return Promise.resolve();
+      }
+      if (request.kind === 'diagnostics-job' || request.kind === 'proxy-setup-job') {
+        if (cancelled.delete(request.requestId)) {
+          deps.post({ kind: 'error', requestId: request.requestId, error: toAnalysisWireError(new AbortError(`request ${request.requestId} was cancelled`)) });
+          return Promise.resolve();
+        }
+        return runJob(request);
       }
       const next = queue.then(() => {
         try {

@@ -15,18 +15,64 @@
  * - `proxy-eval`: band scales g [bands] + variant → `proxy-value` {rms, perLayer, layers}: pooled
  *   RMS logit error (logit units) over samples × heads × layers, and per layer (lib/qroar
  *   createLogitProxy: per-layer, first-order; the real objective confirms any choice).
- * - `proxy-drop`: forget a setup. `cancel`: drop a queued request (answered with AbortError).
+ * - `proxy-drop`: forget a setup. `cancel`: drop a queued request (answered with AbortError), or
+ *   abort a running job (its engine requests are cancelled too).
+ *
+ * Whole jobs (the engine runs too, over the worker's own engine connection — see
+ * AnalysisConnectMessage — so taps go engine worker → here and never through the page):
+ * - `diagnostics-job`: settings + model (structured-clone data, workers/engine/jobModel) + the
+ *   held-out tokens → lib/scenario planScenario → runDiagnostics → computeDiagnostics →
+ *   `diagnostics-job-result` {result, quantSkipped, device}.
+ * - `proxy-setup-job`: the same with the dev tokens → runProxySetup → the proxy kept under
+ *   `setupId` → `proxy-setup-job-result` {setupId, or null when nothing is quantized}.
+ * While a job runs it sends `job-progress` (fraction + message as the job reports them, and the
+ * device the engine actually used). Jobs do not wait in the math queue: the sliders' proxy-eval
+ * requests keep answering while a job waits on the engine.
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
+import type { Settings } from '../../lib/settings/settings';
+import type { JobModel } from '../engine/jobModel';
+import type { DeviceReport } from '../runtime/types';
+
+/** What a whole job runs on: the scenario's settings, the model, and the text's token ids [n] (copied, not transferred: the page keeps its cached ids). */
+export interface AnalysisJob {
+  settings: Settings;
+  model: JobModel;
+  tokens: Int32Array;
+}
+
+/**
+ * Not a request (no requestId, no answer): one end of a MessageChannel whose other end the engine
+ * worker serves as a client connection (workers/engine/connection.ts). Jobs need it.
+ */
+export interface AnalysisConnectMessage {
+  kind: 'connect-engine';
+  port: MessagePort;
+}
 
 export type AnalysisRequest =
   | { kind: 'diagnostics'; requestId: number; input: DiagnosticsInput; proxySetupId?: string }
   | { kind: 'proxy-setup'; requestId: number; setupId: string; input: ProxySetupInput }
   | { kind: 'proxy-eval'; requestId: number; setupId: string; bandScales: number[]; variant: QroarVariant }
   | { kind: 'proxy-drop'; requestId: number; setupId: string }
+  | { kind: 'diagnostics-job'; requestId: number; job: AnalysisJob }
+  | { kind: 'proxy-setup-job'; requestId: number; setupId: string; job: AnalysisJob }
   | { kind: 'cancel'; requestId: number; targetRequestId: number };
+
+/** Not an answer: a timeline entry of the worker's own engine client, for the page's timeline (workers/timeline.ts). */
+export interface AnalysisTimelineMessage {
+  kind: 'timeline';
+  name: string;
+  elapsedMs: number;
+}
+
+/** Everything the analysis worker posts to the page. */
+export type AnalysisWorkerOutMessage = AnalysisResponse | AnalysisTimelineMessage;
+
+/** Everything the analysis worker's `onmessage` receives. */
+export type AnalysisWorkerMessage = AnalysisRequest | AnalysisConnectMessage;
 
 export interface AnalysisWireError {
   name: string;
@@ -38,6 +84,10 @@ export type AnalysisResponse =
   | { kind: 'proxy-ready'; requestId: number; setupId: string; bandCount: number; layers: number[]; elapsedMs: number }
   | { kind: 'proxy-value'; requestId: number; setupId: string; value: ProxyEvaluation; elapsedMs: number }
   | { kind: 'dropped'; requestId: number }
+  /** A running job's progress (not an answer: the request stays pending). */
+  | { kind: 'job-progress'; requestId: number; fraction?: number; message?: string; device?: DeviceReport }
+  | { kind: 'diagnostics-job-result'; requestId: number; result: DiagnosticsResult; quantSkipped: string | null; device: string; elapsedMs: number }
+  | { kind: 'proxy-setup-job-result'; requestId: number; setupId: string | null; elapsedMs: number }
   | { kind: 'error'; requestId: number; error: AnalysisWireError };
 
 function buffersOfTaps(set: Record<string, Float32Array> | null | undefined, out: ArrayBuffer[]): void {

@@ -5,13 +5,13 @@
  */
 import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceRequest } from '../runtime/types';
-import type { EngineRequest, EngineResponse, ModelSource, ProgressStage, WireError } from './protocol';
+import type { EngineRequest, EngineResponse, EngineWorkerMessage, ModelSource, ProgressStage, WireError } from './protocol';
 import { requestTransferables } from './protocol';
 import { markTimeline } from '../timeline';
 
 /** The slice of the Worker API the client uses (a real Worker, or an in-process stand-in in tests). */
 export interface WorkerLike {
-  postMessage(message: EngineRequest, transfer: Transferable[]): void;
+  postMessage(message: EngineWorkerMessage, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: { data: EngineResponse }) => void): void;
   addEventListener(type: 'error', listener: (event: { message?: string }) => void): void;
   terminate(): void;
@@ -52,6 +52,12 @@ export interface EngineClient {
   tokenize(tokenizer: TokenizerSource, text: string, options?: RequestOptions): Promise<Int32Array>;
   /** Releases one session (or all) in the worker, after everything queued before it. */
   dispose(sessionKey?: string): Promise<void>;
+  /**
+   * Hands the worker one end of a MessageChannel (transferred): it becomes another client
+   * connection of the same engine (one queue, one session cache), with its own request ids;
+   * give the other end to connection.ts `messagePortWorker` in the worker that will use it.
+   */
+  connect(port: MessagePort): void;
   /** Rejects everything pending and kills the worker. */
   terminate(): void;
 }
@@ -75,11 +81,11 @@ interface Pending {
   onProgress?: (event: ProgressEvent) => void;
 }
 
-function defaultWorker(): WorkerLike {
-  return new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'bandscope-engine' }) as unknown as WorkerLike;
-}
-
-export function createEngineClient(createWorker: () => WorkerLike = defaultWorker): EngineClient {
+/**
+ * `createWorker`: the page's engine worker (engineWorker.ts createEngineWorker), a MessagePort
+ * connection to it (connection.ts messagePortWorker), or an in-process stand-in in tests.
+ */
+export function createEngineClient(createWorker: () => WorkerLike): EngineClient {
   const worker = createWorker();
   const pending = new Map<number, Pending>();
   let nextRequestId = 1;
@@ -183,6 +189,10 @@ export function createEngineClient(createWorker: () => WorkerLike = defaultWorke
     },
     async dispose(sessionKey) {
       await request((requestId) => ({ kind: 'dispose', requestId, ...(sessionKey === undefined ? {} : { sessionKey }) }));
+    },
+    connect(port) {
+      if (terminated) throw new Error('engine client was terminated');
+      worker.postMessage({ kind: 'connect', port }, [port]);
     },
     terminate() {
       terminated = true;

@@ -2,8 +2,9 @@
 // Wiring only: messages in → handler; handler responses out, big buffers transferred.
 import { createOrtWebRuntime } from '../runtime/ort';
 import { buildGraphFromFiles, createUrlGraphBuilder } from './buildGraph';
+import { serveEnginePort } from './connection';
 import { createEngineHandler } from './handler';
-import type { EngineRequest } from './protocol';
+import type { EngineWorkerMessage } from './protocol';
 import { createTensorCache } from './tensorCache';
 import { createWeightsMemo } from './weightsMemo';
 
@@ -22,6 +23,10 @@ const handler = createEngineHandler({
   post: (response, transfer) => scope.postMessage(response, transfer),
 });
 
-scope.onmessage = (event: MessageEvent<EngineRequest>) => {
-  void handler.handle(event.data);
+// The page is the first client; a 'connect' message hands over a MessagePort that becomes another
+// one (the analysis worker's: its diagnostics runs' taps go to it directly, never via the page).
+scope.onmessage = (event: MessageEvent<EngineWorkerMessage>) => {
+  const message = event.data;
+  if (message.kind === 'connect') serveEnginePort(handler, message.port);
+  else void handler.handle(message);
 };

@@ -4,6 +4,11 @@
  * and disposes execute one at a time in arrival order; cancel acts at once and is honoured
  * between steps. Sessions live in one LRU by bytes (sessionCache.ts) shared by every session of
  * the worker; one evicted while a client still holds it is rebuilt on its next run.
+ *
+ * More than one client: `connect(post)` opens another connection (the analysis worker's, over a
+ * MessagePort: engine.worker.ts) with its own request-id space. Requests of every connection share
+ * the one queue, the session LRU and the run memo (one owner of ORT); each answer goes back on the
+ * connection its request came from, and a `cancel` reaches only its own connection's requests.
  */
 import type { DeviceReport, DeviceRequest, EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ModelSource, ProgressStage } from './protocol';
@@ -41,9 +46,15 @@ export interface EngineHandlerDeps {
   sessionBudgetBytes?: number;
 }
 
-export interface EngineHandler {
+/** One client's side of the handler: request ids are this connection's own. */
+export interface EngineConnection {
   /** Resolves when the request has been answered (queued kinds wait their turn). */
   handle(request: EngineRequest): Promise<void>;
+}
+
+export interface EngineHandler extends EngineConnection {
+  /** `handle` is the first connection, answering on deps.post. Another client: its requests answered on `post`, in a request-id space of its own. */
+  connect(post: EngineHandlerDeps['post']): EngineConnection;
   /** The cached sessions (least recently used first), their ONNX bytes and the budget. */
   sessionStats(): { keys: string[]; totalBytes: number; budgetBytes: number };
 }
@@ -64,15 +75,25 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   // How to rebuild each session its clients still hold (loads minus disposes): an evicted one is
   // rebuilt transparently on its next run. 'graph' sources are not kept (their bytes are the weight).
   const recipes = new Map<string, { source: ModelSource; device: DeviceRequest; holders: number }>();
+  // Ids below are the handler's own (one space for every connection); `routes` maps each live
+  // one back to its connection and the id that connection gave it.
   const cancelled = new Set<number>();
+  const routes = new Map<number, { post: EngineHandlerDeps['post']; requestId: number }>();
+  let nextInternalId = 1;
   // The NLL of recent runs (runMemo.ts): a perplexity window the diagnostics already ran costs no pass.
   const runMemo = createRunMemo<DeviceReport>();
   let queue: Promise<void> = Promise.resolve();
 
-  const send = (response: EngineResponse): void => deps.post(response, transferablesOf(response));
+  const send = (response: EngineResponse): void => {
+    const route = routes.get(response.requestId);
+    if (!route) return; // the request is finished: nothing more goes out under its id
+    const out: EngineResponse = { ...response, requestId: route.requestId };
+    route.post(out, transferablesOf(out));
+  };
 
   const throwIfCancelled = (requestId: number): void => {
-    if (cancelled.has(requestId)) throw new AbortError(`request ${requestId} was cancelled`);
+    // The message names the id its connection gave the request.
+    if (cancelled.has(requestId)) throw new AbortError(`request ${routes.get(requestId)?.requestId ?? requestId} was cancelled`);
   };
 
   /** Builds the graph of `source` and creates its session (not yet cached). */
@@ -304,26 +325,57 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     return next;
   }
 
+  /** `request` with the handler's own id, queued (cancel acts at once). */
+  function dispatch(request: EngineRequest): Promise<void> {
+    switch (request.kind) {
+      case 'load-model':
+        return enqueue(request.requestId, () => loadModel(request));
+      case 'run':
+        return enqueue(request.requestId, () => run(request));
+      case 'dispose':
+        return enqueue(request.requestId, () => dispose(request));
+      case 'tokenize':
+        return enqueue(request.requestId, () => tokenize(request));
+      case 'cancel':
+        cancelled.add(request.targetRequestId);
+        return Promise.resolve();
+      default: {
+        const unreachable: never = request;
+        return Promise.reject(new Error(`unknown engine request ${JSON.stringify(unreachable)}`));
+      }
+    }
+  }
+
+  function connect(post: EngineHandlerDeps['post']): EngineConnection {
+    // This connection's live requests: its id → the handler's.
+    const live = new Map<number, number>();
+    return {
+      handle(request) {
+        if (request.kind === 'cancel') {
+          const target = live.get(request.targetRequestId);
+          // A request already answered (or never sent here) has nothing to cancel.
+          if (target !== undefined) cancelled.add(target);
+          return Promise.resolve();
+        }
+        const internalId = nextInternalId++;
+        live.set(request.requestId, internalId);
+        routes.set(internalId, { post, requestId: request.requestId });
+        const done = (): void => {
+          live.delete(request.requestId);
+          routes.delete(internalId);
+        };
+        return dispatch({ ...request, requestId: internalId }).then(done, (err: unknown) => {
+          done();
+          throw err;
+        });
+      },
+    };
+  }
+
+  const first = connect(deps.post);
   return {
     sessionStats: () => ({ keys: sessions.keys(), totalBytes: sessions.totalBytes, budgetBytes: sessions.budgetBytes }),
-    handle(request: EngineRequest): Promise<void> {
-      switch (request.kind) {
-        case 'load-model':
-          return enqueue(request.requestId, () => loadModel(request));
-        case 'run':
-          return enqueue(request.requestId, () => run(request));
-        case 'dispose':
-          return enqueue(request.requestId, () => dispose(request));
-        case 'tokenize':
-          return enqueue(request.requestId, () => tokenize(request));
-        case 'cancel':
-          cancelled.add(request.targetRequestId);
-          return Promise.resolve();
-        default: {
-          const unreachable: never = request;
-          return Promise.reject(new Error(`unknown engine request ${JSON.stringify(unreachable)}`));
-        }
-      }
-    },
+    handle: (request) => first.handle(request),
+    connect,
   };
 }

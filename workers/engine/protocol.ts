@@ -84,6 +84,19 @@ export type EngineRequest =
   /** Releases one session, or every session when sessionKey is omitted. */
   | { kind: 'dispose'; requestId: number; sessionKey?: string };
 
+/**
+ * Not a request (no requestId, no answer): hands the worker one end of a MessageChannel, which
+ * becomes another client connection with its own request-id space (handler.ts `connect`; the
+ * analysis worker's, so taps never cross the main thread). The port goes in the transfer list.
+ */
+export interface EngineConnectMessage {
+  kind: 'connect';
+  port: MessagePort;
+}
+
+/** Everything the engine worker's own `onmessage` receives (a connected port carries EngineRequests only). */
+export type EngineWorkerMessage = EngineRequest | EngineConnectMessage;
+
 export type ProgressStage = 'queued' | 'fetch' | 'build-graph' | 'create-session' | 'run' | 'read-back';
 
 /** Errors cross the boundary as plain data; name 'AbortError' means cancelled. */

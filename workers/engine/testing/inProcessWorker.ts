@@ -1,13 +1,15 @@
 /**
  * A WorkerLike that runs the engine handler in this process (onnxruntime-node behind it), so
  * client + protocol + handler are tested together in Node. Messages are structured-cloned like
- * postMessage does, and listed buffers are transferred (detached on the sender's side).
+ * postMessage does, and listed buffers are transferred (detached on the sender's side). A
+ * 'connect' message's port becomes a second connection of the same handler, as in engine.worker.ts.
  */
 import type { EngineRuntime } from '../../runtime/types';
 import type { WorkerLike } from '../client';
 import type { EngineHandlerDeps } from '../handler';
 import { createEngineHandler } from '../handler';
-import type { EngineRequest, EngineResponse } from '../protocol';
+import { serveEnginePort } from '../connection';
+import type { EngineRequest, EngineResponse, EngineWorkerMessage } from '../protocol';
 
 export function createInProcessWorker(
   runtime: EngineRuntime,
@@ -29,7 +31,9 @@ export function createInProcessWorker(
   });
   return {
     sent,
-    postMessage(message: EngineRequest, transfer: Transferable[]) {
+    postMessage(message: EngineWorkerMessage, transfer: Transferable[]) {
+      // A real MessagePort (Node's MessageChannel): the connection's messages are cloned by the port itself.
+      if (message.kind === 'connect') return serveEnginePort(handler, message.port);
       sent.push(message);
       const data = structuredClone(message, { transfer: transfer as ArrayBuffer[] });
       void handler.handle(data);
