@@ -89,6 +89,21 @@ describe('runBudget: layer-streamed groups (workers/engine/layeredSession.ts)', 
     expect(item(cached, 'layer-cache')).toBe(16 * LAYER_F32);
   });
 
+  it('layer-streamed fake-quant RTN: the cache counts its 4-bit codes (kept as codes), the group its float32; unpackable groupings stay float32', () => {
+    const fake = weightPrecisionOf({ bits: 4, groupSize: 32, symmetric: false }, 'fake');
+    const b = runBudget(llama1b, { weights: fake, layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
+    expect(item(b, 'layer-cache')).toBe(16 * LAYER_W4);
+    expect(item(b, 'group-weights')).toBe(LAYER_F32);
+    expect(b.items.find((i) => i.key === 'layer-cache')!.label).toMatch(/kept as its codes/);
+    // 3 bits do not pack as MatMulNBits: cached as the float32 fake-quant weights.
+    const w3 = runBudget(
+      llama1b,
+      { weights: weightPrecisionOf({ bits: 3, groupSize: 32, symmetric: false }, 'fake'), layerGroupSize: 1, layerCacheBytes: 1e15 },
+      1024,
+    );
+    expect(item(w3, 'layer-cache')).toBe(16 * LAYER_F32);
+  });
+
   it('an untied head doubles the resident matrix', () => {
     const untied = specFromHfConfig({ ...RESEARCH_CONFIGS['Llama-3.2-1B'], tie_word_embeddings: false });
     expect(item(runBudget(untied, { weights: { kind: 'float32' }, layerGroupSize: 1 }, 1024), 'resident-head')).toBe(2 * EMBED_F32 + 4 * 2048);

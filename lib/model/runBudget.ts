@@ -7,6 +7,7 @@
  */
 import { attentionQueryChunk, DEFAULT_ATTENTION_BUDGET_BYTES } from '../onnx/llamaGraph';
 import { DEFAULT_HEAD_BUDGET_BYTES, headVocabChunks } from '../onnx/lmHead';
+import { rtnPacksAsMatMulNBits } from '../quant/matmulnbits';
 import type { ModelSpec } from './spec';
 
 /** The weights of the decoder linears as the run holds them (embeddings/head: float32, or float16 with 'float16'). */
@@ -121,6 +122,11 @@ function nbitsBytes(rows: number, cols: number, bits: number, groupSize: number 
 interface LayerBytes {
   /** The layer's weights as the graph holds them. */
   held: number;
+  /**
+   * As the layer-streamed engine's cache keeps them: `held`, except fake-quant RTN that packs as
+   * MatMulNBits, kept as its codes and expanded to float32 per run (workers/engine/layeredSource.ts).
+   */
+  cached: number;
   /** Its float32 linears (what a MatMul transposed copy or a float32 source costs). */
   f32Linears: number;
   /** Of which linears the graph keeps as float32 (fake quant and unquantized ones). */
@@ -136,6 +142,7 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
   const smallF32 =
     4 * (2 * spec.hiddenSize + (spec.qkNorm ? 2 * spec.headDim : 0) + (spec.attentionBias ? (spec.numHeads + 2 * spec.numKvHeads) * spec.headDim : 0));
   let held = smallF32;
+  let cached = smallF32;
   let f32Linears = 0;
   let f32HeldLinears = 0;
   let largestTensorF32 = 0;
@@ -144,13 +151,17 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
     const f32 = 4 * rows * cols;
     f32Linears += f32;
     largestTensorF32 = Math.max(largestTensorF32, f32);
-    if (w.kind === 'rtn' && w.format === 'nbits' && quantized.has(key)) held += nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric);
-    else {
+    const codes = w.kind === 'rtn' && quantized.has(key) ? nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric) : null;
+    if (codes !== null && w.kind === 'rtn' && w.format === 'nbits') {
+      held += codes;
+      cached += codes;
+    } else {
       held += f32;
       f32HeldLinears += f32;
+      cached += codes !== null && w.kind === 'rtn' && rtnPacksAsMatMulNBits(cols, w) ? codes : f32;
     }
   }
-  return { held, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32 };
+  return { held, cached, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32 };
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -222,9 +233,15 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
       'always',
     );
     add('hidden', 'residual stream [T, hidden]: embedded, fed, returned, copied out', 4 * 4 * T * hiddenSize, 'always');
-    add('group-weights', `one group of ${group} layer(s): assembled weights fed as inputs`, groupProtobuf, 'always');
-    const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.held * numLayers);
-    add('layer-cache', 'decoder weights kept between runs (layer cache)', cached, 'always');
+    add(
+      'group-weights',
+      `one group of ${group} layer(s): assembled weights fed as inputs${layer.cached < layer.held ? ' (float32 expanded from the codes into the session’s buffers)' : ''}`,
+      groupProtobuf,
+      'always',
+    );
+    const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.cached * numLayers);
+    const codes = layer.cached < layer.held;
+    add('layer-cache', `decoder weights kept between runs (layer cache${codes ? ', fake-quant RTN kept as its codes' : ''})`, cached, 'always');
     const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : 0;
     add('source-read', 'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales)', 2 * layer.largestTensorF32 + quantTemp, 'build');
     assumptions.push(
