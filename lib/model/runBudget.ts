@@ -10,10 +10,14 @@ import { DEFAULT_HEAD_BUDGET_BYTES, headVocabChunks } from '../onnx/lmHead';
 import { rtnPacksAsMatMulNBits } from '../quant/matmulnbits';
 import type { ModelSpec } from './spec';
 
-/** The weights of the decoder linears as the run holds them (embeddings/head: float32, or float16 with 'float16'). */
+/** The weights of the decoder linears as the run holds them (embeddings, head and norms stay float32). */
 export type WeightPrecision =
   | { kind: 'float32' }
-  /** Planned (EPs with fp16); neither engine has a float16 path yet, so it is counted as float32. */
+  /**
+   * Full precision stored as float16 (lib/model/enginePlan fullPrecisionStorage: WebGPU with
+   * shader-f16): the layer-streamed engine holds, caches and feeds 2 bytes a weight and casts to
+   * float32 in the graph. The whole graph has no float16 path: counted as float32 there.
+   */
   | { kind: 'float16' }
   /** RTN as com.microsoft.MatMulNBits codes ('nbits') or dequantized float32 ('fake'). */
   | { kind: 'rtn'; bits: number; groupSize: number | 'channel'; symmetric: boolean; format: 'nbits' | 'fake' };
@@ -136,7 +140,7 @@ interface LayerBytes {
   largestTensorF32: number;
 }
 
-function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers']): LayerBytes {
+function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers'], streamed: boolean): LayerBytes {
   const shapes = linearShapes(spec);
   const quantized = QUANTIZED[quantLayers ?? 'all'];
   const smallF32 =
@@ -152,7 +156,10 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
     f32Linears += f32;
     largestTensorF32 = Math.max(largestTensorF32, f32);
     const codes = w.kind === 'rtn' && quantized.has(key) ? nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric) : null;
-    if (codes !== null && w.kind === 'rtn' && w.format === 'nbits') {
+    if (w.kind === 'float16' && streamed) {
+      held += 2 * rows * cols;
+      cached += 2 * rows * cols;
+    } else if (codes !== null && w.kind === 'rtn' && w.format === 'nbits') {
       held += codes;
       cached += codes;
     } else {
@@ -186,7 +193,7 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   if (!(scenario.layerGroupSize >= 1)) throw new Error(`layerGroupSize must be ≥ 1, got ${scenario.layerGroupSize}`);
   const streamed = scenario.engine === 'layer-streamed' || group < numLayers;
   const w = scenario.weights;
-  const layer = layerBytes(spec, w, scenario.quantLayers);
+  const layer = layerBytes(spec, w, scenario.quantLayers, streamed);
   const tied = spec.tieWordEmbeddings;
   const matrixF32 = 4 * vocabSize * hiddenSize;
   const embedHeadF32 = matrixF32 * (tied ? 1 : 2);
@@ -196,7 +203,13 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     if (bytes > 0) items.push({ key, label, bytes, phase });
   };
   const assumptions = [
-    ...(w.kind === 'float16' ? ['no engine has a float16 path yet: float16 is counted as float32'] : []),
+    ...(w.kind === 'float16'
+      ? [
+          streamed
+            ? 'float16 decoder linears (2 bytes a weight) held, cached and fed; the graph casts one linear at a time to float32'
+            : 'the whole graph has no float16 path: float16 is counted as float32',
+        ]
+      : []),
     `runtime allowance ${gib(RUNTIME_ALLOWANCE_BYTES)} (JS runtime, onnxruntime code, thread pools, arena slack)`,
     'one attention chunk and one LM-head chunk alive at a time, each ×3 (scores/logits, shifted, exponentiated)',
     'outputs (taps, logits) count twice: onnxruntime’s buffer and the copy handed to the caller',
@@ -242,8 +255,13 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.cached * numLayers);
     const codes = layer.cached < layer.held;
     add('layer-cache', `decoder weights kept between runs (layer cache${codes ? ', fake-quant RTN kept as its codes' : ''})`, cached, 'always');
-    const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : 0;
-    add('source-read', 'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales)', 2 * layer.largestTensorF32 + quantTemp, 'build');
+    const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : w.kind === 'float16' ? layer.largestTensorF32 / 2 : 0;
+    add(
+      'source-read',
+      'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales or float16 copy)',
+      2 * layer.largestTensorF32 + quantTemp,
+      'build',
+    );
     assumptions.push(
       'layer-streamed: a group is read by byte range, fed as graph inputs, run and released before the next; only the layer cache keeps decoder weights between runs',
     );
@@ -264,6 +282,8 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   );
   add('attention', `attention scores: ${queryRows}-row query chunk ×3`, 3 * scoreBytes, 'run');
   add('head', `LM head: ${vocabRows}-row vocabulary chunk ×3`, 3 * headChunkBytes, 'run');
+  if (streamed && w.kind === 'float16')
+    add('f16-cast', 'float32 cast of the largest float16 linear (Cast output, one alive at a time)', layer.largestTensorF32, 'run');
   if (scenario.kvQuant) add('kv-quant', 'KV fake quant: one layer’s quantized k and v ×2', 2 * 2 * 4 * T * numKvHeads * headDim, 'run');
   const logitsBytes = 4 * T * vocabSize;
   if (scenario.logits) add('logits', 'logits [T, vocab] ×2', 2 * logitsBytes, 'run');

@@ -16,7 +16,7 @@ import type { ModelSpec } from '../../lib/model/spec';
 import { buildHeadGraph, embedRows, headFeeds, type HeadGraph } from '../../lib/onnx/headGraph';
 import type { GraphKvQuant } from '../../lib/onnx/kvCacheQuant';
 import { buildLayerGroupGraph, layerGroupFeeds, layerSlotFormat, slotFormatKey } from '../../lib/onnx/layerGroupGraph';
-import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
 import type { DeviceRequest, EngineRuntime, FeedTensor, FetchedTensor, RuntimeSession } from '../runtime/types';
 import type { LayerWeightCache } from './layerWeightCache';
 
@@ -32,7 +32,7 @@ export interface LayeredWeightSource {
    * Layer `layer` assembled (lib/onnx assembleLayerWeights: Q-ROAR, then RTN), tensors read by byte
    * range, in the form the cache keeps (see `expandLayer`).
    */
-  loadLayer(layer: number): Promise<DecoderLayerWeights>;
+  loadLayer(layer: number): Promise<FedDecoderLayerWeights>;
   /**
    * The weights a group's graph is fed, from the cached form, when the two differ: fake-quant RTN
    * is cached as its 4-bit codes (~6× fewer bytes than float32, so the cache holds ~6× the layers)
@@ -40,7 +40,7 @@ export interface LayeredWeightSource {
    * `scratch(name, length)` hands out the session's float32 buffer `name` for this group slot
    * (the same one every run, so expanding allocates nothing); it is overwritten by the next group.
    */
-  expandLayer?(layer: number, cached: DecoderLayerWeights, scratch: (name: string, length: number) => Float32Array): DecoderLayerWeights;
+  expandLayer?(layer: number, cached: FedDecoderLayerWeights, scratch: (name: string, length: number) => Float32Array): FedDecoderLayerWeights;
   /** Embedding [vocab, hidden], LM head (the same array when tied), final norm [hidden]; read once per session. */
   loadHead(): Promise<{ embedTokens: Float32Array; lmHead: Float32Array; finalNorm: Float32Array }>;
 }
@@ -61,11 +61,11 @@ export interface LayeredSessionOptions {
 }
 
 /** Bytes of a layer's arrays (what the cache counts). */
-export function layerWeightBytes(lw: DecoderLayerWeights): number {
+export function layerWeightBytes(lw: FedDecoderLayerWeights): number {
   let n = lw.inputNorm.byteLength + lw.postAttentionNorm.byteLength + (lw.qNorm?.byteLength ?? 0) + (lw.kNorm?.byteLength ?? 0);
   for (const w of [lw.q, lw.k, lw.v, lw.o, lw.gate, lw.up, lw.down]) {
     n += w.bias?.byteLength ?? 0;
-    n += w.kind === 'f32' ? w.weight.byteLength : w.packed.byteLength + w.scales.byteLength + (w.zeroPoints?.byteLength ?? 0);
+    n += w.kind === 'nbits' ? w.packed.byteLength + w.scales.byteLength + (w.zeroPoints?.byteLength ?? 0) : w.weight.byteLength;
   }
   return n;
 }
@@ -95,7 +95,7 @@ function loaderOf(source: LayeredWeightSource, layer: number) {
  * cache cannot keep, or when what is left of the budget is smaller than the last layer loaded, so
  * at most one load is wasted (and none with a zero budget).
  */
-async function warmLayerCache(source: LayeredWeightSource, cache: LayerWeightCache<DecoderLayerWeights>): Promise<void> {
+async function warmLayerCache(source: LayeredWeightSource, cache: LayerWeightCache<FedDecoderLayerWeights>): Promise<void> {
   if (cache.budgetBytes <= 0) return;
   let lastBytes = 0;
   for (let layer = 0; layer < source.spec.numLayers; layer++) {
@@ -123,7 +123,7 @@ export async function createLayeredSession(
   device: DeviceRequest,
   source: LayeredWeightSource,
   options: LayeredSessionOptions,
-  cache: LayerWeightCache<DecoderLayerWeights>,
+  cache: LayerWeightCache<FedDecoderLayerWeights>,
 ): Promise<RuntimeSession> {
   const { spec } = source;
   const { seqLen } = options;
@@ -141,7 +141,7 @@ export async function createLayeredSession(
 
   // One session per distinct group structure (layer count, formats, taps in it, KV setting).
   const groupSessions = new Map<string, Promise<{ session: RuntimeSession; outputNames: string[] }>>();
-  const groupSession = (first: number, layers: DecoderLayerWeights[]) => {
+  const groupSession = (first: number, layers: FedDecoderLayerWeights[]) => {
     const slots = layers.map(layerSlotFormat);
     const tapped = layers.map((_, j) => first + j).filter((l) => taps.has(l));
     const key = `${slots.map(slotFormatKey).join('|')}#taps:${tapped.join(',')}`;
@@ -226,7 +226,7 @@ export async function createLayeredSession(
     cache.beginPass();
     for (const grp of groups) {
       const keys = Array.from({ length: grp.count }, (_, j) => layerKey(source, grp.first + j));
-      const acquired: DecoderLayerWeights[] = [];
+      const acquired: FedDecoderLayerWeights[] = [];
       try {
         for (let j = 0; j < grp.count; j++) acquired.push(await cache.acquire(keys[j], loaderOf(source, grp.first + j)));
         const layers = source.expandLayer
@@ -234,8 +234,7 @@ export async function createLayeredSession(
           : acquired;
         const { session, outputNames: groupOutputs } = await groupSession(grp.first, layers);
         const groupFeeds: Record<string, FeedTensor> = { hidden: floatFeed(hidden, [seqLen, hiddenSize]), cos, sin };
-        for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant))
-          groupFeeds[f.name] = f.type === 'uint8' ? { type: 'uint8', data: f.data, dims: f.dims } : floatFeed(f.data, f.dims);
+        for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant)) groupFeeds[f.name] = f;
         const fetch = groupOutputs.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
         const res = await session.run(groupFeeds, fetch);
         hidden = res.hidden_out.data;

@@ -9,7 +9,8 @@
 import type { ModelSpec } from '../../lib/model/spec';
 import { assembleHeadWeights, assembleLayerWeights, type AssembleOptions, type TensorF32Source } from '../../lib/onnx/assembleWeights';
 import { decoderLinearShapes, type DecoderLinearSlot } from '../../lib/onnx/decoderLayer';
-import type { DecoderLayerWeights, LinearWeight } from '../../lib/onnx/weights';
+import type { FedDecoderLayerWeights, FedLinearWeight, LinearWeight } from '../../lib/onnx/weights';
+import { float32ToFp16Bits } from '../../lib/quant/half';
 import { rtnPacksAsMatMulNBits, unpackMatMulNBitsInto } from '../../lib/quant/matmulnbits';
 import type { RtnOptions } from '../../lib/quant/rtn';
 import { roundHeadWeightsToF16, roundLayerWeightsToF16, type WeightPrecision } from '../../lib/run/weightsF16';
@@ -28,8 +29,8 @@ export function fakeQuantCachesAsCodes(spec: ModelSpec, rtn: RtnOptions): boolea
 }
 
 /** A codes-form linear as the float32 fake-quant weight the graph runs (exactly rtnDequantize's values), written into `into`. */
-function expandLinear(w: LinearWeight, into: (length: number) => Float32Array): LinearWeight {
-  if (w.kind === 'f32') return w;
+function expandLinear(w: FedLinearWeight, into: (length: number) => Float32Array): FedLinearWeight {
+  if (w.kind !== 'nbits') return w;
   const weight = unpackMatMulNBitsInto(
     {
       b: w.packed,
@@ -43,12 +44,28 @@ function expandLinear(w: LinearWeight, into: (length: number) => Float32Array): 
 }
 
 /**
+ * A float32 linear as float16 bits (round to nearest even), or the float32 linear itself when
+ * some finite weight would overflow float16 (|w| > 65504): a baseline must not turn a weight into ±inf.
+ */
+export function linearToFloat16(w: LinearWeight): FedLinearWeight {
+  if (w.kind !== 'f32') return w;
+  const bits = float32ToFp16Bits(w.weight);
+  for (let i = 0; i < bits.length; i++) if ((bits[i] & 0x7c00) === 0x7c00 && Number.isFinite(w.weight[i])) return w;
+  return { kind: 'f16', outFeatures: w.outFeatures, inFeatures: w.inFeatures, weight: bits, ...(w.bias ? { bias: w.bias } : {}) };
+}
+
+/** How the layered engine holds full-precision decoder linears: float32, or float16 where the EP computes it (planEngine decides). */
+export type LayeredWeightStorage = 'float32' | 'float16';
+
+/**
  * `identity` is the model's header hash and `settingsKey` names everything that changes the
  * assembled values (quant spec and format, Q-ROAR …): together they key the layer cache.
  * `precision` 'f16' rounds every assembled tensor to float16 (full precision only, as
  * lib/run/weights scenarioDecoderWeights does for the whole graph).
  * Fake-quant RTN (quantFormat 'fake') whose codes pack (fakeQuantCachesAsCodes) is assembled as
  * codes and cached so; `expandLayer` turns them into the float32 fake-quant weights per run.
+ * `storage` 'float16' keeps full-precision decoder linears as float16 (linearToFloat16; exact for
+ * F16 and for BF16 checkpoints but subnormals), which the group graph casts to float32.
  */
 export function layeredWeightSource(
   spec: ModelSpec,
@@ -57,22 +74,29 @@ export function layeredWeightSource(
   identity: string,
   settingsKey: string,
   precision: WeightPrecision = 'f32',
+  storage: LayeredWeightStorage = 'float32',
 ): LayeredWeightSource {
   if (precision === 'f16' && opts.rtn) throw new Error('weightPrecision f16 is the full-precision noise-floor twin; it cannot be combined with RTN');
+  if (storage === 'float16' && opts.rtn) throw new Error('float16 weight storage is for full-precision baselines; RTN weights are stored as RTN');
   const f16 = precision === 'f16';
+  const half = storage === 'float16';
   const codes = opts.rtn !== undefined && opts.quantFormat !== 'nbits' && fakeQuantCachesAsCodes(spec, opts.rtn);
   const assemble: AssembleOptions = codes ? { ...opts, quantFormat: 'nbits' } : opts;
   return {
     spec,
-    weightsKey: `${identity}|${settingsKey}${f16 ? '|f16' : ''}${codes ? '|codes' : ''}`,
+    weightsKey: `${identity}|${settingsKey}${f16 ? '|f16' : ''}${codes ? '|codes' : ''}${half ? '|store-f16' : ''}`,
     loadLayer: async (layer) => {
-      const lw = await assembleLayerWeights(spec, layer, tensorF32, assemble);
-      return f16 ? roundLayerWeightsToF16(lw, layer) : lw;
+      const assembled = await assembleLayerWeights(spec, layer, tensorF32, assemble);
+      const lw = f16 ? roundLayerWeightsToF16(assembled, layer) : assembled;
+      if (!half) return lw;
+      const out: FedDecoderLayerWeights = { ...lw };
+      for (const slot of SLOTS) out[slot] = linearToFloat16(lw[slot]);
+      return out;
     },
     ...(codes
       ? {
-          expandLayer: (_layer: number, lw: DecoderLayerWeights, scratch: (name: string, length: number) => Float32Array): DecoderLayerWeights => {
-            const out: DecoderLayerWeights = { ...lw };
+          expandLayer: (_layer: number, lw: FedDecoderLayerWeights, scratch: (name: string, length: number) => Float32Array): FedDecoderLayerWeights => {
+            const out: FedDecoderLayerWeights = { ...lw };
             for (const slot of SLOTS) out[slot] = expandLinear(lw[slot], (length) => scratch(slot, length));
             return out;
           },
