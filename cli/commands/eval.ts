@@ -253,15 +253,10 @@ export async function run(argv: string[]): Promise<void> {
     // group needs it, kept only within the plan's layer cache.
     const weights = layered ? null : await assembleDecoderWeights(spec, (n) => model.tensorF32(n), assemble);
     const source = layered
-      ? layeredWeightSource(
-          spec,
-          (n) => model.tensorF32(n),
-          assemble,
-          model.identity,
-          `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`,
-          'f32',
-          plan.weightStorage,
-        )
+      ? layeredWeightSource(spec, (n) => model.tensorF32(n), assemble, model.identity, `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`, 'f32', {
+          storage: plan.weightStorage,
+          nbits: plan.nbitsFeed,
+        })
       : null;
     const layerCache = createLayerWeightCache<FedDecoderLayerWeights>(plan.layerCacheBytes);
     const openLayered = (options: Omit<LayeredSessionOptions, 'layerGroupSize'>) =>

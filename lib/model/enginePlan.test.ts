@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BudgetExceededError } from './errors';
-import { DEFAULT_LAYER_CACHE_BYTES, decoderLinearDtypes, fullPrecisionStorage, planEngine, type EngineDeviceFacts } from './enginePlan';
+import { DEFAULT_LAYER_CACHE_BYTES, decoderLinearDtypes, fullPrecisionStorage, nbitsFeed, planEngine, type EngineDeviceFacts } from './enginePlan';
 import { runBudget } from './runBudget';
 import { specFromHfConfig } from './hfConfig';
 import { RESEARCH_CONFIGS } from './testing/researchConfigs';
@@ -83,6 +83,17 @@ describe('float16 full-precision storage (the device facts decide)', () => {
     const tiny = specFromHfConfig(tinyHfConfig({ num_hidden_layers: 4 }));
     expect(planEngine(tiny, fp, 64, memory(8), { engine: 'auto', what: 'eval' }, { facts: webgpuF16, linearDtypes: ['F16'] }).weightStorage).toBe('float32');
     expect(planEngine(llama1b, fp, 512, memory(16), { engine: 'layered', what: 'eval' }, { facts: wasm, linearDtypes: bf16 }).weightStorage).toBe('float32');
+  });
+
+  it('MatMulNBits codes are fed expanded to float32 on the CPU EP only, and then priced like fake quant (codes cached, float32 group)', () => {
+    expect([nbitsFeed(cpu), nbitsFeed(wasm), nbitsFeed(webgpuF16), nbitsFeed(webgpuNoF16)]).toEqual(['float32', 'codes', 'codes', 'codes']);
+    const choice = { engine: 'layered' as const, layerGroupSize: 1, what: 'eval' };
+    const onCpu = planEngine(llama1b, w4, 512, memory(16), choice, { facts: cpu, linearDtypes: bf16 });
+    const onGpu = planEngine(llama1b, w4, 512, memory(16), choice, { facts: webgpuF16, linearDtypes: bf16 });
+    const fake = planEngine(llama1b, { weights: { ...w4.weights, format: 'fake' as const } }, 512, memory(16), choice);
+    expect([onCpu.nbitsFeed, onGpu.nbitsFeed, planEngine(llama1b, w4, 512, memory(16), choice).nbitsFeed]).toEqual(['float32', 'codes', 'codes']);
+    expect(onCpu.budget.peakBytes).toBe(fake.budget.peakBytes);
+    expect(onGpu.budget.peakBytes).toBeLessThan(onCpu.budget.peakBytes);
   });
 
   it('decoderLinearDtypes lists each layer’s seven linears as stored, following aliases', () => {

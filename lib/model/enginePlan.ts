@@ -65,6 +65,18 @@ export function decoderLinearDtypes(model: Pick<OpenedModel, 'spec' | 'tensors' 
   return out;
 }
 
+/**
+ * How a layer-streamed run feeds MatMulNBits codes: 'float32' (expanded per run from the cached
+ * codes, then Gemm) on onnxruntime's CPU EP, 'codes' (MatMulNBits) elsewhere. Measured on a
+ * Llama-3.2-1B-shaped layer at T = 512 (2 threads): MatMulNBits with codes as graph inputs (which
+ * the CPU kernel cannot prepack) 650–880 ms a layer, Gemm on the float32 expansion 180–400 ms,
+ * expansion included the forward pass 1.4–1.5× faster, the NLL identical. WebGPU keeps MatMulNBits
+ * (the deployment format, and what holds GPU memory down); WASM is unmeasured, so unchanged.
+ */
+export function nbitsFeed(device: EngineDeviceFacts): 'codes' | 'float32' {
+  return device.ep === 'cpu' ? 'float32' : 'codes';
+}
+
 export interface EnginePlan {
   engine: 'whole-graph' | 'layer-streamed';
   layerGroupSize: number;
@@ -76,6 +88,8 @@ export interface EnginePlan {
    * 'float32' for the whole graph and for quantized runs.
    */
   weightStorage: 'float32' | 'float16';
+  /** How the layer-streamed engine feeds MatMulNBits codes (nbitsFeed); 'codes' for the whole graph and without device facts. */
+  nbitsFeed: 'codes' | 'float32';
 }
 
 /**
@@ -96,12 +110,16 @@ export function planEngine(
 ): EnginePlan {
   const N = spec.numLayers;
   const weightStorage = scenario.weights.kind === 'float32' && device ? fullPrecisionStorage(device.facts, device.linearDtypes) : 'float32';
+  const feed = device ? nbitsFeed(device.facts) : 'codes';
   const fits = (b: RunBudget) => b.refusal === null && b.peakBytes <= memory.budgetBytes;
   const wholeBudget = runBudget(spec, { ...scenario, layerGroupSize: N }, contextTokens);
   if (choice.engine === 'whole' || (choice.engine === 'auto' && choice.layerGroupSize === undefined && fits(wholeBudget))) {
-    return { engine: 'whole-graph', layerGroupSize: N, layerCacheBytes: 0, budget: wholeBudget, weightStorage: 'float32' };
+    return { engine: 'whole-graph', layerGroupSize: N, layerCacheBytes: 0, budget: wholeBudget, weightStorage: 'float32', nbitsFeed: 'codes' };
   }
-  const streamedWeights = weightStorage === 'float16' ? { kind: 'float16' as const } : scenario.weights;
+  // Codes expanded per run are held like fake quant: codes in the cache, float32 in the group.
+  const w = scenario.weights;
+  const streamedWeights =
+    weightStorage === 'float16' ? { kind: 'float16' as const } : w.kind === 'rtn' && feed === 'float32' ? { ...w, format: 'fake' as const } : w;
   const layered = (group: number, cacheBytes: number) =>
     runBudget(spec, { ...scenario, weights: streamedWeights, engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes }, contextTokens);
   const perLayer = layered(1, 0).items.find((i) => i.key === 'group-weights')?.bytes ?? 0;
@@ -128,5 +146,5 @@ export function planEngine(
     0,
     Math.min(DEFAULT_LAYER_CACHE_BYTES, maxUseful, Math.floor((memory.budgetBytes - bare.peakBytes - 1) / (1 + LAYERED_SLACK_SHARE))),
   );
-  return { engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes, budget: layered(group, cacheBytes), weightStorage };
+  return { engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes, budget: layered(group, cacheBytes), weightStorage, nbitsFeed: feed };
 }

@@ -183,7 +183,7 @@ export async function openModelForRun(
     model.identity,
     JSON.stringify(assembleSettings),
     weightPrecision,
-    plan.weightStorage,
+    { storage: plan.weightStorage, nbits: plan.nbitsFeed },
   );
   return { kind: 'layer-streamed', spec: model.spec, identity: model.identity, plan, source };
 }

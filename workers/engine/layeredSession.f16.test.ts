@@ -67,7 +67,7 @@ async function nll(source: LayeredWeightSource, seqLen: number, ids: Int32Array)
 async function sources(model: OpenedModel) {
   const tensorF32 = (n: string) => model.tensorF32(n);
   const f32 = layeredWeightSource(model.spec, tensorF32, {}, model.identity, 'fp');
-  const f16 = layeredWeightSource(model.spec, tensorF32, {}, model.identity, 'fp', 'f32', 'float16');
+  const f16 = layeredWeightSource(model.spec, tensorF32, {}, model.identity, 'fp', 'f32', { storage: 'float16' });
   const a = await f32.loadLayer(0);
   const b = await f16.loadLayer(0);
   for (const slot of ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const) expect(b[slot].kind).toBe('f16');
@@ -144,15 +144,9 @@ describe('layer-streamed float16 weight storage (Cast to float32 in the group gr
     try {
       const { model } = opened;
       expect(() =>
-        layeredWeightSource(
-          model.spec,
-          (n) => model.tensorF32(n),
-          { rtn: { bits: 4, groupSize: 32, symmetric: false } },
-          model.identity,
-          'w4',
-          'f32',
-          'float16',
-        ),
+        layeredWeightSource(model.spec, (n) => model.tensorF32(n), { rtn: { bits: 4, groupSize: 32, symmetric: false } }, model.identity, 'w4', 'f32', {
+          storage: 'float16',
+        }),
       ).toThrow(/float16 weight storage is for full-precision baselines/);
     } finally {
       await opened.close();

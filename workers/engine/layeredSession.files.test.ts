@@ -142,6 +142,11 @@ describe('layer-streamed engine on a model read from disk', () => {
     const partial = await nllOf(codesSource, 2.5 * codeBytes, 1);
     expect(partial.loadsAtCreation).toBe(2);
     expect(partial.loads).toBe(2 + 2 * (L - 2));
-    for (const r of [...cached.runs, ...partial.runs, reference.runs[1]]) expect(Array.from(r)).toEqual(Array.from(reference.runs[0]));
+    // quantFormat 'nbits' fed as float32 (the CPU EP's choice, lib/model/enginePlan nbitsFeed): the same codes expanded, the same numbers.
+    const nbitsExpanded = layeredWeightSource(spec, tensorF32, { rtn, quantFormat: 'nbits' }, model.identity, 'w4g32a-nbits', 'f32', { nbits: 'float32' });
+    expect(nbitsExpanded.expandLayer).toBeDefined();
+    expect(layeredWeightSource(spec, tensorF32, { rtn, quantFormat: 'nbits' }, model.identity, 'w4g32a-nbits').expandLayer).toBeUndefined();
+    const viaNbits = await nllOf(nbitsExpanded, 0, 1);
+    for (const r of [...cached.runs, ...partial.runs, reference.runs[1], ...viaNbits.runs]) expect(Array.from(r)).toEqual(Array.from(reference.runs[0]));
   });
 });

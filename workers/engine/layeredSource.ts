@@ -54,8 +54,16 @@ export function linearToFloat16(w: LinearWeight): FedLinearWeight {
   return { kind: 'f16', outFeatures: w.outFeatures, inFeatures: w.inFeatures, weight: bits, ...(w.bias ? { bias: w.bias } : {}) };
 }
 
-/** How the layered engine holds full-precision decoder linears: float32, or float16 where the EP computes it (planEngine decides). */
-export type LayeredWeightStorage = 'float32' | 'float16';
+/** How the layered engine holds and feeds its weights (lib/model/enginePlan decides both from the device facts). */
+export interface LayeredWeightFeed {
+  /** Full-precision decoder linears as float32 (default), or float16 where the EP computes it. */
+  storage?: 'float32' | 'float16';
+  /**
+   * MatMulNBits codes (quantFormat 'nbits', GGUF Q4_0/Q8_0 repacks) fed as 'codes' (default: the
+   * graph runs MatMulNBits) or expanded to 'float32' per run (Gemm; what the CPU EP runs faster).
+   */
+  nbits?: 'codes' | 'float32';
+}
 
 /**
  * `identity` is the model's header hash and `settingsKey` names everything that changes the
@@ -64,8 +72,10 @@ export type LayeredWeightStorage = 'float32' | 'float16';
  * lib/run/weights scenarioDecoderWeights does for the whole graph).
  * Fake-quant RTN (quantFormat 'fake') whose codes pack (fakeQuantCachesAsCodes) is assembled as
  * codes and cached so; `expandLayer` turns them into the float32 fake-quant weights per run.
- * `storage` 'float16' keeps full-precision decoder linears as float16 (linearToFloat16; exact for
- * F16 and for BF16 checkpoints but subnormals), which the group graph casts to float32.
+ * `feed.storage` 'float16' keeps full-precision decoder linears as float16 (linearToFloat16; exact
+ * for F16 and for BF16 checkpoints but subnormals), which the group graph casts to float32;
+ * `feed.nbits` 'float32' expands MatMulNBits codes to float32 per run like fake quant (same values
+ * as the codes dequantized; the group runs Gemm instead of MatMulNBits).
  */
 export function layeredWeightSource(
   spec: ModelSpec,
@@ -74,14 +84,17 @@ export function layeredWeightSource(
   identity: string,
   settingsKey: string,
   precision: WeightPrecision = 'f32',
-  storage: LayeredWeightStorage = 'float32',
+  feed: LayeredWeightFeed = {},
 ): LayeredWeightSource {
+  const storage = feed.storage ?? 'float32';
   if (precision === 'f16' && opts.rtn) throw new Error('weightPrecision f16 is the full-precision noise-floor twin; it cannot be combined with RTN');
   if (storage === 'float16' && opts.rtn) throw new Error('float16 weight storage is for full-precision baselines; RTN weights are stored as RTN');
   const f16 = precision === 'f16';
   const half = storage === 'float16';
   const codes = opts.rtn !== undefined && opts.quantFormat !== 'nbits' && fakeQuantCachesAsCodes(spec, opts.rtn);
   const assemble: AssembleOptions = codes ? { ...opts, quantFormat: 'nbits' } : opts;
+  // Cached as codes either way; expanded per run for fake quant, and for 'nbits' where Gemm is faster.
+  const expand = codes || (feed.nbits === 'float32' && (opts.quantFormat === 'nbits' || opts.storedLinear !== undefined));
   return {
     spec,
     weightsKey: `${identity}|${settingsKey}${f16 ? '|f16' : ''}${codes ? '|codes' : ''}${half ? '|store-f16' : ''}`,
@@ -93,7 +106,7 @@ export function layeredWeightSource(
       for (const slot of SLOTS) out[slot] = linearToFloat16(lw[slot]);
       return out;
     },
-    ...(codes
+    ...(expand
       ? {
           expandLayer: (_layer: number, lw: FedDecoderLayerWeights, scratch: (name: string, length: number) => Float32Array): FedDecoderLayerWeights => {
             const out: FedDecoderLayerWeights = { ...lw };
