@@ -108,6 +108,9 @@ describe('runBudget: layer-streamed groups (workers/engine/layeredSession.ts)', 
       1024,
     );
     expect(item(w3, 'layer-cache')).toBe(16 * LAYER_F32);
+    // RTN of a subset of linears happens in a pre-quant hook, as float32: cached as float32.
+    const attention = runBudget(llama1b, { weights: fake, quantLayers: 'attention', layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
+    expect(item(attention, 'layer-cache')).toBe(16 * LAYER_F32);
   });
 
   it('an untied head doubles the resident matrix', () => {

@@ -147,6 +147,9 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
     4 * (2 * spec.hiddenSize + (spec.qkNorm ? 2 * spec.headDim : 0) + (spec.attentionBias ? (spec.numHeads + 2 * spec.numKvHeads) * spec.headDim : 0));
   let held = smallF32;
   let cached = smallF32;
+  // The layered source keeps fake quant as codes only when RTN covers every linear and all pack
+  // (workers/engine/layeredSource.ts fakeQuantCachesAsCodes; subsets are quantized in a hook, as float32).
+  const fakeAsCodes = w.kind === 'rtn' && (quantLayers ?? 'all') === 'all' && LINEARS.every((key) => rtnPacksAsMatMulNBits(shapes[key][1], w));
   let f32Linears = 0;
   let f32HeldLinears = 0;
   let largestTensorF32 = 0;
@@ -165,7 +168,7 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
     } else {
       held += f32;
       f32HeldLinears += f32;
-      cached += codes !== null && w.kind === 'rtn' && rtnPacksAsMatMulNBits(cols, w) ? codes : f32;
+      cached += codes !== null && fakeAsCodes ? codes : f32;
     }
   }
   return { held, cached, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32 };
