@@ -309,6 +309,7 @@ export async function run(argv: string[]): Promise<void> {
         layerCacheBytes: plan.layerCacheBytes,
         peakBytesEstimate: plan.budget.peakBytes,
         weightStorage: plan.weightStorage,
+        nbitsFeed: plan.nbitsFeed,
       },
       deviceRequested: engine.requested,
       threads: engine.threads,
