@@ -8,7 +8,9 @@
  * behind that choice): one session serves every group of the same layer count, weight formats,
  * taps and KV setting, and a group's weights are fed per run (`layerGroupFeeds`). Input names are
  * per slot (s0…s{n−1}), never per absolute layer; tap outputs name the absolute layer, exactly as
- * the whole graph does (q_pre_L, k_pre_L, q_post_L, k_post_L, v_L, k_kv_L, v_kv_L).
+ * the whole graph does (q_pre_L, k_pre_L, q_post_L, k_post_L, v_L, k_kv_L, v_kv_L). A linear is fed
+ * as float32, as float16 (Cast to float32 in the graph: a full-precision baseline at half the
+ * bytes) or as MatMulNBits codes (`LinearFormat`).
  * `weights` given instead bakes them in as initializers (one session per group; kept for the
  * measurement that compares the two).
  */
