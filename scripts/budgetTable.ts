@@ -1,7 +1,7 @@
 /**
  * `npm run budget:table [-- --write]`: the README's memory table, from lib/model/runBudget.ts for
  * four research-scale configs (lib/model/testing/researchConfigs.ts) at 4K and 32K tokens, full
- * precision (float32) and RTN w4g32a as MatMulNBits, for the whole-graph engine and for the
+ * precision (float32, and float16 where WebGPU has shader-f16) and RTN w4g32a as MatMulNBits, for the whole-graph engine and for the
  * layer-streamed one with one-layer groups. Prints the markdown; --write replaces the block in README.md.
  * scripts/budgetTable.test.ts fails when README.md holds a stale table.
  */
@@ -17,6 +17,9 @@ export const TABLE_END = '<!-- budget-table:end -->';
 
 const PRECISIONS: Array<[string, WeightPrecision]> = [
   ['float32', { kind: 'float32' }],
+  // Full precision as float16 (WebGPU with shader-f16, F16/BF16 checkpoints): the layer-streamed
+  // engine holds 2 bytes a weight; the whole graph has no float16 path, so its cell is float32's.
+  ['float16 (WebGPU shader-f16)', { kind: 'float16' }],
   ['w4g32a', { kind: 'rtn', bits: 4, groupSize: 32, symmetric: false, format: 'nbits' }],
 ];
 const CONTEXTS = [4096, 32768];

@@ -43,15 +43,16 @@ import type { RopeType } from '../../lib/rope/types';
 import { parseArgs } from 'node:util';
 import { openModelAtPath } from '../io/nodeByteSource';
 import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
-import { configureNodeEngines, createNodeEngine } from '../engine/nodeRunner';
+import { configureNodeEngines, createNodeEngine, nodeEngineDeviceFacts } from '../engine/nodeRunner';
 import { calibratedGraphKv } from '../scenario/kvCalibration';
 import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
 import { engineChoiceFlags, engineFlags, memoryBudgetFlag, trainedWindowFlag } from '../args';
 import { planRunEngine } from '../scenario/budget';
 import { storedNBitsLinear } from '../../lib/model/storedLinear';
+import { decoderLinearDtypes } from '../../lib/model/enginePlan';
 import { createLayerWeightCache } from '../../workers/engine/layerWeightCache';
-import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
 import type { LayeredSessionOptions } from '../../workers/engine/layeredSession';
 import { layeredWeightSource } from '../../workers/engine/layeredSource';
 import { createLayeredNodeEngine } from '../engine/nodeRunner';
@@ -224,6 +225,7 @@ export async function run(argv: string[]): Promise<void> {
       { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined },
       Math.max(...contexts),
       engineChoice,
+      { facts: nodeEngineDeviceFacts(), linearDtypes: decoderLinearDtypes(model) },
     );
     const layered = plan.engine === 'layer-streamed';
     const tokens = tokenStreamOfBytes(model.tokenizer, spec.vocabSize, textBytes);
@@ -251,9 +253,12 @@ export async function run(argv: string[]): Promise<void> {
     // group needs it, kept only within the plan's layer cache.
     const weights = layered ? null : await assembleDecoderWeights(spec, (n) => model.tensorF32(n), assemble);
     const source = layered
-      ? layeredWeightSource(spec, (n) => model.tensorF32(n), assemble, model.identity, `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`)
+      ? layeredWeightSource(spec, (n) => model.tensorF32(n), assemble, model.identity, `${quantRaw}|${quantFormat}|${qroarPath ?? ''}`, 'f32', {
+          storage: plan.weightStorage,
+          nbits: plan.nbitsFeed,
+        })
       : null;
-    const layerCache = createLayerWeightCache<DecoderLayerWeights>(plan.layerCacheBytes);
+    const layerCache = createLayerWeightCache<FedDecoderLayerWeights>(plan.layerCacheBytes);
     const openLayered = (options: Omit<LayeredSessionOptions, 'layerGroupSize'>) =>
       createLayeredNodeEngine(source!, { ...options, layerGroupSize: plan.layerGroupSize }, layerCache);
     let graphKv: GraphKvQuant | undefined = kvQuant;
@@ -298,7 +303,14 @@ export async function run(argv: string[]): Promise<void> {
     });
     const report = {
       device,
-      engine: { kind: plan.engine, layerGroupSize: plan.layerGroupSize, layerCacheBytes: plan.layerCacheBytes, peakBytesEstimate: plan.budget.peakBytes },
+      engine: {
+        kind: plan.engine,
+        layerGroupSize: plan.layerGroupSize,
+        layerCacheBytes: plan.layerCacheBytes,
+        peakBytesEstimate: plan.budget.peakBytes,
+        weightStorage: plan.weightStorage,
+        nbitsFeed: plan.nbitsFeed,
+      },
       deviceRequested: engine.requested,
       threads: engine.threads,
       ...(engine.note !== undefined ? { deviceNote: engine.note } : {}),
@@ -355,7 +367,7 @@ export async function run(argv: string[]): Promise<void> {
       );
       if (layered)
         process.stdout.write(
-          `layer-streamed engine: ${plan.layerGroupSize} layer(s) per group, ${formatBytes(plan.layerCacheBytes)} layer cache, estimated peak ${formatBytes(plan.budget.peakBytes)}\n`,
+          `layer-streamed engine: ${plan.layerGroupSize} layer(s) per group, ${formatBytes(plan.layerCacheBytes)} layer cache${plan.weightStorage === 'float16' ? ', float16 weights (cast to float32 in the graph)' : ''}, estimated peak ${formatBytes(plan.budget.peakBytes)}\n`,
         );
       if (kvCalibrationTokens !== null)
         process.stdout.write(`KV ${kvRaw}: per-channel scales calibrated on the first ${kvCalibrationTokens} tokens of the text\n`);

@@ -1,6 +1,7 @@
 import { idsToInt64, type EngineGraph, type NllEngine, type NllEngineInput, type NllEngineOutput } from '../../lib/eval/engine';
 import { availableParallelism } from 'node:os';
-import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { EngineDeviceFacts } from '../../lib/model/enginePlan';
+import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
 import { createLayeredSession, type LayeredSessionOptions, type LayeredWeightSource } from '../../workers/engine/layeredSession';
 import type { LayerWeightCache } from '../../workers/engine/layerWeightCache';
 import { createNodeSession, resolveNodeDevice, type NodeDevice } from '../../workers/runtime/ort-node';
@@ -20,10 +21,12 @@ export interface NodeEngineReport {
   threads: number;
   /** Why 'auto' ran on the CPU. */
   note?: string;
+  /** WebGPU runs float16 (the probe placed a float16 Cast on it): full-precision layers may be held as float16. */
+  shaderF16: boolean;
 }
 
 let defaults: { device: 'cpu' | 'webgpu'; threads?: number } = { device: 'cpu' };
-let report: NodeEngineReport = { device: 'ort-node:cpu', requested: 'cpu', threads: availableParallelism() };
+let report: NodeEngineReport = { device: 'ort-node:cpu', requested: 'cpu', threads: availableParallelism(), shaderF16: false };
 
 /**
  * Resolves --device once, before any tensor is read (a one-node probe session: 'webgpu' without an
@@ -38,8 +41,14 @@ export async function configureNodeEngines(settings: NodeEngineSettings): Promis
     requested: settings.device,
     threads: settings.threads ?? availableParallelism(),
     ...(resolved.fallbackReason !== undefined ? { note: resolved.fallbackReason } : {}),
+    shaderF16: resolved.shaderF16,
   };
   return report;
+}
+
+/** The engine device facts of this process (lib/model/enginePlan): what planEngine's float16 choice reads. */
+export function nodeEngineDeviceFacts(): EngineDeviceFacts {
+  return { ep: defaults.device, shaderF16: defaults.device === 'webgpu' && report.shaderF16 };
 }
 
 /** The device report of the engines configured last (default: CPU, all cores). */
@@ -146,7 +155,7 @@ export function nllEngineOfSession(session: RuntimeSession, seqLen: number, outp
 export async function createLayeredNodeEngine(
   source: LayeredWeightSource,
   options: LayeredSessionOptions,
-  cache: LayerWeightCache<DecoderLayerWeights>,
+  cache: LayerWeightCache<FedDecoderLayerWeights>,
 ): Promise<NllEngine> {
   const session = await createLayeredSession(nodeEngineRuntime(), 'auto', source, options, cache);
   return nllEngineOfSession(session, options.seqLen, session.outputNames);

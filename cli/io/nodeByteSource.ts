@@ -20,20 +20,25 @@ export async function openNodeByteSource(path: string): Promise<ClosableByteSour
   }
   const { size } = await handle.stat();
   const h = handle;
+  const readInto = async (offsetBytes: number, target: Uint8Array): Promise<void> => {
+    const lengthBytes = target.length;
+    checkRange(path, size, offsetBytes, lengthBytes);
+    let done = 0;
+    while (done < lengthBytes) {
+      const { bytesRead } = await h.read(target, done, lengthBytes - done, offsetBytes + done);
+      if (bytesRead === 0) throw new ModelFormatError(`${path}: file ended early at byte ${offsetBytes + done} (changed while reading?)`);
+      done += bytesRead;
+    }
+  };
   return {
     name: path,
     sizeBytes: size,
     async read(offsetBytes: number, lengthBytes: number): Promise<Uint8Array> {
-      checkRange(path, size, offsetBytes, lengthBytes);
       const out = new Uint8Array(lengthBytes);
-      let done = 0;
-      while (done < lengthBytes) {
-        const { bytesRead } = await h.read(out, done, lengthBytes - done, offsetBytes + done);
-        if (bytesRead === 0) throw new ModelFormatError(`${path}: file ended early at byte ${offsetBytes + done} (changed while reading?)`);
-        done += bytesRead;
-      }
+      await readInto(offsetBytes, out);
       return out;
     },
+    readInto,
     close: () => h.close(),
   };
 }

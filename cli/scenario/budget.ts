@@ -3,7 +3,7 @@
  * memory budget, checked after the headers are read and before any tensor is.
  */
 import { assertRunFits, type MemoryAvailable } from '../../lib/model/budgetCheck';
-import { planEngine, type EngineChoice, type EnginePlan } from '../../lib/model/enginePlan';
+import { planEngine, type EngineChoice, type EngineDeviceFacts, type EnginePlan } from '../../lib/model/enginePlan';
 import { runBudget, type RunBudget, type RunScenario } from '../../lib/model/runBudget';
 import type { ModelSpec } from '../../lib/model/spec';
 
@@ -27,6 +27,7 @@ export function checkRunBudget(
  * The engine of a run (lib/model/enginePlan.ts): --engine auto takes the whole graph when it fits
  * `available` and streams layers otherwise; a run that fits neither (or --engine whole that does not
  * fit) throws BudgetExceededError with the numbers. WebGPU buffer limits are checked on the plan.
+ * `device` (facts and the model's linear dtypes) lets a full-precision streamed run hold float16.
  */
 export function planRunEngine(
   command: string,
@@ -35,9 +36,10 @@ export function planRunEngine(
   scenario: Omit<RunScenario, 'layerGroupSize' | 'layerCacheBytes' | 'engine'>,
   contextTokens: number,
   choice: { engine: EngineChoice; layerGroupSize?: number },
+  device?: { facts: EngineDeviceFacts; linearDtypes: readonly string[] },
 ): EnginePlan {
   const what = `${command} at ${contextTokens} tokens`;
-  const plan = planEngine(spec, scenario, contextTokens, available, { ...choice, what });
+  const plan = planEngine(spec, scenario, contextTokens, available, { ...choice, what }, device);
   assertRunFits(plan.budget, available, what);
   return plan;
 }

@@ -9,6 +9,12 @@ export interface ByteSource {
   readonly sizeBytes: number;
   /** Exactly `lengthBytes` bytes starting at `offsetBytes`; throws ModelFormatError past the end. */
   read(offsetBytes: number, lengthBytes: number): Promise<Uint8Array>;
+  /**
+   * Optional: fills `target` with the `target.length` bytes at `offsetBytes` (same checks as
+   * `read`), so a reader can place file bytes inside an array it already holds (a float32 tensor
+   * expanded from F16/BF16 in place) instead of allocating and copying a second buffer.
+   */
+  readInto?(offsetBytes: number, target: Uint8Array): Promise<void>;
 }
 
 /** Structural stand-in for the DOM Blob/File (lib/ has no DOM types). */

@@ -80,13 +80,37 @@ describe('runBudget: layer-streamed groups (workers/engine/layeredSession.ts)', 
     expect(b.peakBytes).toBeLessThan(runBudget(llama1b, whole(W4G32A), 4096).peakBytes);
   });
 
-  it('groups scale the group item; the layer cache counts up to every layer; float16 is counted as float32', () => {
+  it('groups scale the group item; the layer cache counts up to every layer; float16 linears count 2 bytes streamed, 4 in the whole graph', () => {
     const f32 = runBudget(llama1b, { weights: { kind: 'float32' }, layerGroupSize: 4 }, 1024);
     const f16 = runBudget(llama1b, { weights: { kind: 'float16' }, layerGroupSize: 4 }, 1024);
     expect(item(f32, 'group-weights')).toBe(4 * LAYER_F32);
-    expect(item(f16, 'group-weights')).toBe(4 * LAYER_F32);
+    expect(item(f16, 'group-weights')).toBe(4 * (2 * 60_817_408 + 4 * 2 * 2048));
+    expect(item(f16, 'f16-cast')).toBe(4 * 8192 * 2048);
+    const f16Cached = runBudget(llama1b, { weights: { kind: 'float16' }, layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
+    expect(item(f16Cached, 'layer-cache')).toBe(16 * (2 * 60_817_408 + 4 * 2 * 2048));
+    const wholeF16 = runBudget(llama1b, { weights: { kind: 'float16' }, layerGroupSize: 16 }, 1024);
+    expect(wholeF16.peakBytes).toBe(runBudget(llama1b, { weights: { kind: 'float32' }, layerGroupSize: 16 }, 1024).peakBytes);
+    expect(wholeF16.assumptions).toContain('the whole graph has no float16 path: float16 is counted as float32');
     const cached = runBudget(llama1b, { weights: { kind: 'float32' }, layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
     expect(item(cached, 'layer-cache')).toBe(16 * LAYER_F32);
+  });
+
+  it('layer-streamed fake-quant RTN: the cache counts its 4-bit codes (kept as codes), the group its float32; unpackable groupings stay float32', () => {
+    const fake = weightPrecisionOf({ bits: 4, groupSize: 32, symmetric: false }, 'fake');
+    const b = runBudget(llama1b, { weights: fake, layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
+    expect(item(b, 'layer-cache')).toBe(16 * LAYER_W4);
+    expect(item(b, 'group-weights')).toBe(LAYER_F32);
+    expect(b.items.find((i) => i.key === 'layer-cache')!.label).toMatch(/kept as its codes/);
+    // 3 bits do not pack as MatMulNBits: cached as the float32 fake-quant weights.
+    const w3 = runBudget(
+      llama1b,
+      { weights: weightPrecisionOf({ bits: 3, groupSize: 32, symmetric: false }, 'fake'), layerGroupSize: 1, layerCacheBytes: 1e15 },
+      1024,
+    );
+    expect(item(w3, 'layer-cache')).toBe(16 * LAYER_F32);
+    // RTN of a subset of linears happens in a pre-quant hook, as float32: cached as float32.
+    const attention = runBudget(llama1b, { weights: fake, quantLayers: 'attention', layerGroupSize: 1, layerCacheBytes: 1e15 }, 1024);
+    expect(item(attention, 'layer-cache')).toBe(16 * LAYER_F32);
   });
 
   it('an untied head doubles the resident matrix', () => {

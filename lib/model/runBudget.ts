@@ -7,12 +7,17 @@
  */
 import { attentionQueryChunk, DEFAULT_ATTENTION_BUDGET_BYTES } from '../onnx/llamaGraph';
 import { DEFAULT_HEAD_BUDGET_BYTES, headVocabChunks } from '../onnx/lmHead';
+import { rtnPacksAsMatMulNBits } from '../quant/matmulnbits';
 import type { ModelSpec } from './spec';
 
-/** The weights of the decoder linears as the run holds them (embeddings/head: float32, or float16 with 'float16'). */
+/** The weights of the decoder linears as the run holds them (embeddings, head and norms stay float32). */
 export type WeightPrecision =
   | { kind: 'float32' }
-  /** Planned (EPs with fp16); neither engine has a float16 path yet, so it is counted as float32. */
+  /**
+   * Full precision stored as float16 (lib/model/enginePlan fullPrecisionStorage: WebGPU with
+   * shader-f16): the layer-streamed engine holds, caches and feeds 2 bytes a weight and casts to
+   * float32 in the graph. The whole graph has no float16 path: counted as float32 there.
+   */
   | { kind: 'float16' }
   /** RTN as com.microsoft.MatMulNBits codes ('nbits') or dequantized float32 ('fake'). */
   | { kind: 'rtn'; bits: number; groupSize: number | 'channel'; symmetric: boolean; format: 'nbits' | 'fake' };
@@ -121,6 +126,11 @@ function nbitsBytes(rows: number, cols: number, bits: number, groupSize: number 
 interface LayerBytes {
   /** The layer's weights as the graph holds them. */
   held: number;
+  /**
+   * As the layer-streamed engine's cache keeps them: `held`, except fake-quant RTN that packs as
+   * MatMulNBits, kept as its codes and expanded to float32 per run (workers/engine/layeredSource.ts).
+   */
+  cached: number;
   /** Its float32 linears (what a MatMul transposed copy or a float32 source costs). */
   f32Linears: number;
   /** Of which linears the graph keeps as float32 (fake quant and unquantized ones). */
@@ -130,12 +140,16 @@ interface LayerBytes {
   largestTensorF32: number;
 }
 
-function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers']): LayerBytes {
+function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers'], streamed: boolean): LayerBytes {
   const shapes = linearShapes(spec);
   const quantized = QUANTIZED[quantLayers ?? 'all'];
   const smallF32 =
     4 * (2 * spec.hiddenSize + (spec.qkNorm ? 2 * spec.headDim : 0) + (spec.attentionBias ? (spec.numHeads + 2 * spec.numKvHeads) * spec.headDim : 0));
   let held = smallF32;
+  let cached = smallF32;
+  // The layered source keeps fake quant as codes only when RTN covers every linear and all pack
+  // (workers/engine/layeredSource.ts fakeQuantCachesAsCodes; subsets are quantized in a hook, as float32).
+  const fakeAsCodes = w.kind === 'rtn' && (quantLayers ?? 'all') === 'all' && LINEARS.every((key) => rtnPacksAsMatMulNBits(shapes[key][1], w));
   let f32Linears = 0;
   let f32HeldLinears = 0;
   let largestTensorF32 = 0;
@@ -144,13 +158,20 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
     const f32 = 4 * rows * cols;
     f32Linears += f32;
     largestTensorF32 = Math.max(largestTensorF32, f32);
-    if (w.kind === 'rtn' && w.format === 'nbits' && quantized.has(key)) held += nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric);
-    else {
+    const codes = w.kind === 'rtn' && quantized.has(key) ? nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric) : null;
+    if (w.kind === 'float16' && streamed) {
+      held += 2 * rows * cols;
+      cached += 2 * rows * cols;
+    } else if (codes !== null && w.kind === 'rtn' && w.format === 'nbits') {
+      held += codes;
+      cached += codes;
+    } else {
       held += f32;
       f32HeldLinears += f32;
+      cached += codes !== null && fakeAsCodes ? codes : f32;
     }
   }
-  return { held, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32 };
+  return { held, cached, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32 };
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -175,7 +196,7 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   if (!(scenario.layerGroupSize >= 1)) throw new Error(`layerGroupSize must be ≥ 1, got ${scenario.layerGroupSize}`);
   const streamed = scenario.engine === 'layer-streamed' || group < numLayers;
   const w = scenario.weights;
-  const layer = layerBytes(spec, w, scenario.quantLayers);
+  const layer = layerBytes(spec, w, scenario.quantLayers, streamed);
   const tied = spec.tieWordEmbeddings;
   const matrixF32 = 4 * vocabSize * hiddenSize;
   const embedHeadF32 = matrixF32 * (tied ? 1 : 2);
@@ -185,7 +206,13 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     if (bytes > 0) items.push({ key, label, bytes, phase });
   };
   const assumptions = [
-    ...(w.kind === 'float16' ? ['no engine has a float16 path yet: float16 is counted as float32'] : []),
+    ...(w.kind === 'float16'
+      ? [
+          streamed
+            ? 'float16 decoder linears (2 bytes a weight) held, cached and fed; the graph casts one linear at a time to float32'
+            : 'the whole graph has no float16 path: float16 is counted as float32',
+        ]
+      : []),
     `runtime allowance ${gib(RUNTIME_ALLOWANCE_BYTES)} (JS runtime, onnxruntime code, thread pools, arena slack)`,
     'one attention chunk and one LM-head chunk alive at a time, each ×3 (scores/logits, shifted, exponentiated)',
     'outputs (taps, logits) count twice: onnxruntime’s buffer and the copy handed to the caller',
@@ -222,11 +249,22 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
       'always',
     );
     add('hidden', 'residual stream [T, hidden]: embedded, fed, returned, copied out', 4 * 4 * T * hiddenSize, 'always');
-    add('group-weights', `one group of ${group} layer(s): assembled weights fed as inputs`, groupProtobuf, 'always');
-    const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.held * numLayers);
-    add('layer-cache', 'decoder weights kept between runs (layer cache)', cached, 'always');
-    const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : 0;
-    add('source-read', 'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales)', 2 * layer.largestTensorF32 + quantTemp, 'build');
+    add(
+      'group-weights',
+      `one group of ${group} layer(s): assembled weights fed as inputs${layer.cached < layer.held ? ' (float32 expanded from the codes into the session’s buffers)' : ''}`,
+      groupProtobuf,
+      'always',
+    );
+    const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.cached * numLayers);
+    const codes = layer.cached < layer.held;
+    add('layer-cache', `decoder weights kept between runs (layer cache${codes ? ', fake-quant RTN kept as its codes' : ''})`, cached, 'always');
+    const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : w.kind === 'float16' ? layer.largestTensorF32 / 2 : 0;
+    add(
+      'source-read',
+      'largest tensor in flight while reading a layer (raw + float32, + RTN codes/scales or float16 copy)',
+      2 * layer.largestTensorF32 + quantTemp,
+      'build',
+    );
     assumptions.push(
       'layer-streamed: a group is read by byte range, fed as graph inputs, run and released before the next; only the layer cache keeps decoder weights between runs',
     );
@@ -247,6 +285,8 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   );
   add('attention', `attention scores: ${queryRows}-row query chunk ×3`, 3 * scoreBytes, 'run');
   add('head', `LM head: ${vocabRows}-row vocabulary chunk ×3`, 3 * headChunkBytes, 'run');
+  if (streamed && w.kind === 'float16')
+    add('f16-cast', 'float32 cast of the largest float16 linear (Cast output, one alive at a time)', layer.largestTensorF32, 'run');
   if (scenario.kvQuant) add('kv-quant', 'KV fake quant: one layer’s quantized k and v ×2', 2 * 2 * 4 * T * numKvHeads * headDim, 'run');
   const logitsBytes = 4 * T * vocabSize;
   if (scenario.logits) add('logits', 'logits [T, vocab] ×2', 2 * logitsBytes, 'run');

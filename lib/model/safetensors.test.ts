@@ -56,6 +56,36 @@ describe('safetensors', () => {
     expect(reads).toEqual([[file.tensors.get('w')!.fileOffsetBytes + 16, 8]]);
   });
 
+  it('a source with readInto reads F16/BF16 straight into the float32 result: same values, same byte ranges', async () => {
+    // Every 16-bit pattern, as F16 and as BF16 [256, 256], so NaN payloads and subnormals are covered.
+    const patterns = new Uint16Array(65536).map((_, i) => i);
+    const raw = new Uint8Array(patterns.buffer);
+    const bytes = writeSafetensors([
+      { name: 'h', dtype: 'F16', shape: [256, 256], data: raw },
+      { name: 'b', dtype: 'BF16', shape: [256, 256], data: raw },
+    ]);
+    const plain = byteSourceFromBytes(bytes, 'm');
+    const reads: Array<[number, number]> = [];
+    const into = {
+      ...plain,
+      readInto: async (o: number, target: Uint8Array) => (reads.push([o, target.length]), target.set(await plain.read(o, target.length))),
+    };
+    const a = await parseSafetensorsHeader(plain);
+    const b = await parseSafetensorsHeader(into);
+    for (const name of ['h', 'b']) {
+      for (const rows of [undefined, { first: 3, count: 7 }]) {
+        reads.length = 0;
+        const viaRead = await readSafetensorsF32(a.tensors.get(name)!, rows);
+        const viaInto = await readSafetensorsF32(b.tensors.get(name)!, rows);
+        expect(reads).toEqual([[b.tensors.get(name)!.fileOffsetBytes + 512 * (rows?.first ?? 0), 512 * (rows?.count ?? 256)]]);
+        expect(viaInto.length).toBe(viaRead.length);
+        // Bit patterns, not values: NaN payloads must survive too.
+        expect(Buffer.from(viaInto.buffer).equals(Buffer.from(viaRead.buffer))).toBe(true);
+      }
+    }
+    await expect(readSafetensorsF32(b.tensors.get('h')!, { first: 250, count: 7 })).rejects.toThrow(/rows 250…256 outside its 256 rows/);
+  });
+
   it('rejects hostile headers with readable messages', async () => {
     await expectFormatError(new Uint8Array(5), /shorter than the 8-byte header length/);
     const huge = new Uint8Array(16);

@@ -1,5 +1,5 @@
 import type { ModelSpec } from '../model/spec';
-import { rtnDequantize, rtnQuantize, type RtnOptions } from '../quant/rtn';
+import { rtnFakeQuant, rtnQuantize, type RtnOptions } from '../quant/rtn';
 import { packMatMulNBitsFromRtn } from '../quant/matmulnbits';
 import { decoderLinearNames, type DecoderLayerWeights, type DecoderWeights, type LinearWeight, type NBitsLinear } from './weights';
 
@@ -110,21 +110,18 @@ export async function assembleLayerWeights(
 
 function quantizeLinear(weight: Float32Array, rows: number, cols: number, bias: Float32Array | undefined, opts: AssembleOptions): LinearWeight {
   if (!opts.rtn) return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight, bias };
-  const q = rtnQuantize(weight, rows, cols, opts.rtn);
-  if (opts.quantFormat === 'nbits') {
-    const p = packMatMulNBitsFromRtn(q);
-    const bits = p.attributes.bits as NBitsLinear['bits'];
-    return {
-      kind: 'nbits',
-      outFeatures: rows,
-      inFeatures: cols,
-      bits,
-      blockSize: p.attributes.block_size,
-      packed: p.b,
-      scales: p.scales,
-      zeroPoints: p.zeroPoints,
-      bias,
-    };
-  }
-  return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight: rtnDequantize(q), bias };
+  // Fused quantize-dequantize: the same floats as rtnDequantize(rtnQuantize(…)), without the codes array.
+  if (opts.quantFormat !== 'nbits') return { kind: 'f32', outFeatures: rows, inFeatures: cols, weight: rtnFakeQuant(weight, rows, cols, opts.rtn), bias };
+  const p = packMatMulNBitsFromRtn(rtnQuantize(weight, rows, cols, opts.rtn));
+  return {
+    kind: 'nbits',
+    outFeatures: rows,
+    inFeatures: cols,
+    bits: p.attributes.bits as NBitsLinear['bits'],
+    blockSize: p.attributes.block_size,
+    packed: p.b,
+    scales: p.scales,
+    zeroPoints: p.zeroPoints,
+    bias,
+  };
 }

@@ -9,7 +9,7 @@ import type { ModelSpec } from '../model/spec';
 import type { GraphBuilder } from './graphBuilder';
 import type { GraphKvQuant, KvCacheQuant } from './kvCacheQuant';
 import { OnnxDataType } from './proto';
-import { interleavedToHalfSplitRowOrder, permuteLinearRows, type DecoderLayerWeights, type LinearWeight } from './weights';
+import { interleavedToHalfSplitRowOrder, permuteLinearRows, type FedDecoderLayerWeights, type FedLinearWeight } from './weights';
 
 export type DecoderLinearSlot = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
 
@@ -211,11 +211,11 @@ export function matMulNBitsAttributes(inFeatures: number, outFeatures: number, b
 }
 
 /** Throws unless `w` is [outFeatures, inFeatures] with consistent buffers. */
-export function checkLinear(w: LinearWeight, name: string, inFeatures: number, outFeatures: number): void {
+export function checkLinear(w: FedLinearWeight, name: string, inFeatures: number, outFeatures: number): void {
   if (w.inFeatures !== inFeatures || w.outFeatures !== outFeatures) {
     throw new Error(`${name}: weight is [${w.outFeatures}, ${w.inFeatures}], expected [${outFeatures}, ${inFeatures}]`);
   }
-  if (w.kind === 'f32') {
+  if (w.kind === 'f32' || w.kind === 'f16') {
     if (w.weight.length !== outFeatures * inFeatures) throw new Error(`${name}: ${w.weight.length} values for [${outFeatures}, ${inFeatures}]`);
   } else {
     const kBlocks = Math.ceil(inFeatures / w.blockSize);
@@ -231,7 +231,7 @@ export function checkLinear(w: LinearWeight, name: string, inFeatures: number, o
  * A layer's weights in the graph's half-split row order: interleaved (GGUF) q/k rows and q/k-norm
  * weights permuted, everything else as given (shared arrays, not copies).
  */
-export function halfSplitLayer(spec: ModelSpec, lw: DecoderLayerWeights): DecoderLayerWeights {
+export function halfSplitLayer<L extends FedDecoderLayerWeights>(spec: ModelSpec, lw: L): L {
   if (spec.pairLayout !== 'interleaved') return lw;
   const { numHeads, numKvHeads, headDim } = spec;
   const rotaryDim = spec.rope.rotaryDim;

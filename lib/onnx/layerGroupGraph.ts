@@ -8,7 +8,9 @@
  * behind that choice): one session serves every group of the same layer count, weight formats,
  * taps and KV setting, and a group's weights are fed per run (`layerGroupFeeds`). Input names are
  * per slot (s0…s{n−1}), never per absolute layer; tap outputs name the absolute layer, exactly as
- * the whole graph does (q_pre_L, k_pre_L, q_post_L, k_post_L, v_L, k_kv_L, v_kv_L).
+ * the whole graph does (q_pre_L, k_pre_L, q_post_L, k_post_L, v_L, k_kv_L, v_kv_L). A linear is fed
+ * as float32, as float16 (Cast to float32 in the graph: a full-precision baseline at half the
+ * bytes) or as MatMulNBits codes (`LinearFormat`).
  * `weights` given instead bakes them in as initializers (one session per group; kept for the
  * measurement that compares the two).
  */
@@ -30,24 +32,28 @@ import { GraphBuilder } from './graphBuilder';
 import { channelScaleDivisor, createKvCacheQuant, type GraphKvQuant } from './kvCacheQuant';
 import { DEFAULT_ATTENTION_BUDGET_BYTES, initializerBinding } from './llamaGraph';
 import { OnnxDataType } from './proto';
-import type { DecoderLayerWeights, LinearWeight } from './weights';
+import type { DecoderLayerWeights, FedDecoderLayerWeights, FedLinearWeight } from './weights';
 
 const SLOTS: readonly DecoderLinearSlot[] = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'];
 
-/** How one linear is fed: dense float32 [out, in] (Gemm, transB) or MatMulNBits codes. */
-export type LinearFormat = { kind: 'f32'; bias: boolean } | { kind: 'nbits'; bits: number; blockSize: number; zeroPoints: boolean; bias: boolean };
+/**
+ * How one linear is fed: dense float32 [out, in] (Gemm, transB), dense float16 [out, in] (Cast to
+ * float32, then the same Gemm) or MatMulNBits codes.
+ */
+export type LinearFormat =
+  { kind: 'f32'; bias: boolean } | { kind: 'f16'; bias: boolean } | { kind: 'nbits'; bits: number; blockSize: number; zeroPoints: boolean; bias: boolean };
 
 /** The formats of one layer's seven linears (what a layer-group session's inputs are typed by). */
 export type LayerSlotFormat = Record<DecoderLinearSlot, LinearFormat>;
 
-function linearFormat(w: LinearWeight): LinearFormat {
-  return w.kind === 'f32'
-    ? { kind: 'f32', bias: !!w.bias }
-    : { kind: 'nbits', bits: w.bits, blockSize: w.blockSize, zeroPoints: !!w.zeroPoints, bias: !!w.bias };
+function linearFormat(w: FedLinearWeight): LinearFormat {
+  return w.kind === 'nbits'
+    ? { kind: 'nbits', bits: w.bits, blockSize: w.blockSize, zeroPoints: !!w.zeroPoints, bias: !!w.bias }
+    : { kind: w.kind, bias: !!w.bias };
 }
 
 /** The slot format of assembled layer weights. */
-export function layerSlotFormat(lw: DecoderLayerWeights): LayerSlotFormat {
+export function layerSlotFormat(lw: FedDecoderLayerWeights): LayerSlotFormat {
   return Object.fromEntries(SLOTS.map((s) => [s, linearFormat(lw[s])])) as LayerSlotFormat;
 }
 
@@ -55,7 +61,7 @@ export function layerSlotFormat(lw: DecoderLayerWeights): LayerSlotFormat {
 export function slotFormatKey(f: LayerSlotFormat): string {
   return SLOTS.map((s) => {
     const x = f[s];
-    return `${s}:${x.kind === 'f32' ? 'f32' : `nb${x.bits}b${x.blockSize}${x.zeroPoints ? 'z' : ''}`}${x.bias ? '+b' : ''}`;
+    return `${s}:${x.kind === 'nbits' ? `nb${x.bits}b${x.blockSize}${x.zeroPoints ? 'z' : ''}` : x.kind}${x.bias ? '+b' : ''}`;
   }).join(',');
 }
 
@@ -102,7 +108,7 @@ function inputBinding(
   declared: string[],
   usesNBits: { value: boolean },
 ): LayerWeightBinding {
-  const declare = (name: string, dataType: (typeof OnnxDataType)['FLOAT' | 'UINT8'], dims: number[]) => {
+  const declare = (name: string, dataType: (typeof OnnxDataType)['FLOAT' | 'FLOAT16' | 'UINT8'], dims: number[]) => {
     g.inputs.push({ name, dataType, dims });
     declared.push(name);
     return name;
@@ -115,6 +121,12 @@ function inputBinding(
       if (f.kind === 'f32') {
         // Gemm with transB reads the fed [out, in] weight as stored: no transposed copy per run.
         y = g.op('Gemm', [x, declare(`${name}.weight`, OnnxDataType.FLOAT, [outFeatures, inFeatures])], { transB: { kind: 'int', value: 1 } });
+      } else if (f.kind === 'f16') {
+        // Cast, not float16 arithmetic: float16 → float32 is exact, so the numbers stay the
+        // float32 run's on the same (float16-exact) weights; only the fed and cached bytes halve.
+        const w16 = declare(`${name}.weight`, OnnxDataType.FLOAT16, [outFeatures, inFeatures]);
+        const w32 = g.op('Cast', [w16], { to: { kind: 'int', value: OnnxDataType.FLOAT } });
+        y = g.op('Gemm', [x, w32], { transB: { kind: 'int', value: 1 } });
       } else {
         usesNBits.value = true;
         const kBlocks = Math.ceil(inFeatures / f.blockSize);
@@ -209,9 +221,11 @@ export function buildLayerGroupGraph(spec: ModelSpec, options: LayerGroupGraphOp
   return { modelBytes: g.encode(opsets), seqLen, firstLayer, layerCount: count, weightInputNames: declared, outputNames, queryChunk: shared.queryChunk };
 }
 
-/** A weight fed to a layer-group session: float32 or uint8 (MatMulNBits codes), row-major. */
+/** A weight fed to a layer-group session: float32, float16 (bit patterns) or uint8 (MatMulNBits codes), row-major. */
 export type WeightFeed =
-  { name: string; type: 'float32'; data: Float32Array; dims: number[] } | { name: string; type: 'uint8'; data: Uint8Array; dims: number[] };
+  | { name: string; type: 'float32'; data: Float32Array; dims: number[] }
+  | { name: string; type: 'float16'; data: Uint16Array; dims: number[] }
+  | { name: string; type: 'uint8'; data: Uint8Array; dims: number[] };
 
 /**
  * The weight inputs of a layer-group graph for `layers` (assembled weights of layers firstLayer …,
@@ -219,7 +233,7 @@ export type WeightFeed =
  * Arrays are the assembled ones (views, no copy) except permuted rows and KV divisors.
  * Per-channel `kvQuant` needs `channelScales` for every layer of the group.
  */
-export function layerGroupFeeds(spec: ModelSpec, firstLayer: number, layers: DecoderLayerWeights[], kvQuant?: GraphKvQuant): WeightFeed[] {
+export function layerGroupFeeds(spec: ModelSpec, firstLayer: number, layers: FedDecoderLayerWeights[], kvQuant?: GraphKvQuant): WeightFeed[] {
   const shapes = decoderLinearShapes(spec);
   const feeds: WeightFeed[] = [];
   const f32 = (name: string, data: Float32Array, dims: number[]) => feeds.push({ name, type: 'float32', data, dims });
@@ -239,6 +253,7 @@ export function layerGroupFeeds(spec: ModelSpec, firstLayer: number, layers: Dec
       const name = `${p}.${LINEAR_INPUT[slot]}`;
       checkLinear(w, `layer ${firstLayer + j} ${LINEAR_INPUT[slot]}`, inF, out);
       if (w.kind === 'f32') f32(`${name}.weight`, w.weight, [out, inF]);
+      else if (w.kind === 'f16') feeds.push({ name: `${name}.weight`, type: 'float16', data: w.weight, dims: [out, inF] });
       else {
         const kBlocks = Math.ceil(inF / w.blockSize);
         feeds.push({ name: `${name}.qweight`, type: 'uint8', data: w.packed, dims: [out, kBlocks, (w.blockSize * w.bits) / 8] });

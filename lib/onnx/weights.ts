@@ -36,6 +36,27 @@ export interface NBitsLinear {
   bias?: Float32Array;
 }
 
+/**
+ * Dense float16 linear, IEEE binary16 bit patterns: a full-precision baseline at half the bytes
+ * where the execution provider computes float16 (WebGPU with `shader-f16`). The layer-group graph
+ * casts it to float32 (exact: every float16 is a float32) and computes in float32 as ever.
+ */
+export interface F16Linear {
+  kind: 'f16';
+  outFeatures: number;
+  inFeatures: number;
+  /** fp16 bits [outFeatures, inFeatures], inFeatures contiguous. */
+  weight: Uint16Array;
+  bias?: Float32Array;
+}
+
+/** A linear as a layer group can be fed it: the graph builders' forms, or float16 (layer-streamed engine only). */
+export type FedLinearWeight = LinearWeight | F16Linear;
+
+/** A decoder layer as a layer group is fed it (DecoderLayerWeights whose linears may also be float16). */
+export type FedDecoderLayerWeights = Omit<DecoderLayerWeights, 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down'> &
+  Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', FedLinearWeight>;
+
 export interface DecoderLayerWeights {
   /** input_layernorm.weight [hidden]. */
   inputNorm: Float32Array;
@@ -98,19 +119,21 @@ export function interleavedToHalfSplitRowOrder(numHeads: number, headDim: number
   return order;
 }
 
-function gatherRows<T extends Float32Array | Uint8Array>(src: T, rowLength: number, order: Int32Array, make: (n: number) => T): T {
+function gatherRows<T extends Float32Array | Uint8Array | Uint16Array>(src: T, rowLength: number, order: Int32Array, make: (n: number) => T): T {
   const out = make(order.length * rowLength);
   for (let r = 0; r < order.length; r++) out.set(src.subarray(order[r] * rowLength, (order[r] + 1) * rowLength), r * rowLength);
   return out;
 }
 
 /** Reorder the output rows of a linear (weights, block codes, scales, zero points, bias alike). */
-export function permuteLinearRows(w: LinearWeight, order: Int32Array): LinearWeight {
+export function permuteLinearRows<W extends FedLinearWeight>(w: W, order: Int32Array): W;
+export function permuteLinearRows(w: FedLinearWeight, order: Int32Array): FedLinearWeight {
   if (order.length !== w.outFeatures) throw new Error(`row order has ${order.length} rows, linear has ${w.outFeatures}`);
   const f32 = (n: number) => new Float32Array(n);
   const u8 = (n: number) => new Uint8Array(n);
   const bias = w.bias ? gatherRows(w.bias, 1, order, f32) : undefined;
   if (w.kind === 'f32') return { ...w, weight: gatherRows(w.weight, w.inFeatures, order, f32), bias };
+  if (w.kind === 'f16') return { ...w, weight: gatherRows(w.weight, w.inFeatures, order, (n) => new Uint16Array(n)), bias };
   const kBlocks = Math.ceil(w.inFeatures / w.blockSize);
   return {
     ...w,

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bf16BitsToFloat32, bf16ToFloat32, float32ToBf16, float32ToBf16Bits, float32ToFp16, float32ToFp16Bits, fp16BitsToFloat32, fp16ToFloat32 } from './half';
+import {
+  bf16BitsToFloat32,
+  bf16ToFloat32,
+  float32ToBf16,
+  float32ToBf16Bits,
+  float32ToFp16,
+  float32ToFp16Bits,
+  fp16BitsToFloat32,
+  fp16ToFloat32,
+  halfBitsToFloat32InPlace,
+} from './half';
 
 /** Independent decoder straight from the IEEE 754 definition (powers of two, no bit tricks). */
 function refFp16Value(h: number): number {
@@ -151,5 +161,20 @@ describe('bf16', () => {
     expect(float32ToBf16(-1.5)).toBe(0xbfc0);
     expect(float32ToBf16(3.4e38)).toBe(0x7f80); // rounds past the largest bf16 -> inf
     expect(float32ToBf16(NaN) & 0x7fc0).toBe(0x7fc0);
+  });
+});
+
+describe('halfBitsToFloat32InPlace', () => {
+  it('expands all 65536 fp16 and bf16 patterns held in the upper half, bit for bit as the copying converters', () => {
+    const patterns = new Uint16Array(65536).map((_, i) => i);
+    for (const [format, reference] of [
+      ['f16', fp16BitsToFloat32],
+      ['bf16', bf16BitsToFloat32],
+    ] as const) {
+      const out = new Float32Array(patterns.length);
+      new Uint16Array(out.buffer).set(patterns, patterns.length);
+      halfBitsToFloat32InPlace(out, format);
+      expect(Array.from(new Uint32Array(out.buffer))).toEqual(Array.from(new Uint32Array(reference(patterns).buffer)));
+    }
   });
 });

@@ -84,6 +84,23 @@ export function bf16BitsToFloat32(bits: Uint16Array): Float32Array {
   return out;
 }
 
+/**
+ * Expands 16-bit floats stored in the upper half of `out`'s own bytes into `out` itself:
+ * `out` is float32 [n] whose bytes [2n, 4n) hold the n fp16/bf16 bit patterns (little-endian, as a
+ * file stores them). Lets a reader put a tensor's file bytes straight into the float32 array it
+ * returns — one allocation and no copy (what `readSafetensorsF32` does for F16/BF16). Exact as
+ * `fp16BitsToFloat32`/`bf16BitsToFloat32`. In place is safe front to back: element i writes bytes
+ * [4i, 4i + 4), which only hold bit patterns 2i and 2i + 1 (≤ n + i, already read).
+ */
+export function halfBitsToFloat32InPlace(out: Float32Array, format: 'f16' | 'bf16'): Float32Array {
+  const n = out.length;
+  const bits = new Uint16Array(out.buffer, out.byteOffset, 2 * n);
+  const outBits = new Uint32Array(out.buffer, out.byteOffset, n);
+  if (format === 'bf16') for (let i = 0; i < n; i++) outBits[i] = bits[n + i] << 16;
+  else for (let i = 0; i < n; i++) outBits[i] = f16BitsToF32Bits(bits[n + i]);
+  return out;
+}
+
 /** float32 values [n] -> fp16 bits [n], round-to-nearest-even; overflow -> ±inf, NaN -> NaN. */
 export function float32ToFp16Bits(values: Float32Array): Uint16Array {
   const inBits = new Uint32Array(values.buffer, values.byteOffset, values.length);

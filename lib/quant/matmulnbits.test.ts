@@ -106,6 +106,9 @@ describe('MatMulNBits ⇔ RTN fake-quant', () => {
     [8, 64, 3, 100, true],
     [2, 16, 4, 64, false],
     [4, 64, 2, 40, false],
+    // Odd K: the 4-bit fast paths' last half-filled byte.
+    [4, 16, 3, 51, true],
+    [4, 32, 2, 33, false],
   ];
   it.each(cases)('bits %i block %i N %i K %i symmetric %s: unpack(pack) equals rtnFakeQuant exactly', (bits, bs, N, K, symmetric) => {
     const w = seededMatrix(N * K, bits * 1000 + bs + K);

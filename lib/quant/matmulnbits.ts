@@ -45,6 +45,17 @@ function checkAttributes(bits: number, blockSize: number, fn: string): void {
   }
 }
 
+/**
+ * Whether RTN of a linear with `cols` input channels packs as MatMulNBits (bits 2, 4 or 8; the
+ * group width — cols for 'channel' — a power of two ≥ 16), i.e. whether its fake-quant weights can
+ * be held as codes and unpacked to rtnDequantize's exact values.
+ */
+export function rtnPacksAsMatMulNBits(cols: number, opts: { bits: number; groupSize: number | 'channel' }): boolean {
+  if (!PACKABLE_BITS.includes(opts.bits)) return false;
+  const block = opts.groupSize === 'channel' ? cols : Math.min(opts.groupSize, cols);
+  return Number.isInteger(block) && block >= 16 && (block & (block - 1)) === 0;
+}
+
 /** Bytes per row of packed zero points: ceil(kBlocks·bits/8). */
 export function zeroPointBytesPerRow(kBlocks: number, bits: number): number {
   return Math.ceil((kBlocks * bits) / 8);
@@ -73,6 +84,13 @@ export function packMatMulNBitsFromRtn(q: RtnQuantized, blockSize: number = q.gr
     const src = n * K;
     const dst = n * rowBytes;
     // Blocks are contiguous along K, so element k of the row lands in byte k / perByte.
+    if (bits === 4) {
+      // Two codes a byte, the hot case (once per weight of a model): no division or modulo.
+      const pairs = K >> 1;
+      for (let j = 0; j < pairs; j++) b[dst + j] = codes[src + 2 * j] | (codes[src + 2 * j + 1] << 4);
+      if (K & 1) b[dst + pairs] = codes[src + K - 1];
+      continue;
+    }
     for (let k = 0; k < K; k++) {
       b[dst + ((k / perByte) | 0)] |= codes[src + k] << ((k % perByte) * bits);
     }
@@ -111,6 +129,14 @@ export function packMatMulNBits(
  * float32((code − zero_point) · scale); padding past K is dropped.
  */
 export function unpackMatMulNBits(w: MatMulNBitsWeights): Float32Array {
+  return unpackMatMulNBitsInto(w, new Float32Array(w.attributes.N * w.attributes.K));
+}
+
+/**
+ * `unpackMatMulNBits` into `out` float32 [N, K] (every element written), returned — so a caller
+ * expanding one layer after another reuses one buffer instead of faulting in fresh memory per layer.
+ */
+export function unpackMatMulNBitsInto(w: MatMulNBitsWeights, out: Float32Array): Float32Array {
   const { K, N, bits, block_size: blockSize } = w.attributes;
   checkAttributes(bits, blockSize, 'unpackMatMulNBits');
   const kBlocks = Math.ceil(K / blockSize);
@@ -126,18 +152,33 @@ export function unpackMatMulNBits(w: MatMulNBitsWeights): Float32Array {
   if (w.zeroPoints && w.zeroPoints.length !== N * zpRow) {
     throw new Error(`unpackMatMulNBits: zeroPoints has ${w.zeroPoints.length} bytes, expected [N=${N}, ${zpRow}]`);
   }
+  if (out.length !== N * K) throw new Error(`unpackMatMulNBits: output has ${out.length} elements, expected N·K = ${N}·${K}`);
   const perByte = 8 / bits;
   const mask = (1 << bits) - 1;
   const defaultZp = 1 << (bits - 1);
-  const out = new Float32Array(N * K);
+  const b = w.b;
+  // 4-bit: the 16 possible values of a block, float32((code − zp)·scale), looked up per nibble.
+  const table = new Float32Array(16);
   for (let n = 0; n < N; n++) {
     for (let j = 0; j < kBlocks; j++) {
       const scale = w.scales[n * kBlocks + j];
       const zp = w.zeroPoints ? (w.zeroPoints[n * zpRow + ((j / perByte) | 0)] >> ((j % perByte) * bits)) & mask : defaultZp;
       const kEnd = Math.min(K, (j + 1) * blockSize);
-      for (let k = j * blockSize; k < kEnd; k++) {
-        const code = (w.b[n * rowBytes + ((k / perByte) | 0)] >> ((k % perByte) * bits)) & mask;
-        out[n * K + k] = (code - zp) * scale;
+      const row = n * rowBytes;
+      const o = n * K;
+      let k = j * blockSize;
+      if (bits === 4) {
+        for (let c = 0; c < 16; c++) table[c] = (c - zp) * scale;
+        // Whole bytes (a block starts on a byte: blockSize is even), then a last odd code.
+        for (; k + 1 < kEnd; k += 2) {
+          const byte = b[row + (k >> 1)];
+          out[o + k] = table[byte & 15];
+          out[o + k + 1] = table[byte >> 4];
+        }
+      }
+      for (; k < kEnd; k++) {
+        const code = (b[row + ((k / perByte) | 0)] >> ((k % perByte) * bits)) & mask;
+        out[o + k] = (code - zp) * scale;
       }
     }
   }

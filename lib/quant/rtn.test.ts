@@ -165,6 +165,31 @@ describe('rtn against the PyTorch-like reference', () => {
   });
 });
 
+describe('rtnFakeQuant (one fused pass)', () => {
+  it('equals rtnDequantize(rtnQuantize(…)) bit for bit, NaN, ±Infinity and degenerate groups included', () => {
+    for (const [bits, group, symmetric] of [
+      [4, 32, false],
+      [4, 32, true],
+      [3, 0, false],
+      [8, 64, true],
+      [2, 48, false],
+    ] as const) {
+      const rows = 5;
+      const cols = 200;
+      const w = randomMatrix(rows * cols, 77 + bits + group, 0.05);
+      w[3] = NaN;
+      w[250] = Infinity;
+      w[420] = -Infinity;
+      w.fill(0, 600, 700);
+      w.fill(0.25, 800, 900);
+      const opts: RtnOptions = { bits, groupSize: group === 0 ? 'channel' : group, symmetric };
+      const fused = new Uint32Array(rtnFakeQuant(w, rows, cols, opts).buffer);
+      const twoStep = new Uint32Array(rtnDequantize(rtnQuantize(w, rows, cols, opts)).buffer);
+      expect(Array.from(fused)).toEqual(Array.from(twoStep));
+    }
+  });
+});
+
 function nearTie(x: number): boolean {
   return Math.abs(Math.abs(x - Math.floor(x)) - 0.5) < 1e-4;
 }

@@ -66,6 +66,15 @@ function checkShape(len: number, rows: number, cols: number, fn: string): void {
 }
 
 /**
+ * Round half to even of a float32 value, exactly as `roundHalfEven`: adding and subtracting
+ * 1.5·2^52 rounds a double to an integer in the FPU's own ties-to-even mode (exact for |x| < 2^51;
+ * a float32 at or above 2^51 is already an even integer, and beyond that the result keeps its sign
+ * and magnitude order, which is all the clamps after it read). One add and one subtract instead of
+ * Math.round plus a tie test: RTN's inner loop runs once per weight (~10⁹ times for a 1B model).
+ */
+const ROUND_MAGIC = 6755399441055744;
+
+/**
  * Quantizes weight [rows, cols] (row-major, float32) group-wise per row.
  * Returns codes [rows, cols], scales and zero points [rows, ceil(cols / groupSize)].
  */
@@ -77,10 +86,39 @@ export function rtnQuantize(weight: Float32Array, rows: number, cols: number, op
   const codes = new Uint8Array(rows * cols);
   const scales = new Float32Array(rows * groupsPerRow);
   const zeroPoints = new Uint8Array(rows * groupsPerRow);
+  quantizeGroups(weight, rows, cols, groupSize, bits, symmetric, scales, zeroPoints, (start, end, s, z, lo, hi) => {
+    for (let i = start; i < end; i++) {
+      let q = f32(weight[i] / s) + ROUND_MAGIC - ROUND_MAGIC + z;
+      // !(q >= lo) also catches NaN (a NaN weight): code lo, as a Uint8Array store of NaN gives.
+      if (!(q >= lo)) q = lo;
+      else if (q > hi) q = hi;
+      codes[i] = q;
+    }
+  });
+  return { rows, cols, bits, groupSize, groupsPerRow, symmetric, codes, scales, zeroPoints };
+}
+
+/**
+ * Computes every group's scale and zero point (PyTorch's float32 steps) into `scales`/`zeroPoints`
+ * [rows, groupsPerRow] and calls `emit(start, end, divisor, z, lo, hi)` per group, where a weight's
+ * code is clamp(round(w / divisor) + z, lo, hi) — asymmetric: z = zero point, [0, 2^b − 1];
+ * symmetric: z = 2^(b−1) (the stored code offset), [0, 2^b − 1] as well (q ∈ [−2^(b−1), 2^(b−1) − 1]).
+ */
+function quantizeGroups(
+  weight: Float32Array,
+  rows: number,
+  cols: number,
+  groupSize: number,
+  bits: number,
+  symmetric: boolean,
+  scales: Float32Array,
+  zeroPoints: Uint8Array,
+  emit: (start: number, end: number, divisor: number, z: number, lo: number, hi: number) => void,
+): void {
+  const groupsPerRow = Math.ceil(cols / groupSize);
   const qMaxAsym = 2 ** bits - 1;
   const qMaxSym = 2 ** (bits - 1) - 1;
   const symOffset = 2 ** (bits - 1);
-
   for (let r = 0; r < rows; r++) {
     const rowBase = r * cols;
     for (let g = 0; g < groupsPerRow; g++) {
@@ -97,13 +135,7 @@ export function rtnQuantize(weight: Float32Array, rows: number, cols: number, op
         scales[slot] = s;
         zeroPoints[slot] = symOffset;
         // Reference replaces s = 0 by 1, which makes every q 0; storing 0 keeps dequant at 0 too.
-        const divisor = s === 0 ? 1 : s;
-        for (let i = start; i < end; i++) {
-          let q = roundHalfEven(f32(weight[i] / divisor));
-          if (q < -symOffset) q = -symOffset;
-          else if (q > qMaxSym) q = qMaxSym;
-          codes[i] = q + symOffset;
-        }
+        emit(start, end, s === 0 ? 1 : s, symOffset, 0, symOffset + qMaxSym);
       } else {
         let mn = Infinity;
         let mx = -Infinity;
@@ -120,16 +152,10 @@ export function rtnQuantize(weight: Float32Array, rows: number, cols: number, op
         else if (z > qMaxAsym) z = qMaxAsym;
         scales[slot] = s;
         zeroPoints[slot] = z;
-        for (let i = start; i < end; i++) {
-          let q = roundHalfEven(f32(weight[i] / s)) + z;
-          if (q < 0) q = 0;
-          else if (q > qMaxAsym) q = qMaxAsym;
-          codes[i] = q;
-        }
+        emit(start, end, s, z, 0, qMaxAsym);
       }
     }
   }
-  return { rows, cols, bits, groupSize, groupsPerRow, symmetric, codes, scales, zeroPoints };
 }
 
 /** Dequantizes to float32 [rows, cols]: ŵ = float32((code − zeroPoint) · scale). */
@@ -156,7 +182,27 @@ export function rtnDequantize(q: RtnQuantized): Float32Array {
   return out;
 }
 
-/** Quantize then dequantize: the fake-quant weights float32 [rows, cols] the engine runs with. */
+/**
+ * Quantize then dequantize: the fake-quant weights float32 [rows, cols] the engine runs with,
+ * equal bit for bit to rtnDequantize(rtnQuantize(…)) in one pass (no codes array).
+ */
 export function rtnFakeQuant(weight: Float32Array, rows: number, cols: number, opts: RtnOptions): Float32Array {
-  return rtnDequantize(rtnQuantize(weight, rows, cols, opts));
+  checkShape(weight.length, rows, cols, 'rtnFakeQuant');
+  const groupSize = resolveRtnGroupSize(cols, opts);
+  const groupsPerRow = Math.ceil(cols / groupSize);
+  const out = new Float32Array(rows * cols);
+  const scales = new Float32Array(rows * groupsPerRow);
+  const zeroPoints = new Uint8Array(rows * groupsPerRow);
+  let slot = 0;
+  quantizeGroups(weight, rows, cols, groupSize, opts.bits, opts.symmetric, scales, zeroPoints, (start, end, divisor, z, lo, hi) => {
+    const s = scales[slot++];
+    for (let i = start; i < end; i++) {
+      let q = f32(weight[i] / divisor) + ROUND_MAGIC - ROUND_MAGIC + z;
+      // !(q >= lo) also catches NaN (a NaN weight): code lo, as a Uint8Array store of NaN gives.
+      if (!(q >= lo)) q = lo;
+      else if (q > hi) q = hi;
+      out[i] = (q - z) * s;
+    }
+  });
+  return out;
 }

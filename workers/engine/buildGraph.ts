@@ -43,6 +43,7 @@ function loadOptions(build: GraphBuildRequest, ctx: BuildContext, caches: BuildC
     ...(build.quantFormat ? { quantFormat: build.quantFormat } : {}),
     ...(build.qroar ? { qroar: build.qroar } : {}),
     ...(build.weightPrecision ? { weightPrecision: build.weightPrecision } : {}),
+    ...(ctx.deviceFacts ? { device: ctx.deviceFacts } : {}),
     ...(build.memoryBudgetBytes !== undefined
       ? {
           budget: {

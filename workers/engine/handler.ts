@@ -13,7 +13,8 @@
 import type { DeviceReport, DeviceRequest, EngineRuntime, FeedTensor, GpuBufferLimits, RuntimeSession } from '../runtime/types';
 import type { EngineRequest, EngineResponse, GraphBuildRequest, ModelFile, ModelSource, ProgressStage } from './protocol';
 import type { BuiltModel, LayeredBuild } from './buildGraph';
-import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
+import type { EngineDeviceFacts } from '../../lib/model/enginePlan';
 import { createLayeredSession } from './layeredSession';
 import { createLayerWeightCache } from './layerWeightCache';
 import { createRunMemo } from './runMemo';
@@ -29,6 +30,8 @@ export interface BuildContext {
   throwIfCancelled(): void;
   /** The WebGPU adapter's buffer limits when the session will run on WebGPU, else null/absent. */
   gpuLimits?: GpuBufferLimits | null;
+  /** What the session will run on (lib/model/enginePlan: a streamed full-precision run holds float16 on WebGPU with shader-f16). */
+  deviceFacts?: EngineDeviceFacts;
 }
 
 export interface EngineHandlerDeps {
@@ -101,10 +104,12 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     throwIfCancelled(requestId);
     // Asked before the build so a buffer above the adapter's limits is refused before any tensor is read.
     const gpuLimits = device !== 'wasm' && deps.runtime.gpuLimits ? await deps.runtime.gpuLimits(device) : null;
+    const deviceFacts = deps.runtime.deviceFacts ? await deps.runtime.deviceFacts(device) : undefined;
     const ctx: BuildContext = {
       onProgress: (stage, fraction, message) => send({ kind: 'progress', requestId, stage, fraction, message }),
       throwIfCancelled: () => throwIfCancelled(requestId),
       gpuLimits,
+      ...(deviceFacts ? { deviceFacts } : {}),
     };
     let built: BuiltModel;
     switch (source.kind) {
@@ -149,7 +154,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
    * is transient, priced by the plan's peak, not held).
    */
   async function createLayered(requestId: number, built: LayeredBuild, device: DeviceRequest): Promise<{ session: RuntimeSession; sizeBytes: number }> {
-    const cache = createLayerWeightCache<DecoderLayerWeights>(built.layerCacheBytes);
+    const cache = createLayerWeightCache<FedDecoderLayerWeights>(built.layerCacheBytes);
     let headBytes = 0;
     const source = {
       ...built.source,

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { FetchLike } from './hfFolder';
-import { WHOLE_READ_TRIGGER_BYTES, httpByteSource, loadModelSources } from './hfFolder';
+import { WHOLE_READ_TRIGGER_BYTES, httpByteSource, loadModelSources, openModelForRun } from './hfFolder';
+import { byteSourceFromBytes } from '../../lib/model/byteSource';
+import type { EngineDeviceFacts } from '../../lib/model/enginePlan';
+import { specFromHfConfig } from '../../lib/model/hfConfig';
+import { runBudget } from '../../lib/model/runBudget';
+import { randomLlamaCheckpoint } from '../../lib/model/testing/randomLlama';
 import { createTensorCache } from './tensorCache';
 import { loggingSources, tiedHfFolder } from '../../lib/model/testing/tiedModels';
 
@@ -89,5 +94,47 @@ describe('loadModelSources with a tensor cache', () => {
     );
     // The second load reads headers only (config.json, safetensors length + JSON), no tensor.
     expect(log.length - reads).toBe(3);
+  });
+});
+
+describe('openModelForRun: float16 full precision from the device facts', () => {
+  it('a BF16 folder streamed on a fake WebGPU adapter with shader-f16 holds float16 linears; without the feature, float32', async () => {
+    const { safetensors, config } = randomLlamaCheckpoint({
+      layers: 8,
+      hidden: 256,
+      intermediate: 1024,
+      vocab: 64,
+      heads: 4,
+      kvHeads: 2,
+      headDim: 64,
+      seed: 3,
+      embeddingScale: 1,
+      dtype: 'BF16',
+    });
+    const sources = [
+      byteSourceFromBytes(new TextEncoder().encode(JSON.stringify(config)), 'config.json'),
+      byteSourceFromBytes(safetensors, 'model.safetensors'),
+    ];
+    // Room for one float32 layer at a time, not for the whole graph: 'auto' streams the layers.
+    const spec = specFromHfConfig(config);
+    const streamed = runBudget(spec, { weights: { kind: 'float32' }, layerGroupSize: 1 }, 32).peakBytes;
+    expect(runBudget(spec, { weights: { kind: 'float32' }, layerGroupSize: 8 }, 32).peakBytes).toBeGreaterThan(streamed);
+    const budget = { memory: { budgetBytes: streamed, reason: 'test' }, contextTokens: 32, scenario: {} };
+    const open = (device: EngineDeviceFacts) =>
+      openModelForRun(
+        sources,
+        { budget, device },
+        () => undefined,
+        () => undefined,
+      );
+    const half = await open({ ep: 'webgpu', shaderF16: true });
+    if (half.kind !== 'layer-streamed') throw new Error('expected a layer-streamed run');
+    expect(half.plan.weightStorage).toBe('float16');
+    const layer = await half.source.loadLayer(0);
+    expect(['q', 'k', 'v', 'o', 'gate', 'up', 'down'].map((s) => layer[s as 'q'].kind)).toEqual(Array(7).fill('f16'));
+    const full = await open({ ep: 'webgpu', shaderF16: false });
+    if (full.kind !== 'layer-streamed') throw new Error('expected a layer-streamed run');
+    expect(full.plan.weightStorage).toBe('float32');
+    expect((await full.source.loadLayer(0)).q.kind).toBe('f32');
   });
 });

@@ -5,7 +5,7 @@
  */
 import type { ByteSource } from '../../lib/model/byteSource';
 import { openModel, type OpenedModel } from '../../lib/model/open';
-import { planEngine, type EnginePlan } from '../../lib/model/enginePlan';
+import { decoderLinearDtypes, planEngine, type EngineDeviceFacts, type EnginePlan } from '../../lib/model/enginePlan';
 import type { ModelSpec } from '../../lib/model/spec';
 import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../lib/model/budgetCheck';
 import type { RunScenario } from '../../lib/model/runBudget';
@@ -112,6 +112,8 @@ export interface LoadOptions {
    * quant; lib/model/enginePlan picks the engine) exceeds `memory`: context, taps, logits and KV quant of the run.
    */
   budget?: { memory: MemoryAvailable; contextTokens: number; scenario: Pick<RunScenario, 'kvQuant' | 'tapLayerCount' | 'tapQueries' | 'tapValues' | 'logits'> };
+  /** What the sessions will run on: a layer-streamed full-precision run holds float16 where it allows (lib/model/enginePlan). */
+  device?: EngineDeviceFacts;
   /** Tensors already read from this model (by identity) are taken from here instead of the files. */
   tensorCache?: TensorCache;
   /** Decoder weights already assembled for this model and these weight options (workers/engine/weightsMemo). */
@@ -137,8 +139,9 @@ function scenarioOptionsOf(options: LoadOptions) {
  * whole-graph check; 'auto' falls back to layer-streamed when the whole graph does not fit. Throws
  * BudgetExceededError (user-facing, with the numbers) when nothing fits; null without a budget.
  */
-function planLoad(spec: ModelSpec, options: LoadOptions, engine: 'whole' | 'auto'): EnginePlan | null {
+function planLoad(model: OpenedModel, options: LoadOptions, engine: 'whole' | 'auto'): EnginePlan | null {
   if (!options.budget) return null;
+  const spec = model.spec;
   const { memory, contextTokens, scenario } = options.budget;
   const what = `a ${contextTokens}-token run${options.quant ? ` (${describeRtnBuild(options.quant)})` : ''} of this model`;
   const weights = weightPrecisionOf(options.quant ? rtnOptionsOf(options.quant) : undefined, options.quantFormat ?? 'fake');
@@ -150,6 +153,7 @@ function planLoad(spec: ModelSpec, options: LoadOptions, engine: 'whole' | 'auto
     contextTokens,
     memory,
     { engine, what },
+    options.device ? { facts: options.device, linearDtypes: decoderLinearDtypes(model) } : undefined,
   );
   // The plan's budget against everything `memory` says (WebGPU buffer limits included).
   assertRunFits(plan.budget, memory, what);
@@ -169,7 +173,7 @@ export async function loadModelSources(
   throwIfCancelled: () => void,
 ): Promise<LoadedHfModel> {
   const model = await openModel(sources);
-  planLoad(model.spec, options, 'whole');
+  planLoad(model, options, 'whole');
   return assembleWhole(model, options, onProgress, throwIfCancelled);
 }
 
@@ -187,7 +191,7 @@ export async function openModelForRun(
   throwIfCancelled: () => void,
 ): Promise<ModelRun> {
   const model = await openModel(sources);
-  const plan = planLoad(model.spec, options, 'auto');
+  const plan = planLoad(model, options, 'auto');
   if (plan?.engine !== 'layer-streamed') return { kind: 'whole-graph', model: await assembleWhole(model, options, onProgress, throwIfCancelled), plan };
   const { weightPrecision = 'f32', ...assembleSettings } = scenarioOptionsOf(options);
   const tensorF32 = (hfName: string) => {
@@ -201,6 +205,7 @@ export async function openModelForRun(
     model.identity,
     JSON.stringify(assembleSettings),
     weightPrecision,
+    { storage: plan.weightStorage, nbits: plan.nbitsFeed },
   );
   return { kind: 'layer-streamed', spec: model.spec, identity: model.identity, plan, source };
 }

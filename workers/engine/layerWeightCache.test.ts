@@ -49,6 +49,13 @@ describe('createLayerWeightCache', () => {
     expect(cache.keptBytes).toBe(20);
   });
 
+  it('isKept tells a kept entry from a streamed or unknown one', async () => {
+    const cache = createLayerWeightCache<string>(15);
+    const calls: string[] = [];
+    await pass(cache, 2, calls);
+    expect([cache.isKept('L0'), cache.isKept('L1'), cache.isKept('L9')]).toEqual([true, false, false]);
+  });
+
   it('a failed load is not counted and can be retried', async () => {
     const cache = createLayerWeightCache<string>(100);
     await expect(cache.acquire('x', () => Promise.reject(new Error('disk')))).rejects.toThrow('disk');

@@ -21,6 +21,8 @@ export interface LayerWeightCache<T> {
   beginPass(): void;
   /** Drops every kept entry not in use now. */
   clear(): void;
+  /** Whether `key` is kept (a later acquire of it loads nothing). */
+  isKept(key: string): boolean;
   readonly budgetBytes: number;
   /** Bytes kept between runs. */
   readonly keptBytes: number;
@@ -125,6 +127,7 @@ export function createLayerWeightCache<T>(budgetBytes: number): LayerWeightCache
         keptBytes -= e.bytes;
       }
     },
+    isKept: (key) => kept.has(key),
     budgetBytes,
     get keptBytes() {
       return keptBytes;

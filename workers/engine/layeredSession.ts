@@ -7,15 +7,16 @@
  * onnxruntime-web in the worker); nothing here imports one.
  *
  * Per run: embed → for each group: acquire its layers from the shared LayerWeightCache (read and
- * converted by `source.loadLayer` on a miss), feed them as inputs to the group's session (one
- * session per distinct group structure — sessions hold no weights), release → head. So at most
- * one group's weights plus what the cache keeps are alive.
+ * converted by `source.loadLayer` on a miss; expanded by `source.expandLayer` when the cached form
+ * is not the fed one), feed them as inputs to the group's session (one session per distinct group
+ * structure — sessions hold no weights), release → head. So at most one group's weights plus what
+ * the cache keeps are alive. Creating the session fills the cache first (`warmLayerCache`).
  */
 import type { ModelSpec } from '../../lib/model/spec';
 import { buildHeadGraph, embedRows, headFeeds, type HeadGraph } from '../../lib/onnx/headGraph';
 import type { GraphKvQuant } from '../../lib/onnx/kvCacheQuant';
 import { buildLayerGroupGraph, layerGroupFeeds, layerSlotFormat, slotFormatKey } from '../../lib/onnx/layerGroupGraph';
-import type { DecoderLayerWeights } from '../../lib/onnx/weights';
+import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
 import type { DeviceRequest, EngineRuntime, FeedTensor, FetchedTensor, RuntimeSession } from '../runtime/types';
 import type { LayerWeightCache } from './layerWeightCache';
 
@@ -27,8 +28,19 @@ export interface LayeredWeightSource {
    * keyed by it, so two scenarios never share a layer by mistake.
    */
   weightsKey: string;
-  /** Layer `layer` assembled (lib/onnx assembleLayerWeights: Q-ROAR, then RTN), tensors read by byte range. */
-  loadLayer(layer: number): Promise<DecoderLayerWeights>;
+  /**
+   * Layer `layer` assembled (lib/onnx assembleLayerWeights: Q-ROAR, then RTN), tensors read by byte
+   * range, in the form the cache keeps (see `expandLayer`).
+   */
+  loadLayer(layer: number): Promise<FedDecoderLayerWeights>;
+  /**
+   * The weights a group's graph is fed, from the cached form, when the two differ: fake-quant RTN
+   * is cached as its 4-bit codes (~6× fewer bytes than float32, so the cache holds ~6× the layers)
+   * and expanded to the exact dequantized float32 values just before the group runs. Absent = fed as cached.
+   * `scratch(name, length)` hands out the session's float32 buffer `name` for this group slot
+   * (the same one every run, so expanding allocates nothing); it is overwritten by the next group.
+   */
+  expandLayer?(layer: number, cached: FedDecoderLayerWeights, scratch: (name: string, length: number) => Float32Array): FedDecoderLayerWeights;
   /** Embedding [vocab, hidden], LM head (the same array when tied), final norm [hidden]; read once per session. */
   loadHead(): Promise<{ embedTokens: Float32Array; lmHead: Float32Array; finalNorm: Float32Array }>;
 }
@@ -49,11 +61,11 @@ export interface LayeredSessionOptions {
 }
 
 /** Bytes of a layer's arrays (what the cache counts). */
-export function layerWeightBytes(lw: DecoderLayerWeights): number {
+export function layerWeightBytes(lw: FedDecoderLayerWeights): number {
   let n = lw.inputNorm.byteLength + lw.postAttentionNorm.byteLength + (lw.qNorm?.byteLength ?? 0) + (lw.kNorm?.byteLength ?? 0);
   for (const w of [lw.q, lw.k, lw.v, lw.o, lw.gate, lw.up, lw.down]) {
     n += w.bias?.byteLength ?? 0;
-    n += w.kind === 'f32' ? w.weight.byteLength : w.packed.byteLength + w.scales.byteLength + (w.zeroPoints?.byteLength ?? 0);
+    n += w.kind === 'nbits' ? w.packed.byteLength + w.scales.byteLength + (w.zeroPoints?.byteLength ?? 0) : w.weight.byteLength;
   }
   return n;
 }
@@ -65,6 +77,36 @@ export function layerGroups(numLayers: number, size: number): Array<{ first: num
   const out: Array<{ first: number; count: number }> = [];
   for (let first = 0; first < numLayers; first += n) out.push({ first, count: Math.min(n, numLayers - first) });
   return out;
+}
+
+const layerKey = (source: LayeredWeightSource, layer: number) => `${source.weightsKey}#L${layer}`;
+
+function loaderOf(source: LayeredWeightSource, layer: number) {
+  return async () => {
+    const value = await source.loadLayer(layer);
+    return { value, bytes: layerWeightBytes(value) };
+  };
+}
+
+/**
+ * Loads layers 0, 1, … into `cache` while they are kept, before the first run — what the whole
+ * graph and PyTorch do before their forward pass (assemble every weight), within the cache's
+ * budget; the first run then reads only the layers that do not fit. Stops at the first layer the
+ * cache cannot keep, or when what is left of the budget is smaller than the last layer loaded, so
+ * at most one load is wasted (and none with a zero budget).
+ */
+async function warmLayerCache(source: LayeredWeightSource, cache: LayerWeightCache<FedDecoderLayerWeights>): Promise<void> {
+  if (cache.budgetBytes <= 0) return;
+  let lastBytes = 0;
+  for (let layer = 0; layer < source.spec.numLayers; layer++) {
+    const key = layerKey(source, layer);
+    if (cache.isKept(key)) continue;
+    if (lastBytes > 0 && cache.budgetBytes - cache.keptBytes < lastBytes) return;
+    const lw = await cache.acquire(key, loaderOf(source, layer));
+    cache.release(key);
+    if (!cache.isKept(key)) return;
+    lastBytes = layerWeightBytes(lw);
+  }
 }
 
 function floatFeed(data: Float32Array, dims: number[]): FeedTensor {
@@ -81,7 +123,7 @@ export async function createLayeredSession(
   device: DeviceRequest,
   source: LayeredWeightSource,
   options: LayeredSessionOptions,
-  cache: LayerWeightCache<DecoderLayerWeights>,
+  cache: LayerWeightCache<FedDecoderLayerWeights>,
 ): Promise<RuntimeSession> {
   const { spec } = source;
   const { seqLen } = options;
@@ -95,9 +137,11 @@ export async function createLayeredSession(
   const headWeightFeeds: Record<string, FeedTensor> = {};
   for (const f of headFeeds(spec, head, headWeights.lmHead, headWeights.finalNorm)) headWeightFeeds[f.name] = floatFeed(f.data, f.dims);
 
+  await warmLayerCache(source, cache);
+
   // One session per distinct group structure (layer count, formats, taps in it, KV setting).
   const groupSessions = new Map<string, Promise<{ session: RuntimeSession; outputNames: string[] }>>();
-  const groupSession = (first: number, layers: DecoderLayerWeights[]) => {
+  const groupSession = (first: number, layers: FedDecoderLayerWeights[]) => {
     const slots = layers.map(layerSlotFormat);
     const tapped = layers.map((_, j) => first + j).filter((l) => taps.has(l));
     const key = `${slots.map(slotFormatKey).join('|')}#taps:${tapped.join(',')}`;
@@ -134,68 +178,79 @@ export async function createLayeredSession(
   const clips = options.kvClipCount === true && options.kvQuant?.granularity === 'channel';
   const outputNames = [...head.outputNames, ...tapNames, ...(clips ? ['kv_clipped'] : [])];
   let released = false;
+  // Expanded weights of the running group, reused run after run (one group's float32 at most).
+  const scratch = new Map<string, Float32Array>();
+  const scratchOf = (name: string, length: number): Float32Array => {
+    let buffer = scratch.get(name);
+    if (buffer?.length !== length) scratch.set(name, (buffer = new Float32Array(length)));
+    return buffer;
+  };
+  // Runs one at a time: the scratch buffers are shared by every run of this session.
+  let queue: Promise<unknown> = Promise.resolve();
 
   return {
     inputNames: ['input_ids', 'cos', 'sin'],
     outputNames,
     device: headSession.device,
-    async run(feeds, wanted) {
-      if (released) throw new Error('layered session was released');
-      const ids = feeds.input_ids;
-      const cos = feeds.cos;
-      const sin = feeds.sin;
-      if (!ids || ids.type !== 'int64' || ids.data.length !== seqLen) throw new Error(`input_ids must be int64 [1, ${seqLen}]`);
-      if (!cos || !sin || cos.type !== 'float32' || sin.type !== 'float32' || cos.data.length !== seqLen * headDim || sin.data.length !== seqLen * headDim) {
-        throw new Error(`cos/sin must be float32 [${seqLen}, ${headDim}]`);
-      }
-      const names = wanted ?? outputNames;
-      for (const n of names) if (!outputNames.includes(n)) throw new Error(`layered session has no output '${n}' (has ${outputNames.join(', ')})`);
-      const out: Record<string, FetchedTensor> = {};
-      let hidden = embedRows(headWeights.embedTokens, hiddenSize, ids.data);
-      let clipped = 0;
-      cache.beginPass();
-      for (const grp of groups) {
-        const keys = Array.from({ length: grp.count }, (_, j) => `${source.weightsKey}#L${grp.first + j}`);
-        const layers: DecoderLayerWeights[] = [];
-        try {
-          for (let j = 0; j < grp.count; j++) {
-            const layer = grp.first + j;
-            layers.push(
-              await cache.acquire(keys[j], async () => {
-                const value = await source.loadLayer(layer);
-                return { value, bytes: layerWeightBytes(value) };
-              }),
-            );
-          }
-          const { session, outputNames: groupOutputs } = await groupSession(grp.first, layers);
-          const groupFeeds: Record<string, FeedTensor> = { hidden: floatFeed(hidden, [seqLen, hiddenSize]), cos, sin };
-          for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant))
-            groupFeeds[f.name] = f.type === 'uint8' ? { type: 'uint8', data: f.data, dims: f.dims } : floatFeed(f.data, f.dims);
-          const fetch = groupOutputs.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
-          const res = await session.run(groupFeeds, fetch);
-          hidden = res.hidden_out.data;
-          for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res[n];
-          if (res.kv_clipped) clipped += res.kv_clipped.data[0];
-        } finally {
-          for (let j = 0; j < layers.length; j++) cache.release(keys[j]);
-        }
-      }
-      const headOut = await headSession.run(
-        { ...headWeightFeeds, hidden: floatFeed(hidden, [seqLen, hiddenSize]), input_ids: ids },
-        head.outputNames.filter((n) => n === 'nll' || names.includes(n)),
-      );
-      out.nll = headOut.nll;
-      if (headOut.logits) out.logits = headOut.logits;
-      if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
-      return out;
+    run(feeds, wanted) {
+      const next = queue.then(() => runOnce(feeds, wanted));
+      queue = next.catch(() => undefined);
+      return next;
     },
     async release() {
       if (released) return;
       released = true;
+      await queue;
       const all = await Promise.allSettled([...groupSessions.values()]);
       groupSessions.clear();
       for (const s of all) if (s.status === 'fulfilled') await s.value.session.release();
       await headSession.release();
+      scratch.clear();
     },
   };
+
+  async function runOnce(feeds: Record<string, FeedTensor>, wanted?: readonly string[]): Promise<Record<string, FetchedTensor>> {
+    if (released) throw new Error('layered session was released');
+    const ids = feeds.input_ids;
+    const cos = feeds.cos;
+    const sin = feeds.sin;
+    if (!ids || ids.type !== 'int64' || ids.data.length !== seqLen) throw new Error(`input_ids must be int64 [1, ${seqLen}]`);
+    if (!cos || !sin || cos.type !== 'float32' || sin.type !== 'float32' || cos.data.length !== seqLen * headDim || sin.data.length !== seqLen * headDim) {
+      throw new Error(`cos/sin must be float32 [${seqLen}, ${headDim}]`);
+    }
+    const names = wanted ?? outputNames;
+    for (const n of names) if (!outputNames.includes(n)) throw new Error(`layered session has no output '${n}' (has ${outputNames.join(', ')})`);
+    const out: Record<string, FetchedTensor> = {};
+    let hidden = embedRows(headWeights.embedTokens, hiddenSize, ids.data);
+    let clipped = 0;
+    cache.beginPass();
+    for (const grp of groups) {
+      const keys = Array.from({ length: grp.count }, (_, j) => layerKey(source, grp.first + j));
+      const acquired: FedDecoderLayerWeights[] = [];
+      try {
+        for (let j = 0; j < grp.count; j++) acquired.push(await cache.acquire(keys[j], loaderOf(source, grp.first + j)));
+        const layers = source.expandLayer
+          ? acquired.map((lw, j) => source.expandLayer!(grp.first + j, lw, (name, n) => scratchOf(`s${j}.${name}`, n)))
+          : acquired;
+        const { session, outputNames: groupOutputs } = await groupSession(grp.first, layers);
+        const groupFeeds: Record<string, FeedTensor> = { hidden: floatFeed(hidden, [seqLen, hiddenSize]), cos, sin };
+        for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant)) groupFeeds[f.name] = f;
+        const fetch = groupOutputs.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
+        const res = await session.run(groupFeeds, fetch);
+        hidden = res.hidden_out.data;
+        for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res[n];
+        if (res.kv_clipped) clipped += res.kv_clipped.data[0];
+      } finally {
+        for (let j = 0; j < acquired.length; j++) cache.release(keys[j]);
+      }
+    }
+    const headOut = await headSession.run(
+      { ...headWeightFeeds, hidden: floatFeed(hidden, [seqLen, hiddenSize]), input_ids: ids },
+      head.outputNames.filter((n) => n === 'nll' || names.includes(n)),
+    );
+    out.nll = headOut.nll;
+    if (headOut.logits) out.logits = headOut.logits;
+    if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
+    return out;
+  }
 }

@@ -51,6 +51,18 @@ function ortReason(err: unknown): string {
 // Why WebGPU cannot run in this process ('' = it can; null = not asked yet). Asked once: Dawn
 // prints its own warning each time.
 let webgpuUnavailable: string | null = null;
+// Whether the WebGPU EP placed a float16 Cast on the GPU (CPU fallback refused) in the probe: the
+// adapter has shader-f16 and the EP computes float16. Not measurable on a GPU-less machine.
+let webgpuFloat16 = false;
+
+/** Cast float16 [1] → float32 [1]: a session of it with CPU fallback disabled needs float16 on the EP. */
+function probeFloat16ModelBytes(): Uint8Array {
+  const g = new GraphBuilder();
+  g.inputs.push({ name: 'x', dataType: OnnxDataType.FLOAT16, dims: [1] });
+  g.op('Cast', ['x'], { to: { kind: 'int', value: OnnxDataType.FLOAT } }, { output: 'y' });
+  g.outputs.push({ name: 'y', dataType: OnnxDataType.FLOAT, dims: [1] });
+  return g.encode([{ domain: '', version: 17 }]);
+}
 
 /** A one-node graph (Identity on float32 [1]): creating its session asks the EP for an adapter. */
 function probeModelBytes(): Uint8Array {
@@ -65,12 +77,12 @@ function probeModelBytes(): Uint8Array {
  * The device a request will run on, found with a one-node probe session before any model work:
  * 'webgpu' without an adapter throws DeviceUnavailableError; 'auto' falls back to 'cpu' with the reason.
  */
-export async function resolveNodeDevice(device: NodeDevice): Promise<{ used: 'cpu' | 'webgpu'; fallbackReason?: string }> {
-  if (device === 'cpu') return { used: 'cpu' };
+export async function resolveNodeDevice(device: NodeDevice): Promise<{ used: 'cpu' | 'webgpu'; fallbackReason?: string; shaderF16: boolean }> {
+  if (device === 'cpu') return { used: 'cpu', shaderF16: false };
   webgpuUnavailable ??= probeWebGpuInChild();
-  if (webgpuUnavailable === '') return { used: 'webgpu' };
+  if (webgpuUnavailable === '') return { used: 'webgpu', shaderF16: webgpuFloat16 };
   if (device === 'webgpu') throw new DeviceUnavailableError(webgpuRefusal(webgpuUnavailable));
-  return { used: 'cpu', fallbackReason: autoFallback(webgpuUnavailable) };
+  return { used: 'cpu', fallbackReason: autoFallback(webgpuUnavailable), shaderF16: false };
 }
 
 /**
@@ -83,14 +95,17 @@ function probeWebGpuInChild(): string {
   const script = [
     `const m = await import(${JSON.stringify(ortUrl)}); const ort = m.InferenceSession ? m : m.default;`,
     `try { const s = await ort.InferenceSession.create(Buffer.from(process.argv[1], 'base64'), { executionProviders: ['webgpu'] }); await s.release(); process.stdout.write('ok'); }`,
-    `catch (e) { process.stdout.write('ERR ' + String(e && e.message).split('\\n')[0]); }`,
+    `catch (e) { process.stdout.write('ERR ' + String(e && e.message).split('\\n')[0]); process.exit(0); }`,
+    `try { const h = await ort.InferenceSession.create(Buffer.from(process.argv[2], 'base64'), { executionProviders: ['webgpu'], extra: { session: { disable_cpu_ep_fallback: '1' } } }); await h.release(); process.stdout.write(' f16'); } catch {}`,
   ].join('\n');
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, Buffer.from(probeModelBytes()).toString('base64')], {
+  const models = [probeModelBytes(), probeFloat16ModelBytes()].map((b) => Buffer.from(b).toString('base64'));
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', script, ...models], {
     encoding: 'utf8',
     timeout: 120_000,
   });
   const out = (child.stdout ?? '').trim();
-  if (out === 'ok') return '';
+  webgpuFloat16 = out === 'ok f16';
+  if (out === 'ok' || out === 'ok f16') return '';
   if (out.startsWith('ERR ')) return ortReason(new Error(out.slice(4)));
   return `the probe process ended without an answer (${child.error?.message ?? `exit ${child.status}`})`;
 }
@@ -101,6 +116,7 @@ const autoFallback = (reason: string) => `--device auto: WebGPU unavailable (${r
 
 function toOrtTensor(feed: FeedTensor): ort.Tensor {
   if (feed.type === 'int64') return new ort.Tensor('int64', feed.data, feed.dims);
+  if (feed.type === 'float16') return new ort.Tensor('float16', feed.data, feed.dims);
   return feed.type === 'uint8' ? new ort.Tensor('uint8', feed.data, feed.dims) : new ort.Tensor('float32', feed.data, feed.dims);
 }
 

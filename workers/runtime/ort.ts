@@ -19,7 +19,7 @@ const EP_TABLE: Record<ConcreteDevice, ConcreteDevice[]> = {
 
 /** Minimal WebGPU surface we touch; the DOM lib of this TS version may not declare it. */
 interface GpuLike {
-  requestAdapter(): Promise<{ info?: Partial<AdapterInfo>; limits?: Partial<GpuBufferLimits> } | null>;
+  requestAdapter(): Promise<{ info?: Partial<AdapterInfo>; limits?: Partial<GpuBufferLimits>; features?: { has(name: string): boolean } } | null>;
 }
 
 export interface OrtWebOptions {
@@ -42,7 +42,7 @@ function configureEnv(options: OrtWebOptions): number {
   return ort.env.wasm.numThreads ?? threads;
 }
 
-async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: GpuBufferLimits | null } | { ok: false; reason: string }> {
+async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: GpuBufferLimits | null; shaderF16: boolean } | { ok: false; reason: string }> {
   const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (no WebGPU in this context)' };
   let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>>;
@@ -57,6 +57,8 @@ async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: Gpu
   const maxStorageBufferBindingSize = adapter.limits?.maxStorageBufferBindingSize;
   return {
     ok: true,
+    // onnxruntime-web's WebGPU EP asks for 'shader-f16' when the adapter offers it and only then runs float16 kernels.
+    shaderF16: adapter.features?.has('shader-f16') === true,
     limits: typeof maxBufferSize === 'number' && typeof maxStorageBufferBindingSize === 'number' ? { maxBufferSize, maxStorageBufferBindingSize } : null,
     info: {
       vendor: info.vendor ?? '',
@@ -68,6 +70,7 @@ async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: Gpu
 
 function toOrtTensor(feed: FeedTensor): ort.Tensor {
   if (feed.type === 'int64') return new ort.Tensor('int64', feed.data, feed.dims);
+  if (feed.type === 'float16') return new ort.Tensor('float16', feed.data, feed.dims);
   return feed.type === 'uint8' ? new ort.Tensor('uint8', feed.data, feed.dims) : new ort.Tensor('float32', feed.data, feed.dims);
 }
 
@@ -137,6 +140,11 @@ export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime 
       if (requested === 'wasm') return null;
       const probe = await probeWebGpu();
       return probe.ok ? probe.limits : null;
+    },
+    async deviceFacts(requested: DeviceRequest) {
+      if (requested === 'wasm') return { ep: 'wasm' as const, shaderF16: false };
+      const probe = await probeWebGpu();
+      return probe.ok ? { ep: 'webgpu' as const, shaderF16: probe.shaderF16 } : { ep: 'wasm' as const, shaderF16: false };
     },
     async createSession(modelBytes: Uint8Array, requested: DeviceRequest): Promise<RuntimeSession> {
       await warmUp;

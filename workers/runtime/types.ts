@@ -31,12 +31,14 @@ export interface DeviceReport {
 
 /**
  * An input tensor as plain data, row-major (last dim contiguous): int64 ids, float32 tables and
- * weights, uint8 MatMulNBits codes (the layer-streamed engine feeds its weights). A typed-array
+ * weights, float16 weights, uint8 MatMulNBits codes (the layer-streamed engine feeds its weights). A typed-array
  * view (non-zero byteOffset) is fed as the view.
  */
 export type FeedTensor =
   | { type: 'int64'; data: BigInt64Array; dims: number[] }
   | { type: 'float32'; data: Float32Array; dims: number[] }
+  /** IEEE binary16 bit patterns (float16 weights of the layer-streamed engine). */
+  | { type: 'float16'; data: Uint16Array; dims: number[] }
   | { type: 'uint8'; data: Uint8Array; dims: number[] };
 
 /** An output tensor copied out of the runtime (float32 only: nll and taps), row-major. */
@@ -68,4 +70,9 @@ export interface EngineRuntime {
    * would not (WASM/CPU). Asked before a graph is built, so a too-large buffer is refused up front.
    */
   gpuLimits?(device: DeviceRequest): Promise<GpuBufferLimits | null>;
+  /**
+   * Where a session on `device` would run and whether that WebGPU adapter has 'shader-f16'
+   * (lib/model/enginePlan EngineDeviceFacts), asked before a graph is built; absent = unknown (float32).
+   */
+  deviceFacts?(device: DeviceRequest): Promise<{ ep: 'webgpu' | 'wasm' | 'cpu'; shaderF16: boolean }>;
 }

@@ -1,5 +1,6 @@
 // Test-only: a small LLaMA checkpoint with seeded random weights, as safetensors bytes plus its
 // config.json object, for engine tests that need a model on disk of a given shape.
+import { float32ToBf16Bits, float32ToFp16Bits } from '../../quant/half';
 import { f32Bytes, writeSafetensors } from './safetensorsWriter';
 
 export interface RandomLlamaShape {
@@ -14,9 +15,17 @@ export interface RandomLlamaShape {
   seed: number;
   /** Spread of the embedding values (uniform, centred on 0). */
   embeddingScale: number;
+  /** Stored dtype of every tensor (default F32; F16/BF16 round the same draws to nearest even). */
+  dtype?: 'F32' | 'F16' | 'BF16';
 }
 
-/** model.safetensors bytes (F32, tied head) and the matching config.json object. */
+function tensorBytes(values: Float32Array, dtype: 'F32' | 'F16' | 'BF16'): Uint8Array {
+  if (dtype === 'F32') return f32Bytes(values);
+  const bits = dtype === 'F16' ? float32ToFp16Bits(values) : float32ToBf16Bits(values);
+  return new Uint8Array(bits.buffer, bits.byteOffset, bits.byteLength);
+}
+
+/** model.safetensors bytes (tied head; F32 unless `dtype` says otherwise) and the matching config.json object. */
 export function randomLlamaCheckpoint(s: RandomLlamaShape): { safetensors: Uint8Array; config: Record<string, unknown> } {
   const { layers: L, hidden: H, intermediate: I, vocab: V } = s;
   let seed = s.seed;
@@ -57,5 +66,6 @@ export function randomLlamaCheckpoint(s: RandomLlamaShape): { safetensors: Uint8
     rms_norm_eps: 1e-5,
     tie_word_embeddings: true,
   };
-  return { safetensors: writeSafetensors(tensors.map((t) => ({ name: t.name, dtype: 'F32', shape: t.shape, data: f32Bytes(t.values) }))), config };
+  const dtype = s.dtype ?? 'F32';
+  return { safetensors: writeSafetensors(tensors.map((t) => ({ name: t.name, dtype, shape: t.shape, data: tensorBytes(t.values, dtype) }))), config };
 }
