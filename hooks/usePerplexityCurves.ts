@@ -2,20 +2,22 @@
 /**
  * Perplexity-vs-context curves as TanStack queries, one per (method, variant) of the plan, keyed
  * by `plan.key(job)` (every input that changes the numbers): cached, deduplicated, and cancelled
- * (AbortSignal → engine 'cancel') when the settings move on. The job is lib/scenario/curveRun; the
+ * (AbortSignal → the analysis worker's cancel → engine 'cancel') when the settings move on. The
+ * job is lib/scenario/curveRun, run whole in the analysis worker (workers/analysis/jobs.ts
+ * `curveJob`) on its own connection to the page's engine worker — the same sessions and run memo
+ * as the diagnostics; the page sends settings, model facts and ids and gets the curve back. The
  * main method runs first, overlays follow.
  */
 import { useQueries } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { curveJobs, isFp, type CurveJob } from '@/lib/scenario/curveJobs';
-import { runCurve } from '@/lib/scenario/curveRun';
 import type { CurveResult } from '@/lib/scenario/perplexityCurve';
 import { PPL_DEFAULTS } from '@/lib/scenario/plan';
 import type { Settings } from '@/lib/settings/settings';
 import { unsupportedQuantBuild } from '@/lib/scenario/weightsBuild';
-import { scenarioPortOf } from './engineNll';
-import { getEngineClient } from './engineClient';
-import { reportProgress } from './jobStore';
+import { jobModelOf } from '@/workers/engine/jobModel';
+import { getJobAnalysisClient } from './engineClient';
+import { reportDevice, reportProgress } from './jobStore';
 import { useScenarioPlan } from './scenarioPlan';
 import type { ModelInfo } from './useModelInfo';
 
@@ -31,10 +33,10 @@ export function unsupportedQuantReason(settings: Settings, headDim?: number): st
 }
 
 export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {
-  // Start the engine worker at mount: its ORT WASM module then compiles while the page fetches
-  // the model config and the text, instead of after them.
+  // Start the engine worker and the analysis worker (joined once) at mount: the ORT WASM module
+  // then compiles while the page fetches the model config and the text, instead of after them.
   useEffect(() => {
-    getEngineClient();
+    getJobAnalysisClient();
   }, []);
   const { plan, error } = useScenarioPlan(settings, model);
   const jobs = plan ? plan.curves : curveJobs(settings);
@@ -48,14 +50,14 @@ export function usePerplexityCurves(settings: Settings, model: ModelInfo | undef
       if (error) throw error;
       if (!plan || !model || !tokens) throw new Error('model or text not ready');
       const progressKey = keyOf(job);
-      return runCurve(
-        plan,
-        job,
-        scenarioPortOf(model, settings.device),
-        tokens,
-        (fraction, message) => reportProgress(progressKey, { fraction, message }),
+      // The plan above keys the query and holds back a blocked variant; the worker plans the same settings again.
+      return getJobAnalysisClient().curveJob({ settings, model: jobModelOf(model), tokens }, job, {
         signal,
-      );
+        onProgress: (p) => {
+          if (p.device) reportDevice(p.device);
+          if (p.fraction !== undefined && p.message !== undefined) reportProgress(progressKey, { fraction: p.fraction, message: p.message });
+        },
+      });
     },
   });
   const mainMethod = settings.pi.method;

@@ -36,6 +36,16 @@ describe('planScenario', () => {
     expect(plan.ropeOf('yarn').type).toBe('yarn');
   });
 
+  it('the scoring’s BOS: from the tokenizer when it is there, else from the carried bosId (a worker’s model), else none', () => {
+    // Byte ids 0–255 with BOS 256 added at the start (addedBosId: 256).
+    const withBos: PlanModel['tokenizer'] = { kind: 'bytes', vocabSize: 256, bos: 256, eos: null };
+    expect(planScenario(defaultSettings(), { ...model, tokenizer: withBos }).scoring).toEqual({ mode: 'bandscope', bosId: 256 });
+    expect(planScenario(defaultSettings(), { ...model, bosId: 256 }).scoring).toEqual({ mode: 'bandscope', bosId: 256 });
+    // The tokenizer is the rule when both travel.
+    expect(planScenario(defaultSettings(), { ...model, tokenizer: withBos, bosId: 7 }).scoring.bosId).toBe(256);
+    expect(planScenario(defaultSettings(), { ...model, bosId: null }).scoring.bosId).toBeNull();
+  });
+
   it('reads L from the loader’s trained window, not from the rope', () => {
     const plan = planScenario(defaultSettings(), { ...model, trainedWindow: { windowTokens: 1024 } });
     expect(plan.shortContextTokens).toBe(1024);

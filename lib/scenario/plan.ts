@@ -46,8 +46,14 @@ export interface PlanModel {
   trainedWindow: { windowTokens: number };
   /** null when the architecture cannot run (a chart says why). */
   spec: Pick<ModelSpec, 'numLayers' | 'numHeads' | 'numKvHeads' | 'headDim' | 'vocabSize'> | null;
-  /** How text becomes ids (the BOS rule of llama-perplexity scoring); absent = no BOS is added. */
+  /** How text becomes ids (the BOS rule of llama-perplexity scoring); absent = `bosId` decides. */
   tokenizer?: TokenizerSource;
+  /**
+   * The BOS id the tokenizer adds (lib/tokenize addedBosId), for a model that travels without its
+   * tokenizer (a worker's JobModel: the JSON can be megabytes); read only when `tokenizer` is
+   * absent. Neither given: no BOS is added.
+   */
+  bosId?: number | null;
 }
 
 /** A job the plan keys: a perplexity curve, the diagnostics, each over the text named by `text`. */
@@ -122,7 +128,7 @@ export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan
         ? `the applied Q-ROAR scales have ${scales.length} values for ${bands.length} bands; apply scales for the current band partition`
         : null;
   const qroar: QroarBuild | null = scales !== null && qroarProblem === null ? { variant: settings.qroarVariant, bands, scales: [...scales] } : null;
-  const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model.tokenizer ? addedBosId(model.tokenizer) : null };
+  const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model.tokenizer ? addedBosId(model.tokenizer) : (model.bosId ?? null) };
   // Below 8 tokens (a CLI run may ask for L′ ≥ 2) there is no L/4 … L′ ladder: the one context L′.
   const contexts = trainedWindowTokens >= 8 && contextTokens >= 8 ? evaluationContexts(trainedWindowTokens, contextTokens) : [contextTokens];
   const { factor, betaFast, betaSlow, lowFreqFactor, highFreqFactor } = settings.pi;

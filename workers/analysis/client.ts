@@ -6,13 +6,15 @@
  * For the sliders: `proxyEval(setupId, bandScales, variant)` with the `proxySetupId` that
  * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` / `proxySetupJob` registered).
  *
- * Whole jobs (`diagnosticsJob`, `proxySetupJob`) run the engine too, so the page sends settings,
+ * Whole jobs (`diagnosticsJob`, `proxySetupJob`, `curveJob`) run the engine too, so the page sends settings,
  * model facts and token ids and gets chart data back, never taps; they need `connectEngine(port)`
  * first (one end of a MessageChannel whose other end went to the engine client's `connect`).
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
+import type { CurveJob } from '../../lib/scenario/curveJobs';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
+import type { CurveResult } from '../../lib/scenario/perplexityCurve';
 import type { DeviceReport } from '../runtime/types';
 import type { AnalysisJob, AnalysisRequest, AnalysisResponse, AnalysisWireError, AnalysisWorkerMessage, AnalysisWorkerOutMessage } from './protocol';
 import { analysisRequestTransferables } from './protocol';
@@ -61,6 +63,12 @@ export interface AnalysisClient {
   ): Promise<{ result: DiagnosticsResult; quantSkipped: string | null; device: string; elapsedMs: number }>;
   /** runProxySetup in the worker; the proxy is kept under `setupId`. Answers `setupId`, or null when nothing is quantized. */
   proxySetupJob(setupId: string, job: AnalysisJob, options?: AnalysisJobOptions): Promise<string | null>;
+  /**
+   * One perplexity curve in the worker: lib/scenario runCurve of the plan's (method, variant) curve
+   * over the worker's engine connection on `job.tokens` (copied). Throws the plan's reason when the
+   * quantized variant cannot be built.
+   */
+  curveJob(job: AnalysisJob, curve: CurveJob, options?: AnalysisJobOptions): Promise<CurveResult>;
   terminate(): void;
 }
 
@@ -175,6 +183,11 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     },
     async proxySetupJob(setupId, job, options) {
       return expect(await request((requestId) => ({ kind: 'proxy-setup-job', requestId, setupId, job }), options), 'proxy-setup-job-result').setupId;
+    },
+    async curveJob(job, curve, options) {
+      const r = expect(await request((requestId) => ({ kind: 'curve-job', requestId, job, curve }), options), 'curve-job-result');
+      markTimeline(`analysis curve job ${curve.key}`, r.elapsedMs);
+      return r.result;
     },
     terminate() {
       terminated = true;

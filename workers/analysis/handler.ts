@@ -2,13 +2,13 @@
  * The analysis worker's logic, free of worker globals so it unit-tests in Node. Requests run one
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
  * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
- * Whole jobs (`diagnostics-job`, `proxy-setup-job`: jobs.ts) run beside the queue, over the engine
+ * Whole jobs (`diagnostics-job`, `proxy-setup-job`, `curve-job`: jobs.ts) run beside the queue, over the engine
  * connection given to `attachEngine`; `cancel` aborts one (and its engine requests).
  */
 import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
 import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/scenario/diagnosticsProxy';
 import type { EngineClient } from '../engine/client';
-import { diagnosticsJob, proxySetupJob, type JobContext } from './jobs';
+import { curveJob, diagnosticsJob, proxySetupJob, type JobContext } from './jobs';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 import { toAnalysisWireError } from './protocol';
 
@@ -24,7 +24,7 @@ export interface AnalysisHandler {
   attachEngine(engine: EngineClient): void;
 }
 
-type JobRequest = Extract<AnalysisRequest, { kind: 'diagnostics-job' | 'proxy-setup-job' }>;
+type JobRequest = Extract<AnalysisRequest, { kind: 'diagnostics-job' | 'proxy-setup-job' | 'curve-job' }>;
 
 /** Setups kept (each holds its layers' taps): the oldest go first, so settings changes do not pile up memory. */
 export const MAX_PROXY_SETUPS = 4;
@@ -63,6 +63,9 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
       if (request.kind === 'diagnostics-job') {
         const out = await diagnosticsJob(request.job, ctx);
         deps.post({ kind: 'diagnostics-job-result', requestId, ...out, elapsedMs: now() - started });
+      } else if (request.kind === 'curve-job') {
+        const result = await curveJob(request.job, request.curve, ctx);
+        deps.post({ kind: 'curve-job-result', requestId, result, elapsedMs: now() - started });
       } else {
         const input = await proxySetupJob(request.job, ctx);
         if (input) keep(request.setupId, createLayeredProxy(input));
@@ -128,7 +131,7 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
         else cancelled.add(request.targetRequestId);
         return Promise.resolve();
       }
-      if (request.kind === 'diagnostics-job' || request.kind === 'proxy-setup-job') {
+      if (request.kind === 'diagnostics-job' || request.kind === 'proxy-setup-job' || request.kind === 'curve-job') {
         if (cancelled.delete(request.requestId)) {
           deps.post({ kind: 'error', requestId: request.requestId, error: toAnalysisWireError(new AbortError(`request ${request.requestId} was cancelled`)) });
           return Promise.resolve();

@@ -25,13 +25,19 @@
  *   `diagnostics-job-result` {result, quantSkipped, device}.
  * - `proxy-setup-job`: the same with the dev tokens → runProxySetup → the proxy kept under
  *   `setupId` → `proxy-setup-job-result` {setupId, or null when nothing is quantized}.
+ * - `curve-job`: the same with the held-out tokens and one curve of the plan (`curve`: its method
+ *   and variant, a CurveJob of plan.curves) → lib/scenario runCurve → `curve-job-result` {result:
+ *   the CurveResult, perplexity per context}. The model carries the tokenizer's BOS id
+ *   (JobModel.bosId), so the worker's plan scores windows as the page's would.
  * While a job runs it sends `job-progress` (fraction + message as the job reports them, and the
  * device the engine actually used). Jobs do not wait in the math queue: the sliders' proxy-eval
  * requests keep answering while a job waits on the engine.
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
+import type { CurveJob } from '../../lib/scenario/curveJobs';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
+import type { CurveResult } from '../../lib/scenario/perplexityCurve';
 import type { Settings } from '../../lib/settings/settings';
 import type { JobModel } from '../engine/jobModel';
 import type { DeviceReport } from '../runtime/types';
@@ -59,6 +65,7 @@ export type AnalysisRequest =
   | { kind: 'proxy-drop'; requestId: number; setupId: string }
   | { kind: 'diagnostics-job'; requestId: number; job: AnalysisJob }
   | { kind: 'proxy-setup-job'; requestId: number; setupId: string; job: AnalysisJob }
+  | { kind: 'curve-job'; requestId: number; job: AnalysisJob; curve: CurveJob }
   | { kind: 'cancel'; requestId: number; targetRequestId: number };
 
 /** Not an answer: a timeline entry of the worker's own engine client, for the page's timeline (workers/timeline.ts). */
@@ -88,6 +95,7 @@ export type AnalysisResponse =
   | { kind: 'job-progress'; requestId: number; fraction?: number; message?: string; device?: DeviceReport }
   | { kind: 'diagnostics-job-result'; requestId: number; result: DiagnosticsResult; quantSkipped: string | null; device: string; elapsedMs: number }
   | { kind: 'proxy-setup-job-result'; requestId: number; setupId: string | null; elapsedMs: number }
+  | { kind: 'curve-job-result'; requestId: number; result: CurveResult; elapsedMs: number }
   | { kind: 'error'; requestId: number; error: AnalysisWireError };
 
 function buffersOfTaps(set: Record<string, Float32Array> | null | undefined, out: ArrayBuffer[]): void {

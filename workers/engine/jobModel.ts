@@ -7,6 +7,7 @@
  */
 import type { ModelSpec } from '../../lib/model/spec';
 import type { PlanModel } from '../../lib/scenario/plan';
+import { addedBosId } from '../../lib/tokenize/describeSource';
 import type { GraphBuildRequest, ModelFile, ModelSource } from './protocol';
 import type { ScenarioPortModel } from './scenarioPort';
 
@@ -22,7 +23,12 @@ export interface JobModel extends PlanModel {
   /** Bytes a run in the engine worker may peak at, and why (sent with every build). */
   memoryBudgetBytes: number;
   memoryBudgetReason: string;
+  /** The BOS id the tokenizer adds (the perplexity scoring's rule: PlanModel.bosId), or null; the tokenizer itself does not travel. */
+  bosId: number | null;
 }
+
+/** What a JobModel is made from: hooks/ ModelInfo (its tokenizer instead of the BOS id) or a JobModel. */
+export type JobModelSource = Omit<JobModel, 'bosId'> & Pick<PlanModel, 'bosId' | 'tokenizer'>;
 
 /**
  * Where the engine worker reads this model from: the served folder ('hf-url') or the user's own
@@ -39,7 +45,7 @@ export function modelSourceOf(
 }
 
 /** The engine port's view of the model (scenarioPort.ts createScenarioPort). */
-export function scenarioPortModelOf(model: JobModel): ScenarioPortModel {
+export function scenarioPortModelOf(model: JobModelSource): ScenarioPortModel {
   return {
     modelId: model.id,
     spec: model.spec,
@@ -51,10 +57,11 @@ export function scenarioPortModelOf(model: JobModel): ScenarioPortModel {
 
 /**
  * `model`'s JobModel fields only, so nothing else is cloned into a worker: the tokenizer is left
- * out (an HF tokenizer's JSON is megabytes; only the perplexity scoring's BOS rule reads it, and
- * the jobs that run in a worker — diagnostics, the slider proxy — never score windows).
+ * out (an HF tokenizer's JSON is megabytes) and only its BOS rule travels — the one thing of it the
+ * perplexity scoring reads (lib/tokenize addedBosId) — so planScenario in the worker gives the
+ * page's plan, keys included.
  */
-export function jobModelOf(model: JobModel): JobModel {
+export function jobModelOf(model: JobModelSource): JobModel {
   return {
     id: model.id,
     identity: model.identity,
@@ -66,5 +73,6 @@ export function jobModelOf(model: JobModel): JobModel {
     files: model.files,
     memoryBudgetBytes: model.memoryBudgetBytes,
     memoryBudgetReason: model.memoryBudgetReason,
+    bosId: model.tokenizer ? addedBosId(model.tokenizer) : (model.bosId ?? null),
   };
 }
