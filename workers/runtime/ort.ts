@@ -168,7 +168,6 @@ export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime 
           const session = await ort.InferenceSession.create(modelBytes, {
             executionProviders: [ep],
             graphOptimizationLevel: 'all',
-            extra: { session: { intra_op: { allow_spinning: '0' } } },
           });
           const reasons = [fallbackReason, ...errors].filter((r): r is string => r !== undefined);
           const device: DeviceReport = {
