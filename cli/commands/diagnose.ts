@@ -31,6 +31,7 @@ import type { NllEngineOutput } from '../../lib/eval/engine';
 import type { EngineBuild } from '../../lib/scenario/engineBuild';
 import { planScenario } from '../../lib/scenario/plan';
 import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
+import { diagnosticsFrequencies } from '../../lib/scenario/diagnosticsJob';
 import { pressureChartData } from '../../lib/scenario/pressure';
 import { cliReportModel, cliReportSettings, cliSettings, writeCliReport, type CliScenario } from '../scenario/report';
 import { linearEdges, logitError, octaveEdges, type LogitErrorBin } from '../../lib/diagnostics/logitError';
@@ -345,12 +346,7 @@ export async function run(argv: string[]): Promise<void> {
         pairCount,
         seed,
         quantKeyTap,
-        frequencies: {
-          invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
-          invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
-          attentionFactorOriginal: original.attentionFactor,
-          attentionFactorInterpolated: interpolated.attentionFactor,
-        },
+        frequencies: diagnosticsFrequencies(spec.rope, rope, context),
       });
       await writeCliReport(COMMAND, reportPath, {
         settings: reportSettings,

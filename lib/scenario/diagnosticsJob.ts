@@ -10,6 +10,7 @@
  */
 import type { NllEngine } from '../eval/engine';
 import { ropeFrequencies } from '../rope/frequencies';
+import type { RopeConfig } from '../rope/types';
 import type { DiagnosticsGeometry, DiagnosticsInput } from './diagnosticsCompute';
 import { proxySetupInputOf, type ProxySetupInput } from './diagnosticsProxy';
 import { runDiagnosticsWindows, runProxyWindows, type DiagnosticsVariant } from './diagnosticsRuns';
@@ -26,6 +27,18 @@ export interface DiagnosticsJobResult {
   quantSkipped: string | null;
   /** The engine's device report of the FP run (e.g. 'ort-web:wasm'). */
   device: string;
+}
+
+/** θ and θ′ at L′ (rad/token) and both attention factors: the activation-based IP's input (DiagnosticsInput.frequencies). */
+export function diagnosticsFrequencies(modelRope: RopeConfig, rope: RopeConfig, longTokens: number): NonNullable<DiagnosticsInput['frequencies']> {
+  const original = ropeFrequencies(modelRope, { sequenceLengthTokens: longTokens });
+  const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: longTokens });
+  return {
+    invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
+    invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
+    attentionFactorOriginal: original.attentionFactor,
+    attentionFactorInterpolated: interpolated.attentionFactor,
+  };
 }
 
 /** The tapped graph of a diagnostics run: every layer tapped; `logits` adds the logits output. */
@@ -134,8 +147,6 @@ export async function runDiagnostics(
     openEngine,
     onProgress: (f, m) => progress(f * 0.9, m),
   });
-  const original = ropeFrequencies(plan.model.rope, { sequenceLengthTokens: longTokens });
-  const interpolated = ropeFrequencies(rope, { sequenceLengthTokens: longTokens });
   const input: DiagnosticsInput = {
     geometry: diagnosticsGeometry(plan),
     longTokens,
@@ -153,12 +164,7 @@ export async function runDiagnostics(
     pairCount: plan.diagnostics.pairs,
     seed: plan.diagnostics.seed,
     quantKeyTap,
-    frequencies: {
-      invFreqOriginalRadPerToken: Array.from(original.invFreqRadPerToken),
-      invFreqInterpolatedRadPerToken: Array.from(interpolated.invFreqRadPerToken),
-      attentionFactorOriginal: original.attentionFactor,
-      attentionFactorInterpolated: interpolated.attentionFactor,
-    },
+    frequencies: diagnosticsFrequencies(plan.model.rope, rope, longTokens),
   };
   return { input, quantized, quantSkipped: quantized ? null : blocked, device: runs.device };
 }
