@@ -49,7 +49,7 @@ import { loadQroarPreQuant } from '../engine/qroarFile';
 import { UsageError } from '../errors';
 import { engineChoiceFlags, engineFlags, memoryBudgetFlag, trainedWindowFlag } from '../args';
 import { planRunEngine } from '../scenario/budget';
-import { storedNBitsLinear } from '../../lib/model/storedLinear';
+import { storedLinearBits, storedNBitsLinear } from '../../lib/model/storedLinear';
 import { decoderLinearDtypes } from '../../lib/model/enginePlan';
 import { createLayerWeightCache } from '../../workers/engine/layerWeightCache';
 import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
@@ -217,12 +217,15 @@ export async function run(argv: string[]): Promise<void> {
   const model = opened.model;
   try {
     const { spec } = model;
+    // --quant none --quant-format nbits: a GGUF's own Q4_0/Q8_0 blocks, priced at their MatMulNBits
+    // bytes (a Q-ROAR file may scale W_Q/W_K, which dequantizes them: then priced as float32).
+    const storedLinears = rtn === undefined && quantFormat === 'nbits' && qroarPath === undefined ? storedLinearBits(model) : null;
     // Refuse before any tensor is read: the longest context is the run's peak.
     const plan = planRunEngine(
       COMMAND,
       memory,
       spec,
-      { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined },
+      { weights: weightPrecisionOf(rtn, quantFormat), kvQuant: kvQuant !== undefined, ...(storedLinears ? { storedLinears } : {}) },
       Math.max(...contexts),
       engineChoice,
       { facts: nodeEngineDeviceFacts(), linearDtypes: decoderLinearDtypes(model) },

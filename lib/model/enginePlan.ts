@@ -120,8 +120,14 @@ export function planEngine(
   const w = scenario.weights;
   const streamedWeights =
     weightStorage === 'float16' ? { kind: 'float16' as const } : w.kind === 'rtn' && feed === 'float32' ? { ...w, format: 'fake' as const } : w;
+  // The file's own blocks (StoredLinears) are fed the same way as RTN codes.
+  const storedLinears = scenario.storedLinears ? { storedLinears: { ...scenario.storedLinears, feed } } : {};
   const layered = (group: number, cacheBytes: number) =>
-    runBudget(spec, { ...scenario, weights: streamedWeights, engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes }, contextTokens);
+    runBudget(
+      spec,
+      { ...scenario, ...storedLinears, weights: streamedWeights, engine: 'layer-streamed', layerGroupSize: group, layerCacheBytes: cacheBytes },
+      contextTokens,
+    );
   const perLayer = layered(1, 0).items.find((i) => i.key === 'group-weights')?.bytes ?? 0;
   // All layers in the cache's form (fake-quant RTN: its codes, fewer bytes than the fed float32).
   const maxUseful = layered(1, Number.MAX_SAFE_INTEGER).items.find((i) => i.key === 'layer-cache')?.bytes ?? 0;

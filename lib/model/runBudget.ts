@@ -22,8 +22,25 @@ export type WeightPrecision =
   /** RTN as com.microsoft.MatMulNBits codes ('nbits') or dequantized float32 ('fake'). */
   | { kind: 'rtn'; bits: number; groupSize: number | 'channel'; symmetric: boolean; format: 'nbits' | 'fake' };
 
+/** [rows, cols] keys of a decoder layer's linears. */
+export type DecoderLinearSlot = 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down';
+
+/**
+ * Decoder linears a full-precision run holds as the file's own blocks repacked for MatMulNBits
+ * (GGUF Q4_0 / Q8_0, lib/quant/gguf/toMatMulNBits: block 32, one float32 scale a block, no zero
+ * points): `bits` per slot, the same in every layer (lib/model/storedLinear storedLinearBits).
+ * `feed` 'float32': the layer-streamed engine expands the cached codes to float32 per run (the CPU
+ * EP, lib/model/enginePlan nbitsFeed); 'codes' (default): they are fed and run as MatMulNBits.
+ */
+export interface StoredLinears {
+  bits: Partial<Record<DecoderLinearSlot, 4 | 8>>;
+  feed?: 'codes' | 'float32';
+}
+
 export interface RunScenario {
   weights: WeightPrecision;
+  /** Full precision only (ignored under RTN): linears held as the file's MatMulNBits-exact blocks. */
+  storedLinears?: StoredLinears;
   /** Which decoder linears the RTN applies to (default all seven). */
   quantLayers?: 'all' | 'attention' | 'qk';
   /** KV-cache fake quant in the graph (one layer's quantized k/v alive at a time). */
@@ -95,7 +112,7 @@ export const RUNTIME_ALLOWANCE_BYTES = 256 * 1024 * 1024;
 export const LAYERED_SLACK_SHARE = 0.1;
 
 const LINEARS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
-type LinearKey = (typeof LINEARS)[number];
+type LinearKey = DecoderLinearSlot;
 const QUANTIZED: Record<NonNullable<RunScenario['quantLayers']>, ReadonlySet<LinearKey>> = {
   all: new Set(LINEARS),
   attention: new Set(['q', 'k', 'v', 'o']),
@@ -138,9 +155,15 @@ interface LayerBytes {
   /** All its tensors as float32. */
   f32All: number;
   largestTensorF32: number;
+  /** Bytes of the linears held as the file's own MatMulNBits blocks (StoredLinears), and what they would be as float32. */
+  storedCodes: number;
+  storedF32: number;
 }
 
-function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers'], streamed: boolean): LayerBytes {
+/** The GGUF Q4_0 / Q8_0 repack's block: 32 weights, one float32 scale, no zero points. */
+const STORED_BLOCK = 32;
+
+function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenario['quantLayers'], streamed: boolean, stored?: StoredLinears): LayerBytes {
   const shapes = linearShapes(spec);
   const quantized = QUANTIZED[quantLayers ?? 'all'];
   const smallF32 =
@@ -153,11 +176,23 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
   let f32Linears = 0;
   let f32HeldLinears = 0;
   let largestTensorF32 = 0;
+  let storedCodes = 0;
+  let storedF32 = 0;
   for (const key of LINEARS) {
     const [rows, cols] = shapes[key];
     const f32 = 4 * rows * cols;
     f32Linears += f32;
     largestTensorF32 = Math.max(largestTensorF32, f32);
+    const storedBits = w.kind === 'rtn' ? undefined : stored?.bits[key];
+    if (storedBits !== undefined) {
+      // The whole graph embeds the codes; the streamed engine caches them and feeds codes or their float32 expansion.
+      const codes = nbitsBytes(rows, cols, storedBits, STORED_BLOCK, true);
+      held += streamed && stored?.feed === 'float32' ? f32 : codes;
+      cached += codes;
+      storedCodes += codes;
+      storedF32 += f32;
+      continue;
+    }
     const codes = w.kind === 'rtn' && quantized.has(key) ? nbitsBytes(rows, cols, w.bits, w.groupSize, w.symmetric) : null;
     if (w.kind === 'float16' && streamed) {
       held += 2 * rows * cols;
@@ -171,7 +206,7 @@ function layerBytes(spec: ModelSpec, w: WeightPrecision, quantLayers: RunScenari
       cached += codes !== null && fakeAsCodes ? codes : f32;
     }
   }
-  return { held, cached, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32 };
+  return { held, cached, f32Linears, f32HeldLinears, f32All: f32Linears + smallF32, largestTensorF32, storedCodes, storedF32 };
 }
 
 const GIB = 1024 * 1024 * 1024;
@@ -196,7 +231,7 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
   if (!(scenario.layerGroupSize >= 1)) throw new Error(`layerGroupSize must be ≥ 1, got ${scenario.layerGroupSize}`);
   const streamed = scenario.engine === 'layer-streamed' || group < numLayers;
   const w = scenario.weights;
-  const layer = layerBytes(spec, w, scenario.quantLayers, streamed);
+  const layer = layerBytes(spec, w, scenario.quantLayers, streamed, scenario.storedLinears);
   const tied = spec.tieWordEmbeddings;
   const matrixF32 = 4 * vocabSize * hiddenSize;
   const embedHeadF32 = matrixF32 * (tied ? 1 : 2);
@@ -226,9 +261,16 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     largestProtobufBytes = protobuf;
     const fp32Weights = w.kind === 'float32' || w.kind === 'float16';
     if (scenario.sourceTensors === 'kept') {
-      add('source-f32', 'float32 source tensors kept by the reader (one copy of every weight)', layer.f32All * numLayers + embedHeadF32 + finalNorm, 'always');
+      // Linears taken from the file's blocks never go through the float32 reader.
+      add(
+        'source-f32',
+        'float32 source tensors kept by the reader (one copy of every weight)',
+        (layer.f32All - layer.storedF32) * numLayers + embedHeadF32 + finalNorm,
+        'always',
+      );
       // Full precision assembles the cached arrays themselves; quantized weights are new arrays.
       if (!fp32Weights) add('assembled', 'assembled decoder weights (quantized linears, new arrays)', layer.held * numLayers, 'always');
+      else add('assembled', 'assembled decoder linears from the file’s blocks (MatMulNBits codes, new arrays)', layer.storedCodes * numLayers, 'always');
     } else {
       add('assembled', 'assembled weights (decoder, embedding, head once if tied)', layer.held * numLayers + embedHeadF32 + finalNorm, 'always');
     }
@@ -257,7 +299,8 @@ export function runBudget(spec: ModelSpec, scenario: RunScenario, contextTokens:
     );
     const cached = Math.min(Math.max(0, scenario.layerCacheBytes ?? 0), layer.cached * numLayers);
     const codes = layer.cached < layer.held;
-    add('layer-cache', `decoder weights kept between runs (layer cache${codes ? ', fake-quant RTN kept as its codes' : ''})`, cached, 'always');
+    const cacheNote = codes ? (w.kind === 'rtn' ? ', fake-quant RTN kept as its codes' : ', the file’s blocks kept as MatMulNBits codes') : '';
+    add('layer-cache', `decoder weights kept between runs (layer cache${cacheNote})`, cached, 'always');
     const quantTemp = w.kind === 'rtn' ? layer.largestTensorF32 * (w.format === 'nbits' ? 1.5 : 1.25) : w.kind === 'float16' ? layer.largestTensorF32 / 2 : 0;
     add(
       'source-read',

@@ -96,7 +96,9 @@ async function buildOf(load: () => Promise<ModelRun>, build: GraphBuildRequest, 
     ...(kvQuant ? { kvQuant } : {}),
   };
   const spec = run.kind === 'whole-graph' ? run.model.spec : run.spec;
-  const what = `${spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${describeRtnBuild(build.quant)}` : ''}${build.kv ? `, KV ${describeKvBuild(build.kv)}` : ''}`;
+  // A GGUF's own Q4_0/Q8_0 blocks (automatic at full precision, workers/engine/hfFolder.ts) are named in the engine's message.
+  const storedBlocks = run.kind === 'whole-graph' ? run.model.storedBlocks : run.storedBlocks;
+  const what = `${spec.numLayers} layers, T = ${build.seqLen}${build.quant ? `, ${describeRtnBuild(build.quant)}` : ''}${build.kv ? `, KV ${describeKvBuild(build.kv)}` : ''}${storedBlocks ? `, ${storedBlocks}` : ''}`;
   if (run.kind === 'layer-streamed') {
     const { layerGroupSize, layerCacheBytes, budget } = run.plan;
     ctx.onProgress('build-graph', 1, `${what}: layer-streamed, ${layerGroupSize} layer(s) per group (the whole graph does not fit the budget)`);

@@ -9,6 +9,8 @@ import { decoderLinearDtypes, planEngine, type EngineDeviceFacts, type EnginePla
 import type { ModelSpec } from '../../lib/model/spec';
 import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../lib/model/budgetCheck';
 import type { RunScenario } from '../../lib/model/runBudget';
+import { describeStoredBlocks, storedLinearBits, storedNBitsLinear } from '../../lib/model/storedLinear';
+import { assembleDecoderWeights, type AssembleOptions } from '../../lib/onnx/assembleWeights';
 import type { DecoderWeights } from '../../lib/onnx/weights';
 import { describeRtnBuild, rtnOptionsOf, type QroarBuild, type RtnBuild } from '../../lib/scenario/builds';
 import { scenarioAssembleOptions, scenarioDecoderWeights } from '../../lib/scenario/weights';
@@ -98,6 +100,8 @@ export interface LoadedHfModel {
   weights: DecoderWeights;
   /** lib/model's header hash of the files. */
   identity: string;
+  /** lib/model/storedLinear describeStoredBlocks when the build runs the file's own blocks, else null. */
+  storedBlocks: string | null;
 }
 
 export interface LoadOptions {
@@ -123,7 +127,7 @@ export interface LoadOptions {
 /** How a build will run: the whole graph with its weights, or layer-streamed from the files. */
 export type ModelRun =
   | { kind: 'whole-graph'; model: LoadedHfModel; plan: EnginePlan | null }
-  | { kind: 'layer-streamed'; spec: ModelSpec; identity: string; plan: EnginePlan; source: LayeredWeightSource };
+  | { kind: 'layer-streamed'; spec: ModelSpec; identity: string; plan: EnginePlan; source: LayeredWeightSource; storedBlocks: string | null };
 
 /** The ScenarioWeightOptions of a load (Q-ROAR, then RTN on the build's layers, optional float16 rounding). */
 function scenarioOptionsOf(options: LoadOptions) {
@@ -135,21 +139,53 @@ function scenarioOptionsOf(options: LoadOptions) {
 }
 
 /**
+ * Whether a load runs the GGUF's own Q4_0 / Q8_0 decoder linears as MatMulNBits (an exact repack,
+ * lib/model/storedLinear), automatically: at full precision only — RTN quantizes the dequantized
+ * weights, a Q-ROAR scaling of W_Q/W_K changes them first (assembleWeights then dequantizes; qk-norm
+ * models scale the norms instead and keep the blocks), and the float16 noise floor rounds float32
+ * weights. Returns the label line (describeStoredBlocks), or null when the file has no such linear
+ * or the build cannot use them — so a safetensors model and other GGUF types build as before.
+ */
+function storedBlocksOf(model: OpenedModel, options: LoadOptions, assemble: AssembleOptions): string | null {
+  if (model.format !== 'gguf' || options.weightPrecision === 'f16' || assemble.rtn || assemble.preQuant) return null;
+  return describeStoredBlocks(model);
+}
+
+/** The AssembleOptions of a load (scenarioAssembleOptions) and, where storedBlocksOf says so, the file's own blocks. */
+function assembleOptionsOf(model: OpenedModel, options: LoadOptions) {
+  const { weightPrecision = 'f32', ...settings } = scenarioOptionsOf(options);
+  const base = scenarioAssembleOptions(model.spec, settings);
+  const storedBlocks = storedBlocksOf(model, options, base);
+  const assemble: AssembleOptions = storedBlocks ? { ...base, storedLinear: storedNBitsLinear(model) } : base;
+  // The memo and layer-cache keys name everything that changes the assembled values; a function does not stringify.
+  const settingsKey = `${JSON.stringify(settings)}${storedBlocks ? '|gguf-blocks' : ''}`;
+  return { assemble, storedBlocks, weightPrecision, settingsKey };
+}
+
+/**
  * The engine plan of a load with a budget (lib/model/enginePlan): `engine` 'whole' keeps today's
  * whole-graph check; 'auto' falls back to layer-streamed when the whole graph does not fit. Throws
  * BudgetExceededError (user-facing, with the numbers) when nothing fits; null without a budget.
  */
-function planLoad(model: OpenedModel, options: LoadOptions, engine: 'whole' | 'auto'): EnginePlan | null {
+function planLoad(model: OpenedModel, options: LoadOptions, engine: 'whole' | 'auto', storedBlocks: boolean): EnginePlan | null {
   if (!options.budget) return null;
   const spec = model.spec;
   const { memory, contextTokens, scenario } = options.budget;
   const what = `a ${contextTokens}-token run${options.quant ? ` (${describeRtnBuild(options.quant)})` : ''} of this model`;
   const weights = weightPrecisionOf(options.quant ? rtnOptionsOf(options.quant) : undefined, options.quantFormat ?? 'fake');
+  // The file's own blocks are priced at their MatMulNBits bytes (lib/model/runBudget StoredLinears).
+  const stored = storedBlocks ? storedLinearBits(model) : null;
   const plan = planEngine(
     spec,
     // The worker's tensor cache keeps every float32 source tensor it reads (whole graph only: a
     // layer-streamed run never goes through it, and runBudget prices that engine without it).
-    { ...scenario, weights, quantLayers: options.quant?.layers ?? 'all', sourceTensors: options.tensorCache ? 'kept' : 'transient' },
+    {
+      ...scenario,
+      weights,
+      ...(stored ? { storedLinears: stored } : {}),
+      quantLayers: options.quant?.layers ?? 'all',
+      sourceTensors: options.tensorCache ? 'kept' : 'transient',
+    },
     contextTokens,
     memory,
     { engine, what },
@@ -173,7 +209,7 @@ export async function loadModelSources(
   throwIfCancelled: () => void,
 ): Promise<LoadedHfModel> {
   const model = await openModel(sources);
-  planLoad(model, options, 'whole');
+  planLoad(model, options, 'whole', assembleOptionsOf(model, options).storedBlocks !== null);
   return assembleWhole(model, options, onProgress, throwIfCancelled);
 }
 
@@ -191,23 +227,18 @@ export async function openModelForRun(
   throwIfCancelled: () => void,
 ): Promise<ModelRun> {
   const model = await openModel(sources);
-  const plan = planLoad(model, options, 'auto');
+  const { assemble, storedBlocks, weightPrecision, settingsKey } = assembleOptionsOf(model, options);
+  const plan = planLoad(model, options, 'auto', storedBlocks !== null);
   if (plan?.engine !== 'layer-streamed') return { kind: 'whole-graph', model: await assembleWhole(model, options, onProgress, throwIfCancelled), plan };
-  const { weightPrecision = 'f32', ...assembleSettings } = scenarioOptionsOf(options);
   const tensorF32 = (hfName: string) => {
     throwIfCancelled();
     return model.tensorF32(hfName);
   };
-  const source = layeredWeightSource(
-    model.spec,
-    tensorF32,
-    scenarioAssembleOptions(model.spec, assembleSettings),
-    model.identity,
-    JSON.stringify(assembleSettings),
-    weightPrecision,
-    { storage: plan.weightStorage, nbits: plan.nbitsFeed },
-  );
-  return { kind: 'layer-streamed', spec: model.spec, identity: model.identity, plan, source };
+  const source = layeredWeightSource(model.spec, tensorF32, assemble, model.identity, settingsKey, weightPrecision, {
+    storage: plan.weightStorage,
+    nbits: plan.nbitsFeed,
+  });
+  return { kind: 'layer-streamed', spec: model.spec, identity: model.identity, plan, source, storedBlocks };
 }
 
 async function assembleWhole(
@@ -219,22 +250,33 @@ async function assembleWhole(
   const tensorCount = model.spec.numLayers * 9 + 3;
   let read = 0;
   const weightOptions = scenarioOptionsOf(options);
-  const assemble = () =>
-    scenarioDecoderWeights(
-      model.spec,
-      async (hfName) => {
-        throwIfCancelled();
-        const cache = options.tensorCache;
-        // Keyed by the stored tensor: a tied embedding asked for under both names is held once.
-        const stored = model.resolveTensorName(hfName) ?? hfName;
-        const tensor = cache ? await cache.tensorF32(model.identity, stored, () => model.tensorF32(stored)) : await model.tensorF32(stored);
-        onProgress(Math.min(1, ++read / tensorCount), hfName);
-        return tensor;
-      },
-      weightOptions,
-    );
-  const weights = options.weightsMemo ? await options.weightsMemo.weights(`${model.identity}|${JSON.stringify(weightOptions)}`, assemble) : await assemble();
-  return { spec: model.spec, weights, identity: model.identity };
+  const stored = assembleOptionsOf(model, options);
+  const tensorF32 = async (hfName: string) => {
+    throwIfCancelled();
+    const cache = options.tensorCache;
+    // Keyed by the stored tensor: a tied embedding asked for under both names is held once.
+    const storedName = model.resolveTensorName(hfName) ?? hfName;
+    const tensor = cache ? await cache.tensorF32(model.identity, storedName, () => model.tensorF32(storedName)) : await model.tensorF32(storedName);
+    onProgress(Math.min(1, ++read / tensorCount), hfName);
+    return tensor;
+  };
+  const storedLinear = stored.assemble.storedLinear;
+  // The file's own blocks: never through the float32 tensor cache (that copy is what they avoid).
+  const assemble = storedLinear
+    ? () =>
+        assembleDecoderWeights(model.spec, tensorF32, {
+          ...stored.assemble,
+          storedLinear: async (hfName, rows, cols) => {
+            throwIfCancelled();
+            const linear = await storedLinear(hfName, rows, cols);
+            if (linear) onProgress(Math.min(1, ++read / tensorCount), hfName);
+            return linear;
+          },
+        })
+    : () => scenarioDecoderWeights(model.spec, tensorF32, weightOptions);
+  const memoKey = `${model.identity}|${JSON.stringify(weightOptions)}${stored.storedBlocks ? '|gguf-blocks' : ''}`;
+  const weights = options.weightsMemo ? await options.weightsMemo.weights(memoKey, assemble) : await assemble();
+  return { spec: model.spec, weights, identity: model.identity, storedBlocks: stored.storedBlocks };
 }
 
 /** Opens baseUrl/{config.json, model.safetensors} (or the given file names) over HTTP ranges; see loadModelSources. */

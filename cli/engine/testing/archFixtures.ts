@@ -6,6 +6,7 @@ import { f32Bytes } from '../../../lib/model/testing/safetensorsWriter';
 import { writeGguf, type GgufTensorToWrite, type GgufWriteValue } from '../../../lib/model/testing/ggufWriter';
 import { readSafetensors, REPO_ROOT } from './builtin';
 import { quantizeQ4_0Ref, quantizeQ8_0Ref } from '../../../lib/quant/gguf/quantizeRef';
+import { float32ToFp16Bits } from '../../../lib/quant/half';
 
 export const ARCH_FIXTURE_DIR = join(REPO_ROOT, 'cli', 'engine', 'testing', 'arch-fixtures');
 
@@ -74,9 +75,10 @@ export function llamaCppPermute(w: Float32Array, heads: number, headDim: number)
 /**
  * The fixture as llama.cpp's converter would write it. `linearType` stores the decoder linears
  * (q/k/v/o, gate/up/down and the fused qkv/gate_up) as ggml Q4_0 or Q8_0 blocks — quantized by
- * the reference quantizers of lib/quant/gguf/quantizeRef — instead of F32.
+ * the reference quantizers of lib/quant/gguf/quantizeRef — or as F16 (round to nearest even)
+ * instead of F32.
  */
-export function archFixtureAsGguf(caseName: string, linearType: 'F32' | 'Q4_0' | 'Q8_0' = 'F32'): Uint8Array {
+export function archFixtureAsGguf(caseName: string, linearType: 'F32' | 'F16' | 'Q4_0' | 'Q8_0' = 'F32'): Uint8Array {
   const dir = join(ARCH_FIXTURE_DIR, caseName);
   const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, number | string | boolean>;
   const tensors = readSafetensors(join(dir, 'model.safetensors'));
@@ -97,7 +99,8 @@ export function archFixtureAsGguf(caseName: string, linearType: 'F32' | 'Q4_0' |
     if (interleaved && name.endsWith('self_attn.k_proj.weight')) values = llamaCppPermute(data, kvHeads, headDim);
     const linear = /\.(self_attn|mlp)\.[a-z_]+_proj\.weight$/.test(name);
     if (linear && linearType !== 'F32') {
-      const data = linearType === 'Q4_0' ? quantizeQ4_0Ref(values) : quantizeQ8_0Ref(values);
+      const data =
+        linearType === 'Q4_0' ? quantizeQ4_0Ref(values) : linearType === 'Q8_0' ? quantizeQ8_0Ref(values) : new Uint8Array(float32ToFp16Bits(values).buffer);
       out.push({ name: ggufName(name), ggmlType: linearType, dims: shapes[name].shape.slice().reverse(), data });
     } else out.push({ name: ggufName(name), ggmlType: 'F32', dims: shapes[name].shape.slice().reverse(), data: f32Bytes(values) });
   }
