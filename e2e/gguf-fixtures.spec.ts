@@ -3,7 +3,9 @@
 // the engine worker and the perplexity chart is drawn; the trained-window setting overrides the
 // window the file states.
 import { expect, test, type Page } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { requantizeGgufLinearsQ4_0 } from '../lib/model/testing/ggufRequant';
 import { join } from 'node:path';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures');
@@ -35,5 +37,20 @@ test.describe('real GGUF files from elsewhere', () => {
     await expect(page.getByTestId('tokenizer-line')).toContainText(/32000 tokens/);
     const ppl = chart(page, 'ppl-context');
     await expect(ppl).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+  });
+
+  test("stories260K rewritten with Q4_0 linears (as a user would download it): the page runs the file's own blocks as MatMulNBits on WASM", async ({
+    page,
+  }) => {
+    const { bytes, quantized } = await requantizeGgufLinearsQ4_0(new Uint8Array(readFileSync(STORIES)), 'stories260K.gguf');
+    expect(quantized).toBeGreaterThan(0);
+    const path = join(tmpdir(), 'bandscope-stories260K-q4_0.gguf');
+    writeFileSync(path, bytes);
+    await page.goto('/?cmp=&wq=off&L=512&s=2&ctx=1024');
+    await page.getByLabel('Open a GGUF file').setInputFiles(path);
+    await expect(page.getByTestId('model-label')).toContainText(`the file's own blocks run as MatMulNBits for ${quantized} of`);
+    const ppl = chart(page, 'ppl-context');
+    await expect(ppl).toHaveAttribute('data-state', 'ready', { timeout: 170_000 });
+    await expect(ppl).not.toContainText('failed');
   });
 });

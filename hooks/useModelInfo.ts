@@ -14,6 +14,7 @@ import type { ModelChoice } from '@/lib/settings/settings';
 import { byteSourceFromBlob } from '@/lib/model/byteSource';
 import { assertRunFits } from '@/lib/model/budgetCheck';
 import { planEngine, type EnginePlan } from '@/lib/model/enginePlan';
+import { describeStoredBlocks, storedLinearBits } from '@/lib/model/storedLinear';
 import { formatBytes } from '@/lib/format/bytes';
 import { specFromHfConfig } from '@/lib/model/hfConfig';
 import { openModel } from '@/lib/model/open';
@@ -131,9 +132,15 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
   const budget = pageBudget();
   const memory = { budgetBytes: budget.budgetBytes, reason: `the page's budget is ${budget.rule}` };
   const what = `a full-precision run at the trained window (${contextTokens} tokens)`;
+  // A GGUF's Q4_0/Q8_0 linears run as the file's own blocks (exact repack): priced at their stored bytes, as the worker plans them.
+  const storedLinears = storedLinearBits(model);
+  const storedBlocks = describeStoredBlocks(model);
   let plan: EnginePlan;
   try {
-    plan = planEngine(spec, { weights: { kind: 'float32' }, sourceTensors: 'kept' }, contextTokens, memory, { engine: 'auto', what });
+    plan = planEngine(spec, { weights: { kind: 'float32' }, sourceTensors: 'kept', ...(storedLinears ? { storedLinears } : {}) }, contextTokens, memory, {
+      engine: 'auto',
+      what,
+    });
     assertRunFits(plan.budget, memory, what);
   } catch (err) {
     throw new Error(`this model is too large for the page: ${err instanceof Error ? err.message : String(err)}. Use a smaller model.`);
@@ -144,7 +151,7 @@ async function userFilesInfo(picked: File[], kind: 'hf-folder' | 'gguf', trained
   const kindLabel = kind === 'gguf' ? `GGUF: ${files.find((f) => f.name.endsWith('.gguf'))?.name ?? top}` : `Folder: ${top}`;
   return {
     id: `file:${model.identity}${windowKey(trainedWindowTokens)}`,
-    label: `${kindLabel} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; a full-precision run at ${contextTokens} tokens peaks at ${formatBytes(loadBytes)} of a ${formatBytes(budget.budgetBytes)} budget; engine: ${engine})`,
+    label: `${kindLabel} (${model.architecture}, ${spec.numLayers} layers, head ${spec.headDim}; a full-precision run at ${contextTokens} tokens peaks at ${formatBytes(loadBytes)} of a ${formatBytes(budget.budgetBytes)} budget; engine: ${engine}${storedBlocks ? `; ${storedBlocks}` : ''})`,
     rope: spec.rope,
     spec,
     baseUrl: null,
