@@ -21,6 +21,8 @@ import { diskFetch } from '../engine/testing/diskFetch';
 import { createInProcessWorker } from '../engine/testing/inProcessWorker';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createAnalysisClient, type AnalysisJobProgress } from './client';
+import { createAnalysisHandler } from './handler';
+import type { AnalysisResponse } from './protocol';
 import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -168,4 +170,15 @@ describe('search-job in the analysis worker', () => {
     const next = await analysis.searchJob({ settings, model, choice });
     expect(withoutTimes(next)).toEqual(withoutTimes(ref.result));
   }, 600_000);
+
+  it('a search cancelled before it started answers the cancelled result (no candidates), not an error', async () => {
+    const posted: AnalysisResponse[] = [];
+    const handler = createAnalysisHandler({ post: (r) => posted.push(r) });
+    handler.attachEngine(referenceEngine);
+    await handler.handle({ kind: 'cancel', requestId: 99, targetRequestId: 1 });
+    await handler.handle({ kind: 'search-job', requestId: 1, job: { settings, model, choice } });
+    expect(posted.map((r) => r.kind)).toEqual(['search-job-result']);
+    const answer = posted[0] as Extract<AnalysisResponse, { kind: 'search-job-result' }>;
+    expect(answer.result).toMatchObject({ cancelled: true, candidates: [], chosenScales: [1, 1], windows: 2, guardTolerance: 0.05 });
+  });
 });
