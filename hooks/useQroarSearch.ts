@@ -1,23 +1,27 @@
 'use client';
 /**
  * The live Q-ROAR search (SPEC §5): lib/scenario/search — the one search job `bandscope search`
- * runs too — over the engine worker's port (lib/scenario/searchRun). Every candidate builds its own quantized
- * graphs with the candidate scales baked into W_Q/W_K, runs the dev windows and the guard's short
- * windows, and is released before the next, so worker memory stays at one search session. The
- * loop on this thread only awaits and records. Cancel aborts the in-flight engine request and
- * stops before the next candidate.
+ * runs too — run whole in the analysis worker (workers/analysis/jobs.ts `searchJob`) over its own
+ * connection to the page's engine worker (lib/scenario/searchRun's job and opener). Every candidate
+ * builds its own quantized graphs with the candidate scales baked into W_Q/W_K, runs the dev windows
+ * and the guard's short windows, and is released before the next, so worker memory stays at one
+ * search session. This thread only records the streamed candidates and lines. Cancel aborts the
+ * in-flight engine request and stops before the next candidate; the worker answers the cancelled
+ * result with the candidates that finished.
  */
 import { useCallback, useRef, useState } from 'react';
 import type { CandidateRecord } from '@/lib/qroar/search';
 import { reportSearchOf, type ReportSearch } from '@/lib/report/searchRecord';
 import { planScenario, type ScenarioPlan } from '@/lib/scenario/plan';
-import { cancelledSearchResult, plannedCandidateCount, runSearch, type SearchJob, type SearchRunResult } from '@/lib/scenario/search';
-import { searchJobOf, searchOpener } from '@/lib/scenario/searchRun';
+import { cancelledSearchResult, plannedCandidateCount, type SearchRunResult } from '@/lib/scenario/search';
+import { searchJobOf, type SearchChoice } from '@/lib/scenario/searchRun';
 import { SEARCH_DEFAULTS } from '@/lib/scenario/searchPlan';
 import type { Band } from '@/lib/rope/types';
 import { quantBuildOf, unsupportedQuantBuild } from '@/lib/scenario/weightsBuild';
 import type { Settings } from '@/lib/settings/settings';
-import { scenarioPortOf } from './engineNll';
+import { jobModelOf } from '@/workers/engine/jobModel';
+import { getJobAnalysisClient } from './engineClient';
+import { reportDevice } from './jobStore';
 import type { ModelInfo } from './useModelInfo';
 import type { SearchState } from '@/lib/views/searchStates';
 
@@ -126,8 +130,15 @@ export function useQroarSearch() {
     };
     const total = plannedCandidateCount(bands.length, inputs.gridPoints);
     setView({ ...IDLE, state: 'running', setup, totalCandidates: total, message: 'building the first graph…', startedAtMs: performance.now() });
-    // Per-channel KV: each candidate's keys differ, so its scales are calibrated on its own model (memoised).
-    const openEngine = searchOpener(plan, scenarioPortOf(model, settings.device), inputs.devTokens, abort.signal);
+    const choice: SearchChoice = {
+      devTokens: inputs.devTokens,
+      testTokens: inputs.testTokens,
+      gridPoints: inputs.gridPoints,
+      guardTolerance: inputs.guardTolerance,
+      window: { lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
+      windows: SEARCH_WINDOWS,
+      ...(inputs.testWindows === null ? {} : { testWindows: inputs.testWindows ?? SEARCH_TEST_WINDOWS }),
+    };
     const candidates: CandidateRecord[] = [];
     const recordOf = (result: SearchRunResult) =>
       reportSearchOf(result, {
@@ -136,27 +147,25 @@ export function useQroarSearch() {
         contextTokens: L,
         shortContextTokens: setup.shortContextTokens,
       });
-    const job: SearchJob = {
-      ...searchJobOf(plan, {
-        devTokens: inputs.devTokens,
-        testTokens: inputs.testTokens,
-        gridPoints: inputs.gridPoints,
-        guardTolerance: inputs.guardTolerance,
-        window: { lo: inputs.window?.lo ?? SEARCH_WINDOW_LO, hi: inputs.window?.hi ?? SEARCH_WINDOW_HI },
-        windows: SEARCH_WINDOWS,
-        ...(inputs.testWindows === null ? {} : { testWindows: inputs.testWindows ?? SEARCH_TEST_WINDOWS }),
-      }),
-      signal: abort.signal,
-      openEngine,
-      onCandidate: (c) => {
-        candidates.push(c);
-        const snapshot = [...candidates];
-        setView((v) => (abortRef.current === abort ? { ...v, candidates: snapshot } : v));
-      },
-      onProgress: (message) => setView((v) => (abortRef.current === abort ? { ...v, message } : v)),
-    };
     try {
-      const result = await runSearch(job);
+      // The worker plans the same settings again and runs lib/scenario runSearch (searchJobOf +
+      // searchOpener over its engine connection); a cancel answers the cancelled result.
+      const result = await getJobAnalysisClient().searchJob(
+        { settings, model: jobModelOf(model), choice },
+        {
+          signal: abort.signal,
+          onCandidate: (c) => {
+            candidates.push(c);
+            const snapshot = [...candidates];
+            setView((v) => (abortRef.current === abort ? { ...v, candidates: snapshot } : v));
+          },
+          onProgress: (p) => {
+            if (p.device) reportDevice(p.device);
+            const { message } = p;
+            if (message !== undefined) setView((v) => (abortRef.current === abort ? { ...v, message } : v));
+          },
+        },
+      );
       if (abortRef.current !== abort) return;
       setView((v) => ({
         ...v,
@@ -168,8 +177,8 @@ export function useQroarSearch() {
     } catch (err) {
       if (abortRef.current !== abort) return;
       if (abort.signal.aborted) {
-        // Aborted mid-candidate: keep what finished.
-        const partial = cancelledSearchResult(job, candidates);
+        // Aborted before the request reached the worker: keep what finished (nothing, or what streamed).
+        const partial = cancelledSearchResult(searchJobOf(plan, choice), candidates);
         setView((v) => ({ ...v, state: 'cancelled', result: partial, record: recordOf(partial), message: 'cancelled' }));
         return;
       }

@@ -1,8 +1,8 @@
 /**
  * The runtime-agnostic face of a compiled graph (lib/onnx `buildLlamaGraph`): the Node CLI
  * implements it over onnxruntime-node (cli/engine/nodeRunner.ts); in the browser it is implemented
- * on the main thread over the engine worker's client (hooks/engineNll.ts for the dashboard,
- * workers/engine/nllEngine.ts for KV calibration and tests). The worker itself does not implement
+ * over the engine worker's client (workers/engine/scenarioPort, in the analysis worker for the
+ * dashboard's jobs; workers/engine/nllEngine.ts for KV calibration and tests). The worker itself does not implement
  * it: it answers workers/engine/protocol.ts messages. lib/eval only ever sees this interface.
  */
 export interface NllEngineInput {

@@ -6,7 +6,7 @@
  * For the sliders: `proxyEval(setupId, bandScales, variant)` with the `proxySetupId` that
  * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` / `proxySetupJob` registered).
  *
- * Whole jobs (`diagnosticsJob`, `proxySetupJob`, `curveJob`) run the engine too, so the page sends settings,
+ * Whole jobs (`diagnosticsJob`, `proxySetupJob`, `curveJob`, `searchJob`) run the engine too, so the page sends settings,
  * model facts and token ids and gets chart data back, never taps; they need `connectEngine(port)`
  * first (one end of a MessageChannel whose other end went to the engine client's `connect`).
  */
@@ -15,8 +15,19 @@ import type { CurveJob } from '../../lib/scenario/curveJobs';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 import type { CurveResult } from '../../lib/scenario/perplexityCurve';
+import type { EdgeHit, SearchWindow } from '../../lib/qroar/gridEdge';
+import type { CandidateRecord } from '../../lib/qroar/search';
+import type { SearchRunResult } from '../../lib/scenario/search';
 import type { DeviceReport } from '../runtime/types';
-import type { AnalysisJob, AnalysisRequest, AnalysisResponse, AnalysisWireError, AnalysisWorkerMessage, AnalysisWorkerOutMessage } from './protocol';
+import type {
+  AnalysisJob,
+  AnalysisRequest,
+  AnalysisSearchJob,
+  AnalysisResponse,
+  AnalysisWireError,
+  AnalysisWorkerMessage,
+  AnalysisWorkerOutMessage,
+} from './protocol';
 import { analysisRequestTransferables } from './protocol';
 import { markTimeline } from '../timeline';
 
@@ -40,6 +51,13 @@ export interface AnalysisJobProgress {
 
 export interface AnalysisJobOptions extends AnalysisOptions {
   onProgress?: (progress: AnalysisJobProgress) => void;
+}
+
+export interface AnalysisSearchOptions extends AnalysisJobOptions {
+  /** Each finished candidate (the record runSearch's onCandidate gets) and the planned total of its pass. */
+  onCandidate?: (record: CandidateRecord, totalCandidates: number) => void;
+  /** The first pass ended on the window edge and the search runs again in `to`. */
+  onWiden?: (hits: EdgeHit[], from: SearchWindow, to: SearchWindow) => void;
 }
 
 export interface AnalysisClient {
@@ -69,6 +87,14 @@ export interface AnalysisClient {
    * quantized variant cannot be built.
    */
   curveJob(job: AnalysisJob, curve: CurveJob, options?: AnalysisJobOptions): Promise<CurveResult>;
+  /**
+   * The Q-ROAR search in the worker: lib/scenario runSearch of the plan's search job over the
+   * worker's engine connection (`job.choice`'s ids are copied). Progress lines come as
+   * `onProgress({message})`. Aborting `options.signal` cancels the job and still resolves, with the
+   * cancelled SearchRunResult (the candidates that finished); only a signal aborted before the
+   * request is sent rejects (AbortError).
+   */
+  searchJob(job: AnalysisSearchJob, options?: AnalysisSearchOptions): Promise<SearchRunResult>;
   terminate(): void;
 }
 
@@ -89,7 +115,10 @@ function defaultWorker(): AnalysisWorkerLike {
 
 export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = defaultWorker): AnalysisClient {
   const worker = createWorker();
-  const pending = new Map<number, { resolve(r: AnalysisResponse): void; reject(e: Error): void; onProgress?: (p: AnalysisJobProgress) => void }>();
+  const pending = new Map<
+    number,
+    { resolve(r: AnalysisResponse): void; reject(e: Error): void; onProgress?: (p: AnalysisJobProgress) => void; onEvent?: (r: AnalysisResponse) => void }
+  >();
   let nextRequestId = 1;
   let terminated = false;
 
@@ -106,6 +135,10 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
       entry.onProgress?.(progress);
       return;
     }
+    if (response.kind === 'search-candidate' || response.kind === 'search-widen') {
+      entry.onEvent?.(response);
+      return;
+    }
     pending.delete(response.requestId);
     if (response.kind === 'error')
       entry.reject(response.error.name === 'AbortError' ? new AnalysisAbortError(response.error.message) : new AnalysisWorkerError(response.error));
@@ -117,7 +150,15 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     pending.clear();
   });
 
-  function request(build: (requestId: number) => AnalysisRequest, options: AnalysisJobOptions = {}): Promise<AnalysisResponse> {
+  /**
+   * With `answersCancel`, an abort sends the cancel and keeps waiting: the job answers (the search's
+   * cancelled result) rather than failing.
+   */
+  function request(
+    build: (requestId: number) => AnalysisRequest,
+    options: AnalysisJobOptions = {},
+    events: { answersCancel?: boolean; onEvent?: (r: AnalysisResponse) => void } = {},
+  ): Promise<AnalysisResponse> {
     if (terminated) return Promise.reject(new Error('analysis client was terminated'));
     const requestId = nextRequestId++;
     const { signal } = options;
@@ -126,6 +167,7 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     return new Promise<AnalysisResponse>((resolve, reject) => {
       const onAbort = (): void => {
         worker.postMessage({ kind: 'cancel', requestId: nextRequestId++, targetRequestId: requestId }, []);
+        if (events.answersCancel) return;
         // The worker may already be computing; stop waiting for it either way.
         if (pending.delete(requestId)) reject(new AnalysisAbortError(`request ${requestId} cancelled`));
       };
@@ -140,6 +182,7 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
           reject(e);
         },
         onProgress: options.onProgress,
+        onEvent: events.onEvent,
       });
       worker.postMessage(message, analysisRequestTransferables(message));
     });
@@ -187,6 +230,15 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
     async curveJob(job, curve, options) {
       const r = expect(await request((requestId) => ({ kind: 'curve-job', requestId, job, curve }), options), 'curve-job-result');
       markTimeline(`analysis curve job ${curve.key}`, r.elapsedMs);
+      return r.result;
+    },
+    async searchJob(job, options = {}) {
+      const onEvent = (r: AnalysisResponse): void => {
+        if (r.kind === 'search-candidate') options.onCandidate?.(r.record, r.totalCandidates);
+        else if (r.kind === 'search-widen') options.onWiden?.(r.hits, r.from, r.to);
+      };
+      const r = expect(await request((requestId) => ({ kind: 'search-job', requestId, job }), options, { answersCancel: true, onEvent }), 'search-job-result');
+      markTimeline(`analysis search job`, r.elapsedMs);
       return r.result;
     },
     terminate() {

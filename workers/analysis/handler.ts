@@ -2,13 +2,14 @@
  * The analysis worker's logic, free of worker globals so it unit-tests in Node. Requests run one
  * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
  * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
- * Whole jobs (`diagnostics-job`, `proxy-setup-job`, `curve-job`: jobs.ts) run beside the queue, over the engine
- * connection given to `attachEngine`; `cancel` aborts one (and its engine requests).
+ * Whole jobs (`diagnostics-job`, `proxy-setup-job`, `curve-job`, `search-job`: jobs.ts) run beside the queue, over the engine
+ * connection given to `attachEngine`; `cancel` aborts one (and its engine requests). A cancelled
+ * search answers its cancelled result, not an error (even when cancelled before it started).
  */
 import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
 import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/scenario/diagnosticsProxy';
 import type { EngineClient } from '../engine/client';
-import { curveJob, diagnosticsJob, proxySetupJob, type JobContext } from './jobs';
+import { curveJob, diagnosticsJob, proxySetupJob, searchJob, type JobContext } from './jobs';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
 import { toAnalysisWireError } from './protocol';
 
@@ -24,7 +25,7 @@ export interface AnalysisHandler {
   attachEngine(engine: EngineClient): void;
 }
 
-type JobRequest = Extract<AnalysisRequest, { kind: 'diagnostics-job' | 'proxy-setup-job' | 'curve-job' }>;
+type JobRequest = Extract<AnalysisRequest, { kind: 'diagnostics-job' | 'proxy-setup-job' | 'curve-job' | 'search-job' }>;
 
 /** Setups kept (each holds its layers' taps): the oldest go first, so settings changes do not pile up memory. */
 export const MAX_PROXY_SETUPS = 4;
@@ -47,9 +48,10 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
     while (setups.size > MAX_PROXY_SETUPS) setups.delete(setups.keys().next().value as string);
   };
 
-  async function runJob(request: JobRequest): Promise<void> {
+  async function runJob(request: JobRequest, cancelledBefore = false): Promise<void> {
     const { requestId } = request;
     const controller = new AbortController();
+    if (cancelledBefore) controller.abort(new AbortError(`request ${requestId} was cancelled`));
     jobs.set(requestId, controller);
     const started = now();
     try {
@@ -63,6 +65,13 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
       if (request.kind === 'diagnostics-job') {
         const out = await diagnosticsJob(request.job, ctx);
         deps.post({ kind: 'diagnostics-job-result', requestId, ...out, elapsedMs: now() - started });
+      } else if (request.kind === 'search-job') {
+        const result = await searchJob(request.job, ctx, {
+          onProgress: (message) => deps.post({ kind: 'job-progress', requestId, message }),
+          onCandidate: (record, totalCandidates) => deps.post({ kind: 'search-candidate', requestId, record, totalCandidates }),
+          onWiden: (hits, from, to) => deps.post({ kind: 'search-widen', requestId, hits, from, to }),
+        });
+        deps.post({ kind: 'search-job-result', requestId, result, elapsedMs: now() - started });
       } else if (request.kind === 'curve-job') {
         const result = await curveJob(request.job, request.curve, ctx);
         deps.post({ kind: 'curve-job-result', requestId, result, elapsedMs: now() - started });
@@ -131,6 +140,7 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
         else cancelled.add(request.targetRequestId);
         return Promise.resolve();
       }
+      if (request.kind === 'search-job') return runJob(request, cancelled.delete(request.requestId));
       if (request.kind === 'diagnostics-job' || request.kind === 'proxy-setup-job' || request.kind === 'curve-job') {
         if (cancelled.delete(request.requestId)) {
           deps.post({ kind: 'error', requestId: request.requestId, error: toAnalysisWireError(new AbortError(`request ${request.requestId} was cancelled`)) });

@@ -29,15 +29,27 @@
  *   and variant, a CurveJob of plan.curves) → lib/scenario runCurve → `curve-job-result` {result:
  *   the CurveResult, perplexity per context}. The model carries the tokenizer's BOS id
  *   (JobModel.bosId), so the worker's plan scores windows as the page's would.
+ * - `search-job`: settings + model + the SearchChoice (lib/scenario/searchRun: dev and test token
+ *   ids, grid, guard, windows; the ids are copied) → planScenario → searchJobOf + searchOpener →
+ *   lib/scenario runSearch; each finished candidate comes as `search-candidate` (the record
+ *   runSearch's onCandidate gets, and the planned total), a widened second pass as `search-widen`,
+ *   and the answer `search-job-result` {result: the SearchRunResult}. A cancel is not an error
+ *   here: the job stops between candidates (or its in-flight engine request is cancelled) and
+ *   answers the cancelled result with the candidates that finished (lib/scenario
+ *   cancelledSearchResult), as the page's own loop did.
  * While a job runs it sends `job-progress` (fraction + message as the job reports them, and the
  * device the engine actually used). Jobs do not wait in the math queue: the sliders' proxy-eval
  * requests keep answering while a job waits on the engine.
  */
+import type { EdgeHit, SearchWindow } from '../../lib/qroar/gridEdge';
+import type { CandidateRecord } from '../../lib/qroar/search';
 import type { QroarVariant } from '../../lib/qroar/transform';
 import type { CurveJob } from '../../lib/scenario/curveJobs';
 import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
 import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 import type { CurveResult } from '../../lib/scenario/perplexityCurve';
+import type { SearchRunResult } from '../../lib/scenario/search';
+import type { SearchChoice } from '../../lib/scenario/searchRun';
 import type { Settings } from '../../lib/settings/settings';
 import type { JobModel } from '../engine/jobModel';
 import type { DeviceReport } from '../runtime/types';
@@ -47,6 +59,13 @@ export interface AnalysisJob {
   settings: Settings;
   model: JobModel;
   tokens: Int32Array;
+}
+
+/** What the search job runs on: the scenario's settings, the model, and the search's choices (its dev and test ids copied). */
+export interface AnalysisSearchJob {
+  settings: Settings;
+  model: JobModel;
+  choice: SearchChoice;
 }
 
 /**
@@ -66,6 +85,7 @@ export type AnalysisRequest =
   | { kind: 'diagnostics-job'; requestId: number; job: AnalysisJob }
   | { kind: 'proxy-setup-job'; requestId: number; setupId: string; job: AnalysisJob }
   | { kind: 'curve-job'; requestId: number; job: AnalysisJob; curve: CurveJob }
+  | { kind: 'search-job'; requestId: number; job: AnalysisSearchJob }
   | { kind: 'cancel'; requestId: number; targetRequestId: number };
 
 /** Not an answer: a timeline entry of the worker's own engine client, for the page's timeline (workers/timeline.ts). */
@@ -96,6 +116,11 @@ export type AnalysisResponse =
   | { kind: 'diagnostics-job-result'; requestId: number; result: DiagnosticsResult; quantSkipped: string | null; device: string; elapsedMs: number }
   | { kind: 'proxy-setup-job-result'; requestId: number; setupId: string | null; elapsedMs: number }
   | { kind: 'curve-job-result'; requestId: number; result: CurveResult; elapsedMs: number }
+  /** A search candidate that finished (not an answer). */
+  | { kind: 'search-candidate'; requestId: number; record: CandidateRecord; totalCandidates: number }
+  /** The search's first pass ended on the window edge and it searches again in `to` (not an answer). */
+  | { kind: 'search-widen'; requestId: number; hits: EdgeHit[]; from: SearchWindow; to: SearchWindow }
+  | { kind: 'search-job-result'; requestId: number; result: SearchRunResult; elapsedMs: number }
   | { kind: 'error'; requestId: number; error: AnalysisWireError };
 
 function buffersOfTaps(set: Record<string, Float32Array> | null | undefined, out: ArrayBuffer[]): void {
