@@ -13,16 +13,11 @@ import type { CurveResult } from '../../lib/scenario/perplexityCurve';
 import { planScenario } from '../../lib/scenario/plan';
 import { defaultSettings, type Settings } from '../../lib/settings/settings';
 import type { GgufTokenizerSource } from '../../lib/tokenize/types';
-import { createUrlGraphBuilder } from '../engine/buildGraph';
-import { createEngineClient } from '../engine/client';
 import { jobModelOf, scenarioPortModelOf, type JobModelSource } from '../engine/jobModel';
 import { createScenarioPort } from '../engine/scenarioPort';
-import { diskFetch } from '../engine/testing/diskFetch';
-import { createInProcessWorker } from '../engine/testing/inProcessWorker';
-import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { setTimelineSink } from '../timeline';
-import { createAnalysisClient, type AnalysisJobProgress } from './client';
-import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
+import type { AnalysisJobProgress } from './client';
+import { builtinPageModel, connectedJobWorkers } from './testing/builtinJobs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const spec = builtinSpec();
@@ -30,19 +25,7 @@ const spec = builtinSpec();
 const heldOut = Int32Array.from(readFileSync(join(ROOT, 'public', 'text', 'brown-test.txt')));
 
 // The page's model as hooks/useModelInfo has it for the built-in folder: the tokenizer included.
-const pageModel: JobModelSource = {
-  id: 'builtin:bandscope-byte-4m',
-  identity: 'curve-job-test',
-  rope: spec.rope,
-  trainedWindow: { windowTokens: 256 },
-  spec,
-  label: 'built-in',
-  baseUrl: '/models/bandscope-byte-4m/',
-  files: null,
-  memoryBudgetBytes: 2 ** 31,
-  memoryBudgetReason: 'test budget',
-  tokenizer: { kind: 'bytes', vocabSize: 256, bos: null, eos: null },
-};
+const pageModel: JobModelSource = builtinPageModel(spec, 'curve-job-test', { kind: 'bytes', vocabSize: 256, bos: null, eos: null });
 const model = jobModelOf(pageModel);
 
 // The default scenario: dynamic NTK ×8 to 2048 (one graph per frequency group, each over its own
@@ -55,18 +38,11 @@ const curveOf = (key: string): CurveJob => {
   return job;
 };
 
-const runtime = createOrtNodeRuntime({ intraOpNumThreads: 2 });
-const graphs = createUrlGraphBuilder(diskFetch(join(ROOT, 'public')));
-const pageEngine = createEngineClient(() => createInProcessWorker(runtime, graphs));
-const analysisWorker = createInProcessAnalysisWorker();
-const analysis = createAnalysisClient(() => analysisWorker);
-const channel = new MessageChannel();
-pageEngine.connect(channel.port1);
-analysis.connectEngine(channel.port2);
+const workers = connectedJobWorkers({ reference: true });
+const { pageEngine, analysisWorker, analysis } = workers;
 const pagePort = createScenarioPort(pageEngine, scenarioPortModelOf(pageModel), { device: settings.device });
 // The reference's own engine worker: its sessions and run memo are not the page's.
-const referenceEngine = createEngineClient(() => createInProcessWorker(runtime, graphs));
-const referencePort = createScenarioPort(referenceEngine, scenarioPortModelOf(pageModel), { device: settings.device });
+const referencePort = createScenarioPort(workers.referenceEngine!, scenarioPortModelOf(pageModel), { device: settings.device });
 
 /**
  * A curve's numbers: everything but the wall time of its runs (`seconds`, `tokensPerSecond` differ
@@ -84,12 +60,7 @@ function numbersOf(result: CurveResult) {
 }
 
 afterEach(() => setTimelineSink(null));
-afterAll(() => {
-  analysis.terminate();
-  pageEngine.terminate();
-  referenceEngine.terminate();
-  channel.port1.close();
-});
+afterAll(() => workers.close());
 
 describe('the worker plans what the page plans', () => {
   // A llama2-style GGUF tokenizer: BOS 1 added at the start (llama-perplexity writes it over each chunk).

@@ -13,15 +13,11 @@ import { runDiagnostics, runProxySetup } from '../../lib/scenario/diagnosticsJob
 import { createLayeredProxy } from '../../lib/scenario/diagnosticsProxy';
 import { planScenario } from '../../lib/scenario/plan';
 import { defaultSettings, type Settings } from '../../lib/settings/settings';
-import { createUrlGraphBuilder } from '../engine/buildGraph';
-import { createEngineClient } from '../engine/client';
 import { jobModelOf, scenarioPortModelOf, type JobModel } from '../engine/jobModel';
 import { createScenarioPort } from '../engine/scenarioPort';
-import { diskFetch } from '../engine/testing/diskFetch';
-import { createInProcessWorker } from '../engine/testing/inProcessWorker';
-import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createAnalysisClient, type AnalysisJobProgress } from './client';
 import { ANALYSIS_PROGRESS } from './jobs';
+import { builtinPageModel, connectedJobWorkers } from './testing/builtinJobs';
 import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -30,18 +26,7 @@ const spec = builtinSpec();
 const heldOut = Int32Array.from(readFileSync(join(ROOT, 'public', 'text', 'brown-test.txt')));
 const dev = Int32Array.from(readFileSync(join(ROOT, 'public', 'text', 'brown-dev.txt')));
 
-const model: JobModel = jobModelOf({
-  id: 'builtin:bandscope-byte-4m',
-  identity: 'jobs-test',
-  rope: spec.rope,
-  trainedWindow: { windowTokens: 256 },
-  spec,
-  label: 'built-in',
-  baseUrl: '/models/bandscope-byte-4m/',
-  files: null,
-  memoryBudgetBytes: 2 ** 31,
-  memoryBudgetReason: 'test budget',
-});
+const model: JobModel = jobModelOf(builtinPageModel(spec, 'jobs-test'));
 
 // Dynamic NTK ×2 to L′ = 512, 4-bit weights and an int8 per-token post-RoPE KV cache: the
 // quantized run reads the k_kv tap, and the fp16 noise floor runs too.
@@ -55,20 +40,11 @@ const settings: Settings = {
   compareMethods: [],
 };
 
-const engineWorker = createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 2 }), createUrlGraphBuilder(diskFetch(join(ROOT, 'public'))));
-const pageEngine = createEngineClient(() => engineWorker);
-const analysisWorker = createInProcessAnalysisWorker();
-const analysis = createAnalysisClient(() => analysisWorker);
-const channel = new MessageChannel();
-pageEngine.connect(channel.port1);
-analysis.connectEngine(channel.port2);
+const workers = connectedJobWorkers();
+const { pageEngine, analysisWorker, analysis } = workers;
 const pagePort = createScenarioPort(pageEngine, scenarioPortModelOf(model), { device: settings.device });
 
-afterAll(() => {
-  analysis.terminate();
-  pageEngine.terminate();
-  channel.port1.close();
-});
+afterAll(() => workers.close());
 
 describe('whole jobs in the analysis worker', () => {
   it('diagnostics-job gives exactly the DiagnosticsResult of runDiagnostics + computeDiagnostics in-process, with progress and the device', async () => {

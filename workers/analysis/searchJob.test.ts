@@ -13,17 +13,12 @@ import { planScenario } from '../../lib/scenario/plan';
 import { runSearch, type SearchRunResult } from '../../lib/scenario/search';
 import { searchJobOf, searchOpener, type SearchChoice } from '../../lib/scenario/searchRun';
 import { defaultSettings, type Settings } from '../../lib/settings/settings';
-import { createUrlGraphBuilder } from '../engine/buildGraph';
-import { createEngineClient } from '../engine/client';
 import { jobModelOf, scenarioPortModelOf, type JobModelSource } from '../engine/jobModel';
 import { createScenarioPort } from '../engine/scenarioPort';
-import { diskFetch } from '../engine/testing/diskFetch';
-import { createInProcessWorker } from '../engine/testing/inProcessWorker';
-import { createOrtNodeRuntime } from '../runtime/ort-node';
-import { createAnalysisClient, type AnalysisJobProgress } from './client';
+import type { AnalysisJobProgress } from './client';
 import { createAnalysisHandler } from './handler';
 import type { AnalysisResponse } from './protocol';
-import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
+import { builtinPageModel, connectedJobWorkers } from './testing/builtinJobs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const spec = builtinSpec();
@@ -31,19 +26,7 @@ const spec = builtinSpec();
 const devTokens = Int32Array.from(readFileSync(join(ROOT, 'public', 'text', 'brown-dev.txt')));
 const testTokens = Int32Array.from(readFileSync(join(ROOT, 'public', 'text', 'brown-test.txt')));
 
-const pageModel: JobModelSource = {
-  id: 'builtin:bandscope-byte-4m',
-  identity: 'search-job-test',
-  rope: spec.rope,
-  trainedWindow: { windowTokens: 256 },
-  spec,
-  label: 'built-in',
-  baseUrl: '/models/bandscope-byte-4m/',
-  files: null,
-  memoryBudgetBytes: 2 ** 31,
-  memoryBudgetReason: 'test budget',
-  tokenizer: { kind: 'bytes', vocabSize: 256, bos: null, eos: null },
-};
+const pageModel: JobModelSource = builtinPageModel(spec, 'search-job-test', { kind: 'bytes', vocabSize: 256, bos: null, eos: null });
 const model = jobModelOf(pageModel);
 
 // A short search: no PI, L′ = 384 past the trained 256 (S = 256), 2 bands × 3 grid points = 5
@@ -59,16 +42,9 @@ const settings: Settings = {
 const choice: SearchChoice = { devTokens, testTokens, gridPoints: 3, guardTolerance: 0.05, window: { lo: 0.9, hi: 1.1 }, windows: 2, testWindows: 2 };
 const plan = planScenario(settings, pageModel);
 
-const runtime = createOrtNodeRuntime({ intraOpNumThreads: 2 });
-const graphs = createUrlGraphBuilder(diskFetch(join(ROOT, 'public')));
-const pageEngine = createEngineClient(() => createInProcessWorker(runtime, graphs));
-const analysisWorker = createInProcessAnalysisWorker();
-const analysis = createAnalysisClient(() => analysisWorker);
-const channel = new MessageChannel();
-pageEngine.connect(channel.port1);
-analysis.connectEngine(channel.port2);
-const referenceEngine = createEngineClient(() => createInProcessWorker(runtime, graphs));
-const referencePort = createScenarioPort(referenceEngine, scenarioPortModelOf(pageModel), { device: settings.device });
+const workers = connectedJobWorkers({ reference: true });
+const { analysisWorker, analysis } = workers;
+const referencePort = createScenarioPort(workers.referenceEngine!, scenarioPortModelOf(pageModel), { device: settings.device });
 
 /** Wall-clock fields (they differ from run to run) removed, everywhere in a record. */
 function withoutTimes(value: unknown): unknown {
@@ -100,12 +76,7 @@ async function referenceSearch() {
   return reference;
 }
 
-afterAll(() => {
-  analysis.terminate();
-  pageEngine.terminate();
-  referenceEngine.terminate();
-  channel.port1.close();
-});
+afterAll(() => workers.close());
 
 describe('search-job in the analysis worker', () => {
   it('streams the candidates and answers the result runSearch gives in-process', async () => {
@@ -174,7 +145,7 @@ describe('search-job in the analysis worker', () => {
   it('a search cancelled before it started answers the cancelled result (no candidates), not an error', async () => {
     const posted: AnalysisResponse[] = [];
     const handler = createAnalysisHandler({ post: (r) => posted.push(r) });
-    handler.attachEngine(referenceEngine);
+    handler.attachEngine(workers.referenceEngine!);
     await handler.handle({ kind: 'cancel', requestId: 99, targetRequestId: 1 });
     await handler.handle({ kind: 'search-job', requestId: 1, job: { settings, model, choice } });
     expect(posted.map((r) => r.kind)).toEqual(['search-job-result']);
