@@ -42,7 +42,20 @@ function configureEnv(options: OrtWebOptions): number {
   return ort.env.wasm.numThreads ?? threads;
 }
 
-async function probeWebGpu(): Promise<{ ok: true; info: AdapterInfo; limits: GpuBufferLimits | null; shaderF16: boolean } | { ok: false; reason: string }> {
+type WebGpuProbe = { ok: true; info: AdapterInfo; limits: GpuBufferLimits | null; shaderF16: boolean } | { ok: false; reason: string };
+
+let webGpuProbe: Promise<WebGpuProbe> | null = null;
+
+/**
+ * The adapter's facts, asked once per worker: every session load reads its limits, its features
+ * (shader-f16) and its info, which do not change while the page lives.
+ */
+function probeWebGpu(): Promise<WebGpuProbe> {
+  webGpuProbe ??= requestWebGpuFacts();
+  return webGpuProbe;
+}
+
+async function requestWebGpuFacts(): Promise<WebGpuProbe> {
   const gpu = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator?.gpu;
   if (!gpu) return { ok: false, reason: 'navigator.gpu is missing (no WebGPU in this context)' };
   let adapter: Awaited<ReturnType<GpuLike['requestAdapter']>>;
