@@ -60,13 +60,33 @@ export type UserModelFiles =
   | { kind: 'gguf'; file: File; extra?: File[] }
   | null;
 
+let builtinDefault: Promise<ModelInfo> | null = null;
+
+/**
+ * The built-in model's info with its stated trained window, fetched once per page: hooks/earlyStart
+ * asks for it while the page's scripts still run, so the query finds it in flight or done.
+ */
+export function builtinDefaultInfo(): Promise<ModelInfo> {
+  builtinDefault ??= builtinInfo(null);
+  // A failed fetch is retried by the next call, not remembered.
+  builtinDefault.catch(() => {
+    builtinDefault = null;
+  });
+  return builtinDefault;
+}
+
 async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInfo> {
-  const configText = await (await fetch(`${BUILTIN_MODEL_URL}config.json`)).text();
+  // Three independent reads at once: the config, the weights' size, the files' identity.
+  const [configText, head, identity] = await Promise.all([
+    fetch(`${BUILTIN_MODEL_URL}config.json`).then((r) => r.text()),
+    fetch(`${BUILTIN_MODEL_URL}model.safetensors`, { method: 'HEAD' }),
+    // The one identity scheme (lib/model MODEL_IDENTITY_SCHEME): `bandscope` prints the same hash for these files.
+    servedModelIdentity(fetch, BUILTIN_MODEL_URL),
+  ]);
   const config = JSON.parse(configText) as Record<string, unknown>;
   const statedSpec = specFromHfConfig(config);
   const trainedWindow = resolveTrainedWindow('hf-safetensors', config, statedSpec, trainedWindowTokens ?? undefined);
   const spec = trainedWindowTokens === null ? statedSpec : withTrainedWindow(statedSpec, trainedWindowTokens);
-  const head = await fetch(`${BUILTIN_MODEL_URL}model.safetensors`, { method: 'HEAD' });
   const size = Number(head.headers.get('content-length') ?? NaN);
   return {
     id: `builtin:bandscope-byte-4m${windowKey(trainedWindowTokens)}`,
@@ -80,8 +100,7 @@ async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInf
     memoryBudgetReason: pageBudget().rule,
     loadBytes: null,
     engine: null,
-    // The one identity scheme (lib/model MODEL_IDENTITY_SCHEME): `bandscope` prints the same hash for these files.
-    identity: await servedModelIdentity(fetch, BUILTIN_MODEL_URL),
+    identity,
     weightsSizeBytes: Number.isFinite(size) ? size : null,
     trainedWindow,
   };
@@ -179,7 +198,7 @@ export function useModelInfo(choice: ModelChoice, userFiles: UserModelFiles, tra
     staleTime: Infinity,
     retry: false,
     queryFn: async () => {
-      if (choice.kind === 'builtin') return builtinInfo(trainedWindowTokens);
+      if (choice.kind === 'builtin') return trainedWindowTokens === null ? builtinDefaultInfo() : builtinInfo(trainedWindowTokens);
       if (userFiles === null)
         throw new Error(
           `the settings name ${choice.kind === 'gguf' ? 'GGUF file' : 'folder'} '${choice.name}', but local files cannot travel in a link; open it again with the buttons on the left`,

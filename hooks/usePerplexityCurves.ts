@@ -9,7 +9,6 @@
  * main method runs first, overlays follow.
  */
 import { useQueries } from '@tanstack/react-query';
-import { useEffect } from 'react';
 import { curveJobs, isFp, type CurveJob } from '@/lib/scenario/curveJobs';
 import type { CurveResult } from '@/lib/scenario/perplexityCurve';
 import { PPL_DEFAULTS } from '@/lib/scenario/plan';
@@ -33,11 +32,6 @@ export function unsupportedQuantReason(settings: Settings, headDim?: number): st
 }
 
 export function usePerplexityCurves(settings: Settings, model: ModelInfo | undefined, tokens: Int32Array | undefined, textKey: string) {
-  // Start the engine worker and the analysis worker (joined once) at mount: the ORT WASM module
-  // then compiles while the page fetches the model config and the text, instead of after them.
-  useEffect(() => {
-    getJobAnalysisClient();
-  }, []);
   const { plan, error } = useScenarioPlan(settings, model);
   const jobs = plan ? plan.curves : curveJobs(settings);
   const blocked = plan ? plan.blocked : null;

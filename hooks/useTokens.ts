@@ -13,6 +13,26 @@ import { getEngineClient } from './engineClient';
 
 export type TextPart = 'dev' | 'test';
 
+const bundledTexts = new Map<TextPart, Promise<Uint8Array>>();
+
+/**
+ * The bytes of a bundled text part, fetched once per page (hooks/earlyStart asks for both parts
+ * while the page's scripts still run). Not tied to one query's signal: every query shares it.
+ */
+export function bundledTextBytes(part: TextPart): Promise<Uint8Array> {
+  let bytes = bundledTexts.get(part);
+  if (!bytes) {
+    bytes = fetch(`/text/brown-${part}.txt`).then(async (res) => {
+      if (!res.ok) throw new Error(`/text/brown-${part}.txt: HTTP ${res.status}`);
+      return new Uint8Array(await res.arrayBuffer());
+    });
+    bundledTexts.set(part, bytes);
+    // A failed fetch is retried by the next call, not remembered.
+    bytes.catch(() => bundledTexts.delete(part));
+  }
+  return bytes;
+}
+
 /** The tokenizer to use and a stable cache key for it (e.g. the model id). */
 export interface TokensModel {
   key: string;
@@ -39,9 +59,8 @@ export function useTokens(text: 'brown' | 'user', part: TextPart, userText: File
         if (!userText) throw new Error('no text file is open; use “Open text file…” or switch back to the bundled text');
         bytes = new Uint8Array(await userText.arrayBuffer());
       } else {
-        const res = await fetch(`/text/brown-${part}.txt`, { signal });
-        if (!res.ok) throw new Error(`/text/brown-${part}.txt: HTTP ${res.status}`);
-        bytes = new Uint8Array(await res.arrayBuffer());
+        bytes = await bundledTextBytes(part);
+        signal.throwIfAborted();
       }
       // Byte ids are the file's bytes as they are, with the source's BOS/EOS rule.
       if (byteIds) return tokenStreamOfBytes(source, 256, bytes);
