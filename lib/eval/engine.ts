@@ -39,8 +39,6 @@ export interface EngineGraph {
   outputNames: string[];
 }
 
-export type NllEngineFactory = (graph: EngineGraph) => Promise<NllEngine>;
-
 /** Token ids as int64 for ORT's `input_ids`. Output: BigInt64Array[ids.length]. */
 export function idsToInt64(ids: Int32Array | BigInt64Array): BigInt64Array {
   if (ids instanceof BigInt64Array) return ids;

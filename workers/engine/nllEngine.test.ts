@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createEngineClient } from './client';
-import { loadWorkerNllEngine, workerNllEngineFactory } from './nllEngine';
+import { loadWorkerNllEngine } from './nllEngine';
 import { createInProcessWorker } from './testing/inProcessWorker';
 import { buildTinyEngineGraph } from './testing/tinyGraph';
 
@@ -25,17 +25,6 @@ describe('NllEngine over the worker client', () => {
     await expect(engine.run({ ids: new Int32Array(4), cos, sin })).rejects.toThrow('fixed to T = 3');
     await engine.dispose();
     await expect(engine.run({ ids: new Int32Array(3), cos, sin })).rejects.toThrow("no session 'tiny' is loaded");
-    client.terminate();
-  });
-
-  it('implements lib/eval NllEngineFactory from graph bytes', async () => {
-    const client = createEngineClient(() => createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: 1 })));
-    const factory = workerNllEngineFactory(client, 'auto', 2);
-    const bytes = buildTinyEngineGraph();
-    const engine = await factory({ modelBytes: bytes, seqLen: 2, outputNames: ['nll'] });
-    expect(bytes.length).toBeGreaterThan(0); // caller keeps its bytes
-    const out = await engine.run({ ids: new Int32Array([0, 1]), cos: new Float32Array(4), sin: new Float32Array(4) });
-    expect(Array.from(out.nll)).toEqual([1]);
     client.terminate();
   });
 });

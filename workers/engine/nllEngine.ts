@@ -1,11 +1,11 @@
 /**
  * lib/eval's NllEngine over the engine worker, so perplexity, diagnostics and search code runs
  * unchanged in the browser — the browser implementation of the engine port
- * (`open(build, seqLen) → NllEngine`; the Node one is cli/engine/nodeRunner over the single
+ * (`open(build, seqLen) → NllEngine`; the Node one is cli/engine/nodePort over the single
  * onnxruntime-node owner). Inputs are copied before they are transferred: eval code reuses its
  * cos/sin tables across windows, and a transfer would detach them.
  */
-import type { EngineGraph, NllEngine, NllEngineFactory, NllEngineInput, NllEngineOutput } from '../../lib/eval/engine';
+import type { NllEngine, NllEngineInput, NllEngineOutput } from '../../lib/eval/engine';
 import type { DeviceReport, DeviceRequest } from '../runtime/types';
 import type { EngineClient, RequestOptions } from './client';
 import { engineSessionKey } from '../../lib/scenario/key';
@@ -97,24 +97,4 @@ export function createEnginePort(client: EngineClient, model: EnginePortModel): 
       });
     },
   };
-}
-
-/**
- * NllEngineFactory for callers that already hold graph bytes (lib/eval's shape). The bytes are
- * copied and transferred; prefer loadWorkerNllEngine with an 'hf-url' source so the worker builds.
- */
-export function workerNllEngineFactory(client: EngineClient, device: DeviceRequest, headDim: number, keyPrefix = 'graph'): NllEngineFactory {
-  let counter = 0;
-  return async (graph: EngineGraph) =>
-    loadWorkerNllEngine(
-      client,
-      { kind: 'graph', graphBytes: graph.modelBytes.slice() },
-      {
-        sessionKey: `${keyPrefix}#${++counter}|T${graph.seqLen}`,
-        seqLen: graph.seqLen,
-        headDim,
-        device,
-        wantTaps: graph.outputNames.some((name) => name !== 'nll' && name !== 'logits'),
-      },
-    );
 }
