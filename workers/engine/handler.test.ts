@@ -107,6 +107,48 @@ describe('engine handler (onnxruntime-node standing in)', () => {
     expect(Array.from(rerun.nll)).toEqual([23.5, 34.5, 46.5]); // cos[3] is row 1, which feeds nll[0]
   });
 
+  it('answers a cached load and a remembered window at once, while a run of another session still holds the queue', async () => {
+    const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: EngineRuntime = {
+      async createSession(bytes, device) {
+        const session = await inner.createSession(bytes, device);
+        return {
+          device: session.device,
+          inputNames: session.inputNames,
+          outputNames: session.outputNames,
+          async run(feeds, wanted) {
+            if (feeds.input_ids.dims[1] === 3) await gate; // the 3-token window (session 'slow') waits
+            return session.run(feeds, wanted);
+          },
+          release: () => session.release(),
+        };
+      },
+    };
+    const { handler, responses } = harness(slow);
+    await handler.handle(loadGraph(1, 'fast'));
+    await handler.handle(runRequest(2, 'fast'));
+    await handler.handle(loadGraph(3, 'slow'));
+    const blocked = handler.handle(runRequest(4, 'slow', 3));
+    await handler.handle(loadGraph(5, 'fast'));
+    await handler.handle(runRequest(6, 'fast'));
+    // Both answered while request 4 still waits at the gate.
+    expect(responses.find((r) => r.requestId === 5)).toMatchObject({ kind: 'loaded', cached: true });
+    expect(responses.find((r) => r.requestId === 6 && r.kind === 'result')).toMatchObject({ reused: true });
+    expect(responses.some((r) => r.requestId === 4 && r.kind === 'result')).toBe(false);
+    // A window not run before waits its turn.
+    const fresh = runRequest(7, 'fast');
+    fresh.ids[0] = 11;
+    const queued = handler.handle(fresh);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(responses.some((r) => r.requestId === 7)).toBe(false);
+    release();
+    await Promise.all([blocked, queued]);
+    expect(responses.find((r) => r.requestId === 4 && r.kind === 'result')).toBeDefined();
+    expect(responses.find((r) => r.requestId === 7 && r.kind === 'result')).toMatchObject({ nll: expect.any(Float32Array) });
+  });
+
   it('caches sessions by key and builds a url source once', async () => {
     const { handler, responses, builds } = harness();
     const load = (requestId: number): EngineRequest => ({

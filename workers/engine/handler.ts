@@ -188,38 +188,69 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     return { session, sizeBytes: headBytes + built.layerCacheBytes };
   }
 
+  /**
+   * Answers a run of a window this session already ran (the run memo) and returns true; false when
+   * it must run. Only for a session still held: a disposed key is an error, as without the memo.
+   */
+  function answerFromMemo(request: Extract<EngineRequest, { kind: 'run' }>): boolean {
+    const { requestId, sessionKey, ids, cos, sin, wantTaps } = request;
+    if (wantTaps || !(recipes.has(sessionKey) || sessions.get(sessionKey) !== undefined)) return false;
+    const remembered = runMemo.lookup(sessionKey, ids, cos, sin);
+    if (!remembered) return false;
+    send({ kind: 'progress', requestId, stage: 'run', message: `${ids.length} tokens: this window already ran on this session; its NLL is reused` });
+    send({ kind: 'result', requestId, nll: remembered.nll, device: remembered.meta, elapsedMs: 0, reused: true });
+    return true;
+  }
+
+  /** A load of a session the LRU holds, under the same budget: answered at once, not queued. */
+  function answerFromCache(request: Extract<EngineRequest, { kind: 'load-model' }>): boolean {
+    const budget = sessionBudgetOf(request);
+    if (budget !== undefined && budget !== sessions.budgetBytes) return false;
+    const existing = sessions.get(request.sessionKey);
+    if (!existing) return false;
+    answerCached(request, existing, now(), []);
+    return true;
+  }
+
+  function sessionBudgetOf({ source, sessionBudgetBytes }: Extract<EngineRequest, { kind: 'load-model' }>): number | undefined {
+    return (
+      sessionBudgetBytes ??
+      (source.kind !== 'graph' && source.build.memoryBudgetBytes !== undefined ? SESSION_SHARE_OF_RUN_BUDGET * source.build.memoryBudgetBytes : undefined)
+    );
+  }
+
+  function hold({ sessionKey, source, device }: Extract<EngineRequest, { kind: 'load-model' }>): void {
+    if (source.kind === 'graph') return;
+    const recipe = recipes.get(sessionKey);
+    if (recipe) recipe.holders += 1;
+    else recipes.set(sessionKey, { source, device, holders: 1 });
+  }
+
+  function answerCached(request: Extract<EngineRequest, { kind: 'load-model' }>, existing: RuntimeSession, startMs: number, evicted: string[]): void {
+    hold(request);
+    send({
+      kind: 'loaded',
+      requestId: request.requestId,
+      sessionKey: request.sessionKey,
+      device: existing.device,
+      inputNames: [...existing.inputNames],
+      outputNames: [...existing.outputNames],
+      cached: true,
+      elapsedMs: now() - startMs,
+      evicted,
+    });
+  }
+
   async function loadModel(request: Extract<EngineRequest, { kind: 'load-model' }>): Promise<void> {
     const { requestId, sessionKey, source, device } = request;
     const startMs = now();
-    const budget =
-      request.sessionBudgetBytes ??
-      (source.kind !== 'graph' && source.build.memoryBudgetBytes !== undefined ? SESSION_SHARE_OF_RUN_BUDGET * source.build.memoryBudgetBytes : undefined);
+    const budget = sessionBudgetOf(request);
     const evicted = budget !== undefined && budget !== sessions.budgetBytes ? await sessions.setBudget(budget) : [];
-    const hold = () => {
-      if (source.kind === 'graph') return;
-      const recipe = recipes.get(sessionKey);
-      if (recipe) recipe.holders += 1;
-      else recipes.set(sessionKey, { source, device, holders: 1 });
-    };
     const existing = sessions.get(sessionKey);
-    if (existing) {
-      hold();
-      send({
-        kind: 'loaded',
-        requestId,
-        sessionKey,
-        device: existing.device,
-        inputNames: [...existing.inputNames],
-        outputNames: [...existing.outputNames],
-        cached: true,
-        elapsedMs: now() - startMs,
-        evicted,
-      });
-      return;
-    }
+    if (existing) return answerCached(request, existing, startMs, evicted);
     const { session, sizeBytes } = await createFrom(requestId, source, device);
     evicted.push(...(await sessions.put(sessionKey, session, sizeBytes)));
-    hold();
+    hold(request);
     send({
       kind: 'loaded',
       requestId,
@@ -259,15 +290,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     if (cos.length !== tokenCount * headDim || sin.length !== tokenCount * headDim) {
       throw new Error(`cos/sin must be [T=${tokenCount}, headDim=${headDim}] = ${tokenCount * headDim} floats, got cos ${cos.length}, sin ${sin.length}`);
     }
-    // Only for a session still held: a disposed key is an error, as without the memo.
-    if (!wantTaps && (recipes.has(sessionKey) || sessions.get(sessionKey) !== undefined)) {
-      const remembered = runMemo.lookup(sessionKey, ids, cos, sin);
-      if (remembered) {
-        send({ kind: 'progress', requestId, stage: 'run', message: `${tokenCount} tokens: this window already ran on this session; its NLL is reused` });
-        send({ kind: 'result', requestId, nll: remembered.nll, device: remembered.meta, elapsedMs: 0, reused: true });
-        return;
-      }
-    }
+    if (answerFromMemo(request)) return;
     const session = await sessionFor(requestId, sessionKey);
     const ids64 = new BigInt64Array(tokenCount);
     for (let t = 0; t < tokenCount; t++) ids64[t] = BigInt(ids[t]);
@@ -333,9 +356,14 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
   /** `request` with the handler's own id, queued (cancel acts at once). */
   function dispatch(request: EngineRequest): Promise<void> {
     switch (request.kind) {
+      // What costs no engine work is answered at once, not behind the queue's loads and runs: a
+      // perplexity curve whose window the diagnostics already ran waited ~0.3 s for the noise
+      // floor's session load otherwise.
       case 'load-model':
+        if (!cancelled.has(request.requestId) && answerFromCache(request)) return Promise.resolve();
         return enqueue(request.requestId, () => loadModel(request));
       case 'run':
+        if (!cancelled.has(request.requestId) && answerFromMemo(request)) return Promise.resolve();
         return enqueue(request.requestId, () => run(request));
       case 'dispose':
         return enqueue(request.requestId, () => dispose(request));
