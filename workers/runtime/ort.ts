@@ -9,6 +9,12 @@
  * WebGPU build also carries the WASM EP, but its CPU kernels pay for the instrumentation: on the
  * built-in model at 2048 tokens in Chromium on this 2-core machine a window took 2.9–3.8 s on its
  * first run and 0.9–1.6 s after (plain build: 0.84 s and 0.68–0.75 s), with the same NLL.
+ *
+ * Device-resident outputs (`runKeeping`, workers/runtime/deviceTensor.ts): a WebGPU session binds
+ * the outputs named in `deviceOutputs` to GPU buffers (`preferredOutputLocation` 'gpu-buffer') and
+ * returns the kept ones as handles; a handle from a session of the same build is fed to another
+ * WebGPU session as it is (they share the build's WebGPU device). Anything else — a WASM session, a
+ * handle of the other build, a session that once failed with such a feed — gets the values downloaded.
  */
 import type * as Ort from 'onnxruntime-web';
 import { GraphBuilder } from '../../lib/onnx/graphBuilder';
