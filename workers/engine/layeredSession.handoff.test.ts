@@ -10,7 +10,7 @@ import type { ModelSpec } from '../../lib/model/spec';
 import { assembleHeadWeights, assembleLayerWeights, type TensorF32Source } from '../../lib/onnx/assembleWeights';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
 import { builtinSpec, builtinTensors, readTokens, fixtureIndex } from '../../cli/engine/testing/builtin';
-import { gpuDeviceTensor, nativeOf, runWithDeviceFeeds, keptNames } from '../runtime/deviceTensor';
+import { cpuDeviceTensor, gpuDeviceTensor, nativeOf, runWithDeviceFeeds, keptNames } from '../runtime/deviceTensor';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import type { DeviceTensor, EngineRuntime, FeedTensor, FetchedTensor, KeptRunResult, RuntimeSession } from '../runtime/types';
 import { createLayeredSession, type LayeredSessionOptions } from './layeredSession';
@@ -51,6 +51,8 @@ interface FakeOptions {
   headRefusesFeeds?: boolean;
   /** The n-th group run (0-based, counted over the runtime's life) throws. */
   failGroupRun?: number;
+  /** The n-th session created (0 = the head, then the groups in order) ran on WASM (an EP fallback): no device, CPU outputs. */
+  wasmSession?: number;
 }
 
 /** onnxruntime-node sessions dressed as WebGPU ones that keep `deviceOutputs` on a stand-in device. */
@@ -60,9 +62,11 @@ function deviceRuntime(fake: FakeOptions = {}): { runtime: EngineRuntime; counts
   const onDevice = new WeakSet<FeedTensor>();
   const counts: Counts = { hiddenUploads: 0, downloads: 0, handlesMade: 0, released: 0, disposeCalls: new Map(), refusals: 0 };
   let groupRuns = 0;
+  let created = 0;
   const runtime: EngineRuntime = {
     async createSession(bytes, device, sessionOptions = {}) {
       const session = await inner.createSession(bytes, device);
+      const onWasm = fake.wasmSession === created++;
       const deviceOutputs = new Set(sessionOptions.deviceOutputs ?? []);
       const isGroup = session.outputNames.includes('hidden_out');
       const refuses = fake.headRefusesFeeds === true && !isGroup;
@@ -71,7 +75,7 @@ function deviceRuntime(fake: FakeOptions = {}): { runtime: EngineRuntime; counts
         inputNames: session.inputNames,
         outputNames: session.outputNames,
         get device() {
-          return { ...session.device, used: 'webgpu' as const, ...(refused ? { deviceFeedRefused: refused } : {}) };
+          return { ...session.device, used: onWasm ? ('wasm' as const) : ('webgpu' as const), ...(refused ? { deviceFeedRefused: refused } : {}) };
         },
         run: (feeds, names) => session.run(feeds, names),
         async runKeeping(feeds, names, options = {}): Promise<KeptRunResult> {
@@ -80,7 +84,7 @@ function deviceRuntime(fake: FakeOptions = {}): { runtime: EngineRuntime; counts
           const results = (await runWithDeviceFeeds<FeedTensor>({
             feeds,
             refused: refused !== undefined,
-            nativeFeed: (h) => nativeOf(h, owner) as FeedTensor | null,
+            nativeFeed: (h) => (onWasm ? null : (nativeOf(h, owner) as FeedTensor | null)),
             toNative: (feed) => feed,
             disposeNative: () => {},
             run: async (plain) => {
@@ -100,6 +104,10 @@ function deviceRuntime(fake: FakeOptions = {}): { runtime: EngineRuntime; counts
             const t = results[name];
             if (!keep.has(name) || !deviceOutputs.has(name)) {
               out.fetched[name] = t;
+              continue;
+            }
+            if (onWasm) {
+              out.kept[name] = cpuDeviceTensor(t.data, t.dims);
               continue;
             }
             const resident: FeedTensor = { type: 'float32', data: t.data, dims: t.dims };
@@ -207,6 +215,25 @@ describe('layered hand-offs on a runtime with device residency', () => {
       expect(counts.refusals).toBe(1); // no second failed try: the session remembers
       expect(counts.downloads).toBe(2);
       expect(session.device.handOff).toEqual(report);
+      expectEachDisposedOnce(counts);
+    } finally {
+      await session.release();
+    }
+  });
+
+  it('a group whose session fell back to WASM: the hand-off into it is a download, the one out of it an upload; the report says why', async () => {
+    const { runtime, counts } = deviceRuntime({ wasmSession: 2 }); // layers 2–3
+    const session = await open(runtime);
+    try {
+      const out = await session.run(feeds());
+      expect(Array.from(out.nll.data)).toEqual(Array.from(reference.nll.data));
+      expect(counts.downloads).toBe(1);
+      expect(session.device.handOff).toEqual({
+        count: 3,
+        onDevice: 1,
+        downloads: 1,
+        reason: "layers 2–3 runs on wasm, so layers 0–1's hidden_out was downloaded",
+      });
       expectEachDisposedOnce(counts);
     } finally {
       await session.release();

@@ -78,6 +78,12 @@ export interface LayeredSessionOptions {
   headBudgetBytes?: number;
 }
 
+/** A session of a layered run and how the device report names it. */
+interface Party {
+  session: RuntimeSession;
+  label: string;
+}
+
 /** Bytes of a layer's arrays (what the cache counts). */
 export function layerWeightBytes(lw: FedDecoderLayerWeights): number {
   let n = lw.inputNorm.byteLength + lw.postAttentionNorm.byteLength + (lw.qNorm?.byteLength ?? 0) + (lw.kNorm?.byteLength ?? 0);
@@ -208,8 +214,6 @@ export async function createLayeredSession(
   // Runs one at a time: the scratch buffers are shared by every run of this session.
   let queue: Promise<unknown> = Promise.resolve();
   let handOff: HandOffReport | undefined;
-  // Why a hand-off left the GPU, kept from the first run that had one: the report says it once.
-  let handOffReason: string | undefined;
 
   return {
     inputNames: ['input_ids', 'cos', 'sin'],
@@ -235,21 +239,24 @@ export async function createLayeredSession(
   };
 
   /**
-   * Counts the hand-off of `handle` (the hidden state) to `consumer`, whose run has ended, and
-   * disposes it: on the device, or downloaded (computed on the GPU, read back to JS) and why.
+   * Counts the hand-off of `handle` (the hidden state) from `producer` to `consumer`, whose run has
+   * ended, and disposes it: kept on the device, or not and why (the run's first reason is reported).
    */
-  function handedOff(stats: HandOffReport, handle: RunFeed, producer: string, consumer: { session: RuntimeSession; label: string }): void {
+  function handedOff(stats: HandOffReport & { why?: string }, handle: RunFeed, producer: Party, consumer: Party): void {
     if (!isDeviceTensor(handle)) return;
     stats.count += 1;
     if (handle.location === 'gpu-buffer') stats.onDevice += 1;
     else if (handle.downloaded) {
       stats.downloads += 1;
       const refused = consumer.session.device.deviceFeedRefused;
-      handOffReason ??= refused
+      stats.why ??= refused
         ? `${consumer.label}: ${refused}`
         : consumer.session.device.used !== 'webgpu'
-          ? `${consumer.label} runs on ${consumer.session.device.used}, so ${producer}'s hidden_out was downloaded`
-          : `${producer}'s hidden_out came back in CPU memory`;
+          ? `${consumer.label} runs on ${consumer.session.device.used}, so ${producer.label}'s hidden_out was downloaded`
+          : `${producer.label}'s hidden_out came back in CPU memory`;
+    } else if (consumer.session.device.used === 'webgpu' && producer.session.device.used !== 'webgpu') {
+      // Not a download (it never was on the GPU), but not on the device either: say where it ran.
+      stats.why ??= `${producer.label} runs on ${producer.session.device.used}, so its hidden_out was uploaded to ${consumer.label}`;
     }
     handle.dispose();
   }
@@ -270,10 +277,10 @@ export async function createLayeredSession(
     const names = wanted ?? outputNames;
     for (const n of names) if (!outputNames.includes(n)) throw new Error(`layered session has no output '${n}' (has ${outputNames.join(', ')})`);
     const out: Record<string, FetchedTensor> = {};
-    const stats: HandOffReport = { count: 0, onDevice: 0, downloads: 0 };
+    const stats: HandOffReport & { why?: string } = { count: 0, onDevice: 0, downloads: 0 };
     // The embedding (plain data) for the first group, then each group's hidden_out handle.
     let hidden: RunFeed = floatFeed(embedRows(headWeights.embedTokens, hiddenSize, ids.data), [seqLen, hiddenSize]);
-    let producer = 'the embedding';
+    let producer: Party | null = null;
     let clipped = 0;
     cache.beginPass();
     try {
@@ -293,8 +300,8 @@ export async function createLayeredSession(
           const res = await runKeeping(group.session, groupFeeds, fetch, { keepOnDevice: ['hidden_out'] });
           const consumed = hidden;
           hidden = res.kept.hidden_out;
-          handedOff(stats, consumed, producer, group);
-          producer = group.label;
+          if (producer) handedOff(stats, consumed, producer, group);
+          producer = group;
           for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res.fetched[n];
           if (res.fetched.kv_clipped) clipped += res.fetched.kv_clipped.data[0];
         } finally {
@@ -307,14 +314,15 @@ export async function createLayeredSession(
         { ...headWeightFeeds, hidden, input_ids: ids },
         head.outputNames.filter((n) => n === 'nll' || names.includes(n)),
       );
-      handedOff(stats, hidden, producer, { session: headSession, label: 'the head' });
+      if (producer) handedOff(stats, hidden, producer, { session: headSession, label: 'the head' });
       out.nll = headOut.fetched.nll;
       if (headOut.fetched.logits) out.logits = headOut.fetched.logits;
     } finally {
       // An error or a cancel between hand-offs: the handle in flight is freed here (once).
       if (isDeviceTensor(hidden) && !hidden.disposed) hidden.dispose();
     }
-    handOff = { ...stats, ...(handOffReason !== undefined ? { reason: handOffReason } : {}) };
+    const { why, ...counts } = stats;
+    handOff = { ...counts, ...(why !== undefined ? { reason: why } : {}) };
     if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
     return out;
   }

@@ -51,7 +51,10 @@ export interface HandOffReport {
    * every tensor is in CPU memory anyway.
    */
   downloads: number;
-  /** Why `downloads` is not 0 (said once, not per run). */
+  /**
+   * Why a hand-off of this run left (or never reached) the GPU while its consumer ran on WebGPU:
+   * the run's first reason, said once, not per hand-off.
+   */
   reason?: string;
 }
 
