@@ -1,6 +1,7 @@
 // Black-box check of the browser engine: the harness route runs the built-in model in the engine
 // worker (onnxruntime-web), and its NLL must match onnxruntime-node on the same window and the
-// PyTorch fixture. Plus a WebGPU smoke on SwiftShader (tiny window: it is ~100× slower than WASM).
+// PyTorch fixture. Plus WebGPU checks on SwiftShader (tiny windows: it is ~100× slower than WASM):
+// the whole graph, and the layer-streamed engine with its hidden state kept on the GPU.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -20,7 +21,14 @@ const MODEL_URL = '/models/bandscope-byte-4m/';
 interface BrowserRun {
   meanNll: number;
   nll: number[];
-  device: { used: string; threads: number; requested: string; adapterInfo?: { architecture: string }; fallbackReason?: string };
+  device: {
+    used: string;
+    threads: number;
+    requested: string;
+    adapterInfo?: { architecture: string };
+    fallbackReason?: string;
+    handOff?: { count: number; onDevice: number; downloads: number; reason?: string };
+  };
 }
 
 async function runInBrowser(page: Page, query: string): Promise<BrowserRun> {
@@ -91,6 +99,21 @@ test('WebGPU (SwiftShader) smoke: 32 tokens agree with WASM and report the webgp
   const gpu = await runInBrowser(page, 'device=webgpu&tokens=32');
   expect(gpu.device.used, `fallback: ${gpu.device.fallbackReason ?? 'none'}`).toBe('webgpu');
   expect(gpu.device.adapterInfo?.architecture).toBeTruthy();
+  expect(Math.abs(gpu.meanNll - wasm.meanNll)).toBeLessThan(tolerance('mean-nll', 'float32', 'webgpu'));
+  expect(maxAbsDiff(gpu.nll, wasm.nll)).toBeLessThan(tolerance('per-token-nll', 'float32', 'webgpu'));
+});
+
+test('WebGPU (SwiftShader) layered, 2 layers per group: the hidden state stays on the GPU between groups and into the head; 32 tokens agree with WASM', async ({
+  page,
+}) => {
+  const wasm = await runInBrowser(page, 'device=wasm&tokens=32');
+  // The same engine on WASM: three hand-offs (6 layers / 2, the last into the head), all in CPU memory, none a download.
+  const wasmLayered = await runInBrowser(page, 'device=wasm&tokens=32&engine=layered&group=2');
+  expect(wasmLayered.device.handOff).toEqual({ count: 3, onDevice: 0, downloads: 0 });
+  expect(maxAbsDiff(wasmLayered.nll, wasm.nll)).toBeLessThan(tolerance('per-token-nll', 'float32', 'wasm'));
+  const gpu = await runInBrowser(page, 'device=webgpu&tokens=32&engine=layered&group=2');
+  expect(gpu.device.used, `fallback: ${gpu.device.fallbackReason ?? 'none'}`).toBe('webgpu');
+  expect(gpu.device.handOff, gpu.device.handOff?.reason).toEqual({ count: 3, onDevice: 3, downloads: 0 });
   expect(Math.abs(gpu.meanNll - wasm.meanNll)).toBeLessThan(tolerance('mean-nll', 'float32', 'webgpu'));
   expect(maxAbsDiff(gpu.nll, wasm.nll)).toBeLessThan(tolerance('per-token-nll', 'float32', 'webgpu'));
 });

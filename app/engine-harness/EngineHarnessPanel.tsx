@@ -1,6 +1,8 @@
 'use client';
-// Reads ?device=wasm|webgpu|auto&tokens=T&quant=rtn:w4g32a, runs tokens [0, T) of /text/brown-test.txt
-// (byte tokens) through the engine worker, and shows the numbers in data-testid elements.
+// Reads ?device=wasm|webgpu|auto&tokens=T&quant=rtn:w4g32a&engine=layered&group=G, runs tokens [0, T)
+// of /text/brown-test.txt (byte tokens) through the engine worker, and shows the numbers in
+// data-testid elements. engine=layered forces the layer-streamed engine (G layers per group); its
+// device report then says how the hidden state went between the sessions (handOff).
 import { useEffect, useState } from 'react';
 import { ropeCosSinTable } from '@/lib/rope/cosSin';
 import { ropeFrequencies } from '@/lib/rope/frequencies';
@@ -34,6 +36,8 @@ export function EngineHarnessPanel() {
     const tokenCount = Number(params.get('tokens') ?? 256);
     const quant = params.get('quant');
     const repeat = Math.max(1, Number(params.get('repeat') ?? 1));
+    const layered = params.get('engine') === 'layered';
+    const group = Number(params.get('group') ?? 1);
     const client = createEngineClient(createEngineWorker);
     let live = true;
     (async () => {
@@ -43,10 +47,15 @@ export function EngineHarnessPanel() {
       if (textBytes.length < tokenCount) throw new Error(`text has ${textBytes.length} bytes, need ${tokenCount}`);
       const { invFreqRadPerToken, attentionFactor } = ropeFrequencies(spec.rope, { sequenceLengthTokens: tokenCount });
       // The URL's `quant` is the CLI spelling (rtn:w4g32a), read at this edge into the typed build.
-      const build = { seqLen: tokenCount, quant: quant === null ? null : rtnBuildOfOptions(parseRtnSpec(quant)) };
-      const sessionKey = engineSessionKey('builtin:bandscope-byte-4m', device, build);
+      const build = {
+        seqLen: tokenCount,
+        quant: quant === null ? null : rtnBuildOfOptions(parseRtnSpec(quant)),
+        // A forced engine is planned against a budget; 2 GiB holds the built-in model either way.
+        ...(layered ? { engine: 'layered' as const, layerGroupSize: group, memoryBudgetBytes: 2 ** 31, memoryBudgetReason: 'the engine harness budget' } : {}),
+      };
+      const sessionKey = `${engineSessionKey('builtin:bandscope-byte-4m', device, build)}${layered ? `|layered:g${group}` : ''}`;
       const loadStart = performance.now();
-      const loaded = await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl: MODEL_URL, build }, device, {
+      await client.loadModel(sessionKey, { kind: 'hf-url', baseUrl: MODEL_URL, build }, device, {
         onProgress: (e) => live && setStage(`${e.stage}${e.fraction === undefined ? '' : ` ${Math.round(e.fraction * 100)}%`}`),
       });
       const loadMs = performance.now() - loadStart;
@@ -64,7 +73,8 @@ export function EngineHarnessPanel() {
       const nll = Array.from(last.nll);
       const meanNll = nll.reduce((s, x) => s + x, 0) / nll.length;
       if (live) {
-        setResult({ meanNll, nll, device: loaded.device, loadMs, runMs });
+        // The run's report: a layered session's carries that run's hand-offs.
+        setResult({ meanNll, nll, device: last.device, loadMs, runMs });
         setStage('done');
       }
     })().catch((err: unknown) => {
@@ -99,6 +109,8 @@ export function EngineHarnessPanel() {
           <dd data-testid="engine-device">{result.device.used}</dd>
           <dt>device report</dt>
           <dd data-testid="engine-device-report">{JSON.stringify(result.device)}</dd>
+          <dt>hand-offs (layered)</dt>
+          <dd data-testid="engine-handoff">{result.device.handOff ? JSON.stringify(result.device.handOff) : ''}</dd>
           <dt>load / run (ms)</dt>
           <dd data-testid="engine-timing">{JSON.stringify({ loadMs: result.loadMs, runMs: result.runMs })}</dd>
           <dt>per-token NLL</dt>

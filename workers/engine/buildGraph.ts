@@ -44,6 +44,9 @@ function loadOptions(build: GraphBuildRequest, ctx: BuildContext, caches: BuildC
     ...(build.qroar ? { qroar: build.qroar } : {}),
     ...(build.weightPrecision ? { weightPrecision: build.weightPrecision } : {}),
     ...(ctx.deviceFacts ? { device: ctx.deviceFacts } : {}),
+    ...(build.engine !== undefined
+      ? { engine: { choice: build.engine, ...(build.layerGroupSize !== undefined ? { layerGroupSize: build.layerGroupSize } : {}) } }
+      : {}),
     ...(build.memoryBudgetBytes !== undefined
       ? {
           budget: {

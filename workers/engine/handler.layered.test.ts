@@ -148,6 +148,22 @@ describe('engine handler: a model that fits only layer-streamed', () => {
     }
   });
 
+  it("engine 'layered' with a group size forces layer streaming where the whole graph fits; the result's device report carries the hand-offs", async () => {
+    const ref = await loadAndRun({});
+    const got = await loadAndRun({ engine: 'layered', layerGroupSize: 3, memoryBudgetBytes: 2 ** 30, memoryBudgetReason: 'the test budget' });
+    if (!ref.result || !got.result) throw new Error(`no result: ${ref.error ?? got.error}`);
+    expect(got.layered).toBe(true);
+    expect(got.responses.find((r) => r.kind === 'progress' && r.stage === 'create-session')).toMatchObject({
+      message: expect.stringMatching(/3 layer\(s\) per group/),
+    });
+    expect(maxAbsDiff(got.result.nll, ref.result.nll)).toBeLessThan(tolerance('same-function-nll', 'float32', 'cpu'));
+    // 8 layers in groups of 3: two hand-offs between groups and one to the head, as CPU handles on onnxruntime-node.
+    expect(got.result.device.handOff).toEqual({ count: 3, onDevice: 0, downloads: 0 });
+    expect(ref.result.device.handOff).toBeUndefined();
+    const without = await loadAndRun({ engine: 'layered' });
+    expect(without.error).toBe("engine 'layered' needs a memory budget (memoryBudgetBytes) to plan its layer cache");
+  });
+
   it('refuses a budget too small for one layer at a time with the numbers, and the handler keeps working', async () => {
     const oneLayer = runBudget(spec, { ...scenario(0), engine: 'layer-streamed', layerGroupSize: 1, layerCacheBytes: 0 }, T).peakBytes;
     const out = await loadAndRun({ memoryBudgetBytes: oneLayer - 1, memoryBudgetReason: 'the test budget' });

@@ -174,8 +174,11 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     const session: RuntimeSession = {
       inputNames: inner.inputNames,
       outputNames: inner.outputNames,
-      device: inner.device,
-      run: (feeds, wanted) => inner.run(feeds, wanted),
+      // Read at each use: after a run it carries that run's hand-off report.
+      get device() {
+        return inner.device;
+      },
+      run: (feeds, wanted, control) => inner.run(feeds, wanted, control),
       async release() {
         await inner.release();
         cache.clear(); // the cache is this session's alone: its layers go with it
@@ -302,7 +305,8 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     const tapNames = wantTaps ? session.outputNames.filter((name) => name !== NLL_OUTPUT) : [];
     send({ kind: 'progress', requestId, stage: 'run', message: `${tokenCount} tokens on ${session.device.used}` });
     const startMs = now();
-    const outputs = await session.run(feeds, [NLL_OUTPUT, ...tapNames]);
+    // A layer-streamed session checks for a cancel between its layer groups.
+    const outputs = await session.run(feeds, [NLL_OUTPUT, ...tapNames], { throwIfCancelled: () => throwIfCancelled(requestId) });
     const elapsedMs = now() - startMs;
     throwIfCancelled(requestId);
     const nll = outputs[NLL_OUTPUT].data;

@@ -5,7 +5,7 @@
  */
 import type { ByteSource } from '../../lib/model/byteSource';
 import { openModel, type OpenedModel } from '../../lib/model/open';
-import { decoderLinearDtypes, planEngine, type EngineDeviceFacts, type EnginePlan } from '../../lib/model/enginePlan';
+import { decoderLinearDtypes, planEngine, type EngineChoice, type EngineDeviceFacts, type EnginePlan } from '../../lib/model/enginePlan';
 import type { ModelSpec } from '../../lib/model/spec';
 import { assertRunFits, weightPrecisionOf, type MemoryAvailable } from '../../lib/model/budgetCheck';
 import type { RunScenario } from '../../lib/model/runBudget';
@@ -116,6 +116,11 @@ export interface LoadOptions {
    * quant; lib/model/enginePlan picks the engine) exceeds `memory`: context, taps, logits and KV quant of the run.
    */
   budget?: { memory: MemoryAvailable; contextTokens: number; scenario: Pick<RunScenario, 'kvQuant' | 'tapLayerCount' | 'tapQueries' | 'tapValues' | 'logits'> };
+  /**
+   * The engine `openModelForRun` plans (default 'auto': the whole graph when it fits the budget);
+   * 'layered' streams layers in groups of `layerGroupSize` (the planner's size when absent). Needs `budget`.
+   */
+  engine?: { choice: EngineChoice; layerGroupSize?: number };
   /** What the sessions will run on: a layer-streamed full-precision run holds float16 where it allows (lib/model/enginePlan). */
   device?: EngineDeviceFacts;
   /** Tensors already read from this model (by identity) are taken from here instead of the files. */
@@ -167,8 +172,11 @@ function assembleOptionsOf(model: OpenedModel, options: LoadOptions) {
  * whole-graph check; 'auto' falls back to layer-streamed when the whole graph does not fit. Throws
  * BudgetExceededError (user-facing, with the numbers) when nothing fits; null without a budget.
  */
-function planLoad(model: OpenedModel, options: LoadOptions, engine: 'whole' | 'auto', storedBlocks: boolean): EnginePlan | null {
-  if (!options.budget) return null;
+function planLoad(model: OpenedModel, options: LoadOptions, engine: EngineChoice, storedBlocks: boolean, layerGroupSize?: number): EnginePlan | null {
+  if (!options.budget) {
+    if (engine === 'layered') throw new Error(`engine 'layered' needs a memory budget (memoryBudgetBytes) to plan its layer cache`);
+    return null;
+  }
   const spec = model.spec;
   const { memory, contextTokens, scenario } = options.budget;
   const what = `a ${contextTokens}-token run${options.quant ? ` (${describeRtnBuild(options.quant)})` : ''} of this model`;
@@ -188,7 +196,7 @@ function planLoad(model: OpenedModel, options: LoadOptions, engine: 'whole' | 'a
     },
     contextTokens,
     memory,
-    { engine, what },
+    { engine, what, ...(layerGroupSize !== undefined ? { layerGroupSize } : {}) },
     options.device ? { facts: options.device, linearDtypes: decoderLinearDtypes(model) } : undefined,
   );
   // The plan's budget against everything `memory` says (WebGPU buffer limits included).
@@ -228,7 +236,7 @@ export async function openModelForRun(
 ): Promise<ModelRun> {
   const model = await openModel(sources);
   const { assemble, storedBlocks, weightPrecision, settingsKey } = assembleOptionsOf(model, options);
-  const plan = planLoad(model, options, 'auto', storedBlocks !== null);
+  const plan = planLoad(model, options, options.engine?.choice ?? 'auto', storedBlocks !== null, options.engine?.layerGroupSize);
   if (plan?.engine !== 'layer-streamed') return { kind: 'whole-graph', model: await assembleWhole(model, options, onProgress, throwIfCancelled), plan };
   const tensorF32 = (hfName: string) => {
     throwIfCancelled();

@@ -11,13 +11,31 @@
  * is not the fed one), feed them as inputs to the group's session (one session per distinct group
  * structure — sessions hold no weights), release → head. So at most one group's weights plus what
  * the cache keeps are alive. Creating the session fills the cache first (`warmLayerCache`).
+ *
+ * The hidden state goes from session to session as a DeviceTensor (workers/runtime/deviceTensor.ts
+ * `runKeeping`): on WebGPU each group's `hidden_out` stays in GPU memory and is fed as it is to the
+ * next group and, after the last, to the head; taps, `kv_clipped` and the NLL are downloaded (they
+ * are results). On WASM and onnxruntime-node the handles hold CPU values (the same path). Each
+ * handle is disposed once, after the run that consumed it, or on error or cancel. The device report
+ * (`handOff`) says how many hand-offs of the latest run stayed on the device and, once, why any did not.
  */
 import type { ModelSpec } from '../../lib/model/spec';
 import { buildHeadGraph, embedRows, headFeeds, type HeadGraph } from '../../lib/onnx/headGraph';
 import type { GraphKvQuant } from '../../lib/onnx/kvCacheQuant';
 import { buildLayerGroupGraph, layerGroupFeeds, layerSlotFormat, slotFormatKey } from '../../lib/onnx/layerGroupGraph';
 import type { FedDecoderLayerWeights } from '../../lib/onnx/weights';
-import type { DeviceRequest, EngineRuntime, FeedTensor, FetchedTensor, RuntimeSession } from '../runtime/types';
+import { isDeviceTensor, runKeeping } from '../runtime/deviceTensor';
+import type {
+  DeviceReport,
+  DeviceRequest,
+  EngineRuntime,
+  FeedTensor,
+  FetchedTensor,
+  HandOffReport,
+  RunFeed,
+  RunOptions,
+  RuntimeSession,
+} from '../runtime/types';
 import type { LayerWeightCache } from './layerWeightCache';
 
 /** Where a layered session gets its weights (read when needed, at the scenario's precision). */
@@ -58,6 +76,12 @@ export interface LayeredSessionOptions {
   logits?: boolean;
   attentionBudgetBytes?: number;
   headBudgetBytes?: number;
+}
+
+/** A session of a layered run and how the device report names it. */
+interface Party {
+  session: RuntimeSession;
+  label: string;
 }
 
 /** Bytes of a layer's arrays (what the cache counts). */
@@ -140,7 +164,7 @@ export async function createLayeredSession(
   await warmLayerCache(source, cache);
 
   // One session per distinct group structure (layer count, formats, taps in it, KV setting).
-  const groupSessions = new Map<string, Promise<{ session: RuntimeSession; outputNames: string[] }>>();
+  const groupSessions = new Map<string, Promise<{ session: RuntimeSession; outputNames: string[]; label: string }>>();
   const groupSession = (first: number, layers: FedDecoderLayerWeights[]) => {
     const slots = layers.map(layerSlotFormat);
     const tapped = layers.map((_, j) => first + j).filter((l) => taps.has(l));
@@ -158,7 +182,9 @@ export async function createLayeredSession(
         kvClipCount: options.kvClipCount,
         attentionBudgetBytes: options.attentionBudgetBytes,
       });
-      s = runtime.createSession(graph.modelBytes, device).then((session) => ({ session, outputNames: graph.outputNames }));
+      s = runtime
+        .createSession(graph.modelBytes, device, { deviceOutputs: ['hidden_out'] })
+        .then((session) => ({ session, outputNames: graph.outputNames, label: `layers ${first}–${first + layers.length - 1}` }));
       s.catch(() => groupSessions.delete(key));
       groupSessions.set(key, s);
     }
@@ -187,13 +213,16 @@ export async function createLayeredSession(
   };
   // Runs one at a time: the scratch buffers are shared by every run of this session.
   let queue: Promise<unknown> = Promise.resolve();
+  let handOff: HandOffReport | undefined;
 
   return {
     inputNames: ['input_ids', 'cos', 'sin'],
     outputNames,
-    device: headSession.device,
-    run(feeds, wanted) {
-      const next = queue.then(() => runOnce(feeds, wanted));
+    get device(): DeviceReport {
+      return handOff ? { ...headSession.device, handOff } : headSession.device;
+    },
+    run(feeds, wanted, control) {
+      const next = queue.then(() => runOnce(feeds, wanted, control));
       queue = next.catch(() => undefined);
       return next;
     },
@@ -209,7 +238,34 @@ export async function createLayeredSession(
     },
   };
 
-  async function runOnce(feeds: Record<string, FeedTensor>, wanted?: readonly string[]): Promise<Record<string, FetchedTensor>> {
+  /**
+   * Counts the hand-off of `handle` (the hidden state) from `producer` to `consumer`, whose run has
+   * ended, and disposes it: kept on the device, or not and why (the run's first reason is reported).
+   */
+  function handedOff(stats: HandOffReport & { why?: string }, handle: RunFeed, producer: Party, consumer: Party): void {
+    if (!isDeviceTensor(handle)) return;
+    stats.count += 1;
+    if (handle.location === 'gpu-buffer') stats.onDevice += 1;
+    else if (handle.downloaded) {
+      stats.downloads += 1;
+      const refused = consumer.session.device.deviceFeedRefused;
+      stats.why ??= refused
+        ? `${consumer.label}: ${refused}`
+        : consumer.session.device.used !== 'webgpu'
+          ? `${consumer.label} runs on ${consumer.session.device.used}, so ${producer.label}'s hidden_out was downloaded`
+          : `${producer.label}'s hidden_out came back in CPU memory`;
+    } else if (consumer.session.device.used === 'webgpu' && producer.session.device.used !== 'webgpu') {
+      // Not a download (it never was on the GPU), but not on the device either: say where it ran.
+      stats.why ??= `${producer.label} runs on ${producer.session.device.used}, so its hidden_out was uploaded to ${consumer.label}`;
+    }
+    handle.dispose();
+  }
+
+  async function runOnce(
+    feeds: Record<string, FeedTensor>,
+    wanted?: readonly string[],
+    control: Pick<RunOptions, 'throwIfCancelled'> = {},
+  ): Promise<Record<string, FetchedTensor>> {
     if (released) throw new Error('layered session was released');
     const ids = feeds.input_ids;
     const cos = feeds.cos;
@@ -221,35 +277,52 @@ export async function createLayeredSession(
     const names = wanted ?? outputNames;
     for (const n of names) if (!outputNames.includes(n)) throw new Error(`layered session has no output '${n}' (has ${outputNames.join(', ')})`);
     const out: Record<string, FetchedTensor> = {};
-    let hidden = embedRows(headWeights.embedTokens, hiddenSize, ids.data);
+    const stats: HandOffReport & { why?: string } = { count: 0, onDevice: 0, downloads: 0 };
+    // The embedding (plain data) for the first group, then each group's hidden_out handle.
+    let hidden: RunFeed = floatFeed(embedRows(headWeights.embedTokens, hiddenSize, ids.data), [seqLen, hiddenSize]);
+    let producer: Party | null = null;
     let clipped = 0;
     cache.beginPass();
-    for (const grp of groups) {
-      const keys = Array.from({ length: grp.count }, (_, j) => layerKey(source, grp.first + j));
-      const acquired: FedDecoderLayerWeights[] = [];
-      try {
-        for (let j = 0; j < grp.count; j++) acquired.push(await cache.acquire(keys[j], loaderOf(source, grp.first + j)));
-        const layers = source.expandLayer
-          ? acquired.map((lw, j) => source.expandLayer!(grp.first + j, lw, (name, n) => scratchOf(`s${j}.${name}`, n)))
-          : acquired;
-        const { session, outputNames: groupOutputs } = await groupSession(grp.first, layers);
-        const groupFeeds: Record<string, FeedTensor> = { hidden: floatFeed(hidden, [seqLen, hiddenSize]), cos, sin };
-        for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant)) groupFeeds[f.name] = f;
-        const fetch = groupOutputs.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
-        const res = await session.run(groupFeeds, fetch);
-        hidden = res.hidden_out.data;
-        for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res[n];
-        if (res.kv_clipped) clipped += res.kv_clipped.data[0];
-      } finally {
-        for (let j = 0; j < acquired.length; j++) cache.release(keys[j]);
+    try {
+      for (const grp of groups) {
+        control.throwIfCancelled?.();
+        const keys = Array.from({ length: grp.count }, (_, j) => layerKey(source, grp.first + j));
+        const acquired: FedDecoderLayerWeights[] = [];
+        try {
+          for (let j = 0; j < grp.count; j++) acquired.push(await cache.acquire(keys[j], loaderOf(source, grp.first + j)));
+          const layers = source.expandLayer
+            ? acquired.map((lw, j) => source.expandLayer!(grp.first + j, lw, (name, n) => scratchOf(`s${j}.${name}`, n)))
+            : acquired;
+          const group = await groupSession(grp.first, layers);
+          const groupFeeds: Record<string, RunFeed> = { hidden, cos, sin };
+          for (const f of layerGroupFeeds(spec, grp.first, layers, options.kvQuant)) groupFeeds[f.name] = f;
+          const fetch = group.outputNames.filter((n) => n === 'hidden_out' || n === 'kv_clipped' || names.includes(n));
+          const res = await runKeeping(group.session, groupFeeds, fetch, { keepOnDevice: ['hidden_out'] });
+          const consumed = hidden;
+          hidden = res.kept.hidden_out;
+          if (producer) handedOff(stats, consumed, producer, group);
+          producer = group;
+          for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res.fetched[n];
+          if (res.fetched.kv_clipped) clipped += res.fetched.kv_clipped.data[0];
+        } finally {
+          for (let j = 0; j < acquired.length; j++) cache.release(keys[j]);
+        }
       }
+      control.throwIfCancelled?.();
+      const headOut = await runKeeping(
+        headSession,
+        { ...headWeightFeeds, hidden, input_ids: ids },
+        head.outputNames.filter((n) => n === 'nll' || names.includes(n)),
+      );
+      if (producer) handedOff(stats, hidden, producer, { session: headSession, label: 'the head' });
+      out.nll = headOut.fetched.nll;
+      if (headOut.fetched.logits) out.logits = headOut.fetched.logits;
+    } finally {
+      // An error or a cancel between hand-offs: the handle in flight is freed here (once).
+      if (isDeviceTensor(hidden) && !hidden.disposed) hidden.dispose();
     }
-    const headOut = await headSession.run(
-      { ...headWeightFeeds, hidden: floatFeed(hidden, [seqLen, hiddenSize]), input_ids: ids },
-      head.outputNames.filter((n) => n === 'nll' || names.includes(n)),
-    );
-    out.nll = headOut.nll;
-    if (headOut.logits) out.logits = headOut.logits;
+    const { why, ...counts } = stats;
+    handOff = { ...counts, ...(why !== undefined ? { reason: why } : {}) };
     if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
     return out;
   }

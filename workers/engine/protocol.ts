@@ -3,6 +3,7 @@
  * Discriminated on `kind`; every request carries a `requestId` that its responses echo.
  * Payloads are plain data and typed arrays; the big ones are transferred, never copied.
  */
+import type { EngineChoice } from '../../lib/model/enginePlan';
 import type { EngineBuild } from '../../lib/scenario/engineBuild';
 import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { DeviceReport, DeviceRequest, FetchedTensor } from '../runtime/types';
@@ -44,6 +45,15 @@ export interface GraphBuildRequest extends EngineBuild {
   memoryBudgetBytes?: number;
   /** Why memoryBudgetBytes is what it is, for the refusal (e.g. '60% of the 8 GB the browser reports'). */
   memoryBudgetReason?: string;
+  /**
+   * The engine (lib/model/enginePlan EngineChoice; default 'auto': the whole graph when it fits
+   * memoryBudgetBytes, else layer-streamed). 'layered' forces layer streaming and needs
+   * memoryBudgetBytes (the engine harness uses it). Not part of the session key: both engines give
+   * the same numbers, so a caller that must not share a session between them keys it itself.
+   */
+  engine?: EngineChoice;
+  /** Layers per group of a layer-streamed run; absent = the planner's choice. */
+  layerGroupSize?: number;
 }
 
 export type EngineRequest =

@@ -9,12 +9,32 @@
  * WebGPU build also carries the WASM EP, but its CPU kernels pay for the instrumentation: on the
  * built-in model at 2048 tokens in Chromium on this 2-core machine a window took 2.9–3.8 s on its
  * first run and 0.9–1.6 s after (plain build: 0.84 s and 0.68–0.75 s), with the same NLL.
+ *
+ * Device-resident outputs (`runKeeping`, workers/runtime/deviceTensor.ts): a WebGPU session binds
+ * the outputs named in `deviceOutputs` to GPU buffers (`preferredOutputLocation` 'gpu-buffer') and
+ * returns the kept ones as handles; a handle from a session of the same build is fed to another
+ * WebGPU session as it is (they share the build's WebGPU device). Anything else — a WASM session, a
+ * handle of the other build, a session that once failed with such a feed — gets the values downloaded.
  */
 import type * as Ort from 'onnxruntime-web';
 import { GraphBuilder } from '../../lib/onnx/graphBuilder';
 import { OnnxDataType } from '../../lib/onnx/proto';
 import { wasmThreadsFor } from './threads';
-import type { AdapterInfo, DeviceReport, DeviceRequest, EngineRuntime, FeedTensor, FetchedTensor, GpuBufferLimits, RuntimeSession } from './types';
+import { cpuDeviceTensor, gpuDeviceTensor, keptNames, nativeOf, runWithDeviceFeeds } from './deviceTensor';
+import type {
+  AdapterInfo,
+  DeviceReport,
+  DeviceRequest,
+  EngineRuntime,
+  FeedTensor,
+  FetchedTensor,
+  GpuBufferLimits,
+  KeptRunResult,
+  RunFeed,
+  RunOptions,
+  RuntimeSession,
+  SessionOptions,
+} from './types';
 
 type ConcreteDevice = 'webgpu' | 'wasm';
 
@@ -102,11 +122,18 @@ function toOrtTensor(ort: OrtModule, feed: FeedTensor): Ort.Tensor {
 }
 
 class OrtWebSession implements RuntimeSession {
+  /** Why this session stopped taking device-resident feeds (the ORT error), once it did. */
+  private refusedFeeds: string | undefined;
+
   constructor(
     private readonly ort: OrtModule,
     private readonly session: Ort.InferenceSession,
-    readonly device: DeviceReport,
+    private readonly report: DeviceReport,
   ) {}
+
+  get device(): DeviceReport {
+    return this.refusedFeeds === undefined ? this.report : { ...this.report, deviceFeedRefused: this.refusedFeeds };
+  }
 
   get inputNames(): readonly string[] {
     return this.session.inputNames;
@@ -117,21 +144,53 @@ class OrtWebSession implements RuntimeSession {
   }
 
   async run(feeds: Record<string, FeedTensor>, outputNames?: readonly string[]): Promise<Record<string, FetchedTensor>> {
-    const ortFeeds: Record<string, Ort.Tensor> = {};
-    for (const [name, feed] of Object.entries(feeds)) ortFeeds[name] = toOrtTensor(this.ort, feed);
-    const wanted = outputNames ?? this.session.outputNames;
-    const results = await this.session.run(ortFeeds, wanted);
-    const out: Record<string, FetchedTensor> = {};
-    for (const name of wanted) {
-      const tensor = results[name];
-      if (!tensor) throw new Error(`output '${name}' missing from run results`);
-      if (tensor.type !== 'float32') throw new Error(`output '${name}' is ${tensor.type}, expected float32`);
-      // getData() downloads GPU-resident outputs; the copy detaches us from ORT's buffer.
-      const data = (await tensor.getData()) as Float32Array;
-      out[name] = { data: new Float32Array(data), dims: [...tensor.dims] };
-      tensor.dispose();
+    return (await this.runKeeping(feeds, outputNames ?? this.session.outputNames)).fetched;
+  }
+
+  async runKeeping(feeds: Record<string, RunFeed>, outputNames: readonly string[], options: RunOptions = {}): Promise<KeptRunResult> {
+    const keep = keptNames(outputNames, options.keepOnDevice);
+    const onGpu = this.report.used === 'webgpu';
+    const results = (await runWithDeviceFeeds<Ort.Tensor>({
+      feeds,
+      refused: this.refusedFeeds !== undefined,
+      // Only a GPU tensor of this build, into a WebGPU session: the WASM build has its own Tensor class and no device.
+      nativeFeed: (handle) => (onGpu ? ((nativeOf(handle, this.ort) as Ort.Tensor | null) ?? null) : null),
+      toNative: (feed) => toOrtTensor(this.ort, feed),
+      disposeNative: (t) => t.dispose(),
+      run: (ortFeeds) => this.session.run(ortFeeds, outputNames),
+      onRefused: (reason, names) => {
+        this.refusedFeeds = `a device-resident feed (${names.join(', ')}) failed (${reason}); this session now downloads such feeds and uploads them again`;
+      },
+    })) as Ort.InferenceSession.ReturnType;
+    const out: KeptRunResult = { fetched: {}, kept: {} };
+    const pending = new Set(outputNames);
+    try {
+      for (const name of outputNames) {
+        const tensor = results[name];
+        if (!tensor) throw new Error(`output '${name}' missing from run results`);
+        if (tensor.type !== 'float32') throw new Error(`output '${name}' is ${tensor.type}, expected float32`);
+        if (keep.has(name) && tensor.location === 'gpu-buffer') {
+          out.kept[name] = gpuDeviceTensor(
+            tensor.dims,
+            this.ort,
+            tensor,
+            async () => new Float32Array((await tensor.getData()) as Float32Array),
+            () => tensor.dispose(),
+          );
+        } else {
+          // getData() downloads a GPU-resident output; the copy detaches us from ORT's buffer.
+          const data = new Float32Array((await tensor.getData()) as Float32Array);
+          tensor.dispose();
+          if (keep.has(name)) out.kept[name] = cpuDeviceTensor(data, tensor.dims, onGpu);
+          else out.fetched[name] = { data, dims: [...tensor.dims] };
+        }
+        pending.delete(name);
+      }
+    } catch (err) {
+      for (const name of pending) results[name]?.dispose();
+      for (const handle of Object.values(out.kept)) handle.dispose();
+      throw err;
     }
-    for (const name of Object.keys(ortFeeds)) ortFeeds[name].dispose();
     return out;
   }
 
@@ -175,7 +234,7 @@ export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime 
       const probe = await probeWebGpu();
       return probe.ok ? { ep: 'webgpu' as const, shaderF16: probe.shaderF16 } : { ep: 'wasm' as const, shaderF16: false };
     },
-    async createSession(modelBytes: Uint8Array, requested: DeviceRequest): Promise<RuntimeSession> {
+    async createSession(modelBytes: Uint8Array, requested: DeviceRequest, sessionOptions: SessionOptions = {}): Promise<RuntimeSession> {
       await warmUp;
       let target: ConcreteDevice = requested === 'wasm' ? 'wasm' : 'webgpu';
       let adapterInfo: AdapterInfo | undefined;
@@ -195,9 +254,14 @@ export function createOrtWebRuntime(options: OrtWebOptions = {}): EngineRuntime 
         try {
           const ort = await ortFor(ep, options);
           const threads = ort.env.wasm.numThreads ?? 1;
+          const deviceOutputs = sessionOptions.deviceOutputs ?? [];
           const session = await ort.InferenceSession.create(modelBytes, {
             executionProviders: [ep],
             graphOptimizationLevel: 'all',
+            // Outputs a caller may keep on the GPU are bound to GPU buffers; a run that fetches one downloads it.
+            ...(ep === 'webgpu' && deviceOutputs.length > 0
+              ? { preferredOutputLocation: Object.fromEntries(deviceOutputs.map((name) => [name, 'gpu-buffer' as const])) }
+              : {}),
           });
           const reasons = [fallbackReason, ...errors].filter((r): r is string => r !== undefined);
           const device: DeviceReport = {

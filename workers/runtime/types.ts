@@ -27,6 +27,35 @@ export interface DeviceReport {
    */
   threads: number;
   fallbackReason?: string;
+  /** Layer-streamed sessions only: how the latest run handed activations between its sessions. */
+  handOff?: HandOffReport;
+  /**
+   * Set by a WebGPU session that could not take a device-resident feed (the ORT error): from then
+   * on it downloads such feeds and uploads them again.
+   */
+  deviceFeedRefused?: string;
+}
+
+/**
+ * The hand-offs of a layer-streamed run (workers/engine/layeredSession.ts): the hidden state from
+ * each layer group to the next and from the last group to the head session.
+ */
+export interface HandOffReport {
+  /** Hand-offs in the latest run (number of layer groups: each group's hidden_out goes to the next session). */
+  count: number;
+  /** Of them, how many stayed in GPU memory from producer to consumer (WebGPU). */
+  onDevice: number;
+  /**
+   * How many were computed on the GPU but read back to JS memory and uploaded again (a session that
+   * refused a device-resident feed, or an output ORT returned on the CPU). 0 on WASM/CPU, where
+   * every tensor is in CPU memory anyway.
+   */
+  downloads: number;
+  /**
+   * Why a hand-off of this run left (or never reached) the GPU while its consumer ran on WebGPU:
+   * the run's first reason, said once, not per hand-off.
+   */
+  reason?: string;
 }
 
 /**
@@ -47,13 +76,71 @@ export interface FetchedTensor {
   dims: number[];
 }
 
+/**
+ * An opaque handle to a float32 output left where the runtime computed it: a GPU buffer on WebGPU,
+ * a CPU copy on WASM and onnxruntime-node (same interface, so callers have one path). Its values
+ * cannot be read here; it is fed to another session of the same runtime (`runKeeping`), which takes
+ * it without a download when both are on the GPU. Whoever receives one disposes it exactly once,
+ * after the run that consumes it (workers/runtime/deviceTensor.ts makes them).
+ */
+export interface DeviceTensor {
+  readonly kind: 'device-tensor';
+  readonly dims: readonly number[];
+  /** 'gpu-buffer' while the values are in GPU memory; 'cpu' for values in JS memory. */
+  readonly location: 'gpu-buffer' | 'cpu';
+  /** True once values computed on the GPU were read back to JS memory (by the producer or a consumer). */
+  readonly downloaded: boolean;
+  readonly disposed: boolean;
+  /** Frees the GPU buffer (or drops the copy). A second call does nothing. */
+  dispose(): void;
+}
+
+/** A feed of `runKeeping`: plain data, or another session's output kept on the device. */
+export type RunFeed = FeedTensor | DeviceTensor;
+
+export interface RunOptions {
+  /**
+   * Outputs (among the run's output names) to keep where they were computed, returned in `kept` as
+   * DeviceTensor handles instead of downloaded. On WebGPU only outputs named in the session's
+   * `deviceOutputs` can stay in GPU memory; others come back as CPU handles (`downloaded`).
+   */
+  keepOnDevice?: readonly string[];
+  /** Called between the steps of a multi-step run (layer groups); throws to stop it (a cancel). */
+  throwIfCancelled?: () => void;
+}
+
+export interface KeptRunResult {
+  fetched: Record<string, FetchedTensor>;
+  kept: Record<string, DeviceTensor>;
+}
+
 export interface RuntimeSession {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   readonly device: DeviceReport;
   /** Runs the graph; every requested output is read back to the CPU as float32. */
-  run(feeds: Record<string, FeedTensor>, outputNames?: readonly string[]): Promise<Record<string, FetchedTensor>>;
+  run(
+    feeds: Record<string, FeedTensor>,
+    outputNames?: readonly string[],
+    options?: Pick<RunOptions, 'throwIfCancelled'>,
+  ): Promise<Record<string, FetchedTensor>>;
+  /**
+   * The opt-in device path: feeds may be DeviceTensor handles of this runtime's sessions; outputs
+   * in `options.keepOnDevice` come back in `kept`, the other `outputNames` in `fetched`. The feeds'
+   * handles stay the caller's to dispose. Absent on a session that has no such path: use
+   * workers/runtime/deviceTensor.ts `runKeeping`, which then goes through `run` with CPU handles.
+   */
+  runKeeping?(feeds: Record<string, RunFeed>, outputNames: readonly string[], options?: RunOptions): Promise<KeptRunResult>;
   release(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /**
+   * Outputs a caller may keep on the device (`RunOptions.keepOnDevice`): on WebGPU they are bound
+   * to GPU buffers (onnxruntime-web `preferredOutputLocation` 'gpu-buffer', a session-creation
+   * setting) and downloaded only when a run fetches them.
+   */
+  deviceOutputs?: readonly string[];
 }
 
 /** A WebGPU adapter's buffer limits, bytes (GPUSupportedLimits). */
@@ -64,7 +151,7 @@ export interface GpuBufferLimits {
 
 export interface EngineRuntime {
   /** Creates a session from serialized ONNX model bytes on the requested device (with fallback). */
-  createSession(modelBytes: Uint8Array, device: DeviceRequest): Promise<RuntimeSession>;
+  createSession(modelBytes: Uint8Array, device: DeviceRequest, options?: SessionOptions): Promise<RuntimeSession>;
   /**
    * The WebGPU adapter's buffer limits when a session on `device` would run on WebGPU; null when it
    * would not (WASM/CPU). Asked before a graph is built, so a too-large buffer is refused up front.
