@@ -222,7 +222,8 @@ export async function createLayeredSession(
     for (const n of names) if (!outputNames.includes(n)) throw new Error(`layered session has no output '${n}' (has ${outputNames.join(', ')})`);
     const out: Record<string, FetchedTensor> = {};
     let hidden = embedRows(headWeights.embedTokens, hiddenSize, ids.data);
-    let clipped = 0;
+    // Per token position, summed over the groups (each group's kv_clipped is [T]).
+    const clipped = new Float32Array(seqLen);
     cache.beginPass();
     for (const grp of groups) {
       const keys = Array.from({ length: grp.count }, (_, j) => layerKey(source, grp.first + j));
@@ -239,7 +240,10 @@ export async function createLayeredSession(
         const res = await session.run(groupFeeds, fetch);
         hidden = res.hidden_out.data;
         for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res[n];
-        if (res.kv_clipped) clipped += res.kv_clipped.data[0];
+        if (res.kv_clipped) {
+          const counts = res.kv_clipped.data;
+          for (let p = 0; p < seqLen; p++) clipped[p] += counts[p];
+        }
       } finally {
         for (let j = 0; j < acquired.length; j++) cache.release(keys[j]);
       }
@@ -250,7 +254,7 @@ export async function createLayeredSession(
     );
     out.nll = headOut.nll;
     if (headOut.logits) out.logits = headOut.logits;
-    if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
+    if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: clipped, dims: [seqLen] };
     return out;
   }
 }
