@@ -154,7 +154,6 @@ export async function run(argv: string[]): Promise<void> {
   const model = await openScenarioModel(modelArg, { trainedWindowTokens });
   try {
     const { spec } = model;
-    const tokens = await model.readTokens(COMMAND, 'text', textPath);
     // --quant none --quant-format nbits: a GGUF's own Q4_0/Q8_0 blocks, priced at their MatMulNBits
     // bytes (a Q-ROAR file may scale W_Q/W_K, which dequantizes them: then priced as float32).
     const storedLinears = rtn === undefined && quantFormat === 'nbits' && qroarPath === undefined ? storedLinearBits(model.listing) : null;
@@ -168,6 +167,8 @@ export async function run(argv: string[]): Promise<void> {
       engineChoice,
       { facts: nodeEngineDeviceFacts(), linearDtypes: decoderLinearDtypes(model.listing) },
     );
+    // After the refusal: a model the budget refuses is refused whatever its tokenizer.
+    const tokens = await model.readTokens(COMMAND, 'text', textPath);
     const scenario: CliScenario = {
       modelArg,
       rope: ropeChoice,
