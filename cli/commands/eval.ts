@@ -208,7 +208,8 @@ export async function run(argv: string[]): Promise<void> {
     const job: CurveJob = { key: `${method}/${variant}`, method, variant };
 
     // The dashboard's curve job on the Node engine port (whole graph or layer-streamed, as planned).
-    const port = createNodeEnginePort(model, { engine: enginePlan });
+    // Transient sources: one weight set, as planRunEngine priced the run (the old eval read the files the same way).
+    const port = createNodeEnginePort(model, { engine: enginePlan, sourceTensors: 'transient' });
     const result = await runCurve(plan, job, port, tokens, () => {}, undefined, { kvClipCounts: true, diagnosticsOutputs: false });
     const device = port.lastDevice() ?? engine.device;
     const report = {

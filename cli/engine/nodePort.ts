@@ -65,8 +65,21 @@ function weightsKey(build: EngineBuild): string {
 /** The graph options of one open (what buildLlamaGraph and the layered session both take). */
 type GraphOptions = Omit<LayeredSessionOptions, 'layerGroupSize'>;
 
-export function createNodeEnginePort(model: NodePortModel, options: { engine?: NodePortEngine } = {}): NodeEnginePort {
+export interface NodePortOptions {
+  /** Whole graph or layer-streamed (absent: the whole graph). */
+  engine?: NodePortEngine;
+  /**
+   * 'kept' (default): whole-graph weights are assembled from `model.tensorF32`, whose float32
+   * sources the model keeps (diagnose and search assemble several weight sets from them);
+   * 'transient': from `model.readTensorF32`, nothing kept beyond the assembled weights (eval: one
+   * weight set, priced so by its budget). Layer-streamed runs always read transiently.
+   */
+  sourceTensors?: 'kept' | 'transient';
+}
+
+export function createNodeEnginePort(model: NodePortModel, options: NodePortOptions = {}): NodeEnginePort {
   const { spec } = model;
+  const wholeRead = options.sourceTensors === 'transient' && model.readTensorF32 ? model.readTensorF32.bind(model) : model.tensorF32.bind(model);
   const plan = options.engine?.engine === 'layer-streamed' ? options.engine : null;
   let last: { key: string; weights: Promise<DecoderWeights> } | null = null;
   let lastSource: { key: string; source: LayeredWeightSource } | null = null;
@@ -94,7 +107,7 @@ export function createNodeEnginePort(model: NodePortModel, options: { engine?: N
     const key = weightsKey(build);
     if (last?.key === key) return last.weights;
     const f16 = !build.quant && build.weightPrecision === 'f16';
-    const assembled = assembleDecoderWeights(spec, (n) => model.tensorF32(n), assembleOptionsOf(build));
+    const assembled = assembleDecoderWeights(spec, wholeRead, assembleOptionsOf(build));
     const entry = { key, weights: f16 ? assembled.then(roundDecoderWeightsToF16) : assembled };
     last = entry;
     // A failed assembly is retried by the next open, not remembered.
@@ -108,9 +121,9 @@ export function createNodeEnginePort(model: NodePortModel, options: { engine?: N
   const sourceOf = (build: EngineBuild): LayeredWeightSource => {
     const key = weightsKey(build);
     if (lastSource?.key === key) return lastSource.source;
-    const read = model.readTensorF32 ?? model.tensorF32;
+    const read = (model.readTensorF32 ?? model.tensorF32).bind(model);
     const precision = !build.quant && build.weightPrecision === 'f16' ? 'f16' : 'f32';
-    const source = layeredWeightSource(spec, (n) => read.call(model, n), assembleOptionsOf(build), model.identity ?? 'model', key, precision, {
+    const source = layeredWeightSource(spec, read, assembleOptionsOf(build), model.identity ?? 'model', key, precision, {
       storage: plan!.weightStorage,
       nbits: plan!.nbitsFeed,
     });
