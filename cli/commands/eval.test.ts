@@ -55,8 +55,8 @@ describe('bandscope eval', () => {
     expect(Math.abs(rb.contexts[0].nll - golden('text0-yarnx4-w4g32a'))).toBeLessThan(1e-3);
   }, 60_000);
 
-  it('--qroar symmetric is a no-op without KV quant (fp32 and RTN); shared changes NLL; --kv int8 stays close', async () => {
-    const write = (name: string, variant: string) => {
+  it('--qroar symmetric is a no-op without KV quant (fp32 and RTN); shared changes NLL, per-layer scales too; --kv int8 stays close', async () => {
+    const write = (name: string, variant: string, scales: number[] | number[][] = [1.25, 0.8, 1.1, 0.9]) => {
       const path = join(dir, name);
       const body = {
         format: 'bandscope-qroar-scales',
@@ -66,7 +66,7 @@ describe('bandscope eval', () => {
         pairLayout: 'half-split',
         bands: 'custom:0-7,8-15,16-23,24-31',
         bandSource: 'equal-log:4',
-        scales: [1.25, 0.8, 1.1, 0.9],
+        scales,
         model: { name: 'builtin', hashes: {} },
         settings: {},
       };
@@ -84,7 +84,16 @@ describe('bandscope eval', () => {
     const fp = golden('text0-default-fp32');
     expect(Math.abs((await nllOf(['--qroar', sym])) - fp)).toBeLessThan(1e-4);
     expect(Math.abs((await nllOf(['--qroar', sym, '--quant', 'rtn:w4g32a'])) - golden('text0-default-w4g32a'))).toBeLessThan(1e-3);
-    expect(Math.abs((await nllOf(['--qroar', shared])) - fp)).toBeGreaterThan(1e-3);
+    const sharedNll = await nllOf(['--qroar', shared]);
+    expect(Math.abs(sharedNll - fp)).toBeGreaterThan(1e-3);
+    // Per-layer scales: the global row in each of the 6 layers is the global file exactly; scaling only layer 0 is neither.
+    expect(await nllOf(['--qroar', write('perLayer.json', 'shared', Array(6).fill([1.25, 0.8, 1.1, 0.9]))])).toBe(sharedNll);
+    const layer0 = await nllOf(['--qroar', write('layer0.json', 'shared', [[1.25, 0.8, 1.1, 0.9], ...Array(5).fill([1, 1, 1, 1])])]);
+    expect(Math.abs(layer0 - fp)).toBeGreaterThan(1e-5);
+    expect(Math.abs(layer0 - sharedNll)).toBeGreaterThan(1e-4);
+    const short = await cli([...base, '--qroar', write('short.json', 'shared', Array(5).fill([1, 1, 1, 1]))]);
+    expect(short.code).toBe(2);
+    expect(short.stderr).toMatch(/short\.json.*no scales for layer 5/);
     const kv = await nllOf(['--kv', 'int8:token:post']);
     expect(Math.abs(kv - fp)).toBeLessThan(0.01);
   }, 90_000);

@@ -95,7 +95,8 @@ describe('Hadamard-rotated KV cache in the graph', () => {
       expect(mismatchShare(t[`v_kv_${l}`], refV.values, ROTATION_TOL)).toBeLessThan(2e-3);
     }
     expect(refClipped).toBeGreaterThan(0);
-    expect(Math.abs(t.kv_clipped[0] - refClipped)).toBeLessThanOrEqual(Math.max(2, refClipped * 0.01));
+    expect(t.kv_clipped).toHaveLength(T);
+    expect(Math.abs(sum(t.kv_clipped) - refClipped)).toBeLessThanOrEqual(Math.max(2, refClipped * 0.01));
   });
 
   it('per-channel without rotation: the graph clip count equals kvFakeQuant clippedCount exactly', async () => {
@@ -123,7 +124,22 @@ describe('Hadamard-rotated KV cache in the graph', () => {
       refClipped += ref.clippedCount;
     }
     expect(refClipped).toBeGreaterThan(0);
-    expect(out.taps!.kv_clipped[0]).toBe(refClipped);
+    const perPosition = out.taps!.kv_clipped;
+    expect(perPosition).toHaveLength(T);
+    expect(sum(perPosition)).toBe(refClipped);
+    // Per token position: the first P entries count exactly the saturated elements of the first P cached tokens.
+    for (const P of [1, 37, 128]) {
+      let refPrefix = 0;
+      for (const l of layers) {
+        const keys = out.taps![`k_pre_${l}`].subarray(0, P * spec.numKvHeads * spec.headDim);
+        refPrefix += kvFakeQuant(
+          keys,
+          { tokens: P, heads: spec.numKvHeads, headDim: spec.headDim },
+          { bits: 8, granularity: 'channel', channelScales: scales.k![l] },
+        ).clippedCount;
+      }
+      expect(sum(perPosition.subarray(0, P)), `first ${P} positions`).toBe(refPrefix);
+    }
   });
 
   it('a head dim that is not a power of two is refused with a user-facing message', () => {
@@ -133,3 +149,9 @@ describe('Hadamard-rotated KV cache in the graph', () => {
     );
   });
 });
+
+function sum(a: Float32Array): number {
+  let s = 0;
+  for (const v of a) s += v;
+  return s;
+}

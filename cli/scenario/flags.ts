@@ -80,6 +80,13 @@ export function parseLayerList(command: string, raw: string, numLayers: number):
   return layers.sort((a, b) => a - b);
 }
 
+/** `--contexts 256,1024`: comma-separated integers ≥ 2 tokens, in the order given. */
+export function parseContextList(command: string, raw: string): number[] {
+  const out = raw.split(',').map((p) => (/^\d+$/.test(p.trim()) ? Number(p.trim()) : NaN));
+  if (out.some((n) => !Number.isSafeInteger(n) || n < 2)) throw new UsageError(`${command}: --contexts must be comma-separated integers ≥ 2, got '${raw}'`);
+  return out;
+}
+
 /** A positive integer flag value, or `fallback` when absent. `min` defaults to 1. */
 export function intFlag(command: string, name: string, raw: string | undefined, fallback: number, min = 1): number {
   if (raw === undefined) return fallback;

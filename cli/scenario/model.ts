@@ -7,6 +7,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../lib/model/spec';
 import type { OpenModelOptions, OpenedModel } from '../../lib/model/open';
+import { storedNBitsLinear } from '../../lib/model/storedLinear';
+import type { AssembleOptions } from '../../lib/onnx/assembleWeights';
+import type { TokenizerSource } from '../../lib/tokenize/types';
 import type { TrainedWindow } from '../../lib/model/trainedWindow';
 import type { PlanModel } from '../../lib/scenario/plan';
 import { tokenStreamOfBytes } from '../../lib/tokenize/stream';
@@ -28,6 +31,14 @@ export interface ScenarioModel {
    * an alias (a tied embedding's other name) returns the very same array as its stored tensor.
    */
   tensorF32(hfName: string): Promise<Float32Array>;
+  /** A tensor read from the files and not kept (the layer-streamed engine's reads, cli/engine/nodePort). */
+  readTensorF32(hfName: string): Promise<Float32Array>;
+  /** A GGUF's own Q4_0/Q8_0 decoder linears as MatMulNBits (lib/model/storedLinear; null for a linear that cannot be repacked). */
+  storedLinear: NonNullable<AssembleOptions['storedLinear']>;
+  /** How text becomes ids (BOS rule, description). */
+  tokenizer: TokenizerSource;
+  /** The opened files as lib/model lists them (format, tensors and dtypes: the memory budget's stored-block pricing). */
+  listing: Pick<OpenedModel, 'format' | 'spec' | 'tensors' | 'resolveTensorName'>;
   /** Token ids of a text file. */
   readTokens(command: string, flag: string, path: string): Promise<Int32Array>;
   close(): Promise<void>;
@@ -52,6 +63,10 @@ export async function openScenarioModel(modelArg: string, options: OpenModelOpti
       }
       return t;
     },
+    readTensorF32: (hfName) => model.tensorF32(hfName),
+    storedLinear: storedNBitsLinear(model),
+    tokenizer: model.tokenizer,
+    listing: model,
     async readTokens(command, flag, path) {
       let bytes: Uint8Array;
       try {
@@ -72,5 +87,5 @@ export function requireWindow(command: string, flag: string, tokens: Int32Array,
 
 /** What lib/scenario planScenario reads off the CLI's model (its name keys nothing here: the CLI has no caches). */
 export function scenarioPlanModel(model: ScenarioModel): PlanModel {
-  return { id: model.name, identity: model.identity, rope: model.spec.rope, trainedWindow: model.trainedWindow, spec: model.spec };
+  return { id: model.name, identity: model.identity, rope: model.spec.rope, trainedWindow: model.trainedWindow, spec: model.spec, tokenizer: model.tokenizer };
 }

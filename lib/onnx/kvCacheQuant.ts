@@ -36,7 +36,11 @@ export interface GraphKvQuant extends KvQuantSpec {
 export interface KvCacheQuant {
   /** x float32 [T, numKvHeads, headDim] → the cached tensor attention reads, same shape. */
   apply(x: string, which: 'k' | 'v', layer: number): string;
-  /** Name of the float32 scalar summing saturated elements over every quantized layer, or null. */
+  /**
+   * Name of the float32 [T] tensor counting saturated elements per token position (summed over
+   * every quantized layer, head, channel and cache), or null. Per position because a causal run's
+   * position p depends only on tokens ≤ p: the count of a T-prefix is the sum of its first T entries.
+   */
   clippedTotal(): string | null;
 }
 
@@ -88,7 +92,8 @@ export function createKvCacheQuant(
     const rounded = g.op('Round', [g.op('Div', [x, divisor])]);
     if (countClipped && kv!.granularity === 'channel') {
       const over = g.op('Cast', [g.op('Greater', [g.op('Abs', [rounded]), g.scalar(qmax)])], { to: { kind: 'int', value: 1 } });
-      clipped.push(g.op('ReduceSum', [over], { keepdims: { kind: 'int', value: 0 } }));
+      // [T, numKvHeads, headDim] → [T]: heads and channels summed, the token axis kept.
+      clipped.push(g.op('ReduceSum', [over, g.i64([1, 2])], { keepdims: { kind: 'int', value: 0 } }));
     }
     const codes = g.op('Clip', [rounded, g.scalar(-qmax), g.scalar(qmax)]);
     return g.op('Mul', [codes, scale]);

@@ -77,7 +77,7 @@ export interface LayerGroupGraphOptions {
   tapQueries?: boolean;
   /** KV fake quant; per-channel scales are inputs here (fed by layerGroupFeeds), not read from this. */
   kvQuant?: GraphKvQuant;
-  /** With per-channel kvQuant: output `kv_clipped`, this group's saturated-element count. */
+  /** With per-channel kvQuant: output `kv_clipped` [T], this group's saturated-element count per token position. */
   kvClipCount?: boolean;
   attentionBudgetBytes?: number;
   /** Bake these weights (the group's layers, as assembled) in as initializers instead of inputs. */
@@ -152,7 +152,7 @@ function inputBinding(
  * Builds layers firstLayer … firstLayer + slots.length − 1 of `spec` (opset 17, + com.microsoft
  * for MatMulNBits). Inputs: `hidden` float32 [T, hidden] (the residual stream entering the group),
  * `cos`/`sin` float32 [T, headDim] (as buildLlamaGraph), then the weight inputs of each slot.
- * Output `hidden_out` [T, hidden]; taps [T, heads, headDim]; `kv_clipped` scalar when asked.
+ * Output `hidden_out` [T, hidden]; taps [T, heads, headDim]; `kv_clipped` [T] when asked.
  */
 export function buildLayerGroupGraph(spec: ModelSpec, options: LayerGroupGraphOptions): LayerGroupGraph {
   const { seqLen, firstLayer, slots } = options;
@@ -213,7 +213,7 @@ export function buildLayerGroupGraph(spec: ModelSpec, options: LayerGroupGraphOp
   const clipped = kvCache.clippedTotal();
   if (clipped !== null) {
     g.op('Identity', [clipped], undefined, { output: 'kv_clipped' });
-    g.outputs.push({ name: 'kv_clipped', dataType: OnnxDataType.FLOAT, dims: [] });
+    g.outputs.push({ name: 'kv_clipped', dataType: OnnxDataType.FLOAT, dims: [seqLen] });
     outputNames.push('kv_clipped');
   }
   const opsets = [{ domain: '', version: 17 }];

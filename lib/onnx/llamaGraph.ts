@@ -43,8 +43,9 @@ export interface LlamaGraphOptions {
   /** KV-cache fake quant inside the graph (SPEC §3; lib/onnx/kvCacheQuant.ts); off when absent. */
   kvQuant?: GraphKvQuant;
   /**
-   * With per-channel kvQuant: also output `kv_clipped` float32 scalar, the number of cached
-   * elements (all layers, k and v) that saturated at ±qmax·s beyond the calibrated range.
+   * With per-channel kvQuant: also output `kv_clipped` float32 [T], per token position the number
+   * of cached elements (all layers, heads, channels, k and v) that saturated at ±qmax·s beyond the
+   * calibrated range.
    */
   kvClipCount?: boolean;
 }
@@ -133,7 +134,7 @@ export function buildLlamaGraph(spec: ModelSpec, weights: DecoderWeights, option
   const clipped = kvCache.clippedTotal();
   if (clipped !== null) {
     g.op('Identity', [clipped], undefined, { output: 'kv_clipped' });
-    g.outputs.push({ name: 'kv_clipped', dataType: OnnxDataType.FLOAT, dims: [] });
+    g.outputs.push({ name: 'kv_clipped', dataType: OnnxDataType.FLOAT, dims: [seqLen] });
     outputNames.push('kv_clipped');
   }
 

@@ -37,8 +37,11 @@ export interface QroarBuild {
   variant: QroarVariant;
   /** The band partition the scales act on (rotary pair ranges, inclusive). */
   bands: Band[];
-  /** One global scale g per band (dimensionless, each > 0). */
-  scales: number[];
+  /**
+   * One global scale g per band [bands], or per layer [layers][bands] (a scales file's per-layer
+   * form, `bandscope eval --qroar`); dimensionless, each > 0.
+   */
+  scales: number[] | number[][];
 }
 
 /** The weight and KV quantization of a scenario's quantized variant; FP has neither. */

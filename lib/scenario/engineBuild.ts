@@ -12,7 +12,12 @@ export interface EngineBuild {
   seqLen: number;
   /** RTN weight quantization; null/undefined = float32 weights. */
   quant?: RtnBuild | null;
-  /** 'fake' (default): dequantized float32 weights; 'nbits': com.microsoft.MatMulNBits codes. */
+  /**
+   * 'fake' (default): dequantized float32 weights; 'nbits': com.microsoft.MatMulNBits codes. With
+   * no `quant`, 'nbits' asks for a GGUF's own Q4_0/Q8_0 decoder linears as MatMulNBits (an exact
+   * repack, lib/model/storedLinear; other tensor types are dequantized) — the engine worker does
+   * this for every full-precision GGUF build anyway.
+   */
   quantFormat?: 'fake' | 'nbits';
   /** KV-cache fake quant; null/undefined = float cache. */
   kv?: KvBuild | null;
@@ -33,4 +38,6 @@ export interface EngineBuild {
   tapQueries?: boolean;
   /** Also output logits [T, vocab]. */
   logits?: boolean;
+  /** With a per-channel `kv`: also output `kv_clipped` [T], the saturated cached elements per token position (lib/onnx LlamaGraphOptions.kvClipCount). */
+  kvClipCount?: boolean;
 }

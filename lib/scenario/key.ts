@@ -81,6 +81,8 @@ export function engineBuildIdentity(build: EngineBuild): Record<string, unknown>
     tapQueries: build.tapQueries !== false,
     tapValues: build.tapValues === true,
     logits: build.logits === true,
+    // Only when asked: keys of builds without the count stay as they were.
+    kvClipCount: build.kvClipCount === true && kv?.granularity === 'channel' ? true : undefined,
   };
 }
 

@@ -37,6 +37,46 @@ describe('perplexityCurve', () => {
     expect(Array.from(perContext[0].perWindowNll)).toEqual([2, 2]);
     expect(Array.from(perContext[1].perWindowNll)).toEqual([8, 8]);
   });
+  it('pinned windows: a count or every whole window of the longest context, the shorter contexts on their prefixes', async () => {
+    const starts: number[] = [];
+    const tokens = Int32Array.from({ length: 70 }, (_, i) => i);
+    const engine: NllEngine = {
+      device: 'test',
+      seqLen: 16,
+      async run({ ids }) {
+        starts.push(Number(ids[0]));
+        return { nll: Float32Array.from({ length: 15 }, (_, p) => p + 1) };
+      },
+      async dispose() {},
+    };
+    const run = (windows: number | 'all') =>
+      perplexityCurve({
+        method: 'yarn',
+        variant: 'fp',
+        rope,
+        tokens,
+        contexts: [4, 16],
+        tokenBudget: 16,
+        maxWindows: 1,
+        windows,
+        openEngine: async () => engine,
+      });
+    // 70 tokens hold 4 whole 16-token windows, at 0, 16, 32, 48; the budget (1 window) is ignored.
+    const all = await run('all');
+    expect(starts).toEqual([0, 16, 32, 48]);
+    expect(all.perContext.map((c) => [c.windows, c.tokens, c.predictions])).toEqual([
+      [4, 16, 12],
+      [4, 64, 60],
+    ]);
+    starts.length = 0;
+    const two = await run(2);
+    expect(starts).toEqual([0, 16]);
+    expect(two.perContext[0].nll).toBe(2);
+    // More windows than the text holds: capped by it.
+    starts.length = 0;
+    await run(9);
+    expect(starts).toEqual([0, 16, 32, 48]);
+  });
   it('llama-perplexity scoring: each prefix scored from its own ⌊C/2⌋, the BOS fed once per long window', async () => {
     const fed: number[] = [];
     const engine: NllEngine = {

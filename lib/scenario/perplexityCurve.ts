@@ -19,9 +19,15 @@ export interface CurveRequest {
   /** Held-out token ids, Int32Array[n]. */
   tokens: Int32Array;
   contexts: number[];
-  /** Tokens scored per context (windows = min(maxWindows, max(1, ⌊budget/C⌋))). */
+  /** Tokens scored per context (windows = min(maxWindows, max(1, ⌊budget/C_max⌋))). */
   tokenBudget: number;
   maxWindows?: number;
+  /**
+   * Windows of the longest context, pinned: a count or 'all' whole windows of the text (either
+   * capped by what the text holds); replaces tokenBudget and maxWindows when given.
+   */
+  windows?: number | 'all';
+
   /** Opens an engine whose graph is fixed to T = seqLen (weights already quantized for 'ptq'); disposed after its context. */
   openEngine: (seqLen: number) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
@@ -48,7 +54,7 @@ export interface CurveResult {
 export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
   const contexts = [...req.contexts].sort((a, b) => a - b);
   const longest = contexts[contexts.length - 1];
-  const maxWindows = windowsForContext(longest, req.tokenBudget, req.maxWindows);
+  const maxWindows = req.windows === undefined ? windowsForContext(longest, req.tokenBudget, req.maxWindows) : req.windows === 'all' ? undefined : req.windows;
   // 0 when the text is shorter than one window: evaluatePerplexity then refuses with both numbers.
   const windows = windowCount(req.tokens.length, longest, maxWindows);
   const firstOf = (context: number): number => (req.scoring ? firstScoredPrediction(req.scoring, context) : 0);
@@ -59,6 +65,9 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
     const groupLength = group[group.length - 1];
     // Per-window NLL of every prefix context, for the paired noise tests (lib/qroar/noise).
     const perWindowByContext = group.map(() => new Float64Array(Math.max(0, windows)));
+    // Σ over windows of each window's scored NLL sum, added in window order: the mean is then
+    // computed as lib/eval/perplexity computes it (sum / predictions), bit for bit at C = G.
+    const totals = new Float64Array(group.length);
     const tables = graphRopeInputs(req.rope, groupLength, { frequencyLengthTokens: groupLength });
     const engine = await req.openEngine(groupLength);
     let full: ContextPerplexity;
@@ -77,6 +86,7 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
             const first = firstOf(context);
             let sum = 0;
             for (let p = first; p < context - 1; p++) sum += nll[p];
+            totals[k] += sum;
             perWindowByContext[k][windowIndex] = sum / (context - 1 - first);
           });
           done++;
@@ -90,9 +100,7 @@ export async function perplexityCurve(req: CurveRequest): Promise<CurveResult> {
     group.forEach((context, k) => {
       // The C-prefix of a window scored as its own window: llama-perplexity's BOS is at the prefix's first token too.
       const first = firstOf(context);
-      let sum = 0;
-      for (let p = first; p < context - 1; p++) sum += full.perPositionNll[p];
-      const nll = sum / (context - 1 - first);
+      const nll = totals[k] / (full.windows * (context - 1 - first));
       byContext.set(context, {
         ...full,
         context,

@@ -113,4 +113,42 @@ describe('plan.key', () => {
     expect(d({ ...s, appliedScales: [1, 1, 1, 1] })).not.toBe(d(s));
     expect(d(s)).not.toBe(curve(s));
   });
+
+  it('pinned contexts, windows, weight format, KV calibration and a scales file (bandscope eval): in the plan and the curve keys; unpinned keys unchanged', () => {
+    const plain = planScenario(s, model);
+    expect(plain).toMatchObject({ windows: null, quantFormat: null, kvCalibrationTokens: null });
+    const job = { kind: 'curve', method: 'dynamic', variant: 'ptq', text: 'brown' } as const;
+    expect(planScenario(s, model, {}).key(job)).toBe(plain.key(job));
+    const pinned = planScenario(s, model, { contexts: [1024, 256, 1024], windows: 2, quantFormat: 'nbits', kvCalibrationTokens: 128 });
+    expect(pinned.contexts).toEqual([256, 1024]);
+    expect(pinned).toMatchObject({ windows: 2, quantFormat: 'nbits', kvCalibrationTokens: 128, contextTokens: 2048 });
+    const keys = new Set([
+      plain.key(job),
+      planScenario(s, model, { contexts: [256, 1024] }).key(job),
+      planScenario(s, model, { windows: 2 }).key(job),
+      planScenario(s, model, { windows: 'all' }).key(job),
+      planScenario(s, model, { quantFormat: 'nbits' }).key(job),
+      planScenario(s, model, { kvCalibrationTokens: 128 }).key(job),
+    ]);
+    expect(keys.size).toBe(6);
+    // A scales file's per-layer scales replace the applied ones and key the Q-ROAR curves.
+    const bands = bandsFor({ kind: 'equal-log', count: 4 }, rope);
+    const file = planScenario(s, model, {
+      qroar: {
+        variant: 'shared',
+        bands,
+        scales: [
+          [1, 1, 1, 1.2],
+          [1, 1, 1, 1.1],
+          [1, 1, 1, 1],
+          [1, 1, 1, 1],
+        ],
+      },
+    });
+    expect(file.qroar?.scales).toHaveLength(4);
+    const q = { ...job, variant: 'ptq+qroar' } as const;
+    expect(file.key(q)).not.toBe(planScenario(s, model, { qroar: { variant: 'shared', bands, scales: [1, 1, 1, 1.2] } }).key(q));
+    expect(() => planScenario(s, model, { contexts: [1] })).toThrow(/integers ≥ 2/);
+    expect(() => planScenario(s, model, { windows: 0 })).toThrow(/windows/);
+  });
 });

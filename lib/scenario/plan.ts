@@ -56,6 +56,37 @@ export interface PlanModel {
   bosId?: number | null;
 }
 
+/**
+ * What a driver may pin instead of the settings' defaults (`bandscope eval`: --contexts, --windows,
+ * --kv-calibration, --qroar FILE). Each one set is part of the curve jobs' keys; unset, the plan is
+ * the dashboard's.
+ */
+export interface PlanOverrides {
+  /**
+   * Evaluated contexts (integers ≥ 2 tokens; sorted ascending, repeats dropped); default the L/4 …
+   * L′ ladder (lib/scenario/contexts). L′ stays settings.targetContextTokens: set it to their maximum.
+   */
+  contexts?: readonly number[];
+  /**
+   * Windows of the longest context a curve scores: a count (integer ≥ 1; fewer when the text holds
+   * fewer whole windows) or 'all' (every whole window of the text). Default: the token budget
+   * (PPL_DEFAULTS: ⌊tokenBudget / C_max⌋, at least 1, at most maxWindows).
+   */
+  windows?: number | 'all';
+  /**
+   * How RTN weights run ('fake' dequantized float32, 'nbits' MatMulNBits); with full-precision
+   * weights 'nbits' runs a GGUF's own Q4_0/Q8_0 linears as MatMulNBits (EngineBuild.quantFormat). Default: the engine's ('fake').
+   */
+  quantFormat?: 'fake' | 'nbits';
+  /** Tokens S of the per-channel KV calibration (2 ≤ S ≤ L, checked when it runs); default L. */
+  kvCalibrationTokens?: number;
+  /**
+   * Q-ROAR scales from a scales file (lib/export/scalesJson: its own bands, global or per-layer
+   * scales), used instead of settings.appliedScales by the Q-ROAR variants.
+   */
+  qroar?: QroarBuild;
+}
+
 /** A job the plan keys: a perplexity curve, the diagnostics, each over the text named by `text`. */
 export type ScenarioJob = { kind: 'curve'; method: RopeType; variant: PplCurve['variant']; text: string } | { kind: 'diagnostics'; text: string };
 
@@ -68,8 +99,14 @@ export interface ScenarioPlan {
   contextTokens: number;
   /** S = min(L, L′): the diagnostics' short run, the search's guard and the KV calibration context (tokens). */
   shortContextTokens: number;
-  /** Evaluated contexts of the perplexity curves (ascending, tokens). */
+  /** Evaluated contexts of the perplexity curves (ascending, tokens): the ladder, or PlanOverrides.contexts. */
   contexts: number[];
+  /** Windows of the longest context per curve when pinned (PlanOverrides.windows); null = the token budget of `ppl`. */
+  windows: number | 'all' | null;
+  /** The weight format of every curve build when pinned (PlanOverrides.quantFormat); null = the engine's default. */
+  quantFormat: 'fake' | 'nbits' | null;
+  /** The per-channel KV calibration context S when pinned (PlanOverrides.kvCalibrationTokens); null = the trained window L. */
+  kvCalibrationTokens: number | null;
   /** The model's RoPE with the main PI method laid over it. */
   rope: RopeConfig;
   /** The same for any method (the overlays). */
@@ -100,13 +137,19 @@ export interface ScenarioPlan {
   key(job: ScenarioJob): string;
 }
 
+function pinnedContexts(raw: readonly number[]): number[] {
+  if (raw.length === 0 || raw.some((c) => !(Number.isInteger(c) && c >= 2)))
+    throw new Error(`planScenario: contexts must be integers ≥ 2 tokens, got [${raw.join(', ')}]`);
+  return [...new Set(raw)].sort((a, b) => a - b);
+}
+
 /** The plan's bands for a job that reads them; throws the partition's problem (a user-facing message) when there are none. */
 export function requireBands(plan: ScenarioPlan): Band[] {
   if (plan.bandsProblem !== null) throw new RopeConfigError(plan.bandsProblem);
   return plan.bands;
 }
 
-export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan {
+export function planScenario(settings: Settings, model: PlanModel, overrides: PlanOverrides = {}): ScenarioPlan {
   const trainedWindowTokens = model.trainedWindow.windowTokens;
   const contextTokens = settings.targetContextTokens;
   const rope = scenarioRope(model.rope, settings);
@@ -127,10 +170,28 @@ export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan
       : scales !== null && scales.length !== bands.length
         ? `the applied Q-ROAR scales have ${scales.length} values for ${bands.length} bands; apply scales for the current band partition`
         : null;
-  const qroar: QroarBuild | null = scales !== null && qroarProblem === null ? { variant: settings.qroarVariant, bands, scales: [...scales] } : null;
+  const qroar: QroarBuild | null =
+    overrides.qroar ?? (scales !== null && qroarProblem === null ? { variant: settings.qroarVariant, bands, scales: [...scales] } : null);
   const scoring: WindowScoring = { mode: settings.scoreMode, bosId: model.tokenizer ? addedBosId(model.tokenizer) : (model.bosId ?? null) };
   // Below 8 tokens (a CLI run may ask for L′ ≥ 2) there is no L/4 … L′ ladder: the one context L′.
-  const contexts = trainedWindowTokens >= 8 && contextTokens >= 8 ? evaluationContexts(trainedWindowTokens, contextTokens) : [contextTokens];
+  const contexts = overrides.contexts
+    ? pinnedContexts(overrides.contexts)
+    : trainedWindowTokens >= 8 && contextTokens >= 8
+      ? evaluationContexts(trainedWindowTokens, contextTokens)
+      : [contextTokens];
+  const windows = overrides.windows ?? null;
+  if (windows !== null && windows !== 'all' && !(Number.isInteger(windows) && windows >= 1))
+    throw new Error(`planScenario: windows must be an integer ≥ 1 or 'all', got ${windows}`);
+  const kvCalibrationTokens = overrides.kvCalibrationTokens ?? null;
+  // What the pinned values add to a curve's key (undefined fields drop out: the dashboard's keys stay as they were).
+  const pinned = {
+    windows: windows ?? undefined,
+    quantFormat: overrides.quantFormat,
+    kvCalibrationTokens: kvCalibrationTokens ?? undefined,
+    qroarFile: overrides.qroar
+      ? { variant: overrides.qroar.variant, bands: overrides.qroar.bands.map((b) => [b.firstPair, b.lastPair]), scales: overrides.qroar.scales }
+      : undefined,
+  };
   const { factor, betaFast, betaSlow, lowFreqFactor, highFreqFactor } = settings.pi;
   const piParameters = { factor, betaFast, betaSlow, lowFreqFactor, highFreqFactor };
   const modelKey = { id: model.id, identity: model.identity };
@@ -141,6 +202,9 @@ export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan
     contextTokens,
     shortContextTokens: Math.min(trainedWindowTokens, contextTokens),
     contexts,
+    windows,
+    quantFormat: overrides.quantFormat ?? null,
+    kvCalibrationTokens,
     rope,
     ropeOf: (method) => (method === settings.pi.method ? rope : scenarioRope(model.rope, settings, method)),
     bands,
@@ -172,6 +236,7 @@ export function planScenario(settings: Settings, model: PlanModel): ScenarioPlan
             text: job.text,
             device: settings.device,
             scoring: scoring,
+            ...pinned,
           });
         }
         case 'diagnostics':

@@ -12,7 +12,7 @@ import { decoderLinearNames } from '../onnx/weights';
 import type { EdgeHit } from '../qroar/gridEdge';
 import type { NoiseSettings } from '../qroar/noise';
 import type { ContextPenalty } from '../qroar/penalty';
-import { qroarAssembleHooks, qroarFactors, qroarPreQuantHook, type QroarSetting } from './weights';
+import { isPerLayerScales, qroarAssembleHooks, qroarFactorsByLayer, qroarPreQuantHook, type QroarSetting } from './weights';
 
 /**
  * Scaled W_Q [numHeads·headDim, hidden] and W_K [numKvHeads·headDim, hidden] (+ biases) of every
@@ -25,11 +25,11 @@ export async function patchedQkTensors(
   tensorF32: (hfName: string) => Promise<Float32Array>,
   qroar: QroarSetting,
 ): Promise<SafetensorsTensorF32[]> {
-  const factors = qroarFactors(spec, qroar);
+  const factorsOf = qroarFactorsByLayer(spec, qroar);
   const tensors: SafetensorsTensorF32[] = [];
   if (spec.qkNorm) {
     // A per-head q/k norm would undo scaled W_Q/W_K rows: the scales live in the norm weights.
-    const { qkNormTransform } = qroarAssembleHooks(spec, () => factors);
+    const { qkNormTransform } = qroarAssembleHooks(spec, factorsOf);
     for (let l = 0; l < spec.numLayers; l++) {
       for (const which of ['q', 'k'] as const) {
         const name = `model.layers.${l}.self_attn.${which}_norm.weight`;
@@ -40,7 +40,7 @@ export async function patchedQkTensors(
     }
     return tensors;
   }
-  const hook = qroarPreQuantHook(factors);
+  const hook: ReturnType<typeof qroarPreQuantHook> = (layer, key, weight, bias) => qroarPreQuantHook(factorsOf(layer))(layer, key, weight, bias);
   if (spec.architecture === 'phi3') {
     // Phi-3 files (HF and GGUF) hold q/k/v as one fused qkv_proj: patch its q and k rows, keep v,
     // so the exported tensor replaces the file's own.
@@ -89,7 +89,7 @@ export function scalesFileOf(args: {
     pairLayout: args.spec.pairLayout,
     bands: customBandSpec(args.qroar.bands),
     bandSource: args.bandSource,
-    scales: Array.from(args.qroar.scales),
+    scales: isPerLayerScales(args.qroar.scales) ? args.qroar.scales.map((row) => Array.from(row)) : Array.from(args.qroar.scales),
     model: { name: args.modelName, hashes: { [MODEL_IDENTITY_SCHEME]: args.modelIdentity } },
     settings: args.settings,
   };

@@ -7,6 +7,7 @@ import type { ModelSpec } from '../model/spec';
 import { assembleDecoderWeights, type AssembleOptions, type DecoderLinearKey, type TensorF32Source } from '../onnx/assembleWeights';
 import type { DecoderWeights } from '../onnx/weights';
 import { rtnDequantize, rtnQuantize, type RtnOptions } from '../quant/rtn';
+import type { BandScales } from '../qroar/scales';
 import { qroarRowFactors, scaleRowsInPlace, type QroarRowFactors, type QroarVariant } from '../qroar/transform';
 import type { Band } from '../rope/types';
 import { roundDecoderWeightsToF16, type WeightPrecision } from './weightsF16';
@@ -23,8 +24,8 @@ export const QUANT_LAYER_KEYS: Readonly<Record<QuantLayers, readonly DecoderLine
 export interface QroarSetting {
   variant: QroarVariant;
   bands: readonly Band[];
-  /** Global band scales [bands], each > 0 (the same for every layer). */
-  scales: ArrayLike<number>;
+  /** Band scales, each > 0: global [bands] (the same for every layer) or per layer [layers][bands] (lib/qroar/scales BandScales). */
+  scales: BandScales;
 }
 
 /** Bands from inclusive pair ranges [[firstPair, lastPair], …] (the wire form of the worker protocol). */
@@ -37,12 +38,22 @@ export function bandsFromPairRanges(ranges: ReadonlyArray<readonly [number, numb
   });
 }
 
-/** Row factors of q_proj [numHeads·headDim] and k_proj [numKvHeads·headDim] for a global scale vector. */
-export function qroarFactors(spec: ModelSpec, q: QroarSetting): QroarRowFactors {
-  if (q.scales.length !== q.bands.length) throw new Error(`qroar: ${q.scales.length} scales for ${q.bands.length} bands`);
+/** Whether `scales` holds one row of band scales per layer ([layers][bands]) rather than one global row. */
+export function isPerLayerScales(scales: BandScales): scales is readonly ArrayLike<number>[] {
+  return scales.length > 0 && typeof (scales as ArrayLike<unknown>)[0] === 'object';
+}
+
+/**
+ * Row factors of q_proj [numHeads·headDim] and k_proj [numKvHeads·headDim] of layer `layerIndex`
+ * (default 0; global scales are the same in every layer).
+ */
+export function qroarFactors(spec: ModelSpec, q: QroarSetting, layerIndex = 0): QroarRowFactors {
+  const row = isPerLayerScales(q.scales) ? q.scales[layerIndex] : q.scales;
+  if (row === undefined) throw new Error(`qroar: no scales for layer ${layerIndex} (the per-layer scales cover ${q.scales.length} layers)`);
+  if (row.length !== q.bands.length) throw new Error(`qroar: ${row.length} scales for ${q.bands.length} bands`);
   return qroarRowFactors({
     variant: q.variant,
-    bandScales: q.scales,
+    bandScales: row,
     bands: q.bands,
     layout: spec.pairLayout,
     numHeads: spec.numHeads,
@@ -84,6 +95,20 @@ export function qroarAssembleHooks(spec: ModelSpec, factorsOf: (layerIndex: numb
   };
 }
 
+/** Layer → its Q-ROAR row factors: one set for global scales, one per layer for per-layer scales (each built once, when first asked). */
+export function qroarFactorsByLayer(spec: ModelSpec, q: QroarSetting): (layerIndex: number) => QroarRowFactors {
+  if (isPerLayerScales(q.scales) && q.scales.length !== spec.numLayers)
+    throw new Error(`qroar: per-layer scales for ${q.scales.length} layers, the model has ${spec.numLayers}`);
+  const byLayer = new Map<number, QroarRowFactors>();
+  const perLayer = isPerLayerScales(q.scales);
+  return (layerIndex) => {
+    const at = perLayer ? layerIndex : 0;
+    let f = byLayer.get(at);
+    if (!f) byLayer.set(at, (f = qroarFactors(spec, q, at)));
+    return f;
+  };
+}
+
 export interface ScenarioWeightOptions {
   /** RTN spec; absent = full precision. */
   rtn?: RtnOptions;
@@ -118,8 +143,7 @@ export function scenarioAssembleOptions(spec: ModelSpec, opts: ScenarioWeightOpt
   if (opts.weightPrecision === 'f16' && opts.rtn) throw new Error('weightPrecision f16 is the full-precision noise-floor twin; it cannot be combined with RTN');
   const layers = opts.quantLayers ?? 'all';
   if (!(layers in QUANT_LAYER_KEYS)) throw new Error(`quantLayers must be all, attention or qk, got '${String(layers)}'`);
-  const factors = opts.qroar ? qroarFactors(spec, opts.qroar) : undefined;
-  const hooks = factors ? qroarAssembleHooks(spec, () => factors) : {};
+  const hooks = opts.qroar ? qroarAssembleHooks(spec, qroarFactorsByLayer(spec, opts.qroar)) : {};
   const scale = hooks.preQuant;
   if (!opts.rtn || layers === 'all') return { rtn: opts.rtn, quantFormat: opts.quantFormat ?? 'fake', ...hooks };
   if ((opts.quantFormat ?? 'fake') !== 'fake')

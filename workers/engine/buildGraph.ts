@@ -97,6 +97,7 @@ async function buildOf(load: () => Promise<ModelRun>, build: GraphBuildRequest, 
     ...(build.tapValues ? { tapValues: true } : {}),
     ...(build.tapQueries === false ? { tapQueries: false } : {}),
     ...(kvQuant ? { kvQuant } : {}),
+    ...(build.kvClipCount && kvQuant?.granularity === 'channel' ? { kvClipCount: true } : {}),
   };
   const spec = run.kind === 'whole-graph' ? run.model.spec : run.spec;
   // A GGUF's own Q4_0/Q8_0 blocks (automatic at full precision, workers/engine/hfFolder.ts) are named in the engine's message.

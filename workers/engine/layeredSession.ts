@@ -281,7 +281,8 @@ export async function createLayeredSession(
     // The embedding (plain data) for the first group, then each group's hidden_out handle.
     let hidden: RunFeed = floatFeed(embedRows(headWeights.embedTokens, hiddenSize, ids.data), [seqLen, hiddenSize]);
     let producer: Party | null = null;
-    let clipped = 0;
+    // Per token position, summed over the groups (each group's kv_clipped is [T]).
+    const clipped = new Float32Array(seqLen);
     cache.beginPass();
     try {
       for (const grp of groups) {
@@ -303,7 +304,10 @@ export async function createLayeredSession(
           if (producer) handedOff(stats, consumed, producer, group);
           producer = group;
           for (const n of fetch) if (n !== 'hidden_out' && n !== 'kv_clipped') out[n] = res.fetched[n];
-          if (res.fetched.kv_clipped) clipped += res.fetched.kv_clipped.data[0];
+          if (res.fetched.kv_clipped) {
+            const counts = res.fetched.kv_clipped.data;
+            for (let p = 0; p < seqLen; p++) clipped[p] += counts[p];
+          }
         } finally {
           for (let j = 0; j < acquired.length; j++) cache.release(keys[j]);
         }
@@ -323,7 +327,7 @@ export async function createLayeredSession(
     }
     const { why, ...counts } = stats;
     handOff = { ...counts, ...(why !== undefined ? { reason: why } : {}) };
-    if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: Float32Array.of(clipped), dims: [] };
+    if (clips && names.includes('kv_clipped')) out.kv_clipped = { data: clipped, dims: [seqLen] };
     return out;
   }
 }
