@@ -105,12 +105,47 @@ export function tapOfSet(set: TapSet, name: string): Float32Array {
   return t;
 }
 
-/** See DiagnosticsInput / DiagnosticsResult. */
+/** See DiagnosticsInput / DiagnosticsResult: the three stages below, in order, on the whole input. */
 export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
-  const { geometry: g, longTokens, shortTokens, longFp, shortFp, longQuant, tirQuantile } = input;
+  return assembleDiagnostics(input, fpStage(input), floorStage(input, comparedStage(input)));
+}
+
+/**
+ * The diagnostics in three stages, each from the runs it needs (lib/scenario/diagnosticsJob
+ * `runDiagnosticsStaged` computes each as soon as its runs are in, while the engine runs the next):
+ * `fpStage` — TIR and activation IP, from the long and short FP runs; `comparedStage` — logit error
+ * and KL of the quantized (or Q-ROAR) run against FP; `floorStage` — the noise floor against FP,
+ * in the compared stage's bins. `assembleDiagnostics` joins them into exactly computeDiagnostics' result.
+ */
+export type FpStageInput = Pick<
+  DiagnosticsInput,
+  'geometry' | 'longTokens' | 'shortTokens' | 'longFp' | 'shortFp' | 'tirQuantile' | 'pairCount' | 'seed' | 'frequencies'
+>;
+
+export interface FpStage {
+  tir: Record<TapTensor, TirData>;
+  activationIp: ActivationIpData | null;
+}
+
+export interface ComparedStage {
+  logitErrorDistance: LogitErrorData;
+  logitErrorQuery: LogitErrorData;
+  kl: KlData | null;
+  /** The compared run's logit-error bins, which the floor's are aligned with. */
+  distanceBins: LogitErrorBin[];
+  queryBins: LogitErrorBin[];
+}
+
+function checkDiagnosticsInput({ geometry: g, longTokens, shortTokens, tirQuantile }: FpStageInput): void {
   if (!(shortTokens >= 2 && shortTokens <= longTokens)) throw new Error(`computeDiagnostics: need 2 ≤ shortTokens ${shortTokens} ≤ longTokens ${longTokens}`);
   if (!(tirQuantile > 0 && tirQuantile <= 1)) throw new Error(`computeDiagnostics: tirQuantile must be in (0, 1], got ${tirQuantile}`);
   if (g.layers.length === 0) throw new Error('computeDiagnostics: no tapped layers');
+}
+
+/** TIR per layer × band and per pair, and the activation-based IP: the FP runs only. */
+export function fpStage(input: FpStageInput): FpStage {
+  checkDiagnosticsInput(input);
+  const { geometry: g, longTokens, shortTokens, longFp, shortFp, tirQuantile } = input;
   const bands = g.bands.map((b) => ({ ...b }));
   const pairCount = g.rotaryDim >> 1;
   const tir = {} as Record<TapTensor, TirData>;
@@ -135,66 +170,6 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
       layerPair.push(...tailInflationRatioPerPair(common).pooled);
     }
     tir[tensor] = { tensor, quantile: tirQuantile, layers: [...g.layers], bands, tirLayerBand: layerBand, tirLayerPair: layerPair, pairCount };
-  }
-
-  let logitErrorDistance: LogitErrorData | null = null;
-  let logitErrorQuery: LogitErrorData | null = null;
-  const compared = input.longQroar ?? longQuant;
-  const comparedLogits = input.longQroar ? input.qroarLogits : input.quantLogits;
-  if (compared) {
-    const keyTap = input.quantKeyTap ?? 'k_post';
-    const stack = (set: TapSet, tap: string, heads: number) =>
-      stackLayersAsHeads(
-        g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)),
-        longTokens,
-        heads,
-        g.headDim,
-      );
-    const errorAgainstFp = (other: TapSet, otherKeyTap: string) =>
-      logitError({
-        refQ: stack(longFp, 'q_post', g.heads),
-        refK: stack(longFp, 'k_post', g.kvHeads),
-        quantQ: stack(other, 'q_post', g.heads),
-        quantK: stack(other, otherKeyTap, g.kvHeads),
-        tokens: longTokens,
-        heads: g.heads * g.layers.length,
-        kvHeads: g.kvHeads * g.layers.length,
-        headDim: g.headDim,
-        rotaryDim: g.rotaryDim,
-        layout: g.layout,
-        bands,
-        pairs: pairSampler(longTokens, input.pairCount, input.seed),
-        distanceBinEdges: octaveEdges(longTokens - 1),
-        queryBinEdges: linearEdges(longTokens, QUERY_BINS),
-      });
-    const e = errorAgainstFp(compared, keyTap);
-    // Distance bins are octaves [lo, hi): the geometric centre sits mid-bin on the log axis.
-    logitErrorDistance = binsToChart(e.distanceBins, 'distance', bands, g.trainedWindowTokens, (b) => Math.sqrt(b.lo * (b.hi - 1 || 1)));
-    logitErrorQuery = binsToChart(e.queryBins, 'query', bands, g.trainedWindowTokens, (b) => (b.lo + b.hi - 1) / 2);
-    if (input.longFloor) {
-      // Same sampler and seed, so the same pairs land in the same bins as the quantized error.
-      const floor = errorAgainstFp(input.longFloor, 'k_post');
-      const source = input.floorSource ?? 'precision';
-      logitErrorDistance.noiseFloorRmsTotal = alignedRms(e.distanceBins, floor.distanceBins);
-      logitErrorDistance.noiseFloorSource = source;
-      logitErrorQuery.noiseFloorRmsTotal = alignedRms(e.queryBins, floor.queryBins);
-      logitErrorQuery.noiseFloorSource = source;
-    }
-  }
-
-  let kl: KlData | null = null;
-  if (compared && input.fpLogits && comparedLogits && input.vocab) {
-    const values = klDivergenceRows(input.fpLogits, comparedLogits, longTokens, input.vocab);
-    kl = {
-      contextTokens: longTokens,
-      positions: Array.from({ length: longTokens }, (_, p) => p),
-      klNats: Array.from(values),
-      trainedWindowTokens: g.trainedWindowTokens,
-    };
-    if (input.floorLogits) {
-      kl.noiseFloorKlNats = Array.from(klDivergenceRows(input.fpLogits, input.floorLogits, longTokens, input.vocab));
-      kl.noiseFloorSource = input.floorSource ?? 'precision';
-    }
   }
   let activationIp: ActivationIpData | null = null;
   if (input.frequencies) {
@@ -222,8 +197,91 @@ export function computeDiagnostics(input: DiagnosticsInput): DiagnosticsResult {
     }
     activationIp = { layers: [...g.layers], bands, ipLayerBand: ip, contextTokens: longTokens };
   }
+  return { tir, activationIp };
+}
+
+/** The logit error of `other` against the FP long run, in the diagnostics' pairs and bins. */
+function errorAgainstFp(input: DiagnosticsInput, other: TapSet, otherKeyTap: string) {
+  const { geometry: g, longTokens, longFp } = input;
+  const stack = (set: TapSet, tap: string, heads: number) =>
+    stackLayersAsHeads(
+      g.layers.map((l) => tapOfSet(set, `${tap}_${l}`)),
+      longTokens,
+      heads,
+      g.headDim,
+    );
+  return logitError({
+    refQ: stack(longFp, 'q_post', g.heads),
+    refK: stack(longFp, 'k_post', g.kvHeads),
+    quantQ: stack(other, 'q_post', g.heads),
+    quantK: stack(other, otherKeyTap, g.kvHeads),
+    tokens: longTokens,
+    heads: g.heads * g.layers.length,
+    kvHeads: g.kvHeads * g.layers.length,
+    headDim: g.headDim,
+    rotaryDim: g.rotaryDim,
+    layout: g.layout,
+    bands: g.bands.map((b) => ({ ...b })),
+    pairs: pairSampler(longTokens, input.pairCount, input.seed),
+    distanceBinEdges: octaveEdges(longTokens - 1),
+    queryBinEdges: linearEdges(longTokens, QUERY_BINS),
+  });
+}
+
+/** Logit error and KL of the compared run (Q-ROAR if given, else the quantized one) against FP; null when nothing is quantized. */
+export function comparedStage(input: DiagnosticsInput): ComparedStage | null {
+  const compared = input.longQroar ?? input.longQuant;
+  if (!compared) return null;
+  const { geometry: g, longTokens } = input;
+  const bands = g.bands.map((b) => ({ ...b }));
+  const e = errorAgainstFp(input, compared, input.quantKeyTap ?? 'k_post');
+  // Distance bins are octaves [lo, hi): the geometric centre sits mid-bin on the log axis.
+  const logitErrorDistance = binsToChart(e.distanceBins, 'distance', bands, g.trainedWindowTokens, (b) => Math.sqrt(b.lo * (b.hi - 1 || 1)));
+  const logitErrorQuery = binsToChart(e.queryBins, 'query', bands, g.trainedWindowTokens, (b) => (b.lo + b.hi - 1) / 2);
+  const comparedLogits = input.longQroar ? input.qroarLogits : input.quantLogits;
+  let kl: KlData | null = null;
+  if (input.fpLogits && comparedLogits && input.vocab) {
+    const values = klDivergenceRows(input.fpLogits, comparedLogits, longTokens, input.vocab);
+    kl = {
+      contextTokens: longTokens,
+      positions: Array.from({ length: longTokens }, (_, p) => p),
+      klNats: Array.from(values),
+      trainedWindowTokens: g.trainedWindowTokens,
+    };
+  }
+  return { logitErrorDistance, logitErrorQuery, kl, distanceBins: e.distanceBins, queryBins: e.queryBins };
+}
+
+/** `compared` with the noise floor of `input.longFloor` / `floorLogits` added (same pairs and seed, so the same bins); unchanged without a floor. */
+export function floorStage(input: DiagnosticsInput, compared: ComparedStage | null): ComparedStage | null {
+  if (!compared) return null;
+  const source = input.floorSource ?? 'precision';
+  let { logitErrorDistance, logitErrorQuery, kl } = compared;
+  if (input.longFloor) {
+    const floor = errorAgainstFp(input, input.longFloor, 'k_post');
+    logitErrorDistance = { ...logitErrorDistance, noiseFloorRmsTotal: alignedRms(compared.distanceBins, floor.distanceBins), noiseFloorSource: source };
+    logitErrorQuery = { ...logitErrorQuery, noiseFloorRmsTotal: alignedRms(compared.queryBins, floor.queryBins), noiseFloorSource: source };
+  }
+  if (kl && input.floorLogits && input.fpLogits && input.vocab) {
+    kl = { ...kl, noiseFloorKlNats: Array.from(klDivergenceRows(input.fpLogits, input.floorLogits, input.longTokens, input.vocab)), noiseFloorSource: source };
+  }
+  return { ...compared, logitErrorDistance, logitErrorQuery, kl };
+}
+
+export function assembleDiagnostics(input: FpStageInput & Pick<DiagnosticsInput, 'longQroar'>, fp: FpStage, compared: ComparedStage | null): DiagnosticsResult {
   const quantVariant = input.longQroar ? ('ptq+qroar' as const) : ('ptq' as const);
-  return { tir, logitErrorDistance, logitErrorQuery, kl, quantVariant, activationIp, longTokens, shortTokens, pairCount: input.pairCount, seed: input.seed };
+  return {
+    tir: fp.tir,
+    logitErrorDistance: compared?.logitErrorDistance ?? null,
+    logitErrorQuery: compared?.logitErrorQuery ?? null,
+    kl: compared?.kl ?? null,
+    quantVariant,
+    activationIp: fp.activationIp,
+    longTokens: input.longTokens,
+    shortTokens: input.shortTokens,
+    pairCount: input.pairCount,
+    seed: input.seed,
+  };
 }
 
 /** The noise floor's total RMS in the bins binsToChart keeps of `bins` (count > 0); NaN where the floor's bin is empty. */

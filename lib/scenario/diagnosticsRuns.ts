@@ -46,7 +46,15 @@ export interface DiagnosticsRunRequest {
   /** Opens a graph of T = seqLen tokens tapping every layer; `logits` adds the logits output. */
   openEngine: (variant: DiagnosticsVariant, seqLen: number, logits: boolean) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
+  /**
+   * Called after each run with its taps and logits (null when not captured), before the next run
+   * is asked for: a staged analysis (lib/scenario/diagnosticsJob runDiagnosticsStaged) starts on them.
+   */
+  onRun?: (run: DiagnosticsRunName, taps: TapSet, logits: Float32Array | null) => void;
 }
+
+/** The runs of the diagnostics, by the DiagnosticsRuns field their taps land in. */
+export type DiagnosticsRunName = 'longFp' | 'shortFp' | 'longQuant' | 'longQroar' | 'longFloor';
 
 export interface DiagnosticsRuns {
   longFp: TapSet;
@@ -97,18 +105,22 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
   const withFloor = req.quantized && req.noiseFloor === true;
   const steps = (req.quantized ? 3 : 2) + (withQroar ? 1 : 0) + (withFloor ? 1 : 0);
   req.onProgress?.(0, `full precision at ${longTokens} tokens`);
-  const longFp = await runOnce(req, 'fp', longTokens, req.quantized);
+  const ran = (name: DiagnosticsRunName, run: Awaited<ReturnType<typeof runOnce>>) => {
+    req.onRun?.(name, run.out.taps as TapSet, run.out.logits ?? null);
+    return run;
+  };
+  const longFp = ran('longFp', await runOnce(req, 'fp', longTokens, req.quantized));
   req.onProgress?.(1 / steps, `full precision at ${shortTokens} tokens`);
-  const shortFp = await runOnce(req, 'fp', shortTokens, false);
+  const shortFp = ran('shortFp', await runOnce(req, 'fp', shortTokens, false));
   let longQuant: Awaited<ReturnType<typeof runOnce>> | null = null;
   if (req.quantized) {
     req.onProgress?.(2 / steps, `quantized at ${longTokens} tokens`);
-    longQuant = await runOnce(req, 'ptq', longTokens, true);
+    longQuant = ran('longQuant', await runOnce(req, 'ptq', longTokens, true));
   }
   let longQroar: Awaited<ReturnType<typeof runOnce>> | null = null;
   if (withQroar) {
     req.onProgress?.(3 / steps, `quantized + Q-ROAR at ${longTokens} tokens`);
-    longQroar = await runOnce(req, 'ptq+qroar', longTokens, true);
+    longQroar = ran('longQroar', await runOnce(req, 'ptq+qroar', longTokens, true));
   }
   let longFloor: Awaited<ReturnType<typeof runOnce>> | null = null;
   const floor = noiseFloorPlan(longFp.device);
@@ -117,7 +129,7 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
       (steps - 1) / steps,
       `noise floor: full precision ${floor.source === 'backend' ? 'on WASM' : 'with float16 weights'} at ${longTokens} tokens`,
     );
-    longFloor = await runOnce(req, floor.variant, longTokens, true);
+    longFloor = ran('longFloor', await runOnce(req, floor.variant, longTokens, true));
   }
   req.onProgress?.(1, 'runs done');
   return {
