@@ -7,7 +7,7 @@ import { decodeSettings } from '../lib/settings/codec';
 
 /** Issue #6's target for the longest main-thread task during a run, and the regression guard this spec enforces (see the test below). */
 const LONG_TASK_TARGET_MS = 100;
-const LONG_TASK_GUARD_MS = 400;
+const LONG_TASK_GUARD_MS = 250;
 
 const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
 
@@ -158,11 +158,12 @@ test.describe.serial('behaviour: default run', () => {
     expect(foreign).toEqual([]);
   });
 
-  // The product target is 100 ms (issue #6) and it is NOT met yet: what remains over 100 ms is
-  // echarts' cold first draws of the charts (measured 110–247 ms across fresh-clone runs) — the
-  // engine, the analysis and React's renders are already off the main thread or sliced. This
-  // guard only stops a return to the 400+ ms tasks seen before those fixes, and prints every task
-  // over the target so the gap stays visible; lower it when chart drawing moves off-thread.
+  // The product target is 100 ms (issue #6) and it is NOT met yet: what remains over 100 ms is the
+  // first chart's first paint (zrender's animation frame, cold code: 118–163 ms over 8 quiet runs
+  // on 2026-12-02, attributed by the long-animation-frame entries printed above) and, in some runs,
+  // the hydration pass when the model info arrives — the engine, the analysis and the jobs' sequencing
+  // are off the main thread. This guard (tightened from 400 ms to what those runs reach, with room
+  // for a loaded machine) stops a return to longer tasks, and every task over the target is printed.
   test(`no main-thread task over ${LONG_TASK_GUARD_MS} ms (target ${LONG_TASK_TARGET_MS} ms) between first paint and the default charts ready`, () => {
     expect(run, 'the default run above finished').not.toBeNull();
     const timing = run!;
