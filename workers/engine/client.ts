@@ -42,6 +42,8 @@ export interface RunInput {
   sin: Float32Array;
   headDim: number;
   wantTaps?: boolean;
+  /** Run even when the worker remembers this window's NLL (benchmarks). */
+  fresh?: boolean;
 }
 
 export interface EngineClient {
@@ -174,6 +176,7 @@ export function createEngineClient(createWorker: () => WorkerLike): EngineClient
           sin: input.sin,
           headDim: input.headDim,
           wantTaps: input.wantTaps ?? false,
+          ...(input.fresh ? { fresh: true } : {}),
         }),
         options,
       );

@@ -105,6 +105,10 @@ describe('engine handler (onnxruntime-node standing in)', () => {
     if (rerun?.kind !== 'result') throw new Error('expected result');
     expect(rerun.reused).toBeUndefined();
     expect(Array.from(rerun.nll)).toEqual([23.5, 34.5, 46.5]); // cos[3] is row 1, which feeds nll[0]
+    // A fresh run (benchmarks) runs even a remembered window.
+    await handler.handle({ ...runRequest(6, 'tiny', 4, 2, false), fresh: true });
+    expect(runs).toHaveLength(4);
+    expect(responses.at(-1)).toMatchObject({ kind: 'result', nll: Float32Array.of(22.5, 34.5, 46.5) });
   });
 
   it('answers a cached load and a remembered window at once, while a run of another session still holds the queue', async () => {

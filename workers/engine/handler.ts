@@ -197,7 +197,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
    */
   function answerFromMemo(request: Extract<EngineRequest, { kind: 'run' }>): boolean {
     const { requestId, sessionKey, ids, cos, sin, wantTaps } = request;
-    if (wantTaps || !(recipes.has(sessionKey) || sessions.get(sessionKey) !== undefined)) return false;
+    if (wantTaps || request.fresh === true || !(recipes.has(sessionKey) || sessions.get(sessionKey) !== undefined)) return false;
     const remembered = runMemo.lookup(sessionKey, ids, cos, sin);
     if (!remembered) return false;
     send({ kind: 'progress', requestId, stage: 'run', message: `${ids.length} tokens: this window already ran on this session; its NLL is reused` });

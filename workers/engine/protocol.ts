@@ -83,6 +83,8 @@ export type EngineRequest =
       headDim: number;
       /** Also read back every tap output (graph outputs other than 'nll'). */
       wantTaps: boolean;
+      /** Run even when the run memo remembers this window (benchmarks time the engine, not the memo). */
+      fresh?: boolean;
     }
   /**
    * Text → token ids with the model's tokenizer (lib/tokenize createTokenizer), off the main
