@@ -9,16 +9,11 @@ import { runCurve } from '../../lib/scenario/curveRun';
 import { planScenario } from '../../lib/scenario/plan';
 import { parseKvSpec } from '../../lib/quant/kvSpec';
 import { parseRtnSpec } from '../../lib/quant/rtnSpec';
-import { createUrlGraphBuilder } from '../../workers/engine/buildGraph';
-import { createEngineClient } from '../../workers/engine/client';
-import { createScenarioPort } from '../../workers/engine/scenarioPort';
-import { diskFetch } from '../../workers/engine/testing/diskFetch';
-import { createInProcessWorker } from '../../workers/engine/testing/inProcessWorker';
-import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
 import { configureNodeEngines } from '../engine/nodeRunner';
 import { createNodeEnginePort } from '../engine/nodePort';
 import { openScenarioModel, scenarioPlanModel } from '../scenario/model';
 import { cliSettings } from '../scenario/report';
+import { builtinBrowserPort, inProcessEngineClient } from '../testing/builtinPorts';
 import { REPO, runCli } from '../testing/spawnCli';
 
 const THREADS = 2;
@@ -62,9 +57,7 @@ describe('eval --json, runCurve on the Node port and on the browser port', () =>
 
     await configureNodeEngines({ device: 'cpu', threads: THREADS });
     const model = await openScenarioModel('builtin');
-    const client = createEngineClient(() =>
-      createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: THREADS }), createUrlGraphBuilder(diskFetch(join(REPO, 'public')))),
-    );
+    const client = inProcessEngineClient(THREADS);
     try {
       const tokens = await model.readTokens('test', 'text', text);
       // The flags above as the CLI's settings edge spells them, and the same pinned values.
@@ -79,17 +72,7 @@ describe('eval --json, runCurve on the Node port and on the browser port', () =>
       const plan = planScenario(settings, scenarioPlanModel(model), { contexts: [256, 1024], windows: 2, quantFormat: 'fake', kvCalibrationTokens: 128 });
       const job = { key: 'yarn/ptq', method: 'yarn', variant: 'ptq' } as const;
       const options = { kvClipCounts: true, diagnosticsOutputs: false };
-      const browserPort = createScenarioPort(
-        client,
-        {
-          modelId: 'builtin:bandscope-byte-4m',
-          spec: model.spec,
-          headDim: model.spec.headDim,
-          trainedWindowTokens: model.trainedWindow.windowTokens,
-          sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
-        },
-        { device: 'wasm' },
-      );
+      const browserPort = builtinBrowserPort(client, model, { device: 'wasm' });
       const none = () => {};
       const viaNode = await runCurve(plan, job, createNodeEnginePort(model), tokens, none, undefined, options);
       const viaBrowser = await runCurve(plan, job, browserPort, tokens, none, undefined, options);

@@ -7,7 +7,7 @@ import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
 import { runDiagnostics, runDiagnosticsStaged, type DeferWork } from '../../lib/scenario/diagnosticsJob';
 import { planScenario } from '../../lib/scenario/plan';
 import { defaultSettings, type Settings } from '../../lib/settings/settings';
-import { openScenarioModel } from '../scenario/model';
+import { openScenarioModel, scenarioPlanModel } from '../scenario/model';
 import { REPO } from '../testing/spawnCli';
 import { configureNodeEngines } from './nodeRunner';
 import { createNodeEnginePort } from './nodePort';
@@ -20,13 +20,7 @@ describe('staged diagnostics', () => {
     await configureNodeEngines({ device: 'cpu', threads: 2 });
     const model = await openScenarioModel('builtin');
     const tokens = await model.readTokens('test', 'text', join(REPO, 'public/text/brown-test.txt'));
-    const planModel = {
-      id: 'builtin:bandscope-byte-4m',
-      identity: model.identity,
-      rope: model.spec.rope,
-      trainedWindow: model.trainedWindow,
-      spec: model.spec,
-    };
+    const planModel = scenarioPlanModel(model);
     const d = defaultSettings();
     const base: Settings = { ...d, targetContextTokens: 512, pi: { ...d.pi, factor: 2 }, compareMethods: [] };
     const scenarios: Array<[string, Settings]> = [

@@ -8,13 +8,8 @@ import { runCurve } from '../../lib/scenario/curveRun';
 import { runDiagnostics } from '../../lib/scenario/diagnosticsJob';
 import { planScenario } from '../../lib/scenario/plan';
 import { defaultSettings, type Settings } from '../../lib/settings/settings';
-import { createUrlGraphBuilder } from '../../workers/engine/buildGraph';
-import { createEngineClient } from '../../workers/engine/client';
-import { createScenarioPort } from '../../workers/engine/scenarioPort';
-import { diskFetch } from '../../workers/engine/testing/diskFetch';
-import { createInProcessWorker } from '../../workers/engine/testing/inProcessWorker';
-import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
 import { openScenarioModel } from '../scenario/model';
+import { builtinBrowserPort, inProcessEngineClient } from '../testing/builtinPorts';
 import { REPO } from '../testing/spawnCli';
 import { configureNodeEngines } from './nodeRunner';
 import { createNodeEnginePort } from './nodePort';
@@ -25,9 +20,7 @@ describe('one job, two engine ports', () => {
   it('perplexity curves (per-channel KV included) and the diagnostics’ runs are identical on the Node and the browser port', async () => {
     await configureNodeEngines({ device: 'cpu', threads: THREADS });
     const model = await openScenarioModel('builtin');
-    const client = createEngineClient(() =>
-      createInProcessWorker(createOrtNodeRuntime({ intraOpNumThreads: THREADS }), createUrlGraphBuilder(diskFetch(join(REPO, 'public')))),
-    );
+    const client = inProcessEngineClient(THREADS);
     try {
       const tokens = await model.readTokens('test', 'text', join(REPO, 'public/text/brown-dev.txt'));
       const planModel = {
@@ -49,17 +42,7 @@ describe('one job, two engine ports', () => {
       };
       const plan = planScenario(settings, planModel);
       const nodePort = createNodeEnginePort(model);
-      const browserPort = createScenarioPort(
-        client,
-        {
-          modelId: planModel.id,
-          spec: model.spec,
-          headDim: model.spec.headDim,
-          trainedWindowTokens: model.trainedWindow.windowTokens,
-          sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
-        },
-        { device: 'wasm' },
-      );
+      const browserPort = builtinBrowserPort(client, model, { device: 'wasm' });
       const none = () => {};
       for (const job of plan.curves) {
         const viaNode = await runCurve(plan, job, nodePort, tokens, none);

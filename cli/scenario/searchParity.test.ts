@@ -15,10 +15,10 @@ import { diskFetch } from '../../workers/engine/testing/diskFetch';
 import { createOrtNodeRuntime } from '../../workers/runtime/ort-node';
 import { planScenario } from '../../lib/scenario/plan';
 import { searchJobOf, searchOpener } from '../../lib/scenario/searchRun';
-import { createScenarioPort } from '../../workers/engine/scenarioPort';
 import { SEARCH_DEFAULTS } from '../../lib/scenario/searchPlan';
 import { parseBandsChoice, resolveRunLengths } from './flags';
 import { configureNodeEngines } from '../engine/nodeRunner';
+import { builtinBrowserPort } from '../testing/builtinPorts';
 import { REPO } from '../testing/spawnCli';
 import { openScenarioModel } from './model';
 import { cliReportSettings } from './report';
@@ -127,21 +127,7 @@ describe('one search, two drivers', () => {
       let device = '';
       const page = await runSearch({
         ...pageJob,
-        openEngine: searchOpener(
-          plan,
-          createScenarioPort(
-            client,
-            {
-              modelId: 'builtin:bandscope-byte-4m',
-              spec: model.spec,
-              headDim: model.spec.headDim,
-              trainedWindowTokens: model.trainedWindow.windowTokens,
-              sourceOf: (build) => ({ kind: 'hf-url', baseUrl: '/models/bandscope-byte-4m/', build }),
-            },
-            { device: settings.device, onDevice: (d) => (device = d.used) },
-          ),
-          devTokens,
-        ),
+        openEngine: searchOpener(plan, builtinBrowserPort(client, model, { device: settings.device, onDevice: (d) => (device = d.used) }), devTokens),
       });
       client.terminate();
 
