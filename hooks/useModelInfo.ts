@@ -67,12 +67,14 @@ let builtinDefault: Promise<ModelInfo> | null = null;
  * asks for it while the page's scripts still run, so the query finds it in flight or done.
  */
 export function builtinDefaultInfo(): Promise<ModelInfo> {
-  builtinDefault ??= builtinInfo(null);
+  if (builtinDefault) return builtinDefault;
+  const info = builtinInfo(null);
+  builtinDefault = info;
   // A failed fetch is retried by the next call, not remembered.
-  builtinDefault.catch(() => {
-    builtinDefault = null;
+  info.catch(() => {
+    if (builtinDefault === info) builtinDefault = null;
   });
-  return builtinDefault;
+  return info;
 }
 
 async function builtinInfo(trainedWindowTokens: number | null): Promise<ModelInfo> {

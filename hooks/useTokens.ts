@@ -28,7 +28,10 @@ export function bundledTextBytes(part: TextPart): Promise<Uint8Array> {
     });
     bundledTexts.set(part, bytes);
     // A failed fetch is retried by the next call, not remembered.
-    bytes.catch(() => bundledTexts.delete(part));
+    const fetched = bytes;
+    fetched.catch(() => {
+      if (bundledTexts.get(part) === fetched) bundledTexts.delete(part);
+    });
   }
   return bytes;
 }
