@@ -17,7 +17,7 @@ import { jobModelOf, scenarioPortModelOf, type JobModelSource } from '../engine/
 import { createScenarioPort } from '../engine/scenarioPort';
 import { setTimelineSink } from '../timeline';
 import type { AnalysisJobProgress } from './client';
-import { builtinPageModel, connectedJobWorkers } from './testing/builtinJobs';
+import { builtinPageModel, connectedJobWorkers, lastJobAnswer } from './testing/builtinJobs';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const spec = builtinSpec();
@@ -151,15 +151,7 @@ describe('curve-job in the analysis worker', () => {
     });
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     // The page stops waiting at once; the job itself ends with an AbortError (its engine requests cancelled), not a result.
-    const ended = async () => {
-      for (let i = 0; i < 600; i++) {
-        const last = analysisWorker.responses.at(-1);
-        if (last && last.kind !== 'job-progress') return last;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the cancelled job never ended');
-    };
-    expect(await ended()).toMatchObject({ kind: 'error', error: { name: 'AbortError' } });
+    expect(await lastJobAnswer(analysisWorker)).toMatchObject({ kind: 'error', error: { name: 'AbortError' } });
 
     const short: Settings = { ...settings, targetContextTokens: 256 };
     const shortPlan = planScenario(short, pageModel);

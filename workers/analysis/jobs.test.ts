@@ -17,7 +17,7 @@ import { jobModelOf, scenarioPortModelOf, type JobModel } from '../engine/jobMod
 import { createScenarioPort } from '../engine/scenarioPort';
 import { createAnalysisClient, type AnalysisJobProgress } from './client';
 import { ANALYSIS_PROGRESS } from './jobs';
-import { builtinPageModel, connectedJobWorkers } from './testing/builtinJobs';
+import { builtinPageModel, connectedJobWorkers, lastJobAnswer } from './testing/builtinJobs';
 import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -90,15 +90,7 @@ describe('whole jobs in the analysis worker', () => {
     );
     await expect(running).rejects.toMatchObject({ name: 'AbortError' });
     // The page stops waiting at once; the job itself ends with an AbortError (its engine requests cancelled), not a result.
-    const ended = async () => {
-      for (let i = 0; i < 600; i++) {
-        const last = analysisWorker.responses.at(-1);
-        if (last && last.kind !== 'job-progress') return last;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the cancelled job never ended');
-    };
-    expect(await ended()).toMatchObject({ kind: 'error', error: { name: 'AbortError' } });
+    expect(await lastJobAnswer(analysisWorker)).toMatchObject({ kind: 'error', error: { name: 'AbortError' } });
     expect(await analysis.proxySetupJob('proxy-2', { settings, model, tokens: dev })).toBe('proxy-2');
   }, 180_000);
 

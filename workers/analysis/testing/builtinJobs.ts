@@ -35,6 +35,19 @@ export function builtinPageModel(spec: ModelSpec, identity: string, tokenizer?: 
   };
 }
 
+/**
+ * The analysis worker's last answer other than progress, once it has one (polled every 50 ms, up to
+ * 30 s): how a test sees that a job the page stopped waiting for has ended, and how.
+ */
+export async function lastJobAnswer(analysisWorker: ReturnType<typeof createInProcessAnalysisWorker>): Promise<unknown> {
+  for (let i = 0; i < 600; i++) {
+    const last = analysisWorker.responses.at(-1);
+    if (last && last.kind !== 'job-progress') return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the cancelled job never ended');
+}
+
 export interface JobWorkers {
   pageEngine: EngineClient;
   analysisWorker: ReturnType<typeof createInProcessAnalysisWorker>;
