@@ -4,7 +4,7 @@
 // floor, with applied Q-ROAR scales (the compared run is then the Q-ROAR one), and not quantized.
 import { describe, expect, it } from 'vitest';
 import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
-import { runDiagnostics, runDiagnosticsStaged, type DeferWork } from '../../lib/scenario/diagnosticsJob';
+import { deferToMacrotask, runDiagnostics, runDiagnosticsStaged } from '../../lib/scenario/diagnosticsJob';
 import { planScenario } from '../../lib/scenario/plan';
 import { defaultSettings, type Settings } from '../../lib/settings/settings';
 import { openScenarioModel, scenarioPlanModel } from '../scenario/model';
@@ -12,8 +12,6 @@ import { REPO } from '../testing/spawnCli';
 import { configureNodeEngines } from './nodeRunner';
 import { createNodeEnginePort } from './nodePort';
 import { join } from 'node:path';
-
-const later: DeferWork = (work) => new Promise((resolve, reject) => setTimeout(() => (async () => work())().then(resolve, reject), 0));
 
 describe('staged diagnostics', () => {
   it('equal the two-step result exactly: quantized with the floor, with Q-ROAR scales, and full precision only', async () => {
@@ -33,7 +31,7 @@ describe('staged diagnostics', () => {
       const port = createNodeEnginePort(model);
       const twoStep = await runDiagnostics(plan, port, tokens, () => {});
       const expected = computeDiagnostics(twoStep.input);
-      const staged = await runDiagnosticsStaged(plan, port, tokens, () => {}, later);
+      const staged = await runDiagnosticsStaged(plan, port, tokens, () => {}, deferToMacrotask);
       expect(staged.result, name).toEqual(expected);
       expect(staged.quantSkipped, name).toBe(twoStep.quantSkipped);
       if (name === 'quantized + Q-ROAR scales') expect(staged.result.quantVariant).toBe('ptq+qroar');

@@ -21,10 +21,16 @@ import {
   type DiagnosticsInput,
   type DiagnosticsResult,
   type FpStage,
-  type TapSet,
 } from './diagnosticsCompute';
 import { proxySetupInputOf, type ProxySetupInput } from './diagnosticsProxy';
-import { runDiagnosticsWindows, runProxyWindows, type DiagnosticsRunName, type DiagnosticsRunRequest, type DiagnosticsVariant } from './diagnosticsRuns';
+import {
+  runDiagnosticsWindows,
+  runProxyWindows,
+  type DiagnosticsRunName,
+  type DiagnosticsRunRequest,
+  type DiagnosticsRuns,
+  type DiagnosticsVariant,
+} from './diagnosticsRuns';
 import type { EngineBuild } from './engineBuild';
 import type { JobProgress, ScenarioEnginePort } from './enginePort';
 import { requireBands, type ScenarioPlan } from './plan';
@@ -158,7 +164,13 @@ export async function runDiagnostics(
     onProgress: (f, m) => progress(f * 0.9, m),
     ...(onRun ? { onRun } : {}),
   });
-  const input: DiagnosticsInput = {
+  const input = diagnosticsInputOf(plan, runs);
+  return { input, quantized, quantSkipped: quantized ? null : blocked, device: runs.device };
+}
+
+/** The analysis input of `runs` (DiagnosticsRuns, all of them or those so far) under `plan`. */
+function diagnosticsInputOf(plan: ScenarioPlan, runs: DiagnosticsRuns): DiagnosticsInput {
+  return {
     ...diagnosticsBase(plan),
     longFp: runs.longFp,
     shortFp: runs.shortFp,
@@ -168,9 +180,10 @@ export async function runDiagnostics(
     ...(runs.longFloor ? { longFloor: runs.longFloor } : {}),
     ...(runs.floorLogits ? { floorLogits: runs.floorLogits } : {}),
     ...(runs.floorSource ? { floorSource: runs.floorSource } : {}),
-    ...(runs.fpLogits && runs.quantLogits ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: spec.vocabSize } : {}),
+    ...(runs.fpLogits && runs.quantLogits && plan.model.spec
+      ? { fpLogits: runs.fpLogits, quantLogits: runs.quantLogits, vocab: plan.model.spec.vocabSize }
+      : {}),
   };
-  return { input, quantized, quantSkipped: quantized ? null : blocked, device: runs.device };
 }
 
 /** What the analysis reads besides the runs: the geometry, the contexts, the plan's TIR level and pairs, the frequencies. */
@@ -193,6 +206,9 @@ function diagnosticsBase(plan: ScenarioPlan): Omit<DiagnosticsInput, 'longFp' | 
 /** Runs `work` later (a macrotask in the worker), so the job's next engine request goes out first. */
 export type DeferWork = <T>(work: () => T) => Promise<T>;
 
+/** DeferWork on a macrotask: the job's next engine request (sent in microtasks) goes out before the stage runs. */
+export const deferToMacrotask: DeferWork = (work) => new Promise((resolve, reject) => setTimeout(() => (async () => work())().then(resolve, reject), 0));
+
 /**
  * runDiagnostics and computeDiagnostics in one, with the same result, but each analysis stage
  * (lib/scenario/diagnosticsCompute fpStage, comparedStage) starts as soon as its runs are in and
@@ -208,10 +224,7 @@ export async function runDiagnosticsStaged(
   defer: DeferWork,
   signal?: AbortSignal,
 ): Promise<Omit<DiagnosticsJobResult, 'input'> & { result: DiagnosticsResult }> {
-  const base = diagnosticsBase(plan);
-  const spec = plan.model.spec;
   const comparedRun: DiagnosticsRunName = plan.qroar !== null ? 'longQroar' : 'longQuant';
-  const got: Partial<Record<DiagnosticsRunName, { taps: TapSet; logits: Float32Array | null }>> = {};
   let fp: Promise<FpStage> | null = null;
   let compared: Promise<ComparedStage | null> | null = null;
   const later = <T>(work: () => T): Promise<T> => {
@@ -223,26 +236,11 @@ export async function runDiagnosticsStaged(
     p.catch(() => {}); // awaited below; a failure surfaces there, not as an unhandled rejection
     return p;
   };
-  const onRun: NonNullable<DiagnosticsRunRequest['onRun']> = (run, taps, logits) => {
-    got[run] = { taps, logits };
-    const longFp = got.longFp;
-    if (run === 'shortFp' && longFp) fp = later(() => fpStage({ ...base, longFp: longFp.taps, shortFp: taps }));
-    if (run === comparedRun && longFp && spec) {
-      const withLogits = longFp.logits && logits ? { fpLogits: longFp.logits, vocab: spec.vocabSize } : {};
-      const qroar = run === 'longQroar' ? { longQroar: taps, ...(logits ? { qroarLogits: logits } : {}) } : {};
-      const quant = run === 'longQuant' ? { ...(logits ? { quantLogits: logits } : {}) } : {};
-      compared = later(() =>
-        comparedStage({
-          ...base,
-          longFp: longFp.taps,
-          shortFp: got.shortFp?.taps ?? {},
-          longQuant: got.longQuant?.taps ?? null,
-          ...qroar,
-          ...quant,
-          ...withLogits,
-        }),
-      );
-    }
+  const onRun: NonNullable<DiagnosticsRunRequest['onRun']> = (run, soFar) => {
+    if (run !== 'shortFp' && run !== comparedRun) return;
+    const input = diagnosticsInputOf(plan, soFar);
+    if (run === 'shortFp') fp = later(() => fpStage(input));
+    else compared = later(() => comparedStage(input));
   };
   const runs = await runDiagnostics(plan, port, tokens, progress, signal, onRun);
   const { input } = runs;

@@ -47,14 +47,15 @@ export interface DiagnosticsRunRequest {
   openEngine: (variant: DiagnosticsVariant, seqLen: number, logits: boolean) => Promise<NllEngine>;
   onProgress?: (fraction: number, message: string) => void;
   /**
-   * Called after each run with its taps and logits (null when not captured), before the next run
-   * is asked for: a staged analysis (lib/scenario/diagnosticsJob runDiagnosticsStaged) starts on them.
+   * Called after each run from the short FP run on (nothing can start on the long FP run alone),
+   * with every run so far, before the next run is asked for: a staged analysis
+   * (lib/scenario/diagnosticsJob runDiagnosticsStaged) starts on them.
    */
-  onRun?: (run: DiagnosticsRunName, taps: TapSet, logits: Float32Array | null) => void;
+  onRun?: (run: DiagnosticsRunName, soFar: DiagnosticsRuns) => void;
 }
 
-/** The runs of the diagnostics, by the DiagnosticsRuns field their taps land in. */
-export type DiagnosticsRunName = 'longFp' | 'shortFp' | 'longQuant' | 'longQroar' | 'longFloor';
+/** The runs of the diagnostics after the first, by the DiagnosticsRuns field their taps land in. */
+export type DiagnosticsRunName = 'shortFp' | 'longQuant' | 'longQroar' | 'longFloor';
 
 export interface DiagnosticsRuns {
   longFp: TapSet;
@@ -104,47 +105,51 @@ export async function runDiagnosticsWindows(req: DiagnosticsRunRequest): Promise
   const withQroar = req.quantized && req.qroar === true;
   const withFloor = req.quantized && req.noiseFloor === true;
   const steps = (req.quantized ? 3 : 2) + (withQroar ? 1 : 0) + (withFloor ? 1 : 0);
+  type Run = Awaited<ReturnType<typeof runOnce>>;
+  let shortFp: Run | null = null;
+  let longQuant: Run | null = null;
+  let longQroar: Run | null = null;
+  let longFloor: Run | null = null;
   req.onProgress?.(0, `full precision at ${longTokens} tokens`);
-  const ran = (name: DiagnosticsRunName, run: Awaited<ReturnType<typeof runOnce>>) => {
-    req.onRun?.(name, run.out.taps as TapSet, run.out.logits ?? null);
-    return run;
-  };
-  const longFp = ran('longFp', await runOnce(req, 'fp', longTokens, req.quantized));
+  const longFp = await runOnce(req, 'fp', longTokens, req.quantized);
+  const floor = noiseFloorPlan(longFp.device);
+  const taps = (run: Run | null) => (run?.out.taps as TapSet | undefined) ?? null;
+  const runsSoFar = (): DiagnosticsRuns => ({
+    longFp: longFp.out.taps as TapSet,
+    shortFp: taps(shortFp) ?? {},
+    longQuant: taps(longQuant),
+    fpLogits: req.quantized ? (longFp.out.logits ?? null) : null,
+    quantLogits: longQuant?.out.logits ?? null,
+    longQroar: taps(longQroar),
+    qroarLogits: longQroar?.out.logits ?? null,
+    longFloor: taps(longFloor),
+    floorLogits: longFloor?.out.logits ?? null,
+    floorSource: longFloor ? floor.source : null,
+    device: longFp.device,
+  });
   req.onProgress?.(1 / steps, `full precision at ${shortTokens} tokens`);
-  const shortFp = ran('shortFp', await runOnce(req, 'fp', shortTokens, false));
-  let longQuant: Awaited<ReturnType<typeof runOnce>> | null = null;
+  shortFp = await runOnce(req, 'fp', shortTokens, false);
+  req.onRun?.('shortFp', runsSoFar());
   if (req.quantized) {
     req.onProgress?.(2 / steps, `quantized at ${longTokens} tokens`);
-    longQuant = ran('longQuant', await runOnce(req, 'ptq', longTokens, true));
+    longQuant = await runOnce(req, 'ptq', longTokens, true);
+    req.onRun?.('longQuant', runsSoFar());
   }
-  let longQroar: Awaited<ReturnType<typeof runOnce>> | null = null;
   if (withQroar) {
     req.onProgress?.(3 / steps, `quantized + Q-ROAR at ${longTokens} tokens`);
-    longQroar = ran('longQroar', await runOnce(req, 'ptq+qroar', longTokens, true));
+    longQroar = await runOnce(req, 'ptq+qroar', longTokens, true);
+    req.onRun?.('longQroar', runsSoFar());
   }
-  let longFloor: Awaited<ReturnType<typeof runOnce>> | null = null;
-  const floor = noiseFloorPlan(longFp.device);
   if (withFloor) {
     req.onProgress?.(
       (steps - 1) / steps,
       `noise floor: full precision ${floor.source === 'backend' ? 'on WASM' : 'with float16 weights'} at ${longTokens} tokens`,
     );
-    longFloor = ran('longFloor', await runOnce(req, floor.variant, longTokens, true));
+    longFloor = await runOnce(req, floor.variant, longTokens, true);
+    req.onRun?.('longFloor', runsSoFar());
   }
   req.onProgress?.(1, 'runs done');
-  return {
-    longFp: longFp.out.taps as TapSet,
-    shortFp: shortFp.out.taps as TapSet,
-    longQuant: (longQuant?.out.taps as TapSet | undefined) ?? null,
-    fpLogits: req.quantized ? (longFp.out.logits ?? null) : null,
-    quantLogits: longQuant?.out.logits ?? null,
-    longQroar: (longQroar?.out.taps as TapSet | undefined) ?? null,
-    qroarLogits: longQroar?.out.logits ?? null,
-    longFloor: (longFloor?.out.taps as TapSet | undefined) ?? null,
-    floorLogits: longFloor?.out.logits ?? null,
-    floorSource: longFloor ? floor.source : null,
-    device: longFp.device,
-  };
+  return runsSoFar();
 }
 
 export type ProxyRunRequest = Pick<DiagnosticsRunRequest, 'rope' | 'tokens' | 'longTokens' | 'openEngine' | 'onProgress'>;

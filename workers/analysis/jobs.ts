@@ -10,7 +10,7 @@ import type { CandidateRecord } from '../../lib/qroar/search';
 import type { CurveJob } from '../../lib/scenario/curveJobs';
 import { runCurve } from '../../lib/scenario/curveRun';
 import type { DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
-import { runDiagnosticsStaged, runProxySetup, type DeferWork } from '../../lib/scenario/diagnosticsJob';
+import { deferToMacrotask, runDiagnosticsStaged, runProxySetup } from '../../lib/scenario/diagnosticsJob';
 import type { ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
 import type { JobProgress } from '../../lib/scenario/enginePort';
 import type { CurveResult } from '../../lib/scenario/perplexityCurve';
@@ -38,16 +38,13 @@ function portOf(job: Pick<AnalysisJob, 'settings' | 'model'>, ctx: JobContext) {
   return createScenarioPort(ctx.engine, scenarioPortModelOf(job.model), { device: job.settings.device, onDevice: ctx.onDevice });
 }
 
-/** A macrotask: the job's next engine request (sent in microtasks) goes out before the analysis stage runs. */
-const macrotask: DeferWork = (work) => new Promise((resolve, reject) => setTimeout(() => (async () => work())().then(resolve, reject), 0));
-
 /**
  * The diagnostics on the held-out `job.tokens`: runDiagnosticsStaged (the same result as
  * runDiagnostics then computeDiagnostics; each analysis stage overlaps the engine's next run).
  */
 export async function diagnosticsJob(job: AnalysisJob, ctx: JobContext): Promise<{ result: DiagnosticsResult; quantSkipped: string | null; device: string }> {
   const plan = planScenario(job.settings, job.model);
-  const staged = await runDiagnosticsStaged(plan, portOf(job, ctx), job.tokens, ctx.progress, macrotask, ctx.signal);
+  const staged = await runDiagnosticsStaged(plan, portOf(job, ctx), job.tokens, ctx.progress, deferToMacrotask, ctx.signal);
   ctx.signal.throwIfAborted();
   ctx.progress(ANALYSIS_PROGRESS.fraction, ANALYSIS_PROGRESS.message);
   return { result: staged.result, quantSkipped: staged.quantSkipped, device: staged.device };
