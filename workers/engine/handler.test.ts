@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
-import type { EngineRuntime } from '../runtime/types';
+import type { EngineRuntime, FeedTensor } from '../runtime/types';
 import { createEngineHandler } from './handler';
 import type { EngineRequest, EngineResponse } from './protocol';
 import { buildTinyEngineGraph } from './testing/tinyGraph';
@@ -42,6 +42,26 @@ const loadGraph = (requestId: number, sessionKey: string): EngineRequest => ({
   device: 'wasm',
 });
 
+/** onnxruntime-node with `hook` awaited before every session run (to count runs or hold one back). */
+function beforeEachRun(hook: (feeds: Record<string, FeedTensor>, wanted: readonly string[] | undefined) => Promise<void>): EngineRuntime {
+  const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
+  return {
+    async createSession(bytes, device) {
+      const session = await inner.createSession(bytes, device);
+      return {
+        device: session.device,
+        inputNames: session.inputNames,
+        outputNames: session.outputNames,
+        async run(feeds, wanted) {
+          await hook(feeds, wanted);
+          return session.run(feeds, wanted);
+        },
+        release: () => session.release(),
+      };
+    },
+  };
+}
+
 describe('engine handler (onnxruntime-node standing in)', () => {
   it('loads a graph and returns the per-token NLL computed by hand', async () => {
     const { handler, responses, transfers } = harness();
@@ -70,22 +90,9 @@ describe('engine handler (onnxruntime-node standing in)', () => {
 
   it('answers an NLL-only run of a window the session already ran (taps or not) from memory, and runs again when taps are wanted or inputs differ', async () => {
     const runs: string[] = [];
-    const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
-    const counting: EngineRuntime = {
-      async createSession(bytes, device) {
-        const session = await inner.createSession(bytes, device);
-        return {
-          device: session.device,
-          inputNames: session.inputNames,
-          outputNames: session.outputNames,
-          run: (feeds, wanted) => {
-            runs.push((wanted ?? []).join(','));
-            return session.run(feeds, wanted);
-          },
-          release: () => session.release(),
-        };
-      },
-    };
+    const counting = beforeEachRun(async (_feeds, wanted) => {
+      runs.push((wanted ?? []).join(','));
+    });
     const { handler, responses } = harness(counting);
     await handler.handle(loadGraph(1, 'tiny'));
     await handler.handle(runRequest(2, 'tiny', 4, 2, true));
@@ -112,24 +119,11 @@ describe('engine handler (onnxruntime-node standing in)', () => {
   });
 
   it('answers a cached load and a remembered window at once, while a run of another session still holds the queue', async () => {
-    const inner = createOrtNodeRuntime({ intraOpNumThreads: 1 });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow: EngineRuntime = {
-      async createSession(bytes, device) {
-        const session = await inner.createSession(bytes, device);
-        return {
-          device: session.device,
-          inputNames: session.inputNames,
-          outputNames: session.outputNames,
-          async run(feeds, wanted) {
-            if (feeds.input_ids.dims[1] === 3) await gate; // the 3-token window (session 'slow') waits
-            return session.run(feeds, wanted);
-          },
-          release: () => session.release(),
-        };
-      },
-    };
+    const slow = beforeEachRun(async (feeds) => {
+      if (feeds.input_ids.dims[1] === 3) await gate; // the 3-token window (session 'slow') waits
+    });
     const { handler, responses } = harness(slow);
     await handler.handle(loadGraph(1, 'fast'));
     await handler.handle(runRequest(2, 'fast'));
