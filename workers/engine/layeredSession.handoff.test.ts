@@ -9,7 +9,7 @@ import { idsToInt64 } from '../../lib/eval/engine';
 import type { ModelSpec } from '../../lib/model/spec';
 import { assembleHeadWeights, assembleLayerWeights, type TensorF32Source } from '../../lib/onnx/assembleWeights';
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
-import { builtinSpec, builtinTensors, readTokens, fixtureIndex } from '../../cli/engine/testing/builtin';
+import { builtinSpec, builtinTensorSource, readTokens, fixtureIndex } from '../../cli/engine/testing/builtin';
 import { cpuDeviceTensor, gpuDeviceTensor, nativeOf, runWithDeviceFeeds, keptNames } from '../runtime/deviceTensor';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import type { DeviceTensor, EngineRuntime, FeedTensor, FetchedTensor, KeptRunResult, RuntimeSession } from '../runtime/types';
@@ -24,12 +24,7 @@ let tokens: Int32Array;
 
 beforeAll(() => {
   spec = builtinSpec();
-  const tensors = builtinTensors();
-  source = async (n) => {
-    const t = tensors.get(n);
-    if (!t) throw new Error(`missing ${n}`);
-    return t;
-  };
+  source = builtinTensorSource();
   tokens = readTokens(fixtureIndex().texts[0].file);
 });
 

@@ -10,7 +10,7 @@ import { buildLlamaGraph, type LlamaGraphOptions } from '../../lib/onnx/llamaGra
 import type { DecoderLayerWeights } from '../../lib/onnx/weights';
 import { qroarAssembleHooks, qroarFactors, bandsFromPairRanges } from '../../lib/scenario/weights';
 import { createNodeEngine } from '../../cli/engine/nodeRunner';
-import { builtinSpec, builtinTensors, readTokens, fixtureIndex } from '../../cli/engine/testing/builtin';
+import { builtinSpec, builtinTensorSource, readTokens, fixtureIndex } from '../../cli/engine/testing/builtin';
 import { createOrtNodeRuntime } from '../runtime/ort-node';
 import { createLayeredSession, type LayeredSessionOptions, type LayeredWeightSource } from './layeredSession';
 import { createLayerWeightCache } from './layerWeightCache';
@@ -23,12 +23,7 @@ let tokens: Int32Array;
 
 beforeAll(() => {
   spec = builtinSpec();
-  const tensors = builtinTensors();
-  source = async (n) => {
-    const t = tensors.get(n);
-    if (!t) throw new Error(`missing ${n}`);
-    return t;
-  };
+  source = builtinTensorSource();
   tokens = readTokens(fixtureIndex().texts[0].file);
 });
 

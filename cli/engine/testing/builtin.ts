@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ModelSpec } from '../../../lib/model/spec';
+import type { TensorF32Source } from '../../../lib/onnx/assembleWeights';
 import { ropeConfigFromHfConfig } from '../../../lib/rope/parseHf';
 
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -49,6 +50,16 @@ export function builtinSpec(): ModelSpec {
 
 export function builtinTensors(): Map<string, Float32Array> {
   return readSafetensors(join(BUILTIN_DIR, 'model.safetensors'));
+}
+
+/** The built-in model's tensors as a lib/onnx TensorF32Source (a name it lacks is an error). */
+export function builtinTensorSource(): TensorF32Source {
+  const tensors = builtinTensors();
+  return async (n) => {
+    const t = tensors.get(n);
+    if (!t) throw new Error(`missing ${n}`);
+    return t;
+  };
 }
 
 export function readF32(file: string): Float32Array {
