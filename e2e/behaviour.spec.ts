@@ -7,7 +7,7 @@ import { decodeSettings } from '../lib/settings/codec';
 
 /** Issue #6's target for the longest main-thread task during a run, and the regression guard this spec enforces (see the test below). */
 const LONG_TASK_TARGET_MS = 100;
-const LONG_TASK_GUARD_MS = 250;
+const LONG_TASK_GUARD_MS = 150;
 
 const chart = (page: Page, id: string) => page.locator(`[data-chart="${id}"]`);
 
@@ -158,12 +158,12 @@ test.describe.serial('behaviour: default run', () => {
     expect(foreign).toEqual([]);
   });
 
-  // The product target is 100 ms (issue #6) and it is NOT met yet: what remains over 100 ms is the
-  // ECharts' module evaluation and the first chart's first paint (cold code), sometimes a React render
-  // slice: one to three tasks of 101–178 ms in 8 of 12 quiet runs on 2026-12-02, none in the other 4,
-  // attributed by the long-animation-frame entries printed above — the engine, the analysis and the
-  // jobs' sequencing are off the main thread. This guard (tightened from 400 ms to what those runs reach, with room
-  // for a loaded machine) stops a return to longer tasks, and every task over the target is printed.
+  // The product target is 100 ms (issue #6). Since echarts is evaluated a piece per task
+  // (components/charts/EChart.tsx) no task reached it in 10 runs on 2026-12-02 (8 quiet, 2 beside a
+  // CPU-bound process; longest 97 ms, react-dom's own evaluation at first paint). Before, echarts'
+  // evaluation as one module graph took 100–310 ms (261 ms in a CI run). The guard keeps 50% over
+  // the longest task measured, for a loaded 2-core machine, and every task over the target is printed
+  // with the long-animation-frame attribution above.
   test(`no main-thread task over ${LONG_TASK_GUARD_MS} ms (target ${LONG_TASK_TARGET_MS} ms) between first paint and the default charts ready`, () => {
     expect(run, 'the default run above finished').not.toBeNull();
     const timing = run!;
