@@ -41,7 +41,7 @@ test.describe('dashboard', () => {
     await expect(page.getByRole('radiogroup', { name: 'Perplexity y-axis scale' }).getByRole('radio', { name: 'auto (linear)' })).toBeVisible();
   });
 
-  test('the quantization-gap chart comes first, reaches ready on a fresh open, and switches views', async ({ page }) => {
+  test('the quantization-gap chart comes first, reaches ready on a fresh open, switches views, and downloads as SVG and PNG', async ({ page }) => {
     test.setTimeout(240_000);
     await page.goto('/');
     const gap = chart(page, 'compounding');
@@ -54,6 +54,17 @@ test.describe('dashboard', () => {
       const [file] = await Promise.all([page.waitForEvent('download'), gap.getByRole('button', { name: /download JSON/ }).click()]);
       return JSON.parse(readFileSync((await file.path())!, 'utf8')) as Array<Record<string, number | string>>;
     };
+    // The image downloads: PNG from the canvas, SVG from echarts' SVG renderer (loaded on the first SVG download).
+    const [svgFile] = await Promise.all([page.waitForEvent('download'), gap.getByRole('button', { name: /download SVG/ }).click()]);
+    const svg = readFileSync((await svgFile.path())!, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('<path');
+    const [pngFile] = await Promise.all([page.waitForEvent('download'), gap.getByRole('button', { name: /download PNG/ }).click()]);
+    expect(
+      readFileSync((await pngFile.path())!)
+        .subarray(1, 4)
+        .toString('latin1'),
+    ).toBe('PNG');
     const contexts = await rowsOf();
     expect(contexts.length).toBeGreaterThan(0);
     expect(contexts.every((r) => r.stage === 'before' && typeof r.relativePplGap === 'number' && typeof r.absolutePplGap === 'number')).toBe(true);
