@@ -3,8 +3,7 @@
  * Framework-agnostic; hooks/useDiagnostics wraps it. `getAnalysisClient()` is the page's one
  * instance (created on first use), so the diagnostics and the Q-ROAR sliders share proxy setups.
  *
- * For the sliders: `proxyEval(setupId, bandScales, variant)` with the `proxySetupId` that
- * `diagnostics(…, {proxySetupId})` answered (or that `proxySetup` / `proxySetupJob` registered).
+ * For the sliders: `proxyEval(setupId, bandScales, variant)` on the setup `proxySetupJob` registered.
  *
  * Whole jobs (`diagnosticsJob`, `proxySetupJob`, `curveJob`, `searchJob`) run the engine too, so the page sends settings,
  * model facts and token ids and gets chart data back, never taps; they need `connectEngine(port)`
@@ -12,8 +11,8 @@
  */
 import type { QroarVariant } from '../../lib/qroar/transform';
 import type { CurveJob } from '../../lib/scenario/curveJobs';
-import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
-import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
+import type { DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
+import type { ProxyEvaluation } from '../../lib/scenario/diagnosticsProxy';
 import type { CurveResult } from '../../lib/scenario/perplexityCurve';
 import type { EdgeHit, SearchWindow } from '../../lib/qroar/gridEdge';
 import type { CandidateRecord } from '../../lib/qroar/search';
@@ -28,7 +27,6 @@ import type {
   AnalysisWorkerMessage,
   AnalysisWorkerOutMessage,
 } from './protocol';
-import { analysisRequestTransferables } from './protocol';
 import { markTimeline } from '../timeline';
 
 export interface AnalysisWorkerLike {
@@ -61,14 +59,7 @@ export interface AnalysisSearchOptions extends AnalysisJobOptions {
 }
 
 export interface AnalysisClient {
-  /** Taps are transferred (detached here). With `proxySetupId`, the worker also keeps a slider proxy. */
-  diagnostics(
-    input: DiagnosticsInput,
-    options?: AnalysisOptions & { proxySetupId?: string },
-  ): Promise<{ result: DiagnosticsResult; elapsedMs: number; proxySetupId: string | null }>;
-  proxySetup(setupId: string, input: ProxySetupInput, options?: AnalysisOptions): Promise<{ bandCount: number; layers: number[] }>;
   proxyEval(setupId: string, bandScales: number[], variant: QroarVariant, options?: AnalysisOptions): Promise<ProxyEvaluation>;
-  proxyDrop(setupId: string): Promise<void>;
   /** Gives the worker its engine connection (transferred): one end of a MessageChannel, the other end given to EngineClient.connect. */
   connectEngine(port: MessagePort): void;
   /**
@@ -184,7 +175,8 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
         onProgress: options.onProgress,
         onEvent: events.onEvent,
       });
-      worker.postMessage(message, analysisRequestTransferables(message));
+      // Nothing is transferred: token ids are copied (the page keeps its cached ids).
+      worker.postMessage(message, []);
     });
   }
 
@@ -194,26 +186,8 @@ export function createAnalysisClient(createWorker: () => AnalysisWorkerLike = de
   };
 
   return {
-    async diagnostics(input, options = {}) {
-      const r = expect(
-        await request(
-          (requestId) => ({ kind: 'diagnostics', requestId, input, ...(options.proxySetupId ? { proxySetupId: options.proxySetupId } : {}) }),
-          options,
-        ),
-        'diagnostics-result',
-      );
-      markTimeline(`analysis diagnostics`, r.elapsedMs);
-      return { result: r.result, elapsedMs: r.elapsedMs, proxySetupId: r.proxySetupId };
-    },
-    async proxySetup(setupId, input, options) {
-      const r = expect(await request((requestId) => ({ kind: 'proxy-setup', requestId, setupId, input }), options), 'proxy-ready');
-      return { bandCount: r.bandCount, layers: r.layers };
-    },
     async proxyEval(setupId, bandScales, variant, options) {
       return expect(await request((requestId) => ({ kind: 'proxy-eval', requestId, setupId, bandScales, variant }), options), 'proxy-value').value;
-    },
-    async proxyDrop(setupId) {
-      expect(await request((requestId) => ({ kind: 'proxy-drop', requestId, setupId })), 'dropped');
     },
     connectEngine(port) {
       if (terminated) throw new Error('analysis client was terminated');

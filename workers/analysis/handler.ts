@@ -1,13 +1,12 @@
 /**
- * The analysis worker's logic, free of worker globals so it unit-tests in Node. Requests run one
- * at a time in arrival order (each is synchronous math); `cancel` drops a request still queued.
- * Proxy setups are kept by id until dropped, replaced, or evicted as the oldest of MAX_PROXY_SETUPS.
+ * The analysis worker's logic, free of worker globals so it unit-tests in Node. Slider requests
+ * (`proxy-eval`, synchronous math) run one at a time in arrival order; `cancel` drops one still
+ * queued. Proxy setups are kept by id until replaced or evicted as the oldest of MAX_PROXY_SETUPS.
  * Whole jobs (`diagnostics-job`, `proxy-setup-job`, `curve-job`, `search-job`: jobs.ts) run beside the queue, over the engine
  * connection given to `attachEngine`; `cancel` aborts one (and its engine requests). A cancelled
  * search answers its cancelled result, not an error (even when cancelled before it started).
  */
-import { computeDiagnostics } from '../../lib/scenario/diagnosticsCompute';
-import { createLayeredProxy, proxySetupInputOf, type LayeredProxy } from '../../lib/scenario/diagnosticsProxy';
+import { createLayeredProxy, type LayeredProxy } from '../../lib/scenario/diagnosticsProxy';
 import type { EngineClient } from '../engine/client';
 import { curveJob, diagnosticsJob, proxySetupJob, searchJob, type JobContext } from './jobs';
 import type { AnalysisRequest, AnalysisResponse } from './protocol';
@@ -87,46 +86,12 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
     }
   }
 
-  function work(request: Exclude<AnalysisRequest, { kind: 'cancel' } | JobRequest>): AnalysisResponse {
+  function evaluateProxy(request: Extract<AnalysisRequest, { kind: 'proxy-eval' }>): AnalysisResponse {
     const started = now();
-    switch (request.kind) {
-      case 'diagnostics': {
-        const result = computeDiagnostics(request.input);
-        let proxySetupId: string | null = null;
-        const proxyInput = request.proxySetupId ? proxySetupInputOf(request.input) : null;
-        if (request.proxySetupId && proxyInput) {
-          keep(request.proxySetupId, createLayeredProxy(proxyInput));
-          proxySetupId = request.proxySetupId;
-        }
-        return { kind: 'diagnostics-result', requestId: request.requestId, result, elapsedMs: now() - started, proxySetupId };
-      }
-      case 'proxy-setup': {
-        const proxy = createLayeredProxy(request.input);
-        keep(request.setupId, proxy);
-        return {
-          kind: 'proxy-ready',
-          requestId: request.requestId,
-          setupId: request.setupId,
-          bandCount: proxy.bandCount,
-          layers: request.input.layers.map((l) => l.layer),
-          elapsedMs: now() - started,
-        };
-      }
-      case 'proxy-eval': {
-        const proxy = setups.get(request.setupId);
-        if (!proxy)
-          throw new Error(`no proxy setup '${request.setupId}' (have: ${[...setups.keys()].join(', ') || 'none'}); run the diagnostics or a proxy-setup first`);
-        const value = proxy.evaluate(request.bandScales, request.variant);
-        return { kind: 'proxy-value', requestId: request.requestId, setupId: request.setupId, value, elapsedMs: now() - started };
-      }
-      case 'proxy-drop':
-        setups.delete(request.setupId);
-        return { kind: 'dropped', requestId: request.requestId };
-      default: {
-        const unreachable: never = request;
-        throw new Error(`unknown analysis request ${JSON.stringify(unreachable)}`);
-      }
-    }
+    const proxy = setups.get(request.setupId);
+    if (!proxy) throw new Error(`no proxy setup '${request.setupId}' (have: ${[...setups.keys()].join(', ') || 'none'}); run the proxy setup job first`);
+    const value = proxy.evaluate(request.bandScales, request.variant);
+    return { kind: 'proxy-value', requestId: request.requestId, setupId: request.setupId, value, elapsedMs: now() - started };
   }
 
   return {
@@ -151,7 +116,7 @@ export function createAnalysisHandler(deps: AnalysisHandlerDeps): AnalysisHandle
       const next = queue.then(() => {
         try {
           if (cancelled.has(request.requestId)) throw new AbortError(`request ${request.requestId} was cancelled`);
-          deps.post(work(request));
+          deps.post(evaluateProxy(request));
         } catch (err) {
           deps.post({ kind: 'error', requestId: request.requestId, error: toAnalysisWireError(err) });
         } finally {

@@ -16,6 +16,7 @@ import { defaultSettings, type Settings } from '../../lib/settings/settings';
 import { jobModelOf, scenarioPortModelOf, type JobModel } from '../engine/jobModel';
 import { createScenarioPort } from '../engine/scenarioPort';
 import { createAnalysisClient, type AnalysisJobProgress } from './client';
+import { MAX_PROXY_SETUPS } from './handler';
 import { ANALYSIS_PROGRESS } from './jobs';
 import { builtinPageModel, connectedJobWorkers, lastJobAnswer } from './testing/builtinJobs';
 import { createInProcessAnalysisWorker } from './testing/inProcessAnalysisWorker';
@@ -80,6 +81,19 @@ describe('whole jobs in the analysis worker', () => {
     }
     // Nothing quantized: no proxy, null.
     expect(await analysis.proxySetupJob('proxy-fp', { settings: { ...settings, weightQuant: null, kvQuant: null }, model, tokens: dev })).toBeNull();
+  }, 180_000);
+
+  it(`keeps at most MAX_PROXY_SETUPS (${MAX_PROXY_SETUPS}) proxies, evicting the oldest; a setup under a kept id replaces it`, async () => {
+    // The same scenario each time: the engine's run memo answers the repeated runs.
+    const ids = Array.from({ length: MAX_PROXY_SETUPS + 1 }, (_, i) => `evict-${i}`);
+    for (const id of ids) expect(await analysis.proxySetupJob(id, { settings, model, tokens: dev })).toBe(id);
+    await expect(analysis.proxyEval(ids[0], [1, 1, 1, 1], 'shared')).rejects.toThrow(/no proxy setup 'evict-0' \(have: evict-1, evict-2, evict-3, evict-4\)/);
+    const kept = await analysis.proxyEval(ids[1], [1, 1, 1, 1], 'shared');
+    expect(kept.rms).toBeGreaterThan(0);
+    // Replaced by the FP-equals-quantized case (weights and KV unquantized but the proxy still needs a quantized run: 8-bit weights).
+    const w8: Settings = { ...settings, weightQuant: { ...settings.weightQuant!, bits: 8 }, kvQuant: null };
+    expect(await analysis.proxySetupJob(ids[1], { settings: w8, model, tokens: dev })).toBe(ids[1]);
+    expect((await analysis.proxyEval(ids[1], [1, 1, 1, 1], 'shared')).rms).toBeLessThan(kept.rms);
   }, 180_000);
 
   it('the page’s AbortSignal cancels a running job; the worker and the engine go on answering', async () => {

@@ -1,22 +1,16 @@
 /**
- * Messages between the main thread (client.ts) and the analysis worker (handler.ts): taps from
- * engine runs in, SPEC §4 diagnostics and the Q-ROAR slider proxy out, so the page never blocks
- * on the math. Discriminated on `kind`; responses echo `requestId`; tap buffers are transferred
- * (the sender's arrays are detached afterwards — send copies if you still need them).
+ * Messages between the main thread (client.ts) and the analysis worker (handler.ts): settings,
+ * model facts and token ids in, SPEC §4 diagnostics, perplexity curves, the Q-ROAR search and the
+ * slider proxy out, so the page never blocks on the math and never holds a tap. Discriminated on
+ * `kind`; responses echo `requestId`.
  *
  * Requests:
- * - `diagnostics`: DiagnosticsInput (lib/scenario/diagnosticsCompute) → DiagnosticsResult (TIR
- *   layer × band and per pair for q/k pre/post-RoPE, logit error by distance and by query
- *   position, KL per position). With `proxySetupId` and a quantized run, the same post-RoPE taps
- *   also become a proxy setup under that id — one set of engine runs feeds charts and sliders.
- * - `proxy-setup`: post-RoPE q/k taps of every tapped layer from the FP and quantized runs at L′
- *   (same PI), plus geometry (heads, kvHeads, headDim, rotaryDim, layout, bands) and the pair
- *   sampler (pairCount, seed) → `proxy-ready`. Replaces any setup with the same id.
  * - `proxy-eval`: band scales g [bands] + variant → `proxy-value` {rms, perLayer, layers}: pooled
  *   RMS logit error (logit units) over samples × heads × layers, and per layer (lib/qroar
- *   createLogitProxy: per-layer, first-order; the real objective confirms any choice).
- * - `proxy-drop`: forget a setup. `cancel`: drop a queued request (answered with AbortError), or
- *   abort a running job (its engine requests are cancelled too).
+ *   createLogitProxy: per-layer, first-order; the real objective confirms any choice), on a setup a
+ *   `proxy-setup-job` registered.
+ * - `cancel`: drop a queued request (answered with AbortError), or abort a running job (its engine
+ *   requests are cancelled too).
  *
  * Whole jobs (the engine runs too, over the worker's own engine connection — see
  * AnalysisConnectMessage — so taps go engine worker → here and never through the page):
@@ -45,8 +39,8 @@ import type { EdgeHit, SearchWindow } from '../../lib/qroar/gridEdge';
 import type { CandidateRecord } from '../../lib/qroar/search';
 import type { QroarVariant } from '../../lib/qroar/transform';
 import type { CurveJob } from '../../lib/scenario/curveJobs';
-import type { DiagnosticsInput, DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
-import type { ProxyEvaluation, ProxySetupInput } from '../../lib/scenario/diagnosticsProxy';
+import type { DiagnosticsResult } from '../../lib/scenario/diagnosticsCompute';
+import type { ProxyEvaluation } from '../../lib/scenario/diagnosticsProxy';
 import type { CurveResult } from '../../lib/scenario/perplexityCurve';
 import type { SearchRunResult } from '../../lib/scenario/search';
 import type { SearchChoice } from '../../lib/scenario/searchRun';
@@ -78,10 +72,7 @@ export interface AnalysisConnectMessage {
 }
 
 export type AnalysisRequest =
-  | { kind: 'diagnostics'; requestId: number; input: DiagnosticsInput; proxySetupId?: string }
-  | { kind: 'proxy-setup'; requestId: number; setupId: string; input: ProxySetupInput }
   | { kind: 'proxy-eval'; requestId: number; setupId: string; bandScales: number[]; variant: QroarVariant }
-  | { kind: 'proxy-drop'; requestId: number; setupId: string }
   | { kind: 'diagnostics-job'; requestId: number; job: AnalysisJob }
   | { kind: 'proxy-setup-job'; requestId: number; setupId: string; job: AnalysisJob }
   | { kind: 'curve-job'; requestId: number; job: AnalysisJob; curve: CurveJob }
@@ -107,10 +98,7 @@ export interface AnalysisWireError {
 }
 
 export type AnalysisResponse =
-  | { kind: 'diagnostics-result'; requestId: number; result: DiagnosticsResult; elapsedMs: number; proxySetupId: string | null }
-  | { kind: 'proxy-ready'; requestId: number; setupId: string; bandCount: number; layers: number[]; elapsedMs: number }
   | { kind: 'proxy-value'; requestId: number; setupId: string; value: ProxyEvaluation; elapsedMs: number }
-  | { kind: 'dropped'; requestId: number }
   /** A running job's progress (not an answer: the request stays pending). */
   | { kind: 'job-progress'; requestId: number; fraction?: number; message?: string; device?: DeviceReport }
   | { kind: 'diagnostics-job-result'; requestId: number; result: DiagnosticsResult; quantSkipped: string | null; device: string; elapsedMs: number }
@@ -122,30 +110,6 @@ export type AnalysisResponse =
   | { kind: 'search-widen'; requestId: number; hits: EdgeHit[]; from: SearchWindow; to: SearchWindow }
   | { kind: 'search-job-result'; requestId: number; result: SearchRunResult; elapsedMs: number }
   | { kind: 'error'; requestId: number; error: AnalysisWireError };
-
-function buffersOfTaps(set: Record<string, Float32Array> | null | undefined, out: ArrayBuffer[]): void {
-  for (const t of Object.values(set ?? {})) out.push(t.buffer as ArrayBuffer);
-}
-
-/** Buffers of a request that can be transferred (deduplicated; SharedArrayBuffers skipped). */
-export function analysisRequestTransferables(request: AnalysisRequest): ArrayBuffer[] {
-  const out: ArrayBuffer[] = [];
-  if (request.kind === 'diagnostics') {
-    const i = request.input;
-    buffersOfTaps(i.longFp, out);
-    buffersOfTaps(i.shortFp, out);
-    buffersOfTaps(i.longQuant, out);
-    buffersOfTaps(i.longQroar, out);
-    if (i.qroarLogits) out.push(i.qroarLogits.buffer as ArrayBuffer);
-    if (i.fpLogits) out.push(i.fpLogits.buffer as ArrayBuffer);
-    if (i.quantLogits) out.push(i.quantLogits.buffer as ArrayBuffer);
-    buffersOfTaps(i.longFloor, out);
-    if (i.floorLogits) out.push(i.floorLogits.buffer as ArrayBuffer);
-  } else if (request.kind === 'proxy-setup') {
-    for (const l of request.input.layers) out.push(...([l.refQ.buffer, l.refK.buffer, l.quantQ.buffer, l.quantK.buffer] as ArrayBuffer[]));
-  }
-  return [...new Set(out)].filter((b) => b instanceof ArrayBuffer);
-}
 
 export function toAnalysisWireError(err: unknown): AnalysisWireError {
   if (err instanceof Error) return { name: err.name, message: err.message };
