@@ -29,8 +29,8 @@ let echartsPromise: Promise<EChartsCore> | null = null;
 let coldStart = true;
 
 /**
- * echarts is evaluated one piece per macrotask, each piece timed as a User Timing measure
- * ("echart load <piece>"). Loaded as one module graph (echarts/core plus the series and components
+ * echarts is evaluated one piece per macrotask, each piece's fetch and evaluation timed as a User
+ * Timing measure ("echart load <piece>"). Loaded as one module graph (echarts/core plus the series and components
  * below) its evaluation was one main-thread task of 260–310 ms on a 2-core machine whose cores the
  * engine workers were using; a piece is a fraction of that, and the page's other work runs between
  * them. The series and components are echarts' own per-feature modules, which register themselves
