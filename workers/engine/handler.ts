@@ -211,7 +211,7 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     if (budget !== undefined && budget !== sessions.budgetBytes) return false;
     const existing = sessions.get(request.sessionKey);
     if (!existing) return false;
-    answerCached(request, existing, now(), []);
+    answerLoaded(request, existing, true, now(), []);
     return true;
   }
 
@@ -229,16 +229,23 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     else recipes.set(sessionKey, { source, device, holders: 1 });
   }
 
-  function answerCached(request: Extract<EngineRequest, { kind: 'load-model' }>, existing: RuntimeSession, startMs: number, evicted: string[]): void {
+  /** Holds the recipe and answers a load with `session`, new (`cached` false) or from the LRU. */
+  function answerLoaded(
+    request: Extract<EngineRequest, { kind: 'load-model' }>,
+    session: RuntimeSession,
+    cached: boolean,
+    startMs: number,
+    evicted: string[],
+  ): void {
     hold(request);
     send({
       kind: 'loaded',
       requestId: request.requestId,
       sessionKey: request.sessionKey,
-      device: existing.device,
-      inputNames: [...existing.inputNames],
-      outputNames: [...existing.outputNames],
-      cached: true,
+      device: session.device,
+      inputNames: [...session.inputNames],
+      outputNames: [...session.outputNames],
+      cached,
       elapsedMs: now() - startMs,
       evicted,
     });
@@ -250,21 +257,10 @@ export function createEngineHandler(deps: EngineHandlerDeps): EngineHandler {
     const budget = sessionBudgetOf(request);
     const evicted = budget !== undefined && budget !== sessions.budgetBytes ? await sessions.setBudget(budget) : [];
     const existing = sessions.get(sessionKey);
-    if (existing) return answerCached(request, existing, startMs, evicted);
+    if (existing) return answerLoaded(request, existing, true, startMs, evicted);
     const { session, sizeBytes } = await createFrom(requestId, source, device);
     evicted.push(...(await sessions.put(sessionKey, session, sizeBytes)));
-    hold(request);
-    send({
-      kind: 'loaded',
-      requestId,
-      sessionKey,
-      device: session.device,
-      inputNames: [...session.inputNames],
-      outputNames: [...session.outputNames],
-      cached: false,
-      elapsedMs: now() - startMs,
-      evicted,
-    });
+    answerLoaded(request, session, false, startMs, evicted);
   }
 
   /** The session of `sessionKey`, rebuilt from its recipe when the LRU released it. */
